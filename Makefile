@@ -1,0 +1,160 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Unum's one, non-recursive Makefile. Each folder lists its own objects in a
+# build.mk fragment; this file holds the rules. Three kinds of output:
+#   - the monitor (freestanding, -mno-red-zone, no SSE): build/unum.elf and
+#     its elf32-i386 copy build/unum.elf32 for QEMU's multiboot-1 -kernel;
+#   - host unit tests (build/tests/unit/*), built with ASan + UBSan;
+#   - host tools (build/tools/*).
+# `make help` lists the targets.
+
+.DEFAULT_GOAL := all
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+# config.mk is written by ./configure. A fresh clone that runs `make test`
+# (or any target) first gets ./configure --install-deps run for it, so the
+# README's two commands work on a new machine.
+ifeq ($(filter help clean distclean format,$(MAKECMDGOALS)),)
+include config.mk
+endif
+config.mk: configure
+	@echo "config.mk is missing or older than configure: running ./configure --install-deps"
+	./configure --install-deps
+
+VERSION ?= 0.1.0
+B := build
+GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# ---- the monitor ----------------------------------------------------------
+MON_CC ?= $(CC)
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wpointer-arith -Wcast-align -Wwrite-strings -Wvla -Wundef -Wformat=2 \
+	-Wno-unused-parameter
+MON_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-builtin -fno-pic -fno-pie \
+	-fno-stack-protector -fno-omit-frame-pointer -fno-strict-aliasing \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=small -m64 \
+	-I. -DUNUM_VERSION='"$(VERSION)"' -DUNUM_GIT_REV='"$(GIT_REV)"' $(WARN)
+MON_ASFLAGS := -I. -m64 -g -D__ASSEMBLY__
+MON_LDFLAGS := -nostdlib -static -no-pie -z max-page-size=0x1000 -z noexecstack \
+	-T boot/link.ld
+
+# ---- host code (tests, tools) ---------------------------------------------
+HOST_CC ?= gcc
+HOST_CFLAGS := -std=gnu11 -O1 -g -I. -DUNUM_HOST -DUNUM_VERSION='"$(VERSION)"' \
+	-DUNUM_GIT_REV='"$(GIT_REV)"' $(WARN)
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+# Fragments append to: MON_SRCS (monitor sources, .c and .S), UNIT_TESTS (names;
+# each NAME has NAME_SRCS), TOOLS (names; each NAME has NAME_SRCS), SYSTEM_TESTS
+# (scripts run by `make test`).
+MON_SRCS :=
+UNIT_TESTS :=
+TOOLS :=
+SYSTEM_TESTS :=
+include boot/build.mk vmm/build.mk drivers/build.mk dsm/build.mk tools/build.mk \
+	tests/build.mk
+
+MON_OBJS := $(patsubst %,$(B)/mon/%.o,$(basename $(MON_SRCS)))
+
+all: $(B)/unum.elf $(B)/unum.elf32 tools
+
+$(B)/mon/%.o: %.c
+	@mkdir -p $(@D)
+	$(MON_CC) $(MON_CFLAGS) -MMD -MP -c $< -o $@
+$(B)/mon/%.o: %.S
+	@mkdir -p $(@D)
+	$(MON_CC) $(MON_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/unum.elf: $(MON_OBJS) boot/link.ld
+	$(MON_CC) $(MON_CFLAGS) $(MON_LDFLAGS) -o $@ $(MON_OBJS) -lgcc
+	@tools/check-image $@
+
+# QEMU's -kernel loader accepts multiboot 1 only from an ELF32 image; the code
+# is the same, only the container changes (the 64-bit code is data to it).
+$(B)/unum.elf32: $(B)/unum.elf
+	$(OBJCOPY) -O elf32-i386 $< $@
+
+# ---- host objects, unit tests and tools ---------------------------------
+$(B)/host-san/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+$(B)/host/%.o: %.c
+	@mkdir -p $(@D)
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+
+define unit_test_rule
+$(B)/tests/unit/$(1): $(patsubst %.c,$(B)/host-san/%.o,$($(1)_SRCS) tests/unit/check.c)
+	@mkdir -p $$(@D)
+	$(HOST_CC) $(SAN) -o $$@ $$^ $($(1)_LIBS)
+endef
+define tool_rule
+$(B)/tools/$(1): $(patsubst %.c,$(B)/host/%.o,$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	$(HOST_CC) -o $$@ $$^ $($(1)_LIBS)
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
+$(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
+
+UNIT_BINS := $(addprefix $(B)/tests/unit/,$(UNIT_TESTS))
+TOOL_BINS := $(addprefix $(B)/tools/,$(TOOLS))
+tools: $(TOOL_BINS)
+
+# ---- GRUB ISO ------------------------------------------------------------
+ISO_CONF ?= examples/cluster.conf
+$(B)/unum.iso: $(B)/unum.elf $(ISO_CONF) tools/mkiso
+	tools/mkiso --elf $(B)/unum.elf --config $(ISO_CONF) --output $@
+iso: $(B)/unum.iso
+
+# ---- tests ---------------------------------------------------------------
+check: $(UNIT_BINS)
+	@tests/run --unit $(UNIT_BINS)
+
+test: all $(UNIT_BINS) $(B)/unum.iso
+	@tests/run --unit $(UNIT_BINS) --system $(SYSTEM_TESTS)
+
+# ---- running -------------------------------------------------------------
+RUN_ARGS ?=
+run: all
+	tools/unum-cluster $(RUN_ARGS)
+
+# ---- install -------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/unum $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/doc/unum
+	install -m 644 $(B)/unum.elf $(B)/unum.elf32 $(DESTDIR)$(PREFIX)/lib/unum/
+	install -m 755 $(B)/tools/unum-config $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 README COPYING examples/cluster.conf $(DESTDIR)$(PREFIX)/share/doc/unum/
+
+# ---- hygiene -------------------------------------------------------------
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_FILES)
+lint: all
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr --suppress=missingIncludeSystem -I. -DUNUM_HOST \
+		$(filter %.c,$(MON_SRCS)) $(foreach t,$(UNIT_TESTS) $(TOOLS),$($(t)_SRCS))
+	clang-format --dry-run --Werror $(FORMAT_FILES)
+
+deps:
+	./configure --install-deps
+
+clean:
+	rm -rf $(B)
+distclean: clean
+	rm -f config.mk
+
+help:
+	@echo "make          build the monitor (build/unum.elf, build/unum.elf32) and host tools"
+	@echo "make check    host unit tests under ASan+UBSan"
+	@echo "make test     make check plus system tests that boot the monitor under QEMU"
+	@echo "make run      boot an emulated cluster (tools/unum-cluster; RUN_ARGS=... passes options)"
+	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
+	@echo "make install  install into PREFIX (from ./configure --prefix)"
+	@echo "make deps     install the Debian packages the build and tests need (root)"
+	@echo "make format   clang-format the C sources; make lint: cppcheck + format check"
+	@echo "make clean    remove build/"
+
+.PHONY: all tools iso check test run install format lint deps clean distclean help
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

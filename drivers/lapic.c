@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Local APIC driver (see drivers/lapic.h). The timer's input clock differs
+ * from machine to machine, so it is measured against the calibrated TSC
+ * before the periodic timer is programmed.
+ */
+#include "drivers/lapic.h"
+#include "drivers/tsc.h"
+#include "vmm/idt.h"
+#include "vmm/log.h"
+#include "vmm/paging.h"
+#include "vmm/percpu.h"
+#include "vmm/x86.h"
+
+#define APIC_BASE_ENABLE (1ULL << 11)
+#define APIC_BASE_MASK 0x000ffffffffff000ULL
+#define LAPIC_ID 0x020
+#define LAPIC_VERSION 0x030
+#define LAPIC_TPR 0x080
+#define LAPIC_EOI 0x0B0
+#define LAPIC_SVR 0x0F0
+#define LAPIC_LVT_TIMER 0x320
+#define LAPIC_TIMER_INIT 0x380
+#define LAPIC_TIMER_CUR 0x390
+#define LAPIC_TIMER_DIV 0x3E0
+#define SVR_ENABLE 0x100
+#define LVT_MASKED (1u << 16)
+#define LVT_PERIODIC (1u << 17)
+#define TIMER_DIV_16 0x3
+
+static volatile u32 *lapic_regs;
+
+static u32 lapic_read(u32 reg)
+{
+	return lapic_regs[reg / 4];
+}
+
+static void lapic_write(u32 reg, u32 v)
+{
+	lapic_regs[reg / 4] = v;
+}
+
+int lapic_init(void)
+{
+	u64 base;
+
+	if (!(cpuid(1, 0).edx & (1u << 9))) {
+		pr_err("lapic: CPUID reports no local APIC\n");
+		return -E_NOTSUP;
+	}
+	base = rdmsr(MSR_IA32_APIC_BASE);
+	if (!(base & APIC_BASE_ENABLE))
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
+	base &= APIC_BASE_MASK;
+	paging_set_uncached(base, PAGE_SIZE);
+	lapic_regs = hpa_to_ptr(base);
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+	this_cpu()->apic_id = lapic_id();
+	pr_info("lapic: xAPIC at %#llx, id %u, version %#x\n", (unsigned long long)base,
+		lapic_id(), lapic_read(LAPIC_VERSION) & 0xff);
+	return 0;
+}
+
+u32 lapic_id(void)
+{
+	return lapic_read(LAPIC_ID) >> 24;
+}
+
+void lapic_eoi(void)
+{
+	lapic_write(LAPIC_EOI, 0);
+}
+
+static void lapic_timer_irq(struct trap_frame *tf)
+{
+	this_cpu()->timer_ticks++;
+	lapic_eoi();
+}
+
+/* Timer input clock (after the divider) in Hz, measured over 10 ms of TSC. */
+static u64 lapic_timer_measure(void)
+{
+	u32 start = 0xffffffffU;
+
+	lapic_write(LAPIC_TIMER_DIV, TIMER_DIV_16);
+	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_LAPIC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, start);
+	udelay(10000);
+	return (u64)(start - lapic_read(LAPIC_TIMER_CUR)) * 100;
+}
+
+u64 lapic_timer_start(u32 hz)
+{
+	u64 clock = lapic_timer_measure();
+	u64 count = clock / hz;
+
+	idt_set_handler(VEC_LAPIC_TIMER, lapic_timer_irq);
+	lapic_write(LAPIC_TIMER_INIT, 0);
+	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_LAPIC_TIMER);
+	lapic_write(LAPIC_TIMER_INIT, (u32)(count ? count : 1));
+	return clock;
+}

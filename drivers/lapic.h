@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The node's local APIC, in xAPIC (MMIO) mode: the emulators we test under
+ * offer no x2APIC to the monitor. Register offsets: Intel SDM vol. 3
+ * table 11-1, AMD APM vol. 2 section 16.3.
+ */
+#ifndef UNUM_DRIVERS_LAPIC_H
+#define UNUM_DRIVERS_LAPIC_H
+
+#include "vmm/types.h"
+
+/* Returns 0, or -E_NOTSUP when there is no usable local APIC. */
+int lapic_init(void);
+u32 lapic_id(void);
+void lapic_eoi(void);
+/* Periodic timer at hz on VEC_LAPIC_TIMER; returns the timer's input clock in Hz. */
+u64 lapic_timer_start(u32 hz);
+
+#endif

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Monitor command-line parsing (see vmm/cmdline.h). A first word containing
+ * '/' is the image path some loaders put first (QEMU, GRUB's multiboot 1)
+ * and is skipped. Unknown words are collected and warned about rather than
+ * refused: a new option on an old monitor should not stop a node.
+ */
+#include "vmm/cmdline.h"
+#include "vmm/config_value.h"
+#include "vmm/klib.h"
+#include "vmm/printf.h"
+
+static void add_unknown(struct monitor_options *opt, const char *w)
+{
+	size_t used = strlen(opt->unknown);
+
+	ksnprintf(opt->unknown + used, sizeof(opt->unknown) - used, "%s%s", used ? " " : "", w);
+}
+
+static int parse_word(const char *w, struct monitor_options *opt, char *err, size_t errlen)
+{
+	const char *why;
+	u32 v;
+
+	if (strncmp(w, "id=", 3) == 0) {
+		if (!cfgval_u32(w + 3, 0, 255, &opt->id, &why))
+			goto bad;
+		opt->has_id = true;
+	} else if (strncmp(w, "loglevel=", 9) == 0) {
+		if (!cfgval_u32(w + 9, 0, 3, &v, &why))
+			goto bad;
+		opt->loglevel = (int)v;
+	} else if (strcmp(w, "poweroff") == 0) {
+		opt->poweroff = true;
+	} else if (strcmp(w, "dumpbootinfo") == 0) {
+		opt->dump_bootinfo = true;
+	} else {
+		add_unknown(opt, w);
+	}
+	return 0;
+bad:
+	ksnprintf(err, errlen, "command line: '%s': expected %s", w,
+		  w[0] == 'i' ? "id=N with N from 0 to 255" : "loglevel=N with N from 0 to 3");
+	return -E_INVAL;
+}
+
+int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, size_t errlen)
+{
+	char word[128];
+	bool first = true;
+	int rc;
+
+	memset(opt, 0, sizeof(*opt));
+	opt->loglevel = 2;
+	while (*cmdline) {
+		size_t n = 0;
+		while (*cmdline == ' ')
+			cmdline++;
+		while (cmdline[n] && cmdline[n] != ' ')
+			n++;
+		if (n == 0)
+			break;
+		if (n >= sizeof(word)) {
+			ksnprintf(err, errlen, "command line: a word is longer than %zu characters",
+				  sizeof(word) - 1);
+			return -E_INVAL;
+		}
+		memcpy(word, cmdline, n);
+		word[n] = '\0';
+		cmdline += n;
+		if (first && strchr(word, '/')) {
+			first = false;
+			continue;
+		}
+		first = false;
+		rc = parse_word(word, opt, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

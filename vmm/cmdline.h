@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The monitor's own command line (from the loader): `id=N` (this node's id
+ * in the cluster file), `loglevel=0..3` (console verbosity: errors, warnings,
+ * info, debug), `poweroff` (end the emulator through isa-debug-exit when the
+ * monitor stops: for tests), `dumpbootinfo` (print the raw boot information
+ * for test fixtures). Builds on the host.
+ */
+#ifndef UNUM_VMM_CMDLINE_H
+#define UNUM_VMM_CMDLINE_H
+
+#include "vmm/types.h"
+
+struct monitor_options {
+	bool has_id;
+	u32 id;
+	int loglevel;
+	bool poweroff;
+	bool dump_bootinfo;
+	char unknown[256]; /* words not understood, for a warning */
+};
+
+/* Returns 0 or -E_INVAL with err naming the bad word and what was expected. */
+int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, size_t errlen);
+
+#endif

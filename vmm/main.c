@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * monitor_main(): what the boot CPU does after boot/entry.S reaches 64-bit
+ * mode. Brings up the core services in dependency order (CPU area, traps,
+ * console, boot information, memory, clock, timer), reads the cluster
+ * configuration and this node's identity, and prints the boot report. A node
+ * whose boot information, command line or configuration is wrong refuses to
+ * start and says why: running on half-understood settings would be worse.
+ */
+#include "drivers/lapic.h"
+#include "drivers/pic.h"
+#include "drivers/tsc.h"
+#include "drivers/uart.h"
+#include "vmm/bootinfo.h"
+#include "vmm/cmdline.h"
+#include "vmm/config.h"
+#include "vmm/cpu.h"
+#include "vmm/idt.h"
+#include "vmm/log.h"
+#include "vmm/mm.h"
+#include "vmm/paging.h"
+#include "vmm/percpu.h"
+#include "vmm/power.h"
+#include "vmm/printf.h"
+#include "vmm/report.h"
+#include "vmm/x86.h"
+
+#define CONFIG_MODULE "cluster.conf"
+#define TIMER_HZ 100
+
+void monitor_main(u32 magic, u32 info);
+
+extern char boot_stack_top[];
+
+static struct boot_info boot_info;
+static struct monitor_options options;
+static struct cluster_config cluster;
+
+static __noreturn void refuse(const char *why)
+{
+	kprintf("unum: refusing to start: %s\n", why);
+	monitor_exit(EXIT_CONFIG);
+}
+
+static const void *identity_map(u64 phys, u64 len, void *ctx)
+{
+	return phys + len <= (4ULL << 30) && phys + len >= phys ? (const void *)(uintptr_t)phys
+								  : NULL;
+}
+
+static void read_boot_info(u32 magic, u32 info)
+{
+	char err[160];
+
+	if (bootinfo_parse(magic, info, identity_map, NULL, &boot_info, err, sizeof(err)) != 0) {
+		kprintf("boot: %s\n", err);
+		refuse("the boot information from the loader is unusable");
+	}
+	if (cmdline_parse(boot_info.cmdline, &options, err, sizeof(err)) != 0) {
+		kprintf("%s\n", err);
+		refuse("bad monitor command line");
+	}
+	power_set_exit_on_halt(options.poweroff);
+	log_set_level(options.loglevel);
+	if (options.unknown[0])
+		pr_warn("command line: ignoring unknown words: %s\n", options.unknown);
+	if (options.dump_bootinfo)
+		report_dump_bootinfo(magic, info, identity_map);
+}
+
+static void start_clock_and_timer(void)
+{
+	u64 hz = tsc_calibrate(), clock, t0;
+
+	if (!hz)
+		refuse("the PIT never counted down, so the TSC cannot be calibrated");
+	kprintf("time: TSC %llu.%03llu MHz (calibrated against the PIT)\n",
+		(unsigned long long)(hz / 1000000), (unsigned long long)(hz / 1000 % 1000));
+	if (lapic_init() != 0)
+		refuse("no usable local APIC");
+	clock = lapic_timer_start(TIMER_HZ);
+	irq_enable();
+	t0 = time_now_ns();
+	while (time_now_ns() - t0 < 50000000ULL && this_cpu()->timer_ticks < 3)
+		cpu_wait_irq();
+	kprintf("time: LAPIC timer clock %llu kHz, periodic at %u Hz: %llu ticks in the first "
+		"%llu ms\n",
+		(unsigned long long)(clock / 1000), TIMER_HZ,
+		(unsigned long long)this_cpu()->timer_ticks,
+		(unsigned long long)((time_now_ns() - t0) / 1000000));
+	if (this_cpu()->timer_ticks == 0)
+		refuse("the LAPIC timer raised no interrupt");
+}
+
+static void read_cluster_config(void)
+{
+	const struct boot_module *m = bootinfo_find_module(&boot_info, CONFIG_MODULE);
+	char line[300];
+
+	if (!m)
+		refuse("no boot module named " CONFIG_MODULE " (expected a loader line such as "
+		       "'module2 /boot/cluster.conf cluster.conf')");
+	if (config_parse(&cluster, CONFIG_MODULE, hpa_to_ptr(m->start), m->end - m->start)) {
+		for (u32 i = 0; i < cluster.nerrors && i < CFG_MAX_ERRORS; i++) {
+			config_format_error(&cluster, i, line, sizeof(line));
+			kprintf("%s\n", line);
+		}
+		if (cluster.nerrors > CFG_MAX_ERRORS)
+			kprintf("%s: %u more errors not shown\n", CONFIG_MODULE,
+				cluster.nerrors - CFG_MAX_ERRORS);
+		refuse(CONFIG_MODULE " is invalid (see the errors above; "
+				     "tools/unum-config check gives the same messages)");
+	}
+}
+
+static u32 node_identity(void)
+{
+	char why[160];
+
+	if (!options.has_id)
+		refuse("no id=N on the monitor command line (choosing the node by its NIC's MAC "
+		       "address needs the NIC drivers, which this monitor does not have yet)");
+	if (!config_node(&cluster, options.id)) {
+		ksnprintf(why, sizeof(why), "id=%u on the command line, but " CONFIG_MODULE
+			  " defines nodes 0 to %u", options.id, cluster.nnodes - 1);
+		refuse(why);
+	}
+	return options.id;
+}
+
+void monitor_main(u32 magic, u32 info)
+{
+	u32 node;
+
+	percpu_init(0, (hva_t)boot_stack_top);
+	gdt_init_cpu(0);
+	idt_init();
+	pic_disable();
+	uart_init();
+	kprintf("\nUnum %s (%s): distributed hypervisor monitor\n", UNUM_VERSION, UNUM_GIT_REV);
+	read_boot_info(magic, info);
+	report_boot_info(&boot_info);
+	cpu_detect(&boot_cpu);
+	cpu_report(&boot_cpu);
+	if (mm_init(&boot_info) != 0)
+		refuse("cannot set up memory");
+	report_memory(&boot_info);
+	start_clock_and_timer();
+	read_cluster_config();
+	node = node_identity();
+	report_cluster(&cluster, node);
+	kprintf("unum: node %u ready: boot report complete\n", node);
+	if (options.poweroff)
+		monitor_exit(EXIT_OK);
+	for (;;)
+		cpu_wait_irq();
+}

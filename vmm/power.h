@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Ending a monitor run. With the `poweroff` command-line flag (meant for
+ * tests and the emulated cluster), monitor_exit() writes its code to QEMU's
+ * isa-debug-exit device at port 0xf4, which ends the emulator with exit status
+ * (code << 1) | 1; without it, or when no such device answers, the CPU halts.
+ */
+#ifndef UNUM_VMM_POWER_H
+#define UNUM_VMM_POWER_H
+
+#include "vmm/types.h"
+
+#define DEBUG_EXIT_PORT 0xf4
+
+enum monitor_exit_code {
+	EXIT_OK = 0,         /* emulator status 1 */
+	EXIT_CONFIG = 1,     /* refused to start: bad configuration; status 3 */
+	EXIT_PANIC = 2,      /* monitor bug or fatal error; status 5 */
+};
+
+void power_set_exit_on_halt(bool on);
+__noreturn void monitor_exit(enum monitor_exit_code code);
+/* Halts this CPU forever with interrupts off. */
+__noreturn void cpu_stop(void);
+
+#endif
