@@ -24,6 +24,14 @@ config.mk: configure
 
 VERSION ?= 0.1.0
 B := build
+# `make V=1` shows full commands.
+ifeq ($(V),1)
+Q :=
+say = @true
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2)
+endif
 GIT_REV := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 # ---- the monitor ----------------------------------------------------------
@@ -61,37 +69,45 @@ all: $(B)/unum.elf $(B)/unum.elf32 tools
 
 $(B)/mon/%.o: %.c
 	@mkdir -p $(@D)
-	$(MON_CC) $(MON_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(MON_CC) $(MON_CFLAGS) -MMD -MP -c $< -o $@
 $(B)/mon/%.o: %.S
 	@mkdir -p $(@D)
-	$(MON_CC) $(MON_ASFLAGS) -MMD -MP -c $< -o $@
+	$(call say,AS,$<)
+	$(Q)$(MON_CC) $(MON_ASFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/unum.elf: $(MON_OBJS) boot/link.ld
-	$(MON_CC) $(MON_CFLAGS) $(MON_LDFLAGS) -o $@ $(MON_OBJS) -lgcc
-	@tools/check-image $@
+	$(call say,LD,$@)
+	$(Q)$(MON_CC) $(MON_CFLAGS) $(MON_LDFLAGS) -o $@ $(MON_OBJS) -lgcc
+	$(Q)tools/check-image $@
 
 # QEMU's -kernel loader accepts multiboot 1 only from an ELF32 image; the code
 # is the same, only the container changes (the 64-bit code is data to it).
 $(B)/unum.elf32: $(B)/unum.elf
-	$(OBJCOPY) -O elf32-i386 $< $@
+	$(call say,OBJCOPY,$@)
+	$(Q)$(OBJCOPY) -O elf32-i386 $< $@
 
 # ---- host objects, unit tests and tools ---------------------------------
 $(B)/host-san/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
+	$(call say,HOSTCC,$<)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) $(SAN) -MMD -MP -c $< -o $@
 $(B)/host/%.o: %.c
 	@mkdir -p $(@D)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,HOSTCC,$<)
+	$(Q)$(HOST_CC) $(HOST_CFLAGS) -MMD -MP -c $< -o $@
 
 define unit_test_rule
 $(B)/tests/unit/$(1): $(patsubst %.c,$(B)/host-san/%.o,$($(1)_SRCS) tests/unit/check.c)
 	@mkdir -p $$(@D)
-	$(HOST_CC) $(SAN) -o $$@ $$^ $($(1)_LIBS)
+	$$(call say,LINK,$$@)
+	$(Q)$(HOST_CC) $(SAN) -o $$@ $$^ $($(1)_LIBS)
 endef
 define tool_rule
 $(B)/tools/$(1): $(patsubst %.c,$(B)/host/%.o,$($(1)_SRCS))
 	@mkdir -p $$(@D)
-	$(HOST_CC) -o $$@ $$^ $($(1)_LIBS)
+	$$(call say,LINK,$$@)
+	$(Q)$(HOST_CC) -o $$@ $$^ $($(1)_LIBS)
 endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
@@ -110,7 +126,7 @@ iso: $(B)/unum.iso
 check: $(UNIT_BINS)
 	@tests/run --unit $(UNIT_BINS)
 
-test: all $(UNIT_BINS) $(B)/unum.iso
+test: all $(UNIT_BINS)
 	@tests/run --unit $(UNIT_BINS) --system $(SYSTEM_TESTS)
 
 # ---- running -------------------------------------------------------------

@@ -1,1 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
+# tests/: host unit tests of the monitor's portable parts, and the system
+# tests that boot the monitor under QEMU (see tests/run and doc/testing.md).
+UNIT_TESTS += unit_printf unit_config unit_cmdline unit_pmm unit_bootinfo
+unit_printf_SRCS := tests/unit/test_printf.c vmm/printf.c
+unit_config_SRCS := tests/unit/test_config.c vmm/config.c vmm/config_value.c vmm/printf.c
+unit_cmdline_SRCS := tests/unit/test_cmdline.c vmm/cmdline.c vmm/config_value.c vmm/printf.c
+unit_pmm_SRCS := tests/unit/test_pmm.c vmm/pmm.c
+unit_bootinfo_SRCS := tests/unit/test_bootinfo.c vmm/bootinfo.c vmm/printf.c
+SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
+	tests/system/boot-grub-uefi.sh tests/system/bad-config.sh tests/system/bad-node-id.sh \
+	tests/system/crash-dump.sh tests/system/multi-node-boot.sh tests/system/unum-config.sh

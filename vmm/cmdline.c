@@ -34,6 +34,14 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		opt->poweroff = true;
 	} else if (strcmp(w, "dumpbootinfo") == 0) {
 		opt->dump_bootinfo = true;
+	} else if (strcmp(w, "selftest=fault") == 0) {
+		opt->selftest = SELFTEST_FAULT;
+	} else if (strcmp(w, "selftest=bug") == 0) {
+		opt->selftest = SELFTEST_BUG;
+	} else if (strncmp(w, "selftest=", 9) == 0) {
+		ksnprintf(err, errlen, "command line: '%s': expected selftest=fault or selftest=bug",
+			  w);
+		return -E_INVAL;
 	} else {
 		add_unknown(opt, w);
 	}
@@ -48,10 +56,12 @@ int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, s
 {
 	char word[128];
 	bool first = true;
-	int rc;
+	int rc = 0;
 
 	memset(opt, 0, sizeof(*opt));
 	opt->loglevel = 2;
+	/* Every word is read even after an error, so that `poweroff` still takes
+	 * effect and a test sees the refusal instead of a hung emulator. */
 	while (*cmdline) {
 		size_t n = 0;
 		while (*cmdline == ' ')
@@ -61,21 +71,22 @@ int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, s
 		if (n == 0)
 			break;
 		if (n >= sizeof(word)) {
-			ksnprintf(err, errlen, "command line: a word is longer than %zu characters",
-				  sizeof(word) - 1);
-			return -E_INVAL;
-		}
-		memcpy(word, cmdline, n);
-		word[n] = '\0';
-		cmdline += n;
-		if (first && strchr(word, '/')) {
-			first = false;
-			continue;
+			if (!rc)
+				ksnprintf(err, errlen,
+					  "command line: a word is longer than %zu characters",
+					  sizeof(word) - 1);
+			rc = -E_INVAL;
+		} else {
+			memcpy(word, cmdline, n);
+			word[n] = '\0';
+			if (!(first && strchr(word, '/')) && parse_word(word, opt, err, errlen) && !rc) {
+				rc = -E_INVAL;
+				err = NULL; /* keep the first error's message */
+				errlen = 0;
+			}
 		}
 		first = false;
-		rc = parse_word(word, opt, err, errlen);
-		if (rc)
-			return rc;
+		cmdline += n;
 	}
-	return 0;
+	return rc;
 }

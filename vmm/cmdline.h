@@ -4,7 +4,8 @@
  * in the cluster file), `loglevel=0..3` (console verbosity: errors, warnings,
  * info, debug), `poweroff` (end the emulator through isa-debug-exit when the
  * monitor stops: for tests), `dumpbootinfo` (print the raw boot information
- * for test fixtures). Builds on the host.
+ * for test fixtures), `selftest=fault|bug` (deliberately fault or trip a
+ * BUG_ON after the boot report, to test the crash dump). Builds on the host.
  */
 #ifndef UNUM_VMM_CMDLINE_H
 #define UNUM_VMM_CMDLINE_H
@@ -17,6 +18,7 @@ struct monitor_options {
 	int loglevel;
 	bool poweroff;
 	bool dump_bootinfo;
+	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	char unknown[256]; /* words not understood, for a warning */
 };
 

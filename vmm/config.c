@@ -242,13 +242,12 @@ static bool cluster_name(struct line *ln, const struct word *w, void *obj)
 	return true;
 }
 
+/* parse_statement() already noted the first cluster line; this catches a second. */
 static void cluster_finish(struct line *ln, void *obj)
 {
-	if (ln->cfg->cluster_line)
+	if (ln->cfg->cluster_line != ln->no)
 		cfg_error(ln->cfg, ln->no, 1, "second cluster line (the first is on line %u)",
 			  ln->cfg->cluster_line);
-	else
-		ln->cfg->cluster_line = ln->no;
 }
 
 static const struct key_spec cluster_keys[] = {
@@ -465,6 +464,10 @@ static void parse_statement(struct line *ln)
 		if (strcmp(kw, st->keyword) != 0)
 			continue;
 		memset(&obj, 0, sizeof(obj));
+		if (st->keys == node_keys)
+			ln->cfg->node_lines++;
+		if (st->keys == cluster_keys && !ln->cfg->cluster_line)
+			ln->cfg->cluster_line = ln->no; /* even if bad: it is there */
 		if (stmt_apply(ln, st, &obj))
 			st->finish(ln, &obj);
 		return;
@@ -481,11 +484,13 @@ static void check_nodes(struct cluster_config *cfg, u32 eof_line)
 	static struct cfg_node sorted[CFG_MAX_NODES]; /* off the monitor's small stack */
 	u32 n = cfg->nnodes;
 
-	if (n == 0) {
+	if (cfg->node_lines == 0) {
 		cfg_error(cfg, eof_line, 1, "end of file: no node lines (expected at least: %s)",
 			  statements[1].usage);
 		return;
 	}
+	if (cfg->nerrors)
+		return; /* a bad node line would make every later id look out of place */
 	memset(sorted, 0, sizeof(sorted));
 	for (u32 i = 0; i < n; i++) {
 		if (cfg->nodes[i].id >= n) {

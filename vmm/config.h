@@ -57,6 +57,7 @@ struct cluster_config {
 	char name[CFG_NAME_MAX];
 	u8 secret[CFG_SECRET_BYTES];
 	u32 cluster_line; /* 0: no cluster line seen */
+	u32 node_lines;   /* node lines seen, valid or not */
 	u32 nnodes;
 	struct cfg_node nodes[CFG_MAX_NODES]; /* nodes[i].id == i once parsed */
 	struct cfg_guest guest;

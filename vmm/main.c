@@ -19,6 +19,7 @@
 #include "vmm/log.h"
 #include "vmm/mm.h"
 #include "vmm/paging.h"
+#include "vmm/panic.h"
 #include "vmm/percpu.h"
 #include "vmm/power.h"
 #include "vmm/printf.h"
@@ -51,16 +52,18 @@ static const void *identity_map(u64 phys, u64 len, void *ctx)
 static void read_boot_info(u32 magic, u32 info)
 {
 	char err[160];
+	int rc;
 
 	if (bootinfo_parse(magic, info, identity_map, NULL, &boot_info, err, sizeof(err)) != 0) {
 		kprintf("boot: %s\n", err);
 		refuse("the boot information from the loader is unusable");
 	}
-	if (cmdline_parse(boot_info.cmdline, &options, err, sizeof(err)) != 0) {
+	rc = cmdline_parse(boot_info.cmdline, &options, err, sizeof(err));
+	power_set_exit_on_halt(options.poweroff); /* parsed even when rc says a word was bad */
+	if (rc != 0) {
 		kprintf("%s\n", err);
 		refuse("bad monitor command line");
 	}
-	power_set_exit_on_halt(options.poweroff);
 	log_set_level(options.loglevel);
 	if (options.unknown[0])
 		pr_warn("command line: ignoring unknown words: %s\n", options.unknown);
@@ -128,6 +131,18 @@ static u32 node_identity(void)
 	return options.id;
 }
 
+/* Deliberate crashes, so tests can see the dumps a real bug would produce. */
+static void run_selftest(void)
+{
+	if (options.selftest == SELFTEST_FAULT) {
+		/* Past PAGING_LIMIT nothing is mapped: this read must raise #PF. */
+		volatile u64 *unmapped = (volatile u64 *)(uintptr_t)(PAGING_LIMIT + 0x1000);
+		kprintf("selftest: reading unmapped address %p\n", (void *)unmapped);
+		(void)*unmapped;
+	}
+	BUG_ON(options.selftest == SELFTEST_BUG);
+}
+
 void monitor_main(u32 magic, u32 info)
 {
 	u32 node;
@@ -150,6 +165,7 @@ void monitor_main(u32 magic, u32 info)
 	node = node_identity();
 	report_cluster(&cluster, node);
 	kprintf("unum: node %u ready: boot report complete\n", node);
+	run_selftest();
 	if (options.poweroff)
 		monitor_exit(EXIT_OK);
 	for (;;)

@@ -164,7 +164,10 @@ static void out_conv(struct out *o, struct spec *sp, char c, va_list *ap)
 	case 'd':
 	case 'i': out_signed(o, sp, arg_signed(sp, ap)); break;
 	case 'u': out_num(o, sp, arg_unsigned(sp, ap), 10, false, ""); break;
-	case 'o': out_num(o, sp, arg_unsigned(sp, ap), 8, false, sp->alt ? "0" : ""); break;
+	case 'o':
+		u = arg_unsigned(sp, ap);
+		out_num(o, sp, u, 8, false, sp->alt && u ? "0" : "");
+		break;
 	case 'x':
 	case 'X':
 		u = arg_unsigned(sp, ap);

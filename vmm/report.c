@@ -42,9 +42,9 @@ void report_cluster(const struct cluster_config *cfg, u32 self)
 {
 	char mac[24], ip[20];
 
-	kprintf("cluster: id %u%s%s, %u node%s, %u vCPUs in all\n", cfg->cluster_id,
+	kprintf("cluster: id %u%s%s, %u node%s, %u vCPU%s in all\n", cfg->cluster_id,
 		cfg->name[0] ? " name " : "", cfg->name, cfg->nnodes, cfg->nnodes == 1 ? "" : "s",
-		config_total_cpus(cfg));
+		config_total_cpus(cfg), config_total_cpus(cfg) == 1 ? "" : "s");
 	for (u32 i = 0; i < cfg->nnodes; i++) {
 		const struct cfg_node *n = &cfg->nodes[i];
 		config_format_mac(n->mac, mac, sizeof(mac));

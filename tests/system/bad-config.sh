@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# A cluster file with mistakes: tools/unum-config check and the monitor's
+# console must give the same messages (file name aside), and the monitor must
+# refuse to start. Also checks the launcher refuses the file by itself.
+. "$(dirname "$0")/lib.sh"
+
+conf=$LOGS/bad.conf
+cat >"$conf" <<'CONF'
+# three mistakes, on lines 3, 4 and 5
+cluster id=1 secret=00112233445566778899aabbccddeeff
+node id=0 mac=52:54:00:00:00:10 ip=10.77.0.10 cpus=0
+node id=1 mac=52:54:00:00:00:11 ip=10.77.0.300
+guest memory=100M kernel=kernel colour=blue
+CONF
+tools/unum-config check "$conf" >"$LOGS/unum-config.out" 2>&1
+tool_status=$?
+check tool-exit-status [ $tool_status -eq 1 ]
+sed -n "s|^$conf:||p" "$LOGS/unum-config.out" >"$LOGS/tool.errors"
+check tool-three-errors [ "$(wc -l <"$LOGS/tool.errors")" -eq 3 ]
+check tool-message has "$LOGS/tool.errors" '^3:52: error: cpus: expected a whole number from 1 to 64, found "0"$'
+
+cluster --boot kernel --config "$conf" --no-check
+check monitor-refuses status_is 2
+tr -d '\r' <"$LOGS/node0.log" | sed -n 's|^cluster.conf:||p' >"$LOGS/monitor.errors"
+check same-messages diff -u "$LOGS/tool.errors" "$LOGS/monitor.errors"
+check refusal-line has "$LOGS/node0.log" '^unum: refusing to start: cluster.conf is invalid'
+
+cluster --boot kernel --config "$conf"
+check launcher-refuses status_is 2
+check launcher-says-why has "$LOGS/launcher.out" 'is not a valid cluster file'

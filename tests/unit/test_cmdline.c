@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The monitor's command-line options.
+ */
+#include "tests/unit/check.h"
+#include "vmm/cmdline.h"
+
+static struct monitor_options opt;
+static char err[160];
+
+TEST(options)
+{
+	CHECK_EQ(cmdline_parse("/boot/unum.elf id=3 loglevel=3 poweroff", &opt, err, sizeof(err)),
+		 0);
+	CHECK(opt.has_id);
+	CHECK_EQ(opt.id, 3);
+	CHECK_EQ(opt.loglevel, 3);
+	CHECK(opt.poweroff);
+	CHECK(!opt.dump_bootinfo);
+	CHECK_STR(opt.unknown, "");
+}
+
+TEST(defaults_and_unknown_words)
+{
+	CHECK_EQ(cmdline_parse("  dumpbootinfo  quiet  x=1 ", &opt, err, sizeof(err)), 0);
+	CHECK(!opt.has_id);
+	CHECK_EQ(opt.loglevel, 2);
+	CHECK(opt.dump_bootinfo);
+	CHECK_STR(opt.unknown, "quiet x=1");
+	CHECK_EQ(cmdline_parse("", &opt, err, sizeof(err)), 0);
+}
+
+TEST(bad_values)
+{
+	CHECK(cmdline_parse("id=256", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'id=256': expected id=N with N from 0 to 255");
+	CHECK(cmdline_parse("id=", &opt, err, sizeof(err)) != 0);
+	CHECK(cmdline_parse("loglevel=9", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'loglevel=9': expected loglevel=N with N from 0 to 3");
+}
+
+TEST(path_only_skipped_when_first)
+{
+	CHECK_EQ(cmdline_parse("id=1 a/b", &opt, err, sizeof(err)), 0);
+	CHECK_STR(opt.unknown, "a/b");
+}
+
+TEST(flags_survive_a_bad_word)
+{
+	/* poweroff must work even when the line is refused, or a test would hang */
+	CHECK(cmdline_parse("loglevel=9 poweroff id=x", &opt, err, sizeof(err)) != 0);
+	CHECK(opt.poweroff);
+	CHECK_STR(err, "command line: 'loglevel=9': expected loglevel=N with N from 0 to 3");
+	CHECK(cmdline_parse("selftest=nope", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'selftest=nope': expected selftest=fault or selftest=bug");
+}

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The cluster configuration parser: a valid file parses into the expected
+ * structure, and malformed input of every kind is rejected with an error
+ * naming the exact line and column and what was expected.
+ */
+#include "tests/unit/check.h"
+#include "vmm/config.h"
+
+static struct cluster_config cfg;
+
+#define GOOD_HEAD                                                  \
+	"cluster id=7 secret=00112233445566778899aabbccddeeff\n"   \
+	"node id=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n"
+
+static int parse(const char *text)
+{
+	return config_parse(&cfg, "t.conf", text, strlen(text));
+}
+
+/* Parses text, expects exactly one error, and compares its formatted text. */
+static void expect_error(int line, const char *text, const char *want)
+{
+	char got[300];
+
+	if (parse(text) == 0) {
+		check_fail(__FILE__, line, "parsed without error: %s", text);
+		return;
+	}
+	config_format_error(&cfg, 0, got, sizeof(got));
+	if (strcmp(got, want) != 0)
+		check_fail(__FILE__, line, "\n    got:  %s\n    want: %s", got, want);
+	if (cfg.nerrors != 1)
+		check_fail(__FILE__, line, "%u errors, expected 1", cfg.nerrors);
+}
+#define EXPECT_ERROR(text, want) expect_error(__LINE__, text, want)
+
+TEST(full_file)
+{
+	const char *text = "# comment line\n"
+			   "\n"
+			   "cluster id=0x10 name=lab secret=00112233445566778899AABBCCDDEEFF # key\n"
+			   "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 port=8000 cpus=4\r\n"
+			   "  node\tid=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n"
+			   "guest memory=1G kernel=bzImage initrd=initrd.img "
+			   "cmdline=\"console=ttyS0 unum.exec=\\\"nproc\\\" a\\\\b\"\n";
+
+	CHECK_EQ(parse(text), 0);
+	CHECK_EQ(cfg.nerrors, 0);
+	CHECK_EQ(cfg.cluster_id, 16);
+	CHECK_STR(cfg.name, "lab");
+	CHECK_EQ(cfg.secret[0], 0x00);
+	CHECK_EQ(cfg.secret[15], 0xff);
+	CHECK_EQ(cfg.nnodes, 2);
+	CHECK_EQ(cfg.nodes[0].id, 0);
+	CHECK_EQ(cfg.nodes[0].port, CFG_DEFAULT_PORT);
+	CHECK_EQ(cfg.nodes[0].cpus, 1);
+	CHECK_EQ(cfg.nodes[0].line, 5);
+	CHECK_EQ(cfg.nodes[1].ip, 0x0a000002);
+	CHECK_EQ(cfg.nodes[1].port, 8000);
+	CHECK_EQ(cfg.nodes[1].cpus, 4);
+	CHECK_EQ(cfg.nodes[1].mac[5], 2);
+	CHECK_EQ(config_total_cpus(&cfg), 5);
+	CHECK(cfg.guest.present);
+	CHECK_EQ_U64(cfg.guest.memory, 1ULL << 30);
+	CHECK_STR(cfg.guest.kernel, "bzImage");
+	CHECK_STR(cfg.guest.initrd, "initrd.img");
+	CHECK_STR(cfg.guest.cmdline, "console=ttyS0 unum.exec=\"nproc\" a\\b");
+}
+
+TEST(example_file_in_tree_is_valid)
+{
+	FILE *f = fopen("examples/cluster.conf", "r");
+	static char buf[8192];
+	size_t n;
+
+	CHECK(f != NULL);
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	CHECK_EQ(config_parse(&cfg, "cluster.conf", buf, n), 0);
+	CHECK_EQ(cfg.nnodes, 2);
+}
+
+TEST(lexical_errors)
+{
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 cpus\n",
+		     "t.conf:3:45: error: expected key=value (a lower-case key, '=', a value)");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k cmdline=\"abc\n",
+		     "t.conf:3:35: error: unterminated quoted string (expected a closing \")");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k cmdline=\"a\\nb\"\n",
+		     "t.conf:3:37: error: unknown escape in quoted string (expected \\\" or \\\\)");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k cmdline=\"ab\"x\n",
+		     "t.conf:3:39: error: expected a space after the closing quote, found 'x'");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=a\"b\n",
+		     "t.conf:3:26: error: unexpected '\"' inside a value (quote the whole value)");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac= ip=10.0.0.2\n",
+		     "t.conf:3:15: error: expected a value after 'mac='");
+	EXPECT_ERROR(GOOD_HEAD "node id=1\x01\n",
+		     "t.conf:3:10: error: unexpected control character 0x01 (expected text)");
+}
+
+TEST(statement_and_key_errors)
+{
+	EXPECT_ERROR(GOOD_HEAD "nodes id=1\n",
+		     "t.conf:3:1: error: unknown statement 'nodes' (expected cluster, node or guest)");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 ram=4\n",
+		     "t.conf:3:45: error: unknown key 'ram' (expected: node id=N "
+		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 id=2 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
+		     "t.conf:3:11: error: id= given twice");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02\n",
+		     "t.conf:3:32: error: node line is missing ip= (expected: node id=N "
+		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
+}
+
+TEST(value_errors)
+{
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00 ip=10.0.0.2\n",
+		     "t.conf:3:15: error: mac: expected a MAC address of six hex pairs like "
+		     "52:54:00:12:34:56, found \"52:54:00:00:00\"");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=53:54:00:00:00:02 ip=10.0.0.2\n",
+		     "t.conf:3:15: error: mac: expected a unicast MAC address (the first octet's "
+		     "low bit clear), found \"53:54:00:00:00:02\"");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.256\n",
+		     "t.conf:3:36: error: ip: expected an IPv4 address like 10.0.0.1, found "
+		     "\"10.0.0.256\"");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=224.0.0.1\n",
+		     "t.conf:3:36: error: ip: expected a unicast IPv4 address (not 0.0.0.0, "
+		     "broadcast or multicast), found \"224.0.0.1\"");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 port=70000\n",
+		     "t.conf:3:50: error: port: expected a whole number from 1 to 65535, found "
+		     "\"70000\"");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 cpus=0\n",
+		     "t.conf:3:50: error: cpus: expected a whole number from 1 to 64, found \"0\"");
+	EXPECT_ERROR(GOOD_HEAD "node id=256 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
+		     "t.conf:3:9: error: id: expected a whole number from 0 to 255, found \"256\"");
+	EXPECT_ERROR(GOOD_HEAD "node id=99999999999999999999 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
+		     "t.conf:3:9: error: id: expected a whole number from 0 to 255, found "
+		     "\"99999999999999999999\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=15M kernel=k\n",
+		     "t.conf:3:14: error: memory: expected at least 16M, found \"15M\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=17M kernel=k\n",
+		     "t.conf:3:14: error: memory: expected a multiple of 2M, found \"17M\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=1X kernel=k\n",
+		     "t.conf:3:14: error: memory: expected a size like 512M or 2G (suffix K, M, "
+		     "G or T; no suffix: bytes), found \"1X\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=a/b\n",
+		     "t.conf:3:25: error: kernel: expected a module name (letters, digits, '.', "
+		     "'_', '-'), found \"a/b\"");
+	EXPECT_ERROR("cluster id=7 secret=0011\n" "node id=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n",
+		     "t.conf:1:21: error: secret: expected 32 hex digits (the 128-bit cluster "
+		     "key), found \"0011\"");
+}
+
+TEST(file_level_errors)
+{
+	EXPECT_ERROR("node id=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n",
+		     "t.conf:2:1: error: end of file: no cluster line (expected: cluster id=N "
+		     "secret=<32 hex digits> [name=NAME])");
+	EXPECT_ERROR("cluster id=7 secret=00112233445566778899aabbccddeeff\n",
+		     "t.conf:2:1: error: end of file: no node lines (expected at least: node id=N "
+		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
+	EXPECT_ERROR(GOOD_HEAD "cluster id=8 secret=00112233445566778899aabbccddeeff\n",
+		     "t.conf:3:1: error: second cluster line (the first is on line 1)");
+	EXPECT_ERROR(GOOD_HEAD "node id=0 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
+		     "t.conf:3:1: error: node id=0 is already defined on line 2");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:01 ip=10.0.0.2\n",
+		     "t.conf:3:1: error: mac=52:54:00:00:00:01 is already used by node 0 on line 2");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.1\n",
+		     "t.conf:3:1: error: ip=10.0.0.1 port=7700 is already used by node 0 on line 2");
+	EXPECT_ERROR(GOOD_HEAD "node id=2 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
+		     "t.conf:3:1: error: node id=2, but there are 2 nodes: ids must run from 0 to 1");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\nguest memory=64M kernel=k\n",
+		     "t.conf:4:1: error: second guest line (the first is on line 3)");
+}
+
+TEST(same_port_different_ip_is_fine)
+{
+	CHECK_EQ(parse(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 port=7700\n"), 0);
+	CHECK_EQ(parse(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.1 port=7701\n"), 0);
+}
+
+TEST(all_errors_are_collected)
+{
+	CHECK(parse("cluster id=x secret=1\nnode id=0 mac=1 ip=2\nbogus\n") != 0);
+	CHECK_EQ(cfg.nerrors, 5); /* id, secret, mac, ip, bogus: nothing cascades */
+	CHECK_EQ(cfg.errors[0].line, 1);
+	CHECK_EQ(cfg.errors[4].line, 3);
+}
+
+TEST(error_list_is_bounded)
+{
+	static char text[65536];
+	size_t n = 0;
+
+	for (int i = 0; i < 100; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "junk%d\n", i);
+	CHECK(config_parse(&cfg, "t.conf", text, n) != 0);
+	CHECK_EQ(cfg.nerrors, 102);
+	CHECK_EQ(cfg.errors[CFG_MAX_ERRORS - 1].line, CFG_MAX_ERRORS);
+}
+
+TEST(max_nodes)
+{
+	static char text[65536];
+	size_t n = 0;
+
+	n += (size_t)snprintf(text, sizeof(text), "cluster id=1 secret=%032d\n", 0);
+	for (int i = 0; i < CFG_MAX_NODES; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "node id=%d mac=52:54:00:00:%02x:%02x ip=10.1.%d.%d\n", i,
+				      i >> 8, i & 0xff, i / 100, i % 100 + 1);
+	CHECK_EQ(config_parse(&cfg, "t.conf", text, n), 0);
+	CHECK_EQ(cfg.nnodes, CFG_MAX_NODES);
+	CHECK_EQ(cfg.nodes[255].id, 255);
+	CHECK_EQ(cfg.nodes[255].ip, 0x0a010238); /* 10.1.2.56 */
+}
+
+TEST(nul_byte_and_long_line)
+{
+	static char text[4096];
+
+	memcpy(text, GOOD_HEAD "node id=1\0", sizeof(GOOD_HEAD "node id=1"));
+	CHECK(config_parse(&cfg, "t.conf", text, sizeof(GOOD_HEAD "node id=1")) != 0);
+	CHECK_EQ(cfg.errors[0].line, 3);
+	CHECK_EQ(cfg.errors[0].col, 10);
+	memset(text, 'a', sizeof(text));
+	memcpy(text, "guest cmdline=", 14);
+	CHECK(config_parse(&cfg, "t.conf", text, sizeof(text)) != 0);
+	CHECK_EQ(cfg.errors[0].col, 15);
+}
