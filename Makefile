@@ -60,12 +60,13 @@ MON_SRCS :=
 UNIT_TESTS :=
 TOOLS :=
 SYSTEM_TESTS :=
-include boot/build.mk vmm/build.mk drivers/build.mk dsm/build.mk tools/build.mk \
-	tests/build.mk
+FUZZ_SCRIPTS :=
+include boot/build.mk vmm/build.mk drivers/build.mk dsm/build.mk net/build.mk tools/build.mk \
+	guest-images/tiny/build.mk tests/build.mk
 
 MON_OBJS := $(patsubst %,$(B)/mon/%.o,$(basename $(MON_SRCS)))
 
-all: $(B)/unum.elf $(B)/unum.elf32 tools
+all: $(B)/unum.elf $(B)/unum.elf32 tools tiny-guests
 
 $(B)/mon/%.o: %.c
 	@mkdir -p $(@D)
@@ -127,7 +128,12 @@ check: $(UNIT_BINS)
 	@tests/run --unit $(UNIT_BINS)
 
 test: all $(UNIT_BINS)
-	@tests/run --unit $(UNIT_BINS) --system $(SYSTEM_TESTS)
+	@tests/run --unit $(UNIT_BINS) --system $(SYSTEM_TESTS) $(FUZZ_SCRIPTS)
+
+# Longer fuzz runs than make test's (FUZZ_TIME seconds each; crash inputs in build/fuzz/).
+FUZZ_TIME ?= 600
+fuzz:
+	@status=0; for f in $(FUZZ_SCRIPTS); do $$f $(FUZZ_TIME) || status=1; done; exit $$status
 
 # ---- running -------------------------------------------------------------
 RUN_ARGS ?=
@@ -168,9 +174,10 @@ help:
 	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
 	@echo "make install  install into PREFIX (from ./configure --prefix)"
 	@echo "make deps     install the Debian packages the build and tests need (root)"
+	@echo "make fuzz     longer fuzz runs (FUZZ_TIME seconds each, default 600)"
 	@echo "make format   clang-format the C sources; make lint: cppcheck + format check"
 	@echo "make clean    remove build/"
 
-.PHONY: all tools iso check test run install format lint deps clean distclean help
+.PHONY: all tools iso check test fuzz run install format lint deps clean distclean help
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

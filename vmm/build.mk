@@ -21,3 +21,7 @@ MON_SRCS += \
 	vmm/mm.c \
 	vmm/paging.c \
 	vmm/report.c
+# The generic virtualization layer and the AMD SVM back end.
+MON_SRCS += vmm/virt.c vmm/vm.c vmm/exit.c vmm/io.c vmm/cpuid.c vmm/cpuid_policy.c vmm/msr.c \
+	vmm/loader.c vmm/dev/uart16550.c vmm/dev/testdev.c \
+	vmm/svm/svm.c vmm/svm/exit.c vmm/svm/npt.c vmm/svm/vmrun.S

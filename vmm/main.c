@@ -24,6 +24,10 @@
 #include "vmm/power.h"
 #include "vmm/printf.h"
 #include "vmm/report.h"
+#include "vmm/dev/devices.h"
+#include "vmm/loader.h"
+#include "vmm/virt.h"
+#include "vmm/vm.h"
 #include "vmm/x86.h"
 
 #define CONFIG_MODULE "cluster.conf"
@@ -143,6 +147,27 @@ static void run_selftest(void)
 	BUG_ON(options.selftest == SELFTEST_BUG);
 }
 
+/* Builds the guest on this node and runs it until it stops. */
+static __noreturn void run_guest(void)
+{
+	static struct vm vm;
+	int rc;
+
+	if (virt_select() != 0 || virt->cpu_enable() != 0)
+		refuse("this node cannot run the guest (see above)");
+	rc = vm_create(&vm, cluster.guest.memory, 1);
+	if (rc == 0)
+		rc = uart16550_init();
+	if (rc == 0)
+		rc = testdev_init();
+	if (rc == 0)
+		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
+	if (rc != 0)
+		refuse("cannot build the guest (see above)");
+	kprintf("unum: starting the guest on %s\n", virt->name);
+	monitor_exit(vm_run(&vm));
+}
+
 void monitor_main(u32 magic, u32 info)
 {
 	u32 node;
@@ -166,6 +191,8 @@ void monitor_main(u32 magic, u32 info)
 	report_cluster(&cluster, node);
 	kprintf("unum: node %u ready: boot report complete\n", node);
 	run_selftest();
+	if (cluster.guest.present && node == 0)
+		run_guest();
 	if (options.poweroff)
 		monitor_exit(EXIT_OK);
 	for (;;)

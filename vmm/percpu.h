@@ -18,6 +18,7 @@ struct percpu {
 	hva_t stack_top;
 	volatile u64 timer_ticks; /* LAPIC timer interrupts taken */
 	u32 exception_depth;      /* nested exceptions: a fault in the fault handler */
+	hpa_t virt_host_area;     /* back end's per-CPU host state (SVM: VMSAVE area) */
 };
 
 void percpu_init(u32 cpu_id, hva_t stack_top);

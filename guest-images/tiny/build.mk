@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# guest-images/tiny/: test guests, one mechanism each (see tiny.h). Each is a
+# flat binary, build/guest/tiny/NAME.bin, booted by tests/system/tiny-guests.sh.
+TINY_GUESTS := cpuid portio longmode triple-fault hlt-cli
+TINY_BINS := $(patsubst %,$(B)/guest/tiny/%.bin,$(TINY_GUESTS))
+
+$(B)/guest/tiny/%.elf: guest-images/tiny/%.S guest-images/tiny/tiny.h guest-images/tiny/tiny.ld
+	@mkdir -p $(@D)
+	$(call say,AS,$<)
+	$(Q)$(MON_CC) -m64 -nostdlib -static -no-pie -Iguest-images/tiny \
+		-Wl,-T,guest-images/tiny/tiny.ld -Wl,--build-id=none -o $@ $<
+$(B)/guest/tiny/%.bin: $(B)/guest/tiny/%.elf
+	$(Q)$(OBJCOPY) -O binary $< $@
+
+tiny-guests: $(TINY_BINS)
+.PHONY: tiny-guests

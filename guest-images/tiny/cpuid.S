@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * CPUID as the guest sees it, checked from real mode: the hypervisor bit is
+ * set (exit 1 if not), VMX and SVM are hidden (2, 3), Unum's signature leaf
+ * reads "UnumUnumUnum" (4), and EBX[31:24] of leaf 1 is APIC id 0 (5).
+ */
+#include "tiny.h"
+	TINY_HEADER
+	PUTS16 hello
+	movl $1, %eax
+	cpuid
+	btl $31, %ecx
+	jnc fail1
+	btl $5, %ecx
+	jc fail2
+	shrl $24, %ebx
+	jnz fail5
+	movl $0x80000001, %eax
+	cpuid
+	btl $2, %ecx
+	jc fail3
+	movl $0x40000000, %eax
+	cpuid
+	cmpl $0x6d756e55, %ebx	/* "Unum" */
+	jne fail4
+	cmpl $0x6d756e55, %ecx
+	jne fail4
+	cmpl $0x6d756e55, %edx
+	jne fail4
+	PUTS16 ok
+	EXIT 0
+fail1:	EXIT 1
+fail2:	EXIT 2
+fail3:	EXIT 3
+fail4:	EXIT 4
+fail5:	EXIT 5
+	PUTS16_BODY
+hello:	.asciz "tiny cpuid: checking CPUID from real mode\r\n"
+ok:	.asciz "tiny cpuid: ok\r\n"

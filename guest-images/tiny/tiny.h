@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Macros shared by the tiny test guests. Each guest is a flat binary linked
+ * at 0x8000 (tiny.ld) that starts in 16-bit real mode at 0800:0000, as an AP
+ * does after a SIPI with vector 8, and reports through two ports: text to
+ * COM1 (0x3f8) and its result to 0xf4, where a write ends the guest with
+ * that code (0: passed; anything else names the check that failed).
+ */
+#define COM1 0x3f8
+#define EXIT_PORT 0xf4
+
+/* The header the monitor's loader recognises: a short jump over "UNUMTINY". */
+.macro TINY_HEADER
+	.code16
+	.section .text.head, "ax"
+	.globl _start
+_start:
+	jmp 1f
+	.ascii "UNUMTINY"
+1:
+	cli
+	xorw %ax, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	movw $0x7ff0, %sp
+.endm
+
+/* Ends the guest with exit code \code (works in every mode). */
+.macro EXIT code
+	movl $\code, %eax
+	outl %eax, $EXIT_PORT
+9:	hlt
+	jmp 9b
+.endm
+
+/* Prints the NUL-terminated string at \label (16-bit code, DS = 0). */
+.macro PUTS16 label
+	movw $\label, %si
+	call puts16
+.endm
+
+/* A puts routine named \name for the current code size (.code16 or .code64):
+ * prints the string at SI/RSI. PUTS16_BODY is the 16-bit one PUTS16 calls. */
+.macro PUTS_BODY name
+\name:
+	movw $COM1, %dx
+1:	lodsb
+	testb %al, %al
+	jz 2f
+	outb %al, %dx
+	jmp 1b
+2:	ret
+.endm
+
+.macro PUTS16_BODY
+	.code16
+	PUTS_BODY puts16
+.endm

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The guest's CPUID policy: virtualization extensions hidden, hypervisor bit
+ * and Unum signature present, per-vCPU APIC id and count, XSAVE hidden while
+ * XSETBV is not emulated, the rest of the host's answer untouched.
+ */
+#include "tests/unit/check.h"
+#include "vmm/cpuid.h"
+
+static const struct cpuid_regs all_ones = { ~0u, ~0u, ~0u, ~0u };
+
+TEST(leaf1)
+{
+	struct cpuid_regs r = cpuid_policy(1, 0, all_ones, 3, 8);
+
+	CHECK(r.ecx & (1u << 31));  /* hypervisor */
+	CHECK(!(r.ecx & (1u << 5))); /* VMX */
+	CHECK(!(r.ecx & (1u << 3))); /* MONITOR */
+	CHECK(!(r.ecx & (1u << 26))); /* XSAVE */
+	CHECK(!(r.ecx & (1u << 27))); /* OSXSAVE */
+	CHECK(r.ecx & (1u << 0));    /* SSE3 passes through */
+	CHECK_EQ(r.ebx >> 24, 3);
+	CHECK_EQ((r.ebx >> 16) & 0xff, 8);
+	CHECK_EQ(r.ebx & 0xffff, 0xffff);
+	CHECK_EQ(r.edx, ~0u);
+	CHECK_EQ(r.eax, ~0u);
+}
+
+TEST(svm_hidden)
+{
+	struct cpuid_regs r = cpuid_policy(0x80000001, 0, all_ones, 0, 1);
+
+	CHECK(!(r.ecx & (1u << 2)));
+	CHECK(r.ecx & (1u << 0));
+	r = cpuid_policy(0x8000000a, 0, all_ones, 0, 1);
+	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+TEST(signature)
+{
+	struct cpuid_regs r = cpuid_policy(CPUID_UNUM_BASE, 0, all_ones, 0, 1);
+	char sig[13] = { 0 };
+
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	CHECK_STR(sig, "UnumUnumUnum");
+	CHECK_EQ(r.eax, CPUID_UNUM_BASE);
+	r = cpuid_policy(CPUID_UNUM_BASE + 0x100, 0, all_ones, 0, 1);
+	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+TEST(invariant_tsc_and_passthrough)
+{
+	struct cpuid_regs zero = { 0, 0, 0, 0 };
+	struct cpuid_regs r = cpuid_policy(0x80000007, 0, zero, 0, 1);
+
+	CHECK(r.edx & (1u << 8));
+	r = cpuid_policy(0, 0, all_ones, 0, 1);
+	CHECK_EQ(r.ebx, ~0u);
+	r = cpuid_policy(0xd, 0, all_ones, 0, 1);
+	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What CPUID tells the guest: the host's answer, with virtualization
+ * extensions hidden, the hypervisor bit set, Unum's signature at 0x40000000,
+ * the vCPU's own APIC id and count, and features the monitor cannot
+ * virtualize yet cleared. The policy itself is a pure function so host tests
+ * can check it.
+ */
+#ifndef UNUM_VMM_CPUID_H
+#define UNUM_VMM_CPUID_H
+
+#include "vmm/types.h"
+#include "vmm/x86.h"
+
+#define CPUID_UNUM_BASE 0x40000000u
+#define CPUID_UNUM_SIGNATURE "UnumUnumUnum"
+
+struct vcpu;
+
+/* Applies the policy to the host's answer for (leaf, subleaf). */
+struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u32 vcpu_id,
+			       u32 nvcpus);
+/* The guest's answer: the host's CPUID run through the policy. */
+struct cpuid_regs cpuid_guest(struct vcpu *v, u32 leaf, u32 subleaf);
+
+#endif

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The guest's CPUID (see vmm/cpuid.h). Bit positions: AMD APM vol. 3
+ * appendix E, Intel SDM vol. 2A "CPUID". Builds on the host.
+ */
+#include "vmm/cpuid.h"
+#include "vmm/klib.h"
+
+#define BIT(n) (1u << (n))
+/* leaf 1 ECX */
+#define C1_MONITOR BIT(3)
+#define C1_VMX BIT(5)
+#define C1_SMX BIT(6)
+#define C1_X2APIC BIT(21)
+#define C1_XSAVE BIT(26)
+#define C1_OSXSAVE BIT(27)
+#define C1_AVX BIT(28)
+#define C1_HYPERVISOR BIT(31)
+/* leaf 8000_0001h ECX */
+#define E1_SVM BIT(2)
+/* leaf 8000_0007h EDX */
+#define E7_INVARIANT_TSC BIT(8)
+
+static struct cpuid_regs leaf1(struct cpuid_regs r, u32 vcpu_id, u32 nvcpus)
+{
+	/* No nested virtualization, no MONITOR/MWAIT (would sleep the physical CPU),
+	 * no XSAVE yet (XSETBV is intercepted and not emulated). */
+	r.ecx &= ~(C1_MONITOR | C1_VMX | C1_SMX | C1_XSAVE | C1_OSXSAVE | C1_AVX | C1_X2APIC);
+	r.ecx |= C1_HYPERVISOR;
+	/* EBX: initial APIC id in 31:24, logical processor count in 23:16 */
+	r.ebx = (r.ebx & 0xffff) | (vcpu_id << 24) | ((nvcpus & 0xff) << 16);
+	return r;
+}
+
+static struct cpuid_regs signature_leaf(void)
+{
+	struct cpuid_regs r = { CPUID_UNUM_BASE, 0, 0, 0 };
+
+	memcpy(&r.ebx, CPUID_UNUM_SIGNATURE, 4);
+	memcpy(&r.ecx, CPUID_UNUM_SIGNATURE + 4, 4);
+	memcpy(&r.edx, CPUID_UNUM_SIGNATURE + 8, 4);
+	return r;
+}
+
+struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u32 vcpu_id,
+			       u32 nvcpus)
+{
+	static const struct cpuid_regs zero;
+
+	switch (leaf) {
+	case 1:
+		return leaf1(host, vcpu_id, nvcpus);
+	case 0xd: /* XSAVE state: none while XSAVE is hidden */
+		return zero;
+	case CPUID_UNUM_BASE:
+		return signature_leaf();
+	case 0x80000001:
+		host.ecx &= ~E1_SVM;
+		return host;
+	case 0x80000007:
+		/* The guest's TSC runs at a constant rate: it is the host's, never scaled. */
+		host.edx |= E7_INVARIANT_TSC;
+		return host;
+	case 0x8000000a: /* SVM features: the guest has no SVM */
+		return zero;
+	default:
+		if (leaf > CPUID_UNUM_BASE && leaf < 0x40010000)
+			return zero;
+		return host;
+	}
+}

@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Ports test guests use: 0xf4, where a write ends the guest with that code
+ * (the interface of QEMU's isa-debug-exit, which kvm-unit-tests-style test
+ * binaries expect), and 0x80, the POST/delay port Linux writes to, ignored.
+ */
+#include "vmm/dev/devices.h"
+#include "vmm/io.h"
+#include "vmm/power.h"
+#include "vmm/vm.h"
+
+#define TEST_EXIT_PORT 0xf4
+#define POST_PORT 0x80
+
+static void test_exit_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
+{
+	u32 code = val & 63;
+
+	vm_stop(v->vm, EXIT_GUEST_BASE + (int)code, "test guest wrote %#x to port %#x: exit code %u",
+		val, port, code);
+}
+
+static void post_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
+{
+}
+
+int testdev_init(void)
+{
+	struct io_device exitdev = { "test exit", TEST_EXIT_PORT, 4, NULL, test_exit_write, NULL };
+	struct io_device post = { "POST", POST_PORT, 1, NULL, post_write, NULL };
+	int rc = io_register(&exitdev);
+
+	return rc ? rc : io_register(&post);
+}

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Exit handlers, in a table indexed by enum exit_kind. A handler either
+ * completes the guest's instruction (and advances RIP), injects the fault
+ * real hardware would raise, or stops the guest with a report: nothing a
+ * guest does stops the monitor itself.
+ */
+#include "vmm/exit.h"
+#include "vmm/cpuid.h"
+#include "vmm/io.h"
+#include "vmm/log.h"
+#include "vmm/msr.h"
+#include "vmm/panic.h"
+#include "vmm/power.h"
+#include "vmm/virt.h"
+#include "vmm/vm.h"
+
+#define RFLAGS_IF (1ULL << 9)
+
+void vcpu_skip_insn(struct vcpu *v)
+{
+	v->regs.rip += v->exit.insn_len;
+}
+
+static void handle_nothing(struct vcpu *v)
+{
+}
+
+static void handle_cpuid(struct vcpu *v)
+{
+	struct cpuid_regs r = cpuid_guest(v, (u32)v->regs.gpr[GPR_RAX], (u32)v->regs.gpr[GPR_RCX]);
+
+	v->regs.gpr[GPR_RAX] = r.eax;
+	v->regs.gpr[GPR_RBX] = r.ebx;
+	v->regs.gpr[GPR_RCX] = r.ecx;
+	v->regs.gpr[GPR_RDX] = r.edx;
+	vcpu_skip_insn(v);
+}
+
+static void handle_msr_read(struct vcpu *v)
+{
+	u64 val;
+
+	if (msr_guest_read(v, v->exit.msr.index, &val) != 0) {
+		virt->inject_exception(v, 13, true, 0); /* #GP(0), as hardware */
+		return;
+	}
+	v->regs.gpr[GPR_RAX] = (u32)val;
+	v->regs.gpr[GPR_RDX] = val >> 32;
+	vcpu_skip_insn(v);
+}
+
+static void handle_msr_write(struct vcpu *v)
+{
+	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
+
+	if (msr_guest_write(v, v->exit.msr.index, val) != 0) {
+		virt->inject_exception(v, 13, true, 0);
+		return;
+	}
+	vcpu_skip_insn(v);
+}
+
+static void handle_hlt(struct vcpu *v)
+{
+	vcpu_skip_insn(v);
+	if (!(v->regs.rflags & RFLAGS_IF)) {
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u halted with interrupts disabled at RIP %#llx: it can never wake up",
+			v->id, (unsigned long long)v->regs.rip);
+		return;
+	}
+	v->halted = true;
+}
+
+static void handle_npf(struct vcpu *v)
+{
+	vm_stop(v->vm, EXIT_GUEST_STOPPED,
+		"vCPU %u accessed guest-physical %#llx (error code %#llx) at RIP %#llx: "
+		"no RAM and no device there",
+		v->id, (unsigned long long)v->exit.npf.gpa,
+		(unsigned long long)v->exit.npf.error_code, (unsigned long long)v->regs.rip);
+}
+
+static void handle_shutdown(struct vcpu *v)
+{
+	virt->dump(v);
+	vm_stop(v->vm, EXIT_GUEST_CRASH, "vCPU %u triple fault (shutdown): the guest crashed",
+		v->id);
+}
+
+/* No hypercall is implemented yet: answer as KVM does for an unknown one. */
+static void handle_vmmcall(struct vcpu *v)
+{
+	v->regs.gpr[GPR_RAX] = (u64)-1000; /* -KVM_ENOSYS */
+	vcpu_skip_insn(v);
+}
+
+static void handle_invalid(struct vcpu *v)
+{
+	virt->dump(v);
+	panic("the CPU refused to enter the guest (invalid VMCB/VMCS state): a monitor bug");
+}
+
+static void handle_unhandled(struct vcpu *v)
+{
+	virt->dump(v);
+	vm_stop(v->vm, EXIT_GUEST_STOPPED, "vCPU %u: exit %#llx is not handled by the monitor",
+		v->id, (unsigned long long)v->exit.raw.code);
+}
+
+static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
+	[EXIT_NONE] = handle_nothing,
+	[EXIT_INTR] = handle_nothing, /* the host took the interrupt already */
+	[EXIT_CPUID] = handle_cpuid,
+	[EXIT_IO] = io_handle_exit,
+	[EXIT_MSR_READ] = handle_msr_read,
+	[EXIT_MSR_WRITE] = handle_msr_write,
+	[EXIT_HLT] = handle_hlt,
+	[EXIT_NPF] = handle_npf,
+	[EXIT_SHUTDOWN] = handle_shutdown,
+	[EXIT_VMMCALL] = handle_vmmcall,
+	[EXIT_INVALID_STATE] = handle_invalid,
+	[EXIT_UNHANDLED] = handle_unhandled,
+};
+
+void exit_handle(struct vcpu *v)
+{
+	BUG_ON(v->exit.kind >= NR_EXIT_KINDS || !exit_handlers[v->exit.kind]);
+	exit_handlers[v->exit.kind](v);
+}

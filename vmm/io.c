@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Port I/O dispatch (see vmm/io.h). IN results are merged into RAX as the
+ * CPU does: an 8- or 16-bit IN keeps the rest of RAX, a 32-bit IN clears
+ * bits 63:32 (AMD APM vol. 3, "IN"; any 32-bit register write zero-extends).
+ */
+#include "vmm/io.h"
+#include "vmm/log.h"
+#include "vmm/exit.h"
+#include "vmm/power.h"
+#include "vmm/vm.h"
+
+#define IO_MAX_DEVICES 32
+
+static struct io_device io_devices[IO_MAX_DEVICES];
+static u32 io_ndevices;
+
+int io_register(const struct io_device *dev)
+{
+	for (u32 i = 0; i < io_ndevices; i++) {
+		const struct io_device *d = &io_devices[i];
+		if (dev->base < d->base + d->count && d->base < dev->base + dev->count)
+			return -E_EXIST;
+	}
+	if (io_ndevices == IO_MAX_DEVICES)
+		return -E_NOSPC;
+	io_devices[io_ndevices++] = *dev;
+	return 0;
+}
+
+static const struct io_device *io_find(u16 port)
+{
+	for (u32 i = 0; i < io_ndevices; i++)
+		if (port >= io_devices[i].base && port < io_devices[i].base + io_devices[i].count)
+			return &io_devices[i];
+	return NULL;
+}
+
+static void io_merge_in(struct vcpu *v, u8 size, u32 val)
+{
+	u64 *rax = &v->regs.gpr[GPR_RAX];
+
+	if (size == 1)
+		*rax = (*rax & ~0xffULL) | (val & 0xff);
+	else if (size == 2)
+		*rax = (*rax & ~0xffffULL) | (val & 0xffff);
+	else
+		*rax = val;
+}
+
+void io_handle_exit(struct vcpu *v)
+{
+	const struct io_device *d;
+	u16 port = v->exit.io.port;
+	u8 size = v->exit.io.size;
+	u32 mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+
+	if (v->exit.io.string) {
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u: string port I/O (INS/OUTS) on port %#x at RIP %#llx is not "
+			"supported yet", v->id, port, (unsigned long long)v->regs.rip);
+		return;
+	}
+	d = io_find(port);
+	if (v->exit.io.in)
+		io_merge_in(v, size, d && d->read ? d->read(v, d->ctx, port, size) & mask : mask);
+	else if (d && d->write)
+		d->write(v, d->ctx, port, size, (u32)v->regs.gpr[GPR_RAX] & mask);
+	if (!d)
+		pr_debug("guest: vCPU %u %s unclaimed port %#x\n", v->id,
+			 v->exit.io.in ? "read" : "wrote", port);
+	vcpu_skip_insn(v);
+}

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest loading (see vmm/loader.h).
+ */
+#include "vmm/loader.h"
+#include "vmm/klib.h"
+#include "vmm/log.h"
+#include "vmm/paging.h"
+#include "vmm/virt.h"
+
+#define BZIMAGE_MAGIC_OFFSET 0x202
+#define BZIMAGE_MAGIC "HdrS"
+
+static bool is_tiny(const u8 *img, u64 len)
+{
+	return len > 10 && memcmp(img + 2, TINY_MAGIC, 8) == 0;
+}
+
+static bool is_bzimage(const u8 *img, u64 len)
+{
+	return len > BZIMAGE_MAGIC_OFFSET + 4 &&
+	       memcmp(img + BZIMAGE_MAGIC_OFFSET, BZIMAGE_MAGIC, 4) == 0;
+}
+
+static int load_tiny(struct vm *vm, const u8 *img, u64 len)
+{
+	void *dst = vm_gpa_ptr(vm, TINY_LOAD_GPA, len);
+
+	if (!dst) {
+		pr_err("loader: the %llu-byte test guest does not fit in %llu MiB of guest RAM\n",
+		       (unsigned long long)len, (unsigned long long)(vm->mem_size >> 20));
+		return -E_NOSPC;
+	}
+	memcpy(dst, img, len);
+	virt->vcpu_reset_sipi(&vm->vcpus[0], TINY_SIPI_VECTOR);
+	pr_info("loader: test guest (%llu bytes) at %#x, vCPU 0 starts in real mode at %04x:0000\n",
+		(unsigned long long)len, TINY_LOAD_GPA, TINY_SIPI_VECTOR << 8);
+	return 0;
+}
+
+int loader_load_guest(struct vm *vm, const struct boot_info *bi, const struct cfg_guest *g)
+{
+	const struct boot_module *m = bootinfo_find_module(bi, g->kernel);
+	const u8 *img;
+	u64 len;
+
+	if (!m) {
+		pr_err("loader: no boot module named '%s' (the guest line's kernel=): add "
+		       "'module2 /boot/FILE %s' to the node's GRUB entry\n", g->kernel, g->kernel);
+		return -E_NOENT;
+	}
+	img = hpa_to_ptr(m->start);
+	len = m->end - m->start;
+	if (is_tiny(img, len))
+		return load_tiny(vm, img, len);
+	if (is_bzimage(img, len)) {
+		pr_err("loader: module '%s' is a Linux bzImage; booting Linux is not implemented "
+		       "yet\n", g->kernel);
+		return -E_NOTSUP;
+	}
+	pr_err("loader: module '%s' (%llu bytes) is neither a Linux bzImage ('HdrS' at 0x202) "
+	       "nor a test guest ('" TINY_MAGIC "' at offset 2)\n", g->kernel,
+	       (unsigned long long)len);
+	return -E_INVAL;
+}

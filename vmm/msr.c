@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest MSR policy (see vmm/msr.h).
+ */
+#include "vmm/msr.h"
+#include "vmm/log.h"
+#include "vmm/virt.h"
+#include "vmm/x86.h"
+
+#define MSR_IA32_TSC 0x10
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define EFER_SCE (1ULL << 0)
+#define EFER_LME (1ULL << 8)
+#define EFER_LMA (1ULL << 10)
+#define EFER_NXE (1ULL << 11)
+#define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+#define APIC_BASE_DEFAULT 0xfee00000ULL
+#define APIC_BASE_BSP (1ULL << 8)
+#define APIC_BASE_ENABLE (1ULL << 11)
+
+/* Unknown MSRs are reported once each (a guest probing in a loop must not flood the log). */
+static void report_unknown(struct vcpu *v, u32 msr, bool write)
+{
+	static u32 reported[32];
+	static u32 nreported;
+
+	for (u32 i = 0; i < nreported; i++)
+		if (reported[i] == msr)
+			return;
+	if (nreported < ARRAY_SIZE(reported))
+		reported[nreported++] = msr;
+	pr_warn("guest: vCPU %u %s unknown MSR %#x at RIP %#llx: #GP\n", v->id,
+		write ? "wrote" : "read", msr, (unsigned long long)v->regs.rip);
+}
+
+int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		*val = virt->get_efer(v);
+		return 0;
+	case MSR_IA32_APIC_BASE:
+		*val = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+		return 0;
+	case MSR_IA32_TSC:
+		*val = rdtsc();
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*val = 1; /* fast strings */
+		return 0;
+	default:
+		report_unknown(v, msr, false);
+		return -E_INVAL;
+	}
+}
+
+int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_EFER:
+		if (val & ~EFER_GUEST_BITS)
+			return -E_INVAL; /* reserved bits (and SVME: the guest has no SVM) */
+		virt->set_efer(v, val);
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		return 0;
+	default:
+		report_unknown(v, msr, true);
+		return -E_INVAL;
+	}
+}

@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The AMD SVM back end (struct virt_ops svm_ops): enabling SVM on a CPU,
+ * creating and resetting vCPUs, nested page tables, entering the guest and
+ * re-injecting an event whose delivery an exit interrupted. Exit decoding is
+ * in vmm/svm/exit.c. Optional features (next-RIP, decode assists, clean
+ * bits, flush-by-ASID, pause filter) are not relied on: QEMU's emulation has
+ * none of them, and hardware without them must work too.
+ */
+#include "vmm/svm/svm.h"
+#include "vmm/cpu.h"
+#include "vmm/klib.h"
+#include "vmm/log.h"
+#include "vmm/mm.h"
+#include "vmm/paging.h"
+#include "vmm/panic.h"
+#include "vmm/percpu.h"
+#include "vmm/svm/npt.h"
+#include "vmm/x86.h"
+
+#define IOPM_PAGES 3
+#define MSRPM_PAGES 2
+
+static struct svm_vcpu svm_vcpus[SVM_MAX_VCPUS];
+static hpa_t iopm_pa, msrpm_pa;
+
+static hpa_t npt_alloc(void *ctx)
+{
+	return page_alloc(1, 1);
+}
+
+static void npt_free(hpa_t pa, void *ctx)
+{
+	page_free(pa, 1);
+}
+
+static void *npt_map_pa(hpa_t pa, void *ctx)
+{
+	return hpa_to_ptr(pa);
+}
+
+/* Lets the guest reach an MSR that lives in the VMCB state (VMLOAD/VMSAVE moves it). */
+static void msrpm_pass(u8 *pm, u32 msr)
+{
+	u32 base = msr >= 0xC0010000 ? 0x1000 : msr >= 0xC0000000 ? 0x800 : 0;
+	u32 bit = (msr & 0x1fff) * 2;
+
+	pm[base + bit / 8] &= (u8)~(3u << (bit % 8));
+}
+
+static int svm_global_init(void)
+{
+	static const u32 passthrough[] = { 0xC0000100, 0xC0000101, 0xC0000102, /* FS, GS, KGS */
+					   0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084,
+					   0x174, 0x175, 0x176 /* SYSENTER */ };
+
+	iopm_pa = page_alloc(IOPM_PAGES, 1);
+	msrpm_pa = page_alloc(MSRPM_PAGES, 1);
+	if (!iopm_pa || !msrpm_pa)
+		return -E_NOMEM;
+	/* Intercept every port and every MSR, then open the few that are safe. */
+	memset(hpa_to_ptr(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
+	memset(hpa_to_ptr(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
+	for (size_t i = 0; i < ARRAY_SIZE(passthrough); i++)
+		msrpm_pass(hpa_to_ptr(msrpm_pa), passthrough[i]);
+	return 0;
+}
+
+static int svm_cpu_enable(void)
+{
+	const struct cpu_features *f = &boot_cpu;
+	hpa_t hsave, host_area;
+
+	if (!f->svm || !f->npt || f->svm_disabled) {
+		pr_err("svm: cannot run guests: %s\n",
+		       !f->svm ? "the CPU has no SVM (CPUID 8000_0001h ECX bit 2)"
+		       : f->svm_disabled ? "SVM is disabled by the firmware (VM_CR.SVMDIS)"
+					 : "the CPU has no nested paging (CPUID 8000_000Ah EDX bit 0)");
+		return -E_NOTSUP;
+	}
+	if (!iopm_pa && svm_global_init() != 0)
+		return -E_NOMEM;
+	hsave = page_alloc(1, 1);
+	host_area = page_alloc(1, 1);
+	if (!hsave || !host_area)
+		return -E_NOMEM;
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	wrmsr(MSR_VM_HSAVE_PA, hsave);
+	this_cpu()->virt_host_area = host_area;
+	return 0;
+}
+
+static void *svm_space_create(void)
+{
+	static struct npt spaces[4];
+	static u32 nspaces;
+	struct npt *n;
+
+	if (nspaces == ARRAY_SIZE(spaces))
+		return NULL;
+	n = &spaces[nspaces++];
+	*n = (struct npt){ .alloc_page = npt_alloc, .free_page = npt_free, .map = npt_map_pa };
+	return npt_init(n) == 0 ? n : NULL;
+}
+
+static int svm_space_map(void *space, gpa_t gpa, hpa_t hpa, u64 size, u32 prot)
+{
+	return npt_map(space, gpa, hpa, size, prot);
+}
+
+static int svm_space_protect(void *space, gpa_t gpa, u32 prot)
+{
+	return npt_protect(space, gpa, prot);
+}
+
+static void vmcb_init_control(struct vmcb_control *c, hpa_t n_cr3)
+{
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
+			     INTERCEPT_CPUID | INTERCEPT_INVD | INTERCEPT_HLT |
+			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+	/* VMRUN must be intercepted (APM 15.5.1 consistency checks); the rest hide SVM. */
+	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
+			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
+			     INTERCEPT_SKINIT | INTERCEPT_XSETBV;
+	c->iopm_base_pa = iopm_pa;
+	c->msrpm_base_pa = msrpm_pa;
+	c->guest_asid = 1;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL;
+	/* The guest's RFLAGS.IF masks only virtual interrupts; physical ones exit. */
+	c->vintr = V_INTR_MASKING;
+	c->np_enable = 1;
+	c->n_cr3 = n_cr3;
+}
+
+static int svm_vcpu_create(struct vcpu *v, void *space)
+{
+	struct svm_vcpu *s;
+	hpa_t pa;
+
+	if (v->id >= SVM_MAX_VCPUS)
+		return -E_RANGE;
+	pa = page_alloc(1, 1);
+	if (!pa)
+		return -E_NOMEM;
+	s = &svm_vcpus[v->id];
+	s->vmcb = hpa_to_ptr(pa);
+	s->vmcb_pa = pa;
+	s->npt = space;
+	v->arch = s;
+	vmcb_init_control(&s->vmcb->control, s->npt->root);
+	return 0;
+}
+
+static void seg_set(struct vmcb_seg *s, u16 sel, u64 base, u32 limit, u16 attrib)
+{
+	*s = (struct vmcb_seg){ .selector = sel, .attrib = attrib, .limit = limit, .base = base };
+}
+
+/* The state after INIT followed by SIPI (Intel SDM vol. 3 table 9-1; APM 14.1.3). */
+static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vector)
+{
+	struct vmcb_save *s = &svm_of(v)->vmcb->save;
+
+	memset(s, 0, sizeof(*s));
+	seg_set(&s->cs, (u16)(vector << 8), (u64)vector << 12, 0xffff, 0x009b);
+	seg_set(&s->ds, 0, 0, 0xffff, 0x0093);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	seg_set(&s->gdtr, 0, 0, 0xffff, 0);
+	seg_set(&s->idtr, 0, 0, 0xffff, 0);
+	seg_set(&s->ldtr, 0, 0, 0xffff, 0x0082);
+	seg_set(&s->tr, 0, 0, 0xffff, 0x008b);
+	s->cr0 = 0x60000010; /* CD, NW, ET */
+	s->efer = EFER_SVME; /* required by VMRUN; hidden from the guest by the MSR policy */
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ULL;
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rflags = 0x2;
+	v->regs.gpr[GPR_RDX] = cpuid(1, 0).eax; /* family/model/stepping, as after RESET */
+	svm_of(v)->vmcb->control.eventinj = 0;
+	svm_of(v)->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+}
+
+/* An event the exit interrupted is delivered again at the next entry (APM 15.7.2).
+ * A software interrupt is not: RIP still points at the INT, which runs again. */
+static void requeue_interrupted_event(struct vmcb_control *c)
+{
+	u64 info = c->exitintinfo;
+	u64 type = (info >> EVENT_TYPE_SHIFT) & 7;
+
+	if ((info & EVENT_VALID) && type != EVENT_TYPE_SOFT_INT)
+		c->eventinj = info;
+}
+
+static void svm_vcpu_run(struct vcpu *v)
+{
+	struct svm_vcpu *s = svm_of(v);
+	struct vmcb *vmcb = s->vmcb;
+
+	vmcb->save.rax = v->regs.gpr[GPR_RAX];
+	vmcb->save.rsp = v->regs.gpr[GPR_RSP];
+	vmcb->save.rip = v->regs.rip;
+	vmcb->save.rflags = v->regs.rflags;
+	svm_vmrun(s->vmcb_pa, this_cpu()->virt_host_area, &v->regs);
+	v->regs.gpr[GPR_RAX] = vmcb->save.rax;
+	v->regs.gpr[GPR_RSP] = vmcb->save.rsp;
+	v->regs.rip = vmcb->save.rip;
+	v->regs.rflags = vmcb->save.rflags;
+	vmcb->control.tlb_control = 0;
+	vmcb->control.eventinj = 0;
+	requeue_interrupted_event(&vmcb->control);
+	svm_decode_exit(v, vmcb);
+}
+
+static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	u64 ev = vector | ((u64)EVENT_TYPE_EXCEPTION << EVENT_TYPE_SHIFT) | EVENT_VALID;
+
+	if (has_error)
+		ev |= EVENT_ERROR_VALID | ((u64)error << 32);
+	svm_of(v)->vmcb->control.eventinj = ev;
+}
+
+static enum cpu_mode svm_cpu_mode(struct vcpu *v)
+{
+	const struct vmcb_save *s = &svm_of(v)->vmcb->save;
+
+	if (!(s->cr0 & 1))
+		return CPU_MODE_REAL;
+	if ((s->efer & (1ULL << 10)) && (s->cs.attrib & (1u << 9))) /* EFER.LMA, CS.L */
+		return CPU_MODE_LONG64;
+	return (s->cs.attrib & (1u << 10)) ? CPU_MODE_PROT32 : CPU_MODE_PROT16;
+}
+
+static void svm_get_paging(struct vcpu *v, struct guest_paging *p)
+{
+	const struct vmcb_save *s = &svm_of(v)->vmcb->save;
+
+	*p = (struct guest_paging){ s->cr0, s->cr3, s->cr4, s->efer & ~EFER_SVME, s->cpl };
+}
+
+static u64 svm_get_efer(struct vcpu *v)
+{
+	return svm_of(v)->vmcb->save.efer & ~EFER_SVME;
+}
+
+static void svm_set_efer(struct vcpu *v, u64 efer)
+{
+	struct vmcb_save *s = &svm_of(v)->vmcb->save;
+
+	/* LMA is the CPU's to set when paging turns on with LME; keep it as it is. */
+	s->efer = (efer & ~(1ULL << 10)) | (s->efer & (1ULL << 10)) | EFER_SVME;
+}
+
+static u64 svm_seg_base(struct vcpu *v, int seg)
+{
+	const struct vmcb_save *s = &svm_of(v)->vmcb->save;
+	const struct vmcb_seg *segs[] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
+
+	return seg >= 0 && seg < 6 ? segs[seg]->base : 0;
+}
+
+static void svm_flush_tlb(struct vcpu *v)
+{
+	svm_of(v)->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+}
+
+const struct virt_ops svm_ops = {
+	.name = "AMD SVM with nested paging",
+	.cpu_enable = svm_cpu_enable,
+	.space_create = svm_space_create,
+	.space_map = svm_space_map,
+	.space_protect = svm_space_protect,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_reset_sipi = svm_vcpu_reset_sipi,
+	.vcpu_run = svm_vcpu_run,
+	.inject_exception = svm_inject_exception,
+	.cpu_mode = svm_cpu_mode,
+	.get_paging = svm_get_paging,
+	.get_efer = svm_get_efer,
+	.set_efer = svm_set_efer,
+	.seg_base = svm_seg_base,
+	.flush_tlb = svm_flush_tlb,
+	.dump = svm_dump,
+};

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A virtual CPU as the generic monitor sees it: the guest's general
+ * registers (indexed by their x86 encoding, so the instruction emulator can
+ * use them directly), the exit that just happened in vendor-neutral form, and
+ * a pointer to the vendor back end's own state (a VMCB or a VMCS). Generic
+ * code never includes a vendor header: it reaches the hardware through
+ * struct virt_ops (vmm/virt.h).
+ */
+#ifndef UNUM_VMM_VCPU_H
+#define UNUM_VMM_VCPU_H
+
+#include "vmm/types.h"
+
+enum gpr {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	NR_GPRS
+};
+
+struct guest_regs {
+	u64 gpr[NR_GPRS];
+	u64 rip, rflags;
+};
+
+/* Why the guest stopped running, decoded by the back end. */
+enum exit_kind {
+	EXIT_NONE,      /* nothing for generic code (handled in the back end) */
+	EXIT_INTR,      /* a physical interrupt: the host took it on STGI */
+	EXIT_CPUID,
+	EXIT_IO,
+	EXIT_MSR_READ,
+	EXIT_MSR_WRITE,
+	EXIT_HLT,
+	EXIT_NPF,       /* nested page fault: guest-physical access not mapped as needed */
+	EXIT_SHUTDOWN,  /* triple fault */
+	EXIT_VMMCALL,
+	EXIT_INVALID_STATE, /* the hardware refused to enter the guest */
+	EXIT_UNHANDLED, /* an intercept generic code has no handler for */
+	NR_EXIT_KINDS
+};
+
+struct vm_exit {
+	enum exit_kind kind;
+	u32 insn_len;   /* length of the instruction that exited, when known */
+	union {
+		struct {
+			u16 port;
+			u8 size; /* 1, 2 or 4 */
+			bool in, string, rep;
+		} io;
+		struct {
+			u32 index;
+		} msr;
+		struct {
+			gpa_t gpa;
+			u64 error_code; /* APM vol. 2 section 15.25.6 */
+		} npf;
+		struct {
+			u64 code; /* vendor exit code, for the report */
+			u64 info1, info2;
+		} raw;
+	};
+};
+
+struct vm;
+
+struct vcpu {
+	u32 id;
+	struct vm *vm;
+	struct guest_regs regs;
+	struct vm_exit exit;
+	void *arch;          /* back-end state */
+	bool halted;         /* in HLT, waiting for an interrupt */
+	u64 exits[NR_EXIT_KINDS];
+};
+
+#endif

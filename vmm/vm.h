@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The guest virtual machine on this node: its RAM (one contiguous block of
+ * host memory mapped at guest-physical 0 in the nested address space), its
+ * vCPUs, and how it ended. vm_run() enters vCPU 0 and handles its exits
+ * (vmm/exit.c) until the guest stops.
+ */
+#ifndef UNUM_VMM_VM_H
+#define UNUM_VMM_VM_H
+
+#include "vmm/vcpu.h"
+
+#define VM_MAX_VCPUS 64
+
+struct vm {
+	u64 mem_size;
+	hpa_t mem_hpa;
+	void *space; /* nested page tables (back-end format) */
+	u32 nvcpus;
+	struct vcpu vcpus[VM_MAX_VCPUS];
+	bool stopped;
+	int exit_code; /* enum monitor_exit_code, valid once stopped */
+};
+
+/* Allocates and maps guest RAM; returns 0 or a negative error, reason printed. */
+int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus);
+/* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM, else NULL. */
+void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
+/* Runs vCPU 0 until the guest stops; returns the monitor exit code. */
+int vm_run(struct vm *vm);
+/* Ends the guest with a reason for the console and a monitor exit code. */
+void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...) __printf(3, 4);
+
+#endif
