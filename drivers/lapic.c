@@ -90,9 +90,22 @@ static u64 lapic_timer_measure(void)
 	return (u64)(start - lapic_read(LAPIC_TIMER_CUR)) * 100;
 }
 
+static u64 lapic_clock_hz;
+
+void lapic_timer_arm(u64 deadline_ns)
+{
+	u64 now = time_now_ns(), delta = deadline_ns > now ? deadline_ns - now : 0;
+	u64 count = (u64)((unsigned __int128)delta * lapic_clock_hz / 1000000000ULL);
+
+	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER); /* one-shot */
+	lapic_write(LAPIC_TIMER_INIT, count > 0xffffffffULL ? 0xffffffffU : count ? (u32)count : 1);
+}
+
 u64 lapic_timer_start(u32 hz)
 {
 	u64 clock = lapic_timer_measure();
+
+	lapic_clock_hz = clock;
 	u64 count = clock / hz;
 
 	idt_set_handler(VEC_LAPIC_TIMER, lapic_timer_irq);

@@ -15,5 +15,8 @@ u32 lapic_id(void);
 void lapic_eoi(void);
 /* Periodic timer at hz on VEC_LAPIC_TIMER; returns the timer's input clock in Hz. */
 u64 lapic_timer_start(u32 hz);
+/* One-shot: an interrupt on VEC_LAPIC_TIMER at (or just after) deadline_ns of the
+ * monitor's clock; replaces the periodic timer and any earlier deadline. */
+void lapic_timer_arm(u64 deadline_ns);
 
 #endif

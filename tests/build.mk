@@ -14,3 +14,5 @@ SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
 UNIT_TESTS += unit_npt unit_cpuid
 unit_npt_SRCS := tests/unit/test_npt.c vmm/svm/npt.c
 unit_cpuid_SRCS := tests/unit/test_cpuid.c vmm/cpuid_policy.c
+UNIT_TESTS += unit_vlapic
+unit_vlapic_SRCS := tests/unit/test_vlapic.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c

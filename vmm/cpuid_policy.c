@@ -12,6 +12,7 @@
 #define C1_VMX BIT(5)
 #define C1_SMX BIT(6)
 #define C1_X2APIC BIT(21)
+#define C1_TSC_DEADLINE BIT(24)
 #define C1_XSAVE BIT(26)
 #define C1_OSXSAVE BIT(27)
 #define C1_AVX BIT(28)
@@ -25,8 +26,9 @@ static struct cpuid_regs leaf1(struct cpuid_regs r, u32 vcpu_id, u32 nvcpus)
 {
 	/* No nested virtualization, no MONITOR/MWAIT (would sleep the physical CPU),
 	 * no XSAVE yet (XSETBV is intercepted and not emulated). */
-	r.ecx &= ~(C1_MONITOR | C1_VMX | C1_SMX | C1_XSAVE | C1_OSXSAVE | C1_AVX | C1_X2APIC);
-	r.ecx |= C1_HYPERVISOR;
+	r.ecx &= ~(C1_MONITOR | C1_VMX | C1_SMX | C1_XSAVE | C1_OSXSAVE | C1_AVX);
+	/* The virtual LAPIC offers x2APIC and the TSC-deadline timer on any host. */
+	r.ecx |= C1_HYPERVISOR | C1_X2APIC | C1_TSC_DEADLINE;
 	/* EBX: initial APIC id in 31:24, logical processor count in 23:16 */
 	r.ebx = (r.ebx & 0xffff) | (vcpu_id << 24) | ((nvcpus & 0xff) << 16);
 	return r;

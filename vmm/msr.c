@@ -6,6 +6,7 @@
 #include "vmm/log.h"
 #include "vmm/virt.h"
 #include "vmm/x86.h"
+#include "vmm/dev/vlapic.h"
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_MISC_ENABLE 0x1a0
@@ -14,9 +15,6 @@
 #define EFER_LMA (1ULL << 10)
 #define EFER_NXE (1ULL << 11)
 #define EFER_GUEST_BITS (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
-#define APIC_BASE_DEFAULT 0xfee00000ULL
-#define APIC_BASE_BSP (1ULL << 8)
-#define APIC_BASE_ENABLE (1ULL << 11)
 
 /* Unknown MSRs are reported once each (a guest probing in a loop must not flood the log). */
 static void report_unknown(struct vcpu *v, u32 msr, bool write)
@@ -33,14 +31,18 @@ static void report_unknown(struct vcpu *v, u32 msr, bool write)
 		write ? "wrote" : "read", msr, (unsigned long long)v->regs.rip);
 }
 
+static bool is_lapic_msr(u32 msr)
+{
+	return msr == MSR_IA32_APIC_BASE || msr == 0x6e0 || (msr >= 0x800 && msr <= 0x8ff);
+}
+
 int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 {
+	if (is_lapic_msr(msr))
+		return vlapic_msr_read(&v->lapic, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		*val = virt->get_efer(v);
-		return 0;
-	case MSR_IA32_APIC_BASE:
-		*val = APIC_BASE_DEFAULT | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
 		return 0;
 	case MSR_IA32_TSC:
 		*val = rdtsc();
@@ -56,6 +58,8 @@ int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 
 int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 {
+	if (is_lapic_msr(msr))
+		return vlapic_msr_write(&v->lapic, msr, val);
 	switch (msr) {
 	case MSR_EFER:
 		if (val & ~EFER_GUEST_BITS)

@@ -11,6 +11,7 @@
 #define UNUM_VMM_VCPU_H
 
 #include "vmm/types.h"
+#include "vmm/dev/vlapic.h"
 
 enum gpr {
 	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
@@ -72,6 +73,7 @@ struct vcpu {
 	struct vm_exit exit;
 	void *arch;          /* back-end state */
 	bool halted;         /* in HLT, waiting for an interrupt */
+	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];
 };
 

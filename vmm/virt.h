@@ -36,6 +36,11 @@ struct virt_ops {
 	void (*vcpu_reset_sipi)(struct vcpu *v, u8 vector);
 	/* Runs the guest until an exit generic code must see; fills v->exit. */
 	void (*vcpu_run)(struct vcpu *v);
+	/* Interrupts: can one be injected at the next entry (IF set, no shadow,
+	 * nothing else pending)? If not, ask for an exit as soon as one can. */
+	bool (*irq_window_open)(struct vcpu *v);
+	void (*inject_irq)(struct vcpu *v, u8 vector);
+	void (*request_irq_window)(struct vcpu *v);
 	/* Queues an exception for delivery at the next entry. */
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
 	enum cpu_mode (*cpu_mode)(struct vcpu *v);

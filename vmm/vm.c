@@ -11,6 +11,8 @@
 #include "vmm/printf.h"
 #include "vmm/virt.h"
 #include "vmm/x86.h"
+#include "drivers/lapic.h"
+#include "drivers/tsc.h"
 #include <stdarg.h>
 
 int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus)
@@ -34,9 +36,12 @@ int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus)
 		if (rc)
 			return rc;
 	}
+	vlapic_now_ns = time_now_ns;
+	vlapic_tsc_to_ns = tsc_to_ns;
 	for (u32 i = 0; i < nvcpus; i++) {
 		vm->vcpus[i].id = i;
 		vm->vcpus[i].vm = vm;
+		vlapic_init(&vm->vcpus[i].lapic, i, i == 0);
 		rc = virt->vcpu_create(&vm->vcpus[i], vm->space);
 		if (rc)
 			return rc;
@@ -67,16 +72,47 @@ void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...)
 	vm->exit_code = exit_code;
 }
 
+/* Injects the highest deliverable interrupt, or asks for an exit once one can be. */
+static void deliver_interrupts(struct vcpu *v)
+{
+	int vec = vlapic_pending(&v->lapic);
+
+	if (vec < 0)
+		return;
+	if (virt->irq_window_open(v)) {
+		virt->inject_irq(v, (u8)vec);
+		vlapic_accept(&v->lapic, (u8)vec);
+	} else {
+		virt->request_irq_window(v);
+	}
+}
+
+/* The physical timer fires at the next virtual deadline, or after a heartbeat,
+ * so the monitor regains control from a guest that never exits. */
+static void arm_host_timer(u64 deadline_ns, u64 now_ns)
+{
+	u64 heartbeat = now_ns + VM_HEARTBEAT_NS;
+
+	lapic_timer_arm(deadline_ns && deadline_ns < heartbeat ? deadline_ns : heartbeat);
+}
+
 int vm_run(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpus[0];
+	u64 now, deadline;
 
 	irq_enable(); /* physical interrupts must be able to end a guest run (INTR exits) */
 	while (!vm->stopped) {
+		now = time_now_ns();
+		deadline = vlapic_timer_poll(&v->lapic, now);
+		if (v->halted && vlapic_pending(&v->lapic) >= 0)
+			v->halted = false; /* HLT ends when an interrupt is deliverable */
+		arm_host_timer(deadline, now);
 		if (v->halted) {
-			cpu_wait_irq(); /* nothing can wake it yet but a future virtual interrupt */
+			cpu_wait_irq();
 			continue;
 		}
+		deliver_interrupts(v);
 		virt->vcpu_run(v);
 		exit_handle(v);
 	}

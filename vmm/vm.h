@@ -11,6 +11,7 @@
 #include "vmm/vcpu.h"
 
 #define VM_MAX_VCPUS 64
+#define VM_HEARTBEAT_NS 10000000ULL /* 10 ms */
 
 struct vm {
 	u64 mem_size;

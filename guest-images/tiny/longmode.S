@@ -15,19 +15,8 @@
 
 	TINY_HEADER
 	PUTS16 hello
-	lgdtl gdt_ptr
-	movl %cr0, %eax
-	orl $1, %eax
-	movl %eax, %cr0
-	ljmpl $0x08, $pm32
-
-	.code32
+	ENTER_PM32 pm32
 pm32:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	movl $0x7ff0, %esp
 	/* identity map the first 16 MiB with 2 MiB pages */
 	movl $PDPT | 3, PML4
 	movl $PD | 3, PDPT
@@ -92,16 +81,7 @@ gp_handler:
 
 	PUTS16_BODY
 
-	.balign 8
-gdt:
-	.quad 0
-	.quad 0x00cf9a000000ffff	/* 0x08: 32-bit code */
-	.quad 0x00cf92000000ffff	/* 0x10: data */
-	.quad 0x00af9a000000ffff	/* 0x18: 64-bit code */
-gdt_end:
-gdt_ptr:
-	.word gdt_end - gdt - 1
-	.long gdt
+	GDT_TABLE
 
 	.balign 16
 idt:

@@ -34,6 +34,12 @@ _start:
 	jmp 9b
 .endm
 
+/* Prints the NUL-terminated string at \label (32-bit code; needs PUTS_BODY puts32_body). */
+.macro PUTS32 label
+	movl $\label, %esi
+	call puts32_body
+.endm
+
 /* Prints the NUL-terminated string at \label (16-bit code, DS = 0). */
 .macro PUTS16 label
 	movw $\label, %si
@@ -56,4 +62,35 @@ _start:
 .macro PUTS16_BODY
 	.code16
 	PUTS_BODY puts16
+.endm
+
+/* Flat GDT: 0x08 32-bit code, 0x10 data, 0x18 64-bit code. */
+.macro GDT_TABLE
+	.balign 8
+gdt:
+	.quad 0
+	.quad 0x00cf9a000000ffff
+	.quad 0x00cf92000000ffff
+	.quad 0x00af9a000000ffff
+gdt_end:
+gdt_ptr:
+	.word gdt_end - gdt - 1
+	.long gdt
+.endm
+
+/* From real mode to flat 32-bit protected mode, continuing at \target with
+ * data segments and a stack set up. Needs GDT_TABLE somewhere in the guest. */
+.macro ENTER_PM32 target
+	lgdtl gdt_ptr
+	movl %cr0, %eax
+	orl $1, %eax
+	movl %eax, %cr0
+	ljmpl $0x08, $8f
+	.code32
+8:	movw $0x10, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	movl $0x7ff0, %esp
+	jmp \target
 .endm

@@ -31,6 +31,10 @@ check longmode-passes status_is 64
 check longmode-reached-64-bit has "$log" '^tiny longmode: in 64-bit mode'
 check longmode-unknown-msr-reported has "$log" 'read unknown MSR 0x12345 at RIP 0x[0-9a-f]+: #GP$'
 
+guest apic-timer
+check apic-timer-passes status_is 64
+check apic-timer-said-ok has "$log" '^tiny apic-timer: ok'
+
 guest triple-fault
 check triple-fault-stops-guest status_is 4
 check triple-fault-reported has "$log" '^guest: vCPU 0 triple fault \(shutdown\): the guest crashed$'

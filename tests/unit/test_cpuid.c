@@ -19,11 +19,15 @@ TEST(leaf1)
 	CHECK(!(r.ecx & (1u << 26))); /* XSAVE */
 	CHECK(!(r.ecx & (1u << 27))); /* OSXSAVE */
 	CHECK(r.ecx & (1u << 0));    /* SSE3 passes through */
+	CHECK(r.ecx & (1u << 21));   /* x2APIC: the virtual LAPIC has it */
+	CHECK(r.ecx & (1u << 24));   /* TSC deadline */
 	CHECK_EQ(r.ebx >> 24, 3);
 	CHECK_EQ((r.ebx >> 16) & 0xff, 8);
 	CHECK_EQ(r.ebx & 0xffff, 0xffff);
 	CHECK_EQ(r.edx, ~0u);
 	CHECK_EQ(r.eax, ~0u);
+	r = cpuid_policy(1, 0, (struct cpuid_regs){ 0, 0, 0, 0 }, 0, 1);
+	CHECK(r.ecx & (1u << 21)); /* even when the host has no x2APIC */
 }
 
 TEST(svm_hidden)

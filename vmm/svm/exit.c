@@ -71,6 +71,14 @@ static void exit_svm_insn(struct vcpu *v, struct vmcb *vmcb)
 	exit_simple(v, EXIT_NONE, 0);
 }
 
+/* The interrupt window opened: stop asking; the run loop injects. */
+static void exit_vintr(struct vcpu *v, struct vmcb *vmcb)
+{
+	vmcb->control.vintr &= ~(V_IRQ | V_IGN_TPR);
+	vmcb->control.intercept_misc1 &= ~INTERCEPT_VINTR;
+	exit_simple(v, EXIT_NONE, 0);
+}
+
 /* INIT, SMI and NMI addressed to this physical CPU while it ran the guest. */
 static void exit_ignore(struct vcpu *v, struct vmcb *vmcb)
 {
@@ -82,6 +90,7 @@ static const svm_exit_fn svm_exit_table[0x90] = {
 	[VMEXIT_NMI] = exit_ignore,
 	[VMEXIT_SMI] = exit_ignore,
 	[VMEXIT_INIT] = exit_ignore,
+	[VMEXIT_VINTR] = exit_vintr,
 	[VMEXIT_CPUID] = exit_cpuid,
 	[VMEXIT_INVD] = exit_svm_insn,
 	[VMEXIT_HLT] = exit_hlt,

@@ -212,6 +212,31 @@ static void svm_vcpu_run(struct vcpu *v)
 	svm_decode_exit(v, vmcb);
 }
 
+static bool svm_irq_window_open(struct vcpu *v)
+{
+	const struct vmcb_control *c = &svm_of(v)->vmcb->control;
+
+	return (v->regs.rflags & (1ULL << 9)) && !(c->interrupt_shadow & 1) &&
+	       !(c->eventinj & EVENT_VALID);
+}
+
+static void svm_inject_irq(struct vcpu *v, u8 vector)
+{
+	svm_of(v)->vmcb->control.eventinj =
+		vector | ((u64)EVENT_TYPE_INTR << EVENT_TYPE_SHIFT) | EVENT_VALID;
+}
+
+/* A virtual interrupt request the CPU takes as soon as the guest can accept one;
+ * the VINTR intercept turns that moment into an exit (APM 15.21.4), and the
+ * real vector is then injected through EVENTINJ. */
+static void svm_request_irq_window(struct vcpu *v)
+{
+	struct vmcb_control *c = &svm_of(v)->vmcb->control;
+
+	c->vintr |= V_IRQ | V_IGN_TPR;
+	c->intercept_misc1 |= INTERCEPT_VINTR;
+}
+
 static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
 	u64 ev = vector | ((u64)EVENT_TYPE_EXCEPTION << EVENT_TYPE_SHIFT) | EVENT_VALID;
@@ -274,6 +299,9 @@ const struct virt_ops svm_ops = {
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_reset_sipi = svm_vcpu_reset_sipi,
 	.vcpu_run = svm_vcpu_run,
+	.irq_window_open = svm_irq_window_open,
+	.inject_irq = svm_inject_irq,
+	.request_irq_window = svm_request_irq_window,
 	.inject_exception = svm_inject_exception,
 	.cpu_mode = svm_cpu_mode,
 	.get_paging = svm_get_paging,

@@ -133,6 +133,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 
 /* vintr (offset 0x60) */
 #define V_IRQ (1ULL << 8)
+#define V_INTR_VECTOR_SHIFT 32
 #define V_INTR_PRIO_SHIFT 16
 #define V_IGN_TPR (1ULL << 20)
 #define V_INTR_MASKING (1ULL << 24)
