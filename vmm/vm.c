@@ -101,15 +101,18 @@ int vm_run(struct vm *vm)
 	struct vcpu *v = &vm->vcpus[0];
 	u64 now, deadline;
 
-	irq_enable(); /* physical interrupts must be able to end a guest run (INTR exits) */
 	while (!vm->stopped) {
+		/* Interrupts stay off from here until the guest runs or the CPU halts
+		 * (both enable them atomically), so the timer armed below cannot fire
+		 * unseen in between. */
+		irq_disable();
 		now = time_now_ns();
 		deadline = vlapic_timer_poll(&v->lapic, now);
 		if (v->halted && vlapic_pending(&v->lapic) >= 0)
 			v->halted = false; /* HLT ends when an interrupt is deliverable */
 		arm_host_timer(deadline, now);
 		if (v->halted) {
-			cpu_wait_irq();
+			cpu_wait_irq(); /* sti; hlt */
 			continue;
 		}
 		deliver_interrupts(v);

@@ -7,9 +7,13 @@
  * and SYSENTER MSRs, KernelGSBase) moves with VMSAVE/VMLOAD. So: save the
  * host's into its own area, load the guest's, run, save the guest's, load the
  * host's back. The monitor's GS base (its per-CPU pointer) depends on this.
- * GIF is cleared around the sequence so nothing interrupts it; RFLAGS.IF
- * stays set, so a physical interrupt that arrives while the guest runs causes
- * #VMEXIT(INTR) and is taken by the host's IDT at the STGI below.
+ * It is called with interrupts disabled. GIF is cleared first and RFLAGS.IF
+ * set only then: with GIF clear no interrupt is taken, but with V_INTR_MASKING
+ * the host's IF decides whether physical interrupts exit the guest (APM
+ * 15.21.1). So an interrupt that arrives at any point, even before VMRUN,
+ * causes #VMEXIT(INTR) (at once, if already pending) and is taken by the
+ * host's IDT at the STGI below: none can slip between the caller's last look
+ * at its timers and the guest running.
  * Guest RAX and RSP live in the VMCB; the other general registers are loaded
  * from and stored to struct guest_regs (vmm/vcpu.h, indexed by encoding).
  */
@@ -31,6 +35,7 @@ svm_vmrun:
 	pushq %rdi			/* guest VMCB */
 
 	clgi
+	sti
 	movq %rsi, %rax
 	vmsave %rax
 	movq (%rsp), %rax
