@@ -62,7 +62,7 @@ TOOLS :=
 SYSTEM_TESTS :=
 FUZZ_SCRIPTS :=
 include boot/build.mk vmm/build.mk drivers/build.mk dsm/build.mk net/build.mk tools/build.mk \
-	guest-images/tiny/build.mk tests/build.mk
+	guest-images/tiny/build.mk guest-images/build.mk tests/build.mk
 
 MON_OBJS := $(patsubst %,$(B)/mon/%.o,$(basename $(MON_SRCS)))
 
@@ -127,7 +127,7 @@ iso: $(B)/unum.iso
 check: $(UNIT_BINS)
 	@tests/run --unit $(UNIT_BINS)
 
-test: all $(UNIT_BINS)
+test: all $(UNIT_BINS) guest-linux
 	@tests/run --unit $(UNIT_BINS) --system $(SYSTEM_TESTS) $(FUZZ_SCRIPTS)
 
 # Longer fuzz runs than make test's (FUZZ_TIME seconds each; crash inputs in build/fuzz/).
@@ -171,6 +171,7 @@ help:
 	@echo "make check    host unit tests under ASan+UBSan"
 	@echo "make test     make check plus system tests that boot the monitor under QEMU"
 	@echo "make run      boot an emulated cluster (tools/unum-cluster; RUN_ARGS=... passes options)"
+	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
 	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
 	@echo "make install  install into PREFIX (from ./configure --prefix)"
 	@echo "make deps     install the Debian packages the build and tests need (root)"

@@ -7,6 +7,8 @@
 #include "vmm/log.h"
 #include "vmm/paging.h"
 #include "vmm/virt.h"
+#include "vmm/acpi.h"
+#include "vmm/linux.h"
 
 #define BZIMAGE_MAGIC_OFFSET 0x202
 #define BZIMAGE_MAGIC "HdrS"
@@ -38,6 +40,31 @@ static int load_tiny(struct vm *vm, const u8 *img, u64 len)
 	return 0;
 }
 
+static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cfg_guest *g,
+		      const u8 *img, u64 len)
+{
+	const struct boot_module *initrd = NULL;
+	struct acpi_config acpi = { .ncpus = vm->nvcpus, .ioapic_id = vm->nvcpus };
+	gpa_t rsdp;
+
+	if (g->initrd[0]) {
+		initrd = bootinfo_find_module(bi, g->initrd);
+		if (!initrd) {
+			pr_err("loader: no boot module named '%s' (the guest line's initrd=)\n",
+			       g->initrd);
+			return -E_NOENT;
+		}
+	}
+	rsdp = acpi_build(vm_gpa_ptr(vm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE), ACPI_TABLES_GPA,
+			  ACPI_TABLES_SIZE, &acpi);
+	if (!rsdp) {
+		pr_err("loader: cannot build the ACPI tables\n");
+		return -E_NOSPC;
+	}
+	return linux_load(vm, img, len, initrd ? hpa_to_ptr(initrd->start) : NULL,
+			  initrd ? initrd->end - initrd->start : 0, g->cmdline, rsdp);
+}
+
 int loader_load_guest(struct vm *vm, const struct boot_info *bi, const struct cfg_guest *g)
 {
 	const struct boot_module *m = bootinfo_find_module(bi, g->kernel);
@@ -53,11 +80,8 @@ int loader_load_guest(struct vm *vm, const struct boot_info *bi, const struct cf
 	len = m->end - m->start;
 	if (is_tiny(img, len))
 		return load_tiny(vm, img, len);
-	if (is_bzimage(img, len)) {
-		pr_err("loader: module '%s' is a Linux bzImage; booting Linux is not implemented "
-		       "yet\n", g->kernel);
-		return -E_NOTSUP;
-	}
+	if (is_bzimage(img, len))
+		return load_linux(vm, bi, g, img, len);
 	pr_err("loader: module '%s' (%llu bytes) is neither a Linux bzImage ('HdrS' at 0x202) "
 	       "nor a test guest ('" TINY_MAGIC "' at offset 2)\n", g->kernel,
 	       (unsigned long long)len);

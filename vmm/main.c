@@ -161,6 +161,8 @@ static __noreturn void run_guest(void)
 	if (rc == 0)
 		rc = testdev_init();
 	if (rc == 0)
+		rc = power_devices_init();
+	if (rc == 0)
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");

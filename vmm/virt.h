@@ -22,6 +22,13 @@ struct guest_paging {
 	u8 cpl;
 };
 
+/* A vCPU's state for entering a 64-bit kernel directly (Linux's 64-bit boot protocol). */
+struct long_mode_entry {
+	u64 rip, cr0, cr3, cr4, efer;
+	u64 gdt_base;
+	u16 gdt_limit, cs, ds;
+};
+
 struct virt_ops {
 	const char *name;
 	/* Enables the extension on this CPU; 0 or -E_NOTSUP with the reason printed. */
@@ -34,6 +41,8 @@ struct virt_ops {
 	int (*vcpu_create)(struct vcpu *v, void *space);
 	/* Puts the vCPU in the state an AP has after INIT and a SIPI with this vector. */
 	void (*vcpu_reset_sipi)(struct vcpu *v, u8 vector);
+	/* Puts the vCPU in 64-bit mode at e->rip with the given control state. */
+	void (*vcpu_reset_long64)(struct vcpu *v, const struct long_mode_entry *e);
 	/* Runs the guest until an exit generic code must see; fills v->exit. */
 	void (*vcpu_run)(struct vcpu *v);
 	/* Interrupts: can one be injected at the next entry (IF set, no shadow,

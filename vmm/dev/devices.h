@@ -8,5 +8,6 @@
 
 int uart16550_init(void);
 int testdev_init(void);
+int power_devices_init(void);
 
 #endif

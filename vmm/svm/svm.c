@@ -181,6 +181,25 @@ static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vector)
 	svm_of(v)->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 }
 
+/* Flat 64-bit code and data segments; attributes in VMCB form (type S DPL P | AVL L DB G). */
+static void svm_vcpu_reset_long64(struct vcpu *v, const struct long_mode_entry *e)
+{
+	struct vmcb_save *s = &svm_of(v)->vmcb->save;
+
+	svm_vcpu_reset_sipi(v, 0);
+	seg_set(&s->cs, e->cs, 0, 0xffffffff, 0x0a9b);
+	seg_set(&s->ds, e->ds, 0, 0xffffffff, 0x0c93);
+	s->es = s->ss = s->fs = s->gs = s->ds;
+	seg_set(&s->gdtr, 0, e->gdt_base, e->gdt_limit, 0);
+	seg_set(&s->idtr, 0, 0, 0, 0);
+	s->cr0 = e->cr0;
+	s->cr3 = e->cr3;
+	s->cr4 = e->cr4;
+	s->efer = e->efer | EFER_SVME;
+	v->regs.rip = e->rip;
+	v->regs.gpr[GPR_RDX] = 0;
+}
+
 /* An event the exit interrupted is delivered again at the next entry (APM 15.7.2).
  * A software interrupt is not: RIP still points at the INT, which runs again. */
 static void requeue_interrupted_event(struct vmcb_control *c)
@@ -298,6 +317,7 @@ const struct virt_ops svm_ops = {
 	.space_protect = svm_space_protect,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_reset_sipi = svm_vcpu_reset_sipi,
+	.vcpu_reset_long64 = svm_vcpu_reset_long64,
 	.vcpu_run = svm_vcpu_run,
 	.irq_window_open = svm_irq_window_open,
 	.inject_irq = svm_inject_irq,
