@@ -10,7 +10,7 @@ unit_bootinfo_SRCS := tests/unit/test_bootinfo.c vmm/bootinfo.c vmm/printf.c
 SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
 	tests/system/boot-grub-uefi.sh tests/system/bad-config.sh tests/system/bad-node-id.sh \
 	tests/system/crash-dump.sh tests/system/multi-node-boot.sh tests/system/unum-config.sh \
-	tests/system/tiny-guests.sh tests/system/linux-bare-qemu.sh
+	tests/system/tiny-guests.sh tests/system/linux-bare-qemu.sh tests/system/linux-unum.sh
 UNIT_TESTS += unit_npt unit_cpuid
 unit_npt_SRCS := tests/unit/test_npt.c vmm/svm/npt.c
 unit_cpuid_SRCS := tests/unit/test_cpuid.c vmm/cpuid_policy.c
@@ -18,3 +18,7 @@ UNIT_TESTS += unit_vlapic
 unit_vlapic_SRCS := tests/unit/test_vlapic.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c
 UNIT_TESTS += unit_acpi
 unit_acpi_SRCS := tests/unit/test_acpi.c vmm/acpi.c
+UNIT_TESTS += unit_decode unit_emulate unit_gwalk
+unit_decode_SRCS := tests/unit/test_decode.c vmm/decode.c
+unit_emulate_SRCS := tests/unit/test_emulate.c vmm/emulate.c vmm/decode.c
+unit_gwalk_SRCS := tests/unit/test_gwalk.c vmm/gwalk.c

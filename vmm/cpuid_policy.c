@@ -17,6 +17,10 @@
 #define C1_OSXSAVE BIT(27)
 #define C1_AVX BIT(28)
 #define C1_HYPERVISOR BIT(31)
+/* leaf 1 EDX */
+#define D1_MCE BIT(7)
+#define D1_MTRR BIT(12)
+#define D1_MCA BIT(14)
 /* leaf 8000_0001h ECX */
 #define E1_SVM BIT(2)
 /* leaf 8000_0007h EDX */
@@ -29,6 +33,8 @@ static struct cpuid_regs leaf1(struct cpuid_regs r, u32 vcpu_id, u32 nvcpus)
 	r.ecx &= ~(C1_MONITOR | C1_VMX | C1_SMX | C1_XSAVE | C1_OSXSAVE | C1_AVX);
 	/* The virtual LAPIC offers x2APIC and the TSC-deadline timer on any host. */
 	r.ecx |= C1_HYPERVISOR | C1_X2APIC | C1_TSC_DEADLINE;
+	/* Machine checks and MTRRs are not virtualized: their MSRs would #GP. */
+	r.edx &= ~(D1_MCE | D1_MCA | D1_MTRR);
 	/* EBX: initial APIC id in 31:24, logical processor count in 23:16 */
 	r.ebx = (r.ebx & 0xffff) | (vcpu_id << 24) | ((nvcpus & 0xff) << 16);
 	return r;

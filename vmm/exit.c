@@ -9,6 +9,7 @@
 #include "vmm/cpuid.h"
 #include "vmm/io.h"
 #include "vmm/log.h"
+#include "vmm/mmio.h"
 #include "vmm/msr.h"
 #include "vmm/panic.h"
 #include "vmm/power.h"
@@ -73,15 +74,6 @@ static void handle_hlt(struct vcpu *v)
 	v->halted = true;
 }
 
-static void handle_npf(struct vcpu *v)
-{
-	vm_stop(v->vm, EXIT_GUEST_STOPPED,
-		"vCPU %u accessed guest-physical %#llx (error code %#llx) at RIP %#llx: "
-		"no RAM and no device there",
-		v->id, (unsigned long long)v->exit.npf.gpa,
-		(unsigned long long)v->exit.npf.error_code, (unsigned long long)v->regs.rip);
-}
-
 static void handle_shutdown(struct vcpu *v)
 {
 	virt->dump(v);
@@ -117,7 +109,7 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 	[EXIT_MSR_READ] = handle_msr_read,
 	[EXIT_MSR_WRITE] = handle_msr_write,
 	[EXIT_HLT] = handle_hlt,
-	[EXIT_NPF] = handle_npf,
+	[EXIT_NPF] = mmio_handle_npf,
 	[EXIT_SHUTDOWN] = handle_shutdown,
 	[EXIT_VMMCALL] = handle_vmmcall,
 	[EXIT_INVALID_STATE] = handle_invalid,

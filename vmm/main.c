@@ -25,6 +25,7 @@
 #include "vmm/printf.h"
 #include "vmm/report.h"
 #include "vmm/dev/devices.h"
+#include "vmm/dev/irq.h"
 #include "vmm/loader.h"
 #include "vmm/virt.h"
 #include "vmm/vm.h"
@@ -157,11 +158,15 @@ static __noreturn void run_guest(void)
 		refuse("this node cannot run the guest (see above)");
 	rc = vm_create(&vm, cluster.guest.memory, 1);
 	if (rc == 0)
-		rc = uart16550_init();
+		rc = uart16550_init(&vm);
 	if (rc == 0)
 		rc = testdev_init();
 	if (rc == 0)
 		rc = power_devices_init();
+	if (rc == 0)
+		rc = irq_init(&vm);
+	if (rc == 0)
+		rc = legacy_devices_init(&vm);
 	if (rc == 0)
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc != 0)

@@ -10,6 +10,8 @@
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_PAT 0x277
+#define MSR_UCODE_REV 0x8b
 #define EFER_SCE (1ULL << 0)
 #define EFER_LME (1ULL << 8)
 #define EFER_LMA (1ULL << 10)
@@ -50,6 +52,12 @@ int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_MISC_ENABLE:
 		*val = 1; /* fast strings */
 		return 0;
+	case MSR_IA32_PAT:
+		*val = virt->get_pat(v);
+		return 0;
+	case MSR_UCODE_REV:
+		*val = 0; /* no microcode patch level to report */
+		return 0;
 	default:
 		report_unknown(v, msr, false);
 		return -E_INVAL;
@@ -67,6 +75,15 @@ int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 		virt->set_efer(v, val);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
+	case MSR_UCODE_REV:
+		return 0;
+	case MSR_IA32_PAT:
+		/* each byte a memory type 0, 1, 4, 5, 6 or 7 (SDM 11.12.2) */
+		for (int i = 0; i < 8; i++)
+			if (((val >> (8 * i)) & 0xf8) || ((val >> (8 * i)) & 0xff) == 2 ||
+			    ((val >> (8 * i)) & 0xff) == 3)
+				return -E_INVAL;
+		virt->set_pat(v, val);
 		return 0;
 	default:
 		report_unknown(v, msr, true);

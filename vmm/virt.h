@@ -50,6 +50,11 @@ struct virt_ops {
 	bool (*irq_window_open)(struct vcpu *v);
 	void (*inject_irq)(struct vcpu *v, u8 vector);
 	void (*request_irq_window)(struct vcpu *v);
+	/* Sets CR2 (before injecting a #PF). */
+	void (*set_cr2)(struct vcpu *v, u64 cr2);
+	/* The guest's PAT (IA32_PAT), which the back end keeps in its own state. */
+	u64 (*get_pat)(struct vcpu *v);
+	void (*set_pat)(struct vcpu *v, u64 pat);
 	/* Queues an exception for delivery at the next entry. */
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
 	enum cpu_mode (*cpu_mode)(struct vcpu *v);

@@ -4,6 +4,7 @@
  */
 #include "vmm/vm.h"
 #include "vmm/exit.h"
+#include "vmm/dev/devices.h"
 #include "vmm/log.h"
 #include "vmm/mm.h"
 #include "vmm/paging.h"
@@ -87,6 +88,12 @@ static void deliver_interrupts(struct vcpu *v)
 	}
 }
 
+/* The earlier of two deadlines, 0 meaning none. */
+static u64 earliest(u64 a, u64 b)
+{
+	return !a ? b : !b ? a : MIN(a, b);
+}
+
 /* The physical timer fires at the next virtual deadline, or after a heartbeat,
  * so the monitor regains control from a guest that never exits. */
 static void arm_host_timer(u64 deadline_ns, u64 now_ns)
@@ -107,7 +114,8 @@ int vm_run(struct vm *vm)
 		 * unseen in between. */
 		irq_disable();
 		now = time_now_ns();
-		deadline = vlapic_timer_poll(&v->lapic, now);
+		deadline = earliest(vlapic_timer_poll(&v->lapic, now), pit_poll(&vm->pit, now));
+		uart16550_poll(now);
 		if (v->halted && vlapic_pending(&v->lapic) >= 0)
 			v->halted = false; /* HLT ends when an interrupt is deliverable */
 		arm_host_timer(deadline, now);

@@ -9,6 +9,8 @@
 #define UNUM_VMM_VM_H
 
 #include "vmm/vcpu.h"
+#include "vmm/dev/ioapic.h"
+#include "vmm/dev/pit.h"
 
 #define VM_MAX_VCPUS 64
 #define VM_HEARTBEAT_NS 10000000ULL /* 10 ms */
@@ -17,6 +19,8 @@ struct vm {
 	u64 mem_size;
 	hpa_t mem_hpa;
 	void *space; /* nested page tables (back-end format) */
+	struct ioapic ioapic;
+	struct pit pit;
 	u32 nvcpus;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	bool stopped;

@@ -6,8 +6,14 @@
 #ifndef UNUM_VMM_DEV_DEVICES_H
 #define UNUM_VMM_DEV_DEVICES_H
 
-int uart16550_init(void);
+#include "vmm/types.h"
+
+struct vm;
+int uart16550_init(struct vm *vm);
+/* Looks for console input while the guest waits for it (rate-limited). */
+void uart16550_poll(u64 now_ns);
 int testdev_init(void);
 int power_devices_init(void);
+int legacy_devices_init(struct vm *vm);
 
 #endif

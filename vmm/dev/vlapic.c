@@ -69,6 +69,20 @@ static void vec_set(u32 *bits, u8 v, bool on)
 		bits[v / 32] &= ~(1u << (v % 32));
 }
 
+bool vlapic_match_dest(const struct vlapic *a, u32 dest, bool logical)
+{
+	bool x2 = vlapic_x2apic_mode(a);
+
+	if (!logical)
+		return dest == (x2 ? 0xffffffffu : 0xffu) || dest == a->id;
+	if (x2) /* cluster in 31:16, one bit per member in 15:0 (SDM 11.12.10.2) */
+		return dest == 0xffffffffu ||
+		       ((dest >> 16) == (a->id >> 4) && (dest & (1u << (a->id & 15))));
+	if ((a->dfr >> 28) == 0xf) /* flat model */
+		return (dest & 0xff) & (a->ldr >> 24);
+	return ((dest >> 4) & 0xf) == (a->ldr >> 28) && (dest & (a->ldr >> 24) & 0xf);
+}
+
 static int vec_highest(const u32 *bits)
 {
 	for (int i = 7; i >= 0; i--)
@@ -114,9 +128,14 @@ static void vlapic_eoi(struct vlapic *a)
 {
 	int v = vec_highest(a->isr);
 
-	if (v >= 0)
-		vec_set(a->isr, (u8)v, false);
-	/* Level-triggered EOIs reach the IOAPIC once it exists (TMR says which). */
+	if (v < 0)
+		return;
+	vec_set(a->isr, (u8)v, false);
+	if ((a->tmr[v / 32] >> (v % 32)) & 1) {
+		vec_set(a->tmr, (u8)v, false);
+		if (a->level_eoi)
+			a->level_eoi(a->eoi_ctx, (u8)v);
+	}
 }
 
 /* ---- register access (xAPIC offsets; x2APIC MSR n is offset (n - 0x800) << 4) ---- */

@@ -28,12 +28,17 @@ struct vlapic {
 	u64 timer_deadline_ns; /* 0: not armed */
 	u64 tsc_deadline;      /* IA32_TSC_DEADLINE */
 	u64 timer_fired;       /* statistics */
+	/* Told when a level-triggered vector ends (EOI), so the IOAPIC can clear remote IRR. */
+	void (*level_eoi)(void *ctx, u8 vector);
+	void *eoi_ctx;
 };
 
 struct vcpu;
 
 void vlapic_init(struct vlapic *a, u32 id, bool bsp);
 bool vlapic_x2apic_mode(const struct vlapic *a);
+/* Does this LAPIC answer to dest (physical id, or logical in the current mode)? */
+bool vlapic_match_dest(const struct vlapic *a, u32 dest, bool logical);
 /* MMIO (xAPIC mode): offset within the page, 4-byte accesses. */
 u32 vlapic_mmio_read(struct vlapic *a, u32 offset);
 void vlapic_mmio_write(struct vlapic *a, u32 offset, u32 val);

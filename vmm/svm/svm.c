@@ -256,6 +256,21 @@ static void svm_request_irq_window(struct vcpu *v)
 	c->intercept_misc1 |= INTERCEPT_VINTR;
 }
 
+static void svm_set_cr2(struct vcpu *v, u64 cr2)
+{
+	svm_of(v)->vmcb->save.cr2 = cr2;
+}
+
+static u64 svm_get_pat(struct vcpu *v)
+{
+	return svm_of(v)->vmcb->save.g_pat;
+}
+
+static void svm_set_pat(struct vcpu *v, u64 pat)
+{
+	svm_of(v)->vmcb->save.g_pat = pat;
+}
+
 static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
 	u64 ev = vector | ((u64)EVENT_TYPE_EXCEPTION << EVENT_TYPE_SHIFT) | EVENT_VALID;
@@ -322,6 +337,9 @@ const struct virt_ops svm_ops = {
 	.irq_window_open = svm_irq_window_open,
 	.inject_irq = svm_inject_irq,
 	.request_irq_window = svm_request_irq_window,
+	.set_cr2 = svm_set_cr2,
+	.get_pat = svm_get_pat,
+	.set_pat = svm_set_pat,
 	.inject_exception = svm_inject_exception,
 	.cpu_mode = svm_cpu_mode,
 	.get_paging = svm_get_paging,

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The guest's interrupt fabric: devices raise ISA IRQs or global system
+ * interrupts (GSIs); the IOAPIC turns them into messages to the local APICs
+ * they are routed to. ISA IRQ 0 is GSI 2, as the MADT's override says.
+ */
+#ifndef UNUM_VMM_DEV_IRQ_H
+#define UNUM_VMM_DEV_IRQ_H
+
+#include "vmm/types.h"
+
+struct vm;
+
+/* Builds the IOAPIC and registers it and the xAPIC page as MMIO devices. */
+int irq_init(struct vm *vm);
+void irq_set_isa(struct vm *vm, u32 isa_irq, bool level);
+/* Delivers a message interrupt to the LAPICs dest names (IOAPIC, later MSI and IPIs). */
+void irq_deliver(struct vm *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level);
+
+#endif

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * MMIO dispatch and the glue between a nested page fault and the
+ * instruction emulator (see vmm/mmio.h): the emulator's callbacks fetch code
+ * and reach memory through the guest's own page tables (vmm/gwalk.c), so
+ * what it sees is what the guest's instruction saw.
+ */
+#include "vmm/mmio.h"
+#include "vmm/cpu.h"
+#include "vmm/emulate.h"
+#include "vmm/gwalk.h"
+#include "vmm/klib.h"
+#include "vmm/log.h"
+#include "vmm/power.h"
+#include "vmm/printf.h"
+#include "vmm/virt.h"
+#include "vmm/vm.h"
+
+#define MMIO_MAX_DEVICES 16
+#define MMIO_REP_BATCH 64 /* REP iterations per exit, so interrupts are not held off long */
+
+static struct mmio_device mmio_devices[MMIO_MAX_DEVICES];
+static u32 mmio_ndevices;
+
+int mmio_register(const struct mmio_device *dev)
+{
+	for (u32 i = 0; i < mmio_ndevices; i++) {
+		const struct mmio_device *d = &mmio_devices[i];
+		if (dev->base < d->base + d->size && d->base < dev->base + dev->size)
+			return -E_EXIST;
+	}
+	if (mmio_ndevices == MMIO_MAX_DEVICES)
+		return -E_NOSPC;
+	mmio_devices[mmio_ndevices++] = *dev;
+	return 0;
+}
+
+static const struct mmio_device *mmio_find(gpa_t gpa)
+{
+	for (u32 i = 0; i < mmio_ndevices; i++)
+		if (gpa >= mmio_devices[i].base && gpa - mmio_devices[i].base < mmio_devices[i].size)
+			return &mmio_devices[i];
+	return NULL;
+}
+
+/* An empty bus: reported once per page, so a probing guest cannot flood the log. */
+static void report_open_bus(struct vcpu *v, gpa_t gpa, bool write)
+{
+	static gpa_t reported[16];
+	static u32 nreported;
+	gpa_t page = gpa & PAGE_MASK;
+
+	for (u32 i = 0; i < nreported; i++)
+		if (reported[i] == page)
+			return;
+	if (nreported < ARRAY_SIZE(reported))
+		reported[nreported++] = page;
+	pr_warn("guest: vCPU %u %s guest-physical %#llx at RIP %#llx: no RAM and no device "
+		"there (reads as all ones)\n", v->id, write ? "wrote" : "read",
+		(unsigned long long)gpa, (unsigned long long)v->regs.rip);
+}
+
+static int cb_mmio_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+{
+	struct vcpu *v = opaque;
+	const struct mmio_device *d = mmio_find(gpa);
+
+	if (!d) {
+		report_open_bus(v, gpa, false);
+		*val = size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+		return 0;
+	}
+	return d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : (*val = 0, 0);
+}
+
+static int cb_mmio_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
+{
+	struct vcpu *v = opaque;
+	const struct mmio_device *d = mmio_find(gpa);
+
+	if (!d) {
+		report_open_bus(v, gpa, true);
+		return 0;
+	}
+	return d->write ? d->write(v, d->ctx, gpa - d->base, size, val) : 0;
+}
+
+static int cb_mem_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+{
+	struct vcpu *v = opaque;
+	const void *p = vm_gpa_ptr(v->vm, gpa, size);
+
+	if (!p)
+		return cb_mmio_read(opaque, gpa, size, val);
+	*val = 0;
+	memcpy(val, p, size);
+	return 0;
+}
+
+static int cb_mem_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
+{
+	struct vcpu *v = opaque;
+	void *p = vm_gpa_ptr(v->vm, gpa, size);
+
+	if (!p)
+		return cb_mmio_write(opaque, gpa, size, val);
+	memcpy(p, &val, size);
+	return 0;
+}
+
+static int walk_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+{
+	return cb_mem_read(opaque, gpa, size, val);
+}
+
+static int cb_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct emu_exception *exc)
+{
+	struct vcpu *v = opaque;
+	struct guest_paging p;
+	struct gwalk_cpu cpu;
+	struct gwalk_mem mem = { walk_read, NULL, v };
+	struct gwalk_result res;
+	int rc;
+
+	virt->get_paging(v, &p);
+	cpu = (struct gwalk_cpu){ p.cr0, p.cr3, p.cr4, p.efer, v->regs.rflags,
+				  (u8)boot_cpu.phys_addr_bits, boot_cpu.amd };
+	rc = gwalk_translate(&cpu, &mem, la, access, &res);
+	if (rc == GWALK_FAULT) {
+		*exc = (struct emu_exception){ EMU_VEC_PF, true, res.error_code, la };
+		return EMU_EXCEPTION;
+	}
+	*gpa = res.gpa;
+	return rc;
+}
+
+static int cb_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
+{
+	unsigned done = 0;
+
+	while (done < len) {
+		struct emu_exception exc;
+		gpa_t gpa;
+		unsigned chunk = (unsigned)MIN((u64)(len - done), PAGE_SIZE - ((la + done) & ~PAGE_MASK));
+		const void *p;
+
+		if (cb_translate(opaque, la + done, EMU_ACC_FETCH, &gpa, &exc) != 0)
+			break;
+		p = vm_gpa_ptr(((struct vcpu *)opaque)->vm, gpa, chunk);
+		if (!p)
+			break;
+		memcpy(buf + done, p, chunk);
+		done += chunk;
+	}
+	return (int)done;
+}
+
+static const struct emu_ops mmio_emu_ops = {
+	cb_fetch, cb_translate, cb_mmio_read, cb_mmio_write, cb_mem_read, cb_mem_write,
+};
+
+static u8 decode_mode_of(struct vcpu *v)
+{
+	switch (virt->cpu_mode(v)) {
+	case CPU_MODE_LONG64: return DECODE_MODE_64;
+	case CPU_MODE_PROT32: return DECODE_MODE_32;
+	default: return DECODE_MODE_16;
+	}
+}
+
+static void emu_vcpu_from(struct vcpu *v, struct emu_vcpu *e)
+{
+	struct guest_paging p;
+
+	_Static_assert(sizeof(e->regs) == sizeof(v->regs), "emulator and vCPU register files match");
+	memcpy(&e->regs, &v->regs, sizeof(e->regs));
+	for (int s = 0; s < DECODE_SEG_COUNT; s++)
+		e->seg_base[s] = virt->seg_base(v, s);
+	virt->get_paging(v, &p);
+	e->mode = decode_mode_of(v);
+	e->cpl = p.cpl;
+	e->la57 = p.cr4 & GWALK_CR4_LA57;
+}
+
+static void report_failure(struct vcpu *v, const struct emu_mmio *m, int rc)
+{
+	char bytes[3 * DECODE_MAX_LEN + 1];
+
+	for (unsigned i = 0; i < m->nfetched; i++)
+		ksnprintf(bytes + 3 * i, 4, "%02x ", m->fetched[i]);
+	bytes[m->nfetched ? 3 * m->nfetched - 1 : 0] = '\0';
+	vm_stop(v->vm, EXIT_GUEST_STOPPED,
+		"vCPU %u: cannot emulate the access to guest-physical %#llx at RIP %#llx "
+		"(instruction bytes: %s): %s", v->id, (unsigned long long)v->exit.npf.gpa,
+		(unsigned long long)v->regs.rip, m->nfetched ? bytes : "unreadable",
+		rc == DECODE_ERR_UNSUPPORTED ? "instruction not supported for MMIO" : "error");
+}
+
+void mmio_handle_npf(struct vcpu *v)
+{
+	struct emu_vcpu e;
+	struct emu_mmio m = { .fault_gpa = v->exit.npf.gpa, .max_iters = MMIO_REP_BATCH };
+	int rc;
+
+	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1)) {
+		vm_stop(v->vm, EXIT_GUEST_STOPPED, "vCPU %u: nested page fault on guest RAM at "
+			"%#llx (error code %#llx): a monitor mapping bug", v->id,
+			(unsigned long long)v->exit.npf.gpa,
+			(unsigned long long)v->exit.npf.error_code);
+		return;
+	}
+	emu_vcpu_from(v, &e);
+	rc = emulate_mmio(&e, &mmio_emu_ops, v, &m);
+	if (rc == EMU_DONE || rc == EMU_REPEAT) {
+		memcpy(&v->regs, &e.regs, sizeof(v->regs));
+	} else if (rc == EMU_EXCEPTION) {
+		if (m.exc.vector == EMU_VEC_PF)
+			virt->set_cr2(v, m.exc.cr2);
+		virt->inject_exception(v, m.exc.vector, m.exc.has_error_code, m.exc.error_code);
+	} else {
+		report_failure(v, &m, rc);
+	}
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Guest MMIO: devices register guest-physical ranges; the nested page tables
+ * leave those ranges unmapped, so every access faults, and the faulting
+ * instruction is fetched through the guest's page tables, decoded and
+ * executed against the device (vmm/emulate.c). An access to an address with
+ * neither RAM nor a device reads as all ones and drops writes, as an empty
+ * bus does on a PC, and is logged once per page.
+ */
+#ifndef UNUM_VMM_MMIO_H
+#define UNUM_VMM_MMIO_H
+
+#include "vmm/vcpu.h"
+
+struct mmio_device {
+	const char *name;
+	gpa_t base;
+	u64 size;
+	/* offset from base; size 1, 2, 4 or 8; 0 or a negative error (stops the guest) */
+	int (*read)(struct vcpu *v, void *ctx, u64 offset, unsigned size, u64 *val);
+	int (*write)(struct vcpu *v, void *ctx, u64 offset, unsigned size, u64 val);
+	void *ctx;
+};
+
+/* 0, -E_EXIST if the range overlaps a registered one, -E_NOSPC if full. */
+int mmio_register(const struct mmio_device *dev);
+void mmio_handle_npf(struct vcpu *v);
+
+#endif
