@@ -9,6 +9,7 @@
 #include "vmm/virt.h"
 #include "vmm/acpi.h"
 #include "vmm/linux.h"
+#include "vmm/dev/devices.h"
 
 #define BZIMAGE_MAGIC_OFFSET 0x202
 #define BZIMAGE_MAGIC "HdrS"
@@ -33,6 +34,8 @@ static int load_tiny(struct vm *vm, const u8 *img, u64 len)
 		       (unsigned long long)len, (unsigned long long)(vm->mem_size >> 20));
 		return -E_NOSPC;
 	}
+	if (testdev_scratch_init() != 0)
+		return -E_EXIST;
 	memcpy(dst, img, len);
 	virt->vcpu_reset_sipi(&vm->vcpus[0], TINY_SIPI_VECTOR);
 	pr_info("loader: test guest (%llu bytes) at %#x, vCPU 0 starts in real mode at %04x:0000\n",

@@ -43,22 +43,8 @@ static const struct mmio_device *mmio_find(gpa_t gpa)
 	return NULL;
 }
 
-/* An empty bus: reported once per page, so a probing guest cannot flood the log. */
-static void report_open_bus(struct vcpu *v, gpa_t gpa, bool write)
-{
-	static gpa_t reported[16];
-	static u32 nreported;
-	gpa_t page = gpa & PAGE_MASK;
-
-	for (u32 i = 0; i < nreported; i++)
-		if (reported[i] == page)
-			return;
-	if (nreported < ARRAY_SIZE(reported))
-		reported[nreported++] = page;
-	pr_warn("guest: vCPU %u %s guest-physical %#llx at RIP %#llx: no RAM and no device "
-		"there (reads as all ones)\n", v->id, write ? "wrote" : "read",
-		(unsigned long long)gpa, (unsigned long long)v->regs.rip);
-}
+/* Where the emulator found neither RAM nor a device: remembered for the report. */
+static gpa_t nowhere_gpa;
 
 static int cb_mmio_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 {
@@ -66,9 +52,8 @@ static int cb_mmio_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 	const struct mmio_device *d = mmio_find(gpa);
 
 	if (!d) {
-		report_open_bus(v, gpa, false);
-		*val = size == 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
-		return 0;
+		nowhere_gpa = gpa;
+		return -E_NOENT;
 	}
 	return d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : (*val = 0, 0);
 }
@@ -79,8 +64,8 @@ static int cb_mmio_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
 	const struct mmio_device *d = mmio_find(gpa);
 
 	if (!d) {
-		report_open_bus(v, gpa, true);
-		return 0;
+		nowhere_gpa = gpa;
+		return -E_NOENT;
 	}
 	return d->write ? d->write(v, d->ctx, gpa - d->base, size, val) : 0;
 }
@@ -182,18 +167,28 @@ static void emu_vcpu_from(struct vcpu *v, struct emu_vcpu *e)
 	e->la57 = p.cr4 & GWALK_CR4_LA57;
 }
 
+static const char *failure_reason(int rc)
+{
+	switch (rc) {
+	case DECODE_ERR_UNSUPPORTED: return "an instruction the monitor does not emulate for MMIO";
+	case -E_NOENT: return "no RAM and no device there";
+	case -E_INVAL: return "the guest's mappings changed under the access";
+	default: return "the instruction could not be fetched or emulated";
+	}
+}
+
 static void report_failure(struct vcpu *v, const struct emu_mmio *m, int rc)
 {
 	char bytes[3 * DECODE_MAX_LEN + 1];
+	gpa_t where = rc == -E_NOENT ? nowhere_gpa : v->exit.npf.gpa;
 
 	for (unsigned i = 0; i < m->nfetched; i++)
 		ksnprintf(bytes + 3 * i, 4, "%02x ", m->fetched[i]);
 	bytes[m->nfetched ? 3 * m->nfetched - 1 : 0] = '\0';
 	vm_stop(v->vm, EXIT_GUEST_STOPPED,
-		"vCPU %u: cannot emulate the access to guest-physical %#llx at RIP %#llx "
-		"(instruction bytes: %s): %s", v->id, (unsigned long long)v->exit.npf.gpa,
-		(unsigned long long)v->regs.rip, m->nfetched ? bytes : "unreadable",
-		rc == DECODE_ERR_UNSUPPORTED ? "instruction not supported for MMIO" : "error");
+		"vCPU %u accessed guest-physical %#llx at RIP %#llx (instruction bytes: %s): %s",
+		v->id, (unsigned long long)where, (unsigned long long)v->regs.rip,
+		m->nfetched ? bytes : "unreadable", failure_reason(rc));
 }
 
 void mmio_handle_npf(struct vcpu *v)

@@ -4,8 +4,8 @@
  * leave those ranges unmapped, so every access faults, and the faulting
  * instruction is fetched through the guest's page tables, decoded and
  * executed against the device (vmm/emulate.c). An access to an address with
- * neither RAM nor a device reads as all ones and drops writes, as an empty
- * bus does on a PC, and is logged once per page.
+ * neither RAM nor a device stops the guest with a report: no device the
+ * monitor offers lives there, so the guest has gone astray.
  */
 #ifndef UNUM_VMM_MMIO_H
 #define UNUM_VMM_MMIO_H

@@ -94,3 +94,37 @@ gdt_ptr:
 	movl $0x7ff0, %esp
 	jmp \target
 .endm
+
+/* From flat 32-bit protected mode to 64-bit mode, continuing at \target:
+ * PAE tables at 0x20000 mapping the first 16 MiB and, uncached, the 2 MiB
+ * pages from 0xfea00000 to 0xfeffffff (test scratch, IOAPIC, local APIC).
+ * Needs GDT_TABLE (selector 0x18). */
+.macro ENTER_LONG64 target
+	movl $0x21000 | 3, 0x20000	/* PML4[0] -> PDPT */
+	movl $0x22000 | 3, 0x21000	/* PDPT[0] -> PD for 0-1 GiB */
+	movl $0x23000 | 3, 0x21018	/* PDPT[3] -> PD for 3-4 GiB */
+	xorl %ecx, %ecx
+7:	movl %ecx, %eax
+	shll $21, %eax
+	orl $0x83, %eax
+	movl %eax, 0x22000(, %ecx, 8)
+	incl %ecx
+	cmpl $8, %ecx
+	jb 7b
+	movl $0xfea00000 | 0x9b, 0x23000 + 8 * 0x1f5	/* P W PWT PCD PS */
+	movl $0xfec00000 | 0x9b, 0x23000 + 8 * 0x1f6
+	movl $0xfee00000 | 0x9b, 0x23000 + 8 * 0x1f7
+	movl %cr4, %eax
+	orl $0x20, %eax
+	movl %eax, %cr4
+	movl $0x20000, %eax
+	movl %eax, %cr3
+	movl $0xc0000080, %ecx
+	rdmsr
+	orl $0x100, %eax
+	wrmsr
+	movl %cr0, %eax
+	orl $0x80000000, %eax
+	movl %eax, %cr0
+	ljmpl $0x18, $\target
+.endm

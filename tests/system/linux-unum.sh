@@ -11,13 +11,15 @@ if [ ! -f build/guest/linux/bzImage ] || [ ! -f build/guest/linux/initrd.img ]; 
 	exit 1
 fi
 log=$LOGS/node0.log
-TIMEOUT=300 cluster --guest linux --memory 512 --exec 'nproc; uname -r; grep -c ^processor /proc/cpuinfo; cat /sys/devices/system/clocksource/clocksource0/current_clocksource'
+TIMEOUT=300 cluster --guest linux --memory 512 --exec 'nproc; grep -c processor /proc/cpuinfo; uname -r; dmesg | grep -i unum'
 check exit-status status_is 0
 check booted has "$log" '^===UNUM-INIT-READY=== kernel=[0-9.]+-[0-9]+-amd64 cpus=1 '
 out=$(tr -d '\r' <"$log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p')
 check nproc-is-1 [ "$(echo "$out" | sed -n 2p)" = 1 ]
-check uname [ "$(echo "$out" | sed -n 3p)" = "$(cat build/guest/linux/kernel-release)" ]
-check one-processor [ "$(echo "$out" | sed -n 4p)" = 1 ]
+check one-processor [ "$(echo "$out" | sed -n 3p)" = 1 ]
+check uname [ "$(echo "$out" | sed -n 4p)" = "$(cat build/guest/linux/kernel-release)" ]
+# the guest found the monitor's ACPI tables (OEM id UNUM) and its CPUID signature
+check dmesg-acpi-tables has "$log" 'ACPI: (RSDP|XSDT|FACP|APIC) .*UNUM'
 check command-status has "$log" '^===UNUM-EXEC-END status=0===$'
 check acpi-poweroff has "$log" '^guest: powered off \(ACPI S5\)$'
 check launcher-output has "$LOGS/launcher.out" '^6\.[0-9]+\.[0-9]+-[0-9]+-amd64$'

@@ -35,6 +35,15 @@ guest apic-timer
 check apic-timer-passes status_is 64
 check apic-timer-said-ok has "$log" '^tiny apic-timer: ok'
 
+guest mmio
+check mmio-passes status_is 64
+check mmio-said-ok has "$log" '^tiny mmio: ok'
+
+guest outside-ram
+check outside-ram-stops-guest status_is 5
+check outside-ram-reported has "$log" '^guest: vCPU 0 accessed guest-physical 0xe0000000 at RIP 0x[0-9a-f]+ \(instruction bytes: a1 00 00 00 e0 .*\): no RAM and no device there$'
+check outside-ram-monitor-stays-up has "$log" '^unum: exit code 4$'
+
 guest triple-fault
 check triple-fault-stops-guest status_is 4
 check triple-fault-reported has "$log" '^guest: vCPU 0 triple fault \(shutdown\): the guest crashed$'

@@ -13,6 +13,9 @@ int uart16550_init(struct vm *vm);
 /* Looks for console input while the guest waits for it (rate-limited). */
 void uart16550_poll(u64 now_ns);
 int testdev_init(void);
+/* The scratch MMIO page test guests exercise the emulator with (not for real guests). */
+#define TESTDEV_SCRATCH_GPA 0xfebf0000ULL
+int testdev_scratch_init(void);
 int power_devices_init(void);
 int legacy_devices_init(struct vm *vm);
 

@@ -3,11 +3,16 @@
  * Ports test guests use: 0xf4, where a write ends the guest with that code
  * (the interface of QEMU's isa-debug-exit, which kvm-unit-tests-style test
  * binaries expect), and 0x80, the POST/delay port Linux writes to, ignored.
+ * For test guests only, a scratch MMIO page at TESTDEV_SCRATCH_GPA that
+ * behaves like memory for every access size, so a guest can drive each
+ * instruction form of the MMIO emulator and check the results.
  */
 #include "vmm/dev/devices.h"
 #include "vmm/io.h"
 #include "vmm/power.h"
 #include "vmm/vm.h"
+#include "vmm/klib.h"
+#include "vmm/mmio.h"
 
 #define TEST_EXIT_PORT 0xf4
 #define POST_PORT 0x80
@@ -22,6 +27,33 @@ static void test_exit_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 va
 
 static void post_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
 {
+}
+
+static u8 scratch[PAGE_SIZE];
+
+static int scratch_read(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 *val)
+{
+	*val = 0;
+	if (off + size > sizeof(scratch))
+		return -E_RANGE;
+	memcpy(val, scratch + off, size);
+	return 0;
+}
+
+static int scratch_write(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 val)
+{
+	if (off + size > sizeof(scratch))
+		return -E_RANGE;
+	memcpy(scratch + off, &val, size);
+	return 0;
+}
+
+int testdev_scratch_init(void)
+{
+	struct mmio_device d = { "test scratch", TESTDEV_SCRATCH_GPA, PAGE_SIZE, scratch_read,
+				 scratch_write, NULL };
+
+	return mmio_register(&d);
 }
 
 int testdev_init(void)
