@@ -136,8 +136,8 @@ fuzz:
 	@status=0; for f in $(FUZZ_SCRIPTS); do $$f $(FUZZ_TIME) || status=1; done; exit $$status
 
 # ---- running -------------------------------------------------------------
-RUN_ARGS ?=
-run: all
+RUN_ARGS ?= --guest linux --memory 512
+run: all guest-linux
 	tools/unum-cluster $(RUN_ARGS)
 
 # ---- install -------------------------------------------------------------
@@ -170,7 +170,8 @@ help:
 	@echo "make          build the monitor (build/unum.elf, build/unum.elf32) and host tools"
 	@echo "make check    host unit tests under ASan+UBSan"
 	@echo "make test     make check plus system tests that boot the monitor under QEMU"
-	@echo "make run      boot an emulated cluster (tools/unum-cluster; RUN_ARGS=... passes options)"
+	@echo "make run      boot the Linux guest under Unum in QEMU, console on this terminal"
+	@echo "              (tools/unum-cluster; RUN_ARGS=... replaces its options)"
 	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
 	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
 	@echo "make install  install into PREFIX (from ./configure --prefix)"

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The guest's console is interactive: with tools/unum-cluster --interactive,
+# what is typed on the terminal reaches the Linux shell on the guest's
+# 16550 (received-data interrupts through the IOAPIC) and the shell's output
+# comes back. Types only once the prompt is there, as a person would.
+. "$(dirname "$0")/lib.sh"
+
+# wait_for REGEX SECONDS: polls node 0's log until a line matches or QEMU is gone.
+wait_for() {
+	local deadline=$((SECONDS + $2))
+	while [ $SECONDS -lt $deadline ]; do
+		tr -d '\r' <"$LOGS/node0.log" 2>/dev/null | grep -Eq -- "$1" && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+mkfifo "$LOGS/keyboard"
+tools/unum-cluster --guest linux --memory 512 --interactive --poweroff --timeout 300 \
+	--logdir "$LOGS" <"$LOGS/keyboard" >"$LOGS/launcher.out" 2>&1 &
+pid=$!
+exec 3>"$LOGS/keyboard"
+check shell-prompt wait_for 'unum-guest:/# ' 240
+printf 'echo typed-$((6*7))\n' >&3
+check command-ran wait_for '^typed-42$' 60
+printf 'exit\n' >&3
+exec 3>&-
+wait "$pid"
+status=$?
+check powers-off-on-exit status_is 0
+check acpi-poweroff has "$LOGS/node0.log" '^guest: powered off \(ACPI S5\)$'
