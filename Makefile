@@ -135,6 +135,11 @@ FUZZ_TIME ?= 600
 fuzz:
 	@status=0; for f in $(FUZZ_SCRIPTS); do $$f $(FUZZ_TIME) || status=1; done; exit $$status
 
+# ---- benchmarks (figures, never pass/fail) --------------------------------
+BENCH_ARGS ?=
+bench: all guest-linux
+	tools/bench-single $(BENCH_ARGS)
+
 # ---- running -------------------------------------------------------------
 RUN_ARGS ?= --guest linux --memory 512
 run: all guest-linux
@@ -173,6 +178,7 @@ help:
 	@echo "make run      boot the Linux guest under Unum in QEMU, console on this terminal"
 	@echo "              (tools/unum-cluster; RUN_ARGS=... replaces its options)"
 	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
+	@echo "make bench    benchmarks: Linux under Unum vs bare QEMU (doc/benchmarks.md)"
 	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
 	@echo "make install  install into PREFIX (from ./configure --prefix)"
 	@echo "make deps     install the Debian packages the build and tests need (root)"
@@ -180,6 +186,6 @@ help:
 	@echo "make format   clang-format the C sources; make lint: cppcheck + format check"
 	@echo "make clean    remove build/"
 
-.PHONY: all tools iso check test fuzz run install format lint deps clean distclean help
+.PHONY: all tools iso check test fuzz bench run install format lint deps clean distclean help
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -7,6 +7,7 @@
  */
 #include "vmm/exit.h"
 #include "vmm/cpuid.h"
+#include "vmm/exitstats.h"
 #include "vmm/io.h"
 #include "vmm/log.h"
 #include "vmm/mmio.h"
@@ -119,5 +120,6 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 void exit_handle(struct vcpu *v)
 {
 	BUG_ON(v->exit.kind >= NR_EXIT_KINDS || !exit_handlers[v->exit.kind]);
+	exitstats_record(v);
 	exit_handlers[v->exit.kind](v);
 }

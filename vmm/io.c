@@ -19,11 +19,18 @@ int io_register(const struct io_device *dev)
 {
 	for (u32 i = 0; i < io_ndevices; i++) {
 		const struct io_device *d = &io_devices[i];
-		if (dev->base < d->base + d->count && d->base < dev->base + dev->count)
+		if (dev->base < d->base + d->count && d->base < dev->base + dev->count) {
+			pr_err("io: %s (ports %#x-%#x) overlaps %s (%#x-%#x)\n", dev->name,
+			       dev->base, dev->base + dev->count - 1, d->name, d->base,
+			       d->base + d->count - 1);
 			return -E_EXIST;
+		}
 	}
-	if (io_ndevices == IO_MAX_DEVICES)
+	if (io_ndevices == IO_MAX_DEVICES) {
+		pr_err("io: no room for %s: more than %d port devices\n", dev->name,
+		       IO_MAX_DEVICES);
 		return -E_NOSPC;
+	}
 	io_devices[io_ndevices++] = *dev;
 	return 0;
 }

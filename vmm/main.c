@@ -168,6 +168,8 @@ static __noreturn void run_guest(void)
 	if (rc == 0)
 		rc = legacy_devices_init(&vm);
 	if (rc == 0)
+		rc = pci_init();
+	if (rc == 0)
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");

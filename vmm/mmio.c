@@ -26,11 +26,17 @@ int mmio_register(const struct mmio_device *dev)
 {
 	for (u32 i = 0; i < mmio_ndevices; i++) {
 		const struct mmio_device *d = &mmio_devices[i];
-		if (dev->base < d->base + d->size && d->base < dev->base + dev->size)
+		if (dev->base < d->base + d->size && d->base < dev->base + dev->size) {
+			pr_err("mmio: %s at %#llx overlaps %s at %#llx\n", dev->name,
+			       (unsigned long long)dev->base, d->name, (unsigned long long)d->base);
 			return -E_EXIST;
+		}
 	}
-	if (mmio_ndevices == MMIO_MAX_DEVICES)
+	if (mmio_ndevices == MMIO_MAX_DEVICES) {
+		pr_err("mmio: no room for %s: more than %d devices\n", dev->name,
+		       MMIO_MAX_DEVICES);
 		return -E_NOSPC;
+	}
 	mmio_devices[mmio_ndevices++] = *dev;
 	return 0;
 }

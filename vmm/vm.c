@@ -4,6 +4,7 @@
  */
 #include "vmm/vm.h"
 #include "vmm/exit.h"
+#include "vmm/exitstats.h"
 #include "vmm/dev/devices.h"
 #include "vmm/log.h"
 #include "vmm/mm.h"
@@ -106,7 +107,7 @@ static void arm_host_timer(u64 deadline_ns, u64 now_ns)
 int vm_run(struct vm *vm)
 {
 	struct vcpu *v = &vm->vcpus[0];
-	u64 now, deadline;
+	u64 now, deadline, start = time_now_ns();
 
 	while (!vm->stopped) {
 		/* Interrupts stay off from here until the guest runs or the CPU halts
@@ -127,5 +128,6 @@ int vm_run(struct vm *vm)
 		virt->vcpu_run(v);
 		exit_handle(v);
 	}
+	exitstats_report(time_now_ns() - start);
 	return vm->exit_code;
 }

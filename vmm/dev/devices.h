@@ -17,6 +17,10 @@ int testdev_init(void);
 #define TESTDEV_SCRATCH_GPA 0xfebf0000ULL
 int testdev_scratch_init(void);
 int power_devices_init(void);
+struct vcpu;
+/* The reset paths: 0xfe to port 0x64, bit 2 to port 0xcf9. */
+void power_reset_write(struct vcpu *v, u16 port, u32 val);
 int legacy_devices_init(struct vm *vm);
+int pci_init(void);
 
 #endif

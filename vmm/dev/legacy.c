@@ -3,7 +3,7 @@
  * The rest of the legacy PC the guest expects: the port faces of the 8254
  * (vmm/dev/pit.c), a pair of 8259A interrupt controllers that keep their
  * registers but deliver nothing (every interrupt goes through the IOAPIC;
- * the MADT says so), and the CMOS/RTC, whose clock registers are read from
+ * the MADT says so), the CMOS/RTC, whose clock registers are read from
  * the node's own RTC so the guest's wall clock is right.
  */
 #include "vmm/dev/devices.h"

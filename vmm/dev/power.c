@@ -3,7 +3,8 @@
  * Power and reset as the guest sees them: the ACPI PM1a event and control
  * blocks and the PM timer that the FADT (vmm/acpi.c) points at, and the two
  * legacy reset paths Linux tries, the keyboard controller's pulse (0xfe to
- * port 0x64) and the PCI reset control register (0xcf9). PM1 layout: ACPI
+ * port 0x64) and the PCI reset control register (0xcf9, which sits among
+ * the PCI configuration ports: vmm/dev/legacy.c passes it here). PM1 layout: ACPI
  * 6.4 section 4.8.3; sleeping with SLP_TYP from \_S5 and SLP_EN powers off.
  */
 #include "vmm/dev/devices.h"
@@ -70,11 +71,16 @@ static u32 kbc_read(struct vcpu *v, void *ctx, u16 port, u8 size)
 	return 0; /* status: both buffers empty, so a reset pulse is never held back */
 }
 
-static void reset_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
+void power_reset_write(struct vcpu *v, u16 port, u32 val)
 {
 	if ((port == KBC_STATUS_PORT && (val & 0xff) == KBC_PULSE_RESET) ||
 	    (port == RESET_CONTROL_PORT && (val & CF9_RESET_CPU)))
 		vm_stop(v->vm, EXIT_GUEST_RESET, "reset requested through port %#x", port);
+}
+
+static void reset_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
+{
+	power_reset_write(v, port, val);
 }
 
 int power_devices_init(void)
@@ -84,7 +90,6 @@ int power_devices_init(void)
 		{ "ACPI PM1 control", ACPI_PM1A_CNT_PORT, 2, pm_read, pm_write, &pm },
 		{ "ACPI PM timer", ACPI_PM_TMR_PORT, 4, pm_read, NULL, &pm },
 		{ "8042 (reset only)", KBC_STATUS_PORT, 1, kbc_read, reset_write, NULL },
-		{ "reset control", RESET_CONTROL_PORT, 1, NULL, reset_write, NULL },
 	};
 	int rc = 0;
 
