@@ -55,6 +55,7 @@ static void out_num(struct out *o, const struct spec *sp, unsigned long long v,
 	int n = 0, plen = (int)__builtin_strlen(prefix), zeros, pad;
 
 	while (v) {
+		/* cppcheck-suppress zerodivcond ; base is 8, 10 or 16, from out_conv() */
 		tmp[n++] = dig[v % base];
 		v /= base;
 	}

@@ -13,7 +13,7 @@
 #include "vmm/dev/pit.h"
 
 #define VM_MAX_VCPUS 64
-#define VM_HEARTBEAT_NS 10000000ULL /* 10 ms */
+#define VM_HEARTBEAT_NS 50000000ULL /* 50 ms */
 
 struct vm {
 	u64 mem_size;
