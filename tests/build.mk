@@ -23,3 +23,5 @@ UNIT_TESTS += unit_decode unit_emulate unit_gwalk
 unit_decode_SRCS := tests/unit/test_decode.c vmm/decode.c
 unit_emulate_SRCS := tests/unit/test_emulate.c vmm/emulate.c vmm/decode.c
 unit_gwalk_SRCS := tests/unit/test_gwalk.c vmm/gwalk.c
+UNIT_TESTS += unit_kvmclock
+unit_kvmclock_SRCS := tests/unit/test_kvmclock.c vmm/dev/kvmclock.c

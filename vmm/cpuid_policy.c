@@ -50,6 +50,23 @@ static struct cpuid_regs signature_leaf(void)
 	return r;
 }
 
+/* KVM's signature and the paravirtual features the monitor implements (only those:
+ * Linux uses each feature it sees). */
+static struct cpuid_regs kvm_leaf(u32 leaf)
+{
+	struct cpuid_regs r = { 0, 0, 0, 0 };
+
+	if (leaf == CPUID_KVM_BASE) {
+		r.eax = CPUID_KVM_FEATURES;
+		memcpy(&r.ebx, "KVMK", 4);
+		memcpy(&r.ecx, "VMKV", 4);
+		memcpy(&r.edx, "M\0\0\0", 4);
+	} else {
+		r.eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
+	}
+	return r;
+}
+
 struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u32 vcpu_id,
 			       u32 nvcpus)
 {
@@ -62,6 +79,9 @@ struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u3
 		return zero;
 	case CPUID_UNUM_BASE:
 		return signature_leaf();
+	case CPUID_KVM_BASE:
+	case CPUID_KVM_FEATURES:
+		return kvm_leaf(leaf);
 	case 0x80000001:
 		host.ecx &= ~E1_SVM;
 		return host;

@@ -63,16 +63,30 @@ static void handle_msr_write(struct vcpu *v)
 	vcpu_skip_insn(v);
 }
 
+/* True when no vCPU can run again: each is parked or waiting for a SIPI
+ * nobody can send. */
+static bool all_parked(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (!__atomic_load_n(&vm->vcpus[i].parked, __ATOMIC_ACQUIRE) &&
+		    !vm->vcpus[i].wait_sipi)
+			return false;
+	return true;
+}
+
 static void handle_hlt(struct vcpu *v)
 {
 	vcpu_skip_insn(v);
-	if (!(v->regs.rflags & RFLAGS_IF)) {
+	v->halted = true;
+	if (v->regs.rflags & RFLAGS_IF)
+		return;
+	/* Interrupts off: only an NMI or INIT from another vCPU can wake it (Linux
+	 * parks CPUs like this when it stops them). */
+	__atomic_store_n(&v->parked, true, __ATOMIC_RELEASE);
+	if (all_parked(v->vm))
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u halted with interrupts disabled at RIP %#llx: it can never wake up",
 			v->id, (unsigned long long)v->regs.rip);
-		return;
-	}
-	v->halted = true;
 }
 
 static void handle_shutdown(struct vcpu *v)
@@ -119,7 +133,14 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 
 void exit_handle(struct vcpu *v)
 {
+	bool device = v->exit.kind == EXIT_IO || v->exit.kind == EXIT_NPF;
+
 	BUG_ON(v->exit.kind >= NR_EXIT_KINDS || !exit_handlers[v->exit.kind]);
 	exitstats_record(v);
+	/* Platform devices are shared by every vCPU: one at a time. */
+	if (device)
+		spin_lock(&v->vm->dev_lock);
 	exit_handlers[v->exit.kind](v);
+	if (device)
+		spin_unlock(&v->vm->dev_lock);
 }

@@ -7,6 +7,7 @@
 #include "vmm/exitstats.h"
 #include "vmm/log.h"
 #include "vmm/printf.h"
+#include "vmm/spinlock.h"
 
 #define DETAIL_SLOTS 48
 #define TOP 12
@@ -21,6 +22,7 @@ static u64 by_kind[NR_EXIT_KINDS];
 static struct detail details[DETAIL_SLOTS];
 static u32 ndetails;
 static u64 total;
+static struct spinlock stats_lock = SPINLOCK_INIT("exitstats");
 
 static const char *const kind_names[NR_EXIT_KINDS] = {
 	[EXIT_NONE] = "internal", [EXIT_INTR] = "physical interrupt", [EXIT_CPUID] = "CPUID",
@@ -47,20 +49,20 @@ static u64 detail_key(const struct vcpu *v)
 void exitstats_record(const struct vcpu *v)
 {
 	enum exit_kind k = v->exit.kind;
-	u64 key;
+	u64 key = has_detail(k) ? detail_key(v) : 0;
+	u32 i;
 
+	spin_lock(&stats_lock); /* every vCPU records; called with interrupts off */
 	total++;
 	by_kind[k]++;
-	if (!has_detail(k))
-		return;
-	key = detail_key(v);
-	for (u32 i = 0; i < ndetails; i++)
+	for (i = 0; has_detail(k) && i < ndetails; i++)
 		if (details[i].kind == k && details[i].key == key) {
 			details[i].count++;
-			return;
+			break;
 		}
-	if (ndetails < DETAIL_SLOTS)
+	if (has_detail(k) && i == ndetails && ndetails < DETAIL_SLOTS)
 		details[ndetails++] = (struct detail){ (u8)k, key, 1 };
+	spin_unlock(&stats_lock);
 }
 
 static void describe(const struct detail *d, char *buf, size_t size)

@@ -24,6 +24,7 @@
 #include "vmm/power.h"
 #include "vmm/printf.h"
 #include "vmm/report.h"
+#include "vmm/smp.h"
 #include "vmm/dev/devices.h"
 #include "vmm/dev/irq.h"
 #include "vmm/loader.h"
@@ -156,7 +157,7 @@ static __noreturn void run_guest(void)
 
 	if (virt_select() != 0 || virt->cpu_enable() != 0)
 		refuse("this node cannot run the guest (see above)");
-	rc = vm_create(&vm, cluster.guest.memory, 1);
+	rc = vm_create(&vm, cluster.guest.memory, config_node(&cluster, 0)->cpus);
 	if (rc == 0)
 		rc = uart16550_init(&vm);
 	if (rc == 0)
@@ -175,6 +176,20 @@ static __noreturn void run_guest(void)
 		refuse("cannot build the guest (see above)");
 	kprintf("unum: starting the guest on %s\n", virt->name);
 	monitor_exit(vm_run(&vm));
+}
+
+/* Starts the CPUs the cluster file gives this node (cpus=). */
+static void start_cpus(u32 node)
+{
+	u32 want = config_node(&cluster, node)->cpus, online = smp_start(&boot_info, want);
+	char why[160];
+
+	kprintf("cpus: %u online (cpus=%u in " CONFIG_MODULE ")\n", online, want);
+	if (online < want) {
+		ksnprintf(why, sizeof(why), "node %u has cpus=%u in " CONFIG_MODULE
+			  " but only %u CPUs came online", node, want, online);
+		refuse(why);
+	}
 }
 
 void monitor_main(u32 magic, u32 info)
@@ -197,6 +212,7 @@ void monitor_main(u32 magic, u32 info)
 	start_clock_and_timer();
 	read_cluster_config();
 	node = node_identity();
+	start_cpus(node);
 	report_cluster(&cluster, node);
 	kprintf("unum: node %u ready: boot report complete\n", node);
 	run_selftest();

@@ -7,6 +7,9 @@
 #include "vmm/virt.h"
 #include "vmm/x86.h"
 #include "vmm/dev/vlapic.h"
+#include "vmm/dev/kvmclock.h"
+#include "vmm/vm.h"
+#include "drivers/tsc.h"
 
 #define MSR_IA32_TSC 0x10
 #define MSR_IA32_MISC_ENABLE 0x1a0
@@ -38,8 +41,36 @@ static bool is_lapic_msr(u32 msr)
 	return msr == MSR_IA32_APIC_BASE || msr == 0x6e0 || (msr >= 0x800 && msr <= 0x8ff);
 }
 
+/* kvmclock: the guest names where its time pages are; the monitor fills them. */
+static int kvmclock_write(struct vcpu *v, u32 msr, u64 val)
+{
+	struct vm *vm = v->vm;
+	u64 tsc = rdtsc();
+
+	if (msr == MSR_KVM_SYSTEM_TIME_NEW) {
+		struct pvclock_vcpu_time_info *t = vm_gpa_ptr(vm, val & ~1ULL, sizeof(*t));
+		v->kvm_system_time = val;
+		if ((val & 1) && t)
+			kvmclock_fill(t, tsc, tsc_to_ns(tsc - vm->tsc_base), tsc_hz());
+		return 0;
+	}
+	struct pvclock_wall_clock *w = vm_gpa_ptr(vm, val, sizeof(*w));
+	vm->kvm_wall_clock = val;
+	if (w) {
+		w->version |= 1;
+		w->sec = (u32)vm->boot_epoch;
+		w->nsec = 0;
+		w->version += 1;
+	}
+	return 0;
+}
+
 int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 {
+	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW) {
+		*val = msr == MSR_KVM_SYSTEM_TIME_NEW ? v->kvm_system_time : v->vm->kvm_wall_clock;
+		return 0;
+	}
 	if (is_lapic_msr(msr))
 		return vlapic_msr_read(&v->lapic, msr, val);
 	switch (msr) {
@@ -66,6 +97,8 @@ int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 
 int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 {
+	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW)
+		return kvmclock_write(v, msr, val);
 	if (is_lapic_msr(msr))
 		return vlapic_msr_write(&v->lapic, msr, val);
 	switch (msr) {

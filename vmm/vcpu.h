@@ -73,6 +73,12 @@ struct vcpu {
 	struct vm_exit exit;
 	void *arch;          /* back-end state */
 	bool halted;         /* in HLT, waiting for an interrupt */
+	bool parked;         /* halted with interrupts off: only NMI or INIT wake it */
+	bool wait_sipi;      /* after INIT: waiting for a start-up IPI, as an AP does */
+	/* Set by other CPUs, taken by the vCPU's own: INIT, SIPI (vector | 0x100), NMI. */
+	volatile u32 pending_init, pending_sipi, pending_nmi;
+	u32 apic_id_phys;    /* the physical CPU running this vCPU, for kicks */
+	u64 kvm_system_time; /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];
 };

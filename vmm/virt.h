@@ -49,6 +49,7 @@ struct virt_ops {
 	 * nothing else pending)? If not, ask for an exit as soon as one can. */
 	bool (*irq_window_open)(struct vcpu *v);
 	void (*inject_irq)(struct vcpu *v, u8 vector);
+	void (*inject_nmi)(struct vcpu *v);
 	void (*request_irq_window)(struct vcpu *v);
 	/* Sets CR2 (before injecting a #PF). */
 	void (*set_cr2)(struct vcpu *v, u64 cr2);

@@ -13,6 +13,9 @@
 #include "vmm/printf.h"
 #include "vmm/virt.h"
 #include "vmm/x86.h"
+#include "vmm/smp.h"
+#include "vmm/percpu.h"
+#include "vmm/dev/irq.h"
 #include "drivers/lapic.h"
 #include "drivers/tsc.h"
 #include <stdarg.h>
@@ -23,6 +26,7 @@ int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus)
 
 	vm->mem_size = mem_size;
 	vm->nvcpus = nvcpus;
+	vm->dev_lock = (struct spinlock)SPINLOCK_INIT("devices");
 	vm->mem_hpa = page_alloc(mem_size / PAGE_SIZE, SPACE_2M / PAGE_SIZE);
 	if (!vm->mem_hpa) {
 		pr_err("vm: cannot allocate %llu MiB of guest RAM (%llu MiB free)\n",
@@ -44,6 +48,7 @@ int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus)
 		vm->vcpus[i].id = i;
 		vm->vcpus[i].vm = vm;
 		vlapic_init(&vm->vcpus[i].lapic, i, i == 0);
+		vm->vcpus[i].wait_sipi = i != 0; /* APs wait for the guest's SIPI */
 		rc = virt->vcpu_create(&vm->vcpus[i], vm->space);
 		if (rc)
 			return rc;
@@ -70,15 +75,24 @@ void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...)
 	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	kprintf("guest: %s\n", msg);
-	vm->stopped = true;
 	vm->exit_code = exit_code;
+	__atomic_store_n(&vm->stopped, true, __ATOMIC_RELEASE);
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		vcpu_kick(&vm->vcpus[i]); /* every loop must see it */
 }
 
-/* Injects the highest deliverable interrupt, or asks for an exit once one can be. */
+/* NMIs first, then the highest deliverable interrupt; or ask for an exit
+ * as soon as one can be injected. */
 static void deliver_interrupts(struct vcpu *v)
 {
-	int vec = vlapic_pending(&v->lapic);
+	int vec;
 
+	if (v->pending_nmi && virt->irq_window_open(v)) {
+		v->pending_nmi = 0;
+		virt->inject_nmi(v);
+		return;
+	}
+	vec = vlapic_pending(&v->lapic);
 	if (vec < 0)
 		return;
 	if (virt->irq_window_open(v)) {
@@ -104,21 +118,63 @@ static void arm_host_timer(u64 deadline_ns, u64 now_ns)
 	lapic_timer_arm(deadline_ns && deadline_ns < heartbeat ? deadline_ns : heartbeat);
 }
 
-int vm_run(struct vm *vm)
+/* INIT puts a vCPU back to waiting for a SIPI (SDM 9.4.4); a SIPI then starts it
+ * in real mode at the vector's page. Returns true while it is still waiting. */
+static bool handle_init_sipi(struct vcpu *v)
 {
-	struct vcpu *v = &vm->vcpus[0];
-	u64 now, deadline, start = time_now_ns();
+	u32 sipi;
+
+	if (__atomic_exchange_n(&v->pending_init, 0, __ATOMIC_ACQUIRE)) {
+		vlapic_init(&v->lapic, v->id, v->id == 0);
+		irq_attach_vcpu(v->vm, v);
+		v->wait_sipi = true;
+		v->halted = false;
+		__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->pending_sipi, 0, __ATOMIC_RELEASE);
+	}
+	sipi = __atomic_exchange_n(&v->pending_sipi, 0, __ATOMIC_ACQUIRE);
+	if (v->wait_sipi && sipi) {
+		virt->vcpu_reset_sipi(v, (u8)sipi);
+		v->wait_sipi = false;
+	}
+	return v->wait_sipi;
+}
+
+/* The devices only vCPU 0's CPU drives: the PIT's IRQ 0 and console input. */
+static u64 poll_platform(struct vm *vm, u64 now)
+{
+	u64 next;
+
+	spin_lock(&vm->dev_lock);
+	next = pit_poll(&vm->pit, now);
+	uart16550_poll(now);
+	spin_unlock(&vm->dev_lock);
+	return next;
+}
+
+/* One vCPU's loop, on its own physical CPU. */
+static void vcpu_loop(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	u64 now, deadline;
 
 	while (!vm->stopped) {
 		/* Interrupts stay off from here until the guest runs or the CPU halts
-		 * (both enable them atomically), so the timer armed below cannot fire
-		 * unseen in between. */
+		 * (both enable them atomically), so neither the timer armed below nor
+		 * a kick from another CPU can arrive unseen in between. */
 		irq_disable();
+		if (handle_init_sipi(v)) {
+			cpu_wait_irq();
+			continue;
+		}
 		now = time_now_ns();
-		deadline = earliest(vlapic_timer_poll(&v->lapic, now), pit_poll(&vm->pit, now));
-		uart16550_poll(now);
-		if (v->halted && vlapic_pending(&v->lapic) >= 0)
+		deadline = vlapic_timer_poll(&v->lapic, now);
+		if (v->id == 0)
+			deadline = earliest(deadline, poll_platform(vm, now));
+		if (v->halted && (v->pending_nmi || (!v->parked && vlapic_pending(&v->lapic) >= 0))) {
 			v->halted = false; /* HLT ends when an interrupt is deliverable */
+			__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
+		}
 		arm_host_timer(deadline, now);
 		if (v->halted) {
 			cpu_wait_irq(); /* sti; hlt */
@@ -128,6 +184,31 @@ int vm_run(struct vm *vm)
 		virt->vcpu_run(v);
 		exit_handle(v);
 	}
+}
+
+/* What an AP runs: its own SVM set-up, then its vCPU. */
+static void vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+
+	v->apic_id_phys = this_cpu()->apic_id;
+	if (virt->cpu_enable() != 0) {
+		vm_stop(v->vm, EXIT_PANIC, "CPU %u cannot run guests (see above)", this_cpu_id());
+		return;
+	}
+	vcpu_loop(v);
+}
+
+int vm_run(struct vm *vm)
+{
+	u64 start = time_now_ns();
+
+	vm->vcpus[0].apic_id_phys = this_cpu()->apic_id;
+	for (u32 i = 1; i < vm->nvcpus; i++) {
+		vm->vcpus[i].apic_id_phys = smp_apic_id(i);
+		smp_run_on(i, vcpu_thread, &vm->vcpus[i]);
+	}
+	vcpu_loop(&vm->vcpus[0]);
 	exitstats_report(time_now_ns() - start);
 	return vm->exit_code;
 }

@@ -11,6 +11,7 @@
 #include "vmm/vcpu.h"
 #include "vmm/dev/ioapic.h"
 #include "vmm/dev/pit.h"
+#include "vmm/spinlock.h"
 
 #define VM_MAX_VCPUS 64
 #define VM_HEARTBEAT_NS 50000000ULL /* 50 ms */
@@ -19,10 +20,16 @@ struct vm {
 	u64 mem_size;
 	hpa_t mem_hpa;
 	void *space; /* nested page tables (back-end format) */
+	/* Serialises the platform devices (ports, MMIO, PIT, UART) between vCPUs;
+	 * taken with interrupts off, never while waiting for another CPU. */
+	struct spinlock dev_lock;
 	struct ioapic ioapic;
 	struct pit pit;
 	u32 nvcpus;
 	struct vcpu vcpus[VM_MAX_VCPUS];
+	u64 tsc_base;        /* guest system time 0, for kvmclock */
+	u64 boot_epoch;      /* wall-clock seconds at tsc_base, from the node's RTC */
+	u64 kvm_wall_clock;  /* MSR_KVM_WALL_CLOCK_NEW as the guest wrote it */
 	bool stopped;
 	int exit_code; /* enum monitor_exit_code, valid once stopped */
 };
@@ -31,7 +38,8 @@ struct vm {
 int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus);
 /* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM, else NULL. */
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
-/* Runs vCPU 0 until the guest stops; returns the monitor exit code. */
+/* Runs vCPU 0 here and vCPU i on CPU i until the guest stops; returns the
+ * monitor exit code. */
 int vm_run(struct vm *vm);
 /* Ends the guest with a reason for the console and a monitor exit code. */
 void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...) __printf(3, 4);

@@ -50,8 +50,24 @@ TEST(signature)
 	memcpy(sig + 8, &r.edx, 4);
 	CHECK_STR(sig, "UnumUnumUnum");
 	CHECK_EQ(r.eax, CPUID_UNUM_BASE);
-	r = cpuid_policy(CPUID_UNUM_BASE + 0x100, 0, all_ones, 0, 1);
+	r = cpuid_policy(CPUID_UNUM_BASE + 0x200, 0, all_ones, 0, 1);
 	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
+}
+
+TEST(kvm_paravirtual_leaves)
+{
+	struct cpuid_regs r = cpuid_policy(CPUID_KVM_BASE, 0, all_ones, 0, 1);
+	char sig[13] = { 0 };
+
+	memcpy(sig, &r.ebx, 4);
+	memcpy(sig + 4, &r.ecx, 4);
+	memcpy(sig + 8, &r.edx, 4);
+	CHECK(memcmp(sig, "KVMKVMKVM\0\0\0", 12) == 0);
+	CHECK_EQ(r.eax, CPUID_KVM_FEATURES);
+	r = cpuid_policy(CPUID_KVM_FEATURES, 0, all_ones, 0, 1);
+	/* only what is implemented: kvmclock (new MSRs) and its stable bit */
+	CHECK_EQ(r.eax, (1u << 3) | (1u << 24));
+	CHECK_EQ(r.edx, 0);
 }
 
 TEST(invariant_tsc_and_passthrough)

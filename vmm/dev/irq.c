@@ -9,24 +9,84 @@
 #include "vmm/log.h"
 #include "vmm/mmio.h"
 #include "vmm/vm.h"
+#include "vmm/idt.h"
+#include "vmm/percpu.h"
+#include "drivers/lapic.h"
 
 #define DELIVERY_FIXED 0
 #define DELIVERY_LOWEST 1
+#define DELIVERY_NMI 4
+#define DELIVERY_INIT 5
+#define DELIVERY_STARTUP 6
+#define ICR_LOGICAL (1u << 11)
+#define ICR_ASSERT (1u << 14)
+#define ICR_LEVEL (1u << 15)
+
+static void level_eoi(void *ctx, u8 vector);
+
+/* vCPU i runs on physical CPU i: a vCPU other than this CPU's gets an IPI. */
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->id != this_cpu_id())
+		lapic_send_ipi(v->apic_id_phys, VEC_KICK);
+}
+
+/* One target of an interrupt message, by delivery mode (SDM 10.6.1). */
+static void deliver_one(struct vcpu *t, u8 mode, u8 vector, bool level)
+{
+	switch (mode) {
+	case DELIVERY_FIXED:
+	case DELIVERY_LOWEST: vlapic_set_irr(&t->lapic, vector, level); break;
+	case DELIVERY_NMI: __atomic_store_n(&t->pending_nmi, 1, __ATOMIC_RELEASE); break;
+	case DELIVERY_INIT: __atomic_store_n(&t->pending_init, 1, __ATOMIC_RELEASE); break;
+	case DELIVERY_STARTUP:
+		__atomic_store_n(&t->pending_sipi, 0x100u | vector, __ATOMIC_RELEASE);
+		break;
+	default: return; /* SMI and reserved modes: nothing to do */
+	}
+	vcpu_kick(t);
+}
 
 void irq_deliver(struct vm *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level)
 {
-	if (mode != DELIVERY_FIXED && mode != DELIVERY_LOWEST) {
-		pr_debug("irq: delivery mode %u to %#x not routed yet\n", mode, dest);
-		return;
-	}
 	for (u32 i = 0; i < vm->nvcpus; i++) {
-		struct vlapic *a = &vm->vcpus[i].lapic;
-		if (!vlapic_match_dest(a, dest, logical))
+		struct vcpu *t = &vm->vcpus[i];
+		if (!vlapic_match_dest(&t->lapic, dest, logical))
 			continue;
-		vlapic_set_irr(a, vector, level);
+		deliver_one(t, mode, vector, level);
 		if (mode == DELIVERY_LOWEST)
 			break; /* any one of them will do */
 	}
+}
+
+/* An interrupt command from a vCPU's LAPIC: shorthands, then destinations. */
+static void send_ipi(void *ctx, struct vlapic *from, u32 lo, u32 dest)
+{
+	struct vm *vm = ctx;
+	u32 shorthand = (lo >> 18) & 3, mode = (lo >> 8) & 7;
+
+	/* An INIT with level de-assert is the old handshake's second half: nothing. */
+	if (mode == DELIVERY_INIT && (lo & ICR_LEVEL) && !(lo & ICR_ASSERT))
+		return;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+		bool self = &t->lapic == from;
+		bool hit = shorthand == 1 ? self : shorthand == 2 ? true : shorthand == 3 ? !self :
+			   vlapic_match_dest(&t->lapic, dest, lo & ICR_LOGICAL);
+		if (!hit)
+			continue;
+		deliver_one(t, (u8)mode, (u8)lo, false);
+		if (mode == DELIVERY_LOWEST)
+			break;
+	}
+}
+
+void irq_attach_vcpu(struct vm *vm, struct vcpu *v)
+{
+	v->lapic.level_eoi = level_eoi;
+	v->lapic.eoi_ctx = vm;
+	v->lapic.send_ipi = send_ipi;
+	v->lapic.ipi_ctx = vm;
 }
 
 static void ioapic_to_lapics(void *ctx, u32 dest, bool logical, u8 mode, u8 vector, bool level)
@@ -80,10 +140,8 @@ int irq_init(struct vm *vm)
 	int rc;
 
 	ioapic_init(&vm->ioapic, vm->nvcpus, ioapic_to_lapics, vm);
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		vm->vcpus[i].lapic.level_eoi = level_eoi;
-		vm->vcpus[i].lapic.eoi_ctx = vm;
-	}
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		irq_attach_vcpu(vm, &vm->vcpus[i]);
 	rc = mmio_register(&io);
 	return rc ? rc : mmio_register(&lapic);
 }

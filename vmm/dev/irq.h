@@ -16,5 +16,10 @@ int irq_init(struct vm *vm);
 void irq_set_isa(struct vm *vm, u32 isa_irq, bool level);
 /* Delivers a message interrupt to the LAPICs dest names (IOAPIC, later MSI and IPIs). */
 void irq_deliver(struct vm *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level);
+struct vcpu;
+/* Connects a vCPU's LAPIC to the VM's router (again after an INIT resets it). */
+void irq_attach_vcpu(struct vm *vm, struct vcpu *v);
+/* Makes v look at its pending work now: ends its guest run or its HLT. */
+void vcpu_kick(struct vcpu *v);
 
 #endif

@@ -13,6 +13,7 @@
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 #include "drivers/tsc.h"
+#include "vmm/dev/kvmclock.h"
 
 /* ---- 8254 ---------------------------------------------------------------- */
 
@@ -113,6 +114,39 @@ static void cmos_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
 		cmos.nvram[cmos.index] = (u8)val; /* the guest may not set the node's clock */
 }
 
+static u32 bcd(u8 v)
+{
+	return (v >> 4) * 10 + (v & 15);
+}
+
+static u8 rtc_reg(u8 reg)
+{
+	outb(CMOS_INDEX, reg);
+	return inb(CMOS_DATA);
+}
+
+/* The node's RTC as seconds since 1970 (for kvmclock's wall clock). Waits out an
+ * update in progress (status A bit 7); assumes UTC, BCD or binary per status B. */
+static u64 rtc_epoch(void)
+{
+	u8 status_b, h;
+	u32 f[6];
+	static const u8 regs[6] = { 0x09, 0x08, 0x07, 0x04, 0x02, 0x00 };
+
+	for (int spin = 0; spin < 100000 && (rtc_reg(0x0a) & 0x80); spin++)
+		cpu_relax();
+	status_b = rtc_reg(0x0b);
+	for (int i = 0; i < 6; i++) {
+		u8 raw = rtc_reg(regs[i]);
+		h = i == 3 ? raw & 0x80 : 0; /* 12-hour PM flag */
+		raw &= i == 3 ? 0x7f : 0xff;
+		f[i] = (status_b & 0x04) ? raw : bcd(raw);
+		if (i == 3 && !(status_b & 0x02) && h) /* 12-hour clock */
+			f[i] = f[i] % 12 + 12;
+	}
+	return kvmclock_epoch(2000 + f[0], f[1], f[2], f[3], f[4], f[5]);
+}
+
 int legacy_devices_init(struct vm *vm)
 {
 	const struct io_device devs[] = {
@@ -126,6 +160,8 @@ int legacy_devices_init(struct vm *vm)
 	int rc = 0;
 
 	pit_init(&vm->pit, time_now_ns, pit_irq0, vm);
+	vm->tsc_base = rdtsc();
+	vm->boot_epoch = rtc_epoch();
 	for (size_t i = 0; i < ARRAY_SIZE(devs) && !rc; i++)
 		rc = io_register(&devs[i]);
 	return rc;

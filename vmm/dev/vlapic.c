@@ -61,12 +61,14 @@ bool vlapic_x2apic_mode(const struct vlapic *a)
 	return (a->apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) == (APIC_BASE_EN | APIC_BASE_EXTD);
 }
 
+/* Atomic: another CPU may set a bit (an IPI, a device interrupt) while the
+ * owning CPU clears another. */
 static void vec_set(u32 *bits, u8 v, bool on)
 {
 	if (on)
-		bits[v / 32] |= 1u << (v % 32);
+		__atomic_fetch_or(&bits[v / 32], 1u << (v % 32), __ATOMIC_RELEASE);
 	else
-		bits[v / 32] &= ~(1u << (v % 32));
+		__atomic_fetch_and(&bits[v / 32], ~(1u << (v % 32)), __ATOMIC_RELEASE);
 }
 
 bool vlapic_match_dest(const struct vlapic *a, u32 dest, bool logical)
@@ -170,17 +172,19 @@ static u32 reg_read(struct vlapic *a, u32 off)
 	}
 }
 
-/* Interrupt command: this version delivers fixed IPIs to itself; IPIs to other
- * vCPUs arrive with multiprocessor guests. */
+/* Interrupt command: handed to the VM's router (vmm/dev/irq.c), which
+ * reaches the other vCPUs; without one, only self-directed fixed IPIs work. */
 static void icr_write(struct vlapic *a, u32 lo)
 {
 	u32 shorthand = (lo >> 18) & 3, mode = (lo >> 8) & 7;
 	u32 dest = vlapic_x2apic_mode(a) ? a->icr_hi : a->icr_hi >> 24;
 
 	a->icr_lo = lo & ~(1u << 12); /* delivery status: always idle */
-	if (mode != 0)
+	if (a->send_ipi) {
+		a->send_ipi(a->ipi_ctx, a, lo, dest);
 		return;
-	if (shorthand == 1 || shorthand == 2 || (shorthand == 0 && dest == a->id))
+	}
+	if (mode == 0 && (shorthand == 1 || shorthand == 2 || (shorthand == 0 && dest == a->id)))
 		vlapic_set_irr(a, lo & 0xff, false);
 }
 

@@ -31,6 +31,9 @@ struct vlapic {
 	/* Told when a level-triggered vector ends (EOI), so the IOAPIC can clear remote IRR. */
 	void (*level_eoi)(void *ctx, u8 vector);
 	void *eoi_ctx;
+	/* Routes an interrupt command (ICR low word, destination) to its targets. */
+	void (*send_ipi)(void *ctx, struct vlapic *from, u32 icr_lo, u32 dest);
+	void *ipi_ctx;
 };
 
 struct vcpu;

@@ -245,6 +245,12 @@ static void svm_inject_irq(struct vcpu *v, u8 vector)
 		vector | ((u64)EVENT_TYPE_INTR << EVENT_TYPE_SHIFT) | EVENT_VALID;
 }
 
+static void svm_inject_nmi(struct vcpu *v)
+{
+	svm_of(v)->vmcb->control.eventinj = 2 | ((u64)EVENT_TYPE_NMI << EVENT_TYPE_SHIFT) |
+					     EVENT_VALID;
+}
+
 /* A virtual interrupt request the CPU takes as soon as the guest can accept one;
  * the VINTR intercept turns that moment into an exit (APM 15.21.4), and the
  * real vector is then injected through EVENTINJ. */
@@ -336,6 +342,7 @@ const struct virt_ops svm_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.irq_window_open = svm_irq_window_open,
 	.inject_irq = svm_inject_irq,
+	.inject_nmi = svm_inject_nmi,
 	.request_irq_window = svm_request_irq_window,
 	.set_cr2 = svm_set_cr2,
 	.get_pat = svm_get_pat,
