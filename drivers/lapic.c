@@ -19,6 +19,13 @@
 #define LAPIC_TPR 0x080
 #define LAPIC_EOI 0x0B0
 #define LAPIC_SVR 0x0F0
+#define LAPIC_ICR_LO 0x300
+#define LAPIC_ICR_HI 0x310
+#define ICR_BUSY (1u << 12)
+#define ICR_LEVEL_ASSERT (1u << 14)
+#define ICR_ALL_BUT_SELF (3u << 18)
+#define ICR_INIT (5u << 8)
+#define ICR_STARTUP (6u << 8)
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_CUR 0x390
@@ -60,6 +67,37 @@ int lapic_init(void)
 	pr_info("lapic: xAPIC at %#llx, id %u, version %#x\n", (unsigned long long)base,
 		lapic_id(), lapic_read(LAPIC_VERSION) & 0xff);
 	return 0;
+}
+
+void lapic_init_ap(void)
+{
+	wrmsr(MSR_IA32_APIC_BASE, rdmsr(MSR_IA32_APIC_BASE) | APIC_BASE_ENABLE);
+	lapic_write(LAPIC_TPR, 0);
+	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
+	this_cpu()->apic_id = lapic_id();
+}
+
+static void lapic_icr(u32 dest, u32 lo)
+{
+	for (int spin = 0; spin < 1000000 && (lapic_read(LAPIC_ICR_LO) & ICR_BUSY); spin++)
+		cpu_relax();
+	lapic_write(LAPIC_ICR_HI, dest << 24);
+	lapic_write(LAPIC_ICR_LO, lo);
+}
+
+void lapic_send_ipi(u32 apic_id, u8 vector)
+{
+	lapic_icr(apic_id, vector);
+}
+
+void lapic_broadcast_init(void)
+{
+	lapic_icr(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_INIT);
+}
+
+void lapic_broadcast_sipi(u8 vector)
+{
+	lapic_icr(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_STARTUP | vector);
 }
 
 u32 lapic_id(void)

@@ -18,5 +18,12 @@ u64 lapic_timer_start(u32 hz);
 /* One-shot: an interrupt on VEC_LAPIC_TIMER at (or just after) deadline_ns of the
  * monitor's clock; replaces the periodic timer and any earlier deadline. */
 void lapic_timer_arm(u64 deadline_ns);
+/* Per-CPU part of lapic_init() for an AP (the BSP already mapped the registers). */
+void lapic_init_ap(void);
+/* A fixed interrupt to one CPU (by APIC id). */
+void lapic_send_ipi(u32 apic_id, u8 vector);
+/* INIT, then start-up with the page vector, to every other CPU (SDM 9.4.4.1). */
+void lapic_broadcast_init(void);
+void lapic_broadcast_sipi(u8 vector);
 
 #endif
