@@ -93,3 +93,19 @@ char *strchr(const char *s, int c)
 			return NULL;
 	}
 }
+
+/* Decimal only, optional sign, stops at the first non-digit; overflow wraps (as lwIP's
+ * small interface numbers never do). */
+int atoi(const char *s)
+{
+	int sign = 1;
+	unsigned int v = 0;
+
+	while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+		s++;
+	if (*s == '-' || *s == '+')
+		sign = *s++ == '-' ? -1 : 1;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (unsigned int)(*s++ - '0');
+	return sign * (int)v;
+}

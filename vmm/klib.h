@@ -21,6 +21,7 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+int atoi(const char *s); /* lwIP's netif.c uses it */
 #endif
 
 #endif

@@ -79,6 +79,8 @@ struct vcpu {
 	volatile u32 pending_init, pending_sipi, pending_nmi;
 	u32 apic_id_phys;    /* the physical CPU running this vCPU, for kicks */
 	u64 kvm_system_time; /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
+	u32 inits, sipis, starts; /* statistics: taken INITs, SIPIs seen, real-mode starts */
+	u8 start_vector;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];
 };

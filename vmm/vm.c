@@ -125,15 +125,21 @@ static bool handle_init_sipi(struct vcpu *v)
 	u32 sipi;
 
 	if (__atomic_exchange_n(&v->pending_init, 0, __ATOMIC_ACQUIRE)) {
+		v->inits++;
 		vlapic_init(&v->lapic, v->id, v->id == 0);
 		irq_attach_vcpu(v->vm, v);
 		v->wait_sipi = true;
 		v->halted = false;
 		__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
-		__atomic_store_n(&v->pending_sipi, 0, __ATOMIC_RELEASE);
+		/* A SIPI already pending came after the INIT (guests send them back to
+		 * back): it starts the vCPU below. One that came while the vCPU was
+		 * running is dropped there, as the CPU ignores it. */
 	}
 	sipi = __atomic_exchange_n(&v->pending_sipi, 0, __ATOMIC_ACQUIRE);
+	v->sipis += sipi != 0;
 	if (v->wait_sipi && sipi) {
+		v->starts++;
+		v->start_vector = (u8)sipi;
 		virt->vcpu_reset_sipi(v, (u8)sipi);
 		v->wait_sipi = false;
 	}
@@ -210,5 +216,10 @@ int vm_run(struct vm *vm)
 	}
 	vcpu_loop(&vm->vcpus[0]);
 	exitstats_report(time_now_ns() - start);
+	for (u32 i = 1; i < vm->nvcpus; i++)
+		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
+			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,
+			vm->vcpus[i].starts == 1 ? "" : "s", vm->vcpus[i].start_vector,
+			vm->vcpus[i].wait_sipi ? ", waiting for a SIPI" : "");
 	return vm->exit_code;
 }

@@ -44,6 +44,12 @@ check outside-ram-stops-guest status_is 5
 check outside-ram-reported has "$log" '^guest: vCPU 0 accessed guest-physical 0xe0000000 at RIP 0x[0-9a-f]+ \(instruction bytes: a1 00 00 00 e0 .*\): no RAM and no device there$'
 check outside-ram-monitor-stays-up has "$log" '^unum: exit code 4$'
 
+guest smp-ipi --cpus 2
+check smp-ipi-2-passes status_is 64
+guest smp-ipi --cpus 4
+check smp-ipi-4-passes status_is 64
+check smp-ipi-said-ok has "$log" '^tiny smp-ipi: ok'
+
 guest triple-fault
 check triple-fault-stops-guest status_is 4
 check triple-fault-reported has "$log" '^guest: vCPU 0 triple fault \(shutdown\): the guest crashed$'

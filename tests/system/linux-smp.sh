@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# Linux under Unum on one node with 2 and 4 cores, one vCPU per core: nproc
+# equals the cores; the parallel program runs one thread pinned per vCPU,
+# each with checked arithmetic, plus a counter every thread increments
+# atomically, exact at the end; /proc/interrupts shows rescheduling and
+# function-call IPIs on every CPU (so IPIs really cross between vCPUs).
+. "$(dirname "$0")/lib.sh"
+
+for cpus in 2 4; do
+	TIMEOUT=400 cluster --guest linux --cpus $cpus --memory 512 \
+		--exec "nproc; parallel -n 2000000 -m 100000 | tail -1; grep -E '^ *(RES|CAL):' /proc/interrupts"
+	out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p')
+	cp "$LOGS/node0.log" "$LOGS/node0-cpus$cpus.log"
+	check cpus$cpus-status status_is 0
+	check cpus$cpus-nproc [ "$(echo "$out" | sed -n 2p)" = "$cpus" ]
+	check cpus$cpus-parallel-exact grep -q "^parallel: threads=$cpus ok counter=$((cpus * 100000)) expected=$((cpus * 100000))$" <<<"$out"
+	for kind in RES CAL; do
+		# every CPU's column is a positive count
+		line=$(echo "$out" | grep -E "^ *$kind:")
+		check cpus$cpus-$kind-on-every-cpu awk -v n="$cpus" '{ for (i = 2; i <= n + 1; i++) if ($i + 0 < 1) exit 1; exit 0 }' <<<"$line"
+	done
+done
