@@ -61,6 +61,8 @@ UNIT_TESTS :=
 TOOLS :=
 SYSTEM_TESTS :=
 FUZZ_SCRIPTS :=
+CHECK_SCRIPTS :=
+VERIFY_SCRIPTS :=
 include boot/build.mk vmm/build.mk drivers/build.mk dsm/build.mk net/build.mk tools/build.mk \
 	guest-images/tiny/build.mk guest-images/build.mk tests/build.mk
 
@@ -125,10 +127,14 @@ iso: $(B)/unum.iso
 
 # ---- tests ---------------------------------------------------------------
 check: $(UNIT_BINS)
-	@tests/run --unit $(UNIT_BINS)
+	@tests/run --unit $(UNIT_BINS) --system $(CHECK_SCRIPTS)
+
+# Exhaustive model checking that takes too long for make check (doc/dsm.md).
+verify:
+	@UNUM_TEST_LIMIT=3600 tests/run --system $(VERIFY_SCRIPTS)
 
 test: all $(UNIT_BINS) guest-linux
-	@tests/run --unit $(UNIT_BINS) --system $(SYSTEM_TESTS) $(FUZZ_SCRIPTS)
+	@tests/run --unit $(UNIT_BINS) --system $(CHECK_SCRIPTS) $(SYSTEM_TESTS) $(FUZZ_SCRIPTS)
 
 # Longer fuzz runs than make test's (FUZZ_TIME seconds each; crash inputs in build/fuzz/).
 FUZZ_TIME ?= 600
@@ -175,6 +181,7 @@ help:
 	@echo "make          build the monitor (build/unum.elf, build/unum.elf32) and host tools"
 	@echo "make check    host unit tests under ASan+UBSan"
 	@echo "make test     make check plus system tests that boot the monitor under QEMU"
+	@echo "make verify   the full DSM protocol model check with spin (about 10 minutes)"
 	@echo "make run      boot the Linux guest under Unum in QEMU, console on this terminal"
 	@echo "              (tools/unum-cluster; RUN_ARGS=... replaces its options)"
 	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
@@ -186,6 +193,6 @@ help:
 	@echo "make format   clang-format the C sources; make lint: cppcheck + format check"
 	@echo "make clean    remove build/"
 
-.PHONY: all tools iso check test fuzz bench run install format lint deps clean distclean help
+.PHONY: all tools iso check verify test fuzz bench run install format lint deps clean distclean help
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The home side of the model (mirrors dsm/dir.c): one request is decided on arrival and the
+ * directory updated at once. Included by dsm.pml.
+ */
+
+/* Invalidate every copyset member of page mp but the requester; x = how many. */
+inline dir_inv_all(me) {
+	x = 0;
+	for (k : 0 .. N - 1) {
+		if
+		:: k != mr && (cs[mp] & BIT(k)) -> send(me, k, T_INV, mp, 0, 0, mr, 0, 0, 0); x++
+		:: else -> skip
+		fi
+	}
+}
+
+/* Add reader mr; evict the lowest other sharer when CAP are there. x = acks due (0/1). */
+inline dir_add_reader(me) {
+	y = 0;
+	for (k : 0 .. N - 1) {
+		y = y + ((cs[mp] & BIT(k)) != 0)
+	}
+	x = 0;
+	if
+	:: y >= CAP ->
+		k = 0;
+		do
+		:: (cs[mp] & BIT(k)) -> break
+		:: else -> k++
+		od;
+		cs[mp] = cs[mp] & ~BIT(k);
+		send(me, k, T_INV, mp, 0, 0, mr, 0, 0, 0);
+		x = 1
+	:: else -> skip
+	fi;
+	cs[mp] = cs[mp] | BIT(mr)
+}
+
+/* mf on a REQ: the requester's copy is valid, at version ml. */
+inline dir_zero(me) {
+	content_of(0, mf, ml);
+	if
+	:: !mw ->
+		assert((cs[mp] & BIT(mr)) == 0);
+		dir_add_reader(me);
+		send(me, mr, T_GRANT, mp, 0, cont, mr, x, 0, 0)
+	:: mw ->
+		dir_inv_all(me);
+		cs[mp] = 0; mode[mp] = M_EXCL; owner[mp] = mr;
+		send(me, mr, T_GRANT, mp, 1, cont, mr, x, 0, 0)
+	fi
+}
+
+inline dir_excl(me) {
+	assert(owner[mp] != mr);
+	y = owner[mp];
+	if
+	:: mw -> owner[mp] = mr
+	:: !mw -> cs[mp] = BIT(mr); mode[mp] = M_SHARED
+	fi;
+	send(me, y, T_FWD, mp, mw, mf, mr, 0, ml, 0)
+}
+
+/* The home serves a read itself: member, read-only copy, no request of its own out. */
+inline dir_shared_read(me) {
+	b = (owner[mp] == mr || (cs[mp] & BIT(mr)));
+	assert(!b);
+	b = ((owner[mp] == me || (cs[mp] & BIT(me))) && rights[IX(me, mp)] == READ &&
+	     pend[IX(me, mp)] == 0);
+	dir_add_reader(me);
+	if
+	:: b ->
+		content_of(label[IX(me, mp)], mf, ml);
+		send(me, mr, T_GRANT, mp, 0, cont, mr, x, label[IX(me, mp)], val[IX(me, mp)])
+	:: else -> send(me, owner[mp], T_FWD, mp, 0, mf, mr, x, ml, 0)
+	fi
+}
+
+inline dir_shared_write(me) {
+	b = (owner[mp] == mr || (cs[mp] & BIT(mr)));
+	dir_inv_all(me);
+	if
+	:: b ->
+		if
+		:: owner[mp] != mr -> send(me, owner[mp], T_INV, mp, 0, 0, mr, 0, 0, 0); x++
+		:: else -> skip
+		fi;
+		send(me, mr, T_GRANT, mp, 1, C_SAME, mr, x, 0, 0)
+	:: else -> send(me, owner[mp], T_FWD, mp, 1, mf, mr, x, ml, 0)
+	fi;
+	cs[mp] = 0; mode[mp] = M_EXCL; owner[mp] = mr
+}
+
+inline dir_handle(me) {
+	assert(mp == me && mr == from);
+	if
+	:: mode[mp] == M_ZERO -> dir_zero(me)
+	:: mode[mp] == M_EXCL -> dir_excl(me)
+	:: mode[mp] == M_SHARED && !mw -> dir_shared_read(me)
+	:: mode[mp] == M_SHARED && mw -> dir_shared_write(me)
+	fi
+}

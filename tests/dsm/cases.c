@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Targeted DSM races (dsm_cases), scripted on the simulator with fixed 10 us message delays
+ * and channels that can be held to force an order: a write-write race on one page, a read
+ * storm and its invalidation, split accesses across pages homed on different nodes, an
+ * invalidation that overtakes the grant it must wait for, the pin window, zero pages and
+ * version skips, the three-message fault, and malformed messages. Every run also goes
+ * through the simulator's checkers (single writer, freshness, SC, quiescent agreement).
+ */
+#include "tests/dsm/sim.h"
+#include "tests/unit/check.h"
+
+#define PAGE DSM_PAGE_SIZE
+
+/* One scripted access: acquire, perform (automatically on resume unless manual), release. */
+struct op {
+	unsigned node;
+	uint64_t gpa, len, val;
+	bool write, touch, manual, keep;
+	struct dsm_hold h;
+	bool resumed, done;
+	unsigned tries;
+};
+
+static void op_perform(struct sim *s, void *arg);
+
+static void op_resume(struct sim *s, unsigned node, struct dsm_hold *h)
+{
+	struct op *o = h->cookie;
+
+	o->resumed = true;
+	if (!o->manual)
+		sim_at(s, sim_now(s), op_perform, o);
+}
+
+static int op_start(struct sim *s, struct op *o)
+{
+	int rc;
+
+	o->h.cookie = o;
+	o->resumed = false;
+	rc = dsm_acquire(sim_node(s, o->node), &o->h, o->gpa, o->len, o->write);
+	sim_kick(s, o->node);
+	if (rc == 0) {
+		o->resumed = true;
+		if (!o->manual)
+			sim_at(s, sim_now(s), op_perform, o);
+	}
+	return rc;
+}
+
+/* Access one word in each page the op covers (a split word when len is 8 across a page). */
+static void op_perform(struct sim *s, void *arg)
+{
+	struct op *o = arg;
+
+	if (dsm_hold_lost(&o->h)) {
+		dsm_release(sim_node(s, o->node), &o->h);
+		o->tries++;
+		op_start(s, o);
+		return;
+	}
+	if (o->len <= 8)
+		sim_access(s, o->node, o->gpa, (unsigned)o->len, o->write && o->touch, false, o->val);
+	else
+		for (uint64_t g = o->gpa; g < o->gpa + o->len; g += PAGE)
+			sim_access(s, o->node, g, 8, o->write && o->touch, false, o->val);
+	o->done = true;
+	if (!o->keep) {
+		dsm_release(sim_node(s, o->node), &o->h);
+		sim_kick(s, o->node);
+	}
+}
+
+static struct op op_word(unsigned node, uint64_t gpa, bool write, uint64_t val)
+{
+	return (struct op){ .node = node, .gpa = gpa, .len = 8, .write = write, .touch = true,
+			    .val = val };
+}
+
+static struct sim *mk(unsigned nodes, unsigned pages, uint32_t spill)
+{
+	struct sim_params p = {
+		.nnodes = nodes, .npages = pages, .max_holds = 4, .max_hold_pages = 4,
+		.spill_slots = spill, .pin_ns = 50000, .delay_min_ns = 10000,
+		.delay_max_ns = 10000, .seed = 1,
+	};
+	struct sim *s = sim_new(&p);
+
+	sim_set_resume(s, op_resume);
+	return s;
+}
+
+static uint64_t wire(struct sim *s, unsigned nodes, uint64_t *bytes)
+{
+	uint64_t n = 0;
+
+	*bytes = 0;
+	for (unsigned i = 0; i < nodes; i++) {
+		const struct dsm_stats *st = dsm_stats(sim_node(s, i));
+
+		for (unsigned t = 1; t < DSM_MSG_NTYPES; t++)
+			n += st->msgs[t];
+		*bytes += st->bytes;
+	}
+	return n;
+}
+
+/* Run an op to completion on a quiet cluster; a stuck one is cancelled, not left behind. */
+static void run_op(struct sim *s, struct op o)
+{
+	op_start(s, &o);
+	sim_run(s, 1000000);
+	CHECK(o.done);
+	if (!o.done && o.h.state != 0)
+		dsm_release(sim_node(s, o.node), &o.h);
+}
+
+static void finish(struct sim *s)
+{
+	sim_run(s, 10000000);
+	CHECK(sim_check_quiescent(s));
+	CHECK_EQ(sim_violations(s), 0);
+	sim_free(s);
+}
+
+static uint64_t word(struct sim *s, unsigned node, uint64_t gpa)
+{
+	uint64_t v;
+
+	memcpy(&v, sim_frame(s, node, gpa / PAGE) + gpa % PAGE, 8);
+	return v;
+}
+
+TEST(write_write_race)
+{
+	struct sim *s = mk(3, 6, 0);
+	struct op a = op_word(1, 0, true, 0x111), b = op_word(2, 0, true, 0x222);
+
+	/* Both miss at the same instant; the home (node 0) orders them. */
+	CHECK_EQ(op_start(s, &a), DSM_PENDING);
+	CHECK_EQ(op_start(s, &b), DSM_PENDING);
+	sim_run(s, 1000000);
+	CHECK(a.done && b.done);
+	CHECK(sim_rights(s, 1, 0) == DSM_WRITE || sim_rights(s, 2, 0) == DSM_WRITE);
+	CHECK(sim_rights(s, 1, 0) == DSM_NONE || sim_rights(s, 2, 0) == DSM_NONE);
+	/* Many rounds of the same race, each with the pin window deciding who goes next. */
+	for (unsigned i = 0; i < 200; i++) {
+		a = op_word(1, 8 * (i % 4), true, i);
+		b = op_word(2, 8 * (i % 4), true, i << 16);
+		op_start(s, &a);
+		op_start(s, &b);
+		sim_run(s, 1000000);
+		CHECK(a.done && b.done);
+	}
+	finish(s);
+}
+
+TEST(read_storm_then_invalidate)
+{
+	for (uint32_t spill = 0; spill <= 4; spill += 4) {
+		struct sim *s = mk(8, 16, spill);
+		struct op r[8];
+		uint64_t m0, m1, bytes;
+
+		run_op(s, op_word(0, 64, true, 0xabc));
+		for (unsigned i = 0; i < 8; i++) {
+			r[i] = op_word(i, 64, false, 0);
+			op_start(s, &r[i]);
+		}
+		sim_run(s, 1000000);
+		for (unsigned i = 0; i < 8; i++)
+			CHECK(r[i].done);
+		if (spill) {
+			struct dsm_dir_info di;
+
+			dsm_dir_info(sim_node(s, 0), 0, &di);
+			CHECK_EQ(di.mode, DSM_DIR_SHARED);
+			CHECK_EQ(di.nsharers, 7);
+			CHECK(di.spilled);
+		} else {
+			CHECK(dsm_stats(sim_node(s, 0))->evictions > 0);
+		}
+		/* One write now invalidates every copy, in parallel, acks counted back. */
+		m0 = wire(s, 8, &bytes);
+		run_op(s, op_word(5, 64, true, 0xdef));
+		m1 = wire(s, 8, &bytes);
+		for (unsigned i = 0; i < 8; i++)
+			CHECK_EQ(sim_rights(s, i, 0), i == 5 ? DSM_WRITE : DSM_NONE);
+		if (spill)
+			CHECK_EQ(m1 - m0, 2 + 6 + 7); /* REQ, GRANT, 6 wire INVs, 7 ACKs */
+		finish(s);
+	}
+}
+
+TEST(split_access_across_homes)
+{
+	/* 2 nodes, 4 pages: node 0 homes pages 0-1, node 1 homes 2-3; the word straddles 1|2. */
+	struct sim *s = mk(2, 4, 0);
+	uint64_t gpa = 2 * PAGE - 4;
+
+	CHECK_EQ(dsm_home_of(sim_node(s, 0), 1), 0);
+	CHECK_EQ(dsm_home_of(sim_node(s, 0), 2), 1);
+	for (unsigned i = 0; i < 300; i++) {
+		struct op a = op_word(0, gpa, true, 0x1111111100000000ull + i);
+		struct op b = op_word(1, gpa, i % 3 != 0, 0x2222222200000000ull + i);
+		struct op c = op_word(1, 3 * PAGE - 8, true, i); /* page 2 alone, meanwhile */
+
+		op_start(s, &a);
+		op_start(s, &b);
+		op_start(s, &c);
+		CHECK(a.h.first == 1 && a.h.last == 2);
+		sim_run(s, 1000000);
+		CHECK(a.done && b.done && c.done);
+	}
+	finish(s);
+}
+
+TEST(invalidation_crossing_grant)
+{
+	/* Page 0: home 0. Node 1 owns it, node 2 reads, node 3 writes; the grant to node 2
+	 * is held back so the invalidation for node 3's write arrives first. */
+	struct sim *s = mk(4, 8, 0);
+	struct op rd = op_word(2, 0, false, 0), wr = op_word(3, 0, true, 0x333);
+	struct dsm_page_info pi;
+
+	run_op(s, op_word(1, 0, true, 0x111));
+	sim_hold_channel(s, 1, 2, true);
+	rd.manual = true;
+	CHECK_EQ(op_start(s, &rd), DSM_PENDING);
+	sim_run(s, 1000000);
+	CHECK_EQ(sim_parked(s, 1, 2), 1); /* the grant, waiting */
+	CHECK_EQ(op_start(s, &wr), DSM_PENDING);
+	sim_run(s, 1000000);
+	dsm_page_info(sim_node(s, 2), 0, &pi);
+	CHECK_EQ(pi.deferred, 1); /* the invalidation waits for the grant */
+	CHECK_EQ(pi.pending, DSM_READ);
+	CHECK(!wr.done && !rd.resumed);
+	sim_hold_channel(s, 1, 2, false);
+	sim_kick(s, 2);
+	CHECK(rd.resumed); /* the page arrived and is pinned: the read still sees 0x111 */
+	CHECK_EQ(word(s, 2, 0), 0x111);
+	CHECK(!wr.done);
+	op_perform(s, &rd);
+	sim_run(s, 1000000);
+	CHECK(wr.done);
+	CHECK_EQ(sim_rights(s, 2, 0), DSM_NONE);
+	CHECK_EQ(word(s, 3, 0), 0x333);
+	CHECK(dsm_stats(sim_node(s, 2))->pend_defers >= 1);
+	finish(s);
+}
+
+TEST(pin_window_then_expiry)
+{
+	struct sim *s = mk(3, 6, 0);
+	struct op a = op_word(1, 0, true, 1), b = op_word(2, 0, true, 2);
+	uint64_t t0;
+
+	a.keep = true; /* node 1 performs but does not release: a stuck vCPU */
+	op_start(s, &a);
+	sim_run(s, 1000000);
+	CHECK(a.done);
+	t0 = sim_now(s);
+	op_start(s, &b);
+	while (sim_now(s) < t0 + 40000 && sim_step(s))
+		;
+	CHECK(!b.done); /* still within node 1's pin window */
+	CHECK_EQ(dsm_stats(sim_node(s, 1))->pin_waits, 1);
+	sim_run(s, 1000000);
+	CHECK(b.done); /* the window ran out: the page moved */
+	CHECK_EQ(dsm_stats(sim_node(s, 1))->pin_expired, 1);
+	CHECK_EQ(dsm_release(sim_node(s, 1), &a.h), 1); /* node 1's hold was lost */
+	finish(s);
+}
+
+TEST(zero_pages_and_version_skips)
+{
+	struct sim *s = mk(3, 6, 0);
+	uint64_t m0, b0, m1, b1;
+	struct op clean;
+
+	/* Never written: a read costs a request and a grant, no page. */
+	m0 = wire(s, 3, &b0);
+	run_op(s, op_word(1, 0, false, 0));
+	m1 = wire(s, 3, &b1);
+	CHECK_EQ(m1 - m0, 2);
+	CHECK_EQ(b1 - b0, 2 * DSM_MSG_HDR);
+	CHECK_EQ(word(s, 1, 0), 0); /* the frame was garbage: the grant cleared it */
+	/* Node 2 writes, node 1 reads (data), node 1 upgrades: rights only, no page. */
+	run_op(s, op_word(2, 0, true, 7));
+	run_op(s, op_word(1, 0, false, 0));
+	m0 = wire(s, 3, &b0);
+	clean = op_word(1, 0, true, 0);
+	clean.touch = false; /* a write fault that ends up not writing */
+	run_op(s, clean);
+	m1 = wire(s, 3, &b1);
+	CHECK(b1 - b0 < DSM_PAGE_SIZE);
+	/* Node 2 still holds version 1, and node 1 did not dirty it: no page again. */
+	m0 = wire(s, 3, &b0);
+	run_op(s, op_word(2, 0, false, 0));
+	m1 = wire(s, 3, &b1);
+	CHECK(b1 - b0 < DSM_PAGE_SIZE);
+	CHECK(dsm_stats(sim_node(s, 1))->same_skips >= 1);
+	finish(s);
+}
+
+TEST(three_message_fault_and_local_hit)
+{
+	struct sim *s = mk(3, 6, 0);
+	struct op again;
+	uint64_t m0, m1, b;
+
+	run_op(s, op_word(1, 0, true, 5)); /* page 0: home 0, owner 1 */
+	m0 = wire(s, 3, &b);
+	run_op(s, op_word(2, 0, false, 0)); /* 2 -> home 0 -> owner 1 -> 2 */
+	m1 = wire(s, 3, &b);
+	CHECK_EQ(m1 - m0, 3);
+	CHECK_EQ(sim_faults(s)->crit_max, 3);
+	again = op_word(2, 8, false, 0);
+	CHECK_EQ(op_start(s, &again), 0); /* rights held: no message at all */
+	sim_run(s, 1000);
+	CHECK_EQ(wire(s, 3, &b), m1);
+	finish(s);
+}
+
+TEST(multi_page_acquire_ascending)
+{
+	struct sim *s = mk(3, 9, 0);
+	struct op dma = { .node = 0, .gpa = 2 * PAGE, .len = 4 * PAGE, .write = true,
+			  .touch = true, .val = 9 };
+	struct op w = op_word(2, 5 * PAGE, true, 3);
+
+	op_start(s, &w);
+	op_start(s, &dma); /* pages 2..5 in order; homes 0, 1, 1, 1 */
+	CHECK(dma.h.first == 2 && dma.h.last == 5);
+	sim_run(s, 1000000);
+	CHECK(dma.done && w.done);
+	CHECK(dsm_stats(sim_node(s, 0))->faults[1] >= 4);
+	CHECK_EQ(dsm_acquire(sim_node(s, 0), &dma.h, 0, 5 * PAGE, false), DSM_EINVAL);
+	CHECK_EQ(dsm_acquire(sim_node(s, 0), &dma.h, 0, 0, false), DSM_EINVAL);
+	CHECK_EQ(dsm_acquire(sim_node(s, 0), &dma.h, 9 * PAGE - 4, 8, false), DSM_EINVAL);
+	finish(s);
+}
+
+static int inject(struct sim *s, unsigned node, unsigned from, const uint8_t *m, size_t len)
+{
+	return dsm_receive(sim_node(s, node), from, m, len);
+}
+
+TEST(malformed_messages_rejected)
+{
+	struct sim *s = mk(3, 6, 0);
+	uint8_t m[DSM_MSG_MAX] = { 0 };
+	const struct dsm_stats *st = dsm_stats(sim_node(s, 1));
+
+	m[0] = DSM_MSG_REQ;
+	CHECK(inject(s, 1, 0, m, 10) < 0); /* short */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR + 1) < 0); /* long */
+	m[0] = 99;
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0); /* unknown type */
+	m[0] = DSM_MSG_REQ;
+	m[8] = 200; /* page 200 of 6 */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0);
+	m[8] = 0; /* page 0 is homed by node 0, not node 1 */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0);
+	m[8] = 2, m[2] = 7; /* requester 7 of 3 */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0);
+	m[2] = 0, m[1] = 0x40; /* unknown flag */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0);
+	m[1] = 0, m[0] = DSM_MSG_FWD; /* a forward for page 2 from node 0, which is not home */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0);
+	m[0] = DSM_MSG_GRANT, m[2] = 1; /* a grant nobody asked for */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR + DSM_PAGE_SIZE) < 0);
+	m[0] = DSM_MSG_ACK;
+	CHECK(inject(s, 1, 2, m, DSM_MSG_HDR) < 0);
+	CHECK(inject(s, 1, 1, m, DSM_MSG_HDR) < 0); /* from itself */
+	CHECK(inject(s, 1, 9, m, DSM_MSG_HDR) < 0); /* from a node that does not exist */
+	CHECK_EQ(st->bad_msgs, 12);
+	CHECK(dsm_idle(sim_node(s, 1)));
+	sim_free(s);
+}
