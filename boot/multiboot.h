@@ -8,41 +8,41 @@
 #ifndef UNUM_BOOT_MULTIBOOT_H
 #define UNUM_BOOT_MULTIBOOT_H
 
-#define MB1_HEADER_MAGIC 0x1BADB002
-#define MB1_BOOT_MAGIC 0x2BADB002 /* in EAX at entry */
+#define MB1_HEADER_MAGIC  0x1BADB002
+#define MB1_BOOT_MAGIC	  0x2BADB002 /* in EAX at entry */
 #define MB1_HF_PAGE_ALIGN 0x00000001
-#define MB1_HF_MEMINFO 0x00000002
+#define MB1_HF_MEMINFO	  0x00000002
 
 #define MB2_HEADER_MAGIC 0xE85250D6
-#define MB2_BOOT_MAGIC 0x36D76289 /* in EAX at entry */
-#define MB2_ARCH_I386 0
+#define MB2_BOOT_MAGIC	 0x36D76289 /* in EAX at entry */
+#define MB2_ARCH_I386	 0
 
 /* Header tags (spec 3.1.3 ff.) */
-#define MB2_HTAG_END 0
-#define MB2_HTAG_INFO_REQ 1
+#define MB2_HTAG_END	      0
+#define MB2_HTAG_INFO_REQ     1
 #define MB2_HTAG_MODULE_ALIGN 6
 
 /* Information tags (spec 3.6) */
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_LOADER 2
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MEMINFO 4
-#define MB2_TAG_MMAP 6
-#define MB2_TAG_ACPI_OLD 14
-#define MB2_TAG_ACPI_NEW 15
-#define MB2_TAG_EFI_MMAP 17
+#define MB2_TAG_END	  0
+#define MB2_TAG_CMDLINE	  1
+#define MB2_TAG_LOADER	  2
+#define MB2_TAG_MODULE	  3
+#define MB2_TAG_MEMINFO	  4
+#define MB2_TAG_MMAP	  6
+#define MB2_TAG_ACPI_OLD  14
+#define MB2_TAG_ACPI_NEW  15
+#define MB2_TAG_EFI_MMAP  17
 #define MB2_TAG_LOAD_BASE 21
 
 #ifndef __ASSEMBLY__
 #include "vmm/types.h"
 
 /* Multiboot 1 information structure (spec 3.3); the fields we read. */
-#define MB1_INFO_MEM 0x001
+#define MB1_INFO_MEM	 0x001
 #define MB1_INFO_CMDLINE 0x004
-#define MB1_INFO_MODS 0x008
-#define MB1_INFO_MMAP 0x040
-#define MB1_INFO_LOADER 0x200
+#define MB1_INFO_MODS	 0x008
+#define MB1_INFO_MMAP	 0x040
+#define MB1_INFO_LOADER	 0x200
 
 struct mb1_info {
 	u32 flags;

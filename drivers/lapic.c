@@ -13,27 +13,27 @@
 #include "vmm/x86.h"
 
 #define APIC_BASE_ENABLE (1ULL << 11)
-#define APIC_BASE_MASK 0x000ffffffffff000ULL
-#define LAPIC_ID 0x020
-#define LAPIC_VERSION 0x030
-#define LAPIC_TPR 0x080
-#define LAPIC_EOI 0x0B0
-#define LAPIC_SVR 0x0F0
-#define LAPIC_ICR_LO 0x300
-#define LAPIC_ICR_HI 0x310
-#define ICR_BUSY (1u << 12)
+#define APIC_BASE_MASK	 0x000ffffffffff000ULL
+#define LAPIC_ID	 0x020
+#define LAPIC_VERSION	 0x030
+#define LAPIC_TPR	 0x080
+#define LAPIC_EOI	 0x0B0
+#define LAPIC_SVR	 0x0F0
+#define LAPIC_ICR_LO	 0x300
+#define LAPIC_ICR_HI	 0x310
+#define ICR_BUSY	 (1u << 12)
 #define ICR_LEVEL_ASSERT (1u << 14)
 #define ICR_ALL_BUT_SELF (3u << 18)
-#define ICR_INIT (5u << 8)
-#define ICR_STARTUP (6u << 8)
-#define LAPIC_LVT_TIMER 0x320
+#define ICR_INIT	 (5u << 8)
+#define ICR_STARTUP	 (6u << 8)
+#define LAPIC_LVT_TIMER	 0x320
 #define LAPIC_TIMER_INIT 0x380
-#define LAPIC_TIMER_CUR 0x390
-#define LAPIC_TIMER_DIV 0x3E0
-#define SVR_ENABLE 0x100
-#define LVT_MASKED (1u << 16)
-#define LVT_PERIODIC (1u << 17)
-#define TIMER_DIV_16 0x3
+#define LAPIC_TIMER_CUR	 0x390
+#define LAPIC_TIMER_DIV	 0x3E0
+#define SVR_ENABLE	 0x100
+#define LVT_MASKED	 (1u << 16)
+#define LVT_PERIODIC	 (1u << 17)
+#define TIMER_DIV_16	 0x3
 
 static volatile u32 *lapic_regs;
 
@@ -64,8 +64,8 @@ int lapic_init(void)
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_SVR, SVR_ENABLE | VEC_SPURIOUS);
 	this_cpu()->apic_id = lapic_id();
-	pr_info("lapic: xAPIC at %#llx, id %u, version %#x\n", (unsigned long long)base,
-		lapic_id(), lapic_read(LAPIC_VERSION) & 0xff);
+	pr_info("lapic: xAPIC at %#llx, id %u, version %#x\n", (unsigned long long)base, lapic_id(),
+		lapic_read(LAPIC_VERSION) & 0xff);
 	return 0;
 }
 

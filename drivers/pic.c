@@ -9,14 +9,14 @@
 #include "drivers/pic.h"
 #include "vmm/x86.h"
 
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xA0
-#define PIC2_DATA 0xA1
+#define PIC1_CMD       0x20
+#define PIC1_DATA      0x21
+#define PIC2_CMD       0xA0
+#define PIC2_DATA      0xA1
 #define ICW1_INIT_ICW4 0x11
-#define ICW4_8086 0x01
-#define PIC1_BASE 0x20
-#define PIC2_BASE 0x28
+#define ICW4_8086      0x01
+#define PIC1_BASE      0x20
+#define PIC2_BASE      0x28
 
 void pic_disable(void)
 {
@@ -25,7 +25,7 @@ void pic_disable(void)
 	outb(PIC1_DATA, PIC1_BASE);
 	outb(PIC2_DATA, PIC2_BASE);
 	outb(PIC1_DATA, 1 << 2); /* slave on IRQ 2 */
-	outb(PIC2_DATA, 2);      /* slave identity */
+	outb(PIC2_DATA, 2);	 /* slave identity */
 	outb(PIC1_DATA, ICW4_8086);
 	outb(PIC2_DATA, ICW4_8086);
 	outb(PIC1_DATA, 0xff);

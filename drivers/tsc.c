@@ -9,14 +9,14 @@
 #include "drivers/tsc.h"
 #include "vmm/x86.h"
 
-#define PIT_HZ 1193182ULL
-#define PIT_CH2 0x42
-#define PIT_CMD 0x43
-#define PORT_B 0x61
-#define PORT_B_GATE2 0x01
+#define PIT_HZ	       1193182ULL
+#define PIT_CH2	       0x42
+#define PIT_CMD	       0x43
+#define PORT_B	       0x61
+#define PORT_B_GATE2   0x01
 #define PORT_B_SPEAKER 0x02
-#define PORT_B_OUT2 0x20
-#define CAL_MS 10
+#define PORT_B_OUT2    0x20
+#define CAL_MS	       10
 #define CAL_SPIN_LIMIT 100000000ULL
 
 static u64 tsc_freq;

@@ -8,20 +8,20 @@
 #include "drivers/uart.h"
 #include "vmm/x86.h"
 
-#define COM1 0x3F8
-#define UART_THR 0 /* transmit holding (DLAB=0) */
-#define UART_RBR 0 /* receive buffer (DLAB=0) */
-#define UART_DLL 0 /* divisor low (DLAB=1) */
-#define UART_IER 1
-#define UART_DLM 1 /* divisor high (DLAB=1) */
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define LSR_DR 0x01
-#define LSR_THRE 0x20
-#define LCR_8N1 0x03
-#define LCR_DLAB 0x80
+#define COM1	   0x3F8
+#define UART_THR   0 /* transmit holding (DLAB=0) */
+#define UART_RBR   0 /* receive buffer (DLAB=0) */
+#define UART_DLL   0 /* divisor low (DLAB=1) */
+#define UART_IER   1
+#define UART_DLM   1 /* divisor high (DLAB=1) */
+#define UART_FCR   2
+#define UART_LCR   3
+#define UART_MCR   4
+#define UART_LSR   5
+#define LSR_DR	   0x01
+#define LSR_THRE   0x20
+#define LCR_8N1	   0x03
+#define LCR_DLAB   0x80
 #define UART_CLOCK 115200
 
 static bool uart_present;

@@ -80,7 +80,10 @@ static void cache_serve_fwd(struct dsm_node *d, const struct dsm_rec *r)
 {
 	bool write = r->flags & MF_WRITE;
 	struct dsm_rec g = {
-		.type = DSM_MSG_GRANT, .page = r->page, .requester = r->requester, .acks = r->acks,
+		.type = DSM_MSG_GRANT,
+		.page = r->page,
+		.requester = r->requester,
+		.acks = r->acks,
 	};
 	unsigned content;
 
@@ -208,7 +211,8 @@ int cache_request(struct dsm_node *d, uint64_t page, unsigned want)
 	a->acks = 0;
 	a->t_req = dsm_now(d);
 	d->st.faults[want == PEND_WRITE]++;
-	m.flags = (uint8_t)((want == PEND_WRITE ? MF_WRITE : 0) | (ce_valid(d, page) ? MF_VALID : 0));
+	m.flags =
+		(uint8_t)((want == PEND_WRITE ? MF_WRITE : 0) | (ce_valid(d, page) ? MF_VALID : 0));
 	m.label = ce_valid(d, page) ? ce_version(d, page) : 0;
 	proto_send(d, node_home_of(d, page), &m, NULL);
 	return 0;
@@ -248,8 +252,7 @@ static int cache_install(struct dsm_node *d, const struct dsm_rec *r, const void
 		memcpy(d->ops->frame(d->ctx, r->page), payload, DSM_PAGE_SIZE);
 		ce_set_version(d, r->page, r->label);
 		return 0;
-	case MF_SAME:
-		return ce_valid(d, r->page) ? 0 : DSM_EPROTO;
+	case MF_SAME: return ce_valid(d, r->page) ? 0 : DSM_EPROTO;
 	case MF_ZERO:
 		if (zero_held)
 			return 0;
@@ -298,12 +301,9 @@ int cache_handle(struct dsm_node *d, const struct dsm_rec *r, const void *payloa
 {
 	switch (r->type) {
 	case DSM_MSG_FWD:
-	case DSM_MSG_INV:
-		return cache_remote(d, r);
-	case DSM_MSG_GRANT:
-		return cache_grant(d, r, payload);
-	case DSM_MSG_ACK:
-		return cache_ack(d, r);
+	case DSM_MSG_INV: return cache_remote(d, r);
+	case DSM_MSG_GRANT: return cache_grant(d, r, payload);
+	case DSM_MSG_ACK: return cache_ack(d, r);
 	}
 	return DSM_EPROTO;
 }

@@ -114,8 +114,12 @@ static void dir_send(struct dsm_node *d, unsigned dst, unsigned type, unsigned f
 		     const struct dsm_rec *req, unsigned acks, uint64_t label, const void *page)
 {
 	struct dsm_rec m = {
-		.type = (uint8_t)type, .flags = (uint8_t)flags, .page = req->page,
-		.requester = req->from, .acks = (uint16_t)acks, .label = label,
+		.type = (uint8_t)type,
+		.flags = (uint8_t)flags,
+		.page = req->page,
+		.requester = req->from,
+		.acks = (uint16_t)acks,
+		.label = label,
 	};
 
 	proto_send(d, dst, &m, page);
@@ -137,8 +141,7 @@ static unsigned dir_inv_all(struct dsm_node *d, const struct dsm_dentry *e,
 }
 
 /* Add the reader, invalidating an evicted sharer; returns the acks the reader must await. */
-static unsigned dir_add_reader(struct dsm_node *d, struct dsm_dentry *e,
-			       const struct dsm_rec *req)
+static unsigned dir_add_reader(struct dsm_node *d, struct dsm_dentry *e, const struct dsm_rec *req)
 {
 	int victim = dir_add(d, e, req->from);
 
@@ -220,7 +223,8 @@ static int dir_req_shared(struct dsm_node *d, struct dsm_dentry *e, const struct
 			return DSM_EPROTO;
 		acks = dir_add_reader(d, e, r);
 		if (!here) {
-			dir_send(d, owner, DSM_MSG_FWD, r->flags & MF_VALID, r, acks, r->label, NULL);
+			dir_send(d, owner, DSM_MSG_FWD, r->flags & MF_VALID, r, acks, r->label,
+				 NULL);
 			return 0;
 		}
 		content = grant_content(ce_version(d, r->page), r);
@@ -241,8 +245,8 @@ static int dir_req_shared(struct dsm_node *d, struct dsm_dentry *e, const struct
 		d->st.grants_direct++;
 		stats_grant(d, MF_SAME);
 	} else {
-		dir_send(d, owner, DSM_MSG_FWD, r->flags & (MF_WRITE | MF_VALID), r, acks,
-			 r->label, NULL);
+		dir_send(d, owner, DSM_MSG_FWD, r->flags & (MF_WRITE | MF_VALID), r, acks, r->label,
+			 NULL);
 	}
 	dir_make_excl(d, e, r->from);
 	return 0;
@@ -259,12 +263,9 @@ int dir_handle_req(struct dsm_node *d, const struct dsm_rec *r)
 	d->st.home_faults++;
 	stats_hot_page(d, r->page);
 	switch (de_mode(e)) {
-	case DSM_DIR_ZERO:
-		return dir_req_zero(d, e, r);
-	case DSM_DIR_EXCL:
-		return dir_req_excl(d, e, r);
-	case DSM_DIR_SHARED:
-		return dir_req_shared(d, e, r);
+	case DSM_DIR_ZERO: return dir_req_zero(d, e, r);
+	case DSM_DIR_EXCL: return dir_req_excl(d, e, r);
+	case DSM_DIR_SHARED: return dir_req_shared(d, e, r);
 	}
 	return DSM_EPROTO;
 }

@@ -21,20 +21,20 @@
 #include <stdint.h>
 
 #define DSM_PAGE_SHIFT 12
-#define DSM_PAGE_SIZE 4096u
+#define DSM_PAGE_SIZE  4096u
 /* Node ids fit the directory's one-byte owner field; messages carry 16 bits for growth. */
 #define DSM_MAX_NODES 256u
 /* Wire header of every message; a grant that carries the page adds DSM_PAGE_SIZE bytes. */
-#define DSM_MSG_HDR 24u
-#define DSM_MSG_MAX (DSM_MSG_HDR + DSM_PAGE_SIZE)
+#define DSM_MSG_HDR   24u
+#define DSM_MSG_MAX   (DSM_MSG_HDR + DSM_PAGE_SIZE)
 #define DSM_HOT_PAGES 32u
 
 /* Return values: 0 done, DSM_PENDING wait for ops->resume(), or a negative error. */
-#define DSM_PENDING 1
-#define DSM_EBUSY (-16)
-#define DSM_EINVAL (-22)
-#define DSM_ENOSPC (-28)
-#define DSM_EPROTO (-71)
+#define DSM_PENDING  1
+#define DSM_EBUSY    (-16)
+#define DSM_EINVAL   (-22)
+#define DSM_ENOSPC   (-28)
+#define DSM_EPROTO   (-71)
 #define DSM_EMSGSIZE (-90)
 
 enum dsm_rights { DSM_NONE = 0, DSM_READ = 1, DSM_WRITE = 2 };
@@ -42,10 +42,10 @@ enum dsm_rights { DSM_NONE = 0, DSM_READ = 1, DSM_WRITE = 2 };
 /* Wire message types; also the index into dsm_stats.msgs[]. */
 enum dsm_msg_type {
 	DSM_MSG_REQ = 1, /* requester -> home: read or write fault */
-	DSM_MSG_FWD, /* home -> owner: serve this requester */
-	DSM_MSG_INV, /* home -> sharer: drop your copy, ack the requester */
-	DSM_MSG_GRANT, /* home or owner -> requester: rights, maybe the page */
-	DSM_MSG_ACK, /* sharer -> requester: invalidation done */
+	DSM_MSG_FWD,	 /* home -> owner: serve this requester */
+	DSM_MSG_INV,	 /* home -> sharer: drop your copy, ack the requester */
+	DSM_MSG_GRANT,	 /* home or owner -> requester: rights, maybe the page */
+	DSM_MSG_ACK,	 /* sharer -> requester: invalidation done */
 	DSM_MSG_NTYPES
 };
 
@@ -60,7 +60,7 @@ struct dsm_ops {
 	 */
 	int (*send)(void *ctx, unsigned dst, const void *hdr, size_t hdr_len, const void *payload,
 		    size_t payload_len);
-	uint64_t (*now)(void *ctx); /* nanoseconds, monotonic */
+	uint64_t (*now)(void *ctx);		  /* nanoseconds, monotonic */
 	void *(*frame)(void *ctx, uint64_t page); /* local 4 KiB frame of a guest page */
 	/* Map the page with these rights; on return no CPU of the node uses older rights. */
 	void (*set_rights)(void *ctx, uint64_t page, enum dsm_rights rights);
@@ -71,24 +71,24 @@ struct dsm_ops {
 };
 
 struct dsm_config {
-	unsigned self; /* this node's id */
+	unsigned self;	 /* this node's id */
 	unsigned nnodes; /* 1 .. DSM_MAX_NODES */
 	uint64_t npages; /* guest-physical pages, the same on every node */
 	/* nnodes entries, ascending, home_start[0] == 0: node i is home for pages
 	 * [home_start[i], home_start[i + 1]). NULL: equal contiguous ranges. */
 	const uint64_t *home_start;
-	unsigned max_holds; /* concurrent holds per node (actors); same on every node */
+	unsigned max_holds;	 /* concurrent holds per node (actors); same on every node */
 	unsigned max_hold_pages; /* pages one dsm_acquire() may span */
-	uint32_t spill_slots; /* copysets of more than two sharers; 0: dsm_spill_default() */
-	uint64_t pin_ns; /* bounded hold: pages held longer may be taken away */
+	uint32_t spill_slots;	 /* copysets of more than two sharers; 0: dsm_spill_default() */
+	uint64_t pin_ns;	 /* bounded hold: pages held longer may be taken away */
 };
 
 /* An actor's claim on a page range. Caller-owned, zeroed before first use; private to dsm. */
 struct dsm_hold {
 	struct dsm_hold *next, *prev;
 	uint64_t first, last, cur; /* pages; cur = the page being acquired */
-	uint64_t since; /* when the hold became complete */
-	void *cookie; /* the caller's */
+	uint64_t since;		   /* when the hold became complete */
+	void *cookie;		   /* the caller's */
 	uint8_t state, write, lost, sync;
 };
 
@@ -99,27 +99,27 @@ struct dsm_hot {
 
 /* Counters a node keeps. Read with dsm_stats(); a simulator sums them over nodes. */
 struct dsm_stats {
-	uint64_t faults[2]; /* requests sent: [0] read, [1] write */
-	uint64_t hits; /* pages acquired with rights already held: no message */
+	uint64_t faults[2];	       /* requests sent: [0] read, [1] write */
+	uint64_t hits;		       /* pages acquired with rights already held: no message */
 	uint64_t msgs[DSM_MSG_NTYPES]; /* sent on the wire, by type */
-	uint64_t bytes; /* sent on the wire, headers and pages */
-	uint64_t local_msgs; /* delivered to this node itself, not on the wire */
-	uint64_t grants_direct; /* faults the home answered itself */
-	uint64_t grants_fwd; /* faults answered by a forwarded owner */
-	uint64_t data_sent; /* grants that carried the 4 KiB page */
-	uint64_t same_skips; /* transfers skipped: the requester had these contents */
-	uint64_t zero_grants; /* never-written pages granted without data */
-	uint64_t pin_waits; /* requests deferred because the page was pinned */
-	uint64_t pin_expired; /* ... served when the hold time ran out, taking rights */
-	uint64_t pend_defers; /* requests deferred until our own grant arrived */
-	uint64_t fair_waits; /* local acquires queued behind deferred remote requests */
-	uint64_t evictions; /* sharers dropped because the spill pool was full */
-	uint64_t spills; /* copysets moved to a spill bitmap */
-	uint64_t bad_msgs; /* malformed or inconsistent messages rejected */
+	uint64_t bytes;		       /* sent on the wire, headers and pages */
+	uint64_t local_msgs;	       /* delivered to this node itself, not on the wire */
+	uint64_t grants_direct;	       /* faults the home answered itself */
+	uint64_t grants_fwd;	       /* faults answered by a forwarded owner */
+	uint64_t data_sent;	       /* grants that carried the 4 KiB page */
+	uint64_t same_skips;	       /* transfers skipped: the requester had these contents */
+	uint64_t zero_grants;	       /* never-written pages granted without data */
+	uint64_t pin_waits;	       /* requests deferred because the page was pinned */
+	uint64_t pin_expired;	       /* ... served when the hold time ran out, taking rights */
+	uint64_t pend_defers;	       /* requests deferred until our own grant arrived */
+	uint64_t fair_waits;	       /* local acquires queued behind deferred remote requests */
+	uint64_t evictions;	       /* sharers dropped because the spill pool was full */
+	uint64_t spills;	       /* copysets moved to a spill bitmap */
+	uint64_t bad_msgs;	       /* malformed or inconsistent messages rejected */
 	uint64_t send_errors;
 	uint64_t fault_ns_sum, fault_ns_max; /* request to completion */
-	uint64_t home_faults; /* requests this node served as home */
-	struct dsm_hot hot[DSM_HOT_PAGES]; /* most-faulted home pages (space-saving) */
+	uint64_t home_faults;		     /* requests this node served as home */
+	struct dsm_hot hot[DSM_HOT_PAGES];   /* most-faulted home pages (space-saving) */
 };
 
 struct dsm_node;
@@ -146,8 +146,7 @@ static inline bool dsm_hold_lost(const struct dsm_hold *h)
 }
 
 /* Type, requester and page of a wire message, for tracing; 0 or DSM_EMSGSIZE. */
-int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requester,
-		 uint64_t *page);
+int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requester, uint64_t *page);
 /* A message from node `from` (the transport's authenticated sender). 0 or negative. */
 int dsm_receive(struct dsm_node *d, unsigned from, const void *msg, size_t len);
 /* Serve requests whose pin window ran out; returns the next time to call (ns). */
@@ -163,19 +162,19 @@ struct dsm_page_info {
 	enum dsm_rights rights;
 	bool valid; /* the frame holds content version `version` */
 	uint64_t version;
-	unsigned pending; /* 0, or the rights requested (DSM_READ, DSM_WRITE) */
+	unsigned pending;	/* 0, or the rights requested (DSM_READ, DSM_WRITE) */
 	uint64_t pending_since; /* when that request left: with the page, names the fault */
-	unsigned deferred; /* remote requests waiting here */
+	unsigned deferred;	/* remote requests waiting here */
 };
 struct dsm_dir_info {
 	unsigned mode; /* DSM_DIR_ZERO / _EXCL / _SHARED */
 	unsigned owner;
 	unsigned nsharers; /* besides the owner */
-	uint32_t version; /* write epoch: exclusive grants so far */
+	uint32_t version;  /* write epoch: exclusive grants so far */
 	bool spilled;
 };
-#define DSM_DIR_ZERO 0u
-#define DSM_DIR_EXCL 1u
+#define DSM_DIR_ZERO   0u
+#define DSM_DIR_EXCL   1u
 #define DSM_DIR_SHARED 2u
 int dsm_page_info(const struct dsm_node *d, uint64_t page, struct dsm_page_info *out);
 int dsm_dir_info(const struct dsm_node *d, uint64_t page, struct dsm_dir_info *out);

@@ -37,7 +37,8 @@ uint64_t hold_pin_deadline(const struct dsm_node *d, uint64_t page)
 	const struct dsm_hold *h;
 	uint64_t deadline = 0;
 
-	HOLDS_EACH(d, h) {
+	HOLDS_EACH(d, h)
+	{
 		uint64_t end = h->since + d->pin_ns;
 
 		if (h->lost || !hold_has(h, page))
@@ -56,7 +57,8 @@ unsigned hold_mark_lost(struct dsm_node *d, uint64_t page, enum dsm_rights left)
 	struct dsm_hold *h;
 	unsigned n = 0;
 
-	HOLDS_EACH(d, h) {
+	HOLDS_EACH(d, h)
+	{
 		if (!h->lost && hold_has(h, page) && hold_need(h) > left) {
 			h->lost = 1;
 			n++;
@@ -71,7 +73,8 @@ static unsigned hold_wanted(const struct dsm_node *d, uint64_t page)
 	const struct dsm_hold *h;
 	unsigned want = PEND_READ;
 
-	HOLDS_EACH(d, h) {
+	HOLDS_EACH(d, h)
+	{
 		if (h->state == HOLD_WAIT && h->cur == page && h->write)
 			want = PEND_WRITE;
 	}
@@ -118,7 +121,8 @@ void hold_kick(struct dsm_node *d, uint64_t page, bool granted)
 {
 	struct dsm_hold *h;
 
-	HOLDS_EACH(d, h) {
+	HOLDS_EACH(d, h)
+	{
 		if (h->state == HOLD_WAIT && h->cur == page)
 			hold_step(d, h, granted ? page : UINT64_MAX);
 	}

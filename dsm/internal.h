@@ -23,9 +23,9 @@ struct dsm_centry {
 	uint16_t w[3];
 };
 _Static_assert(sizeof(struct dsm_centry) == 6, "cache entry is 6 bytes");
-#define CE_RIGHTS 0x3u
-#define CE_VALID 0x4u
-#define CE_ACTIVE 0x8u
+#define CE_RIGHTS    0x3u
+#define CE_VALID     0x4u
+#define CE_ACTIVE    0x8u
 #define CE_VER_SHIFT 4
 #define DSM_VER_MASK ((1ull << 44) - 1)
 
@@ -41,21 +41,21 @@ struct dsm_dentry {
 	uint8_t flags; /* bits 0-1 mode, 2-3 inline count (3 = spilled), 4-7 slot_hi */
 };
 _Static_assert(sizeof(struct dsm_dentry) == 8, "directory entry is 8 bytes");
-#define DE_MODE 0x3u
+#define DE_MODE		0x3u
 #define DE_NSHARE_SHIFT 2
-#define DE_SPILLED 3u
-#define DE_SLOT_SHIFT 4
-#define DSM_SLOT_MAX (1u << 20)
+#define DE_SPILLED	3u
+#define DE_SLOT_SHIFT	4
+#define DSM_SLOT_MAX	(1u << 20)
 
 /* Message flags (struct dsm_rec.flags and the wire). */
-#define MF_WRITE 0x01u /* REQ/FWD/GRANT: write (else read) */
-#define MF_VALID 0x02u /* REQ/FWD: requester's frame holds version `label` */
+#define MF_WRITE   0x01u /* REQ/FWD/GRANT: write (else read) */
+#define MF_VALID   0x02u /* REQ/FWD: requester's frame holds version `label` */
 #define MF_CONTENT 0x0cu /* GRANT: what comes with it */
-#define MF_DATA 0x00u /* the page follows the header */
-#define MF_SAME 0x04u /* requester's copy is current */
-#define MF_ZERO 0x08u /* never written: fill with zeros */
-#define MF_ALL 0x0fu
-#define MF_POST 0x80u /* deferred cell only: sent after the home served our request */
+#define MF_DATA	   0x00u /* the page follows the header */
+#define MF_SAME	   0x04u /* requester's copy is current */
+#define MF_ZERO	   0x08u /* never written: fill with zeros */
+#define MF_ALL	   0x0fu
+#define MF_POST	   0x80u /* deferred cell only: sent after the home served our request */
 
 #define DSM_NIL UINT32_MAX
 
@@ -72,21 +72,21 @@ struct dsm_rec {
 };
 
 /* Pending request states (struct dsm_act.pend). */
-#define PEND_NONE 0u
-#define PEND_READ 1u
+#define PEND_NONE  0u
+#define PEND_READ  1u
 #define PEND_WRITE 2u
 
 /* A page with a request in flight or messages deferred here. */
 struct dsm_act {
 	uint64_t page;
-	uint64_t t_req; /* when the request left, for latency */
+	uint64_t t_req;		   /* when the request left, for latency */
 	uint32_t dq_head, dq_tail; /* deferred messages, FIFO */
 	uint32_t next_free;
 	int16_t acks; /* acks still due; negative until the grant says how many */
 	uint8_t pend;
 	uint8_t granted; /* 0, GRANT_HOME or GRANT_OWNER: who sent the grant */
 };
-#define GRANT_HOME 1u
+#define GRANT_HOME  1u
 #define GRANT_OWNER 2u
 
 /* Hold states. */

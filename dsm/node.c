@@ -81,8 +81,9 @@ size_t dsm_mem_size(const struct dsm_config *cfg)
 {
 	struct layout l;
 
-	return layout_compute(cfg, cfg->spill_slots ? cfg->spill_slots : dsm_spill_default(cfg),
-			      &l) ? l.total : 0;
+	return layout_compute(cfg, cfg->spill_slots ? cfg->spill_slots : dsm_spill_default(cfg), &l)
+		       ? l.total
+		       : 0;
 }
 
 /*

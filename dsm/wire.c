@@ -87,8 +87,7 @@ int wire_decode(const struct dsm_node *d, unsigned from, const void *msg, size_t
 	return 0;
 }
 
-int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requester,
-		 uint64_t *page)
+int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requester, uint64_t *page)
 {
 	const uint8_t *p = msg;
 

@@ -22,14 +22,14 @@
 
 #include "net/siphash.h"
 
-#define MSG_MAX_NODES 256 /* node ids 0..255 */
-#define MSG_PAGE_SIZE 4096
+#define MSG_MAX_NODES	  256 /* node ids 0..255 */
+#define MSG_PAGE_SIZE	  4096
 #define MSG_MAX_UPPER_HDR 64 /* room for the header of the layer above: DSM's is 24 bytes */
-#define MSG_MAX_PAYLOAD (MSG_PAGE_SIZE + MSG_MAX_UPPER_HDR)
-#define MSG_WINDOW 16   /* messages in flight per peer and direction; <= 32 */
-#define MSG_HDR_SIZE 56 /* wire header, see net/msg_wire.h */
-#define MSG_MAC_SIZE 8  /* SipHash-2-4 tag after the payload */
-#define MSG_MAX_PACKET (MSG_HDR_SIZE + MSG_MAX_PAYLOAD + MSG_MAC_SIZE)
+#define MSG_MAX_PAYLOAD	  (MSG_PAGE_SIZE + MSG_MAX_UPPER_HDR)
+#define MSG_WINDOW	  16 /* messages in flight per peer and direction; <= 32 */
+#define MSG_HDR_SIZE	  56 /* wire header, see net/msg_wire.h */
+#define MSG_MAC_SIZE	  8  /* SipHash-2-4 tag after the payload */
+#define MSG_MAX_PACKET	  (MSG_HDR_SIZE + MSG_MAX_PAYLOAD + MSG_MAC_SIZE)
 
 /* Errors, returned negated; errno values, as the monitor's E_* are. */
 enum {
@@ -43,7 +43,7 @@ enum {
  * IPI and I/O forwarding, membership), which name their own types in that range.
  */
 enum msg_type {
-	MSG_T_ACK = 1,   /* acknowledgement only */
+	MSG_T_ACK = 1,	 /* acknowledgement only */
 	MSG_T_HELLO = 2, /* heartbeat; with dst_epoch 0 a probe asking for the peer's epoch */
 	MSG_T_USER = 16,
 	MSG_T_PING = MSG_T_USER, /* used by tests and benchmarks */
@@ -54,38 +54,38 @@ enum msg_type {
 /* Why msg_input() dropped a packet, in the order the checks run. doc/net.md explains each. */
 enum msg_drop {
 	MSG_DROP_NONE = 0,
-	MSG_DROP_TRUNCATED,     /* shorter than its header, MAC and stated payload */
-	MSG_DROP_BAD_MAGIC,     /* not a Unum packet */
-	MSG_DROP_BAD_VERSION,   /* another protocol version */
-	MSG_DROP_BAD_LENGTH,    /* payload over MSG_MAX_PAYLOAD, or bytes after the MAC */
+	MSG_DROP_TRUNCATED,	/* shorter than its header, MAC and stated payload */
+	MSG_DROP_BAD_MAGIC,	/* not a Unum packet */
+	MSG_DROP_BAD_VERSION,	/* another protocol version */
+	MSG_DROP_BAD_LENGTH,	/* payload over MSG_MAX_PAYLOAD, or bytes after the MAC */
 	MSG_DROP_WRONG_CLUSTER, /* another cluster's packet */
-	MSG_DROP_WRONG_DST,     /* addressed to another node */
-	MSG_DROP_BAD_SRC,       /* source is us or outside 0..nr_nodes-1 */
-	MSG_DROP_BAD_MAC,       /* forged or corrupted */
-	MSG_DROP_MALFORMED,     /* authentic but inconsistent fields */
-	MSG_DROP_STALE,         /* from or to an earlier incarnation of a node */
-	MSG_DROP_REPLAY,        /* packet number already seen or too old */
-	MSG_DROP_BAD_ACK,       /* acknowledges messages never sent */
+	MSG_DROP_WRONG_DST,	/* addressed to another node */
+	MSG_DROP_BAD_SRC,	/* source is us or outside 0..nr_nodes-1 */
+	MSG_DROP_BAD_MAC,	/* forged or corrupted */
+	MSG_DROP_MALFORMED,	/* authentic but inconsistent fields */
+	MSG_DROP_STALE,		/* from or to an earlier incarnation of a node */
+	MSG_DROP_REPLAY,	/* packet number already seen or too old */
+	MSG_DROP_BAD_ACK,	/* acknowledges messages never sent */
 	MSG_DROP_NR,
 };
 
 struct msg_stats {
 	uint64_t drops[MSG_DROP_NR]; /* packets dropped, by reason */
-	uint64_t rx_packets;         /* packets accepted (all types) */
-	uint64_t rx_probes;          /* of which probes answered outside a session */
-	uint64_t rx_dup;             /* data already delivered or held: ack again, drop payload */
+	uint64_t rx_packets;	     /* packets accepted (all types) */
+	uint64_t rx_probes;	     /* of which probes answered outside a session */
+	uint64_t rx_dup;	     /* data already delivered or held: ack again, drop payload */
 	uint64_t rx_beyond_window;   /* data too far ahead of the next expected sequence number */
-	uint64_t rx_no_buffer;       /* out-of-order data not held for want of a buffer */
-	uint64_t rx_held;            /* out-of-order data held for later delivery */
-	uint64_t delivered;          /* messages passed to ops->deliver */
-	uint64_t tx_packets;         /* all packets sent */
-	uint64_t tx_queued;          /* messages accepted by msg_send() */
-	uint64_t tx_data;            /* first transmissions of messages */
-	uint64_t tx_retrans;         /* retransmissions of messages */
-	uint64_t tx_acks;            /* acknowledgement-only packets */
-	uint64_t tx_hellos;          /* heartbeats and probes */
-	uint64_t sessions;           /* sessions started with a new peer incarnation */
-	uint64_t tx_flushed;         /* messages lost because their peer restarted */
+	uint64_t rx_no_buffer;	     /* out-of-order data not held for want of a buffer */
+	uint64_t rx_held;	     /* out-of-order data held for later delivery */
+	uint64_t delivered;	     /* messages passed to ops->deliver */
+	uint64_t tx_packets;	     /* all packets sent */
+	uint64_t tx_queued;	     /* messages accepted by msg_send() */
+	uint64_t tx_data;	     /* first transmissions of messages */
+	uint64_t tx_retrans;	     /* retransmissions of messages */
+	uint64_t tx_acks;	     /* acknowledgement-only packets */
+	uint64_t tx_hellos;	     /* heartbeats and probes */
+	uint64_t sessions;	     /* sessions started with a new peer incarnation */
+	uint64_t tx_flushed;	     /* messages lost because their peer restarted */
 };
 
 /*
@@ -113,7 +113,7 @@ struct msg_slot {
 	uint8_t state;
 	uint8_t type;
 	uint8_t sacked; /* the peer holds it out of order: do not retransmit */
-	uint8_t tries;  /* transmissions so far, saturating */
+	uint8_t tries;	/* transmissions so far, saturating */
 	uint8_t buf[MSG_MAX_PACKET];
 };
 
@@ -128,9 +128,9 @@ struct msg_config {
 	 */
 	uint64_t epoch;
 	/* Timing; 0 picks the default shown. */
-	uint64_t rto_min_ns;        /* first retransmission timeout, 5 ms */
-	uint64_t rto_max_ns;        /* cap of its doubling, 500 ms */
-	uint64_t ack_delay_ns;      /* wait for a reply to carry the ack, 200 us */
+	uint64_t rto_min_ns;	    /* first retransmission timeout, 5 ms */
+	uint64_t rto_max_ns;	    /* cap of its doubling, 500 ms */
+	uint64_t ack_delay_ns;	    /* wait for a reply to carry the ack, 200 us */
 	uint64_t hello_interval_ns; /* heartbeat period, 100 ms */
 	/* The buffer pool shared by all peers, 2..65534 slots; doc/net.md on sizing it. */
 	struct msg_slot *slots;
@@ -139,22 +139,22 @@ struct msg_config {
 
 /* Per-peer session state: 160 bytes, 40 KiB for 256 nodes (see doc/net.md). */
 struct msg_peer {
-	uint64_t epoch;         /* the peer's incarnation in our session, 0 = none yet */
+	uint64_t epoch;		/* the peer's incarnation in our session, 0 = none yet */
 	uint64_t last_heard_ns; /* when the last authentic in-session packet arrived */
-	uint64_t tx_pkt;        /* last packet number sent to it */
-	uint64_t rx_pkt_max;    /* highest packet number accepted from it */
-	uint64_t rx_pkt_bits;   /* bit i: packet rx_pkt_max - i was accepted */
+	uint64_t tx_pkt;	/* last packet number sent to it */
+	uint64_t rx_pkt_max;	/* highest packet number accepted from it */
+	uint64_t rx_pkt_bits;	/* bit i: packet rx_pkt_max - i was accepted */
 	uint64_t ack_due_ns;
 	uint64_t hello_due_ns;
 	uint64_t probe_reply_ns; /* rate limit on answering its probes */
-	uint64_t hello_rto_ns;   /* probe backoff while no session */
-	uint32_t tx_next;        /* sequence number of the next new message */
-	uint32_t tx_una;         /* oldest unacknowledged message */
-	uint32_t rx_next;        /* next sequence number to deliver */
+	uint64_t hello_rto_ns;	 /* probe backoff while no session */
+	uint32_t tx_next;	 /* sequence number of the next new message */
+	uint32_t tx_una;	 /* oldest unacknowledged message */
+	uint32_t rx_next;	 /* next sequence number to deliver */
 	bool ack_pending;
 	uint16_t queue_head, queue_tail; /* messages waiting for room in the window */
-	uint16_t tx_ring[MSG_WINDOW];    /* slot of message seq at seq % MSG_WINDOW */
-	uint16_t rx_ring[MSG_WINDOW];    /* slot of held out-of-order message, likewise */
+	uint16_t tx_ring[MSG_WINDOW];	 /* slot of message seq at seq % MSG_WINDOW */
+	uint16_t rx_ring[MSG_WINDOW];	 /* slot of held out-of-order message, likewise */
 };
 
 /* What msg_wire_check() needs to know about us. */

@@ -8,8 +8,8 @@
 
 #include "net/msg.h"
 
-#define MSG_NO_SLOT 0xffffu   /* empty ring entry, end of the free list */
-#define MSG_REPLAY_WINDOW 64 /* packet numbers remembered per peer: the bits of rx_pkt_bits */
+#define MSG_NO_SLOT	  0xffffu /* empty ring entry, end of the free list */
+#define MSG_REPLAY_WINDOW 64	  /* packet numbers remembered per peer: the bits of rx_pkt_bits */
 
 /* A slot is free, queued for the send window, in it, or holding out-of-order data. */
 enum { MSG_SLOT_FREE, MSG_SLOT_QUEUED, MSG_SLOT_TX, MSG_SLOT_RX };

@@ -51,8 +51,7 @@ static int msg_wire_check_frame(const uint8_t *pkt, size_t len, struct msg_hdr *
 }
 
 /* The addressing: our cluster, to us, from another valid node. */
-static int msg_wire_check_addr(const struct msg_wire_id *id, const uint8_t *pkt,
-			       struct msg_hdr *h)
+static int msg_wire_check_addr(const struct msg_wire_id *id, const uint8_t *pkt, struct msg_hdr *h)
 {
 	h->cluster = msg_get32(pkt + MSG_OFF_CLUSTER);
 	if (h->cluster != id->cluster_id)
@@ -98,8 +97,7 @@ static void msg_wire_decode_rest(const uint8_t *pkt, struct msg_hdr *h)
 	h->reserved = msg_get32(pkt + MSG_OFF_RESERVED);
 }
 
-int msg_wire_check(const struct msg_wire_id *id, const uint8_t *pkt, size_t len,
-		   struct msg_hdr *h)
+int msg_wire_check(const struct msg_wire_id *id, const uint8_t *pkt, size_t len, struct msg_hdr *h)
 {
 	uint64_t tag;
 	int why;

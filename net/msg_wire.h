@@ -11,23 +11,23 @@
 
 #include "net/msg.h"
 
-#define MSG_MAGIC 0x4d554e55u /* "UNUM" in wire order */
+#define MSG_MAGIC   0x4d554e55u /* "UNUM" in wire order */
 #define MSG_VERSION 1
 
-#define MSG_OFF_MAGIC 0      /* u32 */
-#define MSG_OFF_VERSION 4    /* u8 */
-#define MSG_OFF_TYPE 5       /* u8 */
-#define MSG_OFF_LEN 6        /* u16 payload length */
-#define MSG_OFF_CLUSTER 8    /* u32 */
-#define MSG_OFF_SRC 12       /* u16 */
-#define MSG_OFF_DST 14       /* u16 */
+#define MSG_OFF_MAGIC	  0  /* u32 */
+#define MSG_OFF_VERSION	  4  /* u8 */
+#define MSG_OFF_TYPE	  5  /* u8 */
+#define MSG_OFF_LEN	  6  /* u16 payload length */
+#define MSG_OFF_CLUSTER	  8  /* u32 */
+#define MSG_OFF_SRC	  12 /* u16 */
+#define MSG_OFF_DST	  14 /* u16 */
 #define MSG_OFF_SRC_EPOCH 16 /* u64 */
 #define MSG_OFF_DST_EPOCH 24 /* u64, 0 = unknown (probes only) */
-#define MSG_OFF_PKT_NUM 32   /* u64 */
-#define MSG_OFF_SEQ 40       /* u32 */
-#define MSG_OFF_ACK 44       /* u32 */
-#define MSG_OFF_SACK 48      /* u32 */
-#define MSG_OFF_RESERVED 52  /* u32, must be 0 */
+#define MSG_OFF_PKT_NUM	  32 /* u64 */
+#define MSG_OFF_SEQ	  40 /* u32 */
+#define MSG_OFF_ACK	  44 /* u32 */
+#define MSG_OFF_SACK	  48 /* u32 */
+#define MSG_OFF_RESERVED  52 /* u32, must be 0 */
 
 _Static_assert(MSG_OFF_RESERVED + 4 == MSG_HDR_SIZE, "header layout");
 
@@ -60,8 +60,7 @@ void msg_wire_seal(uint8_t *pkt, size_t len, const struct siphash_key *key);
  * and decode its header into @h. Nothing after a failed test is read. Returns MSG_DROP_NONE or
  * the reason to drop it; @h is meaningful only on success.
  */
-int msg_wire_check(const struct msg_wire_id *id, const uint8_t *pkt, size_t len,
-		   struct msg_hdr *h);
+int msg_wire_check(const struct msg_wire_id *id, const uint8_t *pkt, size_t len, struct msg_hdr *h);
 
 static inline uint16_t msg_get16(const uint8_t *p)
 {

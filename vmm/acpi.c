@@ -64,22 +64,25 @@ _Static_assert(__builtin_offsetof(struct acpi_fadt, x_dsdt) == 0x8c, "FADT X_DSD
 _Static_assert(__builtin_offsetof(struct acpi_fadt, x_pm_tmr_blk) == 0xd0, "FADT X_PM_TMR_BLK");
 _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT revision 6 is 276 bytes");
 
-#define FADT_WBINVD (1u << 0)
-#define FADT_PROC_C1 (1u << 2)
-#define FADT_PWR_BUTTON (1u << 4) /* no fixed power button */
-#define FADT_SLP_BUTTON (1u << 5) /* no fixed sleep button */
-#define FADT_TMR_VAL_EXT (1u << 8)
-#define BOOT_ARCH_LEGACY_DEVICES (1u << 0)
+#define FADT_WBINVD		  (1u << 0)
+#define FADT_PROC_C1		  (1u << 2)
+#define FADT_PWR_BUTTON		  (1u << 4) /* no fixed power button */
+#define FADT_SLP_BUTTON		  (1u << 5) /* no fixed sleep button */
+#define FADT_TMR_VAL_EXT	  (1u << 8)
+#define BOOT_ARCH_LEGACY_DEVICES  (1u << 0)
 #define BOOT_ARCH_VGA_NOT_PRESENT (1u << 2)
-#define GAS_SYSTEM_IO 1
+#define GAS_SYSTEM_IO		  1
 
 /* DSDT body: Name (_S5, Package () { 5, 5, 0, 0 }) in AML (ACPI 6.4 chapter 20). */
 static const u8 dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_',   /* NameOp, NameSeg */
-	0x12, 0x08, 0x04,           /* PackageOp, PkgLength 8, NumElements 4 */
-	0x0a, ACPI_S5_SLP_TYP,      /* BytePrefix 5: SLP_TYPa */
-	0x0a, ACPI_S5_SLP_TYP,      /* BytePrefix 5: SLP_TYPb */
-	0x00, 0x00,                 /* ZeroOp, ZeroOp */
+	0x08, '_',
+	'S',  '5',
+	'_', /* NameOp, NameSeg */
+	0x12, 0x08,
+	0x04,		       /* PackageOp, PkgLength 8, NumElements 4 */
+	0x0a, ACPI_S5_SLP_TYP, /* BytePrefix 5: SLP_TYPa */
+	0x0a, ACPI_S5_SLP_TYP, /* BytePrefix 5: SLP_TYPb */
+	0x00, 0x00,	       /* ZeroOp, ZeroOp */
 };
 
 struct builder {
@@ -167,10 +170,11 @@ static gpa_t build_fadt(struct builder *b, gpa_t dsdt)
 	gas_io(&f->x_pm1a_evt_blk, ACPI_PM1A_EVT_PORT, 4);
 	gas_io(&f->x_pm1a_cnt_blk, ACPI_PM1A_CNT_PORT, 2);
 	gas_io(&f->x_pm_tmr_blk, ACPI_PM_TMR_PORT, 4);
-	f->p_lvl2_lat = 101; /* > 100: C2 not supported */
+	f->p_lvl2_lat = 101;  /* > 100: C2 not supported */
 	f->p_lvl3_lat = 1001; /* > 1000: C3 not supported */
 	f->iapc_boot_arch = BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT;
-	f->flags = FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_TMR_VAL_EXT;
+	f->flags =
+		FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_TMR_VAL_EXT;
 	f->minor_version = 4;
 	memcpy(&f->hypervisor_vendor_id, "UnumUnum", 8);
 	seal(&f->h);
@@ -200,8 +204,8 @@ _Static_assert(sizeof(struct madt_lapic) == 8 && sizeof(struct madt_ioapic) == 1
 		       sizeof(struct madt_override) == 10 && sizeof(struct madt_lapic_nmi) == 6,
 	       "MADT entry sizes");
 
-#define MADT_PCAT_COMPAT 1u
-#define MADT_LAPIC_ENABLED 1u
+#define MADT_PCAT_COMPAT      1u
+#define MADT_LAPIC_ENABLED    1u
 #define MPS_ACTIVE_HIGH_LEVEL 0x000d
 
 static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
@@ -219,16 +223,17 @@ static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
 	*(u32 *)(p + 4) = MADT_PCAT_COMPAT;
 	p += 8;
 	for (u32 i = 0; i < cfg->ncpus; i++, p += sizeof(struct madt_lapic))
-		*(struct madt_lapic *)p = (struct madt_lapic){ 0, 8, (u8)i, (u8)i,
-							       MADT_LAPIC_ENABLED };
-	*(struct madt_ioapic *)p = (struct madt_ioapic){ 1, 12, (u8)cfg->ioapic_id, 0,
-							 (u32)IOAPIC_GPA, 0 };
+		*(struct madt_lapic *)p =
+			(struct madt_lapic){ 0, 8, (u8)i, (u8)i, MADT_LAPIC_ENABLED };
+	*(struct madt_ioapic *)p =
+		(struct madt_ioapic){ 1, 12, (u8)cfg->ioapic_id, 0, (u32)IOAPIC_GPA, 0 };
 	p += sizeof(struct madt_ioapic);
 	/* ISA IRQ 0 (the PIT) arrives on IOAPIC pin 2, as on every PC. */
 	*(struct madt_override *)p = (struct madt_override){ 2, 10, 0, 0, 2, 0 };
 	p += sizeof(struct madt_override);
-	*(struct madt_override *)p = (struct madt_override){ 2, 10, 0, ACPI_SCI_IRQ, ACPI_SCI_IRQ,
-							     MPS_ACTIVE_HIGH_LEVEL };
+	*(struct madt_override *)p = (struct madt_override){
+		2, 10, 0, ACPI_SCI_IRQ, ACPI_SCI_IRQ, MPS_ACTIVE_HIGH_LEVEL
+	};
 	p += sizeof(struct madt_override);
 	*(struct madt_lapic_nmi *)p = (struct madt_lapic_nmi){ 4, 6, 0xff, 0, 1 };
 	seal((struct acpi_header *)t);

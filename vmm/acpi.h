@@ -13,18 +13,18 @@
 
 #include "vmm/types.h"
 
-#define ACPI_TABLES_GPA 0xe0000ULL  /* in the BIOS area the guest scans for the RSDP */
-#define ACPI_TABLES_SIZE 0x10000ULL
-#define ACPI_PM1A_EVT_PORT 0x600     /* PM1 status (2 bytes) and enable (2 bytes) */
-#define ACPI_PM1A_CNT_PORT 0x604     /* PM1 control (2 bytes): SLP_TYP, SLP_EN */
-#define ACPI_PM_TMR_PORT 0x608       /* 24-bit PM timer at 3.579545 MHz */
-#define ACPI_SCI_IRQ 9
-#define ACPI_S5_SLP_TYP 5
-#define IOAPIC_GPA 0xfec00000ULL
-#define LAPIC_GPA 0xfee00000ULL
+#define ACPI_TABLES_GPA	   0xe0000ULL /* in the BIOS area the guest scans for the RSDP */
+#define ACPI_TABLES_SIZE   0x10000ULL
+#define ACPI_PM1A_EVT_PORT 0x600 /* PM1 status (2 bytes) and enable (2 bytes) */
+#define ACPI_PM1A_CNT_PORT 0x604 /* PM1 control (2 bytes): SLP_TYP, SLP_EN */
+#define ACPI_PM_TMR_PORT   0x608 /* 24-bit PM timer at 3.579545 MHz */
+#define ACPI_SCI_IRQ	   9
+#define ACPI_S5_SLP_TYP	   5
+#define IOAPIC_GPA	   0xfec00000ULL
+#define LAPIC_GPA	   0xfee00000ULL
 
 struct acpi_config {
-	u32 ncpus;       /* one local APIC per vCPU, APIC ids 0..ncpus-1 */
+	u32 ncpus; /* one local APIC per vCPU, APIC ids 0..ncpus-1 */
 	u32 ioapic_id;
 };
 

@@ -157,9 +157,10 @@ static int parse_mb1_mmap(struct parse *p, u64 addr, u32 length)
 		u32 size;
 		memcpy(&size, buf + off, 4);
 		if (size < 20 || off + 4 + size > length)
-			return FAIL(p, "multiboot 1 memory map entry at offset %u has size %u "
-				    "(expected at least 20, within the %u-byte map)", off, size,
-				    length);
+			return FAIL(p,
+				    "multiboot 1 memory map entry at offset %u has size %u "
+				    "(expected at least 20, within the %u-byte map)",
+				    off, size, length);
 		memcpy(&e, buf + off, sizeof(e));
 		rc = add_mem(p, e.base_addr, e.length, e.type);
 		if (rc)
@@ -227,8 +228,10 @@ static int parse_mb2_mmap(struct parse *p, const u8 *tag, u32 size)
 		return FAIL(p, "multiboot 2 memory map tag of %u bytes is too short", size);
 	memcpy(&h, tag, sizeof(h));
 	if (h.entry_size < sizeof(struct mb2_mmap_entry) || h.entry_size % 8)
-		return FAIL(p, "multiboot 2 memory map entry size %u (expected a multiple of 8, "
-			    "at least 24)", h.entry_size);
+		return FAIL(p,
+			    "multiboot 2 memory map entry size %u (expected a multiple of 8, "
+			    "at least 24)",
+			    h.entry_size);
 	for (u32 off = sizeof(h); off + h.entry_size <= size; off += h.entry_size) {
 		struct mb2_mmap_entry e;
 		memcpy(&e, tag + off, sizeof(e));
@@ -248,7 +251,8 @@ static int parse_mb2_tag(struct parse *p, const u8 *tag, u32 type, u32 size)
 	case MB2_TAG_CMDLINE:
 	case MB2_TAG_LOADER: {
 		char *dst = type == MB2_TAG_CMDLINE ? p->bi->cmdline : p->bi->loader;
-		size_t max = type == MB2_TAG_CMDLINE ? sizeof(p->bi->cmdline) : sizeof(p->bi->loader);
+		size_t max =
+			type == MB2_TAG_CMDLINE ? sizeof(p->bi->cmdline) : sizeof(p->bi->loader);
 		size_t n = strnlen((const char *)tag + 8, slen);
 		if (n == slen)
 			return FAIL(p, "multiboot 2 tag %u: string not terminated", type);
@@ -264,10 +268,8 @@ static int parse_mb2_tag(struct parse *p, const u8 *tag, u32 type, u32 size)
 		memcpy(&m, tag, sizeof(m));
 		return add_module(p, m.mod_start, m.mod_end, 0, (const char *)tag + sizeof(m),
 				  size - sizeof(m));
-	case MB2_TAG_MMAP:
-		return parse_mb2_mmap(p, tag, size);
-	default:
-		return 0; /* tags we do not use */
+	case MB2_TAG_MMAP: return parse_mb2_mmap(p, tag, size);
+	default: return 0; /* tags we do not use */
 	}
 }
 
@@ -287,18 +289,21 @@ static int parse_mb2(struct parse *p, u64 info_phys)
 		return FAIL(p, "multiboot 2 information size %u is implausible", total);
 	block = p->map(info_phys, total, p->ctx);
 	if (!block)
-		return FAIL(p, "multiboot 2 information (%u bytes at %#llx) is not readable",
-			    total, (unsigned long long)info_phys);
+		return FAIL(p, "multiboot 2 information (%u bytes at %#llx) is not readable", total,
+			    (unsigned long long)info_phys);
 	rc = reserve(p, info_phys, total);
 	while (!rc) {
 		u32 type, size;
 		if (off + 8 > total)
-			return FAIL(p, "multiboot 2 information ends at %u without an end tag", off);
+			return FAIL(p, "multiboot 2 information ends at %u without an end tag",
+				    off);
 		memcpy(&type, block + off, 4);
 		memcpy(&size, block + off + 4, 4);
 		if (size < 8 || size > total - off)
-			return FAIL(p, "multiboot 2 tag %u at offset %u has size %u, outside the "
-				    "%u-byte block", type, off, size, total);
+			return FAIL(p,
+				    "multiboot 2 tag %u at offset %u has size %u, outside the "
+				    "%u-byte block",
+				    type, off, size, total);
 		if (type == MB2_TAG_END)
 			break;
 		rc = parse_mb2_tag(p, block + off, type, size);
@@ -307,8 +312,8 @@ static int parse_mb2(struct parse *p, u64 info_phys)
 	return rc;
 }
 
-int bootinfo_parse(u32 magic, u64 info_phys, bootinfo_map_fn map, void *ctx,
-		   struct boot_info *bi, char *err, size_t errlen)
+int bootinfo_parse(u32 magic, u64 info_phys, bootinfo_map_fn map, void *ctx, struct boot_info *bi,
+		   char *err, size_t errlen)
 {
 	struct parse p = { bi, map, ctx, err, errlen };
 	int rc;
@@ -336,7 +341,7 @@ const struct boot_module *bootinfo_find_module(const struct boot_info *bi, const
 
 const char *mem_type_name(u32 type)
 {
-	static const char *const names[] = { "?", "usable", "reserved", "ACPI reclaimable",
+	static const char *const names[] = { "?",	 "usable", "reserved", "ACPI reclaimable",
 					     "ACPI NVS", "bad" };
 
 	return type < ARRAY_SIZE(names) ? names[type] : "?";

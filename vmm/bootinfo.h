@@ -11,11 +11,11 @@
 
 #include "vmm/types.h"
 
-#define BOOT_MAX_MEM 256
-#define BOOT_MAX_MODS 16
+#define BOOT_MAX_MEM	  256
+#define BOOT_MAX_MODS	  16
 #define BOOT_MAX_RESERVED (8 + 2 * BOOT_MAX_MODS)
-#define BOOT_CMDLINE_MAX 1024
-#define BOOT_MODNAME_MAX 64
+#define BOOT_CMDLINE_MAX  1024
+#define BOOT_MODNAME_MAX  64
 
 /* Memory types, numbered as both multiboot specs number them. */
 enum mem_type {
@@ -32,8 +32,8 @@ struct mem_range {
 };
 
 struct boot_module {
-	hpa_t start, end;              /* [start, end) */
-	char name[BOOT_MODNAME_MAX];   /* first word of its string, without a path */
+	hpa_t start, end;	     /* [start, end) */
+	char name[BOOT_MODNAME_MAX]; /* first word of its string, without a path */
 	char cmdline[BOOT_CMDLINE_MAX];
 };
 
@@ -58,8 +58,8 @@ typedef const void *(*bootinfo_map_fn)(u64 phys, u64 len, void *ctx);
  * Returns 0, or -E_INVAL with a message in err naming what was wrong and
  * where. On success the memory map is non-empty.
  */
-int bootinfo_parse(u32 magic, u64 info_phys, bootinfo_map_fn map, void *ctx,
-		   struct boot_info *bi, char *err, size_t errlen);
+int bootinfo_parse(u32 magic, u64 info_phys, bootinfo_map_fn map, void *ctx, struct boot_info *bi,
+		   char *err, size_t errlen);
 
 const struct boot_module *bootinfo_find_module(const struct boot_info *bi, const char *name);
 const char *mem_type_name(u32 type);

@@ -39,8 +39,8 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strcmp(w, "selftest=bug") == 0) {
 		opt->selftest = SELFTEST_BUG;
 	} else if (strncmp(w, "selftest=", 9) == 0) {
-		ksnprintf(err, errlen, "command line: '%s': expected selftest=fault or selftest=bug",
-			  w);
+		ksnprintf(err, errlen,
+			  "command line: '%s': expected selftest=fault or selftest=bug", w);
 		return -E_INVAL;
 	} else {
 		add_unknown(opt, w);
@@ -79,7 +79,8 @@ int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, s
 		} else {
 			memcpy(word, cmdline, n);
 			word[n] = '\0';
-			if (!(first && strchr(word, '/')) && parse_word(word, opt, err, errlen) && !rc) {
+			if (!(first && strchr(word, '/')) && parse_word(word, opt, err, errlen) &&
+			    !rc) {
 				rc = -E_INVAL;
 				err = NULL; /* keep the first error's message */
 				errlen = 0;

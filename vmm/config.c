@@ -15,12 +15,12 @@
 #include <stdarg.h>
 
 #define MAX_WORDS 16
-#define WORD_MAX CFG_CMDLINE_MAX
+#define WORD_MAX  CFG_CMDLINE_MAX
 
 struct word {
-	u32 col;               /* column of the word's first character */
-	u32 vcol;              /* column of the value (after '=') */
-	char key[24];          /* empty for the statement keyword */
+	u32 col;      /* column of the word's first character */
+	u32 vcol;     /* column of the value (after '=') */
+	char key[24]; /* empty for the statement keyword */
 	char val[WORD_MAX];
 };
 
@@ -49,7 +49,6 @@ static void cfg_error(struct cluster_config *cfg, u32 line, u32 col, const char 
 	}
 	cfg->nerrors++;
 }
-
 
 /* ---- splitting a line into words ---------------------------------------- */
 
@@ -324,8 +323,9 @@ static void node_finish(struct line *ln, void *obj)
 		}
 		if (o->ip == n->ip && o->port == n->port) {
 			config_format_ip(n->ip, buf, sizeof(buf));
-			cfg_error(cfg, ln->no, 1, "ip=%s port=%u is already used by node %u on line %u",
-				  buf, n->port, o->id, o->line);
+			cfg_error(cfg, ln->no, 1,
+				  "ip=%s port=%u is already used by node %u on line %u", buf,
+				  n->port, o->id, o->line);
 			return;
 		}
 	}
@@ -334,12 +334,8 @@ static void node_finish(struct line *ln, void *obj)
 }
 
 static const struct key_spec node_keys[] = {
-	{ "id", true, node_id },
-	{ "mac", true, node_mac },
-	{ "ip", true, node_ip },
-	{ "port", false, node_port },
-	{ "cpus", false, node_cpus },
-	{ NULL, false, NULL },
+	{ "id", true, node_id },      { "mac", true, node_mac },    { "ip", true, node_ip },
+	{ "port", false, node_port }, { "cpus", false, node_cpus }, { NULL, false, NULL },
 };
 
 /* guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline="..."] */
@@ -413,8 +409,8 @@ static const struct stmt statements[] = {
 	  cluster_finish },
 	{ "node", "node id=N mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C]", node_keys,
 	  node_finish },
-	{ "guest", "guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline=\"...\"]",
-	  guest_keys, guest_finish },
+	{ "guest", "guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline=\"...\"]", guest_keys,
+	  guest_finish },
 };
 
 static const struct key_spec *find_key(const struct key_spec *keys, const char *key, u32 *idx)
@@ -434,8 +430,8 @@ static bool stmt_apply(struct line *ln, const struct stmt *st, void *obj)
 		const struct word *w = &ln->words[i];
 		const struct key_spec *k = find_key(st->keys, w->key, &idx);
 		if (!k)
-			cfg_error(ln->cfg, ln->no, w->col, "unknown key '%s' (expected: %s)", w->key,
-				  st->usage);
+			cfg_error(ln->cfg, ln->no, w->col, "unknown key '%s' (expected: %s)",
+				  w->key, st->usage);
 		else if (seen & (1u << idx))
 			cfg_error(ln->cfg, ln->no, w->col, "%s= given twice", w->key);
 		else {
@@ -446,8 +442,9 @@ static bool stmt_apply(struct line *ln, const struct stmt *st, void *obj)
 	}
 	for (idx = 0; st->keys[idx].key; idx++)
 		if (st->keys[idx].required && !(seen & (1u << idx)))
-			cfg_error(ln->cfg, ln->no, ln->end_col, "%s line is missing %s= (expected: %s)",
-				  st->keyword, st->keys[idx].key, st->usage);
+			cfg_error(ln->cfg, ln->no, ln->end_col,
+				  "%s line is missing %s= (expected: %s)", st->keyword,
+				  st->keys[idx].key, st->usage);
 	return ln->cfg->nerrors == errors;
 }
 

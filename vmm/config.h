@@ -17,15 +17,15 @@
 
 #include "vmm/types.h"
 
-#define CFG_MAX_NODES 256
-#define CFG_MAX_CPUS_PER_NODE 64
-#define CFG_MAX_ERRORS 16
-#define CFG_NAME_MAX 64
-#define CFG_MODNAME_MAX 64
-#define CFG_CMDLINE_MAX 1024
-#define CFG_DEFAULT_PORT 7700
-#define CFG_SECRET_BYTES 16
-#define CFG_MIN_GUEST_MEMORY (16ULL << 20)
+#define CFG_MAX_NODES	       256
+#define CFG_MAX_CPUS_PER_NODE  64
+#define CFG_MAX_ERRORS	       16
+#define CFG_NAME_MAX	       64
+#define CFG_MODNAME_MAX	       64
+#define CFG_CMDLINE_MAX	       1024
+#define CFG_DEFAULT_PORT       7700
+#define CFG_SECRET_BYTES       16
+#define CFG_MIN_GUEST_MEMORY   (16ULL << 20)
 #define CFG_GUEST_MEMORY_ALIGN (2ULL << 20)
 
 struct cfg_node {
@@ -57,11 +57,11 @@ struct cluster_config {
 	char name[CFG_NAME_MAX];
 	u8 secret[CFG_SECRET_BYTES];
 	u32 cluster_line; /* 0: no cluster line seen */
-	u32 node_lines;   /* node lines seen, valid or not */
+	u32 node_lines;	  /* node lines seen, valid or not */
 	u32 nnodes;
 	struct cfg_node nodes[CFG_MAX_NODES]; /* nodes[i].id == i once parsed */
 	struct cfg_guest guest;
-	u32 nerrors;                           /* all errors found */
+	u32 nerrors;				 /* all errors found */
 	struct cfg_error errors[CFG_MAX_ERRORS]; /* the first CFG_MAX_ERRORS */
 };
 

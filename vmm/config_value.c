@@ -110,10 +110,26 @@ bool cfgval_size(const char *s, u64 *out, const char **why)
 	if (*s < '0' || *s > '9' || !parse_u64(&s, ~0ULL, &v))
 		return false;
 	switch (*s) {
-	case 'K': case 'k': mul = 1ULL << 10; s++; break;
-	case 'M': case 'm': mul = 1ULL << 20; s++; break;
-	case 'G': case 'g': mul = 1ULL << 30; s++; break;
-	case 'T': case 't': mul = 1ULL << 40; s++; break;
+	case 'K':
+	case 'k':
+		mul = 1ULL << 10;
+		s++;
+		break;
+	case 'M':
+	case 'm':
+		mul = 1ULL << 20;
+		s++;
+		break;
+	case 'G':
+	case 'g':
+		mul = 1ULL << 30;
+		s++;
+		break;
+	case 'T':
+	case 't':
+		mul = 1ULL << 40;
+		s++;
+		break;
 	default: break;
 	}
 	if (*s || v > (~0ULL) / mul)

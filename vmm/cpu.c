@@ -118,15 +118,15 @@ void cpu_report(const struct cpu_features *f)
 		brand++;
 	kprintf("cpu: %s family %#x model %#x stepping %u: %s\n", f->vendor, f->family, f->model,
 		f->stepping, *brand ? brand : "(no brand string)");
-	kprintf("cpu: %u physical address bits, NX %s, 1G pages %s, x2APIC %s, invariant TSC %s%s\n",
+	kprintf("cpu: %u physical address bits, NX %s, 1G pages %s, x2APIC %s, invariant TSC "
+		"%s%s\n",
 		f->phys_addr_bits, yn(f->nx), yn(f->pdpe1gb), yn(f->x2apic), yn(f->tsc_invariant),
 		f->hypervisor ? ", running under a hypervisor" : "");
 	kprintf("cpu: SVM %s%s, NPT %s; optional: NRIPS %s, VMCB clean bits %s, flush by ASID %s, "
 		"decode assists %s, pause filter %s, AVIC %s, vGIF %s; %u ASIDs\n",
 		yn(f->svm), f->svm_disabled ? " (disabled by firmware: VM_CR.SVMDIS)" : "",
 		yn(f->npt), yn(f->nrips), yn(f->vmcb_clean), yn(f->flush_by_asid),
-		yn(f->decode_assists), yn(f->pause_filter), yn(f->avic), yn(f->vgif),
-		f->svm_nasid);
+		yn(f->decode_assists), yn(f->pause_filter), yn(f->avic), yn(f->vgif), f->svm_nasid);
 	kprintf("cpu: VMX %s%s, EPT %s, VPID %s, unrestricted guest %s\n", yn(f->vmx),
 		f->vmx_disabled ? " (disabled by firmware: IA32_FEATURE_CONTROL)" : "", yn(f->ept),
 		yn(f->vpid), yn(f->unrestricted_guest));

@@ -12,13 +12,13 @@
 #include "vmm/types.h"
 #include "vmm/x86.h"
 
-#define CPUID_UNUM_BASE 0x40000000u
+#define CPUID_UNUM_BASE	     0x40000000u
 #define CPUID_UNUM_SIGNATURE "UnumUnumUnum"
 /* KVM's paravirtual interface, where Linux looks for it (it scans 0x40000000
  * to 0x4000ff00 in steps of 0x100 for the signature). */
-#define CPUID_KVM_BASE 0x40000100u
-#define CPUID_KVM_FEATURES (CPUID_KVM_BASE + 1)
-#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define CPUID_KVM_BASE			   0x40000100u
+#define CPUID_KVM_FEATURES		   (CPUID_KVM_BASE + 1)
+#define KVM_FEATURE_CLOCKSOURCE2	   (1u << 3)
 #define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
 
 struct vcpu;

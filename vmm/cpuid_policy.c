@@ -8,19 +8,19 @@
 
 #define BIT(n) (1u << (n))
 /* leaf 1 ECX */
-#define C1_MONITOR BIT(3)
-#define C1_VMX BIT(5)
-#define C1_SMX BIT(6)
-#define C1_X2APIC BIT(21)
+#define C1_MONITOR	BIT(3)
+#define C1_VMX		BIT(5)
+#define C1_SMX		BIT(6)
+#define C1_X2APIC	BIT(21)
 #define C1_TSC_DEADLINE BIT(24)
-#define C1_XSAVE BIT(26)
-#define C1_OSXSAVE BIT(27)
-#define C1_AVX BIT(28)
-#define C1_HYPERVISOR BIT(31)
+#define C1_XSAVE	BIT(26)
+#define C1_OSXSAVE	BIT(27)
+#define C1_AVX		BIT(28)
+#define C1_HYPERVISOR	BIT(31)
 /* leaf 1 EDX */
-#define D1_MCE BIT(7)
+#define D1_MCE	BIT(7)
 #define D1_MTRR BIT(12)
-#define D1_MCA BIT(14)
+#define D1_MCA	BIT(14)
 /* leaf 8000_0001h ECX */
 #define E1_SVM BIT(2)
 /* leaf 8000_0007h EDX */
@@ -73,24 +73,17 @@ struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u3
 	static const struct cpuid_regs zero;
 
 	switch (leaf) {
-	case 1:
-		return leaf1(host, vcpu_id, nvcpus);
-	case 0xd: /* XSAVE state: none while XSAVE is hidden */
-		return zero;
-	case CPUID_UNUM_BASE:
-		return signature_leaf();
+	case 1: return leaf1(host, vcpu_id, nvcpus);
+	case 0xd: /* XSAVE state: none while XSAVE is hidden */ return zero;
+	case CPUID_UNUM_BASE: return signature_leaf();
 	case CPUID_KVM_BASE:
-	case CPUID_KVM_FEATURES:
-		return kvm_leaf(leaf);
-	case 0x80000001:
-		host.ecx &= ~E1_SVM;
-		return host;
+	case CPUID_KVM_FEATURES: return kvm_leaf(leaf);
+	case 0x80000001: host.ecx &= ~E1_SVM; return host;
 	case 0x80000007:
 		/* The guest's TSC runs at a constant rate: it is the host's, never scaled. */
 		host.edx |= E7_INVARIANT_TSC;
 		return host;
-	case 0x8000000a: /* SVM features: the guest has no SVM */
-		return zero;
+	case 0x8000000a: /* SVM features: the guest has no SVM */ return zero;
 	default:
 		if (leaf > CPUID_UNUM_BASE && leaf < 0x40010000)
 			return zero;

@@ -12,21 +12,21 @@
 
 /* Where an opcode's operands come from, in the SDM's appendix A.2 notation. */
 enum decode_form {
-	FORM_EG,          /* Eb,Gb / Ev,Gv: r/m destination, register source */
-	FORM_GE,          /* Gb,Eb / Gv,Ev: register destination, r/m source */
-	FORM_EI,          /* Eb,Ib / Ev,Iz / Ev,Ib: r/m destination, immediate */
-	FORM_GE_EXT,      /* Gv,Eb / Gv,Ew / Gv,Ed: widening load */
+	FORM_EG,	  /* Eb,Gb / Ev,Gv: r/m destination, register source */
+	FORM_GE,	  /* Gb,Eb / Gv,Ev: register destination, r/m source */
+	FORM_EI,	  /* Eb,Ib / Ev,Iz / Ev,Ib: r/m destination, immediate */
+	FORM_GE_EXT,	  /* Gv,Eb / Gv,Ew / Gv,Ed: widening load */
 	FORM_MOFFS_LOAD,  /* AL/rAX, Ob/Ov */
 	FORM_MOFFS_STORE, /* Ob/Ov, AL/rAX */
-	FORM_STRING,      /* Yb/Yv and Xb/Xv: implicit rSI/rDI */
+	FORM_STRING,	  /* Yb/Yv and Xb/Xv: implicit rSI/rDI */
 };
 
 enum decode_imm { IMM_NONE, IMM_B, IMM_Z };
 
 struct decode_spec {
-	u8 op;       /* enum decode_op, or DECODE_OP_NONE until ModRM.reg picks it */
+	u8 op;	     /* enum decode_op, or DECODE_OP_NONE until ModRM.reg picks it */
 	u8 form;     /* enum decode_form */
-	u8 imm;      /* enum decode_imm */
+	u8 imm;	     /* enum decode_imm */
 	u8 src_size; /* FORM_GE_EXT: size of the r/m source */
 	bool byte;   /* byte operands (the low opcode bit clear, for these opcodes) */
 };
@@ -90,15 +90,9 @@ static int decode_prefixes(struct decode_cursor *c, struct decode_insn *in, u8 *
 			continue;
 		}
 		switch (b) {
-		case 0x66:
-			in->prefixes |= DECODE_PFX_OPSIZE;
-			break;
-		case 0x67:
-			in->prefixes |= DECODE_PFX_ADDRSIZE;
-			break;
-		case 0xf0:
-			in->prefixes |= DECODE_PFX_LOCK;
-			break;
+		case 0x66: in->prefixes |= DECODE_PFX_OPSIZE; break;
+		case 0x67: in->prefixes |= DECODE_PFX_ADDRSIZE; break;
+		case 0xf0: in->prefixes |= DECODE_PFX_LOCK; break;
 		case 0xf2:
 		case 0xf3:
 			in->prefixes |= b == 0xf3 ? DECODE_PFX_REPE : DECODE_PFX_REPNE;
@@ -116,9 +110,7 @@ static int decode_prefixes(struct decode_cursor *c, struct decode_insn *in, u8 *
 			in->prefixes |= DECODE_PFX_SEG;
 			in->seg_override = b == 0x64 ? DECODE_SEG_FS : DECODE_SEG_GS;
 			break;
-		default:
-			*opc = b;
-			return 0;
+		default: *opc = b; return 0;
 		}
 		in->rex = 0;
 	}
@@ -273,7 +265,7 @@ static void decode_mem16(struct decode_insn *in, u8 mod, u8 rm)
 {
 	static const s8 base[8] = { DECODE_RBX, DECODE_RBX, DECODE_RBP, DECODE_RBP,
 				    DECODE_RSI, DECODE_RDI, DECODE_RBP, DECODE_RBX };
-	static const s8 index[8] = { DECODE_RSI, DECODE_RDI, DECODE_RSI, DECODE_RDI,
+	static const s8 index[8] = { DECODE_RSI,    DECODE_RDI,	   DECODE_RSI,	  DECODE_RDI,
 				     DECODE_NO_REG, DECODE_NO_REG, DECODE_NO_REG, DECODE_NO_REG };
 
 	in->disp_size = mod == 1 ? 1 : mod == 2 ? 2 : 0;
@@ -325,8 +317,8 @@ static int decode_mem32(struct decode_cursor *c, struct decode_insn *in, u8 mod,
 }
 
 /* ModRM: the reg field into *reg, the r/m operand (register or memory) into *rm. */
-static int decode_modrm(struct decode_cursor *c, struct decode_insn *in, u8 rm_size,
-			u8 *reg, struct decode_opnd *rm)
+static int decode_modrm(struct decode_cursor *c, struct decode_insn *in, u8 rm_size, u8 *reg,
+			struct decode_opnd *rm)
 {
 	u8 mod, rmf;
 	u64 disp;
@@ -446,8 +438,7 @@ static int decode_check_lock(const struct decode_insn *in)
 	case DECODE_OP_AND:
 	case DECODE_OP_SUB:
 	case DECODE_OP_XOR:
-	case DECODE_OP_XCHG:
-		return 0;
+	case DECODE_OP_XCHG: return 0;
 	}
 	return DECODE_ERR_UD;
 }
@@ -508,7 +499,7 @@ const char *decode_op_name(u8 op)
 {
 	/* In enum decode_op order, from DECODE_OP_NONE. */
 	static const char *const names[] = {
-		"?",   "add", "or",    "adc",   "sbb",    "and",  "sub", "xor",  "cmp",
+		"?",	"add", "or",	"adc",	 "sbb",	   "and",  "sub", "xor",  "cmp",
 		"test", "mov", "movzx", "movsx", "movsxd", "xchg", "bt",  "stos", "movs",
 	};
 	_Static_assert(ARRAY_SIZE(names) == DECODE_OP_MOVS + 1, "a name for every op");

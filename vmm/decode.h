@@ -23,9 +23,9 @@
 
 /* Failures, each distinct so the monitor can act on it (doc/mmio-emulation.md). */
 #define DECODE_ERR_UNSUPPORTED (-E_NOTSUP) /* an instruction this decoder refuses */
-#define DECODE_ERR_TOO_LONG (-E_RANGE)     /* over 15 bytes: #GP(0) on hardware */
-#define DECODE_ERR_TRUNCATED (-E_NOSPC)    /* needs bytes past those supplied */
-#define DECODE_ERR_UD (-E_INVAL)           /* #UD on hardware (LOCK misuse, 82 in long mode) */
+#define DECODE_ERR_TOO_LONG    (-E_RANGE)  /* over 15 bytes: #GP(0) on hardware */
+#define DECODE_ERR_TRUNCATED   (-E_NOSPC)  /* needs bytes past those supplied */
+#define DECODE_ERR_UD	       (-E_INVAL)  /* #UD on hardware (LOCK misuse, 82 in long mode) */
 
 /* Default operand and address size of the code segment, in bytes. Real mode
  * and 16-bit protected mode decode alike; compatibility mode is DECODE_MODE_32. */
@@ -49,10 +49,22 @@ enum decode_seg {
 
 /* General registers in encoding order: RAX RCX RDX RBX RSP RBP RSI RDI R8-R15. */
 enum decode_gpr {
-	DECODE_RAX, DECODE_RCX, DECODE_RDX, DECODE_RBX,
-	DECODE_RSP, DECODE_RBP, DECODE_RSI, DECODE_RDI,
-	DECODE_R8, DECODE_R9, DECODE_R10, DECODE_R11,
-	DECODE_R12, DECODE_R13, DECODE_R14, DECODE_R15,
+	DECODE_RAX,
+	DECODE_RCX,
+	DECODE_RDX,
+	DECODE_RBX,
+	DECODE_RSP,
+	DECODE_RBP,
+	DECODE_RSI,
+	DECODE_RDI,
+	DECODE_R8,
+	DECODE_R9,
+	DECODE_R10,
+	DECODE_R11,
+	DECODE_R12,
+	DECODE_R13,
+	DECODE_R14,
+	DECODE_R15,
 	DECODE_NGPR,
 };
 #define DECODE_NO_REG (-1)
@@ -60,20 +72,32 @@ enum decode_gpr {
 /* Operation classes. ADD..CMP follow the opcode-row and group-1 /reg order. */
 enum decode_op {
 	DECODE_OP_NONE,
-	DECODE_OP_ADD, DECODE_OP_OR, DECODE_OP_ADC, DECODE_OP_SBB,
-	DECODE_OP_AND, DECODE_OP_SUB, DECODE_OP_XOR, DECODE_OP_CMP,
+	DECODE_OP_ADD,
+	DECODE_OP_OR,
+	DECODE_OP_ADC,
+	DECODE_OP_SBB,
+	DECODE_OP_AND,
+	DECODE_OP_SUB,
+	DECODE_OP_XOR,
+	DECODE_OP_CMP,
 	DECODE_OP_TEST,
-	DECODE_OP_MOV, DECODE_OP_MOVZX, DECODE_OP_MOVSX, DECODE_OP_MOVSXD,
-	DECODE_OP_XCHG, DECODE_OP_BT, DECODE_OP_STOS, DECODE_OP_MOVS,
+	DECODE_OP_MOV,
+	DECODE_OP_MOVZX,
+	DECODE_OP_MOVSX,
+	DECODE_OP_MOVSXD,
+	DECODE_OP_XCHG,
+	DECODE_OP_BT,
+	DECODE_OP_STOS,
+	DECODE_OP_MOVS,
 };
 
 /* Prefixes seen (any order, repeats allowed as on hardware). */
-#define DECODE_PFX_OPSIZE (1u << 0)   /* 0x66 */
+#define DECODE_PFX_OPSIZE   (1u << 0) /* 0x66 */
 #define DECODE_PFX_ADDRSIZE (1u << 1) /* 0x67 */
-#define DECODE_PFX_LOCK (1u << 2)     /* 0xf0 */
-#define DECODE_PFX_REPE (1u << 3)     /* 0xf3, REP/REPE */
-#define DECODE_PFX_REPNE (1u << 4)    /* 0xf2 */
-#define DECODE_PFX_SEG (1u << 5)      /* any segment override; see seg_override */
+#define DECODE_PFX_LOCK	    (1u << 2) /* 0xf0 */
+#define DECODE_PFX_REPE	    (1u << 3) /* 0xf3, REP/REPE */
+#define DECODE_PFX_REPNE    (1u << 4) /* 0xf2 */
+#define DECODE_PFX_SEG	    (1u << 5) /* any segment override; see seg_override */
 
 /* REX bits (SDM vol. 2 section 2.2.1). */
 #define DECODE_REX_B 0x1
@@ -92,7 +116,7 @@ enum decode_opnd_type {
 struct decode_opnd {
 	u8 type;    /* enum decode_opnd_type */
 	u8 size;    /* bytes: 1, 2, 4 or 8 */
-	u8 reg;     /* DECODE_OPND_REG: enum decode_gpr */
+	u8 reg;	    /* DECODE_OPND_REG: enum decode_gpr */
 	bool high8; /* AH, CH, DH, BH: bits 15:8 of reg 0-3 (byte operand, no REX) */
 };
 
@@ -103,30 +127,30 @@ struct decode_mem {
 	s8 index; /* enum decode_gpr or DECODE_NO_REG */
 	u8 scale; /* 1, 2, 4 or 8 */
 	bool rip_rel;
-	u8 seg;   /* enum decode_seg in effect: the override, else DS or SS */
+	u8 seg;	  /* enum decode_seg in effect: the override, else DS or SS */
 	s64 disp; /* sign-extended displacement; for moffs the offset itself */
 };
 
 struct decode_insn {
 	u8 bytes[DECODE_MAX_LEN]; /* the instruction, for reports */
 	u8 len;
-	u8 mode;        /* enum decode_mode it was decoded for */
-	u8 op;          /* enum decode_op */
-	u8 opcode;      /* primary opcode byte (the one after 0F for two-byte opcodes) */
-	bool escape_0f; /* two-byte opcode */
-	u8 op_size;     /* operand size in bytes; the destination's for MOVZX/MOVSX/MOVSXD */
-	u8 addr_size;   /* address size in bytes: 2, 4 or 8 */
-	u32 prefixes;   /* DECODE_PFX_* */
-	u8 rep;         /* last of 0xf3/0xf2 seen, or 0 */
-	u8 rex;         /* REX byte in effect (0x40-0x4f), or 0 */
-	u8 seg_override;/* last segment override prefix (enum decode_seg), or DECODE_SEG_NONE */
+	u8 mode;	 /* enum decode_mode it was decoded for */
+	u8 op;		 /* enum decode_op */
+	u8 opcode;	 /* primary opcode byte (the one after 0F for two-byte opcodes) */
+	bool escape_0f;	 /* two-byte opcode */
+	u8 op_size;	 /* operand size in bytes; the destination's for MOVZX/MOVSX/MOVSXD */
+	u8 addr_size;	 /* address size in bytes: 2, 4 or 8 */
+	u32 prefixes;	 /* DECODE_PFX_* */
+	u8 rep;		 /* last of 0xf3/0xf2 seen, or 0 */
+	u8 rex;		 /* REX byte in effect (0x40-0x4f), or 0 */
+	u8 seg_override; /* last segment override prefix (enum decode_seg), or DECODE_SEG_NONE */
 	bool has_modrm;
 	u8 modrm;
 	bool has_sib;
 	u8 sib;
-	u8 disp_size;   /* bytes of displacement or moffs encoded */
-	u8 imm_size;    /* bytes of immediate encoded */
-	u64 imm;        /* immediate, sign-extended and truncated to op_size */
+	u8 disp_size; /* bytes of displacement or moffs encoded */
+	u8 imm_size;  /* bytes of immediate encoded */
+	u64 imm;      /* immediate, sign-extended and truncated to op_size */
 	struct decode_opnd dst, src;
 	struct decode_mem mem; /* valid when dst or src is DECODE_OPND_MEM, or src is STRING */
 };

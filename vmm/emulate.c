@@ -23,14 +23,14 @@ struct emu_ctx {
 
 /* One side of a string instruction: where it is and whether it is the device. */
 struct emu_side {
-	u8 seg;         /* enum decode_seg */
-	u8 reg;         /* DECODE_RSI or DECODE_RDI */
-	u32 access;     /* EMU_ACC_* */
-	bool mmio;      /* in the faulting page */
-	bool straddle;  /* the first element spans two pages (RAM only) */
-	gva_t la_page;  /* linear page number of this call's first element */
+	u8 seg;		/* enum decode_seg */
+	u8 reg;		/* DECODE_RSI or DECODE_RDI */
+	u32 access;	/* EMU_ACC_* */
+	bool mmio;	/* in the faulting page */
+	bool straddle;	/* the first element spans two pages (RAM only) */
+	gva_t la_page;	/* linear page number of this call's first element */
 	gpa_t gpa_page; /* and its guest-physical page number */
-	gpa_t gpa2;     /* a straddling element's second page */
+	gpa_t gpa2;	/* a straddling element's second page */
 };
 
 static u64 emu_mask(unsigned size)
@@ -123,15 +123,9 @@ static u64 emu_alu(u8 op, unsigned size, u64 a, u64 b, u64 *rflags)
 		f |= (((a ^ b) & (a ^ r)) >> sign) & 1 ? EMU_RFLAGS_OF : 0;
 		f |= (a ^ b ^ r) & EMU_RFLAGS_AF;
 		break;
-	case DECODE_OP_OR:
-		r = a | b;
-		break;
-	case DECODE_OP_XOR:
-		r = a ^ b;
-		break;
-	default: /* AND, TEST */
-		r = a & b;
-		break;
+	case DECODE_OP_OR: r = a | b; break;
+	case DECODE_OP_XOR: r = a ^ b; break;
+	default: /* AND, TEST */ r = a & b; break;
 	}
 	*rflags = (*rflags & ~EMU_RFLAGS_ARITH) | f | emu_flags_szp(r, size);
 	return r;
@@ -142,12 +136,8 @@ static int emu_read_opnd(struct emu_ctx *c, const struct decode_opnd *o, u64 *va
 	int err;
 
 	switch (o->type) {
-	case DECODE_OPND_REG:
-		*val = emu_read_reg(&c->v->regs, o->reg, o->size, o->high8);
-		return 0;
-	case DECODE_OPND_IMM:
-		*val = c->in->imm;
-		return 0;
+	case DECODE_OPND_REG: *val = emu_read_reg(&c->v->regs, o->reg, o->size, o->high8); return 0;
+	case DECODE_OPND_IMM: *val = c->in->imm; return 0;
 	case DECODE_OPND_MEM:
 		err = c->ops->mmio_read(c->opaque, c->m->fault_gpa, o->size, val);
 		if (!err)
@@ -160,9 +150,7 @@ static int emu_read_opnd(struct emu_ctx *c, const struct decode_opnd *o, u64 *va
 static int emu_write_opnd(struct emu_ctx *c, const struct decode_opnd *o, u64 val)
 {
 	switch (o->type) {
-	case DECODE_OPND_REG:
-		emu_write_reg(&c->v->regs, o->reg, o->size, o->high8, val);
-		return 0;
+	case DECODE_OPND_REG: emu_write_reg(&c->v->regs, o->reg, o->size, o->high8, val); return 0;
 	case DECODE_OPND_MEM:
 		val &= emu_mask(o->size);
 		return c->ops->mmio_write(c->opaque, c->m->fault_gpa, o->size, val);
@@ -459,19 +447,11 @@ int emulate_insn(struct emu_vcpu *v, const struct emu_ops *ops, void *opaque, st
 	case DECODE_OP_MOV:
 	case DECODE_OP_MOVZX:
 	case DECODE_OP_MOVSX:
-	case DECODE_OP_MOVSXD:
-		ret = emu_exec_mov(&c);
-		break;
-	case DECODE_OP_XCHG:
-		ret = emu_exec_xchg(&c);
-		break;
-	case DECODE_OP_BT:
-		ret = emu_exec_bt(&c);
-		break;
+	case DECODE_OP_MOVSXD: ret = emu_exec_mov(&c); break;
+	case DECODE_OP_XCHG: ret = emu_exec_xchg(&c); break;
+	case DECODE_OP_BT: ret = emu_exec_bt(&c); break;
 	case DECODE_OP_STOS:
-	case DECODE_OP_MOVS:
-		ret = emu_exec_string(&c);
-		break;
+	case DECODE_OP_MOVS: ret = emu_exec_string(&c); break;
 	default:
 		if (m->insn.op < DECODE_OP_ADD || m->insn.op > DECODE_OP_TEST)
 			return DECODE_ERR_UNSUPPORTED;
@@ -512,14 +492,10 @@ int emulate_mmio(struct emu_vcpu *v, const struct emu_ops *ops, void *opaque, st
 	m->nfetched = MIN(n, DECODE_MAX_LEN);
 	err = decode_insn(m->fetched, m->nfetched, v->mode, &m->insn);
 	switch (err) {
-	case 0:
-		return emulate_insn(v, ops, opaque, m);
-	case DECODE_ERR_UD:
-		return emu_raise(&c, EMU_VEC_UD, false, 0, 0);
-	case DECODE_ERR_TOO_LONG:
-		return emu_raise(&c, EMU_VEC_GP, true, 0, 0);
-	case DECODE_ERR_TRUNCATED:
-		return emu_fetch_fault(&c, la + m->nfetched);
+	case 0: return emulate_insn(v, ops, opaque, m);
+	case DECODE_ERR_UD: return emu_raise(&c, EMU_VEC_UD, false, 0, 0);
+	case DECODE_ERR_TOO_LONG: return emu_raise(&c, EMU_VEC_GP, true, 0, 0);
+	case DECODE_ERR_TRUNCATED: return emu_fetch_fault(&c, la + m->nfetched);
 	}
 	return err;
 }

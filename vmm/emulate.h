@@ -18,8 +18,8 @@
 #include "vmm/decode.h"
 
 /* emulate_mmio()/emulate_insn() results besides negative errors. */
-#define EMU_DONE 0      /* executed; RIP advanced */
-#define EMU_REPEAT 1    /* REP string op paused: RIP unchanged, re-enter the guest */
+#define EMU_DONE      0 /* executed; RIP advanced */
+#define EMU_REPEAT    1 /* REP string op paused: RIP unchanged, re-enter the guest */
 #define EMU_EXCEPTION 2 /* inject emu_mmio.exc; registers and RIP unchanged */
 
 /* RFLAGS bits (SDM vol. 1 3.4.3). */
@@ -30,7 +30,7 @@
 #define EMU_RFLAGS_SF (1ULL << 7)
 #define EMU_RFLAGS_DF (1ULL << 10)
 #define EMU_RFLAGS_OF (1ULL << 11)
-#define EMU_RFLAGS_ARITH                                                      \
+#define EMU_RFLAGS_ARITH                                                                 \
 	(EMU_RFLAGS_CF | EMU_RFLAGS_PF | EMU_RFLAGS_AF | EMU_RFLAGS_ZF | EMU_RFLAGS_SF | \
 	 EMU_RFLAGS_OF)
 
@@ -42,7 +42,7 @@
 
 /* Access flags passed to translate(): the #PF error-code positions, as gwalk.h's. */
 #define EMU_ACC_WRITE (1u << 1)
-#define EMU_ACC_USER (1u << 2)
+#define EMU_ACC_USER  (1u << 2)
 #define EMU_ACC_FETCH (1u << 4)
 
 struct emu_regs {
@@ -54,9 +54,9 @@ struct emu_regs {
 struct emu_vcpu {
 	struct emu_regs regs;
 	u64 seg_base[DECODE_SEG_COUNT]; /* only FS and GS are used in long mode */
-	u8 mode;                        /* enum decode_mode of the current code segment */
-	u8 cpl;                         /* 3 makes translations user accesses */
-	bool la57;                      /* 57-bit canonical addresses (CR4.LA57) */
+	u8 mode;			/* enum decode_mode of the current code segment */
+	u8 cpl;				/* 3 makes translations user accesses */
+	bool la57;			/* 57-bit canonical addresses (CR4.LA57) */
 };
 
 struct emu_exception {
@@ -83,14 +83,14 @@ struct emu_ops {
 
 struct emu_mmio {
 	/* in */
-	gpa_t fault_gpa;     /* address of the faulting access (EXITINFO2 / EPT GPA) */
-	unsigned max_iters;  /* REP: iterations per call, 0 = as many as allowed */
+	gpa_t fault_gpa;    /* address of the faulting access (EXITINFO2 / EPT GPA) */
+	unsigned max_iters; /* REP: iterations per call, 0 = as many as allowed */
 	/* out */
 	u8 fetched[DECODE_MAX_LEN]; /* what fetch() returned, for reports */
 	u8 nfetched;
-	struct decode_insn insn;    /* emulate_mmio() decodes here; emulate_insn() reads it */
-	struct emu_exception exc;   /* on EMU_EXCEPTION */
-	unsigned iters;             /* string iterations done by this call */
+	struct decode_insn insn;  /* emulate_mmio() decodes here; emulate_insn() reads it */
+	struct emu_exception exc; /* on EMU_EXCEPTION */
+	unsigned iters;		  /* string iterations done by this call */
 };
 
 /*

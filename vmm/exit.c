@@ -85,7 +85,8 @@ static void handle_hlt(struct vcpu *v)
 	__atomic_store_n(&v->parked, true, __ATOMIC_RELEASE);
 	if (all_parked(v->vm))
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
-			"vCPU %u halted with interrupts disabled at RIP %#llx: it can never wake up",
+			"vCPU %u halted with interrupts disabled at RIP %#llx: it can never wake "
+			"up",
 			v->id, (unsigned long long)v->regs.rip);
 }
 

@@ -10,7 +10,7 @@
 #include "vmm/spinlock.h"
 
 #define DETAIL_SLOTS 48
-#define TOP 12
+#define TOP	     12
 
 struct detail {
 	u8 kind;
@@ -25,10 +25,17 @@ static u64 total;
 static struct spinlock stats_lock = SPINLOCK_INIT("exitstats");
 
 static const char *const kind_names[NR_EXIT_KINDS] = {
-	[EXIT_NONE] = "internal", [EXIT_INTR] = "physical interrupt", [EXIT_CPUID] = "CPUID",
-	[EXIT_IO] = "port I/O", [EXIT_MSR_READ] = "RDMSR", [EXIT_MSR_WRITE] = "WRMSR",
-	[EXIT_HLT] = "HLT", [EXIT_NPF] = "MMIO", [EXIT_SHUTDOWN] = "shutdown",
-	[EXIT_VMMCALL] = "VMMCALL", [EXIT_INVALID_STATE] = "invalid state",
+	[EXIT_NONE] = "internal",
+	[EXIT_INTR] = "physical interrupt",
+	[EXIT_CPUID] = "CPUID",
+	[EXIT_IO] = "port I/O",
+	[EXIT_MSR_READ] = "RDMSR",
+	[EXIT_MSR_WRITE] = "WRMSR",
+	[EXIT_HLT] = "HLT",
+	[EXIT_NPF] = "MMIO",
+	[EXIT_SHUTDOWN] = "shutdown",
+	[EXIT_VMMCALL] = "VMMCALL",
+	[EXIT_INVALID_STATE] = "invalid state",
 	[EXIT_UNHANDLED] = "unhandled",
 };
 

@@ -18,7 +18,7 @@ struct tss64 {
 } __packed;
 _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS layout");
 
-#define GDT_TSS_SEL 0x18
+#define GDT_TSS_SEL    0x18
 #define IST_STACK_SIZE 8192
 
 struct cpu_gdt {

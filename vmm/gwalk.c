@@ -11,11 +11,11 @@
 #include "vmm/gwalk.h"
 
 /* Entry bits shared by every format (SDM vol. 3A tables 4-4 to 4-20). */
-#define PTE_P (1ULL << 0)
+#define PTE_P  (1ULL << 0)
 #define PTE_RW (1ULL << 1)
 #define PTE_US (1ULL << 2)
-#define PTE_A (1ULL << 5)
-#define PTE_D (1ULL << 6)
+#define PTE_A  (1ULL << 5)
+#define PTE_D  (1ULL << 6)
 #define PTE_PS (1ULL << 7)
 #define PTE_XD (1ULL << 63)
 
@@ -28,13 +28,13 @@ struct gwalk_state {
 	const struct gwalk_mem *mem;
 	gva_t va;
 	u32 access;
-	u8 paging;       /* enum gwalk_paging */
+	u8 paging; /* enum gwalk_paging */
 	u8 levels;
-	u8 esize;        /* entry size in bytes */
+	u8 esize; /* entry size in bytes */
 	u8 maxphy;
-	u64 addr_mask;   /* bits maxphy-1:12 of an 8-byte entry */
+	u64 addr_mask; /* bits maxphy-1:12 of an 8-byte entry */
 	bool user_ok, write_ok, nx;
-	gpa_t gpa[5];    /* where each level's entry was read, by level - 1 */
+	gpa_t gpa[5]; /* where each level's entry was read, by level - 1 */
 	u64 entry[5];
 };
 

@@ -18,29 +18,29 @@
 #include "vmm/types.h"
 
 /* Control-register bits the walk depends on (SDM vol. 3A 2.5, APM vol. 2 3.1). */
-#define GWALK_CR0_WP (1ULL << 16)
-#define GWALK_CR0_PG (1ULL << 31)
-#define GWALK_CR4_PSE (1ULL << 4)
-#define GWALK_CR4_PAE (1ULL << 5)
-#define GWALK_CR4_LA57 (1ULL << 12)
-#define GWALK_CR4_SMEP (1ULL << 20)
-#define GWALK_CR4_SMAP (1ULL << 21)
-#define GWALK_EFER_LMA (1ULL << 10)
-#define GWALK_EFER_NXE (1ULL << 11)
+#define GWALK_CR0_WP	(1ULL << 16)
+#define GWALK_CR0_PG	(1ULL << 31)
+#define GWALK_CR4_PSE	(1ULL << 4)
+#define GWALK_CR4_PAE	(1ULL << 5)
+#define GWALK_CR4_LA57	(1ULL << 12)
+#define GWALK_CR4_SMEP	(1ULL << 20)
+#define GWALK_CR4_SMAP	(1ULL << 21)
+#define GWALK_EFER_LMA	(1ULL << 10)
+#define GWALK_EFER_NXE	(1ULL << 11)
 #define GWALK_RFLAGS_AC (1ULL << 18)
 
 /* #PF error code bits (SDM vol. 3A 4.7). The access flags below use the same
  * positions, so a fault's code is the access flags plus P and RSVD. */
-#define GWALK_PF_P (1u << 0)    /* protection violation (clear: not present) */
-#define GWALK_PF_W (1u << 1)    /* the access was a write */
-#define GWALK_PF_U (1u << 2)    /* the access was made at CPL 3 */
+#define GWALK_PF_P    (1u << 0) /* protection violation (clear: not present) */
+#define GWALK_PF_W    (1u << 1) /* the access was a write */
+#define GWALK_PF_U    (1u << 2) /* the access was made at CPL 3 */
 #define GWALK_PF_RSVD (1u << 3) /* a reserved bit was set in some entry */
-#define GWALK_PF_I (1u << 4)    /* instruction fetch (only with NX or SMEP on) */
+#define GWALK_PF_I    (1u << 4) /* instruction fetch (only with NX or SMEP on) */
 
 /* Access flags for gwalk_translate(). */
-#define GWALK_ACC_WRITE GWALK_PF_W
-#define GWALK_ACC_USER GWALK_PF_U
-#define GWALK_ACC_FETCH GWALK_PF_I
+#define GWALK_ACC_WRITE	 GWALK_PF_W
+#define GWALK_ACC_USER	 GWALK_PF_U
+#define GWALK_ACC_FETCH	 GWALK_PF_I
 #define GWALK_ACC_SET_AD (1u << 31) /* set A (and D for a write) as the CPU would */
 
 /* gwalk_translate() results besides 0 and negative errors. */
@@ -48,9 +48,9 @@
 
 struct gwalk_cpu {
 	u64 cr0, cr3, cr4, efer;
-	u64 rflags;     /* only AC matters, for SMAP */
-	u8 maxphyaddr;  /* physical address width the guest sees (CPUID 80000008h EAX[7:0]) */
-	bool amd;       /* AMD reserves bit 8 of PML4Es and PML5Es (APM vol. 2 5.3.3) */
+	u64 rflags;    /* only AC matters, for SMAP */
+	u8 maxphyaddr; /* physical address width the guest sees (CPUID 80000008h EAX[7:0]) */
+	bool amd;      /* AMD reserves bit 8 of PML4Es and PML5Es (APM vol. 2 5.3.3) */
 };
 
 struct gwalk_mem {
@@ -66,11 +66,11 @@ struct gwalk_mem {
 };
 
 struct gwalk_result {
-	gpa_t gpa;       /* the translation, on success */
-	u64 page_size;   /* 4K, 2M, 4M, 1G; 4G with paging off */
-	u64 entry;       /* the last entry read: the leaf, or the one that failed */
-	u8 level;        /* level of that entry: 1 = PTE, 2 = PDE, ... */
-	u32 error_code;  /* on GWALK_FAULT: the #PF error code */
+	gpa_t gpa;	/* the translation, on success */
+	u64 page_size;	/* 4K, 2M, 4M, 1G; 4G with paging off */
+	u64 entry;	/* the last entry read: the leaf, or the one that failed */
+	u8 level;	/* level of that entry: 1 = PTE, 2 = PDE, ... */
+	u32 error_code; /* on GWALK_FAULT: the #PF error code */
 };
 
 /*

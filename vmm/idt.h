@@ -20,13 +20,13 @@ struct trap_frame {
 };
 _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap_frame matches vmm/isr.S");
 
-#define VEC_NMI 2
-#define VEC_DF 8
-#define VEC_PF 14
-#define VEC_MC 18
+#define VEC_NMI		2
+#define VEC_DF		8
+#define VEC_PF		14
+#define VEC_MC		18
 #define VEC_LAPIC_TIMER 0xEF
-#define VEC_KICK 0xF0 /* another CPU wants this one to look at its work */
-#define VEC_SPURIOUS 0xFF
+#define VEC_KICK	0xF0 /* another CPU wants this one to look at its work */
+#define VEC_SPURIOUS	0xFF
 
 typedef void (*irq_handler_t)(struct trap_frame *tf);
 

@@ -65,7 +65,8 @@ void io_handle_exit(struct vcpu *v)
 	if (v->exit.io.string) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u: string port I/O (INS/OUTS) on port %#x at RIP %#llx is not "
-			"supported yet", v->id, port, (unsigned long long)v->regs.rip);
+			"supported yet",
+			v->id, port, (unsigned long long)v->regs.rip);
 		return;
 	}
 	d = io_find(port);

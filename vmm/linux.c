@@ -11,32 +11,32 @@
 #include "vmm/log.h"
 #include "vmm/virt.h"
 
-#define HDR_SETUP_SECTS 0x1f1
-#define HDR_BOOT_FLAG 0x1fe
-#define HDR_JUMP_END 0x201
-#define HDR_MAGIC 0x202
-#define HDR_VERSION 0x206
-#define HDR_TYPE_OF_LOADER 0x210
-#define HDR_LOADFLAGS 0x211
-#define HDR_RAMDISK_IMAGE 0x218
-#define HDR_RAMDISK_SIZE 0x21c
-#define HDR_HEAP_END_PTR 0x224
-#define HDR_CMD_LINE_PTR 0x228
-#define HDR_INITRD_ADDR_MAX 0x22c
+#define HDR_SETUP_SECTS	     0x1f1
+#define HDR_BOOT_FLAG	     0x1fe
+#define HDR_JUMP_END	     0x201
+#define HDR_MAGIC	     0x202
+#define HDR_VERSION	     0x206
+#define HDR_TYPE_OF_LOADER   0x210
+#define HDR_LOADFLAGS	     0x211
+#define HDR_RAMDISK_IMAGE    0x218
+#define HDR_RAMDISK_SIZE     0x21c
+#define HDR_HEAP_END_PTR     0x224
+#define HDR_CMD_LINE_PTR     0x228
+#define HDR_INITRD_ADDR_MAX  0x22c
 #define HDR_KERNEL_ALIGNMENT 0x230
-#define HDR_XLOADFLAGS 0x236
-#define HDR_CMDLINE_SIZE 0x238
-#define HDR_PREF_ADDRESS 0x258
-#define HDR_INIT_SIZE 0x260
-#define BP_ACPI_RSDP_ADDR 0x070
-#define BP_E820_ENTRIES 0x1e8
-#define BP_E820_TABLE 0x2d0
-#define LOADED_HIGH 0x01
-#define CAN_USE_HEAP 0x80
-#define XLF_KERNEL_64 0x01
-#define MIN_PROTOCOL 0x020c /* xloadflags and the 64-bit entry */
-#define E820_RAM 1
-#define E820_RESERVED 2
+#define HDR_XLOADFLAGS	     0x236
+#define HDR_CMDLINE_SIZE     0x238
+#define HDR_PREF_ADDRESS     0x258
+#define HDR_INIT_SIZE	     0x260
+#define BP_ACPI_RSDP_ADDR    0x070
+#define BP_E820_ENTRIES	     0x1e8
+#define BP_E820_TABLE	     0x2d0
+#define LOADED_HIGH	     0x01
+#define CAN_USE_HEAP	     0x80
+#define XLF_KERNEL_64	     0x01
+#define MIN_PROTOCOL	     0x020c /* xloadflags and the 64-bit entry */
+#define E820_RAM	     1
+#define E820_RESERVED	     2
 
 static u32 rd32(const u8 *p)
 {
@@ -81,7 +81,8 @@ static int check_bzimage(struct bzimage *bz)
 	}
 	if ((u16)rd32(img + HDR_VERSION) < MIN_PROTOCOL || !(img[HDR_XLOADFLAGS] & XLF_KERNEL_64)) {
 		pr_err("linux: boot protocol %#x without a 64-bit entry point; need 2.12 or "
-		       "later with XLF_KERNEL_64\n", (u16)rd32(img + HDR_VERSION));
+		       "later with XLF_KERNEL_64\n",
+		       (u16)rd32(img + HDR_VERSION));
 		return -E_NOTSUP;
 	}
 	sects = img[HDR_SETUP_SECTS] ? img[HDR_SETUP_SECTS] : 4;
@@ -143,8 +144,7 @@ static void fill_boot_params(struct vm *vm, const struct bzimage *bz, u8 *bp, gp
 	e820_add(bp, 0x100000, vm->mem_size - 0x100000, E820_RAM);
 }
 
-static int place_initrd(struct vm *vm, const struct bzimage *bz, u8 *bp, const u8 *initrd,
-			u64 len)
+static int place_initrd(struct vm *vm, const struct bzimage *bz, u8 *bp, const u8 *initrd, u64 len)
 {
 	u64 max = MIN((u64)rd32(bz->img + HDR_INITRD_ADDR_MAX) + 1, vm->mem_size);
 	u64 kernel_end = bz->load + MAX((u64)bz->init_size, bz->len - bz->setup_len);
@@ -166,8 +166,8 @@ static int place_initrd(struct vm *vm, const struct bzimage *bz, u8 *bp, const u
 	return 0;
 }
 
-int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd,
-	       u64 initrd_len, const char *cmdline, gpa_t rsdp)
+int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd, u64 initrd_len,
+	       const char *cmdline, gpa_t rsdp)
 {
 	struct bzimage bz = { .img = kernel, .len = kernel_len };
 	u64 body;
@@ -197,9 +197,16 @@ int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd
 		return rc;
 	build_page_tables_and_gdt(vm);
 	e = (struct long_mode_entry){
-		.rip = bz.load + 0x200, /* the 64-bit entry point (boot.rst, "64-bit boot protocol") */
-		.cr0 = 0x80050033, .cr3 = LINUX_PML4_GPA, .cr4 = 0x20, .efer = 0x500,
-		.gdt_base = LINUX_GDT_GPA, .gdt_limit = 31, .cs = 0x10, .ds = 0x18,
+		.rip = bz.load +
+		       0x200, /* the 64-bit entry point (boot.rst, "64-bit boot protocol") */
+		.cr0 = 0x80050033,
+		.cr3 = LINUX_PML4_GPA,
+		.cr4 = 0x20,
+		.efer = 0x500,
+		.gdt_base = LINUX_GDT_GPA,
+		.gdt_limit = 31,
+		.cs = 0x10,
+		.ds = 0x18,
 	};
 	virt->vcpu_reset_long64(&vm->vcpus[0], &e);
 	vm->vcpus[0].regs.gpr[GPR_RSI] = LINUX_BOOT_PARAMS_GPA;

@@ -12,7 +12,7 @@
 #include "vmm/dev/devices.h"
 
 #define BZIMAGE_MAGIC_OFFSET 0x202
-#define BZIMAGE_MAGIC "HdrS"
+#define BZIMAGE_MAGIC	     "HdrS"
 
 static bool is_tiny(const u8 *img, u64 len)
 {
@@ -76,7 +76,8 @@ int loader_load_guest(struct vm *vm, const struct boot_info *bi, const struct cf
 
 	if (!m) {
 		pr_err("loader: no boot module named '%s' (the guest line's kernel=): add "
-		       "'module2 /boot/FILE %s' to the node's GRUB entry\n", g->kernel, g->kernel);
+		       "'module2 /boot/FILE %s' to the node's GRUB entry\n",
+		       g->kernel, g->kernel);
 		return -E_NOENT;
 	}
 	img = hpa_to_ptr(m->start);
@@ -86,7 +87,7 @@ int loader_load_guest(struct vm *vm, const struct boot_info *bi, const struct cf
 	if (is_bzimage(img, len))
 		return load_linux(vm, bi, g, img, len);
 	pr_err("loader: module '%s' (%llu bytes) is neither a Linux bzImage ('HdrS' at 0x202) "
-	       "nor a test guest ('" TINY_MAGIC "' at offset 2)\n", g->kernel,
-	       (unsigned long long)len);
+	       "nor a test guest ('" TINY_MAGIC "' at offset 2)\n",
+	       g->kernel, (unsigned long long)len);
 	return -E_INVAL;
 }

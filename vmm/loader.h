@@ -14,8 +14,8 @@
 #include "vmm/config.h"
 #include "vmm/vm.h"
 
-#define TINY_MAGIC "UNUMTINY"
-#define TINY_LOAD_GPA 0x8000
+#define TINY_MAGIC	 "UNUMTINY"
+#define TINY_LOAD_GPA	 0x8000
 #define TINY_SIPI_VECTOR 0x08
 
 /* Returns 0, or a negative error with the reason printed. */

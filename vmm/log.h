@@ -29,9 +29,9 @@ void kprintf(const char *fmt, ...) __printf(1, 2);
 /* Copies the ring's contents, oldest first; returns the bytes copied. */
 size_t log_read_ring(char *buf, size_t size);
 
-#define pr_err(...) log_printf(LOG_ERR, __VA_ARGS__)
-#define pr_warn(...) log_printf(LOG_WARN, __VA_ARGS__)
-#define pr_info(...) log_printf(LOG_INFO, __VA_ARGS__)
+#define pr_err(...)   log_printf(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  log_printf(LOG_INFO, __VA_ARGS__)
 #define pr_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
 
 #endif

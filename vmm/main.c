@@ -33,7 +33,7 @@
 #include "vmm/x86.h"
 
 #define CONFIG_MODULE "cluster.conf"
-#define TIMER_HZ 100
+#define TIMER_HZ      100
 
 void monitor_main(u32 magic, u32 info);
 
@@ -52,7 +52,7 @@ static __noreturn void refuse(const char *why)
 static const void *identity_map(u64 phys, u64 len, void *ctx)
 {
 	return phys + len <= (4ULL << 30) && phys + len >= phys ? (const void *)(uintptr_t)phys
-								  : NULL;
+								: NULL;
 }
 
 static void read_boot_info(u32 magic, u32 info)
@@ -130,8 +130,9 @@ static u32 node_identity(void)
 		refuse("no id=N on the monitor command line (choosing the node by its NIC's MAC "
 		       "address needs the NIC drivers, which this monitor does not have yet)");
 	if (!config_node(&cluster, options.id)) {
-		ksnprintf(why, sizeof(why), "id=%u on the command line, but " CONFIG_MODULE
-			  " defines nodes 0 to %u", options.id, cluster.nnodes - 1);
+		ksnprintf(why, sizeof(why),
+			  "id=%u on the command line, but " CONFIG_MODULE " defines nodes 0 to %u",
+			  options.id, cluster.nnodes - 1);
 		refuse(why);
 	}
 	return options.id;
@@ -186,8 +187,9 @@ static void start_cpus(u32 node)
 
 	kprintf("cpus: %u online (cpus=%u in " CONFIG_MODULE ")\n", online, want);
 	if (online < want) {
-		ksnprintf(why, sizeof(why), "node %u has cpus=%u in " CONFIG_MODULE
-			  " but only %u CPUs came online", node, want, online);
+		ksnprintf(why, sizeof(why),
+			  "node %u has cpus=%u in " CONFIG_MODULE " but only %u CPUs came online",
+			  node, want, online);
 		refuse(why);
 	}
 }

@@ -27,13 +27,12 @@ static u32 mm_collect_reserved(const struct boot_info *bi)
 
 	mm_reserved[n++] = (struct mem_range){ 0, 1ULL << 20, MEM_RESERVED };
 	mm_reserved[n++] = (struct mem_range){ ptr_to_hpa(__image_start),
-					       ptr_to_hpa(__image_end) -
-						       ptr_to_hpa(__image_start),
+					       ptr_to_hpa(__image_end) - ptr_to_hpa(__image_start),
 					       MEM_RESERVED };
 	for (u32 i = 0; i < bi->nmods; i++)
-		mm_reserved[n++] = (struct mem_range){ bi->mods[i].start,
-						       bi->mods[i].end - bi->mods[i].start,
-						       MEM_RESERVED };
+		mm_reserved[n++] =
+			(struct mem_range){ bi->mods[i].start, bi->mods[i].end - bi->mods[i].start,
+					    MEM_RESERVED };
 	for (u32 i = 0; i < bi->nreserved; i++)
 		mm_reserved[n++] = bi->reserved[i];
 	return n;
@@ -68,8 +67,9 @@ int mm_init(const struct boot_info *bi)
 
 	if (rc) {
 		pr_err("mm: cannot build the page allocator from the memory map (error %d): %s\n",
-		       rc, rc == -E_NOMEM ? "no free usable memory below 4 GiB for its bitmap"
-					  : "no usable memory");
+		       rc,
+		       rc == -E_NOMEM ? "no free usable memory below 4 GiB for its bitmap"
+				      : "no usable memory");
 		return rc;
 	}
 	rc = paging_map_ram((hpa_t)node_pmm.npages << PAGE_SHIFT);

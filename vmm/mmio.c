@@ -17,7 +17,7 @@
 #include "vmm/vm.h"
 
 #define MMIO_MAX_DEVICES 16
-#define MMIO_REP_BATCH 64 /* REP iterations per exit, so interrupts are not held off long */
+#define MMIO_REP_BATCH	 64 /* REP iterations per exit, so interrupts are not held off long */
 
 static struct mmio_device mmio_devices[MMIO_MAX_DEVICES];
 static u32 mmio_ndevices;
@@ -33,8 +33,7 @@ int mmio_register(const struct mmio_device *dev)
 		}
 	}
 	if (mmio_ndevices == MMIO_MAX_DEVICES) {
-		pr_err("mmio: no room for %s: more than %d devices\n", dev->name,
-		       MMIO_MAX_DEVICES);
+		pr_err("mmio: no room for %s: more than %d devices\n", dev->name, MMIO_MAX_DEVICES);
 		return -E_NOSPC;
 	}
 	mmio_devices[mmio_ndevices++] = *dev;
@@ -44,7 +43,8 @@ int mmio_register(const struct mmio_device *dev)
 static const struct mmio_device *mmio_find(gpa_t gpa)
 {
 	for (u32 i = 0; i < mmio_ndevices; i++)
-		if (gpa >= mmio_devices[i].base && gpa - mmio_devices[i].base < mmio_devices[i].size)
+		if (gpa >= mmio_devices[i].base &&
+		    gpa - mmio_devices[i].base < mmio_devices[i].size)
 			return &mmio_devices[i];
 	return NULL;
 }
@@ -114,8 +114,9 @@ static int cb_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct e
 	int rc;
 
 	virt->get_paging(v, &p);
-	cpu = (struct gwalk_cpu){ p.cr0, p.cr3, p.cr4, p.efer, v->regs.rflags,
-				  (u8)boot_cpu.phys_addr_bits, boot_cpu.amd };
+	cpu = (struct gwalk_cpu){ p.cr0,       p.cr3,	       p.cr4,
+				  p.efer,      v->regs.rflags, (u8)boot_cpu.phys_addr_bits,
+				  boot_cpu.amd };
 	rc = gwalk_translate(&cpu, &mem, la, access, &res);
 	if (rc == GWALK_FAULT) {
 		*exc = (struct emu_exception){ EMU_VEC_PF, true, res.error_code, la };
@@ -132,7 +133,8 @@ static int cb_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
 	while (done < len) {
 		struct emu_exception exc;
 		gpa_t gpa;
-		unsigned chunk = (unsigned)MIN((u64)(len - done), PAGE_SIZE - ((la + done) & ~PAGE_MASK));
+		unsigned chunk =
+			(unsigned)MIN((u64)(len - done), PAGE_SIZE - ((la + done) & ~PAGE_MASK));
 		const void *p;
 
 		if (cb_translate(opaque, la + done, EMU_ACC_FETCH, &gpa, &exc) != 0)
@@ -163,7 +165,8 @@ static void emu_vcpu_from(struct vcpu *v, struct emu_vcpu *e)
 {
 	struct guest_paging p;
 
-	_Static_assert(sizeof(e->regs) == sizeof(v->regs), "emulator and vCPU register files match");
+	_Static_assert(sizeof(e->regs) == sizeof(v->regs),
+		       "emulator and vCPU register files match");
 	memcpy(&e->regs, &v->regs, sizeof(e->regs));
 	for (int s = 0; s < DECODE_SEG_COUNT; s++)
 		e->seg_base[s] = virt->seg_base(v, s);
@@ -204,9 +207,10 @@ void mmio_handle_npf(struct vcpu *v)
 	int rc;
 
 	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1)) {
-		vm_stop(v->vm, EXIT_GUEST_STOPPED, "vCPU %u: nested page fault on guest RAM at "
-			"%#llx (error code %#llx): a monitor mapping bug", v->id,
-			(unsigned long long)v->exit.npf.gpa,
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u: nested page fault on guest RAM at "
+			"%#llx (error code %#llx): a monitor mapping bug",
+			v->id, (unsigned long long)v->exit.npf.gpa,
 			(unsigned long long)v->exit.npf.error_code);
 		return;
 	}

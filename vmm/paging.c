@@ -8,11 +8,11 @@
 #include "vmm/mm.h"
 #include "vmm/x86.h"
 
-#define PTE_P 0x001ULL
-#define PTE_W 0x002ULL
-#define PTE_PWT 0x008ULL
-#define PTE_PCD 0x010ULL
-#define PTE_PS 0x080ULL
+#define PTE_P	 0x001ULL
+#define PTE_W	 0x002ULL
+#define PTE_PWT	 0x008ULL
+#define PTE_PCD	 0x010ULL
+#define PTE_PS	 0x080ULL
 #define PDE_SIZE (2ULL << 20)
 
 extern u64 boot_pdpt[512];

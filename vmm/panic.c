@@ -37,9 +37,9 @@ void panic_backtrace(u64 rbp)
 
 static void dump_control_regs(void)
 {
-	kprintf("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx\n",
-		(unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
-		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+	kprintf("CR0=%016llx CR2=%016llx CR3=%016llx CR4=%016llx\n", (unsigned long long)read_cr0(),
+		(unsigned long long)read_cr2(), (unsigned long long)read_cr3(),
+		(unsigned long long)read_cr4());
 	kprintf("EFER=%016llx GSBASE=%016llx\n", (unsigned long long)rdmsr(MSR_EFER),
 		(unsigned long long)rdmsr(MSR_GS_BASE));
 }

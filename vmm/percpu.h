@@ -13,12 +13,12 @@
 
 struct percpu {
 	struct percpu *self;
-	u32 cpu_id;     /* 0 .. ncpus-1, 0 is the boot CPU */
+	u32 cpu_id; /* 0 .. ncpus-1, 0 is the boot CPU */
 	u32 apic_id;
 	hva_t stack_top;
 	volatile u64 timer_ticks; /* LAPIC timer interrupts taken */
-	u32 exception_depth;      /* nested exceptions: a fault in the fault handler */
-	hpa_t virt_host_area;     /* back end's per-CPU host state (SVM: VMSAVE area) */
+	u32 exception_depth;	  /* nested exceptions: a fault in the fault handler */
+	hpa_t virt_host_area;	  /* back end's per-CPU host state (SVM: VMSAVE area) */
 };
 
 void percpu_init(u32 cpu_id, hva_t stack_top);

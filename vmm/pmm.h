@@ -16,11 +16,11 @@
 typedef void *(*pmm_map_fn)(hpa_t pa);
 
 struct pmm {
-	u64 *bitmap;      /* bit set: page in use or not RAM */
-	u64 npages;       /* pages covered by the bitmap */
+	u64 *bitmap; /* bit set: page in use or not RAM */
+	u64 npages;  /* pages covered by the bitmap */
 	u64 free_pages;
 	u64 usable_pages; /* usable RAM in the map, reserved parts included */
-	u64 next_hint;    /* where the next single-page search starts */
+	u64 next_hint;	  /* where the next single-page search starts */
 	hpa_t bitmap_pa;
 	pmm_map_fn map;
 };

@@ -13,13 +13,13 @@
 #define DEBUG_EXIT_PORT 0xf4
 
 enum monitor_exit_code {
-	EXIT_OK = 0,         /* emulator status 1 */
-	EXIT_CONFIG = 1,     /* refused to start: bad configuration; status 3 */
-	EXIT_PANIC = 2,      /* monitor bug or fatal error; status 5 */
-	EXIT_GUEST_CRASH = 3,   /* the guest triple-faulted */
+	EXIT_OK = 0,		/* emulator status 1 */
+	EXIT_CONFIG = 1,	/* refused to start: bad configuration; status 3 */
+	EXIT_PANIC = 2,		/* monitor bug or fatal error; status 5 */
+	EXIT_GUEST_CRASH = 3,	/* the guest triple-faulted */
 	EXIT_GUEST_STOPPED = 4, /* the guest did something the monitor does not support */
-	EXIT_GUEST_RESET = 5,   /* the guest asked for a reset */
-	EXIT_GUEST_BASE = 64,   /* + the code a test guest wrote to port 0xf4 (0..63) */
+	EXIT_GUEST_RESET = 5,	/* the guest asked for a reset */
+	EXIT_GUEST_BASE = 64,	/* + the code a test guest wrote to port 0xf4 (0..63) */
 };
 
 void power_set_exit_on_halt(bool on);

@@ -14,7 +14,7 @@ struct out {
 struct spec {
 	bool left, zero, plus, space, alt;
 	int width, prec; /* prec < 0: none given */
-	int lenmod;      /* 0, 'h', 'l' (long), 'L' (long long), 'z' */
+	int lenmod;	 /* 0, 'h', 'l' (long), 'L' (long long), 'z' */
 };
 
 static void out_char(struct out *o, char c)
@@ -47,8 +47,8 @@ static void out_str(struct out *o, const struct spec *sp, const char *s)
 }
 
 /* Integer conversion: digits into a local buffer, then sign/prefix/padding. */
-static void out_num(struct out *o, const struct spec *sp, unsigned long long v,
-		    unsigned base, bool upper, const char *prefix)
+static void out_num(struct out *o, const struct spec *sp, unsigned long long v, unsigned base,
+		    bool upper, const char *prefix)
 {
 	const char *dig = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];

@@ -17,7 +17,7 @@
 #include "vmm/x86.h"
 
 #define AP_STACK_PAGES 4
-#define LOW_LIMIT 0x9f000 /* below the EBDA */
+#define LOW_LIMIT      0x9f000 /* below the EBDA */
 
 extern char trampoline_start[], trampoline_end[], trampoline_params[];
 extern char trampoline_gdt_ptr_base[], trampoline_pm32_target[];
@@ -42,7 +42,8 @@ void ap_main(u32 cpu);
 static bool overlaps_boot_data(const struct boot_info *bi, hpa_t pa)
 {
 	for (u32 i = 0; i < bi->nreserved; i++)
-		if (pa < bi->reserved[i].base + bi->reserved[i].len && bi->reserved[i].base < pa + PAGE_SIZE)
+		if (pa < bi->reserved[i].base + bi->reserved[i].len &&
+		    bi->reserved[i].base < pa + PAGE_SIZE)
 			return true;
 	for (u32 i = 0; i < bi->nmods; i++)
 		if (pa < bi->mods[i].end && bi->mods[i].start < pa + PAGE_SIZE)
@@ -69,10 +70,11 @@ static void install_trampoline(hpa_t pa)
 	u8 *page = hpa_to_ptr(pa);
 	u32 *params;
 
-	memcpy(page, trampoline_start, (size_t)(trampoline_end - trampoline_start));
+	/* The trampoline's symbols are one object to the assembler, several to C: use addresses. */
+	memcpy(page, trampoline_start, (uintptr_t)trampoline_end - (uintptr_t)trampoline_start);
 	*(u32 *)(page + (uintptr_t)trampoline_gdt_ptr_base) += (u32)pa;
 	*(u32 *)(page + (uintptr_t)trampoline_pm32_target) += (u32)pa;
-	params = (u32 *)(page + (trampoline_params - trampoline_start));
+	params = (u32 *)(page + ((uintptr_t)trampoline_params - (uintptr_t)trampoline_start));
 	params[0] = (u32)ptr_to_hpa(boot_pml4);
 	params[1] = (u32)(rdmsr(MSR_EFER) & (1u << 11)) | (1u << 8); /* NXE as the BSP, LME */
 }
@@ -126,7 +128,8 @@ u32 smp_start(const struct boot_info *bi, u32 want)
 		want = MAX_CPUS;
 	if (!page || !alloc_stacks(want)) {
 		pr_err("smp: %s: running on the boot CPU only\n",
-		       page ? "no memory for AP stacks" : "no free page below 1 MiB for the trampoline");
+		       page ? "no memory for AP stacks"
+			    : "no free page below 1 MiB for the trampoline");
 		return 1;
 	}
 	smp_max_cpus = want;

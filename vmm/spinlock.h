@@ -16,7 +16,10 @@ struct spinlock {
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) { 0, 0, -1, n }
+#define SPINLOCK_INIT(n)    \
+	{                   \
+		0, 0, -1, n \
+	}
 
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);

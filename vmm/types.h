@@ -28,31 +28,31 @@ typedef u64 hpa_t;
 typedef uintptr_t hva_t;
 
 #define PAGE_SHIFT 12
-#define PAGE_SIZE (1UL << PAGE_SHIFT)
-#define PAGE_MASK (~(PAGE_SIZE - 1))
+#define PAGE_SIZE  (1UL << PAGE_SHIFT)
+#define PAGE_MASK  (~(PAGE_SIZE - 1))
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-#define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
+#define ARRAY_SIZE(a)	 (sizeof(a) / sizeof((a)[0]))
+#define ALIGN_UP(x, a)	 (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
-#define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b)	 ((a) < (b) ? (a) : (b))
+#define MAX(a, b)	 ((a) > (b) ? (a) : (b))
 
-#define __packed __attribute__((packed))
-#define __aligned(n) __attribute__((aligned(n)))
-#define __noreturn __attribute__((noreturn))
+#define __packed       __attribute__((packed))
+#define __aligned(n)   __attribute__((aligned(n)))
+#define __noreturn     __attribute__((noreturn))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
-#define __unused __attribute__((unused))
+#define __unused       __attribute__((unused))
 
 /* Error codes: functions return 0 or a negative one of these. */
 enum {
 	E_OK = 0,
-	E_INVAL = 22,   /* malformed input */
-	E_NOMEM = 12,   /* out of memory */
-	E_NOENT = 2,    /* not found */
-	E_RANGE = 34,   /* out of range */
-	E_EXIST = 17,   /* already exists */
-	E_NOSPC = 28,   /* no room left */
-	E_NOTSUP = 95,  /* not supported */
+	E_INVAL = 22,  /* malformed input */
+	E_NOMEM = 12,  /* out of memory */
+	E_NOENT = 2,   /* not found */
+	E_RANGE = 34,  /* out of range */
+	E_EXIST = 17,  /* already exists */
+	E_NOSPC = 28,  /* no room left */
+	E_NOTSUP = 95, /* not supported */
 	E_TIMEDOUT = 110,
 };
 

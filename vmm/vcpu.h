@@ -14,8 +14,22 @@
 #include "vmm/dev/vlapic.h"
 
 enum gpr {
-	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
-	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	GPR_RAX,
+	GPR_RCX,
+	GPR_RDX,
+	GPR_RBX,
+	GPR_RSP,
+	GPR_RBP,
+	GPR_RSI,
+	GPR_RDI,
+	GPR_R8,
+	GPR_R9,
+	GPR_R10,
+	GPR_R11,
+	GPR_R12,
+	GPR_R13,
+	GPR_R14,
+	GPR_R15,
 	NR_GPRS
 };
 
@@ -26,24 +40,24 @@ struct guest_regs {
 
 /* Why the guest stopped running, decoded by the back end. */
 enum exit_kind {
-	EXIT_NONE,      /* nothing for generic code (handled in the back end) */
-	EXIT_INTR,      /* a physical interrupt: the host took it on STGI */
+	EXIT_NONE, /* nothing for generic code (handled in the back end) */
+	EXIT_INTR, /* a physical interrupt: the host took it on STGI */
 	EXIT_CPUID,
 	EXIT_IO,
 	EXIT_MSR_READ,
 	EXIT_MSR_WRITE,
 	EXIT_HLT,
-	EXIT_NPF,       /* nested page fault: guest-physical access not mapped as needed */
-	EXIT_SHUTDOWN,  /* triple fault */
+	EXIT_NPF,      /* nested page fault: guest-physical access not mapped as needed */
+	EXIT_SHUTDOWN, /* triple fault */
 	EXIT_VMMCALL,
 	EXIT_INVALID_STATE, /* the hardware refused to enter the guest */
-	EXIT_UNHANDLED, /* an intercept generic code has no handler for */
+	EXIT_UNHANDLED,	    /* an intercept generic code has no handler for */
 	NR_EXIT_KINDS
 };
 
 struct vm_exit {
 	enum exit_kind kind;
-	u32 insn_len;   /* length of the instruction that exited, when known */
+	u32 insn_len; /* length of the instruction that exited, when known */
 	union {
 		struct {
 			u16 port;
@@ -71,14 +85,14 @@ struct vcpu {
 	struct vm *vm;
 	struct guest_regs regs;
 	struct vm_exit exit;
-	void *arch;          /* back-end state */
-	bool halted;         /* in HLT, waiting for an interrupt */
-	bool parked;         /* halted with interrupts off: only NMI or INIT wake it */
-	bool wait_sipi;      /* after INIT: waiting for a start-up IPI, as an AP does */
+	void *arch;	/* back-end state */
+	bool halted;	/* in HLT, waiting for an interrupt */
+	bool parked;	/* halted with interrupts off: only NMI or INIT wake it */
+	bool wait_sipi; /* after INIT: waiting for a start-up IPI, as an AP does */
 	/* Set by other CPUs, taken by the vCPU's own: INIT, SIPI (vector | 0x100), NMI. */
 	volatile u32 pending_init, pending_sipi, pending_nmi;
-	u32 apic_id_phys;    /* the physical CPU running this vCPU, for kicks */
-	u64 kvm_system_time; /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
+	u32 apic_id_phys;	  /* the physical CPU running this vCPU, for kicks */
+	u64 kvm_system_time;	  /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
 	u32 inits, sipis, starts; /* statistics: taken INITs, SIPIs seen, real-mode starts */
 	u8 start_vector;
 	struct vlapic lapic;

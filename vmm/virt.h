@@ -11,7 +11,7 @@
 
 /* Guest execution mode, for the instruction decoder. */
 enum cpu_mode {
-	CPU_MODE_REAL,   /* 16-bit, no paging */
+	CPU_MODE_REAL,	 /* 16-bit, no paging */
 	CPU_MODE_PROT16, /* protected, CS.D = 0 */
 	CPU_MODE_PROT32, /* protected or compatibility, CS.D = 1 */
 	CPU_MODE_LONG64, /* 64-bit */
@@ -71,12 +71,12 @@ struct virt_ops {
 };
 
 /* Rights in a nested address space. */
-#define SPACE_R 1u
-#define SPACE_W 2u
-#define SPACE_X 4u
+#define SPACE_R	  1u
+#define SPACE_W	  2u
+#define SPACE_X	  4u
 #define SPACE_RWX 7u
-#define SPACE_4K (1ULL << 12)
-#define SPACE_2M (1ULL << 21)
+#define SPACE_4K  (1ULL << 12)
+#define SPACE_2M  (1ULL << 21)
 
 extern const struct virt_ops *virt;
 extern const struct virt_ops svm_ops;

@@ -177,7 +177,8 @@ static void vcpu_loop(struct vcpu *v)
 		deadline = vlapic_timer_poll(&v->lapic, now);
 		if (v->id == 0)
 			deadline = earliest(deadline, poll_platform(vm, now));
-		if (v->halted && (v->pending_nmi || (!v->parked && vlapic_pending(&v->lapic) >= 0))) {
+		if (v->halted &&
+		    (v->pending_nmi || (!v->parked && vlapic_pending(&v->lapic) >= 0))) {
 			v->halted = false; /* HLT ends when an interrupt is deliverable */
 			__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
 		}

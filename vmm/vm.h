@@ -13,7 +13,7 @@
 #include "vmm/dev/pit.h"
 #include "vmm/spinlock.h"
 
-#define VM_MAX_VCPUS 64
+#define VM_MAX_VCPUS	64
 #define VM_HEARTBEAT_NS 50000000ULL /* 50 ms */
 
 struct vm {
@@ -27,9 +27,9 @@ struct vm {
 	struct pit pit;
 	u32 nvcpus;
 	struct vcpu vcpus[VM_MAX_VCPUS];
-	u64 tsc_base;        /* guest system time 0, for kvmclock */
-	u64 boot_epoch;      /* wall-clock seconds at tsc_base, from the node's RTC */
-	u64 kvm_wall_clock;  /* MSR_KVM_WALL_CLOCK_NEW as the guest wrote it */
+	u64 tsc_base;	    /* guest system time 0, for kvmclock */
+	u64 boot_epoch;	    /* wall-clock seconds at tsc_base, from the node's RTC */
+	u64 kvm_wall_clock; /* MSR_KVM_WALL_CLOCK_NEW as the guest wrote it */
 	bool stopped;
 	int exit_code; /* enum monitor_exit_code, valid once stopped */
 };

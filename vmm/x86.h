@@ -10,16 +10,16 @@
 
 #include "vmm/types.h"
 
-#define MSR_IA32_APIC_BASE 0x0000001B
-#define MSR_IA32_FEATURE_CONTROL 0x0000003A
-#define MSR_IA32_VMX_BASIC 0x00000480
-#define MSR_IA32_VMX_PROCBASED_CTLS 0x00000482
+#define MSR_IA32_APIC_BASE	     0x0000001B
+#define MSR_IA32_FEATURE_CONTROL     0x0000003A
+#define MSR_IA32_VMX_BASIC	     0x00000480
+#define MSR_IA32_VMX_PROCBASED_CTLS  0x00000482
 #define MSR_IA32_VMX_PROCBASED_CTLS2 0x0000048B
-#define MSR_IA32_VMX_EPT_VPID_CAP 0x0000048C
-#define MSR_EFER 0xC0000080
-#define MSR_FS_BASE 0xC0000100
-#define MSR_GS_BASE 0xC0000101
-#define MSR_VM_CR 0xC0010114
+#define MSR_IA32_VMX_EPT_VPID_CAP    0x0000048C
+#define MSR_EFER		     0xC0000080
+#define MSR_FS_BASE		     0xC0000100
+#define MSR_GS_BASE		     0xC0000101
+#define MSR_VM_CR		     0xC0010114
 
 static inline void outb(u16 port, u8 v)
 {
@@ -70,12 +70,12 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-#define DEFINE_READ_CR(n)                                                \
-	static inline u64 read_cr##n(void)                               \
-	{                                                                \
-		u64 v;                                                   \
-		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));        \
-		return v;                                                \
+#define DEFINE_READ_CR(n)                                         \
+	static inline u64 read_cr##n(void)                        \
+	{                                                         \
+		u64 v;                                            \
+		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v)); \
+		return v;                                         \
 	}
 DEFINE_READ_CR(0)
 DEFINE_READ_CR(2)

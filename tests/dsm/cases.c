@@ -61,7 +61,8 @@ static void op_perform(struct sim *s, void *arg)
 		return;
 	}
 	if (o->len <= 8)
-		sim_access(s, o->node, o->gpa, (unsigned)o->len, o->write && o->touch, false, o->val);
+		sim_access(s, o->node, o->gpa, (unsigned)o->len, o->write && o->touch, false,
+			   o->val);
 	else
 		for (uint64_t g = o->gpa; g < o->gpa + o->len; g += PAGE)
 			sim_access(s, o->node, g, 8, o->write && o->touch, false, o->val);
@@ -74,16 +75,23 @@ static void op_perform(struct sim *s, void *arg)
 
 static struct op op_word(unsigned node, uint64_t gpa, bool write, uint64_t val)
 {
-	return (struct op){ .node = node, .gpa = gpa, .len = 8, .write = write, .touch = true,
-			    .val = val };
+	return (struct op){
+		.node = node, .gpa = gpa, .len = 8, .write = write, .touch = true, .val = val
+	};
 }
 
 static struct sim *mk(unsigned nodes, unsigned pages, uint32_t spill)
 {
 	struct sim_params p = {
-		.nnodes = nodes, .npages = pages, .max_holds = 4, .max_hold_pages = 4,
-		.spill_slots = spill, .pin_ns = 50000, .delay_min_ns = 10000,
-		.delay_max_ns = 10000, .seed = 1,
+		.nnodes = nodes,
+		.npages = pages,
+		.max_holds = 4,
+		.max_hold_pages = 4,
+		.spill_slots = spill,
+		.pin_ns = 50000,
+		.delay_min_ns = 10000,
+		.delay_max_ns = 10000,
+		.seed = 1,
 	};
 	struct sim *s = sim_new(&p);
 
@@ -326,8 +334,9 @@ TEST(three_message_fault_and_local_hit)
 TEST(multi_page_acquire_ascending)
 {
 	struct sim *s = mk(3, 9, 0);
-	struct op dma = { .node = 0, .gpa = 2 * PAGE, .len = 4 * PAGE, .write = true,
-			  .touch = true, .val = 9 };
+	struct op dma = {
+		.node = 0, .gpa = 2 * PAGE, .len = 4 * PAGE, .write = true, .touch = true, .val = 9
+	};
 	struct op w = op_word(2, 5 * PAGE, true, 3);
 
 	op_start(s, &w);
@@ -354,7 +363,7 @@ TEST(malformed_messages_rejected)
 	const struct dsm_stats *st = dsm_stats(sim_node(s, 1));
 
 	m[0] = DSM_MSG_REQ;
-	CHECK(inject(s, 1, 0, m, 10) < 0); /* short */
+	CHECK(inject(s, 1, 0, m, 10) < 0);		/* short */
 	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR + 1) < 0); /* long */
 	m[0] = 99;
 	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0); /* unknown type */

@@ -45,18 +45,18 @@ static void wl_report_faults(const struct wl_result *r, uint64_t faults)
 	for (unsigned t = 1; t < DSM_MSG_NTYPES; t++)
 		msgs += s->msgs[t];
 	printf("  wire messages per fault %.3f (REQ %.3f FWD %.3f GRANT %.3f INV %.3f ACK %.3f),"
-	       " bytes per fault %.0f\n", per(msgs, faults),
-	       per(s->msgs[DSM_MSG_REQ], faults), per(s->msgs[DSM_MSG_FWD], faults),
-	       per(s->msgs[DSM_MSG_GRANT], faults), per(s->msgs[DSM_MSG_INV], faults),
-	       per(s->msgs[DSM_MSG_ACK], faults), per(s->bytes, faults));
+	       " bytes per fault %.0f\n",
+	       per(msgs, faults), per(s->msgs[DSM_MSG_REQ], faults),
+	       per(s->msgs[DSM_MSG_FWD], faults), per(s->msgs[DSM_MSG_GRANT], faults),
+	       per(s->msgs[DSM_MSG_INV], faults), per(s->msgs[DSM_MSG_ACK], faults),
+	       per(s->bytes, faults));
 	printf("  faults by wire messages:");
 	printf(" 0:%llu", (unsigned long long)(faults - r->faults.wire_faults));
 	for (unsigned i = 1; i < SIM_HIST; i++)
 		if (r->faults.hist[i])
 			printf(" %u%s:%llu", i, i == SIM_HIST - 1 ? "+" : "",
 			       (unsigned long long)r->faults.hist[i]);
-	printf("; critical path at most %llu messages\n",
-	       (unsigned long long)r->faults.crit_max);
+	printf("; critical path at most %llu messages\n", (unsigned long long)r->faults.crit_max);
 	printf("  grants: %.1f%% by the home, %.1f%% by a forwarded owner; page sent %llu,"
 	       " skipped by version %llu, zero pages %llu\n",
 	       100 * per(s->grants_direct, faults), 100 * per(s->grants_fwd, faults),
@@ -73,7 +73,8 @@ void wl_report(const char *title, const struct wl_result *r)
 	       title, (unsigned long long)r->ops, (unsigned long long)r->checked,
 	       (unsigned long long)r->events, (double)r->sim_ns / 1e6);
 	printf("  faults %llu (read %llu, write %llu), local hits %llu, retries %llu (max %llu"
-	       " in a row)\n", (unsigned long long)faults, (unsigned long long)s->faults[0],
+	       " in a row)\n",
+	       (unsigned long long)faults, (unsigned long long)s->faults[0],
 	       (unsigned long long)s->faults[1], (unsigned long long)s->hits,
 	       (unsigned long long)r->retries, (unsigned long long)r->max_retries);
 	wl_report_faults(r, faults);
@@ -82,8 +83,8 @@ void wl_report(const char *title, const struct wl_result *r)
 	       (unsigned long long)s->pin_waits, (unsigned long long)s->pin_expired,
 	       (unsigned long long)s->pend_defers, (unsigned long long)s->fair_waits,
 	       (unsigned long long)s->evictions, (unsigned long long)s->spills);
-	printf("  fault latency mean %.1f us, max %.1f us\n",
-	       per(s->fault_ns_sum, faults) / 1e3, (double)s->fault_ns_max / 1e3);
+	printf("  fault latency mean %.1f us, max %.1f us\n", per(s->fault_ns_sum, faults) / 1e3,
+	       (double)s->fault_ns_max / 1e3);
 	printf("  faults per page:");
 	for (unsigned i = 0; i < SIM_MAX_PAGES; i++)
 		if (r->page_faults[i])

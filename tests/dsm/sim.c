@@ -89,8 +89,8 @@ void sim_after(struct sim *s, unsigned node)
 
 	if (dl < n->poll_at) {
 		n->poll_at = dl;
-		ev_push(s, (struct sim_ev){ .t = dl > s->now ? dl : s->now, .kind = EV_POLL,
-					    .node = node });
+		ev_push(s, (struct sim_ev){
+				   .t = dl > s->now ? dl : s->now, .kind = EV_POLL, .node = node });
 	}
 }
 
@@ -215,12 +215,8 @@ bool sim_step(struct sim *s)
 	ev = ev_pop(s);
 	s->now = ev.t;
 	switch (ev.kind) {
-	case EV_MSG:
-		sim_msg_arrive(s, ev.msg);
-		break;
-	case EV_CALL:
-		ev.fn(s, ev.arg);
-		break;
+	case EV_MSG: sim_msg_arrive(s, ev.msg); break;
+	case EV_CALL: ev.fn(s, ev.arg); break;
 	case EV_POLL:
 		if (s->node[ev.node].poll_at != ev.t)
 			break;
@@ -281,8 +277,11 @@ struct sim *sim_new(const struct sim_params *p)
 {
 	struct sim *s = calloc(1, sizeof(*s));
 	struct dsm_config cfg = {
-		.nnodes = p->nnodes, .npages = p->npages, .max_holds = p->max_holds,
-		.max_hold_pages = p->max_hold_pages, .spill_slots = p->spill_slots,
+		.nnodes = p->nnodes,
+		.npages = p->npages,
+		.max_holds = p->max_holds,
+		.max_hold_pages = p->max_hold_pages,
+		.spill_slots = p->spill_slots,
 		.pin_ns = p->pin_ns,
 	};
 

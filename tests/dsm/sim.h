@@ -21,12 +21,12 @@
 /* Deliberate faults, each of which some checker must catch. */
 #define SIM_INJECT_FAKE_ACK 0x1u /* the network turns an invalidation into its ack */
 #define SIM_INJECT_NO_DIRTY 0x2u /* the dirty test always says "clean" */
-#define SIM_INJECT_DROP 0x4u /* the network loses a message */
-#define SIM_INJECT_REORDER 0x8u /* FIFO per peer broken */
+#define SIM_INJECT_DROP	    0x4u /* the network loses a message */
+#define SIM_INJECT_REORDER  0x8u /* FIFO per peer broken */
 
 #define SIM_MAX_NODES 16
 #define SIM_MAX_PAGES 64
-#define SIM_HIST 16
+#define SIM_HIST      16
 
 struct sim;
 
@@ -43,8 +43,8 @@ struct sim_params {
 /* Per-fault message accounting, from the wire (messages a node sends itself are free). */
 struct sim_faults {
 	uint64_t hist[SIM_HIST]; /* faults by wire messages they cost (last bucket: more) */
-	uint64_t crit_max; /* most REQ+FWD+GRANT messages seen in one fault */
-	uint64_t wire_faults; /* faults that sent at least one message */
+	uint64_t crit_max;	 /* most REQ+FWD+GRANT messages seen in one fault */
+	uint64_t wire_faults;	 /* faults that sent at least one message */
 };
 
 typedef void (*sim_resume_fn)(struct sim *s, unsigned node, struct dsm_hold *h);
@@ -78,8 +78,8 @@ unsigned sim_parked(const struct sim *s, unsigned src, unsigned dst);
  * latest write in the global order of performed accesses), a write stores `val` in both.
  * rmw adds 1 to the value read. Returns false (and counts a violation) on any mismatch.
  */
-bool sim_access(struct sim *s, unsigned node, uint64_t gpa, unsigned len, bool write,
-		bool rmw, uint64_t val);
+bool sim_access(struct sim *s, unsigned node, uint64_t gpa, unsigned len, bool write, bool rmw,
+		uint64_t val);
 
 /* Checker results. Violations print their first few occurrences with the seed. */
 uint64_t sim_violations(const struct sim *s);

@@ -48,8 +48,8 @@ void sim_trace_msg(struct sim *s, const char *what, const struct sim_msg *m)
 	if (s->trace_page < 0 || dsm_msg_peek(m->buf, m->len, &type, &req, &page) ||
 	    page != (uint64_t)s->trace_page)
 		return;
-	printf("  %10llu %s %u->%u %s req %u flags %#x acks %u\n", (unsigned long long)s->now,
-	       what, m->src, m->dst, names[type < 6 ? type : 0], req, m->buf[1], m->buf[4]);
+	printf("  %10llu %s %u->%u %s req %u flags %#x acks %u\n", (unsigned long long)s->now, what,
+	       m->src, m->dst, names[type < 6 ? type : 0], req, m->buf[1], m->buf[4]);
 }
 
 /* Every rights change of every node: at most one writer, and new rights see new data. */
@@ -63,20 +63,20 @@ void sim_op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 	s->readers[page] += (rights == DSM_READ) - (old == DSM_READ);
 	n->rights[page] = rights;
 	if (s->trace_page == (long)page)
-		printf("  %10llu node %u rights %d -> %d\n", (unsigned long long)s->now, n->id,
-		       old, rights);
+		printf("  %10llu node %u rights %d -> %d\n", (unsigned long long)s->now, n->id, old,
+		       rights);
 	if (s->writers[page] > 1 || (s->writers[page] == 1 && s->readers[page] > 0))
 		sim_violation(s, "page %llu: %u writers and %u readers after node %u set %d",
 			      (unsigned long long)page, s->writers[page], s->readers[page], n->id,
 			      rights);
 	if (rights > old && memcmp(n->frames + page * DSM_PAGE_SIZE,
 				   s->shadow + page * DSM_PAGE_SIZE, DSM_PAGE_SIZE) != 0)
-		sim_violation(s, "node %u gained rights %d on page %llu with stale contents",
-			      n->id, rights, (unsigned long long)page);
+		sim_violation(s, "node %u gained rights %d on page %llu with stale contents", n->id,
+			      rights, (unsigned long long)page);
 }
 
-bool sim_access(struct sim *s, unsigned node, uint64_t gpa, unsigned len, bool write,
-		bool rmw, uint64_t val)
+bool sim_access(struct sim *s, unsigned node, uint64_t gpa, unsigned len, bool write, bool rmw,
+		uint64_t val)
 {
 	struct sim_node *n = &s->node[node];
 	uint64_t v = 0, before = s->violations;
@@ -84,8 +84,8 @@ bool sim_access(struct sim *s, unsigned node, uint64_t gpa, unsigned len, bool w
 
 	for (uint64_t p = gpa / DSM_PAGE_SIZE; p <= (gpa + len - 1) / DSM_PAGE_SIZE; p++) {
 		if (n->rights[p] < need)
-			sim_violation(s, "node %u accessed page %llu without rights",
-				      node, (unsigned long long)p);
+			sim_violation(s, "node %u accessed page %llu without rights", node,
+				      (unsigned long long)p);
 		n->dirty[p] |= write;
 	}
 	s->checked++;
@@ -169,9 +169,9 @@ static void sim_check_page(struct sim *s, uint64_t page)
 		else if (dsm_dir_has_sharer(s->node[home].d, page, i))
 			want = DSM_READ;
 		if (pi.rights != want || n->rights[page] != want)
-			sim_violation(s, "page %llu node %u: rights %d, mapped %d, directory says %d",
-				      (unsigned long long)page, i, pi.rights, n->rights[page],
-				      want);
+			sim_violation(
+				s, "page %llu node %u: rights %d, mapped %d, directory says %d",
+				(unsigned long long)page, i, pi.rights, n->rights[page], want);
 		if (want == DSM_NONE)
 			continue;
 		if (have_ref && (pi.version != ref.version || !pi.valid))
@@ -260,8 +260,7 @@ void sim_dump(struct sim *s)
 			dsm_page_info(s->node[i].d, p, &pi);
 			printf(" [%u r%d v%llu%s p%u d%u%s]", i, pi.rights,
 			       (unsigned long long)pi.version, pi.valid ? "" : "?", pi.pending,
-			       pi.deferred,
-			       dsm_dir_has_sharer(s->node[home].d, p, i) ? " S" : "");
+			       pi.deferred, dsm_dir_has_sharer(s->node[home].d, p, i) ? " S" : "");
 		}
 		printf("\n");
 		for (unsigned i = 0; i < s->p.nnodes; i++) {

@@ -83,7 +83,6 @@ TEST(random_8_nodes)
 	sim_total_ops += sim_seeds(8, 40, 400, 3000);
 }
 
-
 /* Run i of the randomized search: every parameter drawn from well-mixed bits of i. */
 static void sim_stress_params(struct wl_params *p, unsigned i)
 {
@@ -119,7 +118,8 @@ TEST(stress)
 		sim_stress_params(&p, i);
 		if (!wl_run(&p, &r)) {
 			printf("  failing run: DSM_STRESS_RUN=%u (%u nodes, %u pages, %u actors,"
-			       " pin %llu ns)\n", i, p.sim.nnodes, p.sim.npages, p.actors,
+			       " pin %llu ns)\n",
+			       i, p.sim.nnodes, p.sim.npages, p.actors,
 			       (unsigned long long)p.sim.pin_ns);
 			bad++;
 		}
@@ -180,12 +180,16 @@ TEST(checker_catches_fifo_violation)
 }
 
 /* Per-node metadata over the whole guest space, in bytes per guest page. */
-static double meta_per_page(unsigned nnodes, unsigned self, uint64_t npages,
-			    const uint64_t *starts)
+static double meta_per_page(unsigned nnodes, unsigned self, uint64_t npages, const uint64_t *starts)
 {
 	struct dsm_config c = {
-		.self = self, .nnodes = nnodes, .npages = npages, .home_start = starts,
-		.max_holds = 64, .max_hold_pages = 16, .pin_ns = 20000,
+		.self = self,
+		.nnodes = nnodes,
+		.npages = npages,
+		.home_start = starts,
+		.max_holds = 64,
+		.max_hold_pages = 16,
+		.pin_ns = 20000,
 	};
 
 	return (double)dsm_mem_size(&c) / (double)npages;

@@ -62,8 +62,12 @@ static void wl_pick(struct wl *w, struct actor *a)
 	uint64_t r = sim_rand(w->s) % 100, page = wl_page(w), n = w->p->sim.npages;
 	uint64_t slot = (sim_rand(w->s) % 8) * 512;
 
-	a->kind = r < 35 ? OP_READ : r < 60 ? OP_WRITE : r < 72 ? OP_RMW : r < 82 ? OP_CAS
-		: r < 92 ? OP_SPLIT : OP_DMA;
+	a->kind = r < 35   ? OP_READ
+		  : r < 60 ? OP_WRITE
+		  : r < 72 ? OP_RMW
+		  : r < 82 ? OP_CAS
+		  : r < 92 ? OP_SPLIT
+			   : OP_DMA;
 	a->write = a->kind != OP_READ && (a->kind <= OP_CAS || sim_rand(w->s) % 2);
 	if ((a->kind == OP_SPLIT || a->kind == OP_DMA) && page + 1 >= n)
 		page = n - 2;
@@ -107,8 +111,9 @@ static void wl_do_access(struct wl *w, struct actor *a)
 		/* Compare-and-swap: writable, but writes only when the word is even, so the
 		 * page is often given up clean and its version need not change. */
 		sim_access(w->s, a->node, a->gpa, 8, false, false, 0);
-		memcpy(&old, sim_frame(w->s, a->node, a->gpa / DSM_PAGE_SIZE) +
-			     a->gpa % DSM_PAGE_SIZE, 8);
+		memcpy(&old,
+		       sim_frame(w->s, a->node, a->gpa / DSM_PAGE_SIZE) + a->gpa % DSM_PAGE_SIZE,
+		       8);
 		if (old % 2 == 0)
 			sim_access(w->s, a->node, a->gpa, 8, true, true, 0);
 		return;

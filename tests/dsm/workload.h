@@ -12,9 +12,9 @@
 
 struct wl_params {
 	struct sim_params sim;
-	unsigned actors; /* per node */
-	uint64_t ops; /* per actor */
-	bool ignore_lost; /* injected bug: access even when the pin ran out */
+	unsigned actors;      /* per node */
+	uint64_t ops;	      /* per actor */
+	bool ignore_lost;     /* injected bug: access even when the pin ran out */
 	unsigned max_retries; /* per operation, before it counts as livelock */
 };
 

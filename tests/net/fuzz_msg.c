@@ -25,10 +25,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_NODES 4
-#define FUZZ_SLOTS 16
-#define FUZZ_CLUSTER 0xf022u
-#define FUZZ_EPOCH 500
+#define FUZZ_NODES	   4
+#define FUZZ_SLOTS	   16
+#define FUZZ_CLUSTER	   0xf022u
+#define FUZZ_EPOCH	   500
 #define FUZZ_PEER_EPOCH(n) (1000u + (n))
 
 static const uint8_t fuzz_secret[SIPHASH_KEY_SIZE] = "unum-fuzz-secret";
@@ -52,7 +52,9 @@ static void fuzz_assert(bool ok, const char *what)
 static void fuzz_send(void *ctx, uint16_t dst, const void *pkt, size_t len)
 {
 	struct msg_wire_id id = { .key = siphash_key_from_bytes(fuzz_secret),
-				  .cluster_id = FUZZ_CLUSTER, .self = dst, .nr_nodes = FUZZ_NODES };
+				  .cluster_id = FUZZ_CLUSTER,
+				  .self = dst,
+				  .nr_nodes = FUZZ_NODES };
 	struct msg_hdr h;
 
 	fuzz_assert(dst > 0 && dst < FUZZ_NODES && len <= MSG_MAX_PACKET, "send arguments");
@@ -83,10 +85,18 @@ static size_t fuzz_packet(uint8_t *pkt, uint16_t src, uint8_t type, uint32_t seq
 			  uint16_t len, uint64_t dst_epoch)
 {
 	struct siphash_key key = siphash_key_from_bytes(fuzz_secret);
-	struct msg_hdr h = { .magic = MSG_MAGIC, .version = MSG_VERSION, .type = type, .len = len,
-			     .cluster = FUZZ_CLUSTER, .src = src, .dst = 0,
-			     .src_epoch = FUZZ_PEER_EPOCH(src), .dst_epoch = dst_epoch,
-			     .pkt_num = ++fuzz_pkt_num[src], .seq = seq, .ack = ack };
+	struct msg_hdr h = { .magic = MSG_MAGIC,
+			     .version = MSG_VERSION,
+			     .type = type,
+			     .len = len,
+			     .cluster = FUZZ_CLUSTER,
+			     .src = src,
+			     .dst = 0,
+			     .src_epoch = FUZZ_PEER_EPOCH(src),
+			     .dst_epoch = dst_epoch,
+			     .pkt_num = ++fuzz_pkt_num[src],
+			     .seq = seq,
+			     .ack = ack };
 
 	msg_wire_encode(pkt, &h);
 	for (uint16_t i = 0; i < len; i++)
@@ -98,12 +108,19 @@ static size_t fuzz_packet(uint8_t *pkt, uint16_t src, uint8_t type, uint32_t seq
 /* Node 0 with sessions to nodes 1 and 2, three messages to each unacknowledged, one queued to 3. */
 static void fuzz_setup(void)
 {
-	struct msg_config cfg = { .cluster_id = FUZZ_CLUSTER, .self = 0, .nr_nodes = FUZZ_NODES,
-				  .epoch = FUZZ_EPOCH, .rto_min_ns = 1000000,
-				  .rto_max_ns = 8000000, .ack_delay_ns = 100000,
-				  .hello_interval_ns = 10000000, .slots = fuzz_slots,
+	struct msg_config cfg = { .cluster_id = FUZZ_CLUSTER,
+				  .self = 0,
+				  .nr_nodes = FUZZ_NODES,
+				  .epoch = FUZZ_EPOCH,
+				  .rto_min_ns = 1000000,
+				  .rto_max_ns = 8000000,
+				  .ack_delay_ns = 100000,
+				  .hello_interval_ns = 10000000,
+				  .slots = fuzz_slots,
 				  .nr_slots = FUZZ_SLOTS };
-	struct msg_ops ops = { .send = fuzz_send, .now_ns = fuzz_clock, .deliver = fuzz_deliver,
+	struct msg_ops ops = { .send = fuzz_send,
+			       .now_ns = fuzz_clock,
+			       .deliver = fuzz_deliver,
 			       .peer_reset = fuzz_peer_reset };
 	uint8_t pkt[MSG_HDR_SIZE + MSG_MAC_SIZE];
 

@@ -186,21 +186,40 @@ static int forge_inconsistent(int i, struct msg_hdr *h, uint64_t seen_pkt)
 	case 1: h->type = 0; return MSG_DROP_MALFORMED;
 	case 2: h->type = 3; return MSG_DROP_MALFORMED;
 	case 3: h->type = MSG_T_USER - 1; return MSG_DROP_MALFORMED;
-	case 4: h->type = MSG_T_ACK; h->seq = 0; return MSG_DROP_MALFORMED; /* with payload */
-	case 5: h->type = MSG_T_HELLO; h->len = 0; return MSG_DROP_MALFORMED; /* with seq */
+	case 4:
+		h->type = MSG_T_ACK;
+		h->seq = 0;
+		return MSG_DROP_MALFORMED; /* with payload */
+	case 5:
+		h->type = MSG_T_HELLO;
+		h->len = 0;
+		return MSG_DROP_MALFORMED;		     /* with seq */
 	case 6: h->dst_epoch = 0; return MSG_DROP_MALFORMED; /* data outside a session */
-	case 7: h->type = MSG_T_HELLO; h->len = 0; h->seq = 0; h->dst_epoch = 0; h->ack = 1;
+	case 7:
+		h->type = MSG_T_HELLO;
+		h->len = 0;
+		h->seq = 0;
+		h->dst_epoch = 0;
+		h->ack = 1;
 		return MSG_DROP_MALFORMED; /* a probe acknowledging something */
 	case 8: h->src_epoch = 0; return MSG_DROP_MALFORMED;
 	case 9: h->pkt_num = 0; return MSG_DROP_MALFORMED;
 	case 10: h->src_epoch--; return MSG_DROP_STALE; /* A's previous life */
 	case 11: h->dst_epoch--; return MSG_DROP_STALE; /* to B's previous life */
 	case 12: h->dst_epoch++; return MSG_DROP_STALE;
-	case 13: h->type = MSG_T_HELLO; h->len = 0; h->seq = 0; h->dst_epoch = 0; h->src_epoch--;
-		return MSG_DROP_STALE; /* an old probe */
+	case 13:
+		h->type = MSG_T_HELLO;
+		h->len = 0;
+		h->seq = 0;
+		h->dst_epoch = 0;
+		h->src_epoch--;
+		return MSG_DROP_STALE;		      /* an old probe */
 	case 14: h->ack = 1; return MSG_DROP_BAD_ACK; /* B has sent A nothing */
 	case 15: h->sack = 1; return MSG_DROP_BAD_ACK;
-	case 16: h->src_epoch++; h->ack = 1; return MSG_DROP_BAD_ACK; /* a "new" A acking */
+	case 16:
+		h->src_epoch++;
+		h->ack = 1;
+		return MSG_DROP_BAD_ACK;			/* a "new" A acking */
 	case 17: h->pkt_num = seen_pkt; return MSG_DROP_REPLAY; /* a number B has accepted */
 	default: return -1;
 	}
@@ -248,7 +267,8 @@ static void forge_tap(struct sim *s, uint16_t src, uint16_t dst, const uint8_t *
 {
 	struct forge_capture *c = &forge_cap[forge_ncap % FORGE_CAPTURES];
 	struct msg_wire_id id = { .key = siphash_key_from_bytes(s->cfg.secret),
-				  .cluster_id = s->cfg.cluster_id, .self = dst,
+				  .cluster_id = s->cfg.cluster_id,
+				  .self = dst,
 				  .nr_nodes = s->cfg.nr_nodes };
 
 	forge_ncap++;

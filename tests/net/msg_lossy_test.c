@@ -125,8 +125,11 @@ static void lossy_run(int nr_nodes, uint32_t per_pair, uint32_t nr_slots, uint64
 	memset(&lossy, 0, sizeof(lossy));
 	lossy.nr_nodes = nr_nodes;
 	lossy.per_pair = per_pair;
-	s->f = (struct sim_faults){ .loss_pct = 20, .dup_pct = 10, .corrupt_pct = 5,
-				    .latency_ns = 20000, .jitter_ns = 500000 };
+	s->f = (struct sim_faults){ .loss_pct = 20,
+				    .dup_pct = 10,
+				    .corrupt_pct = 5,
+				    .latency_ns = 20000,
+				    .jitter_ns = 500000 };
 	for (int i = 0; i < nr_nodes; i++)
 		sim_start_node(s, (uint16_t)i, nr_slots, 1000 + i)->on_deliver = lossy_deliver;
 	while (!lossy_done() && s->now < 60000000000ULL) {

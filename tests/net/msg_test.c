@@ -120,13 +120,15 @@ TEST(page_with_upper_header)
 	s->node[1]->on_deliver = msg_test_keep;
 	sim_advance(s, s->now + 20 * MS);
 	CHECK_EQ(msg_send_parts(&s->node[0]->l, 1, MSG_T_DSM, head, sizeof(head), page,
-				sizeof(page)), 0);
+				sizeof(page)),
+		 0);
 	sim_advance(s, s->now + 5 * MS);
 	CHECK_EQ(msg_test_got_len, sizeof(head) + sizeof(page));
 	CHECK(memcmp(msg_test_got, head, sizeof(head)) == 0);
 	CHECK(memcmp(msg_test_got + sizeof(head), page, sizeof(page)) == 0);
 	CHECK_EQ(msg_send_parts(&s->node[0]->l, 1, MSG_T_DSM, big, MSG_MAX_UPPER_HDR + 1, page,
-				sizeof(page)), -MSG_E_INVAL);
+				sizeof(page)),
+		 -MSG_E_INVAL);
 	CHECK_EQ(msg_send(&s->node[0]->l, 1, MSG_T_DSM, big, sizeof(big)), -MSG_E_INVAL);
 	CHECK_EQ(msg_send(&s->node[0]->l, 1, MSG_T_DSM, big, MSG_MAX_PAYLOAD), 0);
 	sim_advance(s, s->now + 5 * MS);
@@ -228,8 +230,9 @@ TEST(sequence_numbers_wrap)
 	b->peers[0].rx_next = 0xfffffff0u;
 	s->node[1]->on_deliver = msg_test_in_order;
 	msg_test_next_i = 0;
-	s->f = (struct sim_faults){ .loss_pct = 20, .dup_pct = 10, .latency_ns = 20000,
-				    .jitter_ns = 500000 };
+	s->f = (struct sim_faults){
+		.loss_pct = 20, .dup_pct = 10, .latency_ns = 20000, .jitter_ns = 500000
+	};
 	while (sent < 200) {
 		if (msg_send(a, 1, MSG_T_PING, &sent, sizeof(sent)) == 0)
 			sent++;
@@ -361,8 +364,9 @@ TEST(node_ids_up_to_255)
 	int sent_lo = 0, sent_hi = 0;
 
 	printf("  per-peer state %zu bytes, %zu for %d nodes; struct msg_layer %zu bytes; a slot "
-	       "%zu bytes\n", sizeof(struct msg_peer), sizeof(struct msg_peer) * MSG_MAX_NODES,
-	       MSG_MAX_NODES, sizeof(struct msg_layer), sizeof(struct msg_slot));
+	       "%zu bytes\n",
+	       sizeof(struct msg_peer), sizeof(struct msg_peer) * MSG_MAX_NODES, MSG_MAX_NODES,
+	       sizeof(struct msg_layer), sizeof(struct msg_slot));
 	sim_advance(s, s->now + 20 * MS);
 	while (sent_lo < 100 || sent_hi < 100) {
 		uint8_t page[MSG_MAX_PAYLOAD] = { 0 };
@@ -398,10 +402,15 @@ TEST(api_argument_checks)
 {
 	static struct msg_layer l;
 	static struct msg_slot slots[4];
-	struct msg_ops ops = { .send = msg_test_nop_send, .now_ns = msg_test_zero,
+	struct msg_ops ops = { .send = msg_test_nop_send,
+			       .now_ns = msg_test_zero,
 			       .deliver = msg_test_nop_deliver };
-	struct msg_config good = { .self = 1, .nr_nodes = 3, .epoch = 1, .slots = slots,
-				   .nr_slots = 4 }, cfg;
+	struct msg_config good = { .self = 1,
+				   .nr_nodes = 3,
+				   .epoch = 1,
+				   .slots = slots,
+				   .nr_slots = 4 },
+			  cfg;
 	struct msg_ops no_send = ops;
 
 	no_send.send = NULL;

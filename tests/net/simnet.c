@@ -143,7 +143,9 @@ struct sim_node *sim_start_node(struct sim *s, uint16_t id, uint32_t nr_slots, u
 {
 	struct sim_node *n = s->node[id];
 	struct msg_config cfg = s->cfg;
-	struct msg_ops ops = { .send = sim_send, .now_ns = sim_now, .deliver = sim_deliver,
+	struct msg_ops ops = { .send = sim_send,
+			       .now_ns = sim_now,
+			       .deliver = sim_deliver,
 			       .peer_reset = sim_peer_reset };
 
 	if (!n) {
@@ -251,8 +253,8 @@ void sim_advance(struct sim *s, uint64_t until)
 	s->now = until;
 }
 
-void sim_hdr(struct sim *s, uint16_t src, uint16_t dst, uint8_t type, uint32_t seq,
-	     uint16_t len, struct msg_hdr *h)
+void sim_hdr(struct sim *s, uint16_t src, uint16_t dst, uint8_t type, uint32_t seq, uint16_t len,
+	     struct msg_hdr *h)
 {
 	struct msg_layer *l = &s->node[src]->l;
 	struct msg_peer *p = &l->peers[dst];

@@ -16,7 +16,7 @@
 #include "net/msg.h"
 
 #define SIM_CLUSTER_ID 0xc105e7u
-#define SIM_MAX_NODES MSG_MAX_NODES
+#define SIM_MAX_NODES  MSG_MAX_NODES
 
 struct sim;
 
@@ -74,8 +74,8 @@ struct msg_hdr;
  * next packet number (taken from @src's counter, so the packet is fresh). Tests change fields
  * before sim_build().
  */
-void sim_hdr(struct sim *s, uint16_t src, uint16_t dst, uint8_t type, uint32_t seq,
-	     uint16_t len, struct msg_hdr *h);
+void sim_hdr(struct sim *s, uint16_t src, uint16_t dst, uint8_t type, uint32_t seq, uint16_t len,
+	     struct msg_hdr *h);
 
 /* Encode @h and @h->len bytes of @payload into @pkt, sealed with @key (NULL: the cluster's). */
 size_t sim_build(struct sim *s, const struct msg_hdr *h, const void *payload,

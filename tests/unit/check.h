@@ -26,44 +26,44 @@ void check_fail(const char *file, int line, const char *fmt, ...)
 /* Number of CHECK failures so far in the running test. */
 int check_failures(void);
 
-#define TEST(tname)                                                                      \
-	static void test_##tname(void);                                                  \
-	static struct check_test check_t_##tname = { #tname, test_##tname, NULL };       \
-	__attribute__((constructor)) static void check_reg_##tname(void)                 \
-	{                                                                                \
-		check_register(&check_t_##tname);                                        \
-	}                                                                                \
+#define TEST(tname)                                                                \
+	static void test_##tname(void);                                            \
+	static struct check_test check_t_##tname = { #tname, test_##tname, NULL }; \
+	__attribute__((constructor)) static void check_reg_##tname(void)           \
+	{                                                                          \
+		check_register(&check_t_##tname);                                  \
+	}                                                                          \
 	static void test_##tname(void)
 
-#define CHECK(cond)                                                                      \
-	do {                                                                             \
-		if (!(cond))                                                             \
-			check_fail(__FILE__, __LINE__, "CHECK(%s) is false", #cond);     \
+#define CHECK(cond)                                                                  \
+	do {                                                                         \
+		if (!(cond))                                                         \
+			check_fail(__FILE__, __LINE__, "CHECK(%s) is false", #cond); \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                                   \
-	do {                                                                             \
-		long long check_a_ = (long long)(a), check_b_ = (long long)(b);          \
-		if (check_a_ != check_b_)                                                \
-			check_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, \
-				   check_a_, check_b_);                                  \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long check_a_ = (long long)(a), check_b_ = (long long)(b);                    \
+		if (check_a_ != check_b_)                                                          \
+			check_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, check_a_, \
+				   check_b_);                                                      \
 	} while (0)
 
-#define CHECK_EQ_U64(a, b)                                                               \
-	do {                                                                             \
-		unsigned long long check_a_ = (a), check_b_ = (b);                       \
-		if (check_a_ != check_b_)                                                \
-			check_fail(__FILE__, __LINE__, "%s == %s: 0x%llx != 0x%llx", #a, \
-				   #b, check_a_, check_b_);                              \
+#define CHECK_EQ_U64(a, b)                                                                   \
+	do {                                                                                 \
+		unsigned long long check_a_ = (a), check_b_ = (b);                           \
+		if (check_a_ != check_b_)                                                    \
+			check_fail(__FILE__, __LINE__, "%s == %s: 0x%llx != 0x%llx", #a, #b, \
+				   check_a_, check_b_);                                      \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                  \
-	do {                                                                             \
-		const char *check_a_ = (a), *check_b_ = (b);                             \
-		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0)           \
-			check_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, \
-				   #b, check_a_ ? check_a_ : "(null)",                   \
-				   check_b_ ? check_b_ : "(null)");                      \
+#define CHECK_STR(a, b)                                                                      \
+	do {                                                                                 \
+		const char *check_a_ = (a), *check_b_ = (b);                                 \
+		if (!check_a_ || !check_b_ || strcmp(check_a_, check_b_) != 0)               \
+			check_fail(__FILE__, __LINE__, "%s == %s: \"%s\" != \"%s\"", #a, #b, \
+				   check_a_ ? check_a_ : "(null)",                           \
+				   check_b_ ? check_b_ : "(null)");                          \
 	} while (0)
 
 #endif

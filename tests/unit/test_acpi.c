@@ -73,8 +73,8 @@ TEST(tables_walk)
 	CHECK(rsdp != 0);
 	CHECK_EQ_U64(find_rsdp(), rsdp);
 	r = at(rsdp);
-	CHECK_EQ(r[15], 2);                /* revision: XSDT present */
-	CHECK_EQ(sum(r, 36), 0);           /* extended checksum */
+	CHECK_EQ(r[15], 2);	 /* revision: XSDT present */
+	CHECK_EQ(sum(r, 36), 0); /* extended checksum */
 	xsdt = table(rd64(r + 24), "XSDT");
 	if (!xsdt)
 		return;
@@ -100,7 +100,7 @@ TEST(tables_walk)
 				break;
 			switch (madt[off]) {
 			case 0:
-				CHECK_EQ(madt[off + 3], lapics); /* APIC id */
+				CHECK_EQ(madt[off + 3], lapics);   /* APIC id */
 				CHECK_EQ(rd32(madt + off + 4), 1); /* enabled */
 				lapics++;
 				break;

@@ -164,7 +164,8 @@ TEST(bad_magic)
 	fixture_load("grub-bios-mb2");
 	fx.magic = 0x12345678;
 	CHECK_EQ(parse(), -E_INVAL);
-	CHECK_STR(err, "boot magic 0x12345678 is neither multiboot 1 (0x2badb002) nor 2 (0x36d76289)");
+	CHECK_STR(err,
+		  "boot magic 0x12345678 is neither multiboot 1 (0x2badb002) nor 2 (0x36d76289)");
 }
 
 static u32 get32(u64 phys)
@@ -238,7 +239,9 @@ TEST(every_byte_corrupted)
 			for (u64 off = 0; off < fx.r[r].len; off++) {
 				u8 saved = fx.r[r].data[off];
 				for (int v = 0; v < 3; v++) {
-					fx.r[r].data[off] = (u8)(v == 0 ? 0 : v == 1 ? 0xff : saved ^ 0x80);
+					fx.r[r].data[off] = (u8)(v == 0	  ? 0
+								 : v == 1 ? 0xff
+									  : saved ^ 0x80);
 					if (parse() == 0) {
 						parsed++;
 						CHECK(bi.nmem > 0 && bi.nmem <= BOOT_MAX_MEM);

@@ -9,8 +9,8 @@
 
 static struct cluster_config cfg;
 
-#define GOOD_HEAD                                                  \
-	"cluster id=7 secret=00112233445566778899aabbccddeeff\n"   \
+#define GOOD_HEAD                                                \
+	"cluster id=7 secret=00112233445566778899aabbccddeeff\n" \
 	"node id=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n"
 
 static int parse(const char *text)
@@ -37,13 +37,14 @@ static void expect_error(int line, const char *text, const char *want)
 
 TEST(full_file)
 {
-	const char *text = "# comment line\n"
-			   "\n"
-			   "cluster id=0x10 name=lab secret=00112233445566778899AABBCCDDEEFF # key\n"
-			   "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 port=8000 cpus=4\r\n"
-			   "  node\tid=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n"
-			   "guest memory=1G kernel=bzImage initrd=initrd.img "
-			   "cmdline=\"console=ttyS0 unum.exec=\\\"nproc\\\" a\\\\b\"\n";
+	const char *text =
+		"# comment line\n"
+		"\n"
+		"cluster id=0x10 name=lab secret=00112233445566778899AABBCCDDEEFF # key\n"
+		"node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 port=8000 cpus=4\r\n"
+		"  node\tid=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n"
+		"guest memory=1G kernel=bzImage initrd=initrd.img "
+		"cmdline=\"console=ttyS0 unum.exec=\\\"nproc\\\" a\\\\b\"\n";
 
 	CHECK_EQ(parse(text), 0);
 	CHECK_EQ(cfg.nerrors, 0);
@@ -103,8 +104,9 @@ TEST(lexical_errors)
 
 TEST(statement_and_key_errors)
 {
-	EXPECT_ERROR(GOOD_HEAD "nodes id=1\n",
-		     "t.conf:3:1: error: unknown statement 'nodes' (expected cluster, node or guest)");
+	EXPECT_ERROR(
+		GOOD_HEAD "nodes id=1\n",
+		"t.conf:3:1: error: unknown statement 'nodes' (expected cluster, node or guest)");
 	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 ram=4\n",
 		     "t.conf:3:45: error: unknown key 'ram' (expected: node id=N "
 		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
@@ -149,7 +151,8 @@ TEST(value_errors)
 	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=a/b\n",
 		     "t.conf:3:25: error: kernel: expected a module name (letters, digits, '.', "
 		     "'_', '-'), found \"a/b\"");
-	EXPECT_ERROR("cluster id=7 secret=0011\n" "node id=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n",
+	EXPECT_ERROR("cluster id=7 secret=0011\n"
+		     "node id=0 mac=52:54:00:00:00:01 ip=10.0.0.1\n",
 		     "t.conf:1:21: error: secret: expected 32 hex digits (the 128-bit cluster "
 		     "key), found \"0011\"");
 }
@@ -166,12 +169,15 @@ TEST(file_level_errors)
 		     "t.conf:3:1: error: second cluster line (the first is on line 1)");
 	EXPECT_ERROR(GOOD_HEAD "node id=0 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
 		     "t.conf:3:1: error: node id=0 is already defined on line 2");
-	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:01 ip=10.0.0.2\n",
-		     "t.conf:3:1: error: mac=52:54:00:00:00:01 is already used by node 0 on line 2");
-	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.1\n",
-		     "t.conf:3:1: error: ip=10.0.0.1 port=7700 is already used by node 0 on line 2");
-	EXPECT_ERROR(GOOD_HEAD "node id=2 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
-		     "t.conf:3:1: error: node id=2, but there are 2 nodes: ids must run from 0 to 1");
+	EXPECT_ERROR(
+		GOOD_HEAD "node id=1 mac=52:54:00:00:00:01 ip=10.0.0.2\n",
+		"t.conf:3:1: error: mac=52:54:00:00:00:01 is already used by node 0 on line 2");
+	EXPECT_ERROR(
+		GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.1\n",
+		"t.conf:3:1: error: ip=10.0.0.1 port=7700 is already used by node 0 on line 2");
+	EXPECT_ERROR(
+		GOOD_HEAD "node id=2 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
+		"t.conf:3:1: error: node id=2, but there are 2 nodes: ids must run from 0 to 1");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\nguest memory=64M kernel=k\n",
 		     "t.conf:4:1: error: second guest line (the first is on line 3)");
 }

@@ -13,14 +13,14 @@ TEST(leaf1)
 {
 	struct cpuid_regs r = cpuid_policy(1, 0, all_ones, 3, 8);
 
-	CHECK(r.ecx & (1u << 31));  /* hypervisor */
-	CHECK(!(r.ecx & (1u << 5))); /* VMX */
-	CHECK(!(r.ecx & (1u << 3))); /* MONITOR */
+	CHECK(r.ecx & (1u << 31));    /* hypervisor */
+	CHECK(!(r.ecx & (1u << 5)));  /* VMX */
+	CHECK(!(r.ecx & (1u << 3)));  /* MONITOR */
 	CHECK(!(r.ecx & (1u << 26))); /* XSAVE */
 	CHECK(!(r.ecx & (1u << 27))); /* OSXSAVE */
-	CHECK(r.ecx & (1u << 0));    /* SSE3 passes through */
-	CHECK(r.ecx & (1u << 21));   /* x2APIC: the virtual LAPIC has it */
-	CHECK(r.ecx & (1u << 24));   /* TSC deadline */
+	CHECK(r.ecx & (1u << 0));     /* SSE3 passes through */
+	CHECK(r.ecx & (1u << 21));    /* x2APIC: the virtual LAPIC has it */
+	CHECK(r.ecx & (1u << 24));    /* TSC deadline */
 	CHECK_EQ(r.ebx >> 24, 3);
 	CHECK_EQ((r.ebx >> 16) & 0xff, 8);
 	CHECK_EQ(r.ebx & 0xffff, 0xffff);

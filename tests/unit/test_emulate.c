@@ -18,13 +18,13 @@ _Static_assert(EMU_ACC_WRITE == GWALK_ACC_WRITE && EMU_ACC_USER == GWALK_ACC_USE
 		       EMU_ACC_FETCH == GWALK_ACC_FETCH,
 	       "emulator and walker access flags agree");
 
-#define DEV_BASE 0xfee00000ULL /* two pages of device */
-#define DEV_SIZE 0x2000
-#define RAM_BASE 0x10000ULL
-#define RAM_SIZE 0x4000
+#define DEV_BASE   0xfee00000ULL /* two pages of device */
+#define DEV_SIZE   0x2000
+#define RAM_BASE   0x10000ULL
+#define RAM_SIZE   0x4000
 #define RAM_WINDOW 0x40000000ULL /* linear window onto RAM_BASE */
 #define DEV_WINDOW 0x50000000ULL /* linear window onto DEV_BASE */
-#define CODE_LA 0x7000ULL
+#define CODE_LA	   0x7000ULL
 
 struct access {
 	bool write, mmio;
@@ -36,15 +36,15 @@ struct access {
 static struct fake {
 	u8 code[32];
 	gva_t code_la;
-	int fetch_limit;  /* bytes fetch() returns at most, -1 for all */
+	int fetch_limit; /* bytes fetch() returns at most, -1 for all */
 	u8 dev[DEV_SIZE];
 	u8 ram[RAM_SIZE];
 	struct access log[4096];
 	int nlog;
-	gva_t hole;       /* a linear page that is not present (0: none) */
-	gva_t extra_la;   /* one more linear page, mapped to RAM page 2 (0: none) */
-	int write_error;  /* what mmio_write returns */
-	u32 last_access;  /* flags of the last translate() */
+	gva_t hole;	 /* a linear page that is not present (0: none) */
+	gva_t extra_la;	 /* one more linear page, mapped to RAM page 2 (0: none) */
+	int write_error; /* what mmio_write returns */
+	u32 last_access; /* flags of the last translate() */
 } fk;
 
 static struct emu_vcpu vc;
@@ -98,8 +98,7 @@ static int fake_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct
 
 		page = page == 1 ? 3 : page == 3 ? 1 : page;
 		*gpa = RAM_BASE + (page << 12) + (la & 0xfff);
-	}
-	else if (la >= DEV_WINDOW && la < DEV_WINDOW + DEV_SIZE)
+	} else if (la >= DEV_WINDOW && la < DEV_WINDOW + DEV_SIZE)
 		*gpa = DEV_BASE + (la - DEV_WINDOW);
 	else
 		*gpa = la;
@@ -176,7 +175,7 @@ static int run(gpa_t fault_gpa, unsigned max_iters)
 	return emulate_mmio(&vc, &ops, &fk, &mm);
 }
 
-#define R(n) vc.regs.gpr[DECODE_##n]
+#define R(n)   vc.regs.gpr[DECODE_##n]
 #define ULL(x) ((unsigned long long)(x))
 
 static void check_log(int i, bool write, bool mmio, gpa_t gpa, unsigned size, u64 val)
@@ -191,20 +190,20 @@ static void check_log(int i, bool write, bool mmio, gpa_t gpa, unsigned size, u6
 }
 
 /* A string instruction about to run with these rSI, rDI, rCX. */
-#define STR_SETUP(b, rsi, rdi, rcx)                \
-	do {                                       \
-		SETUP(DECODE_MODE_64, b);          \
-		R(RSI) = (rsi);                    \
-		R(RDI) = (rdi);                    \
-		R(RCX) = (rcx);                    \
+#define STR_SETUP(b, rsi, rdi, rcx)       \
+	do {                              \
+		SETUP(DECODE_MODE_64, b); \
+		R(RSI) = (rsi);           \
+		R(RDI) = (rdi);           \
+		R(RCX) = (rcx);           \
 	} while (0)
 
 /* The call returned EMU_EXCEPTION with this vector and error code (-1: none). */
-#define CHECK_EXC(ret, vec, code)                                           \
-	do {                                                                \
-		CHECK_EQ(ret, EMU_EXCEPTION);                               \
-		CHECK_EQ(mm.exc.vector, vec);                               \
-		CHECK_EQ(mm.exc.has_error_code, (code) >= 0);               \
+#define CHECK_EXC(ret, vec, code)                                                     \
+	do {                                                                          \
+		CHECK_EQ(ret, EMU_EXCEPTION);                                         \
+		CHECK_EQ(mm.exc.vector, vec);                                         \
+		CHECK_EQ(mm.exc.has_error_code, (code) >= 0);                         \
 		CHECK_EQ(mm.exc.has_error_code ? (long)mm.exc.error_code : -1, code); \
 	} while (0)
 
@@ -217,17 +216,17 @@ static const struct {
 	u8 n, size;
 	u64 val;
 } stores[] = {
-	{ "\x89\x37", 2, 4, 0x12345678 },                 /* mov %esi,(%rdi) */
-	{ "\x48\x89\x37", 3, 8, 0xffffffff12345678 },      /* mov %rsi,(%rdi) */
-	{ "\x66\x89\x37", 3, 2, 0x5678 },                  /* mov %si,(%rdi) */
-	{ "\x88\x07", 2, 1, 0x99 },                        /* mov %al,(%rdi) */
-	{ "\x88\x3f", 2, 1, 0x12 },                        /* mov %bh,(%rdi) */
-	{ "\x40\x88\x37", 3, 1, 0x78 },                    /* mov %sil,(%rdi) */
-	{ "\xc7\x47\x10\x78\x56\x34\x12", 7, 4, 0x12345678 }, /* movl $imm,0x10(%rdi) */
-	{ "\x48\xc7\x07\xfe\xff\xff\xff", 7, 8, ~1ULL },      /* movq $-2,(%rdi) */
-	{ "\x66\xc7\x07\x34\x12", 5, 2, 0x1234 },          /* movw $0x1234,(%rdi) */
-	{ "\xc6\x07\xab", 3, 1, 0xab },                    /* movb $0xab,(%rdi) */
-	{ "\x89\x14\x25\xb0\xb0\x5f\xff", 7, 4, 0xabcd },     /* mov %edx,APIC_EOI */
+	{ "\x89\x37", 2, 4, 0x12345678 },			      /* mov %esi,(%rdi) */
+	{ "\x48\x89\x37", 3, 8, 0xffffffff12345678 },		      /* mov %rsi,(%rdi) */
+	{ "\x66\x89\x37", 3, 2, 0x5678 },			      /* mov %si,(%rdi) */
+	{ "\x88\x07", 2, 1, 0x99 },				      /* mov %al,(%rdi) */
+	{ "\x88\x3f", 2, 1, 0x12 },				      /* mov %bh,(%rdi) */
+	{ "\x40\x88\x37", 3, 1, 0x78 },				      /* mov %sil,(%rdi) */
+	{ "\xc7\x47\x10\x78\x56\x34\x12", 7, 4, 0x12345678 },	      /* movl $imm,0x10(%rdi) */
+	{ "\x48\xc7\x07\xfe\xff\xff\xff", 7, 8, ~1ULL },	      /* movq $-2,(%rdi) */
+	{ "\x66\xc7\x07\x34\x12", 5, 2, 0x1234 },		      /* movw $0x1234,(%rdi) */
+	{ "\xc6\x07\xab", 3, 1, 0xab },				      /* movb $0xab,(%rdi) */
+	{ "\x89\x14\x25\xb0\xb0\x5f\xff", 7, 4, 0xabcd },	      /* mov %edx,APIC_EOI */
 	{ "\xa3\xb0\xb0\x5f\xff\xff\xff\xff\xff", 9, 4, 0x55667799 }, /* movabs %eax */
 };
 
@@ -258,26 +257,26 @@ TEST(partial_register_loads)
 		u8 n, reg, size;
 		u64 after;
 	} t[] = {
-		{ "\x8a\x07", 2, DECODE_RAX, 1, 0x11223344556677ef },       /* al */
-		{ "\x8a\x27", 2, DECODE_RAX, 1, 0x112233445566ef88 },       /* ah */
-		{ "\x8a\x3f", 2, DECODE_RBX, 1, 0x112233445566ef88 },       /* bh */
-		{ "\x40\x8a\x27", 3, DECODE_RSP, 1, 0x11223344556677ef },   /* spl */
-		{ "\x44\x8a\x07", 3, DECODE_R8, 1, 0x11223344556677ef },    /* r8b */
-		{ "\x66\x8b\x07", 3, DECODE_RAX, 2, 0x112233445566beef },   /* ax */
-		{ "\x8b\x07", 2, DECODE_RAX, 4, 0x00000000deadbeef },       /* eax */
-		{ "\x44\x8b\x3f", 3, DECODE_R15, 4, 0x00000000deadbeef },   /* r15d */
-		{ "\x48\x8b\x07", 3, DECODE_RAX, 8, 0x01020304deadbeef },   /* rax */
+		{ "\x8a\x07", 2, DECODE_RAX, 1, 0x11223344556677ef },		  /* al */
+		{ "\x8a\x27", 2, DECODE_RAX, 1, 0x112233445566ef88 },		  /* ah */
+		{ "\x8a\x3f", 2, DECODE_RBX, 1, 0x112233445566ef88 },		  /* bh */
+		{ "\x40\x8a\x27", 3, DECODE_RSP, 1, 0x11223344556677ef },	  /* spl */
+		{ "\x44\x8a\x07", 3, DECODE_R8, 1, 0x11223344556677ef },	  /* r8b */
+		{ "\x66\x8b\x07", 3, DECODE_RAX, 2, 0x112233445566beef },	  /* ax */
+		{ "\x8b\x07", 2, DECODE_RAX, 4, 0x00000000deadbeef },		  /* eax */
+		{ "\x44\x8b\x3f", 3, DECODE_R15, 4, 0x00000000deadbeef },	  /* r15d */
+		{ "\x48\x8b\x07", 3, DECODE_RAX, 8, 0x01020304deadbeef },	  /* rax */
 		{ "\xa1\x40\x00\xe0\xfe\0\0\0\0", 9, DECODE_RAX, 4, 0xdeadbeef }, /* moffs */
-		{ "\x0f\xb6\x07", 3, DECODE_RAX, 1, 0x00000000000000ef },   /* movzbl */
-		{ "\x0f\xb7\x07", 3, DECODE_RAX, 2, 0x000000000000beef },   /* movzwl */
+		{ "\x0f\xb6\x07", 3, DECODE_RAX, 1, 0x00000000000000ef },	  /* movzbl */
+		{ "\x0f\xb7\x07", 3, DECODE_RAX, 2, 0x000000000000beef },	  /* movzwl */
 		{ "\x66\x0f\xb6\x07", 4, DECODE_RAX, 1, 0x11223344556600ef },
 		{ "\x48\x0f\xb7\x07", 4, DECODE_RAX, 2, 0x000000000000beef },
-		{ "\x0f\xbe\x07", 3, DECODE_RAX, 1, 0x00000000ffffffef },   /* movsbl */
+		{ "\x0f\xbe\x07", 3, DECODE_RAX, 1, 0x00000000ffffffef }, /* movsbl */
 		{ "\x66\x0f\xbe\x07", 4, DECODE_RAX, 1, 0x112233445566ffef },
 		{ "\x48\x0f\xbe\x07", 4, DECODE_RAX, 1, 0xffffffffffffffef },
-		{ "\x0f\xbf\x07", 3, DECODE_RAX, 2, 0x00000000ffffbeef },   /* movswl */
+		{ "\x0f\xbf\x07", 3, DECODE_RAX, 2, 0x00000000ffffbeef }, /* movswl */
 		{ "\x48\x0f\xbf\x07", 4, DECODE_RAX, 2, 0xffffffffffffbeef },
-		{ "\x48\x63\x07", 3, DECODE_RAX, 4, 0xffffffffdeadbeef },   /* movslq */
+		{ "\x48\x63\x07", 3, DECODE_RAX, 4, 0xffffffffdeadbeef }, /* movslq */
 		{ "\x63\x07", 2, DECODE_RAX, 4, 0x00000000deadbeef },
 	};
 
@@ -291,8 +290,9 @@ TEST(partial_register_loads)
 			check_fail(__FILE__, __LINE__, "case %zu: 0x%llx", i,
 				   ULL(vc.regs.gpr[t[i].reg]));
 		CHECK_EQ(fk.nlog, 1);
-		check_log(0, false, true, DEV_BASE + 0x40, t[i].size, 0x01020304deadbeef &
-			  (t[i].size == 8 ? ~0ULL : (1ULL << (8 * t[i].size)) - 1));
+		check_log(0, false, true, DEV_BASE + 0x40, t[i].size,
+			  0x01020304deadbeef &
+				  (t[i].size == 8 ? ~0ULL : (1ULL << (8 * t[i].size)) - 1));
 		CHECK_EQ_U64(vc.regs.rip, CODE_LA + t[i].n);
 		CHECK_EQ_U64(vc.regs.rflags, 0x2); /* moves leave flags alone */
 	}
@@ -328,34 +328,44 @@ TEST(xchg)
 /* ---- arithmetic flags: the host CPU is the oracle -------------------------- */
 
 /* Runs "insn %y,%x" on the host with the given flags in; x is the destination. */
-#define NATIVE_ASM(insn, type, cons)                                                       \
-	do {                                                                               \
-		type x_ = a, y_ = b;                                                       \
-		/* step over the red zone: the compiler may keep locals below %rsp */      \
-		__asm__ volatile("sub $128, %%rsp\n\tpush %[f]\n\tpopfq\n\t" insn           \
-				 " %[y], %[x]\n\tpushfq\n\tpop %[f]\n\tadd $128, %%rsp"     \
-				 : [x] "+" cons(x_), [f] "+r"(f)                           \
-				 : [y] cons(y_)                                            \
-				 : "cc", "memory");                                        \
-		res = x_;                                                                  \
+#define NATIVE_ASM(insn, type, cons)                                                    \
+	do {                                                                            \
+		type x_ = a, y_ = b;                                                    \
+		/* step over the red zone: the compiler may keep locals below %rsp */   \
+		__asm__ volatile("sub $128, %%rsp\n\tpush %[f]\n\tpopfq\n\t" insn       \
+				 " %[y], %[x]\n\tpushfq\n\tpop %[f]\n\tadd $128, %%rsp" \
+				 : [x] "+" cons(x_), [f] "+r"(f)                        \
+				 : [y] cons(y_)                                         \
+				 : "cc", "memory");                                     \
+		res = x_;                                                               \
 	} while (0)
 
-#define NATIVE_OP(name)                                                                    \
-	static u64 native_##name(unsigned size, u64 a, u64 b, u64 *flags)                  \
-	{                                                                                  \
-		u64 f = *flags, res = 0;                                                   \
-		switch (size) {                                                            \
-		case 1: NATIVE_ASM(#name "b", u8, "q"); break;                             \
-		case 2: NATIVE_ASM(#name "w", u16, "r"); break;                            \
-		case 4: NATIVE_ASM(#name "l", u32, "r"); break;                            \
-		default: NATIVE_ASM(#name "q", u64, "r"); break;                           \
-		}                                                                          \
-		*flags = f;                                                                \
-		return res;                                                                \
+#define NATIVE_OP(name)                                                   \
+	static u64 native_##name(unsigned size, u64 a, u64 b, u64 *flags) \
+	{                                                                 \
+		u64 f = *flags, res = 0;                                  \
+		switch (size) {                                           \
+		case 1: NATIVE_ASM(#name "b", u8, "q"); break;            \
+		case 2: NATIVE_ASM(#name "w", u16, "r"); break;           \
+		case 4: NATIVE_ASM(#name "l", u32, "r"); break;           \
+		default: NATIVE_ASM(#name "q", u64, "r"); break;          \
+		}                                                         \
+		*flags = f;                                               \
+		return res;                                               \
 	}
 
-NATIVE_OP(add) NATIVE_OP(or) NATIVE_OP(adc) NATIVE_OP(sbb) NATIVE_OP(and)
-NATIVE_OP(sub) NATIVE_OP(xor) NATIVE_OP(cmp) NATIVE_OP(test)
+// clang-format off
+/* one function per line: the definitions take no semicolon */
+NATIVE_OP(add)
+NATIVE_OP(or)
+NATIVE_OP(adc)
+NATIVE_OP(sbb)
+NATIVE_OP(and)
+NATIVE_OP(sub)
+NATIVE_OP(xor)
+NATIVE_OP(cmp)
+NATIVE_OP(test)
+// clang-format on
 
 static u64 (*const native[])(unsigned, u64, u64, u64 *) = {
 	[DECODE_OP_ADD] = native_add, [DECODE_OP_OR] = native_or,   [DECODE_OP_ADC] = native_adc,
@@ -364,9 +374,28 @@ static u64 (*const native[])(unsigned, u64, u64, u64 *) = {
 };
 
 static const u64 alu_vals[] = {
-	0, 1, 2, 0xf, 0x10, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x7fffffff,
-	0x80000000, 0xffffffff, 0x100000000, 0x7fffffffffffffff, 0x8000000000000000,
-	0xffffffffffffffff, 0x5555555555555555, 0xaaaaaaaaaaaaaaaa, 0x123456789abcdef0,
+	0,
+	1,
+	2,
+	0xf,
+	0x10,
+	0x7f,
+	0x80,
+	0xff,
+	0x100,
+	0x7fff,
+	0x8000,
+	0xffff,
+	0x7fffffff,
+	0x80000000,
+	0xffffffff,
+	0x100000000,
+	0x7fffffffffffffff,
+	0x8000000000000000,
+	0xffffffffffffffff,
+	0x5555555555555555,
+	0xaaaaaaaaaaaaaaaa,
+	0x123456789abcdef0,
 	0xfedcba9876543210,
 };
 
@@ -422,7 +451,8 @@ static bool alu_case(u8 op, unsigned size, bool ge, u64 a, u64 b, u64 flags_in)
 	if (got == want && R(RCX) == want_rcx && (vc.regs.rflags & care) == (fl & care) &&
 	    (vc.regs.rflags & ~EMU_RFLAGS_ARITH) == (flags_in & ~EMU_RFLAGS_ARITH))
 		return true;
-	check_fail(__FILE__, __LINE__, "op %u size %u %s a 0x%llx b 0x%llx flags 0x%llx: "
+	check_fail(__FILE__, __LINE__,
+		   "op %u size %u %s a 0x%llx b 0x%llx flags 0x%llx: "
 		   "result 0x%llx want 0x%llx, flags 0x%llx want 0x%llx, rcx 0x%llx want 0x%llx",
 		   op, size, ge ? "GE" : "EG", ULL(a), ULL(b), ULL(flags_in), ULL(got), ULL(want),
 		   ULL(vc.regs.rflags), ULL(fl), ULL(R(RCX)), ULL(want_rcx));
@@ -473,7 +503,7 @@ static const struct {
 	/* addl $-1,(%rdi): 1 + 0xffffffff carries out, AF from bit 3; 4 bytes written */
 	{ "\x83\x07\xff", 3, 0x5a5a5a5a00000001, 0, 0, 2, 0x5a5a5a5a00000000, 0,
 	  F(CF) | F(PF) | F(AF) | F(ZF) },
-	{ "\x80\x07\x01", 3, 0x7f, 0, 0, 2, 0x80, 0, F(OF) | F(SF) | F(AF) }, /* addb $1: OF */
+	{ "\x80\x07\x01", 3, 0x7f, 0, 0, 2, 0x80, 0, F(OF) | F(SF) | F(AF) },	/* addb $1: OF */
 	{ "\x83\x3f\x01", 3, 0, 0, 0, 2, 0, 0, F(CF) | F(PF) | F(AF) | F(SF) }, /* cmpl $1 */
 	/* testb $1 of 0xfe: zero; CF, OF (and AF) cleared */
 	{ "\xf6\x07\x01", 3, 0xfe, 0, 0, F(CF) | F(OF) | F(AF), 0xfe, 0, F(ZF) | F(PF) },
@@ -673,8 +703,8 @@ TEST(string_page_boundaries)
 	/* A RAM element straddling two pages is split; the next one is a new page: pause. */
 	STR_SETUP("\xf3\x48\xa5", RAM_WINDOW + 0xffc, DEV_BASE, 2);
 	for (int i = 0; i < 4; i++) {
-		fk.ram[0xffc + i] = 0x10 + i;    /* window page 0 ends */
-		fk.ram[0x3000 + i] = 0x20 + i;   /* window page 1 is RAM page 3 */
+		fk.ram[0xffc + i] = 0x10 + i;  /* window page 0 ends */
+		fk.ram[0x3000 + i] = 0x20 + i; /* window page 1 is RAM page 3 */
 		fk.ram[0x3004 + i] = 0x30 + i;
 		fk.ram[0x3008 + i] = 0x40 + i;
 	}

@@ -12,13 +12,13 @@
 #include "tests/unit/check.h"
 #include "vmm/gwalk.h"
 
-#define P 0x1ULL
-#define RW 0x2ULL
-#define US 0x4ULL
-#define A 0x20ULL
-#define D 0x40ULL
-#define PS 0x80ULL
-#define XD (1ULL << 63)
+#define P	 0x1ULL
+#define RW	 0x2ULL
+#define US	 0x4ULL
+#define A	 0x20ULL
+#define D	 0x40ULL
+#define PS	 0x80ULL
+#define XD	 (1ULL << 63)
 #define MEM_SIZE (4u << 20)
 
 enum kind { LONG4, LONG5, PAE, BITS32 };
@@ -26,8 +26,8 @@ enum kind { LONG4, LONG5, PAE, BITS32 };
 static u8 gmem[MEM_SIZE];
 static gpa_t next_page;
 static struct {
-	gpa_t gpa;      /* cmpxchg: before comparing at this address ... */
-	u64 clear;      /* ... another CPU clears these bits there, once */
+	gpa_t gpa; /* cmpxchg: before comparing at this address ... */
+	u64 clear; /* ... another CPU clears these bits there, once */
 	int cmpxchgs;
 } race;
 
@@ -161,10 +161,10 @@ static int tr(const struct gwalk_cpu *cpu, u64 va, u32 access)
 }
 
 /* Expects a #PF with this error code. */
-#define CHECK_PF(cpu, va, access, code)                                        \
-	do {                                                                   \
-		CHECK_EQ(tr(cpu, va, access), GWALK_FAULT);                    \
-		CHECK_EQ(res.error_code, code);                                \
+#define CHECK_PF(cpu, va, access, code)                     \
+	do {                                                \
+		CHECK_EQ(tr(cpu, va, access), GWALK_FAULT); \
+		CHECK_EQ(res.error_code, code);             \
 	} while (0)
 
 #define UW (GWALK_ACC_USER | GWALK_ACC_WRITE)
@@ -224,8 +224,7 @@ TEST(user_supervisor)
 	map(LONG4, root, va, 1, 0x5000 | P | RW); /* supervisor page */
 	CHECK_PF(&cpu, va, GWALK_ACC_USER, GWALK_PF_P | GWALK_PF_U);
 	CHECK_PF(&cpu, va, UW, GWALK_PF_P | GWALK_PF_W | GWALK_PF_U);
-	CHECK_PF(&cpu, va, GWALK_ACC_USER | GWALK_ACC_FETCH,
-		 GWALK_PF_P | GWALK_PF_U | GWALK_PF_I);
+	CHECK_PF(&cpu, va, GWALK_ACC_USER | GWALK_ACC_FETCH, GWALK_PF_P | GWALK_PF_U | GWALK_PF_I);
 	CHECK_EQ(tr(&cpu, va, GWALK_ACC_WRITE), 0);
 
 	/* U/S must be set at every level: clearing it in the PDE alone is enough */
@@ -457,8 +456,10 @@ TEST(accessed_dirty_race)
 TEST(pae)
 {
 	gpa_t pdpt;
-	struct gwalk_cpu cpu = { .cr0 = GWALK_CR0_PG | GWALK_CR0_WP | 1, .cr4 = GWALK_CR4_PAE,
-				 .efer = GWALK_EFER_NXE, .maxphyaddr = 36 };
+	struct gwalk_cpu cpu = { .cr0 = GWALK_CR0_PG | GWALK_CR0_WP | 1,
+				 .cr4 = GWALK_CR4_PAE,
+				 .efer = GWALK_EFER_NXE,
+				 .maxphyaddr = 36 };
 
 	mem_reset();
 	pdpt = page_alloc() + 0x20; /* 32-byte aligned, not page aligned */

@@ -19,8 +19,8 @@ static void check_rate(u64 hz)
 	ns = kvmclock_ns(cycles, mul, shift);
 	err = ns > want ? ns - want : want - ns;
 	if (err > want / 1000000)
-		check_fail(__FILE__, __LINE__, "%llu Hz: %llu ns for an hour", (unsigned long long)hz,
-			   (unsigned long long)ns);
+		check_fail(__FILE__, __LINE__, "%llu Hz: %llu ns for an hour",
+			   (unsigned long long)hz, (unsigned long long)ns);
 }
 
 TEST(scale_is_accurate)

@@ -92,12 +92,12 @@ TEST(hardware_format)
 	/* guest accesses are user accesses to NPT: U/S (bit 2) must be set everywhere */
 	CHECK_EQ_U64(pml4e & 7, 7);
 	CHECK_EQ_U64(pdpte & 7, 7);
-	CHECK_EQ_U64(pde & 0x87, 0x87);                /* P W U PS */
+	CHECK_EQ_U64(pde & 0x87, 0x87); /* P W U PS */
 	CHECK_EQ_U64(pde & 0x000ffffffffff000ULL, 0x40000000);
-	CHECK(pde >> 63);                              /* not executable: NX */
+	CHECK(pde >> 63); /* not executable: NX */
 	pte = entry(entry(pdpte & ~0xfffULL, 0, 2) & ~0xfffULL, 0x3000, 1);
-	CHECK_EQ_U64(pte & 7, 5);                      /* P U, read-only */
-	CHECK(!(pte >> 63));                           /* executable */
+	CHECK_EQ_U64(pte & 7, 5); /* P U, read-only */
+	CHECK(!(pte >> 63));	  /* executable */
 	CHECK_EQ_U64(pte & 0x000ffffffffff000ULL, 0x9000);
 }
 

@@ -10,7 +10,7 @@
 
 #include <stdlib.h>
 
-#define MiB (1ULL << 20)
+#define MiB	  (1ULL << 20)
 #define PHYS_SIZE (64 * MiB)
 
 static unsigned char *phys;
@@ -22,18 +22,15 @@ static void *fake_map(hpa_t pa)
 }
 
 static const struct mem_range map[] = {
-	{ 0, 0x9fc00, MEM_USABLE },
-	{ 0x9fc00, 0x400, MEM_RESERVED },
-	{ 0xf0000, 0x10000, MEM_RESERVED },
-	{ MiB, 47 * MiB, MEM_USABLE },
-	{ 48 * MiB, MiB, MEM_RESERVED },
-	{ 49 * MiB, 15 * MiB, MEM_USABLE },
+	{ 0, 0x9fc00, MEM_USABLE },	    { 0x9fc00, 0x400, MEM_RESERVED },
+	{ 0xf0000, 0x10000, MEM_RESERVED }, { MiB, 47 * MiB, MEM_USABLE },
+	{ 48 * MiB, MiB, MEM_RESERVED },    { 49 * MiB, 15 * MiB, MEM_USABLE },
 	{ 62 * MiB, 4096, MEM_ACPI_NVS }, /* overlaps usable: reserved wins */
 };
 
 static const struct mem_range reserved[] = {
-	{ 0, MiB, MEM_RESERVED },             /* low megabyte */
-	{ MiB, MiB, MEM_RESERVED },           /* the monitor image */
+	{ 0, MiB, MEM_RESERVED },	       /* low megabyte */
+	{ MiB, MiB, MEM_RESERVED },	       /* the monitor image */
 	{ 3 * MiB + 100, 5000, MEM_RESERVED }, /* a module, not page aligned */
 };
 
@@ -99,7 +96,7 @@ TEST(alignment_and_runs)
 	/* a run that must skip the hole at 48 MiB: nothing spans it */
 	CHECK_EQ(pmm_alloc(&pm, 16 * 256, 1) > 0, 1);
 	CHECK_EQ(pmm_alloc(&pm, 0, 1), 0);
-	CHECK_EQ(pmm_alloc(&pm, 1, 3), 0); /* alignment not a power of two */
+	CHECK_EQ(pmm_alloc(&pm, 1, 3), 0);	  /* alignment not a power of two */
 	CHECK_EQ(pmm_alloc(&pm, 64 * 256, 1), 0); /* more than exists */
 }
 
@@ -116,9 +113,9 @@ TEST(free_and_double_free)
 	CHECK_EQ(pmm_free(&pm, a, 8), 0);
 	CHECK_EQ(pm.free_pages, before);
 	CHECK(!pmm_page_used(&pm, a));
-	CHECK_EQ(pmm_free(&pm, a, 1), -E_INVAL);       /* double free */
-	CHECK_EQ(pmm_free(&pm, a + 1, 1), -E_INVAL);   /* unaligned */
-	CHECK_EQ(pmm_free(&pm, 0, 1), -E_INVAL);       /* page 0 */
+	CHECK_EQ(pmm_free(&pm, a, 1), -E_INVAL);	 /* double free */
+	CHECK_EQ(pmm_free(&pm, a + 1, 1), -E_INVAL);	 /* unaligned */
+	CHECK_EQ(pmm_free(&pm, 0, 1), -E_INVAL);	 /* page 0 */
 	CHECK_EQ(pmm_free(&pm, PHYS_SIZE, 1), -E_INVAL); /* past the end */
 	CHECK_EQ(pm.free_pages, before);
 	CHECK_EQ(pmm_alloc(&pm, 1, 1), a); /* the freed page is found again first */

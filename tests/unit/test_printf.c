@@ -28,9 +28,10 @@ static void same(const char *fmt, ...)
 		va_end(a);
 		va_end(b);
 		if (wn != gn || memcmp(want, got, sizeof(want)) != 0) {
-			check_fail(__FILE__, __LINE__, "format \"%s\" size %zu: libc \"%.*s\" (%d), "
-				   "ours \"%.*s\" (%d)", fmt, sizes[i], (int)sizes[i], want, wn,
-				   (int)sizes[i], got, gn);
+			check_fail(__FILE__, __LINE__,
+				   "format \"%s\" size %zu: libc \"%.*s\" (%d), "
+				   "ours \"%.*s\" (%d)",
+				   fmt, sizes[i], (int)sizes[i], want, wn, (int)sizes[i], got, gn);
 			return;
 		}
 	}

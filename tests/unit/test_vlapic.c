@@ -26,7 +26,7 @@ static void setup(void)
 	vlapic_tsc_to_ns = fake_tsc_to_ns;
 	vlapic_init(&a, 0, true);
 	CHECK_EQ(vlapic_msr_write(&a, 0x1b, 0xfee00000 | 0xc00), 0); /* x2APIC */
-	CHECK_EQ(vlapic_msr_write(&a, 0x80f, 0x1ff), 0);              /* SVR enable */
+	CHECK_EQ(vlapic_msr_write(&a, 0x80f, 0x1ff), 0);	     /* SVR enable */
 }
 
 TEST(priorities_and_eoi)
@@ -40,7 +40,7 @@ TEST(priorities_and_eoi)
 	/* 0x31's class (3) is below the in-service class (5): held back */
 	CHECK_EQ(vlapic_pending(&a), -1);
 	vlapic_set_irr(&a, 0x61, false);
-	CHECK_EQ(vlapic_pending(&a), 0x61); /* higher class preempts */
+	CHECK_EQ(vlapic_pending(&a), 0x61);	     /* higher class preempts */
 	CHECK_EQ(vlapic_msr_write(&a, 0x80b, 0), 0); /* EOI: none in service for 0x61 yet */
 	CHECK_EQ(vlapic_pending(&a), 0x61);
 	vlapic_accept(&a, 0x61);
@@ -71,9 +71,9 @@ TEST(x2apic_msr_rules)
 	setup();
 	CHECK_EQ(vlapic_msr_read(&a, 0x802, &v), 0);
 	CHECK_EQ_U64(v, 0);
-	CHECK_EQ(vlapic_msr_write(&a, 0x802, 1), -E_INVAL);  /* ID is read-only */
-	CHECK_EQ(vlapic_msr_read(&a, 0x80b, &v), -E_INVAL);  /* EOI is write-only */
-	CHECK_EQ(vlapic_msr_read(&a, 0x80e, &v), -E_INVAL);  /* no DFR in x2APIC */
+	CHECK_EQ(vlapic_msr_write(&a, 0x802, 1), -E_INVAL);	     /* ID is read-only */
+	CHECK_EQ(vlapic_msr_read(&a, 0x80b, &v), -E_INVAL);	     /* EOI is write-only */
+	CHECK_EQ(vlapic_msr_read(&a, 0x80e, &v), -E_INVAL);	     /* no DFR in x2APIC */
 	CHECK_EQ(vlapic_msr_write(&a, 0x808, 1ULL << 32), -E_INVAL); /* reserved high half */
 	CHECK_EQ(vlapic_msr_read(&a, 0x803, &v), 0);
 	CHECK_EQ_U64(v & 0xff, 0x14);
@@ -103,9 +103,9 @@ TEST(timer_oneshot)
 	u64 v;
 
 	setup();
-	CHECK_EQ(vlapic_msr_write(&a, 0x83e, 0x3), 0);   /* divide by 16 */
-	CHECK_EQ(vlapic_msr_write(&a, 0x832, 0x41), 0);  /* one-shot, vector 0x41 */
-	CHECK_EQ(vlapic_msr_write(&a, 0x838, 100), 0);   /* 100 counts = 1600 ns */
+	CHECK_EQ(vlapic_msr_write(&a, 0x83e, 0x3), 0);	/* divide by 16 */
+	CHECK_EQ(vlapic_msr_write(&a, 0x832, 0x41), 0); /* one-shot, vector 0x41 */
+	CHECK_EQ(vlapic_msr_write(&a, 0x838, 100), 0);	/* 100 counts = 1600 ns */
 	CHECK_EQ_U64(vlapic_timer_poll(&a, fake_ns), 1000 + 1600);
 	fake_ns += 800;
 	CHECK_EQ(vlapic_msr_read(&a, 0x839, &v), 0);
@@ -122,8 +122,8 @@ TEST(timer_oneshot)
 TEST(timer_periodic_does_not_burst)
 {
 	setup();
-	CHECK_EQ(vlapic_msr_write(&a, 0x83e, 0xb), 0);      /* divide by 1 */
-	CHECK_EQ(vlapic_msr_write(&a, 0x832, 0x20040), 0);  /* periodic */
+	CHECK_EQ(vlapic_msr_write(&a, 0x83e, 0xb), 0);	   /* divide by 1 */
+	CHECK_EQ(vlapic_msr_write(&a, 0x832, 0x20040), 0); /* periodic */
 	CHECK_EQ(vlapic_msr_write(&a, 0x838, 1000), 0);
 	fake_ns += 1000;
 	CHECK_EQ_U64(vlapic_timer_poll(&a, fake_ns), 3000);

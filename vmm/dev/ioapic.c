@@ -6,23 +6,23 @@
 #include "vmm/dev/ioapic.h"
 #include "vmm/klib.h"
 
-#define REG_ID 0x00
+#define REG_ID	    0x00
 #define REG_VERSION 0x01
-#define REG_ARB 0x02
-#define REG_REDIR 0x10
-#define OFF_REGSEL 0x00
-#define OFF_WINDOW 0x10
-#define OFF_EOI 0x40
-#define VERSION 0x20 /* has the EOI register */
+#define REG_ARB	    0x02
+#define REG_REDIR   0x10
+#define OFF_REGSEL  0x00
+#define OFF_WINDOW  0x10
+#define OFF_EOI	    0x40
+#define VERSION	    0x20 /* has the EOI register */
 
-#define RTE_VECTOR 0xffULL
-#define RTE_MODE(e) (((e) >> 8) & 7)
-#define RTE_LOGICAL (1ULL << 11)
+#define RTE_VECTOR     0xffULL
+#define RTE_MODE(e)    (((e) >> 8) & 7)
+#define RTE_LOGICAL    (1ULL << 11)
 #define RTE_REMOTE_IRR (1ULL << 14)
-#define RTE_LEVEL (1ULL << 15)
-#define RTE_MASKED (1ULL << 16)
-#define RTE_DEST(e) ((u32)((e) >> 56))
-#define RTE_RO_BITS (RTE_REMOTE_IRR | (1ULL << 12))
+#define RTE_LEVEL      (1ULL << 15)
+#define RTE_MASKED     (1ULL << 16)
+#define RTE_DEST(e)    ((u32)((e) >> 56))
+#define RTE_RO_BITS    (RTE_REMOTE_IRR | (1ULL << 12))
 
 void ioapic_init(struct ioapic *io, u32 id, ioapic_deliver_fn deliver, void *ctx)
 {

@@ -13,14 +13,14 @@
 #include "vmm/percpu.h"
 #include "drivers/lapic.h"
 
-#define DELIVERY_FIXED 0
-#define DELIVERY_LOWEST 1
-#define DELIVERY_NMI 4
-#define DELIVERY_INIT 5
+#define DELIVERY_FIXED	 0
+#define DELIVERY_LOWEST	 1
+#define DELIVERY_NMI	 4
+#define DELIVERY_INIT	 5
 #define DELIVERY_STARTUP 6
-#define ICR_LOGICAL (1u << 11)
-#define ICR_ASSERT (1u << 14)
-#define ICR_LEVEL (1u << 15)
+#define ICR_LOGICAL	 (1u << 11)
+#define ICR_ASSERT	 (1u << 14)
+#define ICR_LEVEL	 (1u << 15)
 
 static void level_eoi(void *ctx, u8 vector);
 
@@ -71,8 +71,10 @@ static void send_ipi(void *ctx, struct vlapic *from, u32 lo, u32 dest)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *t = &vm->vcpus[i];
 		bool self = &t->lapic == from;
-		bool hit = shorthand == 1 ? self : shorthand == 2 ? true : shorthand == 3 ? !self :
-			   vlapic_match_dest(&t->lapic, dest, lo & ICR_LOGICAL);
+		bool hit = shorthand == 1   ? self
+			   : shorthand == 2 ? true
+			   : shorthand == 3 ? !self
+					    : vlapic_match_dest(&t->lapic, dest, lo & ICR_LOGICAL);
 		if (!hit)
 			continue;
 		deliver_one(t, (u8)mode, (u8)lo, false);
@@ -133,10 +135,10 @@ static int lapic_write(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 va
 
 int irq_init(struct vm *vm)
 {
-	struct mmio_device io = { "IOAPIC", IOAPIC_GPA, PAGE_SIZE, ioapic_read, ioapic_write,
-				  &vm->ioapic };
-	struct mmio_device lapic = { "local APIC", LAPIC_GPA, PAGE_SIZE, lapic_read, lapic_write,
-				     NULL };
+	struct mmio_device io = { "IOAPIC",    IOAPIC_GPA,   PAGE_SIZE,
+				  ioapic_read, ioapic_write, &vm->ioapic };
+	struct mmio_device lapic = { "local APIC", LAPIC_GPA,	PAGE_SIZE,
+				     lapic_read,   lapic_write, NULL };
 	int rc;
 
 	ioapic_init(&vm->ioapic, vm->nvcpus, ioapic_to_lapics, vm);

@@ -14,9 +14,9 @@
 
 #include "vmm/types.h"
 
-#define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00
+#define MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
-#define PVCLOCK_TSC_STABLE_BIT (1u << 0)
+#define PVCLOCK_TSC_STABLE_BIT	(1u << 0)
 
 struct pvclock_vcpu_time_info {
 	u32 version, pad0;

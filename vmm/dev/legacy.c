@@ -77,10 +77,10 @@ static void pic_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
 
 /* ---- CMOS / RTC (MC146818 register map) ------------------------------------ */
 
-#define CMOS_INDEX 0x70
-#define CMOS_DATA 0x71
+#define CMOS_INDEX	   0x70
+#define CMOS_DATA	   0x71
 #define RTC_LAST_CLOCK_REG 0x0d
-#define CMOS_CENTURY 0x32
+#define CMOS_CENTURY	   0x32
 
 struct cmos {
 	u8 index;

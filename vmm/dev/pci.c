@@ -12,13 +12,13 @@
 #include "vmm/io.h"
 #include "vmm/klib.h"
 
-#define PCI_ADDR_PORT 0xcf8
-#define PCI_DATA_PORT 0xcfc
+#define PCI_ADDR_PORT	   0xcf8
+#define PCI_DATA_PORT	   0xcfc
 #define RESET_CONTROL_PORT 0xcf9
-#define ADDR_ENABLE 0x80000000u
+#define ADDR_ENABLE	   0x80000000u
 /* A virtual host bridge's identity: Red Hat's ID for such bridges, no driver needed. */
-#define HOST_VENDOR 0x1b36
-#define HOST_DEVICE 0x0008
+#define HOST_VENDOR	  0x1b36
+#define HOST_DEVICE	  0x0008
 #define CLASS_HOST_BRIDGE 0x060000
 
 static u32 pci_address;
@@ -29,8 +29,8 @@ static u32 host_bridge_dword(u32 reg)
 {
 	switch (reg) {
 	case 0x00: return HOST_VENDOR | (HOST_DEVICE << 16);
-	case 0x04: return host_command; /* status 0 */
-	case 0x08: return CLASS_HOST_BRIDGE << 8; /* revision 0 */
+	case 0x04: return host_command;			     /* status 0 */
+	case 0x08: return CLASS_HOST_BRIDGE << 8;	     /* revision 0 */
 	case 0x2c: return HOST_VENDOR | (HOST_DEVICE << 16); /* subsystem */
 	default: return 0; /* header type 0, single function, no BARs */
 	}

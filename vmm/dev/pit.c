@@ -7,12 +7,12 @@
 #include "vmm/dev/pit.h"
 #include "vmm/klib.h"
 
-#define PORT_CH0 0x40
-#define PORT_CMD 0x43
-#define PORT_B 0x61
-#define PORT_B_GATE2 0x01
+#define PORT_CH0       0x40
+#define PORT_CMD       0x43
+#define PORT_B	       0x61
+#define PORT_B_GATE2   0x01
 #define PORT_B_SPEAKER 0x02
-#define PORT_B_OUT2 0x20
+#define PORT_B_OUT2    0x20
 
 static u64 ticks_to_ns(u64 ticks)
 {

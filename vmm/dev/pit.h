@@ -14,16 +14,16 @@
 #define PIT_HZ 1193182ULL
 
 struct pit_channel {
-	u8 mode, access;         /* access: 1 LSB, 2 MSB, 3 LSB then MSB */
+	u8 mode, access;	  /* access: 1 LSB, 2 MSB, 3 LSB then MSB */
 	bool write_msb, read_msb; /* next byte of a two-byte access is the MSB */
 	u8 write_lsb;
-	u32 reload;              /* 1..0x10000 */
-	u64 load_ns;             /* when counting started */
+	u32 reload;  /* 1..0x10000 */
+	u64 load_ns; /* when counting started */
 	bool counting, gate;
 	bool latched, status_latched;
 	u16 latch;
 	u8 status;
-	u64 next_irq_ns;         /* channel 0: when OUT next rises, 0 = never */
+	u64 next_irq_ns; /* channel 0: when OUT next rises, 0 = never */
 };
 
 struct pit {
@@ -35,7 +35,7 @@ struct pit {
 };
 
 void pit_init(struct pit *p, u64 (*now_ns)(void), void (*irq0)(void *ctx), void *ctx);
-u8 pit_read(struct pit *p, u16 port);   /* 0x40-0x43, 0x61 */
+u8 pit_read(struct pit *p, u16 port); /* 0x40-0x43, 0x61 */
 void pit_write(struct pit *p, u16 port, u8 val);
 /* Raises IRQ 0 if channel 0's output rose by now_ns; returns the next time it will (0: none). */
 u64 pit_poll(struct pit *p, u64 now_ns);

@@ -14,14 +14,14 @@
 #include "vmm/vm.h"
 #include "drivers/tsc.h"
 
-#define PM1_CNT_SCI_EN 0x0001
+#define PM1_CNT_SCI_EN	      0x0001
 #define PM1_CNT_SLP_TYP_SHIFT 10
-#define PM1_CNT_SLP_EN 0x2000
-#define PM_TIMER_HZ 3579545ULL
-#define KBC_STATUS_PORT 0x64
-#define KBC_PULSE_RESET 0xfe
-#define RESET_CONTROL_PORT 0xcf9
-#define CF9_RESET_CPU 0x04
+#define PM1_CNT_SLP_EN	      0x2000
+#define PM_TIMER_HZ	      3579545ULL
+#define KBC_STATUS_PORT	      0x64
+#define KBC_PULSE_RESET	      0xfe
+#define RESET_CONTROL_PORT    0xcf9
+#define CF9_RESET_CPU	      0x04
 
 struct acpi_pm {
 	u16 pm1_status, pm1_enable, pm1_control;

@@ -15,14 +15,14 @@
 #include "vmm/mmio.h"
 
 #define TEST_EXIT_PORT 0xf4
-#define POST_PORT 0x80
+#define POST_PORT      0x80
 
 static void test_exit_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
 {
 	u32 code = val & 63;
 
-	vm_stop(v->vm, EXIT_GUEST_BASE + (int)code, "test guest wrote %#x to port %#x: exit code %u",
-		val, port, code);
+	vm_stop(v->vm, EXIT_GUEST_BASE + (int)code,
+		"test guest wrote %#x to port %#x: exit code %u", val, port, code);
 }
 
 static void post_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
@@ -50,8 +50,8 @@ static int scratch_write(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 
 
 int testdev_scratch_init(void)
 {
-	struct mmio_device d = { "test scratch", TESTDEV_SCRATCH_GPA, PAGE_SIZE, scratch_read,
-				 scratch_write, NULL };
+	struct mmio_device d = { "test scratch", TESTDEV_SCRATCH_GPA, PAGE_SIZE,
+				 scratch_read,	 scratch_write,	      NULL };
 
 	return mmio_register(&d);
 }

@@ -15,33 +15,33 @@
 #include "vmm/vm.h"
 #include "drivers/tsc.h"
 
-#define COM1_BASE 0x3f8
-#define REG_DATA 0 /* RBR/THR, or DLL with DLAB */
-#define REG_IER 1  /* or DLM with DLAB */
-#define REG_IIR 2  /* FCR on write */
-#define REG_LCR 3
-#define REG_MCR 4
-#define REG_LSR 5
-#define REG_MSR 6
-#define REG_SCR 7
-#define LCR_DLAB 0x80
-#define LSR_DR 0x01
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-#define IIR_NONE 0x01
-#define IIR_FIFO 0xc0
-#define MCR_LOOP 0x10
-#define MCR_OUT2 0x08
-#define IER_RX 0x01
-#define IER_THRE 0x02
-#define IIR_THRE 0x02
-#define IIR_RX 0x04
-#define COM1_IRQ 4
+#define COM1_BASE  0x3f8
+#define REG_DATA   0 /* RBR/THR, or DLL with DLAB */
+#define REG_IER	   1 /* or DLM with DLAB */
+#define REG_IIR	   2 /* FCR on write */
+#define REG_LCR	   3
+#define REG_MCR	   4
+#define REG_LSR	   5
+#define REG_MSR	   6
+#define REG_SCR	   7
+#define LCR_DLAB   0x80
+#define LSR_DR	   0x01
+#define LSR_THRE   0x20
+#define LSR_TEMT   0x40
+#define IIR_NONE   0x01
+#define IIR_FIFO   0xc0
+#define MCR_LOOP   0x10
+#define MCR_OUT2   0x08
+#define IER_RX	   0x01
+#define IER_THRE   0x02
+#define IIR_THRE   0x02
+#define IIR_RX	   0x04
+#define COM1_IRQ   4
 #define RX_POLL_NS 1000000ULL
 
 struct uart16550 {
 	u8 ier, lcr, mcr, scr, fcr, dll, dlm;
-	int pending; /* a byte read from the console but not yet by the guest, or -1 */
+	int pending;   /* a byte read from the console but not yet by the guest, or -1 */
 	bool thre_irq; /* "transmitter empty" interrupt pending (cleared by reading IIR) */
 	bool line;     /* level last driven on IRQ 4 */
 	u64 last_poll_ns;

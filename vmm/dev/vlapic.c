@@ -9,39 +9,39 @@
 #include "vmm/klib.h"
 #include "vmm/dev/vlapic_timer.h"
 
-#define REG_ID 0x020
-#define REG_VERSION 0x030
-#define REG_TPR 0x080
-#define REG_APR 0x090
-#define REG_PPR 0x0a0
-#define REG_EOI 0x0b0
-#define REG_LDR 0x0d0
-#define REG_DFR 0x0e0
-#define REG_SVR 0x0f0
-#define REG_ISR 0x100
-#define REG_TMR 0x180
-#define REG_IRR 0x200
-#define REG_ESR 0x280
-#define REG_LVT_CMCI 0x2f0
-#define REG_ICR_LO 0x300
-#define REG_ICR_HI 0x310
-#define REG_LVT_TIMER 0x320
-#define REG_LVT_ERROR 0x370
+#define REG_ID	       0x020
+#define REG_VERSION    0x030
+#define REG_TPR	       0x080
+#define REG_APR	       0x090
+#define REG_PPR	       0x0a0
+#define REG_EOI	       0x0b0
+#define REG_LDR	       0x0d0
+#define REG_DFR	       0x0e0
+#define REG_SVR	       0x0f0
+#define REG_ISR	       0x100
+#define REG_TMR	       0x180
+#define REG_IRR	       0x200
+#define REG_ESR	       0x280
+#define REG_LVT_CMCI   0x2f0
+#define REG_ICR_LO     0x300
+#define REG_ICR_HI     0x310
+#define REG_LVT_TIMER  0x320
+#define REG_LVT_ERROR  0x370
 #define REG_TIMER_INIT 0x380
-#define REG_TIMER_CUR 0x390
-#define REG_TIMER_DIV 0x3e0
-#define REG_SELF_IPI 0x3f0
+#define REG_TIMER_CUR  0x390
+#define REG_TIMER_DIV  0x3e0
+#define REG_SELF_IPI   0x3f0
 
-#define APIC_VERSION 0x00060014 /* version 0x14, 7 LVT entries (max index 6) */
-#define SVR_ENABLE 0x100
-#define LVT_MASK (1u << 16)
-#define APIC_BASE_BSP (1ULL << 8)
-#define APIC_BASE_EXTD (1ULL << 10)
-#define APIC_BASE_EN (1ULL << 11)
-#define MSR_APIC_BASE 0x1b
+#define APIC_VERSION	 0x00060014 /* version 0x14, 7 LVT entries (max index 6) */
+#define SVR_ENABLE	 0x100
+#define LVT_MASK	 (1u << 16)
+#define APIC_BASE_BSP	 (1ULL << 8)
+#define APIC_BASE_EXTD	 (1ULL << 10)
+#define APIC_BASE_EN	 (1ULL << 11)
+#define MSR_APIC_BASE	 0x1b
 #define MSR_TSC_DEADLINE 0x6e0
 #define MSR_X2APIC_FIRST 0x800
-#define MSR_X2APIC_LAST 0x8ff
+#define MSR_X2APIC_LAST	 0x8ff
 
 u64 (*vlapic_now_ns)(void);
 
@@ -157,8 +157,8 @@ static u32 reg_read(struct vlapic *a, u32 off)
 	case REG_VERSION: return APIC_VERSION;
 	case REG_TPR: return a->tpr;
 	case REG_PPR: return ppr(a);
-	case REG_LDR: return vlapic_x2apic_mode(a) ? ((a->id >> 4) << 16) | (1u << (a->id & 15))
-						 : a->ldr;
+	case REG_LDR:
+		return vlapic_x2apic_mode(a) ? ((a->id >> 4) << 16) | (1u << (a->id & 15)) : a->ldr;
 	case REG_DFR: return a->dfr;
 	case REG_SVR: return a->svr;
 	case REG_ESR: return a->esr;
@@ -236,14 +236,18 @@ void vlapic_mmio_write(struct vlapic *a, u32 offset, u32 val)
 static bool x2apic_msr_ok(u32 off, bool write)
 {
 	switch (off) {
-	case REG_ID: case REG_VERSION: case REG_PPR: case REG_LDR: case REG_TIMER_CUR:
-		return !write;
-	case REG_EOI: case REG_SELF_IPI:
-		return write;
-	case REG_APR: case REG_DFR: case REG_ICR_HI: case 0x0c0:
-		return false;
-	default:
-		return off < 0x400;
+	case REG_ID:
+	case REG_VERSION:
+	case REG_PPR:
+	case REG_LDR:
+	case REG_TIMER_CUR: return !write;
+	case REG_EOI:
+	case REG_SELF_IPI: return write;
+	case REG_APR:
+	case REG_DFR:
+	case REG_ICR_HI:
+	case 0x0c0: return false;
+	default: return off < 0x400;
 	}
 }
 

@@ -14,7 +14,7 @@
 
 #include "vmm/types.h"
 
-#define VLAPIC_BASE 0xfee00000ULL
+#define VLAPIC_BASE   0xfee00000ULL
 #define VLAPIC_BUS_HZ 1000000000ULL
 
 struct vlapic {

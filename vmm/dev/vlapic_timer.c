@@ -8,10 +8,10 @@
  */
 #include "vmm/dev/vlapic_timer.h"
 
-#define LVT_MASK (1u << 16)
-#define LVT_MODE(v) (((v) >> 17) & 3)
-#define MODE_ONESHOT 0
-#define MODE_PERIODIC 1
+#define LVT_MASK	  (1u << 16)
+#define LVT_MODE(v)	  (((v) >> 17) & 3)
+#define MODE_ONESHOT	  0
+#define MODE_PERIODIC	  1
 #define MODE_TSC_DEADLINE 2
 
 u64 (*vlapic_tsc_to_ns)(u64 tsc);

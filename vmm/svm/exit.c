@@ -86,24 +86,15 @@ static void exit_ignore(struct vcpu *v, struct vmcb *vmcb)
 }
 
 static const svm_exit_fn svm_exit_table[0x90] = {
-	[VMEXIT_INTR] = exit_intr,
-	[VMEXIT_NMI] = exit_ignore,
-	[VMEXIT_SMI] = exit_ignore,
-	[VMEXIT_INIT] = exit_ignore,
-	[VMEXIT_VINTR] = exit_vintr,
-	[VMEXIT_CPUID] = exit_cpuid,
-	[VMEXIT_INVD] = exit_svm_insn,
-	[VMEXIT_HLT] = exit_hlt,
-	[VMEXIT_IOIO] = exit_ioio,
-	[VMEXIT_MSR] = exit_msr,
-	[VMEXIT_SHUTDOWN] = exit_shutdown,
-	[VMEXIT_VMRUN] = exit_svm_insn,
-	[VMEXIT_VMMCALL] = exit_vmmcall,
-	[VMEXIT_VMLOAD] = exit_svm_insn,
-	[VMEXIT_VMSAVE] = exit_svm_insn,
-	[VMEXIT_STGI] = exit_svm_insn,
-	[VMEXIT_CLGI] = exit_svm_insn,
-	[VMEXIT_SKINIT] = exit_svm_insn,
+	[VMEXIT_INTR] = exit_intr,	   [VMEXIT_NMI] = exit_ignore,
+	[VMEXIT_SMI] = exit_ignore,	   [VMEXIT_INIT] = exit_ignore,
+	[VMEXIT_VINTR] = exit_vintr,	   [VMEXIT_CPUID] = exit_cpuid,
+	[VMEXIT_INVD] = exit_svm_insn,	   [VMEXIT_HLT] = exit_hlt,
+	[VMEXIT_IOIO] = exit_ioio,	   [VMEXIT_MSR] = exit_msr,
+	[VMEXIT_SHUTDOWN] = exit_shutdown, [VMEXIT_VMRUN] = exit_svm_insn,
+	[VMEXIT_VMMCALL] = exit_vmmcall,   [VMEXIT_VMLOAD] = exit_svm_insn,
+	[VMEXIT_VMSAVE] = exit_svm_insn,   [VMEXIT_STGI] = exit_svm_insn,
+	[VMEXIT_CLGI] = exit_svm_insn,	   [VMEXIT_SKINIT] = exit_svm_insn,
 	[VMEXIT_XSETBV] = exit_svm_insn,
 };
 
@@ -130,8 +121,8 @@ void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb)
 
 static void dump_seg(const char *name, const struct vmcb_seg *s)
 {
-	kprintf("  %-4s sel %04x attr %04x limit %08x base %016llx\n", name, s->selector,
-		s->attrib, s->limit, (unsigned long long)s->base);
+	kprintf("  %-4s sel %04x attr %04x limit %08x base %016llx\n", name, s->selector, s->attrib,
+		s->limit, (unsigned long long)s->base);
 }
 
 void svm_dump(struct vcpu *v)
@@ -139,9 +130,8 @@ void svm_dump(struct vcpu *v)
 	const struct vmcb *vm = svm_of(v)->vmcb;
 	const struct vmcb_save *s = &vm->save;
 
-	kprintf("vCPU %u (SVM): exit code %#llx info1 %#llx info2 %#llx exitintinfo %#llx\n",
-		v->id, (unsigned long long)vm->control.exitcode,
-		(unsigned long long)vm->control.exitinfo1,
+	kprintf("vCPU %u (SVM): exit code %#llx info1 %#llx info2 %#llx exitintinfo %#llx\n", v->id,
+		(unsigned long long)vm->control.exitcode, (unsigned long long)vm->control.exitinfo1,
 		(unsigned long long)vm->control.exitinfo2,
 		(unsigned long long)vm->control.exitintinfo);
 	kprintf("  RIP %016llx RSP %016llx RFLAGS %016llx CPL %u\n",
@@ -151,9 +141,8 @@ void svm_dump(struct vcpu *v)
 		(unsigned long long)v->regs.gpr[GPR_RAX], (unsigned long long)v->regs.gpr[GPR_RBX],
 		(unsigned long long)v->regs.gpr[GPR_RCX], (unsigned long long)v->regs.gpr[GPR_RDX]);
 	kprintf("  CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx EFER %016llx\n",
-		(unsigned long long)s->cr0, (unsigned long long)s->cr2,
-		(unsigned long long)s->cr3, (unsigned long long)s->cr4,
-		(unsigned long long)s->efer);
+		(unsigned long long)s->cr0, (unsigned long long)s->cr2, (unsigned long long)s->cr3,
+		(unsigned long long)s->cr4, (unsigned long long)s->efer);
 	dump_seg("CS", &s->cs);
 	dump_seg("SS", &s->ss);
 	dump_seg("DS", &s->ds);

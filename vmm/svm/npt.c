@@ -8,14 +8,14 @@
 #include "vmm/svm/npt.h"
 #include "vmm/klib.h"
 
-#define PTE_P (1ULL << 0)
-#define PTE_W (1ULL << 1)
-#define PTE_U (1ULL << 2)
-#define PTE_A (1ULL << 5)
-#define PTE_PS (1ULL << 7)
-#define PTE_NX (1ULL << 63)
-#define PTE_ADDR 0x000ffffffffff000ULL
-#define PTE_KEEP (1ULL << 9) /* software bit: a leaf with rights removed */
+#define PTE_P	    (1ULL << 0)
+#define PTE_W	    (1ULL << 1)
+#define PTE_U	    (1ULL << 2)
+#define PTE_A	    (1ULL << 5)
+#define PTE_PS	    (1ULL << 7)
+#define PTE_NX	    (1ULL << 63)
+#define PTE_ADDR    0x000ffffffffff000ULL
+#define PTE_KEEP    (1ULL << 9) /* software bit: a leaf with rights removed */
 #define TABLE_FLAGS (PTE_P | PTE_W | PTE_U)
 
 static u64 *table(const struct npt *n, hpa_t pa)

@@ -13,9 +13,9 @@
 
 #include "vmm/types.h"
 
-#define NPT_R 1u /* readable (present) */
-#define NPT_W 2u
-#define NPT_X 4u
+#define NPT_R	1u /* readable (present) */
+#define NPT_W	2u
+#define NPT_X	4u
 #define NPT_RWX (NPT_R | NPT_W | NPT_X)
 
 #define NPT_4K (1ULL << 12)

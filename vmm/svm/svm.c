@@ -18,7 +18,7 @@
 #include "vmm/svm/npt.h"
 #include "vmm/x86.h"
 
-#define IOPM_PAGES 3
+#define IOPM_PAGES  3
 #define MSRPM_PAGES 2
 
 static struct svm_vcpu svm_vcpus[SVM_MAX_VCPUS];
@@ -45,14 +45,14 @@ static void msrpm_pass(u8 *pm, u32 msr)
 	u32 base = msr >= 0xC0010000 ? 0x1000 : msr >= 0xC0000000 ? 0x800 : 0;
 	u32 bit = (msr & 0x1fff) * 2;
 
-	pm[base + bit / 8] &= (u8)~(3u << (bit % 8));
+	pm[base + bit / 8] &= (u8) ~(3u << (bit % 8));
 }
 
 static int svm_global_init(void)
 {
 	static const u32 passthrough[] = { 0xC0000100, 0xC0000101, 0xC0000102, /* FS, GS, KGS */
 					   0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084,
-					   0x174, 0x175, 0x176 /* SYSENTER */ };
+					   0x174,      0x175,	   0x176 /* SYSENTER */ };
 
 	iopm_pa = page_alloc(IOPM_PAGES, 1);
 	msrpm_pa = page_alloc(MSRPM_PAGES, 1);
@@ -74,8 +74,9 @@ static int svm_cpu_enable(void)
 	if (!f->svm || !f->npt || f->svm_disabled) {
 		pr_err("svm: cannot run guests: %s\n",
 		       !f->svm ? "the CPU has no SVM (CPUID 8000_0001h ECX bit 2)"
-		       : f->svm_disabled ? "SVM is disabled by the firmware (VM_CR.SVMDIS)"
-					 : "the CPU has no nested paging (CPUID 8000_000Ah EDX bit 0)");
+		       : f->svm_disabled
+			       ? "SVM is disabled by the firmware (VM_CR.SVMDIS)"
+			       : "the CPU has no nested paging (CPUID 8000_000Ah EDX bit 0)");
 		return -E_NOTSUP;
 	}
 	if (!iopm_pa && svm_global_init() != 0)
@@ -120,8 +121,8 @@ static void vmcb_init_control(struct vmcb_control *c, hpa_t n_cr3)
 			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
 	/* VMRUN must be intercepted (APM 15.5.1 consistency checks); the rest hide SVM. */
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
-			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI |
-			     INTERCEPT_SKINIT | INTERCEPT_XSETBV;
+			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
+			     INTERCEPT_XSETBV;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = 1;
@@ -247,8 +248,8 @@ static void svm_inject_irq(struct vcpu *v, u8 vector)
 
 static void svm_inject_nmi(struct vcpu *v)
 {
-	svm_of(v)->vmcb->control.eventinj = 2 | ((u64)EVENT_TYPE_NMI << EVENT_TYPE_SHIFT) |
-					     EVENT_VALID;
+	svm_of(v)->vmcb->control.eventinj =
+		2 | ((u64)EVENT_TYPE_NMI << EVENT_TYPE_SHIFT) | EVENT_VALID;
 }
 
 /* A virtual interrupt request the CPU takes as soon as the guest can accept one;

@@ -18,7 +18,7 @@ struct vmcb_seg {
 } __packed;
 
 struct vmcb_control {
-	u32 intercept_cr;  /* reads: bits 0-15, writes: bits 16-31 */
+	u32 intercept_cr; /* reads: bits 0-15, writes: bits 16-31 */
 	u32 intercept_dr;
 	u32 intercept_exceptions;
 	u32 intercept_misc1;
@@ -110,79 +110,79 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #undef VMCB_CHECK
 
 /* intercept_misc1 (APM vol. 2 table B-1, offset 0x0c) */
-#define INTERCEPT_INTR (1u << 0)
-#define INTERCEPT_NMI (1u << 1)
-#define INTERCEPT_SMI (1u << 2)
-#define INTERCEPT_INIT (1u << 3)
-#define INTERCEPT_VINTR (1u << 4)
-#define INTERCEPT_CPUID (1u << 18)
-#define INTERCEPT_INVD (1u << 22)
-#define INTERCEPT_HLT (1u << 24)
+#define INTERCEPT_INTR	    (1u << 0)
+#define INTERCEPT_NMI	    (1u << 1)
+#define INTERCEPT_SMI	    (1u << 2)
+#define INTERCEPT_INIT	    (1u << 3)
+#define INTERCEPT_VINTR	    (1u << 4)
+#define INTERCEPT_CPUID	    (1u << 18)
+#define INTERCEPT_INVD	    (1u << 22)
+#define INTERCEPT_HLT	    (1u << 24)
 #define INTERCEPT_IOIO_PROT (1u << 27)
-#define INTERCEPT_MSR_PROT (1u << 28)
-#define INTERCEPT_SHUTDOWN (1u << 31)
+#define INTERCEPT_MSR_PROT  (1u << 28)
+#define INTERCEPT_SHUTDOWN  (1u << 31)
 /* intercept_misc2 (offset 0x10) */
-#define INTERCEPT_VMRUN (1u << 0)
+#define INTERCEPT_VMRUN	  (1u << 0)
 #define INTERCEPT_VMMCALL (1u << 1)
-#define INTERCEPT_VMLOAD (1u << 2)
-#define INTERCEPT_VMSAVE (1u << 3)
-#define INTERCEPT_STGI (1u << 4)
-#define INTERCEPT_CLGI (1u << 5)
-#define INTERCEPT_SKINIT (1u << 6)
-#define INTERCEPT_XSETBV (1u << 13)
+#define INTERCEPT_VMLOAD  (1u << 2)
+#define INTERCEPT_VMSAVE  (1u << 3)
+#define INTERCEPT_STGI	  (1u << 4)
+#define INTERCEPT_CLGI	  (1u << 5)
+#define INTERCEPT_SKINIT  (1u << 6)
+#define INTERCEPT_XSETBV  (1u << 13)
 
 /* vintr (offset 0x60) */
-#define V_IRQ (1ULL << 8)
+#define V_IRQ		    (1ULL << 8)
 #define V_INTR_VECTOR_SHIFT 32
-#define V_INTR_PRIO_SHIFT 16
-#define V_IGN_TPR (1ULL << 20)
-#define V_INTR_MASKING (1ULL << 24)
+#define V_INTR_PRIO_SHIFT   16
+#define V_IGN_TPR	    (1ULL << 20)
+#define V_INTR_MASKING	    (1ULL << 24)
 
 #define TLB_CONTROL_FLUSH_ALL 1
 
 /* eventinj and exitintinfo (APM vol. 2 section 15.20) */
-#define EVENT_VECTOR_MASK 0xffULL
-#define EVENT_TYPE_SHIFT 8
-#define EVENT_TYPE_INTR 0
-#define EVENT_TYPE_NMI 2
+#define EVENT_VECTOR_MASK    0xffULL
+#define EVENT_TYPE_SHIFT     8
+#define EVENT_TYPE_INTR	     0
+#define EVENT_TYPE_NMI	     2
 #define EVENT_TYPE_EXCEPTION 3
-#define EVENT_TYPE_SOFT_INT 4
-#define EVENT_ERROR_VALID (1ULL << 11)
-#define EVENT_VALID (1ULL << 31)
+#define EVENT_TYPE_SOFT_INT  4
+#define EVENT_ERROR_VALID    (1ULL << 11)
+#define EVENT_VALID	     (1ULL << 31)
 
 /* exit codes (APM vol. 2 appendix C) */
 #define VMEXIT_EXCEPTION_BASE 0x040
-#define VMEXIT_INTR 0x060
-#define VMEXIT_NMI 0x061
-#define VMEXIT_SMI 0x062
-#define VMEXIT_INIT 0x063
-#define VMEXIT_VINTR 0x064
-#define VMEXIT_CPUID 0x072
-#define VMEXIT_INVD 0x076
-#define VMEXIT_HLT 0x078
-#define VMEXIT_IOIO 0x07b
-#define VMEXIT_MSR 0x07c
-#define VMEXIT_SHUTDOWN 0x07f
-#define VMEXIT_VMRUN 0x080
-#define VMEXIT_VMMCALL 0x081
-#define VMEXIT_VMLOAD 0x082
-#define VMEXIT_VMSAVE 0x083
-#define VMEXIT_STGI 0x084
-#define VMEXIT_CLGI 0x085
-#define VMEXIT_SKINIT 0x086
-#define VMEXIT_XSETBV 0x08d
-#define VMEXIT_NPF 0x400
-#define VMEXIT_INVALID 0xffffffffu
+#define VMEXIT_INTR	      0x060
+#define VMEXIT_NMI	      0x061
+#define VMEXIT_SMI	      0x062
+#define VMEXIT_INIT	      0x063
+#define VMEXIT_VINTR	      0x064
+#define VMEXIT_CPUID	      0x072
+#define VMEXIT_INVD	      0x076
+#define VMEXIT_HLT	      0x078
+#define VMEXIT_IOIO	      0x07b
+#define VMEXIT_MSR	      0x07c
+#define VMEXIT_SHUTDOWN	      0x07f
+#define VMEXIT_VMRUN	      0x080
+#define VMEXIT_VMMCALL	      0x081
+#define VMEXIT_VMLOAD	      0x082
+#define VMEXIT_VMSAVE	      0x083
+#define VMEXIT_STGI	      0x084
+#define VMEXIT_CLGI	      0x085
+#define VMEXIT_SKINIT	      0x086
+#define VMEXIT_XSETBV	      0x08d
+#define VMEXIT_NPF	      0x400
+#define VMEXIT_INVALID	      0xffffffffu
 
 /* IOIO exitinfo1 (APM vol. 2 section 15.10.2) */
-#define IOIO_TYPE_IN (1ULL << 0)
-#define IOIO_STR (1ULL << 2)
-#define IOIO_REP (1ULL << 3)
-#define IOIO_SZ_SHIFT 4
+#define IOIO_TYPE_IN	(1ULL << 0)
+#define IOIO_STR	(1ULL << 2)
+#define IOIO_REP	(1ULL << 3)
+#define IOIO_SZ_SHIFT	4
 #define IOIO_PORT_SHIFT 16
 
 /* MSRs */
 #define MSR_VM_HSAVE_PA 0xC0010117
-#define EFER_SVME (1ULL << 12)
+#define EFER_SVME	(1ULL << 12)
 
 #endif

@@ -27,13 +27,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE_SIZE 4096
+#define PAGE_SIZE   4096
 #define MAX_THREADS 4096
 
 struct options {
 	unsigned threads; /* 0: one per allowed CPU */
-	uint64_t steps;   /* checksum steps per thread */
-	uint64_t adds;    /* counter increments per thread */
+	uint64_t steps;	  /* checksum steps per thread */
+	uint64_t adds;	  /* counter increments per thread */
 };
 
 /* One page per worker: no false sharing, no DSM page bouncing. */
@@ -46,7 +46,7 @@ struct worker {
 	int pin_errno; /* sched_setaffinity's errno, 0 if it worked */
 	uint64_t checksum;
 	double start, end; /* CLOCK_MONOTONIC around all the thread's work */
-	double seconds;    /* the thread's checksum time */
+	double seconds;	   /* the thread's checksum time */
 } __attribute__((aligned(PAGE_SIZE)));
 
 static struct options opts = { .threads = 0, .steps = 100000000, .adds = 100000 };
@@ -218,8 +218,8 @@ static int run(void)
 	       n, opts.steps, opts.adds);
 	free(w);
 	if (errors || counter != want_counter) {
-		printf("parallel: FAIL threads=%u errors=%d counter=%" PRIu64
-		       " expected=%" PRIu64 "\n",
+		printf("parallel: FAIL threads=%u errors=%d counter=%" PRIu64 " expected=%" PRIu64
+		       "\n",
 		       n, errors, counter, want_counter);
 		return 1;
 	}
