@@ -19,9 +19,16 @@
 #define CPUID_KVM_BASE			   0x40000100u
 #define CPUID_KVM_FEATURES		   (CPUID_KVM_BASE + 1)
 #define KVM_FEATURE_CLOCKSOURCE2	   (1u << 3)
+#define KVM_FEATURE_PV_EOI		   (1u << 6)
+#define KVM_FEATURE_PV_UNHALT		   (1u << 7)
+#define KVM_FEATURE_PV_SEND_IPI		   (1u << 11)
 #define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
 
 struct vcpu;
+
+/* The exit-saving KVM features offered (PV EOI, unhalt, send-IPI); `nopv` on the
+ * monitor's command line clears them, to measure what they save. */
+extern u32 cpuid_kvm_pv_features;
 
 /* Applies the policy to the host's answer for (leaf, subleaf). */
 struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u32 vcpu_id,

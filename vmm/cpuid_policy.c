@@ -50,6 +50,8 @@ static struct cpuid_regs signature_leaf(void)
 	return r;
 }
 
+u32 cpuid_kvm_pv_features = KVM_FEATURE_PV_EOI | KVM_FEATURE_PV_UNHALT | KVM_FEATURE_PV_SEND_IPI;
+
 /* KVM's signature and the paravirtual features the monitor implements (only those:
  * Linux uses each feature it sees). */
 static struct cpuid_regs kvm_leaf(u32 leaf)
@@ -62,7 +64,8 @@ static struct cpuid_regs kvm_leaf(u32 leaf)
 		memcpy(&r.ecx, "VMKV", 4);
 		memcpy(&r.edx, "M\0\0\0", 4);
 	} else {
-		r.eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT;
+		r.eax = KVM_FEATURE_CLOCKSOURCE2 | KVM_FEATURE_CLOCKSOURCE_STABLE_BIT |
+			cpuid_kvm_pv_features;
 	}
 	return r;
 }

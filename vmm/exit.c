@@ -11,6 +11,7 @@
 #include "vmm/io.h"
 #include "vmm/log.h"
 #include "vmm/mmio.h"
+#include "vmm/pv.h"
 #include "vmm/msr.h"
 #include "vmm/panic.h"
 #include "vmm/power.h"
@@ -97,13 +98,6 @@ static void handle_shutdown(struct vcpu *v)
 		v->id);
 }
 
-/* No hypercall is implemented yet: answer as KVM does for an unknown one. */
-static void handle_vmmcall(struct vcpu *v)
-{
-	v->regs.gpr[GPR_RAX] = (u64)-1000; /* -KVM_ENOSYS */
-	vcpu_skip_insn(v);
-}
-
 static void handle_invalid(struct vcpu *v)
 {
 	virt->dump(v);
@@ -127,7 +121,7 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 	[EXIT_HLT] = handle_hlt,
 	[EXIT_NPF] = mmio_handle_npf,
 	[EXIT_SHUTDOWN] = handle_shutdown,
-	[EXIT_VMMCALL] = handle_vmmcall,
+	[EXIT_VMMCALL] = pv_hypercall,
 	[EXIT_INVALID_STATE] = handle_invalid,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };

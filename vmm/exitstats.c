@@ -9,7 +9,7 @@
 #include "vmm/printf.h"
 #include "vmm/spinlock.h"
 
-#define DETAIL_SLOTS 48
+#define DETAIL_SLOTS 256
 #define TOP	     12
 
 struct detail {

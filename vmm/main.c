@@ -29,6 +29,7 @@
 #include "vmm/dev/irq.h"
 #include "vmm/loader.h"
 #include "vmm/virt.h"
+#include "vmm/cpuid.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 
@@ -71,6 +72,8 @@ static void read_boot_info(u32 magic, u32 info)
 		refuse("bad monitor command line");
 	}
 	log_set_level(options.loglevel);
+	if (options.nopv)
+		cpuid_kvm_pv_features = 0;
 	if (options.unknown[0])
 		pr_warn("command line: ignoring unknown words: %s\n", options.unknown);
 	if (options.dump_bootinfo)

@@ -9,6 +9,7 @@
 #include "vmm/dev/vlapic.h"
 #include "vmm/dev/kvmclock.h"
 #include "vmm/vm.h"
+#include "vmm/pv.h"
 #include "drivers/tsc.h"
 
 #define MSR_IA32_TSC	     0x10
@@ -71,6 +72,10 @@ int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = msr == MSR_KVM_SYSTEM_TIME_NEW ? v->kvm_system_time : v->vm->kvm_wall_clock;
 		return 0;
 	}
+	if (msr == MSR_KVM_PV_EOI_EN) {
+		*val = v->pv_eoi_msr;
+		return 0;
+	}
 	if (is_lapic_msr(msr))
 		return vlapic_msr_read(&v->lapic, msr, val);
 	switch (msr) {
@@ -91,6 +96,8 @@ int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 {
 	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW)
 		return kvmclock_write(v, msr, val);
+	if (msr == MSR_KVM_PV_EOI_EN)
+		return pv_eoi_enable(v, val);
 	if (is_lapic_msr(msr))
 		return vlapic_msr_write(&v->lapic, msr, val);
 	switch (msr) {

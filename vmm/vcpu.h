@@ -94,6 +94,10 @@ struct vcpu {
 	u32 apic_id_phys;	  /* the physical CPU running this vCPU, for kicks */
 	u64 kvm_system_time;	  /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
 	u32 inits, sipis, starts; /* statistics: taken INITs, SIPIs seen, real-mode starts */
+	volatile u32 pv_unhalt;   /* KICK_CPU: end this vCPU's HLT even without an interrupt */
+	u64 pv_eoi_msr;           /* MSR_KVM_PV_EOI_EN as the guest wrote it */
+	bool pv_eoi_offered;      /* the guest's PV EOI bit was set at the last entry */
+	u64 pv_eois;              /* statistics: EOIs the guest did without an exit */
 	u8 start_vector;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];

@@ -5,6 +5,7 @@
 #include "vmm/vm.h"
 #include "vmm/exit.h"
 #include "vmm/exitstats.h"
+#include "vmm/pv.h"
 #include "vmm/dev/devices.h"
 #include "vmm/log.h"
 #include "vmm/mm.h"
@@ -177,8 +178,10 @@ static void vcpu_loop(struct vcpu *v)
 		deadline = vlapic_timer_poll(&v->lapic, now);
 		if (v->id == 0)
 			deadline = earliest(deadline, poll_platform(vm, now));
-		if (v->halted &&
-		    (v->pending_nmi || (!v->parked && vlapic_pending(&v->lapic) >= 0))) {
+		/* HLT ends with a deliverable interrupt, an NMI, or a PV kick (which
+		 * wakes a vCPU waiting in a PV spinlock even with interrupts off). */
+		if (v->halted && (v->pending_nmi || __atomic_exchange_n(&v->pv_unhalt, 0, __ATOMIC_ACQUIRE) ||
+				  (!v->parked && vlapic_pending(&v->lapic) >= 0))) {
 			v->halted = false; /* HLT ends when an interrupt is deliverable */
 			__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
 		}
@@ -188,7 +191,9 @@ static void vcpu_loop(struct vcpu *v)
 			continue;
 		}
 		deliver_interrupts(v);
+		pv_eoi_before_entry(v);
 		virt->vcpu_run(v);
+		pv_eoi_after_exit(v);
 		exit_handle(v);
 	}
 }
@@ -222,5 +227,9 @@ int vm_run(struct vm *vm)
 			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,
 			vm->vcpus[i].starts == 1 ? "" : "s", vm->vcpus[i].start_vector,
 			vm->vcpus[i].wait_sipi ? ", waiting for a SIPI" : "");
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].pv_eois)
+			kprintf("pv: vCPU %u: %llu EOIs through PV EOI, without an exit\n", i,
+				(unsigned long long)vm->vcpus[i].pv_eois);
 	return vm->exit_code;
 }

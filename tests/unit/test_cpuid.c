@@ -65,8 +65,9 @@ TEST(kvm_paravirtual_leaves)
 	CHECK(memcmp(sig, "KVMKVMKVM\0\0\0", 12) == 0);
 	CHECK_EQ(r.eax, CPUID_KVM_FEATURES);
 	r = cpuid_policy(CPUID_KVM_FEATURES, 0, all_ones, 0, 1);
-	/* only what is implemented: kvmclock (new MSRs) and its stable bit */
-	CHECK_EQ(r.eax, (1u << 3) | (1u << 24));
+	/* only what is implemented: kvmclock (new MSRs) and its stable bit, PV EOI,
+	 * PV unhalt, PV send-IPI */
+	CHECK_EQ(r.eax, (1u << 3) | (1u << 24) | (1u << 6) | (1u << 7) | (1u << 11));
 	CHECK_EQ(r.edx, 0);
 }
 

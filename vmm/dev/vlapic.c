@@ -126,6 +126,20 @@ void vlapic_accept(struct vlapic *a, u8 vector)
 	vec_set(a->isr, vector, true);
 }
 
+static void vlapic_eoi(struct vlapic *a);
+
+bool vlapic_isr_edge_only(const struct vlapic *a)
+{
+	int v = vec_highest(a->isr);
+
+	return v >= 0 && !((a->tmr[v / 32] >> (v % 32)) & 1);
+}
+
+void vlapic_eoi_pv(struct vlapic *a)
+{
+	vlapic_eoi(a);
+}
+
 static void vlapic_eoi(struct vlapic *a)
 {
 	int v = vec_highest(a->isr);
