@@ -36,6 +36,8 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		opt->dump_bootinfo = true;
 	} else if (strcmp(w, "nopv") == 0) {
 		opt->nopv = true;
+	} else if (strcmp(w, "noguest") == 0) {
+		opt->noguest = true;
 	} else if (strcmp(w, "selftest=fault") == 0) {
 		opt->selftest = SELFTEST_FAULT;
 	} else if (strcmp(w, "selftest=bug") == 0) {

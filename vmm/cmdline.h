@@ -6,7 +6,9 @@
  * monitor stops: for tests), `dumpbootinfo` (print the raw boot information
  * for test fixtures), `selftest=fault|bug` (deliberately fault or trip a
  * BUG_ON after the boot report, to test the crash dump), `nopv` (offer the
- * guest no PV EOI, PV unhalt or PV send-IPI: to measure them). Builds on the host.
+ * guest no PV EOI, PV unhalt or PV send-IPI: to measure them), `noguest`
+ * (stop after the boot report: check a node without running the guest).
+ * Builds on the host.
  */
 #ifndef UNUM_VMM_CMDLINE_H
 #define UNUM_VMM_CMDLINE_H
@@ -19,7 +21,8 @@ struct monitor_options {
 	int loglevel;
 	bool poweroff;
 	bool dump_bootinfo;
-	bool nopv; /* offer the guest no exit-saving KVM features (kvmclock stays) */
+	bool nopv;    /* offer the guest no exit-saving KVM features (kvmclock stays) */
+	bool noguest; /* stop after the boot report, even with a guest line */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	char unknown[256]; /* words not understood, for a warning */
 };

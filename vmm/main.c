@@ -221,7 +221,7 @@ void monitor_main(u32 magic, u32 info)
 	report_cluster(&cluster, node);
 	kprintf("unum: node %u ready: boot report complete\n", node);
 	run_selftest();
-	if (cluster.guest.present && node == 0)
+	if (cluster.guest.present && node == 0 && !options.noguest)
 		run_guest();
 	if (options.poweroff)
 		monitor_exit(EXIT_OK);

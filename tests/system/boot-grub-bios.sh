@@ -4,10 +4,10 @@
 # and module2 commands) and checks the boot report.
 . "$(dirname "$0")/lib.sh"
 
-cluster --boot iso --config examples/cluster.conf
+cluster --boot iso --config examples/cluster.conf --append noguest
 log=$LOGS/node0.log
 check exit-status status_is 0
-check loader has "$log" '^boot: multiboot 2 from "GRUB [^"]*", command line "id=0 poweroff"$'
+check loader has "$log" '^boot: multiboot 2 from "GRUB [^"]*", command line "id=0 poweroff noguest"$'
 check module has "$log" "^boot:   module 0 'cluster.conf'"
 check memory-map has "$log" '^memory map \([0-9]+ entries\):$'
 check identity has "$log" '^node: this is node 0 of 2$'

@@ -4,10 +4,10 @@
 # cluster file and checks every part of the boot report.
 . "$(dirname "$0")/lib.sh"
 
-cluster --boot kernel --config examples/cluster.conf
+cluster --boot kernel --config examples/cluster.conf --append noguest
 log=$LOGS/node0.log
 check exit-status status_is 0
-check loader has "$log" '^boot: multiboot 1 from "qemu", command line ".*id=0 poweroff"$'
+check loader has "$log" '^boot: multiboot 1 from "qemu", command line ".*id=0 poweroff noguest"$'
 check module has "$log" "^boot:   module 0 'cluster.conf' at 0x[0-9a-f]+-0x[0-9a-f]+ \([0-9]+ bytes\)$"
 check cpu-features has "$log" '^cpu: SVM yes, NPT yes; optional: NRIPS no'
 check memory-map has "$log" '^  0x000000100000-0x[0-9a-f]{12} usable$'
