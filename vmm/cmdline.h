@@ -24,6 +24,7 @@ struct monitor_options {
 	bool nopv;    /* offer the guest no exit-saving KVM features (kvmclock stays) */
 	bool noguest; /* stop after the boot report, even with a guest line */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
+	u32 nettest; /* nettest=N: network self-test, N messages to every peer (0: off) */
 	char unknown[256]; /* words not understood, for a warning */
 };
 

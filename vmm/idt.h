@@ -25,6 +25,7 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap_frame matches vmm/isr.
 #define VEC_PF		14
 #define VEC_MC		18
 #define VEC_LAPIC_TIMER 0xEF
+/* 0x50-0x57: NIC wake-ups (NIC_IRQ_VECTOR_BASE, drivers/nic.h) */
 #define VEC_KICK	0xF0 /* another CPU wants this one to look at its work */
 #define VEC_SPURIOUS	0xFF
 

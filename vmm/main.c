@@ -32,9 +32,10 @@
 #include "vmm/cpuid.h"
 #include "vmm/vm.h"
 #include "vmm/x86.h"
+#include "net/net.h"
 
 #define CONFIG_MODULE "cluster.conf"
-#define TIMER_HZ      100
+#define TIMER_HZ 100
 
 void monitor_main(u32 magic, u32 info);
 
@@ -53,7 +54,7 @@ static __noreturn void refuse(const char *why)
 static const void *identity_map(u64 phys, u64 len, void *ctx)
 {
 	return phys + len <= (4ULL << 30) && phys + len >= phys ? (const void *)(uintptr_t)phys
-								: NULL;
+								  : NULL;
 }
 
 static void read_boot_info(u32 magic, u32 info)
@@ -129,13 +130,16 @@ static u32 node_identity(void)
 {
 	char why[160];
 
-	if (!options.has_id)
-		refuse("no id=N on the monitor command line (choosing the node by its NIC's MAC "
-		       "address needs the NIC drivers, which this monitor does not have yet)");
+	if (!options.has_id) {
+		u32 id;
+		if (net_identify(&cluster, &id) != 0)
+			refuse("no id=N on the monitor command line, and no local NIC has the mac= "
+			       "of a node in " CONFIG_MODULE " (see above)");
+		return id;
+	}
 	if (!config_node(&cluster, options.id)) {
-		ksnprintf(why, sizeof(why),
-			  "id=%u on the command line, but " CONFIG_MODULE " defines nodes 0 to %u",
-			  options.id, cluster.nnodes - 1);
+		ksnprintf(why, sizeof(why), "id=%u on the command line, but " CONFIG_MODULE
+			  " defines nodes 0 to %u", options.id, cluster.nnodes - 1);
 		refuse(why);
 	}
 	return options.id;
@@ -190,9 +194,8 @@ static void start_cpus(u32 node)
 
 	kprintf("cpus: %u online (cpus=%u in " CONFIG_MODULE ")\n", online, want);
 	if (online < want) {
-		ksnprintf(why, sizeof(why),
-			  "node %u has cpus=%u in " CONFIG_MODULE " but only %u CPUs came online",
-			  node, want, online);
+		ksnprintf(why, sizeof(why), "node %u has cpus=%u in " CONFIG_MODULE
+			  " but only %u CPUs came online", node, want, online);
 		refuse(why);
 	}
 }
@@ -221,10 +224,17 @@ void monitor_main(u32 magic, u32 info)
 	report_cluster(&cluster, node);
 	kprintf("unum: node %u ready: boot report complete\n", node);
 	run_selftest();
+	net_set_test(options.nettest);
+	if (net_start(&cluster, node) != 0)
+		pr_warn("unum: node %u runs without the cluster network\n", node);
 	if (cluster.guest.present && node == 0 && !options.noguest)
 		run_guest();
-	if (options.poweroff)
+	if (options.poweroff && !options.nettest)
 		monitor_exit(EXIT_OK);
-	for (;;)
+	for (;;) {
+		net_poll();
+		if (options.poweroff && net_test_over())
+			monitor_exit(EXIT_OK);
 		cpu_wait_irq();
+	}
 }

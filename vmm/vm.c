@@ -6,6 +6,7 @@
 #include "vmm/exit.h"
 #include "vmm/exitstats.h"
 #include "vmm/pv.h"
+#include "net/net.h"
 #include "vmm/dev/devices.h"
 #include "vmm/log.h"
 #include "vmm/mm.h"
@@ -147,11 +148,17 @@ static bool handle_init_sipi(struct vcpu *v)
 	return v->wait_sipi;
 }
 
-/* The devices only vCPU 0's CPU drives: the PIT's IRQ 0 and console input. */
+/* The devices only vCPU 0's CPU drives: the PIT's IRQ 0, console input, and
+ * the cluster network (so a busy guest cannot starve the protocol). */
 static u64 poll_platform(struct vm *vm, u64 now)
 {
+	static u64 last_net_poll;
 	u64 next;
 
+	if (now - last_net_poll >= NET_POLL_NS) {
+		last_net_poll = now;
+		net_poll();
+	}
 	spin_lock(&vm->dev_lock);
 	next = pit_poll(&vm->pit, now);
 	uart16550_poll(now);

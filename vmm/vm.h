@@ -15,6 +15,7 @@
 
 #define VM_MAX_VCPUS	64
 #define VM_HEARTBEAT_NS 50000000ULL /* 50 ms */
+#define NET_POLL_NS 1000000ULL     /* the network between guest exits: at most every 1 ms */
 
 struct vm {
 	u64 mem_size;

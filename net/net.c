@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The network context (see net/net.h): NIC selection, lwIP bring-up, the message layer with
+ * its UDP transport, membership and the self-test, all driven from net_poll(). The message
+ * layer starts only once the epoch is known (net/epoch.h): the network context watches the
+ * RTC for the next tick of its seconds, at most a second after net_start(); until then lwIP
+ * already answers ARP and ping.
+ */
+#include "net/net.h"
+#include "drivers/tsc.h"
+#include "lwip/init.h"
+#include "lwip/timeouts.h"
+#include "net/addr.h"
+#include "net/epoch.h"
+#include "net/membership.h"
+#include "net/netif.h"
+#include "net/nettest.h"
+#include "net/nics.h"
+#include "net/transport.h"
+#include "vmm/klib.h"
+#include "vmm/log.h"
+#include "vmm/mm.h"
+#include "vmm/paging.h"
+
+#define NET_RX_BUDGET	  64
+#define NET_RX_ROUNDS	  8
+#define NET_EPOCH_WAIT_NS 2500000000ull /* the RTC ticks every second; allow 2.5 */
+#define NET_RTC_POLL_NS	  2000000ull
+#define NS_PER_S	  1000000000ull
+/*
+ * First retransmission timeout. The message layer's 5 ms default assumes a fast round trip;
+ * here a polled NIC (e1000) is serviced at the 100 Hz timer tick, so a round trip can take two
+ * ticks: with 5 ms half the messages of a 3-node self-test were retransmitted needlessly, with
+ * 25 ms none were, at the same throughput (doc/net.md).
+ */
+#define NET_RTO_MIN_NS 25000000ull
+
+enum net_state { NET_OFF, NET_WAIT_EPOCH, NET_RUNNING };
+
+struct net_handler {
+	net_msg_handler fn;
+	void *ctx;
+};
+
+static struct {
+	enum net_state state;
+	bool polling;
+	const struct cluster_config *cfg;
+	u32 self;
+	struct nic *nic;
+	struct net_netif nif;
+	struct net_transport tp;
+	struct msg_layer msg;
+	struct membership members;
+	struct nettest test;
+	u32 test_count;
+	bool stats_shown;
+	u64 start_ns, rtc_checked_ns, rtc_sec0;
+	struct net_handler handlers[256];
+} net;
+
+static void net_deliver(void *ctx, uint16_t src, uint8_t type, const void *data, size_t len)
+{
+	if (net.handlers[type].fn)
+		net.handlers[type].fn(net.handlers[type].ctx, src, data, len);
+}
+
+static void net_peer_reset(void *ctx, uint16_t node)
+{
+	membership_peer_reset(&net.members, node);
+}
+
+static uint64_t net_last_heard(void *ctx, uint16_t node)
+{
+	return msg_peer_last_heard(&net.msg, node);
+}
+
+static void net_member_event(void *ctx, uint16_t node, enum member_event ev, uint64_t silent)
+{
+	char ip[20];
+
+	if (ev == MEMBER_UP) {
+		config_format_ip(net.cfg->nodes[node].ip, ip, sizeof(ip));
+		kprintf("net: node %u (%s) is up\n", node, ip);
+	} else if (ev == MEMBER_DOWN) {
+		kprintf("net: node %u is DOWN: no word for %llu ms\n", node,
+			(unsigned long long)(silent / 1000000));
+	} else {
+		kprintf("net: node %u restarted: messages in flight to it are lost\n", node);
+	}
+}
+
+static void net_test_deliver(void *ctx, u16 src, const void *data, size_t len)
+{
+	nettest_deliver(&net.test, src, data, len);
+}
+
+int net_register(u8 type, net_msg_handler fn, void *ctx)
+{
+	if (type < MSG_T_USER || !fn)
+		return -E_INVAL;
+	/* type is a u8: every value indexes the 256 handlers. */
+	// cppcheck-suppress arrayIndexOutOfBoundsCond
+	if (net.handlers[type].fn)
+		return -E_EXIST;
+	net.handlers[type] = (struct net_handler){ fn, ctx };
+	return 0;
+}
+
+/* A send and a receive window per peer (doc/net.md), at least 32 slots. */
+static struct msg_slot *net_alloc_slots(u32 nnodes, u32 *nr)
+{
+	u32 n = MAX(32u, 2 * MSG_WINDOW * (nnodes - 1));
+	u64 pages = (n * sizeof(struct msg_slot) + PAGE_SIZE - 1) / PAGE_SIZE;
+	hpa_t pa;
+
+	n = MIN(n, 4096u);
+	pa = page_alloc(pages, 1);
+	*nr = n;
+	return pa ? hpa_to_ptr(pa) : NULL;
+}
+
+static int net_start_messages(u64 epoch)
+{
+	struct msg_config mc = { .cluster_id = net.cfg->cluster_id,
+				 .self = (u16)net.self,
+				 .nr_nodes = (u16)net.cfg->nnodes,
+				 .epoch = epoch,
+				 .rto_min_ns = NET_RTO_MIN_NS };
+	struct msg_ops ops = { .ctx = &net.tp,
+			       .send = net_transport_send,
+			       .now_ns = net_transport_now,
+			       .deliver = net_deliver,
+			       .peer_reset = net_peer_reset };
+	struct membership_ops mops = { .last_heard = net_last_heard, .event = net_member_event };
+	int rc;
+
+	memcpy(mc.secret, net.cfg->secret, sizeof(mc.secret));
+	mc.slots = net_alloc_slots(net.cfg->nnodes, &mc.nr_slots);
+	if (!mc.slots)
+		return -E_NOMEM;
+	rc = msg_init(&net.msg, &mc, &ops);
+	if (rc == 0)
+		rc = net_transport_open(&net.tp, net.cfg, net.self, &net.msg);
+	if (rc)
+		return rc;
+	membership_init(&net.members, (u16)net.self, (u16)net.cfg->nnodes, 0, &mops);
+	nettest_init(&net.test, &net.msg, &net.members, (u16)net.self, (u16)net.cfg->nnodes,
+		     net.test_count);
+	if (net.test_count)
+		net_register(NETTEST_MSG_TYPE, net_test_deliver, NULL);
+	kprintf("net: message layer up: epoch %llu, %u buffers, %u peers\n",
+		(unsigned long long)epoch, mc.nr_slots, net.cfg->nnodes - 1);
+	return 0;
+}
+
+/* Waits for the RTC's next second (see net/epoch.h), then starts the message layer. */
+static void net_try_epoch(u64 now)
+{
+	struct rtc_time t;
+	u64 sec = 0, epoch;
+
+	if (now - net.rtc_checked_ns < NET_RTC_POLL_NS)
+		return;
+	net.rtc_checked_ns = now;
+	if (rtc_read(&t) == 0)
+		sec = epoch_rtc_to_unix(&t);
+	if (sec && sec == net.rtc_sec0 && now - net.start_ns < NET_EPOCH_WAIT_NS)
+		return;
+	if (sec && sec != net.rtc_sec0) {
+		epoch = sec * NS_PER_S;
+	} else {
+		pr_warn("net: the RTC %s: the epoch falls back to its seconds plus the TSC, which "
+			"a restart within the same second could repeat\n",
+			sec ? "did not tick within 2.5 s" : "is unreadable");
+		epoch = (sec ? sec : 1) * NS_PER_S + now % NS_PER_S;
+	}
+	net.state = NET_RUNNING;
+	if (net_start_messages(epoch)) {
+		pr_err("net: cannot start the message layer (out of memory?); network off\n");
+		net.state = NET_OFF;
+	}
+}
+
+static void net_format_mac(const u8 *m, char *buf, size_t size)
+{
+	config_format_mac(m, buf, size);
+}
+
+int net_identify(const struct cluster_config *cfg, u32 *id)
+{
+	struct nic **nics;
+	int n = net_nics_probe(&nics);
+	char mac[20];
+
+	for (int i = 0; i < n; i++) {
+		int node = net_node_by_mac(cfg, nics[i]->mac);
+		if (node >= 0) {
+			net_format_mac(nics[i]->mac, mac, sizeof(mac));
+			kprintf("net: this is node %d: its mac= %s is %s NIC %d\n", node, mac,
+				nics[i]->name, i);
+			*id = (u32)node;
+			return 0;
+		}
+	}
+	if (n == 0)
+		kprintf("net: no NIC found (drivers: virtio-net, e1000 82540EM)\n");
+	for (int i = 0; i < n; i++) {
+		net_format_mac(nics[i]->mac, mac, sizeof(mac));
+		kprintf("net: NIC %d (%s, mac %s) is no node's mac= in %s\n", i, nics[i]->name, mac,
+			cfg->filename);
+	}
+	return -E_NOENT;
+}
+
+static struct nic *net_choose_nic(const struct cfg_node *node)
+{
+	struct nic **nics;
+	int n = net_nics_probe(&nics);
+	struct nic *nic = net_nics_find(node->mac);
+	char want[20], have[20];
+
+	if (nic || n == 0)
+		return nic;
+	net_format_mac(node->mac, want, sizeof(want));
+	net_format_mac(nics[0]->mac, have, sizeof(have));
+	pr_warn("net: no NIC has node %u's mac=%s; using the first, %s (mac %s)\n", node->id, want,
+		nics[0]->name, have);
+	return nics[0];
+}
+
+int net_start(const struct cluster_config *cfg, u32 self)
+{
+	const struct cfg_node *node = config_node(cfg, self);
+	u32 mask = net_cluster_netmask(cfg);
+	struct rtc_time t;
+	char ip[20];
+	int rc;
+
+	if (!node || net.state != NET_OFF)
+		return -E_INVAL;
+	net.cfg = cfg;
+	net.self = self;
+	net.nic = net_choose_nic(node);
+	if (!net.nic) {
+		pr_err("net: no NIC found (drivers: virtio-net, e1000 82540EM): node %u runs "
+		       "without the cluster network\n",
+		       self);
+		return -E_NOENT;
+	}
+	lwip_init();
+	rc = net_netif_add(&net.nif, net.nic, node->ip, mask);
+	if (rc)
+		return rc;
+	config_format_ip(node->ip, ip, sizeof(ip));
+	kprintf("net: node %u on %s: %s/%d, UDP port %u, lwIP 2.1.3\n", self, net.nic->name, ip,
+		__builtin_popcount(mask), node->port);
+	net.start_ns = time_now_ns();
+	net.rtc_sec0 = rtc_read(&t) == 0 ? epoch_rtc_to_unix(&t) : 0;
+	net.state = NET_WAIT_EPOCH;
+	return 0;
+}
+
+static void net_show_stats(void)
+{
+	const struct nic_stats *n = &net.nic->stats;
+	const struct msg_stats *m = &net.msg.stats;
+	u64 drops = 0;
+
+	for (int i = 1; i < MSG_DROP_NR; i++)
+		drops += m->drops[i];
+	kprintf("net: stats: NIC rx %llu tx %llu (own echoes %llu, bad %llu, tx ring full %llu, "
+		"irqs %llu); rx queue full %llu, no pbuf %llu; UDP rx %llu tx %llu (lwIP "
+		"refused %llu); messages delivered %llu, retransmitted %llu, dropped %llu\n",
+		(unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames,
+		(unsigned long long)n->rx_own, (unsigned long long)(n->rx_bad + n->rx_bad_desc),
+		(unsigned long long)n->tx_full, (unsigned long long)net_nics_irqs(),
+		(unsigned long long)net.nif.stats.rx_queue_full,
+		(unsigned long long)net.nif.stats.rx_no_pbuf,
+		(unsigned long long)net.tp.stats.rx_datagrams,
+		(unsigned long long)net.tp.stats.tx_datagrams,
+		(unsigned long long)(net.tp.stats.tx_err + net.tp.stats.tx_no_mem),
+		(unsigned long long)m->delivered, (unsigned long long)m->tx_retrans,
+		(unsigned long long)drops);
+}
+
+static void net_poll_nic(void)
+{
+	for (int round = 0; round < NET_RX_ROUNDS; round++) {
+		int n = net.nic->ops->poll(net.nic, net_netif_queue_frame, &net.nif, NET_RX_BUDGET);
+		net_netif_input(&net.nif);
+		if (n < NET_RX_BUDGET)
+			break;
+	}
+}
+
+void net_poll(void)
+{
+	u64 now;
+
+	if (net.state == NET_OFF || net.polling)
+		return;
+	net.polling = true;
+	net_poll_nic();
+	sys_check_timeouts();
+	now = time_now_ns();
+	if (net.state == NET_WAIT_EPOCH)
+		net_try_epoch(now);
+	if (net.state == NET_RUNNING) {
+		if (now >= msg_next_deadline(&net.msg))
+			msg_poll(&net.msg, now);
+		membership_poll(&net.members, now);
+		nettest_poll(&net.test, now);
+		if (net.test.finished && !net.stats_shown) {
+			net.stats_shown = true;
+			net_show_stats();
+		}
+	}
+	net.polling = false;
+}
+
+void net_set_test(u32 messages)
+{
+	net.test_count = messages;
+}
+
+bool net_test_over(void)
+{
+	return net.state == NET_RUNNING && net.test_count && nettest_over(&net.test, time_now_ns());
+}
+
+bool net_node_up(u32 node)
+{
+	return node == net.self ||
+	       (net.state == NET_RUNNING && membership_is_up(&net.members, (u16)node));
+}
+
+struct msg_layer *net_msg_layer(void)
+{
+	return net.state == NET_RUNNING ? &net.msg : NULL;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The node's network, as the monitor sees it (doc/net.md): find the NICs, pick the one the
+ * cluster file names for this node, bring up lwIP with the node's address, open the message
+ * layer's UDP transport and start membership. Everything runs in one context, the network
+ * context: whoever calls net_poll() (the monitor's idle loop, and its vCPU run loop between
+ * guest exits). Nothing here is reentrant or called from interrupts; a NIC's interrupt only
+ * wakes the CPU so that net_poll() runs sooner.
+ */
+#ifndef UNUM_NET_NET_H
+#define UNUM_NET_NET_H
+
+#include "net/msg.h"
+#include "vmm/config.h"
+
+/*
+ * Node identity from the hardware (design section 3): enumerates the NICs and stores in *@id
+ * the node whose mac= is one of theirs. Returns 0, or -E_NOENT (no NIC, or no node has a
+ * local NIC's MAC; the local MACs are printed) so the caller can refuse to start.
+ */
+int net_identify(const struct cluster_config *cfg, u32 *id);
+
+/*
+ * Brings the network up for node @self of @cfg (which must stay valid): the NIC whose MAC is
+ * the node's mac= (else the first NIC, with a warning), lwIP with the node's ip= and
+ * port=, the message layer and membership. Returns 0 or a negative error (printed); the
+ * node can still run alone without a network.
+ */
+int net_start(const struct cluster_config *cfg, u32 self);
+
+/* Does the network's pending work: received frames, lwIP timers, the message layer's timers,
+ * membership, the self-test. Cheap when there is nothing to do; a no-op before net_start(). */
+void net_poll(void);
+
+/* `nettest=N` on the command line: call before net_start(); 0 (the default) disables it. */
+void net_set_test(u32 messages);
+/* True when a self-test ran and is over (the node may power off); false without one. */
+bool net_test_over(void);
+
+/* Whether @node is up (always true for this node). For layers that must pause without it. */
+bool net_node_up(u32 node);
+
+/* The message layer, for the layers above (DSM, IPI forwarding); NULL before net_start(). */
+struct msg_layer *net_msg_layer(void);
+
+/*
+ * Messages of @type (MSG_T_USER..255) go to @fn, in order per source, in the network context;
+ * @data is valid during the call only. Returns 0, or -E_EXIST/-E_INVAL.
+ */
+typedef void (*net_msg_handler)(void *ctx, u16 src, const void *data, size_t len);
+int net_register(u8 type, net_msg_handler fn, void *ctx);
+
+#endif
