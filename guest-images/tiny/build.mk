@@ -12,5 +12,8 @@ $(B)/guest/tiny/%.elf: guest-images/tiny/%.S guest-images/tiny/tiny.h guest-imag
 $(B)/guest/tiny/%.bin: $(B)/guest/tiny/%.elf
 	$(Q)$(OBJCOPY) -O binary $< $@
 
+# Keep the ELFs: they carry the symbols for debugging a guest.
+.SECONDARY: $(patsubst %.bin,%.elf,$(TINY_BINS))
+
 tiny-guests: $(TINY_BINS)
 .PHONY: tiny-guests
