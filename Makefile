@@ -145,6 +145,7 @@ fuzz:
 BENCH_ARGS ?=
 bench: all guest-linux
 	tools/bench-single $(BENCH_ARGS)
+	tools/bench-net $(BENCH_NET_ARGS)
 
 # ---- running -------------------------------------------------------------
 RUN_ARGS ?= --guest linux --memory 512

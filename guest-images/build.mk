@@ -27,7 +27,7 @@ $(GUEST_LINUX_DIR)/progs/%: guest-images/linux/progs/%.c
 	$(Q)$(HOST_CC) $(GUEST_PROG_CFLAGS) -o $@ $< || \
 		{ echo "guest-images: cannot link $@ statically (gcc -static needs libc.a: Debian package libc6-dev)" >&2; exit 1; }
 
-$(GUEST_LINUX_DIR)/initrd.img: guest-images/linux/mkinitrd.sh guest-images/linux/init tools/mkcpio \
+$(GUEST_LINUX_DIR)/initrd.img: $(GUEST_LINUX_DIR)/bzImage guest-images/linux/mkinitrd.sh guest-images/linux/init tools/mkcpio \
 		$(GUEST_LINUX_DIR)/busybox $(GUEST_LINUX_PROGS)
 	$(call say,CPIO,$@)
 	$(Q)guest-images/linux/mkinitrd.sh $(GUEST_LINUX_DIR) $(GUEST_LINUX_PROGS)

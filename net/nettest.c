@@ -5,11 +5,17 @@
  * payload) and a payload whose length and bytes follow from (source, destination, sequence),
  * so the receiver can check all of it. Messages are offered to the message layer until its
  * buffer pool is full, round robin over the peers, and offered again at the next poll.
+ *
+ * The benchmark (netbench=, second half of this file) reuses the self-test's place in the
+ * network context: nettest_poll() drives it, and its messages come through net_register().
  */
 #include <string.h>
 
+#include "drivers/tsc.h"
+#include "net/net.h"
 #include "net/nettest.h"
 #include "vmm/log.h"
+#include "vmm/printf.h"
 
 #define NETTEST_MAGIC	 0x54534e55u /* "UNST" */
 #define NETTEST_HDR	 24
@@ -134,10 +140,13 @@ static void nettest_finish(struct nettest *t, uint64_t now, bool gave_up)
 	t->done_ns = now;
 }
 
+static void nettest_bench_poll(struct nettest *t);
+
 void nettest_poll(struct nettest *t, uint64_t now)
 {
 	bool all = true;
 
+	nettest_bench_poll(t);
 	if (!t->count || t->finished)
 		return;
 	if (!t->started) {
@@ -196,4 +205,202 @@ void nettest_deliver(struct nettest *t, uint16_t src, const void *data, size_t l
 bool nettest_over(const struct nettest *t, uint64_t now)
 {
 	return t->finished && now - t->done_ns > NETTEST_LINGER_NS;
+}
+
+/* ---- The benchmark: netbench=rtt|pages|all (net/nettest.h, tools/bench-net) ---- */
+
+#define BENCH_PAGE	  4096
+#define BENCH_PAGE_HDR	  8 /* sequence number, total: like a DSM header before its page */
+#define BENCH_ROUND_TRIPS (NETTEST_BENCH_WARMUP + 2 * NETTEST_BENCH_SAMPLES)
+#define BENCH_PER_LINE	  16
+#define BENCH_MEASURER	  0
+#define BENCH_TARGET	  1
+
+enum bench_phase { BENCH_OFF, BENCH_WAIT, BENCH_RTT, BENCH_PAGES, BENCH_DONE };
+
+/* Even round trips carry 64 bytes, odd ones a page, so noise hits both sizes alike. */
+static const uint16_t bench_sizes[2] = { 64, BENCH_PAGE };
+
+static struct {
+	bool rtt, pages, registered;
+	enum bench_phase phase;
+	struct msg_layer *msg;
+	uint32_t seq;	  /* round trips started, warm-up included */
+	bool in_flight;	  /* a PING waits for its PONG */
+	uint64_t sent_ns; /* when the PING in flight was handed to the message layer */
+	uint32_t bad;	  /* PONGs that were not the answer expected */
+	uint32_t samples[2][NETTEST_BENCH_SAMPLES];
+	uint32_t pages_sent, pages_rx;
+	uint64_t pages_start_ns, retrans0, rx_first_ns, rx_last_ns;
+	uint8_t buf[BENCH_PAGE];
+} bench;
+
+void nettest_set_bench(bool rtt, bool pages)
+{
+	bench.rtt = rtt;
+	bench.pages = pages;
+	bench.phase = rtt || pages ? BENCH_WAIT : BENCH_OFF;
+}
+
+/* Sends round trip bench.seq's PING; on a full pool the next poll tries again. */
+static void nettest_bench_ping(void)
+{
+	uint16_t len = bench_sizes[bench.seq & 1];
+
+	put32(bench.buf, bench.seq);
+	bench.sent_ns = time_now_ns();
+	bench.in_flight = msg_send(bench.msg, BENCH_TARGET, MSG_T_PING, bench.buf, len) == 0;
+}
+
+/* Every node but the measurer answers a PING with a PONG of the same bytes, at once: the
+ * PONG leaves from inside the delivery, so it also carries the PING's acknowledgement. */
+static void nettest_bench_echo(void *ctx, u16 src, const void *data, size_t len)
+{
+	if (msg_send(bench.msg, src, MSG_T_PONG, data, len) != 0)
+		bench.bad++;
+}
+
+/* The measurer's PONG handler: records the round trip and starts the next one at once. */
+static void nettest_bench_pong(void *ctx, u16 src, const void *data, size_t len)
+{
+	uint64_t rtt = time_now_ns() - bench.sent_ns;
+	uint32_t n = bench.seq - NETTEST_BENCH_WARMUP;
+
+	if (bench.phase != BENCH_RTT || !bench.in_flight || src != BENCH_TARGET || len < 4 ||
+	    get32(data) != bench.seq || len != bench_sizes[bench.seq & 1]) {
+		bench.bad++;
+		return;
+	}
+	bench.in_flight = false;
+	if (bench.seq >= NETTEST_BENCH_WARMUP)
+		bench.samples[n & 1][n / 2] = rtt > UINT32_MAX ? UINT32_MAX : (uint32_t)rtt;
+	if (++bench.seq < BENCH_ROUND_TRIPS)
+		nettest_bench_ping();
+}
+
+/* The target counts pages and reports when it has them all. */
+static void nettest_bench_page(void *ctx, u16 src, const void *data, size_t len)
+{
+	uint64_t now = time_now_ns();
+
+	if (len != BENCH_PAGE_HDR + BENCH_PAGE || get32(data) != bench.pages_rx + 1) {
+		bench.bad++;
+		return;
+	}
+	if (bench.pages_rx++ == 0)
+		bench.rx_first_ns = now;
+	bench.rx_last_ns = now;
+	if (bench.pages_rx == get32((const uint8_t *)data + 4))
+		kprintf("netbench: pages received: %u of %u B in %llu us from first to last\n",
+			bench.pages_rx, BENCH_PAGE,
+			(unsigned long long)((bench.rx_last_ns - bench.rx_first_ns) / 1000));
+}
+
+static void nettest_bench_register(struct nettest *t)
+{
+	bench.msg = t->msg;
+	if (t->self == BENCH_MEASURER) {
+		net_register(MSG_T_PONG, nettest_bench_pong, NULL);
+	} else {
+		net_register(MSG_T_PING, nettest_bench_echo, NULL);
+		net_register(NETTEST_BENCH_PAGE_TYPE, nettest_bench_page, NULL);
+	}
+	bench.registered = true;
+}
+
+static void nettest_bench_report_rtt(uint16_t size, const uint32_t *s)
+{
+	uint64_t sum = 0;
+	uint32_t min = UINT32_MAX, max = 0;
+	char line[BENCH_PER_LINE * 11 + 1];
+
+	for (int i = 0; i < NETTEST_BENCH_SAMPLES; i++) {
+		sum += s[i];
+		min = s[i] < min ? s[i] : min;
+		max = s[i] > max ? s[i] : max;
+	}
+	kprintf("netbench: rtt %u B: %u samples, min %u ns, mean %llu ns, max %u ns\n", size,
+		NETTEST_BENCH_SAMPLES, min, (unsigned long long)(sum / NETTEST_BENCH_SAMPLES), max);
+	/* The percentiles are the tool's work: the monitor prints every sample. */
+	for (int i = 0; i < NETTEST_BENCH_SAMPLES; i += BENCH_PER_LINE) {
+		size_t used = 0;
+		for (int j = i; j < i + BENCH_PER_LINE && j < NETTEST_BENCH_SAMPLES; j++)
+			used += (size_t)ksnprintf(line + used, sizeof(line) - used, " %u", s[j]);
+		kprintf("netbench: samples %u:%s\n", size, line);
+	}
+}
+
+/* Streams pages while the message layer takes them; done when the last is acknowledged. */
+static void nettest_bench_stream(void)
+{
+	const struct msg_peer *p = &bench.msg->peers[BENCH_TARGET];
+	uint8_t hdr[BENCH_PAGE_HDR];
+	uint64_t us;
+
+	while (bench.pages_sent < NETTEST_BENCH_PAGES) {
+		put32(hdr, bench.pages_sent + 1);
+		put32(hdr + 4, NETTEST_BENCH_PAGES);
+		if (msg_send_parts(bench.msg, BENCH_TARGET, NETTEST_BENCH_PAGE_TYPE, hdr,
+				   sizeof(hdr), bench.buf, BENCH_PAGE) != 0)
+			return; /* pool full: acknowledgements free it */
+		bench.pages_sent++;
+	}
+	if (p->tx_una != p->tx_next)
+		return;
+	us = (time_now_ns() - bench.pages_start_ns) / 1000;
+	kprintf("netbench: pages: %u of %u B sent and acknowledged in %llu us: %llu pages/s, "
+		"%llu KiB/s; %llu retransmissions\n",
+		NETTEST_BENCH_PAGES, BENCH_PAGE, (unsigned long long)us,
+		(unsigned long long)(us ? NETTEST_BENCH_PAGES * 1000000ull / us : 0),
+		(unsigned long long)(us ? NETTEST_BENCH_PAGES * 4000000ull / us : 0),
+		(unsigned long long)(bench.msg->stats.tx_retrans - bench.retrans0));
+	bench.phase = BENCH_DONE;
+}
+
+static void nettest_bench_start_pages(void)
+{
+	bench.phase = BENCH_PAGES;
+	bench.pages_start_ns = time_now_ns();
+	bench.retrans0 = bench.msg->stats.tx_retrans;
+}
+
+/* Node 0's sequence: wait for node 1, round trips, then the page stream. */
+static void nettest_bench_measure(struct nettest *t)
+{
+	if (bench.phase == BENCH_WAIT && membership_is_up(t->members, BENCH_TARGET)) {
+		kprintf("netbench: node %u measures against node %u (TSC clock)\n", t->self,
+			BENCH_TARGET);
+		bench.phase = bench.rtt ? BENCH_RTT : BENCH_PAGES;
+		if (!bench.rtt)
+			nettest_bench_start_pages();
+	}
+	if (bench.phase == BENCH_RTT && !bench.in_flight && bench.seq < BENCH_ROUND_TRIPS)
+		nettest_bench_ping();
+	if (bench.phase == BENCH_RTT && bench.seq == BENCH_ROUND_TRIPS) {
+		nettest_bench_report_rtt(bench_sizes[0], bench.samples[0]);
+		nettest_bench_report_rtt(bench_sizes[1], bench.samples[1]);
+		bench.phase = BENCH_DONE;
+		if (bench.pages)
+			nettest_bench_start_pages();
+	}
+	if (bench.phase == BENCH_PAGES)
+		nettest_bench_stream();
+	if (bench.phase == BENCH_DONE) {
+		kprintf("netbench: done (%u unexpected answers)\n", bench.bad);
+		bench.phase = BENCH_OFF;
+	}
+}
+
+static void nettest_bench_poll(struct nettest *t)
+{
+	if (bench.phase == BENCH_OFF)
+		return;
+	if (!bench.registered)
+		nettest_bench_register(t);
+	if (t->nr_nodes < 2) {
+		kprintf("netbench: needs 2 nodes or more\n");
+		bench.phase = BENCH_OFF;
+	} else if (t->self == BENCH_MEASURER) {
+		nettest_bench_measure(t);
+	}
 }

@@ -12,6 +12,20 @@
  *   nettest: done: 20000 sent, 20000 received, 0 bad in 5432 ms (...)
  *
  * A run that has not finished after NETTEST_LIMIT_NS reports what is missing instead.
+ *
+ * The same file holds the network benchmark (issue 5 item 7), enabled by `netbench=rtt`,
+ * `netbench=pages` or `netbench=all`: node 0 measures against node 1 while every other node
+ * echoes. rtt: 2 x NETTEST_BENCH_SAMPLES round trips of a PING message answered by a PONG of
+ * the same length, alternating 64-byte and 4096-byte payloads, each timed on the TSC clock;
+ * pages: NETTEST_BENCH_PAGES messages of an 8-byte header plus a 4 KiB page streamed one way,
+ * timed until the last is acknowledged. The results are console lines that tools/bench-net
+ * parses (doc/net.md, "Benchmark"):
+ *
+ *   netbench: rtt 64 B: 1000 samples, min 81234 ns, mean 95012 ns, max 401234 ns
+ *   netbench: samples 64: 81234 90000 ...            (16 per line, in the order measured)
+ *   netbench: pages: 4096 of 4096 B sent and acknowledged in 812345 us, ...
+ *   netbench: pages received: 4096 of 4096 B in 801234 us from first to last
+ *   netbench: done
  */
 #ifndef UNUM_NET_NETTEST_H
 #define UNUM_NET_NETTEST_H
@@ -48,5 +62,13 @@ void nettest_poll(struct nettest *t, uint64_t now);
 void nettest_deliver(struct nettest *t, uint16_t src, const void *data, size_t len);
 /* True once the test finished (or gave up) and lingered: the node may power off. */
 bool nettest_over(const struct nettest *t, uint64_t now);
+
+#define NETTEST_BENCH_SAMPLES	1000 /* round trips per payload size */
+#define NETTEST_BENCH_WARMUP	20   /* round trips not counted: caches, first pbufs */
+#define NETTEST_BENCH_PAGES	4096 /* 16 MiB one way */
+#define NETTEST_BENCH_PAGE_TYPE (MSG_T_USER + 9)
+
+/* `netbench=...`: call before net_start(); nettest_poll() then runs the benchmark. */
+void nettest_set_bench(bool rtt, bool pages);
 
 #endif

@@ -33,6 +33,15 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strncmp(w, "nettest=", 8) == 0) {
 		if (!cfgval_u32(w + 8, 1, 1000000, &opt->nettest, &why))
 			goto bad;
+	} else if (strcmp(w, "netbench=rtt") == 0) {
+		opt->netbench = NETBENCH_RTT;
+	} else if (strcmp(w, "netbench=pages") == 0) {
+		opt->netbench = NETBENCH_PAGES;
+	} else if (strcmp(w, "netbench=all") == 0) {
+		opt->netbench = NETBENCH_ALL;
+	} else if (strncmp(w, "netbench=", 9) == 0) {
+		ksnprintf(err, errlen, "command line: '%s': expected netbench=rtt, pages or all", w);
+		return -E_INVAL;
 	} else if (strcmp(w, "poweroff") == 0) {
 		opt->poweroff = true;
 	} else if (strcmp(w, "dumpbootinfo") == 0) {

@@ -7,7 +7,8 @@
  * for test fixtures), `selftest=fault|bug` (deliberately fault or trip a
  * BUG_ON after the boot report, to test the crash dump), `nopv` (offer the
  * guest no PV EOI, PV unhalt or PV send-IPI: to measure them), `noguest`
- * (stop after the boot report: check a node without running the guest).
+ * (stop after the boot report: check a node without running the guest),
+ * `netbench=rtt|pages|all` (the network benchmark, net/nettest.h).
  * Builds on the host.
  */
 #ifndef UNUM_VMM_CMDLINE_H
@@ -25,6 +26,7 @@ struct monitor_options {
 	bool noguest; /* stop after the boot report, even with a guest line */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 nettest; /* nettest=N: network self-test, N messages to every peer (0: off) */
+	enum { NETBENCH_OFF, NETBENCH_RTT = 1, NETBENCH_PAGES = 2, NETBENCH_ALL = 3 } netbench;
 	char unknown[256]; /* words not understood, for a warning */
 };
 

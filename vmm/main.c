@@ -33,6 +33,7 @@
 #include "vmm/vm.h"
 #include "vmm/x86.h"
 #include "net/net.h"
+#include "net/nettest.h"
 
 #define CONFIG_MODULE "cluster.conf"
 #define TIMER_HZ 100
@@ -225,6 +226,7 @@ void monitor_main(u32 magic, u32 info)
 	kprintf("unum: node %u ready: boot report complete\n", node);
 	run_selftest();
 	net_set_test(options.nettest);
+	nettest_set_bench(options.netbench & NETBENCH_RTT, options.netbench & NETBENCH_PAGES);
 	if (net_start(&cluster, node) != 0)
 		pr_warn("unum: node %u runs without the cluster network\n", node);
 	if (cluster.guest.present && node == 0 && !options.noguest)
@@ -232,6 +234,10 @@ void monitor_main(u32 magic, u32 info)
 	if (options.poweroff && !options.nettest)
 		monitor_exit(EXIT_OK);
 	for (;;) {
+		/* Off from the poll to the halt (sti; hlt enables them atomically): a
+		 * receive interrupt taken in between would leave the CPU asleep until
+		 * the next timer tick with a frame waiting. */
+		irq_disable();
 		net_poll();
 		if (options.poweroff && net_test_over())
 			monitor_exit(EXIT_OK);

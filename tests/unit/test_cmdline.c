@@ -31,6 +31,11 @@ TEST(defaults_and_unknown_words)
 	CHECK(opt.dump_bootinfo);
 	CHECK_STR(opt.unknown, "quiet x=1");
 	CHECK_EQ(cmdline_parse("", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.netbench, NETBENCH_OFF);
+	CHECK_EQ(cmdline_parse("netbench=pages", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.netbench, NETBENCH_PAGES);
+	CHECK_EQ(cmdline_parse("netbench=all", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.netbench, NETBENCH_ALL);
 }
 
 TEST(bad_values)
@@ -56,4 +61,6 @@ TEST(flags_survive_a_bad_word)
 	CHECK_STR(err, "command line: 'loglevel=9': expected loglevel=N with N from 0 to 3");
 	CHECK(cmdline_parse("selftest=nope", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'selftest=nope': expected selftest=fault or selftest=bug");
+	CHECK(cmdline_parse("netbench=x", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'netbench=x': expected netbench=rtt, pages or all");
 }
