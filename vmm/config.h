@@ -27,6 +27,8 @@
 #define CFG_SECRET_BYTES       16
 #define CFG_MIN_GUEST_MEMORY   (16ULL << 20)
 #define CFG_GUEST_MEMORY_ALIGN (2ULL << 20)
+/* Guest RAM is one range from 0: it must end below the devices at 0xfe000000+. */
+#define CFG_MAX_GUEST_MEMORY (0xfe000000ULL)
 
 struct cfg_node {
 	u32 id;

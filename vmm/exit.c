@@ -23,6 +23,7 @@
 void vcpu_skip_insn(struct vcpu *v)
 {
 	v->regs.rip += v->exit.insn_len;
+	virt->clear_interrupt_shadow(v);
 }
 
 static void handle_nothing(struct vcpu *v)
@@ -68,10 +69,14 @@ static void handle_msr_write(struct vcpu *v)
  * nobody can send. */
 static bool all_parked(struct vm *vm)
 {
-	for (u32 i = 0; i < vm->nvcpus; i++)
-		if (!__atomic_load_n(&vm->vcpus[i].parked, __ATOMIC_ACQUIRE) &&
-		    !vm->vcpus[i].wait_sipi)
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *t = &vm->vcpus[i];
+		bool wake_pending = t->pending_nmi || t->pending_init || t->pv_unhalt ||
+				    (t->wait_sipi && t->pending_sipi);
+		if (wake_pending ||
+		    (!__atomic_load_n(&t->parked, __ATOMIC_ACQUIRE) && !t->wait_sipi))
 			return false;
+	}
 	return true;
 }
 

@@ -59,7 +59,7 @@ void exitstats_record(const struct vcpu *v)
 	u64 key = has_detail(k) ? detail_key(v) : 0;
 	u32 i;
 
-	spin_lock(&stats_lock); /* every vCPU records; called with interrupts off */
+	spin_lock(&stats_lock); /* every vCPU records; no interrupt handler takes it */
 	total++;
 	by_kind[k]++;
 	for (i = 0; has_detail(k) && i < ndetails; i++)

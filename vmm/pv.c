@@ -6,6 +6,7 @@
 #include "vmm/dev/irq.h"
 #include "vmm/exit.h"
 #include "vmm/vm.h"
+#include "vmm/virt.h"
 
 #define PV_EOI_PENDING 1u /* bit 0 of the guest's PV EOI word */
 
@@ -50,7 +51,16 @@ static u64 hc_send_ipi(struct vm *vm, u64 lo, u64 hi, u64 min, u64 icr)
 void pv_hypercall(struct vcpu *v)
 {
 	u64 *r = v->regs.gpr, ret;
+	struct guest_paging p;
 
+	/* Only the guest kernel may make hypercalls: a user process that could send
+	 * INIT or NMI to other vCPUs would take the guest down (KVM: -KVM_EPERM). */
+	virt->get_paging(v, &p);
+	if (p.cpl != 0) {
+		r[GPR_RAX] = (u64)-KVM_EPERM;
+		vcpu_skip_insn(v);
+		return;
+	}
 	switch (r[GPR_RAX]) {
 	case KVM_HC_KICK_CPU: ret = hc_kick_cpu(v->vm, r[GPR_RCX]); break;
 	case KVM_HC_SEND_IPI:
@@ -78,13 +88,15 @@ static u32 *pv_eoi_word(struct vcpu *v)
 	return vm_gpa_ptr(v->vm, v->pv_eoi_msr & ~3ULL, sizeof(u32));
 }
 
-/* Safe only when nothing else waits (the EOI would have to deliver it) and the
+/* Safe only when nothing else waits, deliverable or not (the EOI would have to
+ * deliver it: an interrupt blocked by the one in service would otherwise sit
+ * until the next exit), and the
  * interrupt in service is edge-triggered (a level one must reach the IOAPIC). */
 void pv_eoi_before_entry(struct vcpu *v)
 {
 	u32 *word = pv_eoi_word(v);
 
-	if (!word || v->pv_eoi_offered || vlapic_pending(&v->lapic) >= 0 ||
+	if (!word || v->pv_eoi_offered || vlapic_irr_any(&v->lapic) ||
 	    !vlapic_isr_edge_only(&v->lapic))
 		return;
 	__atomic_fetch_or(word, PV_EOI_PENDING, __ATOMIC_RELEASE);

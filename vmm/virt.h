@@ -50,6 +50,8 @@ struct virt_ops {
 	bool (*irq_window_open)(struct vcpu *v);
 	void (*inject_irq)(struct vcpu *v, u8 vector);
 	void (*inject_nmi)(struct vcpu *v);
+	bool (*nmi_window_open)(struct vcpu *v);
+	void (*clear_interrupt_shadow)(struct vcpu *v);
 	void (*request_irq_window)(struct vcpu *v);
 	/* Sets CR2 (before injecting a #PF). */
 	void (*set_cr2)(struct vcpu *v, u64 cr2);

@@ -89,8 +89,8 @@ static void deliver_interrupts(struct vcpu *v)
 {
 	int vec;
 
-	if (v->pending_nmi && virt->irq_window_open(v)) {
-		v->pending_nmi = 0;
+	if (v->pending_nmi && virt->nmi_window_open(v) &&
+	    __atomic_exchange_n(&v->pending_nmi, 0, __ATOMIC_ACQUIRE)) {
 		virt->inject_nmi(v);
 		return;
 	}
@@ -132,6 +132,8 @@ static bool handle_init_sipi(struct vcpu *v)
 		irq_attach_vcpu(v->vm, v);
 		v->wait_sipi = true;
 		v->halted = false;
+		v->pv_eoi_msr = 0; /* INIT disables PV EOI, as on KVM */
+		v->pv_eoi_offered = false;
 		__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
 		/* A SIPI already pending came after the INIT (guests send them back to
 		 * back): it starts the vCPU below. One that came while the vCPU was

@@ -96,9 +96,18 @@ static void ioapic_to_lapics(void *ctx, u32 dest, bool logical, u8 mode, u8 vect
 	irq_deliver(ctx, dest, logical, mode, vector, level);
 }
 
+/* A level-triggered EOI reaches the IOAPIC, a platform device: under dev_lock
+ * (already held when the EOI came through the xAPIC page, not through MSR 0x80b). */
 static void level_eoi(void *ctx, u8 vector)
 {
-	ioapic_eoi(&((struct vm *)ctx)->ioapic, vector);
+	struct vm *vm = ctx;
+	bool held = spin_held_by_me(&vm->dev_lock);
+
+	if (!held)
+		spin_lock(&vm->dev_lock);
+	ioapic_eoi(&vm->ioapic, vector);
+	if (!held)
+		spin_unlock(&vm->dev_lock);
 }
 
 void irq_set_isa(struct vm *vm, u32 isa_irq, bool level)

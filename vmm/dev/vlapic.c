@@ -107,8 +107,10 @@ void vlapic_set_irr(struct vlapic *a, u8 vector, bool level)
 		a->esr |= 1u << 6; /* received illegal vector */
 		return;
 	}
-	vec_set(a->irr, vector, true);
+	/* TMR first: once IRR is set the owner may accept and end the vector, and
+	 * its EOI reads TMR to know whether the IOAPIC must hear of it. */
 	vec_set(a->tmr, vector, level);
+	vec_set(a->irr, vector, true);
 }
 
 int vlapic_pending(const struct vlapic *a)
@@ -127,6 +129,11 @@ void vlapic_accept(struct vlapic *a, u8 vector)
 }
 
 static void vlapic_eoi(struct vlapic *a);
+
+bool vlapic_irr_any(const struct vlapic *a)
+{
+	return vec_highest(a->irr) >= 0;
+}
 
 bool vlapic_isr_edge_only(const struct vlapic *a)
 {

@@ -54,6 +54,8 @@ void vlapic_set_irr(struct vlapic *a, u8 vector, bool level);
 u64 vlapic_timer_poll(struct vlapic *a, u64 now_ns);
 /* The vector to deliver now (above the processor priority), or -1. */
 int vlapic_pending(const struct vlapic *a);
+/* Any interrupt requested, deliverable or blocked by priority. */
+bool vlapic_irr_any(const struct vlapic *a);
 /* The highest in-service vector is edge-triggered (PV EOI may end it). */
 bool vlapic_isr_edge_only(const struct vlapic *a);
 /* An EOI the guest made through PV EOI. */

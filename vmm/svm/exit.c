@@ -71,6 +71,15 @@ static void exit_svm_insn(struct vcpu *v, struct vmcb *vmcb)
 	exit_simple(v, EXIT_NONE, 0);
 }
 
+/* INVD would drop the host's dirty cache lines: done as the harmless WBINVD,
+ * i.e. nothing, as KVM does; the guest's instruction completes. */
+static void exit_invd(struct vcpu *v, struct vmcb *vmcb)
+{
+	v->regs.rip += 2; /* copied into the VMCB at the next entry */
+	vmcb->control.interrupt_shadow &= ~1ULL;
+	exit_simple(v, EXIT_NONE, 0);
+}
+
 /* The interrupt window opened: stop asking; the run loop injects. */
 static void exit_vintr(struct vcpu *v, struct vmcb *vmcb)
 {
@@ -89,7 +98,7 @@ static const svm_exit_fn svm_exit_table[0x90] = {
 	[VMEXIT_INTR] = exit_intr,	   [VMEXIT_NMI] = exit_ignore,
 	[VMEXIT_SMI] = exit_ignore,	   [VMEXIT_INIT] = exit_ignore,
 	[VMEXIT_VINTR] = exit_vintr,	   [VMEXIT_CPUID] = exit_cpuid,
-	[VMEXIT_INVD] = exit_svm_insn,	   [VMEXIT_HLT] = exit_hlt,
+	[VMEXIT_INVD] = exit_invd,	   [VMEXIT_HLT] = exit_hlt,
 	[VMEXIT_IOIO] = exit_ioio,	   [VMEXIT_MSR] = exit_msr,
 	[VMEXIT_SHUTDOWN] = exit_shutdown, [VMEXIT_VMRUN] = exit_svm_insn,
 	[VMEXIT_VMMCALL] = exit_vmmcall,   [VMEXIT_VMLOAD] = exit_svm_insn,

@@ -202,14 +202,19 @@ static void svm_vcpu_reset_long64(struct vcpu *v, const struct long_mode_entry *
 }
 
 /* An event the exit interrupted is delivered again at the next entry (APM 15.7.2).
- * A software interrupt is not: RIP still points at the INT, which runs again. */
+ * Not one an instruction raised itself (INT n, and #BP/#OF from INT3/INTO, which
+ * EXITINTINFO reports as exceptions): RIP still points at that instruction and,
+ * without next-RIP, re-injecting would leave it there; it simply runs again. */
 static void requeue_interrupted_event(struct vmcb_control *c)
 {
 	u64 info = c->exitintinfo;
-	u64 type = (info >> EVENT_TYPE_SHIFT) & 7;
+	u64 type = (info >> EVENT_TYPE_SHIFT) & 7, vector = info & EVENT_VECTOR_MASK;
 
-	if ((info & EVENT_VALID) && type != EVENT_TYPE_SOFT_INT)
-		c->eventinj = info;
+	if (!(info & EVENT_VALID) || type == EVENT_TYPE_SOFT_INT)
+		return;
+	if (type == EVENT_TYPE_EXCEPTION && (vector == 3 || vector == 4))
+		return;
+	c->eventinj = info;
 }
 
 static void svm_vcpu_run(struct vcpu *v)
@@ -244,6 +249,23 @@ static void svm_inject_irq(struct vcpu *v, u8 vector)
 {
 	svm_of(v)->vmcb->control.eventinj =
 		vector | ((u64)EVENT_TYPE_INTR << EVENT_TYPE_SHIFT) | EVENT_VALID;
+}
+
+/* An NMI is not held off by RFLAGS.IF, only by the interrupt shadow and by an
+ * event already being injected. (NMI blocking during the guest's handler is
+ * not tracked yet: a second NMI may nest.) */
+static bool svm_nmi_window_open(struct vcpu *v)
+{
+	const struct vmcb_control *c = &svm_of(v)->vmcb->control;
+
+	return !(c->interrupt_shadow & 1) && !(c->eventinj & EVENT_VALID);
+}
+
+/* The monitor completed the instruction (advanced RIP): a STI or MOV SS shadow
+ * it began is over, as it would be on hardware. */
+static void svm_clear_interrupt_shadow(struct vcpu *v)
+{
+	svm_of(v)->vmcb->control.interrupt_shadow &= ~1ULL;
 }
 
 static void svm_inject_nmi(struct vcpu *v)
@@ -344,6 +366,8 @@ const struct virt_ops svm_ops = {
 	.irq_window_open = svm_irq_window_open,
 	.inject_irq = svm_inject_irq,
 	.inject_nmi = svm_inject_nmi,
+	.nmi_window_open = svm_nmi_window_open,
+	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.request_irq_window = svm_request_irq_window,
 	.set_cr2 = svm_set_cr2,
 	.get_pat = svm_get_pat,
