@@ -5,16 +5,8 @@
  * sum to zero, ACPI 6.4 section 5.2.5 and 5.2.6).
  */
 #include "vmm/acpi.h"
+#include "vmm/acpi_internal.h"
 #include "vmm/klib.h"
-
-struct acpi_header {
-	char signature[4];
-	u32 length;
-	u8 revision, checksum;
-	char oem_id[6], oem_table_id[8];
-	u32 oem_revision, creator_id, creator_revision;
-} __packed;
-_Static_assert(sizeof(struct acpi_header) == 36, "ACPI table header (5.2.6)");
 
 struct acpi_rsdp {
 	char signature[8];
@@ -85,12 +77,6 @@ static const u8 dsdt_aml[] = {
 	0x00, 0x00,	       /* ZeroOp, ZeroOp */
 };
 
-struct builder {
-	u8 *buf;
-	gpa_t gpa;
-	size_t size, used;
-};
-
 static u8 checksum(const void *p, size_t n)
 {
 	u8 sum = 0;
@@ -101,7 +87,7 @@ static u8 checksum(const void *p, size_t n)
 }
 
 /* Room for n bytes, 16-byte aligned; NULL when full. */
-static void *take(struct builder *b, size_t n, gpa_t *at)
+void *acpi_take(struct builder *b, size_t n, gpa_t *at)
 {
 	size_t off = ALIGN_UP(b->used, 16);
 
@@ -113,7 +99,7 @@ static void *take(struct builder *b, size_t n, gpa_t *at)
 	return b->buf + off;
 }
 
-static void header(struct acpi_header *h, const char *sig, u32 len, u8 rev)
+void acpi_header_init(struct acpi_header *h, const char *sig, u32 len, u8 rev)
 {
 	memcpy(h->signature, sig, 4);
 	h->length = len;
@@ -125,7 +111,7 @@ static void header(struct acpi_header *h, const char *sig, u32 len, u8 rev)
 	h->creator_revision = 1;
 }
 
-static void seal(struct acpi_header *h)
+void acpi_seal(struct acpi_header *h)
 {
 	h->checksum = 0;
 	h->checksum = checksum(h, h->length);
@@ -134,13 +120,13 @@ static void seal(struct acpi_header *h)
 static gpa_t build_dsdt(struct builder *b)
 {
 	gpa_t at;
-	struct acpi_header *h = take(b, sizeof(*h) + sizeof(dsdt_aml), &at);
+	struct acpi_header *h = acpi_take(b, sizeof(*h) + sizeof(dsdt_aml), &at);
 
 	if (!h)
 		return 0;
-	header(h, "DSDT", sizeof(*h) + sizeof(dsdt_aml), 2);
+	acpi_header_init(h, "DSDT", sizeof(*h) + sizeof(dsdt_aml), 2);
 	memcpy(h + 1, dsdt_aml, sizeof(dsdt_aml));
-	seal(h);
+	acpi_seal(h);
 	return at;
 }
 
@@ -152,11 +138,11 @@ static void gas_io(struct acpi_gas *g, u16 port, u8 bytes)
 static gpa_t build_fadt(struct builder *b, gpa_t dsdt)
 {
 	gpa_t at;
-	struct acpi_fadt *f = take(b, sizeof(*f), &at);
+	struct acpi_fadt *f = acpi_take(b, sizeof(*f), &at);
 
 	if (!f)
 		return 0;
-	header(&f->h, "FACP", sizeof(*f), 6);
+	acpi_header_init(&f->h, "FACP", sizeof(*f), 6);
 	f->dsdt = (u32)dsdt;
 	f->x_dsdt = dsdt;
 	f->sci_int = ACPI_SCI_IRQ;
@@ -177,7 +163,7 @@ static gpa_t build_fadt(struct builder *b, gpa_t dsdt)
 		FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_TMR_VAL_EXT;
 	f->minor_version = 4;
 	memcpy(&f->hypervisor_vendor_id, "UnumUnum", 8);
-	seal(&f->h);
+	acpi_seal(&f->h);
 	return at;
 }
 
@@ -213,11 +199,11 @@ static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
 	u32 len = 36 + 8 + cfg->ncpus * sizeof(struct madt_lapic) + sizeof(struct madt_ioapic) +
 		  2 * sizeof(struct madt_override) + sizeof(struct madt_lapic_nmi);
 	gpa_t at;
-	u8 *t = take(b, len, &at), *p;
+	u8 *t = acpi_take(b, len, &at), *p;
 
 	if (!t)
 		return 0;
-	header((struct acpi_header *)t, "APIC", len, 5);
+	acpi_header_init((struct acpi_header *)t, "APIC", len, 5);
 	p = t + 36;
 	*(u32 *)p = (u32)LAPIC_GPA;
 	*(u32 *)(p + 4) = MADT_PCAT_COMPAT;
@@ -236,27 +222,27 @@ static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
 	};
 	p += sizeof(struct madt_override);
 	*(struct madt_lapic_nmi *)p = (struct madt_lapic_nmi){ 4, 6, 0xff, 0, 1 };
-	seal((struct acpi_header *)t);
+	acpi_seal((struct acpi_header *)t);
 	return at;
 }
 
 static gpa_t build_xsdt(struct builder *b, const gpa_t *tables, u32 n)
 {
 	gpa_t at;
-	struct acpi_header *h = take(b, sizeof(*h) + 8 * n, &at);
+	struct acpi_header *h = acpi_take(b, sizeof(*h) + 8 * n, &at);
 
 	if (!h)
 		return 0;
-	header(h, "XSDT", sizeof(*h) + 8 * n, 1);
+	acpi_header_init(h, "XSDT", sizeof(*h) + 8 * n, 1);
 	memcpy(h + 1, tables, 8 * n);
-	seal(h);
+	acpi_seal(h);
 	return at;
 }
 
 static gpa_t build_rsdp(struct builder *b, gpa_t xsdt)
 {
 	gpa_t at;
-	struct acpi_rsdp *r = take(b, sizeof(*r), &at);
+	struct acpi_rsdp *r = acpi_take(b, sizeof(*r), &at);
 
 	if (!r)
 		return 0;
@@ -273,17 +259,20 @@ static gpa_t build_rsdp(struct builder *b, gpa_t xsdt)
 gpa_t acpi_build(u8 *buf, gpa_t gpa, size_t size, const struct acpi_config *cfg)
 {
 	struct builder b = { buf, gpa, size, 0 };
-	gpa_t tables[2], dsdt, xsdt;
+	gpa_t tables[4], dsdt, xsdt;
 
 	/* RSDP first, at the start of the area, where a 16-byte-step scan finds it soonest. */
-	struct acpi_rsdp *rsdp = take(&b, sizeof(*rsdp), &xsdt);
+	struct acpi_rsdp *rsdp = acpi_take(&b, sizeof(*rsdp), &xsdt);
 
-	if (!rsdp || cfg->ncpus == 0 || cfg->ncpus > 255)
+	if (!rsdp || cfg->ncpus == 0 || cfg->ncpus > 255 || cfg->nnodes == 0 ||
+	    cfg->nnodes > ACPI_MAX_NODES)
 		return 0;
 	dsdt = build_dsdt(&b);
 	tables[0] = dsdt ? build_fadt(&b, dsdt) : 0;
 	tables[1] = build_madt(&b, cfg);
-	xsdt = tables[0] && tables[1] ? build_xsdt(&b, tables, 2) : 0;
+	tables[2] = acpi_build_srat(&b, cfg);
+	tables[3] = acpi_build_slit(&b, cfg);
+	xsdt = tables[0] && tables[1] && tables[2] && tables[3] ? build_xsdt(&b, tables, 4) : 0;
 	if (!xsdt)
 		return 0;
 	b.used = 0; /* write the RSDP into the slot reserved for it */

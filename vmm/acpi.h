@@ -3,8 +3,9 @@
  * ACPI tables the monitor builds for the guest (there is no BIOS): RSDP,
  * XSDT, FADT (with the PM1 and PM timer port blocks of vmm/dev/acpi_pm.c),
  * a minimal DSDT whose only object is \_S5 (so the guest can power off),
- * and a MADT with one local APIC per vCPU, the IOAPIC and the ISA
- * interrupt overrides. Layouts: ACPI 6.4 specification, chapter 5.
+ * a MADT with one local APIC per vCPU, the IOAPIC and the ISA interrupt
+ * overrides, and an SRAT and SLIT with one NUMA node per cluster node, so
+ * Linux allocates near the vCPU that uses the memory. Layouts: ACPI 6.4 specification, chapter 5.
  * Builds on the host; tables are written into a buffer that stands for
  * guest memory at a given guest-physical address.
  */
@@ -23,9 +24,17 @@
 #define IOAPIC_GPA	   0xfec00000ULL
 #define LAPIC_GPA	   0xfee00000ULL
 
+#define ACPI_MAX_NODES 64
+
 struct acpi_config {
 	u32 ncpus; /* one local APIC per vCPU, APIC ids 0..ncpus-1 */
 	u32 ioapic_id;
+	/* NUMA (SRAT, SLIT): one proximity domain per cluster node, holding the vCPUs
+	 * it runs (cpu_node[apic id]) and its home range of guest memory. */
+	u32 nnodes;
+	u8 cpu_node[256];
+	gpa_t node_base[ACPI_MAX_NODES];
+	u64 node_size[ACPI_MAX_NODES];
 };
 
 /*

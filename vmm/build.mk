@@ -26,7 +26,7 @@ MON_SRCS += vmm/virt.c vmm/vm.c vmm/exit.c vmm/io.c vmm/cpuid.c vmm/cpuid_policy
 	vmm/loader.c vmm/dev/uart16550.c vmm/dev/testdev.c \
 	vmm/svm/svm.c vmm/svm/exit.c vmm/svm/npt.c vmm/svm/vmrun.S
 MON_SRCS += vmm/dev/vlapic.c vmm/dev/vlapic_timer.c
-MON_SRCS += vmm/acpi.c vmm/linux.c vmm/dev/power.c
+MON_SRCS += vmm/acpi.c vmm/acpi_numa.c vmm/linux.c vmm/dev/power.c
 MON_SRCS += vmm/exitstats.c vmm/mmio.c vmm/decode.c vmm/emulate.c vmm/gwalk.c vmm/dev/ioapic.c vmm/dev/irq.c
 MON_SRCS += vmm/dev/pit.c vmm/dev/legacy.c vmm/dev/pci.c vmm/dev/kvmclock.c
 MON_SRCS += vmm/smp.c vmm/pv.c

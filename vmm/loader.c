@@ -47,7 +47,10 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 		      const u8 *img, u64 len)
 {
 	const struct boot_module *initrd = NULL;
-	struct acpi_config acpi = { .ncpus = vm->nvcpus, .ioapic_id = vm->nvcpus };
+	/* One node runs the whole guest for now: one proximity domain holding every
+	 * vCPU and all of guest memory. Across nodes, each gets its own. */
+	struct acpi_config acpi = { .ncpus = vm->nvcpus, .ioapic_id = vm->nvcpus, .nnodes = 1,
+				    .node_base = { 0 }, .node_size = { vm->mem_size } };
 	gpa_t rsdp;
 
 	if (g->initrd[0]) {

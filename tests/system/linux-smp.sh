@@ -4,17 +4,20 @@
 # equals the cores; the parallel program runs one thread pinned per vCPU,
 # each with checked arithmetic, plus a counter every thread increments
 # atomically, exact at the end; /proc/interrupts shows rescheduling and
-# function-call IPIs on every CPU (so IPIs really cross between vCPUs).
+# function-call IPIs on every CPU (so IPIs really cross between vCPUs); the
+# ACPI SRAT puts them all in NUMA node 0.
 . "$(dirname "$0")/lib.sh"
 
 for cpus in 2 4; do
 	TIMEOUT=400 cluster --guest linux --cpus $cpus --memory 512 \
-		--exec "nproc; parallel -n 2000000 -m 100000 | tail -1; grep -E '^ *(RES|CAL):' /proc/interrupts"
+		--exec "nproc; parallel -n 2000000 -m 100000 | tail -1; grep -E '^ *(RES|CAL):' /proc/interrupts; cat /sys/devices/system/node/node0/cpulist"
 	out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p')
 	cp "$LOGS/node0.log" "$LOGS/node0-cpus$cpus.log"
 	check cpus$cpus-status status_is 0
 	check cpus$cpus-nproc [ "$(echo "$out" | sed -n 2p)" = "$cpus" ]
 	check cpus$cpus-parallel-exact grep -q "^parallel: threads=$cpus ok counter=$((cpus * 100000)) expected=$((cpus * 100000))$" <<<"$out"
+	# the SRAT puts every vCPU of this one node in NUMA node 0
+	check cpus$cpus-numa-node0 [ "$(echo "$out" | tail -2 | head -1)" = "0-$((cpus - 1))" ]
 	for kind in RES CAL; do
 		# every CPU's column is a positive count
 		line=$(echo "$out" | grep -E "^ *$kind:")

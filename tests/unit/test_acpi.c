@@ -66,7 +66,8 @@ static gpa_t find_rsdp(void)
 
 TEST(tables_walk)
 {
-	struct acpi_config cfg = { .ncpus = 3, .ioapic_id = 3 };
+	struct acpi_config cfg = { .ncpus = 3, .ioapic_id = 3, .nnodes = 1,
+				   .node_size = { 256 << 20 } };
 	gpa_t rsdp = acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg);
 	const u8 *r, *xsdt, *fadt, *dsdt, *madt;
 
@@ -78,7 +79,9 @@ TEST(tables_walk)
 	xsdt = table(rd64(r + 24), "XSDT");
 	if (!xsdt)
 		return;
-	CHECK_EQ(rd32(xsdt + 4), 36 + 16);
+	CHECK_EQ(rd32(xsdt + 4), 36 + 4 * 8);
+	CHECK(table(rd64(xsdt + 52), "SRAT") != NULL);
+	CHECK(table(rd64(xsdt + 60), "SLIT") != NULL);
 	fadt = table(rd64(xsdt + 36), "FACP");
 	madt = table(rd64(xsdt + 44), "APIC");
 	if (!fadt || !madt)
@@ -121,13 +124,60 @@ TEST(tables_walk)
 	}
 }
 
+/* Two cluster nodes: vCPUs 0-1 on node 0, 2-3 on node 1; memory split in halves. */
+TEST(numa_tables)
+{
+	struct acpi_config cfg = { .ncpus = 4, .ioapic_id = 4, .nnodes = 2,
+				   .cpu_node = { 0, 0, 1, 1 },
+				   .node_base = { 0, 1ULL << 30 },
+				   .node_size = { 1ULL << 30, 1ULL << 30 } };
+	gpa_t rsdp = acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg);
+	const u8 *xsdt = rsdp ? table(rd64(at(rsdp) + 24), "XSDT") : NULL, *srat, *slit;
+	int cpus[2] = { 0, 0 }, mems = 0;
+
+	CHECK(xsdt != NULL);
+	if (!xsdt)
+		return;
+	srat = table(rd64(xsdt + 52), "SRAT");
+	slit = table(rd64(xsdt + 60), "SLIT");
+	if (!srat || !slit)
+		return;
+	for (u32 off = 48; off < rd32(srat + 4); off += srat[off + 1]) {
+		CHECK(srat[off + 1] >= 16);
+		if (srat[off + 1] < 16)
+			break;
+		if (srat[off] == 0) {
+			CHECK(srat[off + 2] < 2);
+			CHECK_EQ(srat[off + 2], srat[off + 3] >= 2); /* APIC ids 2, 3 on node 1 */
+			cpus[srat[off + 2] & 1]++;
+		} else if (srat[off] == 1) {
+			u32 dom = rd32(srat + off + 2);
+			CHECK_EQ_U64(rd64(srat + off + 8), dom << 30); /* base */
+			CHECK_EQ_U64(rd64(srat + off + 16), 1ULL << 30); /* length */
+			CHECK_EQ(rd32(srat + off + 28) & 1, 1);             /* enabled */
+			mems++;
+		}
+	}
+	CHECK_EQ(cpus[0], 2);
+	CHECK_EQ(cpus[1], 2);
+	CHECK_EQ(mems, 2);
+	CHECK_EQ_U64(rd64(slit + 36), 2);
+	CHECK_EQ(slit[44], 10);
+	CHECK_EQ(slit[45], 20);
+	CHECK_EQ(slit[46], 20);
+	CHECK_EQ(slit[47], 10);
+}
+
 TEST(too_small_or_bad_config)
 {
-	struct acpi_config cfg = { .ncpus = 1 };
+	struct acpi_config cfg = { .ncpus = 1, .nnodes = 1 };
 
 	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, 100, &cfg), 0);
 	cfg.ncpus = 0;
 	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg), 0);
 	cfg.ncpus = 256;
+	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg), 0);
+	cfg.ncpus = 1;
+	cfg.nnodes = 0;
 	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg), 0);
 }
