@@ -20,13 +20,6 @@
 #define X2_TIMER_DIV 0x83e
 #define MSR_TSC_DEADLINE 0x6e0
 
-.macro WRMSR32 msr, value
-	movl $\msr, %ecx
-	movl $\value, %eax
-	xorl %edx, %edx
-	wrmsr
-.endm
-
 	TINY_HEADER
 	PUTS16 hello
 	ENTER_PM32 pm32
@@ -35,7 +28,7 @@ pm32:
 	movl $1, %eax
 	cpuid
 	btl $21, %ecx
-	jnc fail1
+	jnc fail_1
 	movl $MSR_APIC_BASE, %ecx
 	rdmsr
 	orl $0xc00, %eax		/* EN | EXTD */
@@ -43,11 +36,11 @@ pm32:
 	rdmsr
 	andl $0xc00, %eax
 	cmpl $0xc00, %eax
-	jne fail2
+	jne fail_2
 	movl $X2_ID, %ecx
 	rdmsr
 	testl %eax, %eax
-	jnz fail3
+	jnz fail_3
 	WRMSR32 X2_SVR, 0x1ff
 	WRMSR32 X2_TIMER_DIV, 0xb	/* divide by 1: 1 count per ns */
 
@@ -61,7 +54,7 @@ pm32:
 	cli
 	WRMSR32 X2_TIMER_INIT, 0	/* stop */
 	cmpl $10, ticks40
-	jb fail4
+	jb fail_4
 
 	/* one-shot, 0.5 ms */
 	WRMSR32 X2_LVT_TIMER, 0x41
@@ -73,9 +66,9 @@ pm32:
 	movl $X2_TIMER_CUR, %ecx
 	rdmsr
 	testl %eax, %eax
-	jnz fail5
+	jnz fail_5
 	cmpl $1, ticks41
-	jne fail5
+	jne fail_5
 
 	/* TSC deadline, about 1 ms of a 1 GHz TSC ahead */
 	WRMSR32 X2_LVT_TIMER, 0x40042
@@ -98,17 +91,11 @@ pm32:
 	movl $200000000, %ecx		/* spin a while: the masked timer expires meanwhile */
 4:	loop 4b
 	cmpl $1, ticks41
-	jne fail7
+	jne fail_7
 
 	PUTS32 ok
 	EXIT 0
-fail1:	EXIT 1
-fail2:	EXIT 2
-fail3:	EXIT 3
-fail4:	EXIT 4
-fail5:	EXIT 5
-fail6:	EXIT 6
-fail7:	EXIT 7
+	FAIL_EXITS 1, 2, 3, 4, 5, 6, 7
 
 .macro HANDLER vec, counter
 irq\vec:

@@ -10,30 +10,26 @@
 	movl $1, %eax
 	cpuid
 	btl $31, %ecx
-	jnc fail1
+	jnc fail_1
 	btl $5, %ecx
-	jc fail2
+	jc fail_2
 	shrl $24, %ebx
-	jnz fail5
+	jnz fail_5
 	movl $0x80000001, %eax
 	cpuid
 	btl $2, %ecx
-	jc fail3
+	jc fail_3
 	movl $0x40000000, %eax
 	cpuid
 	cmpl $0x6d756e55, %ebx	/* "Unum" */
-	jne fail4
+	jne fail_4
 	cmpl $0x6d756e55, %ecx
-	jne fail4
+	jne fail_4
 	cmpl $0x6d756e55, %edx
-	jne fail4
+	jne fail_4
 	PUTS16 ok
 	EXIT 0
-fail1:	EXIT 1
-fail2:	EXIT 2
-fail3:	EXIT 3
-fail4:	EXIT 4
-fail5:	EXIT 5
+	FAIL_EXITS 1, 2, 3, 4, 5
 	PUTS16_BODY
 hello:	.asciz "tiny cpuid: checking CPUID from real mode\r\n"
 ok:	.asciz "tiny cpuid: ok\r\n"

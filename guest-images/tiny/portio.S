@@ -14,7 +14,7 @@
 	xorb %al, %al
 	inb %dx, %al
 	cmpb $0x5a, %al
-	jne fail1
+	jne fail_1
 	movw $COM1 + 3, %dx
 	movb $0x80, %al		/* DLAB */
 	outb %al, %dx
@@ -30,38 +30,32 @@
 	movw $COM1, %dx
 	inb %dx, %al
 	cmpb $0x0c, %al
-	jne fail2
+	jne fail_2
 	movw $COM1 + 3, %dx
 	movb $0x03, %al
 	outb %al, %dx
 	movw $0x2f0, %dx	/* nothing there */
 	inb %dx, %al
 	cmpb $0xff, %al
-	jne fail3
+	jne fail_3
 	inw %dx, %ax
 	cmpw $0xffff, %ax
-	jne fail4
+	jne fail_4
 	inl %dx, %eax
 	cmpl $0xffffffff, %eax
-	jne fail5
+	jne fail_5
 	movl $0x12340000, %eax
 	inw %dx, %ax
 	cmpl $0x1234ffff, %eax
-	jne fail6
+	jne fail_6
 	movw $COM1 + 5, %dx
 	inb %dx, %al
 	andb $0x60, %al
 	cmpb $0x60, %al
-	jne fail7
+	jne fail_7
 	PUTS16 ok
 	EXIT 0
-fail1:	EXIT 1
-fail2:	EXIT 2
-fail3:	EXIT 3
-fail4:	EXIT 4
-fail5:	EXIT 5
-fail6:	EXIT 6
-fail7:	EXIT 7
+	FAIL_EXITS 1, 2, 3, 4, 5, 6, 7
 	PUTS16_BODY
 hello:	.asciz "tiny portio: checking port I/O\r\n"
 ok:	.asciz "tiny portio: ok\r\n"

@@ -53,17 +53,6 @@
 2:
 .endm
 
-.macro X2APIC_ON
-	movl $0x1b, %ecx
-	rdmsr
-	orl $0xc00, %eax
-	wrmsr
-	movl $0x80f, %ecx
-	movl $0x1ff, %eax
-	xorl %edx, %edx
-	wrmsr
-.endm
-
 	TINY_HEADER
 	PUTS16 hello
 	ENTER_PM32 bsp32
@@ -133,10 +122,7 @@ sum_ap_counts:
 	loop 3b
 	ret
 
-.irp code, 1,2,3,4,5,6,7,8,9,10
-fail_\code:
-	EXIT \code
-.endr
+	FAIL_EXITS 1, 2, 3, 4, 5, 6, 7, 8, 9, 10
 
 /* 0x50: count it on this CPU, answer 0x51 to vCPU 0. */
 irq50:

@@ -128,3 +128,29 @@ gdt_ptr:
 	movl %eax, %cr0
 	ljmpl $0x18, $\target
 .endm
+
+/* One label fail_N per code, each ending the guest with exit code N:
+ * FAIL_EXITS 1, 2, 3 defines fail_1, fail_2 and fail_3. */
+.macro FAIL_EXITS codes:vararg
+.irp code, \codes
+fail_\code:
+	EXIT \code
+.endr
+.endm
+
+/* wrmsr with a 32-bit value (EDX = 0), for the x2APIC registers. */
+.macro WRMSR32 msr, value
+	movl $\msr, %ecx
+	movl $\value, %eax
+	xorl %edx, %edx
+	wrmsr
+.endm
+
+/* Switches the local APIC to x2APIC mode and enables it (SVR = 0x1ff). */
+.macro X2APIC_ON
+	movl $0x1b, %ecx
+	rdmsr
+	orl $0xc00, %eax
+	wrmsr
+	WRMSR32 0x80f, 0x1ff
+.endm
