@@ -15,3 +15,4 @@ dsm_cases_SRCS := tests/dsm/cases.c $(DSM_SIM_SRCS) $(DSM_SRCS)
 # The spin model (dsm/model/dsm.pml): bounded in `make check` (~10 s), long in `make verify`.
 CHECK_SCRIPTS += tests/dsm/spin-model
 VERIFY_SCRIPTS += tests/dsm/spin-model-full
+MON_SRCS += $(DSM_SRCS)

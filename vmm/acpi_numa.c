@@ -27,8 +27,8 @@ struct srat_mem {
 _Static_assert(sizeof(struct srat_mem) == 40, "SRAT memory affinity");
 
 #define SRAT_ENABLED 1u
-#define SLIT_LOCAL 10
-#define SLIT_REMOTE 20
+#define SLIT_LOCAL   10
+#define SLIT_REMOTE  20
 
 gpa_t acpi_build_srat(struct builder *b, const struct acpi_config *cfg)
 {
@@ -42,15 +42,21 @@ gpa_t acpi_build_srat(struct builder *b, const struct acpi_config *cfg)
 	*(u32 *)(t + 36) = 1; /* reserved, 1 for compatibility */
 	p = t + 48;
 	for (u32 i = 0; i < cfg->ncpus; i++, p += sizeof(struct srat_cpu))
-		*(struct srat_cpu *)p = (struct srat_cpu){ .type = 0, .length = 16,
+		*(struct srat_cpu *)p = (struct srat_cpu){ .type = 0,
+							   .length = 16,
 							   .domain_lo = cfg->cpu_node[i],
-							   .apic_id = (u8)i, .flags = SRAT_ENABLED };
+							   .apic_id = (u8)i,
+							   .flags = SRAT_ENABLED };
 	for (u32 n = 0; n < cfg->nnodes; n++, p += sizeof(struct srat_mem))
 		*(struct srat_mem *)p = (struct srat_mem){
-			.type = 1, .length = 40, .domain = n,
-			.base_lo = (u32)cfg->node_base[n], .base_hi = (u32)(cfg->node_base[n] >> 32),
+			.type = 1,
+			.length = 40,
+			.domain = n,
+			.base_lo = (u32)cfg->node_base[n],
+			.base_hi = (u32)(cfg->node_base[n] >> 32),
 			.length_lo = (u32)cfg->node_size[n],
-			.length_hi = (u32)(cfg->node_size[n] >> 32), .flags = SRAT_ENABLED,
+			.length_hi = (u32)(cfg->node_size[n] >> 32),
+			.flags = SRAT_ENABLED,
 		};
 	acpi_seal((struct acpi_header *)t);
 	return at;

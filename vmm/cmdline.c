@@ -40,7 +40,8 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strcmp(w, "netbench=all") == 0) {
 		opt->netbench = NETBENCH_ALL;
 	} else if (strncmp(w, "netbench=", 9) == 0) {
-		ksnprintf(err, errlen, "command line: '%s': expected netbench=rtt, pages or all", w);
+		ksnprintf(err, errlen, "command line: '%s': expected netbench=rtt, pages or all",
+			  w);
 		return -E_INVAL;
 	} else if (strcmp(w, "poweroff") == 0) {
 		opt->poweroff = true;
@@ -55,8 +56,8 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strcmp(w, "selftest=bug") == 0) {
 		opt->selftest = SELFTEST_BUG;
 	} else if (strncmp(w, "selftest=", 9) == 0) {
-		ksnprintf(err, errlen, "command line: '%s': expected selftest=fault or selftest=bug",
-			  w);
+		ksnprintf(err, errlen,
+			  "command line: '%s': expected selftest=fault or selftest=bug", w);
 		return -E_INVAL;
 	} else {
 		add_unknown(opt, w);
@@ -64,7 +65,7 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	return 0;
 bad:
 	ksnprintf(err, errlen, "command line: '%s': expected %s", w,
-		  w[0] == 'i'   ? "id=N with N from 0 to 255"
+		  w[0] == 'i'	? "id=N with N from 0 to 255"
 		  : w[0] == 'n' ? "nettest=N with N from 1 to 1000000"
 				: "loglevel=N with N from 0 to 3");
 	return -E_INVAL;
@@ -97,7 +98,8 @@ int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, s
 		} else {
 			memcpy(word, cmdline, n);
 			word[n] = '\0';
-			if (!(first && strchr(word, '/')) && parse_word(word, opt, err, errlen) && !rc) {
+			if (!(first && strchr(word, '/')) && parse_word(word, opt, err, errlen) &&
+			    !rc) {
 				rc = -E_INVAL;
 				err = NULL; /* keep the first error's message */
 				errlen = 0;

@@ -89,7 +89,8 @@ static void handle_hlt(struct vcpu *v)
 	/* Interrupts off: only an NMI or INIT from another vCPU can wake it (Linux
 	 * parks CPUs like this when it stops them). */
 	__atomic_store_n(&v->parked, true, __ATOMIC_RELEASE);
-	if (all_parked(v->vm))
+	/* Across nodes a vCPU elsewhere may still wake it: only a one-node guest is known dead. */
+	if (v->vm->nnodes == 1 && all_parked(v->vm))
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u halted with interrupts disabled at RIP %#llx: it can never wake "
 			"up",

@@ -26,8 +26,8 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap_frame matches vmm/isr.
 #define VEC_MC		18
 #define VEC_LAPIC_TIMER 0xEF
 /* 0x50-0x57: NIC wake-ups (NIC_IRQ_VECTOR_BASE, drivers/nic.h) */
-#define VEC_KICK	0xF0 /* another CPU wants this one to look at its work */
-#define VEC_SPURIOUS	0xFF
+#define VEC_KICK     0xF0 /* another CPU wants this one to look at its work */
+#define VEC_SPURIOUS 0xFF
 
 typedef void (*irq_handler_t)(struct trap_frame *tf);
 

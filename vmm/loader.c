@@ -10,6 +10,7 @@
 #include "vmm/acpi.h"
 #include "vmm/linux.h"
 #include "vmm/dev/devices.h"
+#include "vmm/vmdsm.h"
 
 #define BZIMAGE_MAGIC_OFFSET 0x202
 #define BZIMAGE_MAGIC	     "HdrS"
@@ -36,6 +37,11 @@ static int load_tiny(struct vm *vm, const u8 *img, u64 len)
 	}
 	if (testdev_scratch_init() != 0)
 		return -E_EXIST;
+	/* Across nodes the image's pages must be this node's to write. */
+	if (vm->dsm && vmdsm_acquire_sync(vm, TINY_LOAD_GPA, len) != 0) {
+		pr_err("loader: the coherence protocol refused the test guest's pages\n");
+		return -E_INVAL;
+	}
 	memcpy(dst, img, len);
 	virt->vcpu_reset_sipi(&vm->vcpus[0], TINY_SIPI_VECTOR);
 	pr_info("loader: test guest (%llu bytes) at %#x, vCPU 0 starts in real mode at %04x:0000\n",
@@ -49,8 +55,11 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 	const struct boot_module *initrd = NULL;
 	/* One node runs the whole guest for now: one proximity domain holding every
 	 * vCPU and all of guest memory. Across nodes, each gets its own. */
-	struct acpi_config acpi = { .ncpus = vm->nvcpus, .ioapic_id = vm->nvcpus, .nnodes = 1,
-				    .node_base = { 0 }, .node_size = { vm->mem_size } };
+	struct acpi_config acpi = { .ncpus = vm->nvcpus,
+				    .ioapic_id = vm->nvcpus,
+				    .nnodes = 1,
+				    .node_base = { 0 },
+				    .node_size = { vm->mem_size } };
 	gpa_t rsdp;
 
 	if (g->initrd[0]) {

@@ -31,12 +31,14 @@
 #include "vmm/virt.h"
 #include "vmm/cpuid.h"
 #include "vmm/vm.h"
+#include "vmm/remote.h"
+#include "vmm/vmdsm.h"
 #include "vmm/x86.h"
 #include "net/net.h"
 #include "net/nettest.h"
 
 #define CONFIG_MODULE "cluster.conf"
-#define TIMER_HZ 100
+#define TIMER_HZ      100
 
 void monitor_main(u32 magic, u32 info);
 
@@ -55,7 +57,7 @@ static __noreturn void refuse(const char *why)
 static const void *identity_map(u64 phys, u64 len, void *ctx)
 {
 	return phys + len <= (4ULL << 30) && phys + len >= phys ? (const void *)(uintptr_t)phys
-								  : NULL;
+								: NULL;
 }
 
 static void read_boot_info(u32 magic, u32 info)
@@ -139,8 +141,9 @@ static u32 node_identity(void)
 		return id;
 	}
 	if (!config_node(&cluster, options.id)) {
-		ksnprintf(why, sizeof(why), "id=%u on the command line, but " CONFIG_MODULE
-			  " defines nodes 0 to %u", options.id, cluster.nnodes - 1);
+		ksnprintf(why, sizeof(why),
+			  "id=%u on the command line, but " CONFIG_MODULE " defines nodes 0 to %u",
+			  options.id, cluster.nnodes - 1);
 		refuse(why);
 	}
 	return options.id;
@@ -158,15 +161,45 @@ static void run_selftest(void)
 	BUG_ON(options.selftest == SELFTEST_BUG);
 }
 
+/* A guest that spans nodes needs the message layer, which starts once the RTC
+ * ticks (its epoch): wait for it, a few seconds at most. */
+static void wait_for_message_layer(void)
+{
+	u64 t0 = time_now_ns();
+
+	while (!net_msg_layer() && time_now_ns() - t0 < 3000000000ULL)
+		net_poll();
+	if (!net_msg_layer())
+		refuse("the guest spans several nodes, but the cluster network did not come up");
+}
+
 /* Builds the guest on this node and runs it until it stops. */
-static __noreturn void run_guest(void)
+static __noreturn void run_guest(u32 node)
 {
 	static struct vm vm;
+	static struct vm_layout layout;
 	int rc;
 
 	if (virt_select() != 0 || virt->cpu_enable() != 0)
 		refuse("this node cannot run the guest (see above)");
-	rc = vm_create(&vm, cluster.guest.memory, config_node(&cluster, 0)->cpus);
+	if (cluster.nnodes > 1) {
+		/* Until nested TLB flushes reach every core of a node before a page leaves
+		 * (doc/smp.md), a node that shares the guest runs one vCPU. */
+		for (u32 n = 0; n < cluster.nnodes; n++)
+			if (cluster.nodes[n].cpus != 1)
+				refuse("a guest spanning several nodes runs one vCPU per node for "
+				       "now: give every node cpus=1");
+		wait_for_message_layer();
+	}
+	layout.self = node;
+	layout.nnodes = cluster.nnodes;
+	for (u32 n = 0; n < cluster.nnodes; n++)
+		layout.cpus[n] = cluster.nodes[n].cpus;
+	rc = vm_create(&vm, cluster.guest.memory, &layout);
+	if (rc == 0 && cluster.nnodes > 1)
+		rc = remote_init(&vm);
+	if (rc == 0 && cluster.nnodes > 1)
+		rc = vmdsm_init(&vm);
 	if (rc == 0)
 		rc = uart16550_init(&vm);
 	if (rc == 0)
@@ -179,7 +212,7 @@ static __noreturn void run_guest(void)
 		rc = legacy_devices_init(&vm);
 	if (rc == 0)
 		rc = pci_init();
-	if (rc == 0)
+	if (rc == 0 && node == 0) /* the guest's image lives on node 0 */
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");
@@ -195,8 +228,9 @@ static void start_cpus(u32 node)
 
 	kprintf("cpus: %u online (cpus=%u in " CONFIG_MODULE ")\n", online, want);
 	if (online < want) {
-		ksnprintf(why, sizeof(why), "node %u has cpus=%u in " CONFIG_MODULE
-			  " but only %u CPUs came online", node, want, online);
+		ksnprintf(why, sizeof(why),
+			  "node %u has cpus=%u in " CONFIG_MODULE " but only %u CPUs came online",
+			  node, want, online);
 		refuse(why);
 	}
 }
@@ -229,8 +263,8 @@ void monitor_main(u32 magic, u32 info)
 	nettest_set_bench(options.netbench & NETBENCH_RTT, options.netbench & NETBENCH_PAGES);
 	if (net_start(&cluster, node) != 0)
 		pr_warn("unum: node %u runs without the cluster network\n", node);
-	if (cluster.guest.present && node == 0 && !options.noguest)
-		run_guest();
+	if (cluster.guest.present && !options.noguest && (node == 0 || cluster.nnodes > 1))
+		run_guest(node);
 	if (options.poweroff && !options.nettest)
 		monitor_exit(EXIT_OK);
 	for (;;) {

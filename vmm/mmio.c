@@ -15,6 +15,7 @@
 #include "vmm/printf.h"
 #include "vmm/virt.h"
 #include "vmm/vm.h"
+#include "vmm/vmdsm.h"
 
 #define MMIO_MAX_DEVICES 16
 #define MMIO_REP_BATCH	 64 /* REP iterations per exit, so interrupts are not held off long */
@@ -206,6 +207,11 @@ void mmio_handle_npf(struct vcpu *v)
 	struct emu_mmio m = { .fault_gpa = v->exit.npf.gpa, .max_iters = MMIO_REP_BATCH };
 	int rc;
 
+	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1) && v->vm->dsm) {
+		/* Guest RAM this node lacks rights to: the protocol fetches them. */
+		vmdsm_fault(v, v->exit.npf.gpa, v->exit.npf.error_code & 2);
+		return;
+	}
 	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1)) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u: nested page fault on guest RAM at "

@@ -14,10 +14,10 @@
 
 #include "vmm/vcpu.h"
 
-#define KVM_HC_KICK_CPU 5
-#define KVM_HC_SEND_IPI 10
-#define KVM_ENOSYS 1000
-#define KVM_EPERM 1
+#define KVM_HC_KICK_CPU	  5
+#define KVM_HC_SEND_IPI	  10
+#define KVM_ENOSYS	  1000
+#define KVM_EPERM	  1
 #define MSR_KVM_PV_EOI_EN 0x4b564d04
 
 /* Handles the VMMCALL that exited (RAX: number, RBX/RCX/RDX/RSI: arguments). */

@@ -12,6 +12,7 @@
 
 #include "vmm/types.h"
 #include "vmm/dev/vlapic.h"
+#include "dsm/dsm.h"
 
 enum gpr {
 	GPR_RAX,
@@ -91,13 +92,16 @@ struct vcpu {
 	bool wait_sipi; /* after INIT: waiting for a start-up IPI, as an AP does */
 	/* Set by other CPUs, taken by the vCPU's own: INIT, SIPI (vector | 0x100), NMI. */
 	volatile u32 pending_init, pending_sipi, pending_nmi;
-	u32 apic_id_phys;	  /* the physical CPU running this vCPU, for kicks */
-	u64 kvm_system_time;	  /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
-	u32 inits, sipis, starts; /* statistics: taken INITs, SIPIs seen, real-mode starts */
-	volatile u32 pv_unhalt;   /* KICK_CPU: end this vCPU's HLT even without an interrupt */
-	u64 pv_eoi_msr;           /* MSR_KVM_PV_EOI_EN as the guest wrote it */
-	bool pv_eoi_offered;      /* the guest's PV EOI bit was set at the last entry */
-	u64 pv_eois;              /* statistics: EOIs the guest did without an exit */
+	u32 apic_id_phys;	   /* the physical CPU running this vCPU, for kicks */
+	u64 kvm_system_time;	   /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
+	u32 inits, sipis, starts;  /* statistics: taken INITs, SIPIs seen, real-mode starts */
+	volatile u32 pv_unhalt;	   /* KICK_CPU: end this vCPU's HLT even without an interrupt */
+	u64 pv_eoi_msr;		   /* MSR_KVM_PV_EOI_EN as the guest wrote it */
+	bool pv_eoi_offered;	   /* the guest's PV EOI bit was set at the last entry */
+	u64 pv_eois;		   /* statistics: EOIs the guest did without an exit */
+	struct dsm_hold dsm_hold;  /* the page this vCPU's last fault wanted */
+	volatile bool dsm_waiting; /* the coherence protocol is fetching it */
+	bool dsm_held;		   /* dsm_hold pins a page until the next exit */
 	u8 start_vector;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];

@@ -6,6 +6,8 @@
 #include "vmm/exit.h"
 #include "vmm/exitstats.h"
 #include "vmm/pv.h"
+#include "vmm/remote.h"
+#include "vmm/vmdsm.h"
 #include "net/net.h"
 #include "vmm/dev/devices.h"
 #include "vmm/log.h"
@@ -22,12 +24,34 @@
 #include "drivers/tsc.h"
 #include <stdarg.h>
 
-int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus)
+/* vCPU ids run across nodes in node order: node k has the ones after node k-1's. */
+static int vm_place_vcpus(struct vm *vm, const struct vm_layout *l)
 {
-	int rc;
+	vm->self = l->self;
+	vm->nnodes = l->nnodes;
+	vm->nvcpus = 0;
+	for (u32 n = 0; n < l->nnodes; n++) {
+		if (vm->nvcpus + l->cpus[n] > VM_MAX_VCPUS) {
+			pr_err("vm: more than %d vCPUs in the cluster\n", VM_MAX_VCPUS);
+			return -E_RANGE;
+		}
+		if (n == l->self) {
+			vm->first_local = vm->nvcpus;
+			vm->nlocal = l->cpus[n];
+		}
+		for (u32 c = 0; c < l->cpus[n]; c++)
+			vm->vcpu_node[vm->nvcpus++] = n;
+	}
+	return 0;
+}
 
+int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
+{
+	int rc = vm_place_vcpus(vm, layout);
+
+	if (rc)
+		return rc;
 	vm->mem_size = mem_size;
-	vm->nvcpus = nvcpus;
 	vm->dev_lock = (struct spinlock)SPINLOCK_INIT("devices");
 	vm->mem_hpa = page_alloc(mem_size / PAGE_SIZE, SPACE_2M / PAGE_SIZE);
 	if (!vm->mem_hpa) {
@@ -46,18 +70,21 @@ int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus)
 	}
 	vlapic_now_ns = time_now_ns;
 	vlapic_tsc_to_ns = tsc_to_ns;
-	for (u32 i = 0; i < nvcpus; i++) {
+	/* Every vCPU has a LAPIC here (to match IPI destinations); only local ones run. */
+	for (u32 i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].id = i;
 		vm->vcpus[i].vm = vm;
 		vlapic_init(&vm->vcpus[i].lapic, i, i == 0);
 		vm->vcpus[i].wait_sipi = i != 0; /* APs wait for the guest's SIPI */
+		if (!vcpu_is_local(vm, i))
+			continue;
 		rc = virt->vcpu_create(&vm->vcpus[i], vm->space);
 		if (rc)
 			return rc;
 	}
-	pr_info("vm: %llu MiB of guest RAM at host %#llx, %u vCPU%s, %s\n",
-		(unsigned long long)(mem_size >> 20), (unsigned long long)vm->mem_hpa, nvcpus,
-		nvcpus == 1 ? "" : "s", virt->name);
+	pr_info("vm: %llu MiB of guest RAM at host %#llx, %u vCPU%s here (%u in the cluster), %s\n",
+		(unsigned long long)(mem_size >> 20), (unsigned long long)vm->mem_hpa, vm->nlocal,
+		vm->nlocal == 1 ? "" : "s", vm->nvcpus, virt->name);
 	return 0;
 }
 
@@ -79,8 +106,9 @@ void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...)
 	kprintf("guest: %s\n", msg);
 	vm->exit_code = exit_code;
 	__atomic_store_n(&vm->stopped, true, __ATOMIC_RELEASE);
-	for (u32 i = 0; i < vm->nvcpus; i++)
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		vcpu_kick(&vm->vcpus[i]); /* every loop must see it */
+	remote_stop_cluster(vm, exit_code);
 }
 
 /* NMIs first, then the highest deliverable interrupt; or ask for an exit
@@ -157,9 +185,10 @@ static u64 poll_platform(struct vm *vm, u64 now)
 	static u64 last_net_poll;
 	u64 next;
 
-	if (now - last_net_poll >= NET_POLL_NS) {
+	if (vm->dsm || now - last_net_poll >= NET_POLL_NS) {
 		last_net_poll = now;
 		net_poll();
+		vmdsm_poll(vm);
 	}
 	spin_lock(&vm->dev_lock);
 	next = pit_poll(&vm->pit, now);
@@ -179,18 +208,23 @@ static void vcpu_loop(struct vcpu *v)
 		 * (both enable them atomically), so neither the timer armed below nor
 		 * a kick from another CPU can arrive unseen in between. */
 		irq_disable();
+		now = time_now_ns();
+		deadline = 0;
+		/* The boot core owns the NIC and the devices: it polls them in every
+		 * state, waiting for a SIPI included (the SIPI may come by network). */
+		if (v->id == vm->first_local)
+			deadline = poll_platform(vm, now);
 		if (handle_init_sipi(v)) {
+			arm_host_timer(deadline, now);
 			cpu_wait_irq();
 			continue;
 		}
-		now = time_now_ns();
-		deadline = vlapic_timer_poll(&v->lapic, now);
-		if (v->id == 0)
-			deadline = earliest(deadline, poll_platform(vm, now));
+		deadline = earliest(deadline, vlapic_timer_poll(&v->lapic, now));
 		/* HLT ends with a deliverable interrupt, an NMI, or a PV kick (which
 		 * wakes a vCPU waiting in a PV spinlock even with interrupts off). */
-		if (v->halted && (v->pending_nmi || __atomic_exchange_n(&v->pv_unhalt, 0, __ATOMIC_ACQUIRE) ||
-				  (!v->parked && vlapic_pending(&v->lapic) >= 0))) {
+		if (v->halted &&
+		    (v->pending_nmi || __atomic_exchange_n(&v->pv_unhalt, 0, __ATOMIC_ACQUIRE) ||
+		     (!v->parked && vlapic_pending(&v->lapic) >= 0))) {
 			v->halted = false; /* HLT ends when an interrupt is deliverable */
 			__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
 		}
@@ -199,10 +233,18 @@ static void vcpu_loop(struct vcpu *v)
 			cpu_wait_irq(); /* sti; hlt */
 			continue;
 		}
+		if (v->dsm_waiting) {
+			/* The protocol is fetching a page for this vCPU: the network
+			 * context runs (in poll_platform) until it arrives. */
+			if (v->id != vm->first_local)
+				cpu_wait_irq();
+			continue;
+		}
 		deliver_interrupts(v);
 		pv_eoi_before_entry(v);
 		virt->vcpu_run(v);
 		pv_eoi_after_exit(v);
+		vmdsm_release(v); /* the access that faulted has retired */
 		exit_handle(v);
 	}
 }
@@ -224,19 +266,22 @@ int vm_run(struct vm *vm)
 {
 	u64 start = time_now_ns();
 
-	vm->vcpus[0].apic_id_phys = this_cpu()->apic_id;
-	for (u32 i = 1; i < vm->nvcpus; i++) {
-		vm->vcpus[i].apic_id_phys = smp_apic_id(i);
-		smp_run_on(i, vcpu_thread, &vm->vcpus[i]);
+	struct vcpu *first = &vm->vcpus[vm->first_local];
+
+	first->apic_id_phys = this_cpu()->apic_id;
+	for (u32 i = 1; i < vm->nlocal; i++) {
+		vm->vcpus[vm->first_local + i].apic_id_phys = smp_apic_id(i);
+		smp_run_on(i, vcpu_thread, &vm->vcpus[vm->first_local + i]);
 	}
-	vcpu_loop(&vm->vcpus[0]);
+	vcpu_loop(first);
 	exitstats_report(time_now_ns() - start);
-	for (u32 i = 1; i < vm->nvcpus; i++)
+	vmdsm_report(vm);
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
 			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,
 			vm->vcpus[i].starts == 1 ? "" : "s", vm->vcpus[i].start_vector,
 			vm->vcpus[i].wait_sipi ? ", waiting for a SIPI" : "");
-	for (u32 i = 0; i < vm->nvcpus; i++)
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		if (vm->vcpus[i].pv_eois)
 			kprintf("pv: vCPU %u: %llu EOIs through PV EOI, without an exit\n", i,
 				(unsigned long long)vm->vcpus[i].pv_eois);

@@ -15,7 +15,7 @@
 
 #define VM_MAX_VCPUS	64
 #define VM_HEARTBEAT_NS 50000000ULL /* 50 ms */
-#define NET_POLL_NS 1000000ULL     /* the network between guest exits: at most every 1 ms */
+#define NET_POLL_NS	1000000ULL  /* the network between guest exits: at most every 1 ms */
 
 struct vm {
 	u64 mem_size;
@@ -26,7 +26,11 @@ struct vm {
 	struct spinlock dev_lock;
 	struct ioapic ioapic;
 	struct pit pit;
-	u32 nvcpus;
+	u32 nvcpus;		     /* in the whole cluster */
+	u32 first_local, nlocal;     /* the vCPUs this node runs: vCPU first_local + i on core i */
+	u32 self, nnodes;	     /* cluster node ids */
+	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
+	struct vm_dsm *dsm;	     /* the coherence protocol, when the guest spans nodes */
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	u64 tsc_base;	    /* guest system time 0, for kvmclock */
 	u64 boot_epoch;	    /* wall-clock seconds at tsc_base, from the node's RTC */
@@ -35,8 +39,19 @@ struct vm {
 	int exit_code; /* enum monitor_exit_code, valid once stopped */
 };
 
-/* Allocates and maps guest RAM; returns 0 or a negative error, reason printed. */
-int vm_create(struct vm *vm, u64 mem_size, u32 nvcpus);
+/* The guest's layout across the cluster: how many vCPUs each node runs. */
+struct vm_layout {
+	u32 self, nnodes;
+	u32 cpus[VM_MAX_VCPUS]; /* per node */
+};
+
+/* Allocates and maps guest RAM and creates this node's vCPUs; returns 0 or a
+ * negative error, reason printed. */
+int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout);
+static inline bool vcpu_is_local(const struct vm *vm, u32 id)
+{
+	return id >= vm->first_local && id < vm->first_local + vm->nlocal;
+}
 /* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM, else NULL. */
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
 /* Runs vCPU 0 here and vCPU i on CPU i until the guest stops; returns the

@@ -9,6 +9,7 @@
 #include "vmm/log.h"
 #include "vmm/mmio.h"
 #include "vmm/vm.h"
+#include "vmm/remote.h"
 #include "vmm/idt.h"
 #include "vmm/percpu.h"
 #include "drivers/lapic.h"
@@ -27,12 +28,22 @@ static void level_eoi(void *ctx, u8 vector);
 /* vCPU i runs on physical CPU i: a vCPU other than this CPU's gets an IPI. */
 void vcpu_kick(struct vcpu *v)
 {
-	if (v->id != this_cpu_id())
+	if (vcpu_is_local(v->vm, v->id) && v->id - v->vm->first_local != this_cpu_id())
 		lapic_send_ipi(v->apic_id_phys, VEC_KICK);
 }
 
-/* One target of an interrupt message, by delivery mode (SDM 10.6.1). */
+/* One target of an interrupt message, by delivery mode (SDM 10.6.1); a vCPU
+ * another node runs gets it as a message. */
 static void deliver_one(struct vcpu *t, u8 mode, u8 vector, bool level)
+{
+	if (!vcpu_is_local(t->vm, t->id)) {
+		remote_deliver(t->vm, t, mode, vector, level);
+		return;
+	}
+	irq_deliver_vcpu(t, mode, vector, level);
+}
+
+void irq_deliver_vcpu(struct vcpu *t, u8 mode, u8 vector, bool level)
 {
 	switch (mode) {
 	case DELIVERY_FIXED:
@@ -47,11 +58,30 @@ static void deliver_one(struct vcpu *t, u8 mode, u8 vector, bool level)
 	vcpu_kick(t);
 }
 
+/* Does vCPU t answer to dest? A vCPU another node runs has a LAPIC here that
+ * never sees its register writes: match it as if in the mode of `like` (the
+ * sender, or this node's first vCPU), as guests switch all CPUs to x2APIC
+ * together. (Remote xAPIC logical IDs are not known yet: flat logical
+ * destinations reach only this node's vCPUs.) */
+static bool matches(const struct vm *vm, const struct vcpu *t, const struct vlapic *like, u32 dest,
+		    bool logical)
+{
+	struct vlapic copy;
+
+	if (vcpu_is_local(vm, t->id))
+		return vlapic_match_dest(&t->lapic, dest, logical);
+	copy = t->lapic;
+	copy.apic_base = like->apic_base;
+	return vlapic_match_dest(&copy, dest, logical);
+}
+
 void irq_deliver(struct vm *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level)
 {
+	const struct vlapic *like = &vm->vcpus[vm->first_local].lapic;
+
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *t = &vm->vcpus[i];
-		if (!vlapic_match_dest(&t->lapic, dest, logical))
+		if (!matches(vm, t, like, dest, logical))
 			continue;
 		deliver_one(t, mode, vector, level);
 		if (mode == DELIVERY_LOWEST)
@@ -74,7 +104,7 @@ static void send_ipi(void *ctx, struct vlapic *from, u32 lo, u32 dest)
 		bool hit = shorthand == 1   ? self
 			   : shorthand == 2 ? true
 			   : shorthand == 3 ? !self
-					    : vlapic_match_dest(&t->lapic, dest, lo & ICR_LOGICAL);
+					    : matches(vm, t, from, dest, lo & ICR_LOGICAL);
 		if (!hit)
 			continue;
 		deliver_one(t, (u8)mode, (u8)lo, false);

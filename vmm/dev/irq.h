@@ -19,6 +19,8 @@ void irq_deliver(struct vm *vm, u32 dest, bool logical, u8 mode, u8 vector, bool
 struct vcpu;
 /* Connects a vCPU's LAPIC to the VM's router (again after an INIT resets it). */
 void irq_attach_vcpu(struct vm *vm, struct vcpu *v);
+/* Delivers to a vCPU this node runs (modes as in the ICR). */
+void irq_deliver_vcpu(struct vcpu *t, u8 mode, u8 vector, bool level);
 /* Makes v look at its pending work now: ends its guest run or its HLT. */
 void vcpu_kick(struct vcpu *v);
 

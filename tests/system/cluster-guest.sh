@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# One guest across nodes: the smp-ipi tiny guest on 2 and on 3 emulated
+# nodes, one vCPU each. vCPU 0 on node 0 starts the others with INIT and SIPI
+# sent over the cluster network; they fetch their code and data through the
+# coherence protocol; every kind of IPI crosses nodes, and the counters the
+# vCPUs update in shared memory stay coherent. The guest's exit stops every
+# node.
+. "$(dirname "$0")/lib.sh"
+
+for nodes in 2 3; do
+	TIMEOUT=120 cluster --nodes $nodes --guest build/guest/tiny/smp-ipi.bin
+	mkdir -p "$LOGS/$nodes"
+	cp "$LOGS"/node*.log "$LOGS/$nodes/"
+	check nodes$nodes-guest-passes status_is 64
+	check nodes$nodes-said-ok has "$LOGS/node0.log" '^tiny smp-ipi: ok'
+	for ((n = 1; n < nodes; n++)); do
+		log=$LOGS/node$n.log
+		check nodes$nodes-node$n-started-by-sipi has "$log" "^vcpus: vCPU $n: [0-9]+ INIT, [0-9]+ SIPI, started [1-9]"
+		check nodes$nodes-node$n-fetched-pages has "$log" "^dsm: [1-9][0-9]* read and [0-9]+ write faults sent"
+		check nodes$nodes-node$n-stopped-too has "$log" '^guest: stopped on node 0 \(exit code 64\): stopping here too$'
+	done
+	check nodes$nodes-node0-served-pages has "$LOGS/node0.log" '^dsm: .* [1-9][0-9]* requests served as home'
+done

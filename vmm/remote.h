@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The parts of the guest that live on other nodes: interrupts for their
+ * vCPUs (IPIs, INIT, SIPI, NMI, device interrupts) travel as messages to the
+ * node that runs them, and a guest that stops on one node stops on all.
+ * On a one-node cluster none of this sends anything.
+ */
+#ifndef UNUM_VMM_REMOTE_H
+#define UNUM_VMM_REMOTE_H
+
+#include "vmm/vm.h"
+
+/* Message types of the cluster message layer (net/msg.h: MSG_T_USER..255). */
+#define MSG_T_VCPU 33 /* an interrupt for a vCPU of the receiving node */
+#define MSG_T_STOP 34 /* the guest stopped: stop here too, with this code */
+
+int remote_init(struct vm *vm);
+/* Sends an interrupt message for vCPU t, which another node runs. */
+void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, bool level);
+/* Tells every other node the guest stopped (once; not when the stop came from them). */
+void remote_stop_cluster(struct vm *vm, int exit_code);
+
+#endif
