@@ -66,8 +66,9 @@ static gpa_t find_rsdp(void)
 
 TEST(tables_walk)
 {
-	struct acpi_config cfg = { .ncpus = 3, .ioapic_id = 3, .nnodes = 1,
-				   .node_size = { 256 << 20 } };
+	struct acpi_config cfg = {
+		.ncpus = 3, .ioapic_id = 3, .nnodes = 1, .node_size = { 256 << 20 }
+	};
 	gpa_t rsdp = acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg);
 	const u8 *r, *xsdt, *fadt, *dsdt, *madt;
 
@@ -127,7 +128,9 @@ TEST(tables_walk)
 /* Two cluster nodes: vCPUs 0-1 on node 0, 2-3 on node 1; memory split in halves. */
 TEST(numa_tables)
 {
-	struct acpi_config cfg = { .ncpus = 4, .ioapic_id = 4, .nnodes = 2,
+	struct acpi_config cfg = { .ncpus = 4,
+				   .ioapic_id = 4,
+				   .nnodes = 2,
 				   .cpu_node = { 0, 0, 1, 1 },
 				   .node_base = { 0, 1ULL << 30 },
 				   .node_size = { 1ULL << 30, 1ULL << 30 } };
@@ -152,9 +155,9 @@ TEST(numa_tables)
 			cpus[srat[off + 2] & 1]++;
 		} else if (srat[off] == 1) {
 			u32 dom = rd32(srat + off + 2);
-			CHECK_EQ_U64(rd64(srat + off + 8), dom << 30); /* base */
+			CHECK_EQ_U64(rd64(srat + off + 8), dom << 30);	 /* base */
 			CHECK_EQ_U64(rd64(srat + off + 16), 1ULL << 30); /* length */
-			CHECK_EQ(rd32(srat + off + 28) & 1, 1);             /* enabled */
+			CHECK_EQ(rd32(srat + off + 28) & 1, 1);		 /* enabled */
 			mems++;
 		}
 	}
