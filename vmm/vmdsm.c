@@ -76,9 +76,12 @@ static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
 
 int vmdsm_init(struct vm *vm)
 {
-	struct dsm_config c = { .self = vm->self, .nnodes = vm->nnodes,
-				.npages = vm->mem_size >> PAGE_SHIFT, .max_holds = vm->nlocal + 1,
-				.max_hold_pages = 2, .pin_ns = VMDSM_PIN_NS };
+	struct dsm_config c = { .self = vm->self,
+				.nnodes = vm->nnodes,
+				.npages = vm->mem_size >> PAGE_SHIFT,
+				.max_holds = vm->nlocal + 1,
+				.max_hold_pages = 2,
+				.pin_ns = VMDSM_PIN_NS };
 	size_t size = dsm_mem_size(&c);
 	hpa_t mem = page_alloc(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE, 1);
 	int rc;
@@ -113,9 +116,10 @@ void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write)
 	} else if (rc == 0) {
 		v->dsm_held = true;
 	} else {
-		vm_stop(v->vm, EXIT_GUEST_STOPPED, "vCPU %u: the coherence protocol refused %s "
-			"access to guest-physical %#llx (error %d)", v->id, write ? "write" : "read",
-			(unsigned long long)gpa, rc);
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u: the coherence protocol refused %s "
+			"access to guest-physical %#llx (error %d)",
+			v->id, write ? "write" : "read", (unsigned long long)gpa, rc);
 	}
 }
 
