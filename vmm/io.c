@@ -9,6 +9,7 @@
 #include "vmm/exit.h"
 #include "vmm/power.h"
 #include "vmm/vm.h"
+#include "vmm/remote.h"
 
 #define IO_MAX_DEVICES 32
 
@@ -57,7 +58,6 @@ static void io_merge_in(struct vcpu *v, u8 size, u32 val)
 
 void io_handle_exit(struct vcpu *v)
 {
-	const struct io_device *d;
 	u16 port = v->exit.io.port;
 	u8 size = v->exit.io.size;
 	u32 mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
@@ -69,13 +69,32 @@ void io_handle_exit(struct vcpu *v)
 			v->id, port, (unsigned long long)v->regs.rip);
 		return;
 	}
-	d = io_find(port);
-	if (v->exit.io.in)
-		io_merge_in(v, size, d && d->read ? d->read(v, d->ctx, port, size) & mask : mask);
-	else if (d && d->write)
-		d->write(v, d->ctx, port, size, (u32)v->regs.gpr[GPR_RAX] & mask);
+	/* The devices live on node 0: another node's vCPU asks it (vmm/remote.c). */
+	if (v->vm->self != 0) {
+		remote_io(v, port, size, v->exit.io.in, (u32)v->regs.gpr[GPR_RAX] & mask);
+		return;
+	}
+	io_complete(v, io_access(v, port, size, v->exit.io.in, (u32)v->regs.gpr[GPR_RAX] & mask));
+}
+
+u32 io_access(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
+{
+	const struct io_device *d = io_find(port);
+	u32 mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+
 	if (!d)
-		pr_debug("guest: vCPU %u %s unclaimed port %#x\n", v->id,
-			 v->exit.io.in ? "read" : "wrote", port);
+		pr_debug("guest: vCPU %u %s unclaimed port %#x\n", v->id, in ? "read" : "wrote",
+			 port);
+	if (in)
+		return d && d->read ? d->read(v, d->ctx, port, size) & mask : mask;
+	if (d && d->write)
+		d->write(v, d->ctx, port, size, val & mask);
+	return 0;
+}
+
+void io_complete(struct vcpu *v, u32 val)
+{
+	if (v->exit.io.in)
+		io_merge_in(v, v->exit.io.size, val);
 	vcpu_skip_insn(v);
 }

@@ -20,5 +20,10 @@ struct io_device {
 /* Returns 0, or -E_EXIST if the range overlaps a registered one, -E_NOSPC if full. */
 int io_register(const struct io_device *dev);
 void io_handle_exit(struct vcpu *v);
+/* One access to a port on behalf of v (possibly a vCPU of another node);
+ * returns what an IN reads. Caller holds dev_lock. */
+u32 io_access(struct vcpu *v, u16 port, u8 size, bool in, u32 val);
+/* Finishes v's port I/O exit with the value read (IN) and advances RIP. */
+void io_complete(struct vcpu *v, u32 val);
 
 #endif

@@ -11,10 +11,20 @@
 #include "vmm/dev/irq.h"
 #include "vmm/klib.h"
 #include "vmm/log.h"
+#include "vmm/io.h"
+#include "vmm/power.h"
 
 struct vcpu_msg {
 	u32 vcpu;
 	u8 mode, vector, level, reserved;
+} __packed;
+
+struct io_msg {
+	u32 vcpu;
+	u16 port;
+	u8 size, in;
+	u32 val;
+	u8 answer, reserved[3];
 } __packed;
 
 struct stop_msg {
@@ -49,6 +59,47 @@ static void recv_vcpu(void *ctx, u16 src, const void *data, size_t len)
 		return;
 	}
 	irq_deliver_vcpu(&vm->vcpus[m.vcpu], m.mode, m.vector, m.level);
+}
+
+void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
+{
+	struct io_msg m = { v->id, port, size, in, val, 0, { 0 } };
+
+	v->io_waiting = true;
+	if (msg_send(net_msg_layer(), 0, MSG_T_IO, &m, sizeof(m)) != 0)
+		vm_stop(v->vm, EXIT_GUEST_STOPPED, "vCPU %u: port %#x access not sent to node 0",
+			v->id, port);
+}
+
+/* Node 0 serves a request; the requesting node completes the instruction. */
+static void recv_io(void *ctx, u16 src, const void *data, size_t len)
+{
+	struct vm *vm = ctx;
+	struct io_msg m;
+	struct vcpu *v;
+
+	memcpy(&m, data, MIN(len, sizeof(m)));
+	if (len != sizeof(m) || m.vcpu >= vm->nvcpus ||
+	    vm->vcpu_node[m.vcpu] != (m.answer ? vm->self : src) ||
+	    (m.size != 1 && m.size != 2 && m.size != 4)) {
+		pr_warn("remote: malformed port access message from node %u dropped\n", src);
+		return;
+	}
+	v = &vm->vcpus[m.vcpu];
+	if (m.answer) {
+		if (src != 0 || !v->io_waiting)
+			return;
+		io_complete(v, m.val);
+		v->io_waiting = false;
+		return;
+	}
+	if (vm->self != 0)
+		return;
+	spin_lock(&vm->dev_lock);
+	m.val = io_access(v, m.port, m.size, m.in, m.val);
+	spin_unlock(&vm->dev_lock);
+	m.answer = 1;
+	msg_send(net_msg_layer(), src, MSG_T_IO, &m, sizeof(m));
 }
 
 void remote_stop_cluster(struct vm *vm, int exit_code)
@@ -88,5 +139,7 @@ int remote_init(struct vm *vm)
 		return -E_NOTSUP;
 	}
 	rc = net_register(MSG_T_VCPU, recv_vcpu, vm);
+	if (rc == 0)
+		rc = net_register(MSG_T_IO, recv_io, vm);
 	return rc ? rc : net_register(MSG_T_STOP, recv_stop, vm);
 }

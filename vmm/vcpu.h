@@ -102,6 +102,7 @@ struct vcpu {
 	struct dsm_hold dsm_hold;  /* the page this vCPU's last fault wanted */
 	volatile bool dsm_waiting; /* the coherence protocol is fetching it */
 	bool dsm_held;		   /* dsm_hold pins a page until the next exit */
+	volatile bool io_waiting;  /* a port access forwarded to node 0 awaits its answer */
 	u8 start_vector;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];

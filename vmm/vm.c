@@ -233,7 +233,7 @@ static void vcpu_loop(struct vcpu *v)
 			cpu_wait_irq(); /* sti; hlt */
 			continue;
 		}
-		if (v->dsm_waiting) {
+		if (v->dsm_waiting || v->io_waiting) {
 			/* The protocol is fetching a page for this vCPU: the network
 			 * context runs (in poll_platform) until it arrives. */
 			if (v->id != vm->first_local)
