@@ -214,6 +214,8 @@ static __noreturn void run_guest(u32 node)
 		rc = pci_init();
 	if (rc == 0 && node == 0) /* the guest's image lives on node 0 */
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
+	if (rc == 0 && cluster.nnodes > 1 && remote_sync_time(&vm) != 0)
+		refuse("node 0 did not answer the TSC synchronisation");
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");
 	kprintf("unum: starting the guest on %s\n", virt->name);

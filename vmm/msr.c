@@ -52,7 +52,8 @@ static int kvmclock_write(struct vcpu *v, u32 msr, u64 val)
 		struct pvclock_vcpu_time_info *t = vm_gpa_ptr(vm, val & ~1ULL, sizeof(*t));
 		v->kvm_system_time = val;
 		if ((val & 1) && t)
-			kvmclock_fill(t, tsc, tsc_to_ns(tsc - vm->tsc_base), tsc_hz());
+			kvmclock_fill(t, tsc + vm->tsc_offset, tsc_to_ns(tsc - vm->tsc_base),
+				      tsc_hz());
 		return 0;
 	}
 	struct pvclock_wall_clock *w = vm_gpa_ptr(vm, val, sizeof(*w));
@@ -80,7 +81,7 @@ int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 		return vlapic_msr_read(&v->lapic, msr, val);
 	switch (msr) {
 	case MSR_EFER: *val = virt->get_efer(v); return 0;
-	case MSR_IA32_TSC: *val = rdtsc(); return 0;
+	case MSR_IA32_TSC: *val = vm_guest_tsc(v->vm); return 0;
 	case MSR_IA32_MISC_ENABLE:
 		*val = 1; /* fast strings */
 		return 0;

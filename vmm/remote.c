@@ -13,6 +13,8 @@
 #include "vmm/log.h"
 #include "vmm/io.h"
 #include "vmm/power.h"
+#include "vmm/x86.h"
+#include "drivers/tsc.h"
 
 struct vcpu_msg {
 	u32 vcpu;
@@ -32,6 +34,7 @@ struct stop_msg {
 } __packed;
 
 static bool stop_from_peer;
+static void recv_time(void *ctx, u16 src, const void *data, size_t len);
 
 void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, bool level)
 {
@@ -141,5 +144,99 @@ int remote_init(struct vm *vm)
 	rc = net_register(MSG_T_VCPU, recv_vcpu, vm);
 	if (rc == 0)
 		rc = net_register(MSG_T_IO, recv_io, vm);
+	if (rc == 0)
+		rc = net_register(MSG_T_TIME, recv_time, vm);
 	return rc ? rc : net_register(MSG_T_STOP, recv_stop, vm);
+}
+
+/* ---- TSC synchronisation ----------------------------------------------------
+ * Every node's TSC counts at the same rate (it is an invariant TSC, and in an
+ * emulated cluster the same host's), but from a different start. A node asks
+ * node 0 for its TSC several times and keeps the exchange with the shortest
+ * round trip, assuming the answer was taken half-way (the NTP estimate): the
+ * error is at most half of that round trip. */
+
+#define TIME_PROBES	    16
+#define TIME_PROBE_RETRY_NS 20000000ULL
+#define TIME_LIMIT_NS	    10000000000ULL
+
+struct time_msg {
+	u64 t1;		 /* the asker's TSC when it asked */
+	u64 t2;		 /* node 0's TSC when it answered */
+	u64 base, epoch; /* node 0's kvmclock time base (its TSC) and wall clock */
+	u8 answer, reserved[7];
+} __packed;
+
+static struct time_msg time_answer;
+static volatile bool time_answered;
+
+static void recv_time(void *ctx, u16 src, const void *data, size_t len)
+{
+	struct vm *vm = ctx;
+	struct time_msg m;
+
+	if (len != sizeof(m))
+		return;
+	memcpy(&m, data, sizeof(m));
+	if (m.answer && src == 0) {
+		time_answer = m;
+		time_answered = true;
+	} else if (!m.answer && vm->self == 0 && vm->tsc_base != 0) {
+		/* (not before node 0 has its time base: the asker asks again) */
+		m.t2 = rdtsc();
+		m.base = vm->tsc_base;
+		m.epoch = vm->boot_epoch;
+		m.answer = 1;
+		msg_send(net_msg_layer(), src, MSG_T_TIME, &m, sizeof(m));
+	}
+}
+
+/* One probe: 0 with the round trip and offset, or -E_TIMEDOUT. */
+static int time_probe(u64 *rtt, s64 *offset, struct time_msg *got)
+{
+	struct time_msg m = { rdtsc(), 0, 0, 0, 0, { 0 } };
+	u64 t0 = time_now_ns(), t3;
+
+	time_answered = false;
+	msg_send(net_msg_layer(), 0, MSG_T_TIME, &m, sizeof(m));
+	while (!time_answered || time_answer.t1 != m.t1) {
+		if (time_now_ns() - t0 > TIME_PROBE_RETRY_NS)
+			return -E_TIMEDOUT;
+		net_poll();
+	}
+	t3 = rdtsc();
+	*rtt = t3 - m.t1;
+	*offset = (s64)(time_answer.t2 - (m.t1 + *rtt / 2));
+	*got = time_answer;
+	return 0;
+}
+
+int remote_sync_time(struct vm *vm)
+{
+	u64 best_rtt = ~0ULL, rtt, t0 = time_now_ns();
+	s64 best = 0, offset;
+	struct time_msg got, best_got = { 0 };
+	int n = 0;
+
+	if (vm->self == 0)
+		return 0;
+	while (n < TIME_PROBES && time_now_ns() - t0 < TIME_LIMIT_NS) {
+		if (time_probe(&rtt, &offset, &got) != 0)
+			continue; /* node 0 not answering yet: ask again */
+		n++;
+		if (rtt < best_rtt) {
+			best_rtt = rtt;
+			best = offset;
+			best_got = got;
+		}
+	}
+	if (n == 0)
+		return -E_TIMEDOUT;
+	vm->tsc_offset = (u64)best;
+	vm->tsc_base = best_got.base - (u64)best; /* node 0's time base, in our TSC */
+	vm->boot_epoch = best_got.epoch;
+	kprintf("time: guest TSC = this node's + %lld cycles, to agree with node 0 (best of %d "
+		"round trips: %llu us)\n",
+		(long long)best, n, (unsigned long long)(tsc_to_ns(best_rtt) / 1000));
+	return 0;
 }

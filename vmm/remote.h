@@ -14,6 +14,7 @@
 #define MSG_T_VCPU 33 /* an interrupt for a vCPU of the receiving node */
 #define MSG_T_STOP 34 /* the guest stopped: stop here too, with this code */
 #define MSG_T_IO   35 /* a port access for node 0's devices, or its answer */
+#define MSG_T_TIME 36 /* a TSC probe to node 0, or its answer */
 
 int remote_init(struct vm *vm);
 /* Sends an interrupt message for vCPU t, which another node runs. */
@@ -22,5 +23,7 @@ void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, boo
 void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val);
 /* Tells every other node the guest stopped (once; not when the stop came from them). */
 void remote_stop_cluster(struct vm *vm, int exit_code);
+/* Make this node's guest TSC and kvmclock agree with node 0's: 0 or -E_TIMEDOUT. */
+int remote_sync_time(struct vm *vm);
 
 #endif

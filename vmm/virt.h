@@ -52,6 +52,8 @@ struct virt_ops {
 	void (*inject_nmi)(struct vcpu *v);
 	bool (*nmi_window_open)(struct vcpu *v);
 	void (*clear_interrupt_shadow)(struct vcpu *v);
+	/* The guest's TSC is the host's plus this (to agree across nodes). */
+	void (*set_tsc_offset)(struct vcpu *v, u64 offset);
 	void (*request_irq_window)(struct vcpu *v);
 	/* Sets CR2 (before injecting a #PF). */
 	void (*set_cr2)(struct vcpu *v, u64 cr2);

@@ -24,6 +24,8 @@
 #include "drivers/tsc.h"
 #include <stdarg.h>
 
+static const struct vm *vm_current; /* one guest per node: for the TSC conversion */
+
 /* vCPU ids run across nodes in node order: node k has the ones after node k-1's. */
 static int vm_place_vcpus(struct vm *vm, const struct vm_layout *l)
 {
@@ -69,7 +71,8 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 			return rc;
 	}
 	vlapic_now_ns = time_now_ns;
-	vlapic_tsc_to_ns = tsc_to_ns;
+	vlapic_tsc_to_ns = vm_guest_tsc_to_ns;
+	vm_current = vm;
 	/* Every vCPU has a LAPIC here (to match IPI destinations); only local ones run. */
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].id = i;
@@ -86,6 +89,19 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 		(unsigned long long)(mem_size >> 20), (unsigned long long)vm->mem_hpa, vm->nlocal,
 		vm->nlocal == 1 ? "" : "s", vm->nvcpus, virt->name);
 	return 0;
+}
+
+u64 vm_guest_tsc(const struct vm *vm)
+{
+	return rdtsc() + vm->tsc_offset;
+}
+
+/* The LAPIC's TSC-deadline timer compares against the guest's TSC. */
+u64 vm_guest_tsc_to_ns(u64 guest_tsc)
+{
+	u64 host = guest_tsc - (vm_current ? vm_current->tsc_offset : 0);
+
+	return host > (u64)1 << 63 ? 0 : tsc_to_ns(host);
 }
 
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len)
@@ -267,6 +283,9 @@ int vm_run(struct vm *vm)
 	u64 start = time_now_ns();
 
 	struct vcpu *first = &vm->vcpus[vm->first_local];
+
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		virt->set_tsc_offset(&vm->vcpus[i], vm->tsc_offset);
 
 	first->apic_id_phys = this_cpu()->apic_id;
 	for (u32 i = 1; i < vm->nlocal; i++) {

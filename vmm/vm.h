@@ -32,7 +32,8 @@ struct vm {
 	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
 	struct vm_dsm *dsm;	     /* the coherence protocol, when the guest spans nodes */
 	struct vcpu vcpus[VM_MAX_VCPUS];
-	u64 tsc_base;	    /* guest system time 0, for kvmclock */
+	u64 tsc_base;	    /* guest system time 0 (host TSC), for kvmclock */
+	u64 tsc_offset;	    /* guest TSC = host TSC + tsc_offset (0 on node 0) */
 	u64 boot_epoch;	    /* wall-clock seconds at tsc_base, from the node's RTC */
 	u64 kvm_wall_clock; /* MSR_KVM_WALL_CLOCK_NEW as the guest wrote it */
 	bool stopped;
@@ -57,6 +58,9 @@ void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
 /* Runs vCPU 0 here and vCPU i on CPU i until the guest stops; returns the
  * monitor exit code. */
 int vm_run(struct vm *vm);
+/* The guest's TSC now; and a guest TSC value in the monitor's nanoseconds. */
+u64 vm_guest_tsc(const struct vm *vm);
+u64 vm_guest_tsc_to_ns(u64 guest_tsc);
 /* Ends the guest with a reason for the console and a monitor exit code. */
 void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...) __printf(3, 4);
 

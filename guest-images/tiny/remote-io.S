@@ -6,9 +6,39 @@
  * scratch register back through node 0 (exit 2 if the value is wrong), and
  * ends the guest itself through port 0xf4, so the whole cluster stops with
  * its code. Exit 1: vCPU 1 never reported back.
+ *
+ * On the way the two vCPUs check that their TSCs agree across nodes: each
+ * reads its TSC only after seeing the other's reading in shared memory, so
+ * its own must not be smaller (exit 3 on vCPU 1, exit 4 on vCPU 0). Nodes
+ * boot at different times; without the monitor's TSC synchronisation one of
+ * the two checks fails. Exit 5: vCPU 1 waited for vCPU 0 in vain.
  */
 #include "tiny.h"
 #define SPIN 400000000
+#define T0   0x4000	/* vCPU 0's TSC reading (64 bits) */
+#define T1   0x4008	/* vCPU 1's, taken after it saw T0 */
+#define FLAG 0x4010	/* 1: T0 written, 2: T1 written, 3: T1 checked */
+
+/* Exits via fail_\code unless EDX:EAX >= the 64-bit value at \addr. */
+.macro TSC_NOT_BELOW addr, code
+	cmpl \addr + 4, %edx
+	jb fail_\code
+	ja 10f
+	cmpl \addr, %eax
+	jb fail_\code
+10:
+.endm
+
+/* Waits for FLAG to be \value; EXIT \code if it takes too long. */
+.macro WAIT_FLAG value, code
+	movl $SPIN, %ecx
+11:	pause
+	cmpl $\value, FLAG
+	je 12f
+	loop 11b
+	EXIT \code
+12:
+.endm
 
 	TINY_HEADER
 	PUTS16 hello
@@ -17,12 +47,20 @@ bsp32:
 	X2APIC_ON
 	WRMSR32 0x830, 0x000c4500	/* INIT to all but self */
 	WRMSR32 0x830, 0x000c4609	/* SIPI, vector 9 */
+	rdtsc
+	movl %eax, T0
+	movl %edx, T0 + 4
+	movl $1, FLAG
+	WAIT_FLAG 2, 1
+	rdtsc
+	TSC_NOT_BELOW T1, 4
+	movl $3, FLAG
 	movl $SPIN, %ecx
 1:	pause
 	loop 1b
 	EXIT 1				/* vCPU 1 should have ended the guest by now */
 
-	FAIL_EXITS 2
+	FAIL_EXITS 2, 3, 4
 	PUTS16_BODY
 	.code32
 	PUTS_BODY puts32_body
@@ -49,4 +87,11 @@ ap32:
 	inb %dx, %al
 	cmpb $0xa5, %al
 	jne fail_2
+	WAIT_FLAG 1, 5
+	rdtsc
+	TSC_NOT_BELOW T0, 3
+	movl %eax, T1
+	movl %edx, T1 + 4
+	movl $2, FLAG
+	WAIT_FLAG 3, 5
 	EXIT 0

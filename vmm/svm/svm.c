@@ -268,6 +268,11 @@ static void svm_clear_interrupt_shadow(struct vcpu *v)
 	svm_of(v)->vmcb->control.interrupt_shadow &= ~1ULL;
 }
 
+static void svm_set_tsc_offset(struct vcpu *v, u64 offset)
+{
+	svm_of(v)->vmcb->control.tsc_offset = offset;
+}
+
 static void svm_inject_nmi(struct vcpu *v)
 {
 	svm_of(v)->vmcb->control.eventinj =
@@ -366,6 +371,7 @@ const struct virt_ops svm_ops = {
 	.irq_window_open = svm_irq_window_open,
 	.inject_irq = svm_inject_irq,
 	.inject_nmi = svm_inject_nmi,
+	.set_tsc_offset = svm_set_tsc_offset,
 	.nmi_window_open = svm_nmi_window_open,
 	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
 	.request_irq_window = svm_request_irq_window,
