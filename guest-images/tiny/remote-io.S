@@ -7,17 +7,19 @@
  * ends the guest itself through port 0xf4, so the whole cluster stops with
  * its code. Exit 1: vCPU 1 never reported back.
  *
- * On the way the two vCPUs check that their TSCs agree across nodes: each
- * reads its TSC only after seeing the other's reading in shared memory, so
- * its own must not be smaller (exit 3 on vCPU 1, exit 4 on vCPU 0). Nodes
- * boot at different times; without the monitor's TSC synchronisation one of
- * the two checks fails. Exit 5: vCPU 1 waited for vCPU 0 in vain.
+ * On the way the two vCPUs check that their TSCs agree across nodes, once
+ * both run: vCPU 1 publishes a TSC reading; vCPU 0 reads its own after seeing
+ * it, so its reading must not be smaller (exit 4), and publishes it; vCPU 1
+ * then checks the same way (exit 3). Nodes boot at different times; without
+ * the monitor's TSC synchronisation one of the two checks fails as soon as
+ * the nodes' clocks are further apart than a round trip through shared
+ * memory. Exit 5: vCPU 1 waited for vCPU 0 in vain.
  */
 #include "tiny.h"
 #define SPIN 400000000
-#define T0   0x4000	/* vCPU 0's TSC reading (64 bits) */
-#define T1   0x4008	/* vCPU 1's, taken after it saw T0 */
-#define FLAG 0x4010	/* 1: T0 written, 2: T1 written, 3: T1 checked */
+#define T1   0x4000	/* vCPU 1's TSC reading (64 bits) */
+#define T0   0x4008	/* vCPU 0's, taken after it saw T1 */
+#define FLAG 0x4010	/* 1: T1 written, 2: T0 written */
 
 /* Exits via fail_\code unless EDX:EAX >= the 64-bit value at \addr. */
 .macro TSC_NOT_BELOW addr, code
@@ -47,14 +49,12 @@ bsp32:
 	X2APIC_ON
 	WRMSR32 0x830, 0x000c4500	/* INIT to all but self */
 	WRMSR32 0x830, 0x000c4609	/* SIPI, vector 9 */
-	rdtsc
-	movl %eax, T0
-	movl %edx, T0 + 4
-	movl $1, FLAG
-	WAIT_FLAG 2, 1
+	WAIT_FLAG 1, 1
 	rdtsc
 	TSC_NOT_BELOW T1, 4
-	movl $3, FLAG
+	movl %eax, T0
+	movl %edx, T0 + 4
+	movl $2, FLAG
 	movl $SPIN, %ecx
 1:	pause
 	loop 1b
@@ -87,11 +87,11 @@ ap32:
 	inb %dx, %al
 	cmpb $0xa5, %al
 	jne fail_2
-	WAIT_FLAG 1, 5
 	rdtsc
-	TSC_NOT_BELOW T0, 3
 	movl %eax, T1
 	movl %edx, T1 + 4
-	movl $2, FLAG
-	WAIT_FLAG 3, 5
+	movl $1, FLAG
+	WAIT_FLAG 2, 5
+	rdtsc
+	TSC_NOT_BELOW T0, 3
 	EXIT 0
