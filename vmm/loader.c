@@ -62,6 +62,15 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 				    .node_size = { vm->mem_size } };
 	gpa_t rsdp;
 
+	/* Not yet: the loader writes the kernel, initrd, tables and page tables
+	 * without taking their pages through the coherence protocol, and node 0's
+	 * MMIO devices are not forwarded (doc/design.md, "One guest across nodes"). */
+	if (vm->nnodes > 1) {
+		pr_err("loader: a Linux guest cannot span nodes yet (%u nodes here): run it on "
+		       "one node, or a test guest across nodes\n",
+		       vm->nnodes);
+		return -E_INVAL;
+	}
 	if (g->initrd[0]) {
 		initrd = bootinfo_find_module(bi, g->initrd);
 		if (!initrd) {

@@ -34,3 +34,14 @@ check remote-io-node1-synced-tsc has "$LOGS/node1.log" '^time: guest TSC = this 
 check remote-io-line-on-node0 has "$LOGS/node0.log" '^tiny remote-io: hello from vCPU 1'
 check remote-io-line-not-on-node1 bash -c "! tr -d '\r' <'$LOGS/node1.log' | grep -q 'hello from vCPU 1'"
 check remote-io-node1-stopped has "$LOGS/node1.log" '^guest: stopped on node 0 \(exit code 64\)'
+
+# A Linux guest cannot span nodes yet: node 0 says so and refuses, and node 1,
+# left without node 0's answer, refuses too instead of waiting for ever.
+if [ -f build/guest/linux/bzImage ]; then
+	TIMEOUT=120 cluster --nodes 2 --memory 512 --guest linux
+	check linux-across-nodes-refused status_is 2
+	check linux-across-nodes-says-why has "$LOGS/node0.log" '^loader: a Linux guest cannot span nodes yet'
+	check linux-across-nodes-node1-refuses has "$LOGS/node1.log" '^unum: refusing to start: node 0 did not answer'
+else
+	echo "FAIL: $NAME (no Linux guest image: run make guest-linux)"
+fi
