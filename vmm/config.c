@@ -512,7 +512,7 @@ int config_parse(struct cluster_config *cfg, const char *filename, const char *t
 	u32 no = 0;
 
 	memset(cfg, 0, sizeof(*cfg));
-	ksnprintf(cfg->filename, sizeof(cfg->filename), "%s", filename);
+	cfg->filename = filename;
 	while (pos < len) {
 		size_t end = pos, n;
 		while (end < len && text[end] != '\n')

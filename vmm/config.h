@@ -54,7 +54,7 @@ struct cfg_error {
 };
 
 struct cluster_config {
-	char filename[64];
+	const char *filename; /* as given to config_parse (not copied) */
 	u32 cluster_id;
 	char name[CFG_NAME_MAX];
 	u8 secret[CFG_SECRET_BYTES];
@@ -70,7 +70,7 @@ struct cluster_config {
 /*
  * Parses len bytes of text. Returns 0, or -E_INVAL when the file has errors
  * (cfg->nerrors > 0; read them with config_format_error()). filename is only
- * used in messages.
+ * used in messages, whole however long: it must outlive cfg.
  */
 int config_parse(struct cluster_config *cfg, const char *filename, const char *text, size_t len);
 

@@ -211,6 +211,20 @@ TEST(error_list_is_bounded)
 	CHECK_EQ(cfg.errors[CFG_MAX_ERRORS - 1].line, CFG_MAX_ERRORS);
 }
 
+/* A host path can be long: messages name the whole of it. */
+TEST(long_file_name_in_messages)
+{
+	static const char name[] = "/tmp/tmp.m0kx1Jh7ab/u/build/test-logs/system/bad-config/"
+				   "a-rather-long-name-for-a-cluster-file.conf";
+	static const char text[] = "junk\n";
+	char buf[512];
+
+	CHECK(config_parse(&cfg, name, text, sizeof(text) - 1) != 0);
+	config_format_error(&cfg, 0, buf, sizeof(buf));
+	CHECK_EQ(strncmp(buf, name, sizeof(name) - 1), 0);
+	CHECK_EQ(strncmp(buf + sizeof(name) - 1, ":1:1: error:", 12), 0);
+}
+
 TEST(max_nodes)
 {
 	static char text[65536];
