@@ -13,6 +13,7 @@
 #include "vmm/log.h"
 #include "vmm/power.h"
 #include "vmm/printf.h"
+#include "vmm/remote.h"
 #include "vmm/virt.h"
 #include "vmm/vm.h"
 #include "vmm/vmdsm.h"
@@ -50,6 +51,12 @@ static const struct mmio_device *mmio_find(gpa_t gpa)
 	return NULL;
 }
 
+/* Platform devices live on node 0: other nodes' vCPUs reach them over the network. */
+static bool forwarded(const struct vcpu *v, const struct mmio_device *d)
+{
+	return !d->per_vcpu && v->vm->nnodes > 1 && v->vm->self != 0;
+}
+
 /* Where the emulator found neither RAM nor a device: remembered for the report. */
 static gpa_t nowhere_gpa;
 
@@ -62,6 +69,8 @@ static int cb_mmio_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 		nowhere_gpa = gpa;
 		return -E_NOENT;
 	}
+	if (forwarded(v, d))
+		return remote_mmio(v, gpa, size, false, val);
 	return d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : (*val = 0, 0);
 }
 
@@ -74,7 +83,21 @@ static int cb_mmio_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
 		nowhere_gpa = gpa;
 		return -E_NOENT;
 	}
+	if (forwarded(v, d))
+		return remote_mmio(v, gpa, size, true, &val);
 	return d->write ? d->write(v, d->ctx, gpa - d->base, size, val) : 0;
+}
+
+int mmio_access(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
+{
+	const struct mmio_device *d = mmio_find(gpa);
+
+	if (!d || d->per_vcpu)
+		return -E_NOENT;
+	if (write)
+		return d->write ? d->write(v, d->ctx, gpa - d->base, size, *val) : 0;
+	*val = 0;
+	return d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : 0;
 }
 
 static int cb_mem_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)

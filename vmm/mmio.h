@@ -20,10 +20,14 @@ struct mmio_device {
 	int (*read)(struct vcpu *v, void *ctx, u64 offset, unsigned size, u64 *val);
 	int (*write)(struct vcpu *v, void *ctx, u64 offset, unsigned size, u64 val);
 	void *ctx;
+	bool per_vcpu; /* state kept with each vCPU (the LAPIC): never sent to node 0 */
 };
 
 /* 0, -E_EXIST if the range overlaps a registered one, -E_NOSPC if full. */
 int mmio_register(const struct mmio_device *dev);
 void mmio_handle_npf(struct vcpu *v);
+/* An access to the device at gpa, for a vCPU of another node (node 0 serves
+ * them): 0, -E_NOENT where there is no device, or the device's error. */
+int mmio_access(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val);
 
 #endif

@@ -11,6 +11,7 @@
 #include "vmm/dev/irq.h"
 #include "vmm/klib.h"
 #include "vmm/log.h"
+#include "vmm/mmio.h"
 #include "vmm/io.h"
 #include "vmm/power.h"
 #include "vmm/x86.h"
@@ -35,6 +36,7 @@ struct stop_msg {
 
 static bool stop_from_peer;
 static void recv_time(void *ctx, u16 src, const void *data, size_t len);
+static void recv_mmio(void *ctx, u16 src, const void *data, size_t len);
 
 void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, bool level)
 {
@@ -80,6 +82,7 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 	struct vm *vm = ctx;
 	struct io_msg m;
 	struct vcpu *v;
+	bool held;
 
 	memcpy(&m, data, MIN(len, sizeof(m)));
 	if (len != sizeof(m) || m.vcpu >= vm->nvcpus ||
@@ -98,11 +101,106 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 	}
 	if (vm->self != 0)
 		return;
-	spin_lock(&vm->dev_lock);
+	held = spin_held_by_me(&vm->dev_lock); /* (polling from inside a device exit) */
+	if (!held)
+		spin_lock(&vm->dev_lock);
 	m.val = io_access(v, m.port, m.size, m.in, m.val);
-	spin_unlock(&vm->dev_lock);
+	if (!held)
+		spin_unlock(&vm->dev_lock);
 	m.answer = 1;
 	msg_send(net_msg_layer(), src, MSG_T_IO, &m, sizeof(m));
+}
+
+/* ---- MMIO forwarding ---------------------------------------------------------
+ * The instruction emulator needs a read's value before it goes on, so the
+ * vCPU waits here, polling the network (interrupts and coherence requests
+ * for this node are served meanwhile). Node 0 answers from its network
+ * context; per-sender ordering keeps MMIO, port I/O and memory in program
+ * order. */
+
+#define MMIO_WAIT_NS 5000000000ULL
+
+struct mmio_msg {
+	u32 vcpu;
+	u32 seq;
+	u64 gpa;
+	u64 val;
+	u8 size, write, answer;
+	s8 status; /* in an answer: 0 or minus an error code */
+	u8 reserved[4];
+} __packed;
+
+static struct mmio_msg mmio_answer;
+static volatile bool mmio_answered;
+static u32 mmio_seq;
+
+int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
+{
+	struct mmio_msg m = {
+		v->id, ++mmio_seq, gpa, write ? *val : 0, (u8)size, write, 0, 0, { 0 }
+	};
+	u64 t0 = time_now_ns();
+
+	mmio_answered = false;
+	if (msg_send(net_msg_layer(), 0, MSG_T_MMIO, &m, sizeof(m)) != 0) {
+		pr_err("remote: vCPU %u: MMIO access at %#llx not sent to node 0\n", v->id,
+		       (unsigned long long)gpa);
+		return -E_TIMEDOUT;
+	}
+	while (!mmio_answered) {
+		if (time_now_ns() - t0 > MMIO_WAIT_NS) {
+			pr_err("remote: vCPU %u: node 0 did not answer an MMIO %s at %#llx "
+			       "within 5 s\n",
+			       v->id, write ? "write" : "read", (unsigned long long)gpa);
+			return -E_TIMEDOUT;
+		}
+		net_poll();
+	}
+	if (mmio_answer.status)
+		return mmio_answer.status;
+	if (!write)
+		*val = mmio_answer.val;
+	return 0;
+}
+
+static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
+{
+	struct vm *vm = ctx;
+	struct mmio_msg m;
+	bool held;
+	u64 val;
+	int rc;
+
+	memcpy(&m, data, MIN(len, sizeof(m)));
+	if (len != sizeof(m) || m.vcpu >= vm->nvcpus ||
+	    vm->vcpu_node[m.vcpu] != (m.answer ? vm->self : src) ||
+	    (m.size != 1 && m.size != 2 && m.size != 4 && m.size != 8) || m.status > 0) {
+		pr_warn("remote: malformed MMIO message from node %u dropped\n", src);
+		return;
+	}
+	if (m.answer) {
+		if (src == 0 && m.seq == mmio_seq && !mmio_answered) {
+			mmio_answer = m;
+			mmio_answered = true;
+		}
+		return;
+	}
+	if (vm->self != 0)
+		return;
+	held = spin_held_by_me(&vm->dev_lock);
+	if (!held)
+		spin_lock(&vm->dev_lock);
+	val = m.val;
+	rc = mmio_access(&vm->vcpus[m.vcpu], m.gpa, m.size, m.write, &val);
+	m.val = val;
+	if (!held)
+		spin_unlock(&vm->dev_lock);
+	if (rc)
+		pr_warn("remote: vCPU %u (node %u): MMIO %s at %#llx failed: error %d\n", m.vcpu,
+			src, m.write ? "write" : "read", (unsigned long long)m.gpa, rc);
+	m.status = (s8)(rc < -127 ? -127 : rc);
+	m.answer = 1;
+	msg_send(net_msg_layer(), src, MSG_T_MMIO, &m, sizeof(m));
 }
 
 void remote_stop_cluster(struct vm *vm, int exit_code)
@@ -146,6 +244,8 @@ int remote_init(struct vm *vm)
 		rc = net_register(MSG_T_IO, recv_io, vm);
 	if (rc == 0)
 		rc = net_register(MSG_T_TIME, recv_time, vm);
+	if (rc == 0)
+		rc = net_register(MSG_T_MMIO, recv_mmio, vm);
 	return rc ? rc : net_register(MSG_T_STOP, recv_stop, vm);
 }
 

@@ -14,12 +14,18 @@
  * the monitor's TSC synchronisation one of the two checks fails as soon as
  * the nodes' clocks are further apart than a round trip through shared
  * memory. Exit 5: vCPU 1 waited for vCPU 0 in vain.
+ *
+ * MMIO too: vCPU 1 reads the IOAPIC's version register (exit 6 if wrong) and
+ * programs redirection entry 5; vCPU 0 reads the entry back from node 0's
+ * IOAPIC (exit 7 if vCPU 1's write did not reach it).
  */
 #include "tiny.h"
 #define SPIN 400000000
 #define T1   0x4000	/* vCPU 1's TSC reading (64 bits) */
 #define T0   0x4008	/* vCPU 0's, taken after it saw T1 */
 #define FLAG 0x4010	/* 1: T1 written, 2: T0 written */
+#define IOAPIC 0xfec00000
+#define RTE5   0x00010045	/* redirection entry 5, low half: masked, vector 0x45 */
 
 /* Exits via fail_\code unless EDX:EAX >= the 64-bit value at \addr. */
 .macro TSC_NOT_BELOW addr, code
@@ -50,6 +56,10 @@ bsp32:
 	WRMSR32 0x830, 0x000c4500	/* INIT to all but self */
 	WRMSR32 0x830, 0x000c4609	/* SIPI, vector 9 */
 	WAIT_FLAG 1, 1
+	movl $IOAPIC, %ebx
+	movl $0x1a, (%ebx)		/* select redirection entry 5, low half */
+	cmpl $RTE5, 0x10(%ebx)
+	jne fail_7
 	rdtsc
 	TSC_NOT_BELOW T1, 4
 	movl %eax, T0
@@ -60,7 +70,7 @@ bsp32:
 	loop 1b
 	EXIT 1				/* vCPU 1 should have ended the guest by now */
 
-	FAIL_EXITS 2, 3, 4
+	FAIL_EXITS 2, 3, 4, 6, 7
 	PUTS16_BODY
 	.code32
 	PUTS_BODY puts32_body
@@ -87,6 +97,13 @@ ap32:
 	inb %dx, %al
 	cmpb $0xa5, %al
 	jne fail_2
+	movl $IOAPIC, %ebx		/* MMIO, done by node 0's IOAPIC */
+	movl $0x01, (%ebx)		/* select the version register */
+	movl 0x10(%ebx), %eax
+	cmpb $0x20, %al
+	jne fail_6
+	movl $0x1a, (%ebx)
+	movl $RTE5, 0x10(%ebx)
 	rdtsc
 	movl %eax, T1
 	movl %edx, T1 + 4

@@ -25,7 +25,9 @@ done
 
 # Port I/O from a vCPU on node 1 is done by node 0's devices: its console line
 # appears on node 0's console only, it reads a UART register back through node
-# 0, and its test-exit write ends the guest on every node. Node 1 is switched
+# 0, and its test-exit write ends the guest on every node. Its IOAPIC accesses
+# (MMIO) reach node 0's IOAPIC: vCPU 0 reads back what vCPU 1 wrote (the
+# guest exits 6 or 7 otherwise). Node 1 is switched
 # on a second after node 0, so its TSC starts far behind; the guest checks the
 # two vCPUs' TSCs agree (exit 3 or 4 if they do not).
 TIMEOUT=120 cluster --nodes 2 --stagger 1 --guest build/guest/tiny/remote-io.bin
@@ -33,6 +35,7 @@ check remote-io-passes status_is 64
 check remote-io-node1-synced-tsc has "$LOGS/node1.log" '^time: guest TSC = this node.s \+ [0-9]+ cycles, to agree with node 0'
 check remote-io-line-on-node0 has "$LOGS/node0.log" '^tiny remote-io: hello from vCPU 1'
 check remote-io-line-not-on-node1 bash -c "! tr -d '\r' <'$LOGS/node1.log' | grep -q 'hello from vCPU 1'"
+check remote-io-node1-mmio-forwarded has "$LOGS/node1.log" '^exits: +[0-9]+ +MMIO page 0xfec00000'
 check remote-io-node1-stopped has "$LOGS/node1.log" '^guest: stopped on node 0 \(exit code 64\)'
 
 # A Linux guest cannot span nodes yet: node 0 says so and refuses, and node 1,

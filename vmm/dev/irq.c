@@ -174,10 +174,10 @@ static int lapic_write(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 va
 
 int irq_init(struct vm *vm)
 {
-	struct mmio_device io = { "IOAPIC",    IOAPIC_GPA,   PAGE_SIZE,
-				  ioapic_read, ioapic_write, &vm->ioapic };
-	struct mmio_device lapic = { "local APIC", LAPIC_GPA,	PAGE_SIZE,
-				     lapic_read,   lapic_write, NULL };
+	struct mmio_device io = { "IOAPIC",	IOAPIC_GPA,  PAGE_SIZE, ioapic_read,
+				  ioapic_write, &vm->ioapic, false };
+	struct mmio_device lapic = { "local APIC", LAPIC_GPA, PAGE_SIZE, lapic_read,
+				     lapic_write,  NULL,      true };
 	int rc;
 
 	ioapic_init(&vm->ioapic, vm->nvcpus, ioapic_to_lapics, vm);

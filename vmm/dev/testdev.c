@@ -51,7 +51,8 @@ static int scratch_write(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 
 int testdev_scratch_init(void)
 {
 	struct mmio_device d = { "test scratch", TESTDEV_SCRATCH_GPA, PAGE_SIZE,
-				 scratch_read,	 scratch_write,	      NULL };
+				 scratch_read,	 scratch_write,	      NULL,
+				 false };
 
 	return mmio_register(&d);
 }
