@@ -75,6 +75,15 @@ static uint64_t net_last_heard(void *ctx, uint16_t node)
 	return msg_peer_last_heard(&net.msg, node);
 }
 
+static void (*peer_lost_fn)(void *ctx, u32 node, bool restarted);
+static void *peer_lost_ctx;
+
+void net_on_peer_lost(void (*fn)(void *ctx, u32 node, bool restarted), void *ctx)
+{
+	peer_lost_ctx = ctx;
+	peer_lost_fn = fn;
+}
+
 static void net_member_event(void *ctx, uint16_t node, enum member_event ev, uint64_t silent)
 {
 	char ip[20];
@@ -88,6 +97,8 @@ static void net_member_event(void *ctx, uint16_t node, enum member_event ev, uin
 	} else {
 		kprintf("net: node %u restarted: messages in flight to it are lost\n", node);
 	}
+	if (ev != MEMBER_UP && peer_lost_fn)
+		peer_lost_fn(peer_lost_ctx, node, ev != MEMBER_DOWN);
 }
 
 static void net_test_deliver(void *ctx, u16 src, const void *data, size_t len)

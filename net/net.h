@@ -40,6 +40,10 @@ bool net_test_over(void);
 /* Whether @node is up (always true for this node). For layers that must pause without it. */
 bool net_node_up(u32 node);
 
+/* fn(ctx, node, restarted) runs (in the network context) whenever a peer goes
+ * down or comes back having restarted; one hook, the guest's. */
+void net_on_peer_lost(void (*fn)(void *ctx, u32 node, bool restarted), void *ctx);
+
 /* The message layer, for the layers above (DSM, IPI forwarding); NULL before net_start(). */
 struct msg_layer *net_msg_layer(void);
 

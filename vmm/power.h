@@ -19,6 +19,7 @@ enum monitor_exit_code {
 	EXIT_GUEST_CRASH = 3,	/* the guest triple-faulted */
 	EXIT_GUEST_STOPPED = 4, /* the guest did something the monitor does not support */
 	EXIT_GUEST_RESET = 5,	/* the guest asked for a reset */
+	EXIT_NODE_LOST = 6,	/* a node running part of the guest went down */
 	EXIT_GUEST_BASE = 64,	/* + the code a test guest wrote to port 0xf4 (0..63) */
 };
 

@@ -230,6 +230,20 @@ static void recv_stop(void *ctx, u16 src, const void *data, size_t len)
 		m.exit_code);
 }
 
+/* A node running part of the guest is gone: its vCPUs and the pages only it
+ * held are lost, so the guest cannot go on anywhere. */
+static void peer_lost(void *ctx, u32 node, bool restarted)
+{
+	struct vm *vm = ctx;
+
+	if (__atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE))
+		return;
+	vm_stop(vm, EXIT_NODE_LOST,
+		"node %u, which runs part of the guest, %s: its vCPUs and memory are lost, so "
+		"the guest stops on every node",
+		node, restarted ? "restarted" : "is down");
+}
+
 int remote_init(struct vm *vm)
 {
 	int rc;
@@ -246,7 +260,11 @@ int remote_init(struct vm *vm)
 		rc = net_register(MSG_T_TIME, recv_time, vm);
 	if (rc == 0)
 		rc = net_register(MSG_T_MMIO, recv_mmio, vm);
-	return rc ? rc : net_register(MSG_T_STOP, recv_stop, vm);
+	if (rc == 0)
+		rc = net_register(MSG_T_STOP, recv_stop, vm);
+	if (rc == 0)
+		net_on_peer_lost(peer_lost, vm);
+	return rc;
 }
 
 /* ---- TSC synchronisation ----------------------------------------------------

@@ -52,9 +52,7 @@
 	PUTS16 hello
 	ENTER_PM32 bsp32
 bsp32:
-	X2APIC_ON
-	WRMSR32 0x830, 0x000c4500	/* INIT to all but self */
-	WRMSR32 0x830, 0x000c4609	/* SIPI, vector 9 */
+	START_APS
 	WAIT_FLAG 1, 1
 	movl $IOAPIC, %ebx
 	movl $0x1a, (%ebx)		/* select redirection entry 5, low half */
@@ -78,15 +76,8 @@ bsp32:
 hello:	.asciz "tiny remote-io: vCPU 0 starts vCPU 1\r\n"
 from1:	.asciz "tiny remote-io: hello from vCPU 1\r\n"
 
-	.code16
 	.org 0x1000
-ap_start:
-	cli
-	xorw %ax, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	ENTER_PM32 ap32
+	AP_START ap32
 ap32:
 	movl $0x6ff0, %esp
 	PUTS32 from1

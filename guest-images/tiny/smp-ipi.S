@@ -188,15 +188,8 @@ hello:	.asciz "tiny smp-ipi: INIT/SIPI and every IPI kind\r\n"
 ok:	.asciz "tiny smp-ipi: ok\r\n"
 
 /* Where the APs start: 0x9000, vector 9. */
-	.code16
 	.org 0x1000
-ap_start:
-	cli
-	xorw %ax, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	ENTER_PM32 ap32
+	AP_START ap32
 ap32:
 	movl $1, %eax
 	lock xaddl %eax, ap_slot

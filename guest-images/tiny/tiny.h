@@ -95,6 +95,28 @@ gdt_ptr:
 	jmp \target
 .endm
 
+/* 32-bit code: x2APIC on, then INIT and a SIPI with vector 9 (AP_START) to
+ * every other vCPU. */
+.macro START_APS
+	X2APIC_ON
+	WRMSR32 0x830, 0x000c4500	/* INIT to all but self */
+	WRMSR32 0x830, 0x000c4609	/* SIPI, vector 9 */
+.endm
+
+/* Where an AP starts after a SIPI with vector 9 (0x9000: the image's offset
+ * 0x1000): real mode, flat data segments, then 32-bit protected mode at
+ * \target. The guest places this with .org 0x1000. */
+.macro AP_START target
+	.code16
+ap_start:
+	cli
+	xorw %ax, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	ENTER_PM32 \target
+.endm
+
 /* From flat 32-bit protected mode to 64-bit mode, continuing at \target:
  * PAE tables at 0x20000 mapping the first 16 MiB and, uncached, the 2 MiB
  * pages from 0xfea00000 to 0xfeffffff (test scratch, IOAPIC, local APIC).

@@ -38,6 +38,22 @@ check remote-io-line-not-on-node1 bash -c "! tr -d '\r' <'$LOGS/node1.log' | gre
 check remote-io-node1-mmio-forwarded has "$LOGS/node1.log" '^exits: +[0-9]+ +MMIO page 0xfec00000'
 check remote-io-node1-stopped has "$LOGS/node1.log" '^guest: stopped on node 0 \(exit code 64\)'
 
+# A node lost under a running guest: node 1's QEMU is killed while the spin
+# guest runs on both nodes; node 0 must report it down and stop the guest,
+# naming the node, with its own exit code (launcher status 7).
+D=$LOGS/lost
+mkdir -p "$D"
+tools/unum-cluster --quiet --poweroff --timeout 120 --logdir "$D" --nodes 2 \
+	--guest build/guest/tiny/spin.bin >"$D/launcher.out" 2>&1 &
+launcher=$!
+check lost-both-vcpus-run wait_for 90 "$D/node0.log" '^tiny spin: vCPU 1 runs'
+[ -s "$D/node1.pid" ] && kill "$(cat "$D/node1.pid")"
+wait "$launcher"
+status=$?
+check lost-node-status status_is 7
+check lost-node-reported has "$D/node0.log" '^net: node 1 is DOWN'
+check lost-node-stops-guest has "$D/node0.log" '^guest: node 1, which runs part of the guest, is down: its vCPUs and memory are lost'
+
 # A Linux guest cannot span nodes yet: node 0 says so and refuses, and node 1,
 # left without node 0's answer, refuses too instead of waiting for ever.
 if [ -f build/guest/linux/bzImage ]; then

@@ -26,22 +26,6 @@ for i in 0 1 2; do
 	check "node$i-nettest-done" has "$LOGS/node$i.log" "^nettest: done: "
 done
 
-# wait_for SECONDS FILE REGEX...: until every FILE has a line matching its REGEX.
-wait_for() {
-	local limit=$1 t=0
-	shift
-	while [ "$t" -lt "$((limit * 10))" ]; do
-		local all=1 args=("$@")
-		for ((k = 0; k < ${#args[@]}; k += 2)); do
-			has "${args[k]}" "${args[k + 1]}" 2>/dev/null || all=0
-		done
-		[ "$all" = 1 ] && return 0
-		sleep 0.1
-		t=$((t + 1))
-	done
-	return 1
-}
-
 D=$LOGS/down
 mkdir -p "$D"
 tools/unum-cluster --quiet --timeout 180 --logdir "$D" --nodes 3 --nic virtio,e1000,virtio \

@@ -39,3 +39,19 @@ has() {
 status_is() {
 	[ "$status" -eq "$1" ] || { echo "  exit status $status, expected $1" >&2; return 1; }
 }
+
+# wait_for SECONDS FILE REGEX...: until every FILE has a line matching its REGEX.
+wait_for() {
+	local limit=$1 t=0
+	shift
+	while [ "$t" -lt "$((limit * 10))" ]; do
+		local all=1 args=("$@")
+		for ((k = 0; k < ${#args[@]}; k += 2)); do
+			has "${args[k]}" "${args[k + 1]}" 2>/dev/null || all=0
+		done
+		[ "$all" = 1 ] && return 0
+		sleep 0.1
+		t=$((t + 1))
+	done
+	return 1
+}
