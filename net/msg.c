@@ -362,3 +362,13 @@ int msg_init(struct msg_layer *l, const struct msg_config *cfg, const struct msg
 	/* hello_due_ns = 0 and wake_ns = 0: the first poll probes every peer. */
 	return 0;
 }
+
+bool msg_peer_all_acked(const struct msg_layer *l, uint16_t node)
+{
+	const struct msg_peer *p;
+
+	if (node >= l->id.nr_nodes || node == l->id.self)
+		return true;
+	p = &l->peers[node];
+	return p->tx_una == p->tx_next && p->queue_head == MSG_NO_SLOT;
+}

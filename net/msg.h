@@ -204,6 +204,9 @@ uint64_t msg_next_deadline(const struct msg_layer *l);
 /* When @node was last heard from (0 = never). */
 uint64_t msg_peer_last_heard(const struct msg_layer *l, uint16_t node);
 
+/* True when every message sent to @node has been acknowledged (none queued). */
+bool msg_peer_all_acked(const struct msg_layer *l, uint16_t node);
+
 /*
  * Store in @out (room for @max) the nodes other than us not heard from within @timeout_ns
  * before @now, including those never heard from. Returns how many there are.

@@ -37,6 +37,7 @@ struct stop_msg {
 static bool stop_from_peer;
 static void recv_time(void *ctx, u16 src, const void *data, size_t len);
 static void recv_mmio(void *ctx, u16 src, const void *data, size_t len);
+static void recv_eoi(void *ctx, u16 src, const void *data, size_t len);
 
 void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, bool level)
 {
@@ -119,6 +120,7 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
  * order. */
 
 #define MMIO_WAIT_NS 5000000000ULL
+#define STOP_ACK_NS  2000000000ULL
 
 struct mmio_msg {
 	u32 vcpu;
@@ -203,6 +205,37 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 	msg_send(net_msg_layer(), src, MSG_T_MMIO, &m, sizeof(m));
 }
 
+struct eoi_msg {
+	u8 vector;
+} __packed;
+
+void remote_eoi(struct vm *vm, u8 vector)
+{
+	struct eoi_msg m = { vector };
+
+	if (msg_send(net_msg_layer(), 0, MSG_T_EOI, &m, sizeof(m)) != 0)
+		pr_warn("remote: EOI of vector %#x not sent to node 0\n", vector);
+}
+
+static void recv_eoi(void *ctx, u16 src, const void *data, size_t len)
+{
+	struct vm *vm = ctx;
+	struct eoi_msg m;
+	bool held;
+
+	if (len != sizeof(m) || vm->self != 0) {
+		pr_warn("remote: malformed EOI message from node %u dropped\n", src);
+		return;
+	}
+	memcpy(&m, data, sizeof(m));
+	held = spin_held_by_me(&vm->dev_lock);
+	if (!held)
+		spin_lock(&vm->dev_lock);
+	ioapic_eoi(&vm->ioapic, m.vector);
+	if (!held)
+		spin_unlock(&vm->dev_lock);
+}
+
 void remote_stop_cluster(struct vm *vm, int exit_code)
 {
 	struct stop_msg m = { exit_code };
@@ -213,9 +246,20 @@ void remote_stop_cluster(struct vm *vm, int exit_code)
 	for (u32 n = 0; n < vm->nnodes; n++)
 		if (n != vm->self)
 			msg_send(net_msg_layer(), (u16)n, MSG_T_STOP, &m, sizeof(m));
-	/* Give the message layer a moment to put the stops on the wire. */
-	for (int i = 0; i < 200; i++)
+	/* Stay until every peer that is up has acknowledged its stop: a node that
+	 * powered off first would otherwise look, to a peer whose copy was lost on
+	 * the wire, like a node lost under the guest. Bounded, for dead peers. */
+	for (u64 t0 = time_now_ns(); time_now_ns() - t0 < STOP_ACK_NS;) {
+		bool all = true;
+
 		net_poll();
+		for (u32 n = 0; n < vm->nnodes; n++)
+			if (net_node_up(n) && !msg_peer_all_acked(net_msg_layer(), (u16)n))
+				all = false;
+		if (all)
+			return;
+	}
+	pr_warn("remote: not every node acknowledged the stop within 2 s\n");
 }
 
 static void recv_stop(void *ctx, u16 src, const void *data, size_t len)
@@ -260,6 +304,8 @@ int remote_init(struct vm *vm)
 		rc = net_register(MSG_T_TIME, recv_time, vm);
 	if (rc == 0)
 		rc = net_register(MSG_T_MMIO, recv_mmio, vm);
+	if (rc == 0)
+		rc = net_register(MSG_T_EOI, recv_eoi, vm);
 	if (rc == 0)
 		rc = net_register(MSG_T_STOP, recv_stop, vm);
 	if (rc == 0)

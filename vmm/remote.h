@@ -16,6 +16,7 @@
 #define MSG_T_IO   35 /* a port access for node 0's devices, or its answer */
 #define MSG_T_TIME 36 /* a TSC probe to node 0, or its answer */
 #define MSG_T_MMIO 37 /* an MMIO access for node 0's devices, or its answer */
+#define MSG_T_EOI  38 /* a level-triggered interrupt's EOI, for node 0's IOAPIC */
 
 int remote_init(struct vm *vm);
 /* Sends an interrupt message for vCPU t, which another node runs. */
@@ -26,6 +27,9 @@ void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val);
 void remote_stop_cluster(struct vm *vm, int exit_code);
 /* A vCPU of this node (not node 0) accesses node 0's device at gpa and waits
  * for the answer: 0, or a negative error (the guest is then stopped). */
+/* A vCPU of this node (not node 0) ended a level-triggered interrupt: node 0's
+ * IOAPIC clears its remote IRR. */
+void remote_eoi(struct vm *vm, u8 vector);
 int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val);
 /* Make this node's guest TSC and kvmclock agree with node 0's: 0 or -E_TIMEDOUT. */
 int remote_sync_time(struct vm *vm);

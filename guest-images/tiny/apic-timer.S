@@ -122,19 +122,12 @@ unexpected:
 	GDT_TABLE
 	.balign 8
 idt:
-	.rept 0x40
-	.word unexpected, 0x08, 0x8e00, 0
-	.endr
-	.word irq40, 0x08, 0x8e00, 0
-	.word irq41, 0x08, 0x8e00, 0
-	.word irq42, 0x08, 0x8e00, 0
-	.rept 256 - 0x43
-	.word unexpected, 0x08, 0x8e00, 0
-	.endr
-idt_end:
-idt_ptr:
-	.word idt_end - idt - 1
-	.long idt
+	IDT_GATES 0x40, unexpected
+	IDT_GATES 1, irq40
+	IDT_GATES 1, irq41
+	IDT_GATES 1, irq42
+	IDT_GATES (256 - 0x43), unexpected
+	IDT_END
 
 ticks40: .long 0
 ticks41: .long 0

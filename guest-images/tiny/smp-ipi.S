@@ -165,18 +165,11 @@ idt:
 	.word unexpected, 0x08, 0x8e00, 0
 	.word unexpected, 0x08, 0x8e00, 0
 	.word nmi, 0x08, 0x8e00, 0
-	.rept 0x50 - 3
-	.word unexpected, 0x08, 0x8e00, 0
-	.endr
-	.word irq50, 0x08, 0x8e00, 0
-	.word irq51, 0x08, 0x8e00, 0
-	.rept 256 - 0x52
-	.word unexpected, 0x08, 0x8e00, 0
-	.endr
-idt_end:
-idt_ptr:
-	.word idt_end - idt - 1
-	.long idt
+	IDT_GATES (0x50 - 3), unexpected
+	IDT_GATES 1, irq50
+	IDT_GATES 1, irq51
+	IDT_GATES (256 - 0x52), unexpected
+	IDT_END
 
 	.balign 4
 naps:	.long 0

@@ -117,6 +117,21 @@ ap_start:
 	ENTER_PM32 \target
 .endm
 
+/* \n 32-bit interrupt gates (code selector 0x08) to \handler. */
+.macro IDT_GATES n, handler
+	.rept \n
+	.word \handler, 0x08, 0x8e00, 0
+	.endr
+.endm
+
+/* Ends the IDT that starts at label idt and defines idt_ptr, for lidt. */
+.macro IDT_END
+idt_end:
+idt_ptr:
+	.word idt_end - idt - 1
+	.long idt
+.endm
+
 /* From flat 32-bit protected mode to 64-bit mode, continuing at \target:
  * PAE tables at 0x20000 mapping the first 16 MiB and, uncached, the 2 MiB
  * pages from 0xfea00000 to 0xfeffffff (test scratch, IOAPIC, local APIC).

@@ -37,11 +37,16 @@ TEST(messages_queued_before_the_session)
 	struct sim *s = msg_test_cluster(3, 3, 32);
 
 	/* No poll has run: node 0 knows no epoch yet, so these wait for the handshake. */
+	CHECK(msg_peer_all_acked(&s->node[0]->l, 2));
 	for (int i = 0; i < 5; i++)
 		CHECK_EQ(msg_send(&s->node[0]->l, 2, MSG_T_PING, &i, sizeof(i)), 0);
 	CHECK_EQ(s->node[0]->l.stats.tx_data, 0);
+	CHECK(!msg_peer_all_acked(&s->node[0]->l, 2)); /* queued */
+	CHECK(msg_peer_all_acked(&s->node[0]->l, 1));
+	CHECK(msg_peer_all_acked(&s->node[0]->l, 0)); /* ourselves */
 	sim_advance(s, s->now + 20 * MS);
 	CHECK_EQ(s->node[2]->delivered, 5);
+	CHECK(msg_peer_all_acked(&s->node[0]->l, 2));
 	for (int i = 0; i < 3; i++) {
 		CHECK_EQ(s->node[i]->l.stats.sessions, 2);
 		CHECK_EQ(s->node[i]->l.stats.tx_retrans, 0);

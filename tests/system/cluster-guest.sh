@@ -38,6 +38,13 @@ check remote-io-line-not-on-node1 bash -c "! tr -d '\r' <'$LOGS/node1.log' | gre
 check remote-io-node1-mmio-forwarded has "$LOGS/node1.log" '^exits: +[0-9]+ +MMIO page 0xfec00000'
 check remote-io-node1-stopped has "$LOGS/node1.log" '^guest: stopped on node 0 \(exit code 64\)'
 
+# A level-triggered interrupt from node 0's UART to vCPU 1 on node 1: its EOI
+# must reach node 0's IOAPIC, or the pin stays blocked and the second
+# interrupt never comes (the guest exits 3).
+TIMEOUT=120 cluster --nodes 2 --guest build/guest/tiny/remote-eoi.bin
+check remote-eoi-passes status_is 64
+check remote-eoi-said-twice has "$LOGS/node0.log" '^tiny remote-eoi: vCPU 1 got the level-triggered interrupt twice'
+
 # A node lost under a running guest: node 1's QEMU is killed while the spin
 # guest runs on both nodes; node 0 must report it down and stop the guest,
 # naming the node, with its own exit code (launcher status 7).

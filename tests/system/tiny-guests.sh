@@ -49,6 +49,8 @@ check smp-ipi-2-passes status_is 64
 guest smp-ipi --cpus 4
 check smp-ipi-4-passes status_is 64
 check smp-ipi-said-ok has "$log" '^tiny smp-ipi: ok'
+guest remote-eoi --cpus 2
+check remote-eoi-level-irq-twice status_is 64
 
 guest triple-fault
 check triple-fault-stops-guest status_is 4

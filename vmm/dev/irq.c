@@ -131,8 +131,13 @@ static void ioapic_to_lapics(void *ctx, u32 dest, bool logical, u8 mode, u8 vect
 static void level_eoi(void *ctx, u8 vector)
 {
 	struct vm *vm = ctx;
-	bool held = spin_held_by_me(&vm->dev_lock);
+	bool held;
 
+	if (vm->nnodes > 1 && vm->self != 0) { /* the IOAPIC that matters is node 0's */
+		remote_eoi(vm, vector);
+		return;
+	}
+	held = spin_held_by_me(&vm->dev_lock);
 	if (!held)
 		spin_lock(&vm->dev_lock);
 	ioapic_eoi(&vm->ioapic, vector);
