@@ -10,6 +10,7 @@
  * The C code maps the rest of memory and sets caching attributes later.
  */
 #include "boot/multiboot.h"
+#include "boot/segments.h"
 
 #define CR0_PE 0x00000001
 #define CR0_WP 0x00010000
@@ -116,13 +117,7 @@ no_long_mode:
 
 	.code64
 long_mode:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	xorw %ax, %ax
-	movw %ax, %fs
-	movw %ax, %gs
+	LOAD_DATA_SEGMENTS64
 	movq $boot_stack_top, %rsp
 	xorl %ebp, %ebp
 	movl boot_magic(%rip), %edi	/* monitor_main(magic, info): zero-extended */

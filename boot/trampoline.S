@@ -9,6 +9,7 @@
  * in the monitor image. Position-independent in real mode: every address
  * below is relative to the page's start, which CS (and DS) point at.
  */
+#include "boot/segments.h"
 #define TP(sym) ((sym) - trampoline_start)
 
 	.section .rodata
@@ -89,13 +90,7 @@ trampoline_end:
 /* 64-bit from here, on the boot page tables. Take the next AP number and
  * its stack from vmm/smp.c's tables, then call ap_main(number). */
 ap_entry64:
-	movw $0x10, %ax
-	movw %ax, %ds
-	movw %ax, %es
-	movw %ax, %ss
-	xorw %ax, %ax
-	movw %ax, %fs
-	movw %ax, %gs
+	LOAD_DATA_SEGMENTS64
 	movl $1, %edi
 	lock xaddl %edi, smp_next_cpu(%rip)	/* EDI = this AP's CPU number */
 	cmpl smp_max_cpus(%rip), %edi

@@ -10,6 +10,7 @@
 #include "vmm/klib.h"
 #include "vmm/log.h"
 #include "vmm/virt.h"
+#include "vmm/unaligned.h"
 
 #define HDR_SETUP_SECTS	     0x1f1
 #define HDR_BOOT_FLAG	     0x1fe
@@ -37,30 +38,6 @@
 #define MIN_PROTOCOL	     0x020c /* xloadflags and the 64-bit entry */
 #define E820_RAM	     1
 #define E820_RESERVED	     2
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static u64 rd64(const u8 *p)
-{
-	u64 v;
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static void wr32(u8 *p, u32 v)
-{
-	memcpy(p, &v, 4);
-}
-
-static void wr64(u8 *p, u64 v)
-{
-	memcpy(p, &v, 8);
-}
 
 struct bzimage {
 	const u8 *img;

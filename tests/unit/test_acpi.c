@@ -8,6 +8,7 @@
 #define _GNU_SOURCE /* memmem */
 #include "tests/unit/check.h"
 #include "vmm/acpi.h"
+#include "vmm/unaligned.h"
 
 static u8 mem[ACPI_TABLES_SIZE];
 
@@ -23,20 +24,6 @@ static int sum(const u8 *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		s += p[i];
 	return s;
-}
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-	memcpy(&v, p, 4);
-	return v;
-}
-
-static u64 rd64(const u8 *p)
-{
-	u64 v;
-	memcpy(&v, p, 8);
-	return v;
 }
 
 /* Checks a table's signature, length bounds and checksum; returns it. */
