@@ -161,8 +161,8 @@ install: all
 	install -m 644 README COPYING examples/cluster.conf $(DESTDIR)$(PREFIX)/share/doc/unum/
 
 # ---- hygiene -------------------------------------------------------------
-# C only: guest-images/tiny/tiny.h holds assembler macros.
-FORMAT_FILES = $(filter-out guest-images/tiny/%,$(shell git ls-files '*.c' '*.h' 2>/dev/null))
+# C only: guest-images/tiny/tiny.h and boot/segments.h hold assembler macros.
+FORMAT_FILES = $(filter-out guest-images/tiny/% boot/segments.h,$(shell git ls-files '*.c' '*.h' 2>/dev/null))
 format:
 	clang-format -i $(FORMAT_FILES)
 lint: all

@@ -118,14 +118,17 @@ int net_register(u8 type, net_msg_handler fn, void *ctx)
 	return 0;
 }
 
-/* A send and a receive window per peer (doc/net.md), at least 32 slots. */
+/* A send and a receive window per peer (doc/net.md), and room for a send queue
+ * as long again: a guest spanning nodes sends in bursts (pages, invalidations,
+ * interrupts) and a message the pool cannot take is refused. */
 static struct msg_slot *net_alloc_slots(u32 nnodes, u32 *nr)
 {
-	u32 n = MAX(32u, 2 * MSG_WINDOW * (nnodes - 1));
-	u64 pages = (n * sizeof(struct msg_slot) + PAGE_SIZE - 1) / PAGE_SIZE;
+	u32 n = MAX(64u, 4 * MSG_WINDOW * (nnodes - 1));
+	u64 pages;
 	hpa_t pa;
 
 	n = MIN(n, 4096u);
+	pages = (n * sizeof(struct msg_slot) + PAGE_SIZE - 1) / PAGE_SIZE;
 	pa = page_alloc(pages, 1);
 	*nr = n;
 	return pa ? hpa_to_ptr(pa) : NULL;

@@ -33,6 +33,12 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strncmp(w, "nettest=", 8) == 0) {
 		if (!cfgval_u32(w + 8, 1, 1000000, &opt->nettest, &why))
 			goto bad;
+	} else if (strncmp(w, "slice=", 6) == 0) {
+		if (!cfgval_u32(w + 6, 0, 1000, &opt->slice_ms, &why))
+			goto bad;
+	} else if (strncmp(w, "stats=", 6) == 0) {
+		if (!cfgval_u32(w + 6, 1, 3600, &opt->stats, &why))
+			goto bad;
 	} else if (strcmp(w, "netbench=rtt") == 0) {
 		opt->netbench = NETBENCH_RTT;
 	} else if (strcmp(w, "netbench=pages") == 0) {
@@ -67,6 +73,8 @@ bad:
 	ksnprintf(err, errlen, "command line: '%s': expected %s", w,
 		  w[0] == 'i'	? "id=N with N from 0 to 255"
 		  : w[0] == 'n' ? "nettest=N with N from 1 to 1000000"
+		  : w[1] == 't' ? "stats=SECONDS with SECONDS from 1 to 3600"
+		  : w[0] == 's' ? "slice=MS with MS from 0 to 1000"
 				: "loglevel=N with N from 0 to 3");
 	return -E_INVAL;
 }
@@ -78,6 +86,7 @@ int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, s
 	int rc = 0;
 
 	memset(opt, 0, sizeof(*opt));
+	opt->slice_ms = CMDLINE_DEFAULT_SLICE_MS;
 	opt->loglevel = 2;
 	/* Every word is read even after an error, so that `poweroff` still takes
 	 * effect and a test sees the refusal instead of a hung emulator. */

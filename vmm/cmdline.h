@@ -8,13 +8,19 @@
  * BUG_ON after the boot report, to test the crash dump), `nopv` (offer the
  * guest no PV EOI, PV unhalt or PV send-IPI: to measure them), `noguest`
  * (stop after the boot report: check a node without running the guest),
- * `netbench=rtt|pages|all` (the network benchmark, net/nettest.h).
+ * `netbench=rtt|pages|all` (the network benchmark, net/nettest.h),
+ * `stats=SECONDS` (a "stats:" line every SECONDS while the guest runs: exits,
+ * each local vCPU's state, coherence faults, pages held, forwarded I/O),
+ * `slice=MS` (across nodes, the nodes' vCPUs take turns of at most MS ms,
+ * vmm/turns.h; 0: all run at once; default 50).
  * Builds on the host.
  */
 #ifndef UNUM_VMM_CMDLINE_H
 #define UNUM_VMM_CMDLINE_H
 
 #include "vmm/types.h"
+
+#define CMDLINE_DEFAULT_SLICE_MS 50
 
 struct monitor_options {
 	bool has_id;
@@ -25,7 +31,9 @@ struct monitor_options {
 	bool nopv;    /* offer the guest no exit-saving KVM features (kvmclock stays) */
 	bool noguest; /* stop after the boot report, even with a guest line */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
-	u32 nettest; /* nettest=N: network self-test, N messages to every peer (0: off) */
+	u32 slice_ms; /* slice=MS: nodes take turns of MS ms (vmm/turns.h); 0: no turns */
+	u32 stats;    /* stats=S: a status line every S seconds (0: off) */
+	u32 nettest;  /* nettest=N: network self-test, N messages to every peer (0: off) */
 	enum { NETBENCH_OFF, NETBENCH_RTT = 1, NETBENCH_PAGES = 2, NETBENCH_ALL = 3 } netbench;
 	char unknown[256]; /* words not understood, for a warning */
 };

@@ -17,6 +17,8 @@
 #include "vmm/power.h"
 #include "vmm/virt.h"
 #include "vmm/vm.h"
+#include "vmm/vmdsm.h"
+#include "drivers/tsc.h"
 
 #define RFLAGS_IF (1ULL << 9)
 
@@ -97,6 +99,21 @@ static void handle_hlt(struct vcpu *v)
 			v->id, (unsigned long long)v->regs.rip);
 }
 
+/*
+ * PAUSE while another node waits for the turn (only then is it intercepted):
+ * the vCPU spins, most likely for a vCPU of another node, which cannot run
+ * until this node passes the turn. So it lets go of its pages and stays out of
+ * the guest for a moment, or until an interrupt is pending; a node whose
+ * vCPUs cannot run passes the turn (vmm/turns.c).
+ */
+static void handle_pause(struct vcpu *v)
+{
+	vcpu_skip_insn(v);
+	vmdsm_yield(v);
+	v->yield_until = time_now_ns() + VM_PAUSE_YIELD_NS;
+	v->pause_yields++;
+}
+
 static void handle_shutdown(struct vcpu *v)
 {
 	virt->dump(v);
@@ -128,6 +145,7 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 	[EXIT_NPF] = mmio_handle_npf,
 	[EXIT_SHUTDOWN] = handle_shutdown,
 	[EXIT_VMMCALL] = pv_hypercall,
+	[EXIT_PAUSE] = handle_pause,
 	[EXIT_INVALID_STATE] = handle_invalid,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };

@@ -35,6 +35,7 @@ static const char *const kind_names[NR_EXIT_KINDS] = {
 	[EXIT_NPF] = "MMIO",
 	[EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_VMMCALL] = "VMMCALL",
+	[EXIT_PAUSE] = "PAUSE (spin-wait yield)",
 	[EXIT_INVALID_STATE] = "invalid state",
 	[EXIT_UNHANDLED] = "unhandled",
 };
@@ -51,6 +52,11 @@ static u64 detail_key(const struct vcpu *v)
 	case EXIT_NPF: return v->exit.npf.gpa & PAGE_MASK;
 	default: return v->exit.msr.index;
 	}
+}
+
+u64 exitstats_total(void)
+{
+	return __atomic_load_n(&total, __ATOMIC_RELAXED);
 }
 
 void exitstats_record(const struct vcpu *v)

@@ -10,6 +10,7 @@
 #include "vmm/vcpu.h"
 
 void exitstats_record(const struct vcpu *v);
+u64 exitstats_total(void);
 /* Prints "exits:" lines: the total, then the top reasons. */
 void exitstats_report(u64 guest_ns);
 

@@ -10,6 +10,7 @@
 #include "vmm/klib.h"
 #include "vmm/log.h"
 #include "vmm/virt.h"
+#include "vmm/vmdsm.h"
 #include "vmm/unaligned.h"
 
 #define HDR_SETUP_SECTS	     0x1f1
@@ -78,12 +79,16 @@ static int check_bzimage(struct bzimage *bz)
 }
 
 /* Identity map of the first 4 GiB with 2 MiB pages, and the boot GDT. */
-static void build_page_tables_and_gdt(struct vm *vm)
+static int build_page_tables_and_gdt(struct vm *vm)
 {
-	u64 *pml4 = vm_gpa_ptr(vm, LINUX_PML4_GPA, 6 * PAGE_SIZE);
-	u64 *pdpt = pml4 + 512, *pd = pml4 + 1024;
-	u64 *gdt = vm_gpa_ptr(vm, LINUX_GDT_GPA, 32);
+	u64 *pml4 = vm_guest_writable(vm, LINUX_PML4_GPA, 6 * PAGE_SIZE);
+	u64 *gdt = vm_guest_writable(vm, LINUX_GDT_GPA, 32);
+	u64 *pdpt, *pd;
 
+	if (!pml4 || !gdt)
+		return -E_INVAL;
+	pdpt = pml4 + 512;
+	pd = pml4 + 1024;
 	memset(pml4, 0, 6 * PAGE_SIZE);
 	pml4[0] = (LINUX_PML4_GPA + PAGE_SIZE) | 3;
 	for (u64 i = 0; i < 4; i++)
@@ -93,6 +98,7 @@ static void build_page_tables_and_gdt(struct vm *vm)
 	gdt[0] = gdt[1] = 0;
 	gdt[2] = 0x00af9a000000ffffULL; /* __BOOT_CS 0x10 */
 	gdt[3] = 0x00cf92000000ffffULL; /* __BOOT_DS 0x18 */
+	return 0;
 }
 
 static void e820_add(u8 *bp, u64 base, u64 len, u32 type)
@@ -121,7 +127,9 @@ static void fill_boot_params(struct vm *vm, const struct bzimage *bz, u8 *bp, gp
 	e820_add(bp, 0x100000, vm->mem_size - 0x100000, E820_RAM);
 }
 
-static int place_initrd(struct vm *vm, const struct bzimage *bz, u8 *bp, const u8 *initrd, u64 len)
+/* Copies the initrd as high as the kernel allows; *where = its address (0: none). */
+static int place_initrd(struct vm *vm, const struct bzimage *bz, const u8 *initrd, u64 len,
+			gpa_t *where)
 {
 	u64 max = MIN((u64)rd32(bz->img + HDR_INITRD_ADDR_MAX) + 1, vm->mem_size);
 	u64 kernel_end = bz->load + MAX((u64)bz->init_size, bz->len - bz->setup_len);
@@ -137,9 +145,9 @@ static int place_initrd(struct vm *vm, const struct bzimage *bz, u8 *bp, const u
 		       (unsigned long long)max);
 		return -E_NOSPC;
 	}
-	memcpy(vm_gpa_ptr(vm, at, len), initrd, len);
-	wr32(bp + HDR_RAMDISK_IMAGE, (u32)at);
-	wr32(bp + HDR_RAMDISK_SIZE, (u32)len);
+	if (vm_write_guest(vm, at, initrd, len) != 0)
+		return -E_INVAL;
+	*where = at;
 	return 0;
 }
 
@@ -149,6 +157,7 @@ int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd
 	struct bzimage bz = { .img = kernel, .len = kernel_len };
 	u64 body;
 	struct long_mode_entry e;
+	gpa_t initrd_at = 0;
 	u8 *bp;
 	int rc = check_bzimage(&bz);
 
@@ -165,14 +174,24 @@ int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd
 		pr_err("linux: the kernel command line is longer than the kernel accepts\n");
 		return -E_INVAL;
 	}
-	memcpy(vm_gpa_ptr(vm, bz.load, body), kernel + bz.setup_len, body);
-	bp = vm_gpa_ptr(vm, LINUX_BOOT_PARAMS_GPA, PAGE_SIZE);
-	fill_boot_params(vm, &bz, bp, rsdp);
-	memcpy(vm_gpa_ptr(vm, LINUX_CMDLINE_GPA, LINUX_CMDLINE_MAX), cmdline, strlen(cmdline) + 1);
-	rc = place_initrd(vm, &bz, bp, initrd, initrd_len);
+	/* Across nodes every write below first takes its pages (vm_write_guest). */
+	if (vm_write_guest(vm, bz.load, kernel + bz.setup_len, body) != 0 ||
+	    vm_write_guest(vm, LINUX_CMDLINE_GPA, cmdline, strlen(cmdline) + 1) != 0 ||
+	    build_page_tables_and_gdt(vm) != 0) {
+		pr_err("linux: the coherence protocol refused the pages the kernel loads into\n");
+		return -E_INVAL;
+	}
+	rc = place_initrd(vm, &bz, initrd, initrd_len, &initrd_at);
 	if (rc)
 		return rc;
-	build_page_tables_and_gdt(vm);
+	bp = vm_guest_writable(vm, LINUX_BOOT_PARAMS_GPA, PAGE_SIZE);
+	if (!bp)
+		return -E_INVAL;
+	fill_boot_params(vm, &bz, bp, rsdp);
+	if (initrd_at) {
+		wr32(bp + HDR_RAMDISK_IMAGE, (u32)initrd_at);
+		wr32(bp + HDR_RAMDISK_SIZE, (u32)initrd_len);
+	}
 	e = (struct long_mode_entry){
 		.rip = bz.load +
 		       0x200, /* the 64-bit entry point (boot.rst, "64-bit boot protocol") */

@@ -38,7 +38,7 @@ static int load_tiny(struct vm *vm, const u8 *img, u64 len)
 	if (testdev_scratch_init() != 0)
 		return -E_EXIST;
 	/* Across nodes the image's pages must be this node's to write. */
-	if (vm->dsm && vmdsm_acquire_sync(vm, TINY_LOAD_GPA, len) != 0) {
+	if (vmdsm_acquire_sync(vm, TINY_LOAD_GPA, len, true) != 0) {
 		pr_err("loader: the coherence protocol refused the test guest's pages\n");
 		return -E_INVAL;
 	}
@@ -53,24 +53,18 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 		      const u8 *img, u64 len)
 {
 	const struct boot_module *initrd = NULL;
-	/* One node runs the whole guest for now: one proximity domain holding every
-	 * vCPU and all of guest memory. Across nodes, each gets its own. */
-	struct acpi_config acpi = { .ncpus = vm->nvcpus,
-				    .ioapic_id = vm->nvcpus,
-				    .nnodes = 1,
-				    .node_base = { 0 },
-				    .node_size = { vm->mem_size } };
+	/* One proximity domain per node: the vCPUs it runs and its home range. */
+	static struct acpi_config acpi;
+	void *tables;
 	gpa_t rsdp;
 
-	/* Not yet: the loader writes the kernel, initrd, tables and page tables
-	 * without taking their pages through the coherence protocol, and node 0's
-	 * MMIO devices are not forwarded (doc/design.md, "One guest across nodes"). */
-	if (vm->nnodes > 1) {
-		pr_err("loader: a Linux guest cannot span nodes yet (%u nodes here): run it on "
-		       "one node, or a test guest across nodes\n",
-		       vm->nnodes);
-		return -E_INVAL;
-	}
+	acpi.ncpus = vm->nvcpus;
+	acpi.ioapic_id = vm->nvcpus;
+	acpi.nnodes = vm->nnodes;
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		acpi.cpu_node[i] = (u8)vm->vcpu_node[i];
+	for (u32 n = 0; n < vm->nnodes; n++)
+		vmdsm_home_range(vm, n, &acpi.node_base[n], &acpi.node_size[n]);
 	if (g->initrd[0]) {
 		initrd = bootinfo_find_module(bi, g->initrd);
 		if (!initrd) {
@@ -79,8 +73,8 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 			return -E_NOENT;
 		}
 	}
-	rsdp = acpi_build(vm_gpa_ptr(vm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE), ACPI_TABLES_GPA,
-			  ACPI_TABLES_SIZE, &acpi);
+	tables = vm_guest_writable(vm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE);
+	rsdp = tables ? acpi_build(tables, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &acpi) : 0;
 	if (!rsdp) {
 		pr_err("loader: cannot build the ACPI tables\n");
 		return -E_NOSPC;

@@ -31,6 +31,7 @@
 #include "vmm/virt.h"
 #include "vmm/cpuid.h"
 #include "vmm/vm.h"
+#include "vmm/turns.h"
 #include "vmm/remote.h"
 #include "vmm/vmdsm.h"
 #include "vmm/x86.h"
@@ -78,6 +79,7 @@ static void read_boot_info(u32 magic, u32 info)
 	log_set_level(options.loglevel);
 	if (options.nopv)
 		cpuid_kvm_pv_features = 0;
+	vm_stats_ns = options.stats * 1000000000ULL;
 	if (options.unknown[0])
 		pr_warn("command line: ignoring unknown words: %s\n", options.unknown);
 	if (options.dump_bootinfo)
@@ -189,6 +191,9 @@ static __noreturn void run_guest(u32 node)
 			if (cluster.nodes[n].cpus != 1)
 				refuse("a guest spanning several nodes runs one vCPU per node for "
 				       "now: give every node cpus=1");
+		/* PV EOI writes a flag in guest memory at every entry and exit, and a PV
+		 * unhalt kick would have to cross nodes: not offered across nodes. */
+		cpuid_kvm_pv_features &= ~(KVM_FEATURE_PV_EOI | KVM_FEATURE_PV_UNHALT);
 		wait_for_message_layer();
 	}
 	layout.self = node;
@@ -200,6 +205,8 @@ static __noreturn void run_guest(u32 node)
 		rc = remote_init(&vm);
 	if (rc == 0 && cluster.nnodes > 1)
 		rc = vmdsm_init(&vm);
+	if (rc == 0)
+		rc = turns_init(&vm, options.slice_ms);
 	if (rc == 0)
 		rc = uart16550_init(&vm);
 	if (rc == 0)

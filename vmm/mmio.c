@@ -100,27 +100,24 @@ int mmio_access(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 	return d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : 0;
 }
 
+/* Guest RAM the emulator touches goes through the coherence protocol across nodes. */
 static int cb_mem_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 {
 	struct vcpu *v = opaque;
-	const void *p = vm_gpa_ptr(v->vm, gpa, size);
 
-	if (!p)
+	if (!vm_gpa_ptr(v->vm, gpa, size))
 		return cb_mmio_read(opaque, gpa, size, val);
 	*val = 0;
-	memcpy(val, p, size);
-	return 0;
+	return vm_read_guest(v->vm, gpa, val, size);
 }
 
 static int cb_mem_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
 {
 	struct vcpu *v = opaque;
-	void *p = vm_gpa_ptr(v->vm, gpa, size);
 
-	if (!p)
+	if (!vm_gpa_ptr(v->vm, gpa, size))
 		return cb_mmio_write(opaque, gpa, size, val);
-	memcpy(p, &val, size);
-	return 0;
+	return vm_write_guest(v->vm, gpa, &val, size);
 }
 
 static int walk_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
@@ -159,14 +156,10 @@ static int cb_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
 		gpa_t gpa;
 		unsigned chunk =
 			(unsigned)MIN((u64)(len - done), PAGE_SIZE - ((la + done) & ~PAGE_MASK));
-		const void *p;
 
-		if (cb_translate(opaque, la + done, EMU_ACC_FETCH, &gpa, &exc) != 0)
+		if (cb_translate(opaque, la + done, EMU_ACC_FETCH, &gpa, &exc) != 0 ||
+		    vm_read_guest(((struct vcpu *)opaque)->vm, gpa, buf + done, chunk) != 0)
 			break;
-		p = vm_gpa_ptr(((struct vcpu *)opaque)->vm, gpa, chunk);
-		if (!p)
-			break;
-		memcpy(buf + done, p, chunk);
 		done += chunk;
 	}
 	return (int)done;
@@ -232,7 +225,7 @@ void mmio_handle_npf(struct vcpu *v)
 
 	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1) && v->vm->dsm) {
 		/* Guest RAM this node lacks rights to: the protocol fetches them. */
-		vmdsm_fault(v, v->exit.npf.gpa, v->exit.npf.error_code & 2);
+		vmdsm_fault(v, v->exit.npf.gpa, v->exit.npf.error_code & 2, v->exit.npf.walk);
 		return;
 	}
 	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1)) {

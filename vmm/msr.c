@@ -10,6 +10,7 @@
 #include "vmm/dev/kvmclock.h"
 #include "vmm/vm.h"
 #include "vmm/pv.h"
+#include "vmm/vmdsm.h"
 #include "drivers/tsc.h"
 
 #define MSR_IA32_TSC	     0x10
@@ -48,15 +49,17 @@ static int kvmclock_write(struct vcpu *v, u32 msr, u64 val)
 	struct vm *vm = v->vm;
 	u64 tsc = rdtsc();
 
+	/* Across nodes the pages are first taken through the coherence protocol. */
 	if (msr == MSR_KVM_SYSTEM_TIME_NEW) {
-		struct pvclock_vcpu_time_info *t = vm_gpa_ptr(vm, val & ~1ULL, sizeof(*t));
+		struct pvclock_vcpu_time_info *t;
 		v->kvm_system_time = val;
-		if ((val & 1) && t)
+		t = (val & 1) ? vm_guest_writable(vm, val & ~1ULL, sizeof(*t)) : NULL;
+		if (t)
 			kvmclock_fill(t, tsc + vm->tsc_offset, tsc_to_ns(tsc - vm->tsc_base),
 				      tsc_hz());
 		return 0;
 	}
-	struct pvclock_wall_clock *w = vm_gpa_ptr(vm, val, sizeof(*w));
+	struct pvclock_wall_clock *w = vm_guest_writable(vm, val, sizeof(*w));
 	vm->kvm_wall_clock = val;
 	if (w) {
 		w->version |= 1;

@@ -14,6 +14,7 @@
 #include "vmm/mmio.h"
 #include "vmm/io.h"
 #include "vmm/power.h"
+#include "vmm/vmdsm.h"
 #include "vmm/x86.h"
 #include "drivers/tsc.h"
 
@@ -35,6 +36,7 @@ struct stop_msg {
 } __packed;
 
 static bool stop_from_peer;
+static struct remote_stats st;
 static void recv_time(void *ctx, u16 src, const void *data, size_t len);
 static void recv_mmio(void *ctx, u16 src, const void *data, size_t len);
 static void recv_eoi(void *ctx, u16 src, const void *data, size_t len);
@@ -44,9 +46,12 @@ void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, boo
 	struct vcpu_msg m = { t->id, mode, vector, level, 0 };
 	int rc = msg_send(net_msg_layer(), (u16)vm->vcpu_node[t->id], MSG_T_VCPU, &m, sizeof(m));
 
+	st.irqs_sent++;
+	/* A lost interrupt can hang the guest (an IPI waited for): stop it instead. */
 	if (rc)
-		pr_warn("remote: interrupt for vCPU %u (node %u) not sent: error %d\n", t->id,
-			vm->vcpu_node[t->id], rc);
+		vm_stop(vm, EXIT_GUEST_STOPPED,
+			"remote: an interrupt for vCPU %u (node %u) could not be queued (error %d)",
+			t->id, vm->vcpu_node[t->id], rc);
 }
 
 static void recv_vcpu(void *ctx, u16 src, const void *data, size_t len)
@@ -64,6 +69,7 @@ static void recv_vcpu(void *ctx, u16 src, const void *data, size_t len)
 			m.vcpu);
 		return;
 	}
+	st.irqs_received++;
 	irq_deliver_vcpu(&vm->vcpus[m.vcpu], m.mode, m.vector, m.level);
 }
 
@@ -72,6 +78,7 @@ void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
 	struct io_msg m = { v->id, port, size, in, val, 0, { 0 } };
 
 	v->io_waiting = true;
+	st.io_sent++;
 	if (msg_send(net_msg_layer(), 0, MSG_T_IO, &m, sizeof(m)) != 0)
 		vm_stop(v->vm, EXIT_GUEST_STOPPED, "vCPU %u: port %#x access not sent to node 0",
 			v->id, port);
@@ -102,6 +109,7 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 	}
 	if (vm->self != 0)
 		return;
+	st.io_served++;
 	held = spin_held_by_me(&vm->dev_lock); /* (polling from inside a device exit) */
 	if (!held)
 		spin_lock(&vm->dev_lock);
@@ -143,6 +151,7 @@ int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 	};
 	u64 t0 = time_now_ns();
 
+	st.mmio_sent++;
 	mmio_answered = false;
 	if (msg_send(net_msg_layer(), 0, MSG_T_MMIO, &m, sizeof(m)) != 0) {
 		pr_err("remote: vCPU %u: MMIO access at %#llx not sent to node 0\n", v->id,
@@ -157,6 +166,7 @@ int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 			return -E_TIMEDOUT;
 		}
 		net_poll();
+		vmdsm_poll(v->vm);
 	}
 	if (mmio_answer.status)
 		return mmio_answer.status;
@@ -189,6 +199,7 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 	}
 	if (vm->self != 0)
 		return;
+	st.mmio_served++;
 	held = spin_held_by_me(&vm->dev_lock);
 	if (!held)
 		spin_lock(&vm->dev_lock);
@@ -213,8 +224,10 @@ void remote_eoi(struct vm *vm, u8 vector)
 {
 	struct eoi_msg m = { vector };
 
+	st.eois_sent++;
 	if (msg_send(net_msg_layer(), 0, MSG_T_EOI, &m, sizeof(m)) != 0)
-		pr_warn("remote: EOI of vector %#x not sent to node 0\n", vector);
+		vm_stop(vm, EXIT_GUEST_STOPPED,
+			"remote: the EOI of vector %#x could not be queued for node 0", vector);
 }
 
 static void recv_eoi(void *ctx, u16 src, const void *data, size_t len)
@@ -228,12 +241,18 @@ static void recv_eoi(void *ctx, u16 src, const void *data, size_t len)
 		return;
 	}
 	memcpy(&m, data, sizeof(m));
+	st.eois_served++;
 	held = spin_held_by_me(&vm->dev_lock);
 	if (!held)
 		spin_lock(&vm->dev_lock);
 	ioapic_eoi(&vm->ioapic, m.vector);
 	if (!held)
 		spin_unlock(&vm->dev_lock);
+}
+
+const struct remote_stats *remote_stats(void)
+{
+	return &st;
 }
 
 void remote_stop_cluster(struct vm *vm, int exit_code)

@@ -18,6 +18,15 @@
 #define MSG_T_MMIO 37 /* an MMIO access for node 0's devices, or its answer */
 #define MSG_T_EOI  38 /* a level-triggered interrupt's EOI, for node 0's IOAPIC */
 
+/* What crossed nodes from here, for the stats and the report at guest stop. */
+struct remote_stats {
+	u64 irqs_sent, irqs_received; /* interrupts for vCPUs of other nodes */
+	u64 io_sent, io_served;	      /* port accesses forwarded to node 0 / served there */
+	u64 mmio_sent, mmio_served;   /* MMIO accesses likewise */
+	u64 eois_sent, eois_served;   /* level-triggered EOIs likewise */
+};
+const struct remote_stats *remote_stats(void);
+
 int remote_init(struct vm *vm);
 /* Sends an interrupt message for vCPU t, which another node runs. */
 void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, bool level);

@@ -51,6 +51,7 @@ enum {
 	E_NOENT = 2,   /* not found */
 	E_RANGE = 34,  /* out of range */
 	E_EXIST = 17,  /* already exists */
+	E_BUSY = 16,   /* in use */
 	E_NOSPC = 28,  /* no room left */
 	E_NOTSUP = 95, /* not supported */
 	E_TIMEDOUT = 110,

@@ -14,6 +14,8 @@
 #include "vmm/dev/vlapic.h"
 #include "dsm/dsm.h"
 
+#define VCPU_DSM_HOLDS 16 /* recent pages a vCPU keeps pinned (dsm_held has a bit each) */
+
 enum gpr {
 	GPR_RAX,
 	GPR_RCX,
@@ -51,6 +53,7 @@ enum exit_kind {
 	EXIT_NPF,      /* nested page fault: guest-physical access not mapped as needed */
 	EXIT_SHUTDOWN, /* triple fault */
 	EXIT_VMMCALL,
+	EXIT_PAUSE,	    /* a spin-wait hint (intercepted only across nodes) */
 	EXIT_INVALID_STATE, /* the hardware refused to enter the guest */
 	EXIT_UNHANDLED,	    /* an intercept generic code has no handler for */
 	NR_EXIT_KINDS
@@ -71,6 +74,7 @@ struct vm_exit {
 		struct {
 			gpa_t gpa;
 			u64 error_code; /* APM vol. 2 section 15.25.6 */
+			bool walk;	/* on the guest's own page-table walk */
 		} npf;
 		struct {
 			u64 code; /* vendor exit code, for the report */
@@ -92,16 +96,26 @@ struct vcpu {
 	bool wait_sipi; /* after INIT: waiting for a start-up IPI, as an AP does */
 	/* Set by other CPUs, taken by the vCPU's own: INIT, SIPI (vector | 0x100), NMI. */
 	volatile u32 pending_init, pending_sipi, pending_nmi;
-	u32 apic_id_phys;	   /* the physical CPU running this vCPU, for kicks */
-	u64 kvm_system_time;	   /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
-	u32 inits, sipis, starts;  /* statistics: taken INITs, SIPIs seen, real-mode starts */
-	volatile u32 pv_unhalt;	   /* KICK_CPU: end this vCPU's HLT even without an interrupt */
-	u64 pv_eoi_msr;		   /* MSR_KVM_PV_EOI_EN as the guest wrote it */
-	bool pv_eoi_offered;	   /* the guest's PV EOI bit was set at the last entry */
-	u64 pv_eois;		   /* statistics: EOIs the guest did without an exit */
-	struct dsm_hold dsm_hold;  /* the page this vCPU's last fault wanted */
-	volatile bool dsm_waiting; /* the coherence protocol is fetching it */
-	bool dsm_held;		   /* dsm_hold pins a page until the next exit */
+	u32 apic_id_phys;	  /* the physical CPU running this vCPU, for kicks */
+	u64 kvm_system_time;	  /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
+	u32 inits, sipis, starts; /* statistics: taken INITs, SIPIs seen, real-mode starts */
+	volatile u32 pv_unhalt;	  /* KICK_CPU: end this vCPU's HLT even without an interrupt */
+	u64 pv_eoi_msr;		  /* MSR_KVM_PV_EOI_EN as the guest wrote it */
+	bool pv_eoi_offered;	  /* the guest's PV EOI bit was set at the last entry */
+	u64 pv_eois;		  /* statistics: EOIs the guest did without an exit */
+	/* The pages this vCPU's last faults wanted, most recent at dsm_cur: each
+	 * stays pinned here for the protocol's pin time (vmm/vmdsm.c). */
+	struct dsm_hold dsm_holds[VCPU_DSM_HOLDS];
+	u8 dsm_cur;
+	u16 dsm_held;  /* bit i: dsm_holds[i] is in use */
+	u16 dsm_chain; /* the holds of the faults at dsm_chain_rip */
+	u64 dsm_chain_rip;
+	u64 yield_until;      /* after a PAUSE across nodes: stay out of the guest until then */
+	bool intercept_pause; /* for the next entry: another node waits for the turn */
+	/* statistics: coherence faults on its own page-table walks / on other accesses,
+	 * yields after PAUSE */
+	u64 dsm_walk_faults, dsm_data_faults, pause_yields;
+	volatile bool dsm_waiting; /* the protocol is fetching dsm_holds[dsm_cur] */
 	volatile bool io_waiting;  /* a port access forwarded to node 0 awaits its answer */
 	u8 start_vector;
 	struct vlapic lapic;

@@ -8,6 +8,7 @@
 #include "vmm/pv.h"
 #include "vmm/remote.h"
 #include "vmm/vmdsm.h"
+#include "vmm/turns.h"
 #include "net/net.h"
 #include "vmm/dev/devices.h"
 #include "vmm/log.h"
@@ -194,13 +195,70 @@ static bool handle_init_sipi(struct vcpu *v)
 	return v->wait_sipi;
 }
 
+u64 vm_stats_ns; /* stats=S on the monitor's command line, in ns; 0: off */
+
+static const char *vcpu_state(const struct vcpu *v)
+{
+	if (v->wait_sipi)
+		return "waiting for a SIPI";
+	if (v->dsm_waiting)
+		return "waiting for a page";
+	if (v->io_waiting)
+		return "waiting for node 0 (port I/O)";
+	if (v->yield_until)
+		return "yielding after PAUSE";
+	if (v->parked)
+		return "halted, interrupts off";
+	if (v->halted)
+		return "halted";
+	return turns_may_run(v->vm) ? "running" : "waiting for its node's turn";
+}
+
+/* The periodic "stats:" lines (stats=S): where each local vCPU is and what crossed nodes. */
+static void print_stats(struct vm *vm, u64 now)
+{
+	static u64 start, last_exits;
+	const struct remote_stats *r = remote_stats();
+	u64 exits = exitstats_total();
+
+	if (!start)
+		start = now - vm_stats_ns; /* the first line comes one interval in */
+	kprintf("stats: %llu s: %llu exits (+%llu)",
+		(unsigned long long)((now - start) / 1000000000), (unsigned long long)exits,
+		(unsigned long long)(exits - last_exits));
+	last_exits = exits;
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		kprintf("; vCPU %u %s at RIP %#llx", i, vcpu_state(v),
+			(unsigned long long)v->regs.rip);
+		if (v->dsm_waiting)
+			kprintf(" (page %#llx)",
+				(unsigned long long)(v->dsm_holds[v->dsm_cur].cur << PAGE_SHIFT));
+	}
+	kprintf("%s\n", turns_state());
+	if (vm->nnodes > 1)
+		kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
+			"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
+			"forwarded, %llu served\n",
+			(unsigned long long)r->irqs_sent, (unsigned long long)r->irqs_received,
+			(unsigned long long)r->io_sent, (unsigned long long)r->io_served,
+			(unsigned long long)r->mmio_sent, (unsigned long long)r->mmio_served,
+			(unsigned long long)r->eois_sent, (unsigned long long)r->eois_served);
+	vmdsm_stats_line(vm);
+}
+
 /* The devices only vCPU 0's CPU drives: the PIT's IRQ 0, console input, and
  * the cluster network (so a busy guest cannot starve the protocol). */
 static u64 poll_platform(struct vm *vm, u64 now)
 {
-	static u64 last_net_poll;
+	static u64 last_net_poll, next_stats;
 	u64 next;
 
+	if (vm_stats_ns && now >= next_stats) {
+		if (next_stats)
+			print_stats(vm, now);
+		next_stats = now + vm_stats_ns;
+	}
 	if (vm->dsm || now - last_net_poll >= NET_POLL_NS) {
 		last_net_poll = now;
 		net_poll();
@@ -210,6 +268,7 @@ static u64 poll_platform(struct vm *vm, u64 now)
 	next = pit_poll(&vm->pit, now);
 	uart16550_poll(now);
 	spin_unlock(&vm->dev_lock);
+	turns_poll(vm, now);
 	return next;
 }
 
@@ -244,23 +303,32 @@ static void vcpu_loop(struct vcpu *v)
 			v->halted = false; /* HLT ends when an interrupt is deliverable */
 			__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
 		}
+		if (v->yield_until &&
+		    (v->yield_until <= now || vlapic_pending(&v->lapic) >= 0 || v->pending_nmi))
+			v->yield_until = 0;
+		deadline = earliest(deadline, v->yield_until);
 		arm_host_timer(deadline, now);
 		if (v->halted) {
 			cpu_wait_irq(); /* sti; hlt */
 			continue;
 		}
-		if (v->dsm_waiting || v->io_waiting) {
-			/* The protocol is fetching a page for this vCPU: the network
-			 * context runs (in poll_platform) until it arrives. */
-			if (v->id != vm->first_local)
-				cpu_wait_irq();
+		if (v->dsm_waiting || v->io_waiting || v->yield_until || !turns_may_run(vm)) {
+			/* Waiting for a page, an answer, the end of a yield or the turn:
+			 * the boot core's network context (poll_platform) brings them. It
+			 * sleeps until the NIC's receive interrupt, a kick or the next
+			 * deadline (1 ms at most, for the message layer's timers) rather
+			 * than spin: emulated nodes share the host's cores. */
+			if (v->id == vm->first_local)
+				arm_host_timer(earliest(deadline, now + NET_POLL_NS), now);
+			cpu_wait_irq();
 			continue;
 		}
 		deliver_interrupts(v);
 		pv_eoi_before_entry(v);
+		/* A vCPU spinning while another node waits for the turn yields it. */
+		v->intercept_pause = turns_others_wait(vm);
 		virt->vcpu_run(v);
 		pv_eoi_after_exit(v);
-		vmdsm_release(v); /* the access that faulted has retired */
 		exit_handle(v);
 	}
 }
@@ -295,6 +363,7 @@ int vm_run(struct vm *vm)
 	vcpu_loop(first);
 	exitstats_report(time_now_ns() - start);
 	vmdsm_report(vm);
+	turns_report(vm);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
 			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,

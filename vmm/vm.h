@@ -13,9 +13,10 @@
 #include "vmm/dev/pit.h"
 #include "vmm/spinlock.h"
 
-#define VM_MAX_VCPUS	64
-#define VM_HEARTBEAT_NS 50000000ULL /* 50 ms */
-#define NET_POLL_NS	1000000ULL  /* the network between guest exits: at most every 1 ms */
+#define VM_MAX_VCPUS	  64
+#define VM_HEARTBEAT_NS	  50000000ULL /* 50 ms */
+#define VM_PAUSE_YIELD_NS 1000000ULL  /* a spinning vCPU across nodes stays out 1 ms */
+#define NET_POLL_NS	  1000000ULL  /* the network between guest exits: at most every 1 ms */
 
 struct vm {
 	u64 mem_size;
@@ -61,6 +62,8 @@ int vm_run(struct vm *vm);
 /* The guest's TSC now; and a guest TSC value in the monitor's nanoseconds. */
 u64 vm_guest_tsc(const struct vm *vm);
 u64 vm_guest_tsc_to_ns(u64 guest_tsc);
+/* stats=S: the boot core prints "stats:" lines every S seconds (0: never). */
+extern u64 vm_stats_ns;
 /* Ends the guest with a reason for the console and a monitor exit code. */
 void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...) __printf(3, 4);
 

@@ -10,28 +10,45 @@
 #include "drivers/tsc.h"
 #include "net/msg.h"
 #include "net/net.h"
+#include "vmm/klib.h"
 #include "vmm/log.h"
 #include "vmm/mm.h"
 #include "vmm/paging.h"
 #include "vmm/power.h"
 #include "vmm/virt.h"
 
-#define VMDSM_PIN_NS 2000000ULL /* how long a fetched page stays for the vCPU that wanted it */
+#define VMDSM_PIN_NS		 2000000ULL /* how long a fetched page stays for the vCPU that wanted it */
+#define VMDSM_MONITOR_SLOW_NS	 2000000000ULL	/* a monitor access waiting this long is reported */
+#define VMDSM_MONITOR_GIVE_UP_NS 30000000000ULL /* ... and given up after this long */
+#define VMDSM_HOME_ALIGN	 0x200000ULL /* home ranges start on 2 MiB: the guest's large pages */
 
 struct vm_dsm {
 	struct dsm_node *node;
 	struct vm *vm;
-	struct dsm_hold loader_hold;
-	volatile bool loader_done;
+	struct dsm_hold monitor_hold; /* the monitor's own accesses (vmdsm_acquire_sync) */
+	volatile bool monitor_done;
+	bool monitor_busy;
 };
 
 static struct vm_dsm vmdsm;
+static void print_hot_pages(const char *prefix);
+static void print_vcpu_faults(const char *prefix, struct vm *vm);
+static bool vmdsm_release_on_wait = false;
 
+/* A protocol message that cannot be queued is lost, and the page's holders would wait for
+ * ever: stop the guest, saying why, instead. */
 static int op_send(void *ctx, unsigned dst, const void *hdr, size_t hdr_len, const void *payload,
 		   size_t payload_len)
 {
-	return msg_send_parts(net_msg_layer(), (u16)dst, MSG_T_DSM, hdr, hdr_len, payload,
-			      payload_len);
+	int rc = msg_send_parts(net_msg_layer(), (u16)dst, MSG_T_DSM, hdr, hdr_len, payload,
+				payload_len);
+
+	if (rc)
+		vm_stop(((struct vm_dsm *)ctx)->vm, EXIT_GUEST_STOPPED,
+			"dsm: a protocol message for node %u could not be queued (error %d: the "
+			"message layer's buffers are full)",
+			dst, rc);
+	return rc;
 }
 
 static uint64_t op_now(void *ctx)
@@ -59,7 +76,7 @@ static void op_resume(void *ctx, struct dsm_hold *h)
 	if (h->cookie)
 		((struct vcpu *)h->cookie)->dsm_waiting = false;
 	else
-		((struct vm_dsm *)ctx)->loader_done = true;
+		((struct vm_dsm *)ctx)->monitor_done = true;
 }
 
 static const struct dsm_ops vmdsm_ops = {
@@ -74,17 +91,39 @@ static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
 		pr_warn("dsm: message from node %u rejected (error %d)\n", src, rc);
 }
 
+void vmdsm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
+{
+	u64 start = ALIGN_DOWN(vm->mem_size / vm->nnodes * node, VMDSM_HOME_ALIGN);
+	u64 end = node + 1 == vm->nnodes
+			  ? vm->mem_size
+			  : ALIGN_DOWN(vm->mem_size / vm->nnodes * (node + 1), VMDSM_HOME_ALIGN);
+
+	*base = start;
+	*size = end - start;
+}
+
 int vmdsm_init(struct vm *vm)
 {
+	static uint64_t home_start[VM_MAX_VCPUS];
 	struct dsm_config c = { .self = vm->self,
 				.nnodes = vm->nnodes,
 				.npages = vm->mem_size >> PAGE_SHIFT,
-				.max_holds = vm->nlocal + 1,
+				/* the same on every node: enough for any node's vCPUs */
+				.max_holds = vm->nvcpus * VCPU_DSM_HOLDS + 1,
 				.max_hold_pages = 2,
-				.pin_ns = VMDSM_PIN_NS };
-	size_t size = dsm_mem_size(&c);
-	hpa_t mem = page_alloc(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE, 1);
+				.pin_ns = VMDSM_PIN_NS,
+				.home_start = home_start };
+	size_t size;
+	hpa_t mem;
 	int rc;
+
+	for (u32 n = 0; n < vm->nnodes; n++) {
+		u64 len;
+		vmdsm_home_range(vm, n, &home_start[n], &len);
+		home_start[n] >>= PAGE_SHIFT;
+	}
+	size = dsm_mem_size(&c);
+	mem = page_alloc(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE, 1);
 
 	if (!mem)
 		return -E_NOMEM;
@@ -103,38 +142,140 @@ int vmdsm_init(struct vm *vm)
 	return rc;
 }
 
-void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write)
+/*
+ * Each fault takes the next of the vCPU's holds, releasing the page that hold had
+ * (VCPU_DSM_HOLDS faults ago). Until then a page stays pinned here for pin_ns after
+ * it arrived, even if a peer asks: without that, two vCPUs on different nodes that
+ * both need a page (a guest page table: AMD's nested walk treats reading one as a
+ * write) pass it back and forth at every exit and neither makes progress.
+ *
+ * The faults at one RIP form a chain: one instruction that needs several pages
+ * (code, data, page tables). A vCPU that has to wait lets go of its older pages
+ * (it uses none of them meanwhile, and two nodes could otherwise each wait out
+ * the other's pins) but keeps its chain, or the instruction might never retire.
+ */
+void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 {
+	u8 slot = v->dsm_cur;
+	struct dsm_hold *h;
 	int rc;
 
-	vmdsm_release(v);
-	v->dsm_hold.cookie = v;
-	rc = dsm_acquire(vmdsm.node, &v->dsm_hold, gpa & PAGE_MASK, 1, write);
+	if (v->regs.rip != v->dsm_chain_rip) {
+		v->dsm_chain_rip = v->regs.rip;
+		v->dsm_chain = 0;
+	}
+	for (u8 i = 0; i < VCPU_DSM_HOLDS; i++) { /* the next slot outside the chain */
+		slot = (u8)((slot + 1) % VCPU_DSM_HOLDS);
+		if (!(v->dsm_chain & (1u << slot)))
+			break;
+	}
+	h = &v->dsm_holds[slot];
+	if (v->dsm_held & (1u << slot))
+		dsm_release(vmdsm.node, h);
+	v->dsm_held &= (u16) ~(1u << slot);
+	v->dsm_cur = slot;
+	h->cookie = v;
+	if (walk)
+		v->dsm_walk_faults++;
+	else
+		v->dsm_data_faults++;
+	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
 	if (rc == DSM_PENDING) {
+		if (vmdsm_release_on_wait) {
+			for (u8 i = 0; i < VCPU_DSM_HOLDS; i++)
+				if ((v->dsm_held & ~v->dsm_chain) & (1u << i))
+					dsm_release(vmdsm.node, &v->dsm_holds[i]);
+			v->dsm_held &= v->dsm_chain;
+		}
 		v->dsm_waiting = true;
-		v->dsm_held = true;
-	} else if (rc == 0) {
-		v->dsm_held = true;
-	} else {
+	} else if (rc != 0) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u: the coherence protocol refused %s "
 			"access to guest-physical %#llx (error %d)",
 			v->id, write ? "write" : "read", (unsigned long long)gpa, rc);
+		return;
 	}
+	v->dsm_held |= (u16)(1u << slot);
+	v->dsm_chain |= (u16)(1u << slot);
 }
 
-void vmdsm_release(struct vcpu *v)
+void vmdsm_yield(struct vcpu *v)
 {
-	if (!v->dsm_held || v->dsm_waiting)
+	if (!v->vm->dsm)
 		return;
-	v->dsm_held = false;
-	dsm_release(vmdsm.node, &v->dsm_hold);
+	/* The hold it waits on, if any, stays: its grant will resume the vCPU. */
+	u16 keep = v->dsm_waiting ? (u16)(1u << v->dsm_cur) : 0;
+
+	for (u8 i = 0; i < VCPU_DSM_HOLDS; i++)
+		if ((v->dsm_held & ~keep) & (1u << i))
+			dsm_release(vmdsm.node, &v->dsm_holds[i]);
+	v->dsm_held &= keep;
+	v->dsm_chain &= keep;
 }
 
 void vmdsm_poll(struct vm *vm)
 {
 	if (vm->dsm)
 		dsm_poll(vmdsm.node);
+}
+
+void vmdsm_stats_line(struct vm *vm)
+{
+	const struct dsm_stats *s;
+	u64 held = 0, writable = 0;
+
+	if (!vm->dsm)
+		return;
+	s = dsm_stats(vmdsm.node);
+	for (u64 p = 0; p < vm->mem_size >> PAGE_SHIFT; p++) {
+		struct dsm_page_info pi;
+		if (dsm_page_info(vmdsm.node, p, &pi) == 0 && pi.rights != DSM_NONE) {
+			held++;
+			writable += pi.rights == DSM_WRITE;
+		}
+	}
+	kprintf("stats: dsm: %llu read and %llu write faults sent, %llu served locally, %llu "
+		"served as home; %llu pages held (%llu writable); %llu KiB sent\n",
+		(unsigned long long)s->faults[0], (unsigned long long)s->faults[1],
+		(unsigned long long)s->hits, (unsigned long long)s->home_faults,
+		(unsigned long long)held, (unsigned long long)writable,
+		(unsigned long long)(s->bytes >> 10));
+	print_vcpu_faults("stats: dsm: ", vm);
+	print_hot_pages("stats: dsm: ");
+}
+
+/* The ten home pages peers fault on most, hottest first. */
+static void print_hot_pages(const char *prefix)
+{
+	const struct dsm_stats *s = dsm_stats(vmdsm.node);
+	bool used[DSM_HOT_PAGES] = { false };
+
+	kprintf("%shottest pages homed here (requests served):", prefix);
+	for (unsigned k = 0; k < 10; k++) {
+		int best = -1;
+		for (unsigned i = 0; i < DSM_HOT_PAGES; i++)
+			if (!used[i] && s->hot[i].faults &&
+			    (best < 0 || s->hot[i].faults > s->hot[best].faults))
+				best = (int)i;
+		if (best < 0)
+			break;
+		used[best] = true;
+		kprintf(" %#llx (%llu)", (unsigned long long)(s->hot[best].page << PAGE_SHIFT),
+			(unsigned long long)s->hot[best].faults);
+	}
+	kprintf("\n");
+}
+
+static void print_vcpu_faults(const char *prefix, struct vm *vm)
+{
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		kprintf("%svCPU %u: %llu faults on its page-table walks, %llu on other accesses; "
+			"%llu yields after PAUSE\n",
+			prefix, i, (unsigned long long)v->dsm_walk_faults,
+			(unsigned long long)v->dsm_data_faults,
+			(unsigned long long)v->pause_yields);
+	}
 }
 
 void vmdsm_report(struct vm *vm)
@@ -157,21 +298,104 @@ void vmdsm_report(struct vm *vm)
 		(unsigned long long)s->bytes, (unsigned long long)s->home_faults,
 		(unsigned long long)(s->fault_ns_sum / 1000 / MAX(s->faults[0] + s->faults[1], 1)),
 		(unsigned long long)(s->fault_ns_max / 1000), (unsigned long long)s->bad_msgs);
+	print_vcpu_faults("dsm: ", vm);
+	print_hot_pages("dsm: ");
 }
 
-int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len)
+/* Waits for the monitor's hold on page gpa; says so if that takes long, gives up at last. */
+static int monitor_wait(gpa_t gpa, bool write)
 {
-	for (gpa_t p = gpa & PAGE_MASK; p < gpa + len; p += PAGE_SIZE) {
-		int rc;
-		vmdsm.loader_hold.cookie = NULL;
-		vmdsm.loader_done = false;
-		rc = dsm_acquire(vmdsm.node, &vmdsm.loader_hold, p, 1, true);
-		if (rc == DSM_PENDING)
-			while (!vmdsm.loader_done)
-				net_poll();
-		else if (rc)
-			return rc;
-		dsm_release(vmdsm.node, &vmdsm.loader_hold);
+	u64 t0 = time_now_ns();
+	bool said = false;
+
+	while (!vmdsm.monitor_done) {
+		u64 waited = time_now_ns() - t0;
+		struct dsm_page_info pi;
+		if (!said && waited > VMDSM_MONITOR_SLOW_NS) {
+			dsm_page_info(vmdsm.node, gpa >> PAGE_SHIFT, &pi);
+			pr_warn("dsm: the monitor has waited %llu ms for %s rights on "
+				"guest-physical "
+				"%#llx (home node %u; rights here %u, request pending %u, %u "
+				"deferred)\n",
+				(unsigned long long)(waited / 1000000), write ? "write" : "read",
+				(unsigned long long)gpa, dsm_home_of(vmdsm.node, gpa >> PAGE_SHIFT),
+				pi.rights, pi.pending, pi.deferred);
+			said = true;
+		}
+		if (waited > VMDSM_MONITOR_GIVE_UP_NS) {
+			pr_err("dsm: no grant for guest-physical %#llx in %llu s: giving up\n",
+			       (unsigned long long)gpa,
+			       (unsigned long long)(VMDSM_MONITOR_GIVE_UP_NS / 1000000000));
+			return -E_TIMEDOUT;
+		}
+		net_poll();
+		dsm_poll(vmdsm.node);
 	}
+	return 0;
+}
+
+/*
+ * Takes one page at a time through the protocol, waiting for each. Called on the
+ * boot core (which also runs the network), so waiting means polling it. Every page
+ * stays this node's until a peer asks for it, which it can only do through
+ * net_poll(): a caller that touches the memory before polling again is safe.
+ */
+int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
+{
+	int rc = 0;
+
+	if (!vm->dsm || !len)
+		return 0;
+	if (vmdsm.monitor_busy) {
+		pr_err("dsm: the monitor's page access at %#llx nested in another\n",
+		       (unsigned long long)gpa);
+		return -E_BUSY;
+	}
+	vmdsm.monitor_busy = true;
+	for (gpa_t p = gpa & PAGE_MASK; p < gpa + len && rc == 0; p += PAGE_SIZE) {
+		vmdsm.monitor_hold.cookie = NULL;
+		vmdsm.monitor_done = false;
+		rc = dsm_acquire(vmdsm.node, &vmdsm.monitor_hold, p, 1, write);
+		if (rc == DSM_PENDING) {
+			/* dsm_poll too: our request may queue behind a peer's that waits
+			 * for a pin of this node's own vCPU to run out. */
+			rc = monitor_wait(p, write);
+		}
+		if (rc == 0)
+			dsm_release(vmdsm.node, &vmdsm.monitor_hold);
+	}
+	vmdsm.monitor_busy = false;
+	return rc;
+}
+
+void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len)
+{
+	void *p = vm_gpa_ptr(vm, gpa, len);
+
+	if (!p || vmdsm_acquire_sync(vm, gpa, len, true) != 0)
+		return NULL;
+	return p;
+}
+
+int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len)
+{
+	const void *p = vm_gpa_ptr(vm, gpa, len);
+	int rc;
+
+	if (!p)
+		return -E_NOENT;
+	rc = vmdsm_acquire_sync(vm, gpa, len, false);
+	if (rc == 0)
+		memcpy(dst, p, len);
+	return rc;
+}
+
+int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len)
+{
+	void *p = vm_guest_writable(vm, gpa, len);
+
+	if (!p)
+		return vm_gpa_ptr(vm, gpa, len) ? -E_INVAL : -E_NOENT;
+	memcpy(p, src, len);
 	return 0;
 }

@@ -11,16 +11,33 @@
 
 #include "vmm/vm.h"
 
+/* Node `node`'s home range of guest RAM: equal contiguous shares, 2 MiB aligned.
+ * The SRAT gives the guest the same ranges as its NUMA nodes. */
+void vmdsm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size);
 /* Builds the protocol for a guest that spans vm->nnodes nodes. */
 int vmdsm_init(struct vm *vm);
 /* A nested page fault on guest RAM: returns once the vCPU may retry, or with
  * v->dsm_waiting set (the run loop then waits for the protocol). */
-void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write);
-/* After the vCPU ran again: its faulting access has retired; unpin the page. */
-void vmdsm_release(struct vcpu *v);
-/* Write rights on [gpa, gpa+len) for the monitor itself, waiting for them. 0 or an error. */
-int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len);
+void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk);
+/* Rights on [gpa, gpa+len) for the monitor itself, waiting for them. 0 or an error;
+ * 0 at once when the guest runs on one node. */
+int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write);
+
+/*
+ * The monitor's own accesses to guest RAM (loader, instruction emulator,
+ * kvmclock): across nodes each first takes its pages through the protocol,
+ * waiting for them; on one node they are plain copies. The range must not
+ * straddle the end of RAM. -E_NOENT when it is not RAM.
+ */
+int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len);
+int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len);
+/* Guest RAM the monitor may write now (until it next polls the network), or NULL. */
+void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len);
+/* The vCPU will not run for a while: its pages need not stay pinned. */
+void vmdsm_yield(struct vcpu *v);
 void vmdsm_poll(struct vm *vm);
+/* One "stats:" line: faults, pages held, bytes sent (stats=S). */
+void vmdsm_stats_line(struct vm *vm);
 /* Prints the protocol's counters ("dsm:" lines) when the guest stops. */
 void vmdsm_report(struct vm *vm);
 

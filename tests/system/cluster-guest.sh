@@ -60,14 +60,3 @@ status=$?
 check lost-node-status status_is 7
 check lost-node-reported has "$D/node0.log" '^net: node 1 is DOWN'
 check lost-node-stops-guest has "$D/node0.log" '^guest: node 1, which runs part of the guest, is down: its vCPUs and memory are lost'
-
-# A Linux guest cannot span nodes yet: node 0 says so and refuses, and node 1,
-# left without node 0's answer, refuses too instead of waiting for ever.
-if [ -f build/guest/linux/bzImage ]; then
-	TIMEOUT=120 cluster --nodes 2 --memory 512 --guest linux
-	check linux-across-nodes-refused status_is 2
-	check linux-across-nodes-says-why has "$LOGS/node0.log" '^loader: a Linux guest cannot span nodes yet'
-	check linux-across-nodes-node1-refuses has "$LOGS/node1.log" '^unum: refusing to start: node 0 did not answer'
-else
-	echo "FAIL: $NAME (no Linux guest image: run make guest-linux)"
-fi

@@ -45,6 +45,16 @@ TEST(bad_values)
 	CHECK(cmdline_parse("id=", &opt, err, sizeof(err)) != 0);
 	CHECK(cmdline_parse("loglevel=9", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'loglevel=9': expected loglevel=N with N from 0 to 3");
+	CHECK(cmdline_parse("stats=0", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err,
+		  "command line: 'stats=0': expected stats=SECONDS with SECONDS from 1 to 3600");
+	CHECK_EQ(cmdline_parse("stats=5", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.stats, 5);
+	CHECK_EQ(opt.slice_ms, CMDLINE_DEFAULT_SLICE_MS);
+	CHECK_EQ(cmdline_parse("slice=0", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.slice_ms, 0);
+	CHECK(cmdline_parse("slice=1001", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'slice=1001': expected slice=MS with MS from 0 to 1000");
 }
 
 TEST(path_only_skipped_when_first)

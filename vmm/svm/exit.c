@@ -41,6 +41,11 @@ static void exit_vmmcall(struct vcpu *v, struct vmcb *vmcb)
 	exit_simple(v, EXIT_VMMCALL, 3);
 }
 
+static void exit_pause(struct vcpu *v, struct vmcb *vmcb)
+{
+	exit_simple(v, EXIT_PAUSE, 2);
+}
+
 static void exit_shutdown(struct vcpu *v, struct vmcb *vmcb)
 {
 	exit_simple(v, EXIT_SHUTDOWN, 0);
@@ -104,7 +109,7 @@ static const svm_exit_fn svm_exit_table[0x90] = {
 	[VMEXIT_VMMCALL] = exit_vmmcall,   [VMEXIT_VMLOAD] = exit_svm_insn,
 	[VMEXIT_VMSAVE] = exit_svm_insn,   [VMEXIT_STGI] = exit_svm_insn,
 	[VMEXIT_CLGI] = exit_svm_insn,	   [VMEXIT_SKINIT] = exit_svm_insn,
-	[VMEXIT_XSETBV] = exit_svm_insn,
+	[VMEXIT_XSETBV] = exit_svm_insn,   [VMEXIT_PAUSE] = exit_pause,
 };
 
 void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb)
@@ -122,6 +127,8 @@ void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb)
 		v->exit.kind = EXIT_NPF;
 		v->exit.npf.gpa = vmcb->control.exitinfo2;
 		v->exit.npf.error_code = vmcb->control.exitinfo1;
+		v->exit.npf.walk =
+			(vmcb->control.exitinfo1 >> 33) & 1; /* else 32: the final access */
 	} else if (code < ARRAY_SIZE(svm_exit_table) && svm_exit_table[code]) {
 		svm_exit_table[code](v, vmcb);
 	}

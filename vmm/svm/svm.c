@@ -8,6 +8,7 @@
  * none of them, and hardware without them must work too.
  */
 #include "vmm/svm/svm.h"
+#include "vmm/vm.h"
 #include "vmm/cpu.h"
 #include "vmm/klib.h"
 #include "vmm/log.h"
@@ -226,6 +227,10 @@ static void svm_vcpu_run(struct vcpu *v)
 	vmcb->save.rsp = v->regs.gpr[GPR_RSP];
 	vmcb->save.rip = v->regs.rip;
 	vmcb->save.rflags = v->regs.rflags;
+	if (v->intercept_pause)
+		vmcb->control.intercept_misc1 |= INTERCEPT_PAUSE;
+	else
+		vmcb->control.intercept_misc1 &= ~INTERCEPT_PAUSE;
 	svm_vmrun(s->vmcb_pa, this_cpu()->virt_host_area, &v->regs);
 	v->regs.gpr[GPR_RAX] = vmcb->save.rax;
 	v->regs.gpr[GPR_RSP] = vmcb->save.rsp;

@@ -117,6 +117,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INTERCEPT_VINTR	    (1u << 4)
 #define INTERCEPT_CPUID	    (1u << 18)
 #define INTERCEPT_INVD	    (1u << 22)
+#define INTERCEPT_PAUSE	    (1u << 23)
 #define INTERCEPT_HLT	    (1u << 24)
 #define INTERCEPT_IOIO_PROT (1u << 27)
 #define INTERCEPT_MSR_PROT  (1u << 28)
@@ -170,6 +171,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define VMEXIT_STGI	      0x084
 #define VMEXIT_CLGI	      0x085
 #define VMEXIT_SKINIT	      0x086
+#define VMEXIT_PAUSE	      0x077
 #define VMEXIT_XSETBV	      0x08d
 #define VMEXIT_NPF	      0x400
 #define VMEXIT_INVALID	      0xffffffffu

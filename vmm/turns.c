@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Taking turns across nodes (see vmm/turns.h).
+ *
+ * Who waits: node n asks by broadcasting WANT with its n-th request number;
+ * every node remembers the latest number it heard from each node. The token
+ * carries, per node, the number of the request it last served. So n waits
+ * exactly when the number heard from n differs from the token's, and a request
+ * served once is never served again, whoever heard it.
+ */
+#include "vmm/turns.h"
+#include "net/msg.h"
+#include "net/net.h"
+#include "vmm/klib.h"
+#include "vmm/log.h"
+#include "vmm/dev/irq.h"
+#include "drivers/tsc.h"
+
+enum { TURN_WANT = 1, TURN_TOKEN = 2 };
+
+struct turn_msg {
+	u8 kind;
+	u8 reserved;
+	u16 nnodes;
+	u32 seq;		  /* WANT: the sender's request number; TOKEN: passes so far */
+	u16 served[MSG_MAX_NODES]; /* TOKEN: the request last served, per node */
+} __packed;
+
+#define TURN_HDR_LEN 8u
+
+static struct {
+	struct vm *vm;
+	bool on, have, asked;
+	u64 slice_ns, since;
+	u32 passes;
+	u16 my_seq;
+	u16 heard[MSG_MAX_NODES];  /* the latest request number heard from each node */
+	u16 served[MSG_MAX_NODES]; /* valid while we have the token */
+	u64 turns, held_ns, wants;
+} t;
+
+static bool node_can_run(const struct vm *vm)
+{
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		if (!v->wait_sipi && !v->halted && !v->yield_until)
+			return true;
+	}
+	return false;
+}
+
+static int next_waiting(const struct vm *vm)
+{
+	for (u32 k = 1; k < vm->nnodes; k++) {
+		u32 n = (vm->self + k) % vm->nnodes;
+		if (t.heard[n] != t.served[n] && net_node_up(n))
+			return (int)n;
+	}
+	return -1;
+}
+
+static void pass_token(struct vm *vm, u32 to, u64 now)
+{
+	struct turn_msg m = { .kind = TURN_TOKEN, .nnodes = (u16)vm->nnodes, .seq = ++t.passes };
+
+	t.served[to] = t.heard[to];
+	memcpy(m.served, t.served, vm->nnodes * sizeof(u16));
+	t.have = false;
+	t.held_ns += now - t.since;
+	if (msg_send(net_msg_layer(), (u16)to, MSG_T_TURN, &m, TURN_HDR_LEN + vm->nnodes * 2u)) {
+		/* Not queued: keep it rather than lose it for everyone. */
+		pr_warn("turns: the token could not be sent to node %u; keeping it\n", to);
+		t.have = true;
+		t.since = now;
+	}
+}
+
+/* Asks every node (whoever has the token must hear it); if a node could not be
+ * asked, asks again at the next poll, with a new number. */
+static void ask(struct vm *vm)
+{
+	struct turn_msg m = { .kind = TURN_WANT, .nnodes = (u16)vm->nnodes, .seq = ++t.my_seq };
+	bool all = true;
+
+	for (u32 n = 0; n < vm->nnodes; n++)
+		if (n != vm->self && net_node_up(n) &&
+		    msg_send(net_msg_layer(), (u16)n, MSG_T_TURN, &m, TURN_HDR_LEN) != 0)
+			all = false;
+	t.asked = all;
+	t.wants++;
+}
+
+void turns_poll(struct vm *vm, u64 now)
+{
+	bool want;
+	int next;
+
+	if (!t.on)
+		return;
+	want = node_can_run(vm);
+	if (!t.have) {
+		if (want && !t.asked)
+			ask(vm);
+		return;
+	}
+	if (want && now - t.since < t.slice_ns)
+		return;
+	next = next_waiting(vm);
+	if (next < 0) {
+		t.since = now; /* nobody waits: a new slice here */
+		return;
+	}
+	pass_token(vm, (u32)next, now);
+	if (want)
+		ask(vm);
+}
+
+bool turns_may_run(const struct vm *vm)
+{
+	return !t.on || t.have;
+}
+
+bool turns_others_wait(const struct vm *vm)
+{
+	return t.on && t.have && next_waiting(vm) >= 0;
+}
+
+const char *turns_state(void)
+{
+	return !t.on ? "" : t.have ? "; this node has the turn" : t.asked ? "; turn asked for" : "";
+}
+
+static void recv_turn(void *ctx, u16 src, const void *data, size_t len)
+{
+	struct vm *vm = ctx;
+	struct turn_msg m;
+
+	memset(&m, 0, sizeof(m));
+	memcpy(&m, data, MIN(len, sizeof(m)));
+	if (len < TURN_HDR_LEN || m.nnodes != vm->nnodes || src >= vm->nnodes ||
+	    (m.kind == TURN_WANT && len != TURN_HDR_LEN) ||
+	    (m.kind == TURN_TOKEN && len != TURN_HDR_LEN + vm->nnodes * 2u) ||
+	    (m.kind != TURN_WANT && m.kind != TURN_TOKEN)) {
+		pr_warn("turns: malformed message (%zu bytes) from node %u dropped\n", len, src);
+		return;
+	}
+	if (m.kind == TURN_WANT) {
+		t.heard[src] = (u16)m.seq;
+		return;
+	}
+	if (t.have) {
+		pr_warn("turns: node %u passed the token, but this node has it already\n", src);
+		return;
+	}
+	memcpy(t.served, m.served, vm->nnodes * sizeof(u16));
+	t.passes = m.seq;
+	t.have = true;
+	t.asked = false;
+	t.since = time_now_ns();
+	t.turns++;
+	for (u32 i = vm->first_local + 1; i < vm->first_local + vm->nlocal; i++)
+		vcpu_kick(&vm->vcpus[i]); /* the other cores wait for it in HLT */
+}
+
+int turns_init(struct vm *vm, u32 slice_ms)
+{
+	t.vm = vm;
+	t.on = vm->nnodes > 1 && slice_ms > 0;
+	t.slice_ns = slice_ms * 1000000ULL;
+	t.have = vm->self == 0; /* node 0 starts: its vCPU 0 boots the guest */
+	t.since = time_now_ns();
+	if (!t.on)
+		return 0;
+	pr_info("turns: the nodes' vCPUs take turns of at most %u ms\n", slice_ms);
+	return net_register(MSG_T_TURN, recv_turn, vm);
+}
+
+void turns_report(const struct vm *vm)
+{
+	if (!t.on)
+		return;
+	if (t.have)
+		t.held_ns += time_now_ns() - t.since;
+	kprintf("turns: %llu turns here, %llu ms in all; %llu requests for the turn\n",
+		(unsigned long long)t.turns + (vm->self == 0), (unsigned long long)(t.held_ns / 1000000),
+		(unsigned long long)t.wants);
+}
