@@ -146,6 +146,7 @@ BENCH_ARGS ?=
 bench: all guest-linux
 	tools/bench-single $(BENCH_ARGS)
 	tools/bench-net $(BENCH_NET_ARGS)
+	tools/bench-cluster $(BENCH_CLUSTER_ARGS)
 
 # ---- running -------------------------------------------------------------
 RUN_ARGS ?= --guest linux --memory 512
@@ -187,7 +188,7 @@ help:
 	@echo "make run      boot the Linux guest under Unum in QEMU, console on this terminal"
 	@echo "              (tools/unum-cluster; RUN_ARGS=... replaces its options)"
 	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
-	@echo "make bench    benchmarks: Linux under Unum vs bare QEMU (doc/benchmarks.md)"
+	@echo "make bench    benchmarks: Linux under Unum vs bare QEMU, the cluster network, Linux on 1-3 nodes (doc/benchmarks.md)"
 	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
 	@echo "make install  install into PREFIX (from ./configure --prefix)"
 	@echo "make deps     install the Debian packages the build and tests need (root)"

@@ -22,7 +22,7 @@ struct turn_msg {
 	u8 kind;
 	u8 reserved;
 	u16 nnodes;
-	u32 seq;		  /* WANT: the sender's request number; TOKEN: passes so far */
+	u32 seq;		   /* WANT: the sender's request number; TOKEN: passes so far */
 	u16 served[MSG_MAX_NODES]; /* TOKEN: the request last served, per node */
 } __packed;
 
@@ -37,6 +37,7 @@ static struct {
 	u16 heard[MSG_MAX_NODES];  /* the latest request number heard from each node */
 	u16 served[MSG_MAX_NODES]; /* valid while we have the token */
 	u64 turns, held_ns, wants;
+	u64 passed_slice, passed_halted, passed_yield, passed_other; /* why the turn went */
 } t;
 
 static bool node_can_run(const struct vm *vm)
@@ -47,6 +48,20 @@ static bool node_can_run(const struct vm *vm)
 			return true;
 	}
 	return false;
+}
+
+static void count_pass_reason(const struct vm *vm, bool want)
+{
+	const struct vcpu *v = &vm->vcpus[vm->first_local];
+
+	if (want)
+		t.passed_slice++;
+	else if (v->yield_until)
+		t.passed_yield++;
+	else if (v->halted)
+		t.passed_halted++;
+	else
+		t.passed_other++;
 }
 
 static int next_waiting(const struct vm *vm)
@@ -103,13 +118,15 @@ void turns_poll(struct vm *vm, u64 now)
 			ask(vm);
 		return;
 	}
-	if (want && now - t.since < t.slice_ns)
+	/* (now was read before this pass's network poll, which may have brought the token) */
+	if (want && (now < t.since || now - t.since < t.slice_ns))
 		return;
 	next = next_waiting(vm);
 	if (next < 0) {
 		t.since = now; /* nobody waits: a new slice here */
 		return;
 	}
+	count_pass_reason(vm, want);
 	pass_token(vm, (u32)next, now);
 	if (want)
 		ask(vm);
@@ -181,7 +198,12 @@ void turns_report(const struct vm *vm)
 		return;
 	if (t.have)
 		t.held_ns += time_now_ns() - t.since;
-	kprintf("turns: %llu turns here, %llu ms in all; %llu requests for the turn\n",
-		(unsigned long long)t.turns + (vm->self == 0), (unsigned long long)(t.held_ns / 1000000),
-		(unsigned long long)t.wants);
+	kprintf("turns: %llu turns here, %llu ms in all; %llu requests for the turn; passed on "
+		"%llu times at the end of the slice, %llu with the vCPU halted, %llu yielding "
+		"after "
+		"PAUSE, %llu otherwise\n",
+		(unsigned long long)t.turns + (vm->self == 0),
+		(unsigned long long)(t.held_ns / 1000000), (unsigned long long)t.wants,
+		(unsigned long long)t.passed_slice, (unsigned long long)t.passed_halted,
+		(unsigned long long)t.passed_yield, (unsigned long long)t.passed_other);
 }

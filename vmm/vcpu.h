@@ -110,6 +110,7 @@ struct vcpu {
 	u16 dsm_held;  /* bit i: dsm_holds[i] is in use */
 	u16 dsm_chain; /* the holds of the faults at dsm_chain_rip */
 	u64 dsm_chain_rip;
+	u64 dsm_wait_since;   /* when it began waiting for its page */
 	u64 yield_until;      /* after a PAUSE across nodes: stay out of the guest until then */
 	bool intercept_pause; /* for the next entry: another node waits for the turn */
 	/* statistics: coherence faults on its own page-table walks / on other accesses,

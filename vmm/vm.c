@@ -10,6 +10,7 @@
 #include "vmm/vmdsm.h"
 #include "vmm/turns.h"
 #include "net/net.h"
+#include "net/nics.h"
 #include "vmm/dev/devices.h"
 #include "vmm/log.h"
 #include "vmm/mm.h"
@@ -223,9 +224,9 @@ static void print_stats(struct vm *vm, u64 now)
 
 	if (!start)
 		start = now - vm_stats_ns; /* the first line comes one interval in */
-	kprintf("stats: %llu s: %llu exits (+%llu)",
+	kprintf("stats: %llu s: %llu exits (+%llu), %llu NIC interrupts",
 		(unsigned long long)((now - start) / 1000000000), (unsigned long long)exits,
-		(unsigned long long)(exits - last_exits));
+		(unsigned long long)(exits - last_exits), (unsigned long long)net_nics_irqs());
 	last_exits = exits;
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -287,8 +288,15 @@ static void vcpu_loop(struct vcpu *v)
 		deadline = 0;
 		/* The boot core owns the NIC and the devices: it polls them in every
 		 * state, waiting for a SIPI included (the SIPI may come by network). */
-		if (v->id == vm->first_local)
+		if (v->id == vm->first_local) {
 			deadline = poll_platform(vm, now);
+			/* Across nodes its peers wait for its answers: it wakes at least
+			 * every 1 ms (the message layer's timers, and a safety net: once,
+			 * a node waiting for a SIPI woke only at its 50 ms heartbeat, the
+			 * NIC's receive interrupt no longer waking it). */
+			if (vm->dsm)
+				deadline = earliest(deadline, now + NET_POLL_NS);
+		}
 		if (handle_init_sipi(v)) {
 			arm_host_timer(deadline, now);
 			cpu_wait_irq();
@@ -316,10 +324,7 @@ static void vcpu_loop(struct vcpu *v)
 			/* Waiting for a page, an answer, the end of a yield or the turn:
 			 * the boot core's network context (poll_platform) brings them. It
 			 * sleeps until the NIC's receive interrupt, a kick or the next
-			 * deadline (1 ms at most, for the message layer's timers) rather
-			 * than spin: emulated nodes share the host's cores. */
-			if (v->id == vm->first_local)
-				arm_host_timer(earliest(deadline, now + NET_POLL_NS), now);
+			 * deadline rather than spin: emulated nodes share the host's cores. */
 			cpu_wait_irq();
 			continue;
 		}

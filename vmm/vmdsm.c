@@ -33,7 +33,6 @@ struct vm_dsm {
 static struct vm_dsm vmdsm;
 static void print_hot_pages(const char *prefix);
 static void print_vcpu_faults(const char *prefix, struct vm *vm);
-static bool vmdsm_release_on_wait = false;
 
 /* A protocol message that cannot be queued is lost, and the page's holders would wait for
  * ever: stop the guest, saying why, instead. */
@@ -71,11 +70,32 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 		virt->flush_tlb(&vm->vcpus[i]);
 }
 
+/* How long vCPUs waited for their pages: a reservoir sample, for the median and p90. */
+#define WAIT_SAMPLES 4096
+static u32 wait_us[WAIT_SAMPLES];
+static u64 nwaits;
+static u64 wait_rng = 0x9e3779b97f4a7c15ULL;
+
+static void record_wait(u64 ns)
+{
+	u64 slot = nwaits++;
+
+	if (slot >= WAIT_SAMPLES) {
+		wait_rng = wait_rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		slot = (wait_rng >> 33) % nwaits;
+		if (slot >= WAIT_SAMPLES)
+			return;
+	}
+	wait_us[slot] = (u32)MIN(ns / 1000, 0xffffffffULL);
+}
+
 static void op_resume(void *ctx, struct dsm_hold *h)
 {
-	if (h->cookie)
-		((struct vcpu *)h->cookie)->dsm_waiting = false;
-	else
+	if (h->cookie) {
+		struct vcpu *v = h->cookie;
+		v->dsm_waiting = false;
+		record_wait(time_now_ns() - v->dsm_wait_since);
+	} else
 		((struct vm_dsm *)ctx)->monitor_done = true;
 }
 
@@ -150,9 +170,9 @@ int vmdsm_init(struct vm *vm)
  * write) pass it back and forth at every exit and neither makes progress.
  *
  * The faults at one RIP form a chain: one instruction that needs several pages
- * (code, data, page tables). A vCPU that has to wait lets go of its older pages
- * (it uses none of them meanwhile, and two nodes could otherwise each wait out
- * the other's pins) but keeps its chain, or the instruction might never retire.
+ * (code, data, page tables). A new fault never recycles a hold of the chain, or
+ * the instruction might never retire. A vCPU that yields (vmdsm_yield) lets go
+ * of every page but the one it waits for.
  */
 void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 {
@@ -181,12 +201,7 @@ void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 		v->dsm_data_faults++;
 	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
 	if (rc == DSM_PENDING) {
-		if (vmdsm_release_on_wait) {
-			for (u8 i = 0; i < VCPU_DSM_HOLDS; i++)
-				if ((v->dsm_held & ~v->dsm_chain) & (1u << i))
-					dsm_release(vmdsm.node, &v->dsm_holds[i]);
-			v->dsm_held &= v->dsm_chain;
-		}
+		v->dsm_wait_since = time_now_ns();
 		v->dsm_waiting = true;
 	} else if (rc != 0) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
@@ -266,6 +281,35 @@ static void print_hot_pages(const char *prefix)
 	kprintf("\n");
 }
 
+/* Shell sort (Ciura's gaps): a few thousand samples, once, when the guest stops. */
+static void sort_u32(u32 *a, u64 n)
+{
+	static const u64 gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+
+	for (unsigned g = 0; g < ARRAY_SIZE(gaps); g++)
+		for (u64 i = gaps[g]; i < n; i++) {
+			u32 x = a[i];
+			u64 j = i;
+			for (; j >= gaps[g] && a[j - gaps[g]] > x; j -= gaps[g])
+				a[j] = a[j - gaps[g]];
+			a[j] = x;
+		}
+}
+
+/* The distribution of vCPU waits for pages (faults served locally take no wait). */
+static void print_waits(const char *prefix)
+{
+	u64 n = MIN(nwaits, (u64)WAIT_SAMPLES);
+
+	if (!n)
+		return;
+	sort_u32(wait_us, n);
+	kprintf("%svCPU waits for pages: %llu, median %u us, p90 %u us, p99 %u us, longest "
+		"sampled %u us\n",
+		prefix, (unsigned long long)nwaits, wait_us[n / 2], wait_us[n * 9 / 10],
+		wait_us[n * 99 / 100], wait_us[n - 1]);
+}
+
 static void print_vcpu_faults(const char *prefix, struct vm *vm)
 {
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
@@ -299,6 +343,7 @@ void vmdsm_report(struct vm *vm)
 		(unsigned long long)(s->fault_ns_sum / 1000 / MAX(s->faults[0] + s->faults[1], 1)),
 		(unsigned long long)(s->fault_ns_max / 1000), (unsigned long long)s->bad_msgs);
 	print_vcpu_faults("dsm: ", vm);
+	print_waits("dsm: ");
 	print_hot_pages("dsm: ");
 }
 
