@@ -48,7 +48,7 @@ void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, boo
 
 	st.irqs_sent++;
 	/* A lost interrupt can hang the guest (an IPI waited for): stop it instead. */
-	if (rc)
+	if (rc && !vm->stopped)
 		vm_stop(vm, EXIT_GUEST_STOPPED,
 			"remote: an interrupt for vCPU %u (node %u) could not be queued (error %d)",
 			t->id, vm->vcpu_node[t->id], rc);
@@ -225,7 +225,7 @@ void remote_eoi(struct vm *vm, u8 vector)
 	struct eoi_msg m = { vector };
 
 	st.eois_sent++;
-	if (msg_send(net_msg_layer(), 0, MSG_T_EOI, &m, sizeof(m)) != 0)
+	if (msg_send(net_msg_layer(), 0, MSG_T_EOI, &m, sizeof(m)) != 0 && !vm->stopped)
 		vm_stop(vm, EXIT_GUEST_STOPPED,
 			"remote: the EOI of vector %#x could not be queued for node 0", vector);
 }

@@ -42,7 +42,7 @@ static int op_send(void *ctx, unsigned dst, const void *hdr, size_t hdr_len, con
 	int rc = msg_send_parts(net_msg_layer(), (u16)dst, MSG_T_DSM, hdr, hdr_len, payload,
 				payload_len);
 
-	if (rc)
+	if (rc && !((struct vm_dsm *)ctx)->vm->stopped) /* said once: the stop follows */
 		vm_stop(((struct vm_dsm *)ctx)->vm, EXIT_GUEST_STOPPED,
 			"dsm: a protocol message for node %u could not be queued (error %d: the "
 			"message layer's buffers are full)",
