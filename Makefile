@@ -79,6 +79,15 @@ $(B)/mon/%.o: %.S
 	$(call say,AS,$<)
 	$(Q)$(MON_CC) $(MON_ASFLAGS) -MMD -MP -c $< -o $@
 
+# The banner names the commit: main.c is rebuilt when it changes (the stamp is
+# rewritten only then).
+$(B)/git-rev: FORCE
+	@mkdir -p $(@D)
+	@echo '$(GIT_REV)' | cmp -s - $@ || echo '$(GIT_REV)' >$@
+$(B)/mon/vmm/main.o: $(B)/git-rev
+FORCE:
+.PHONY: FORCE
+
 $(B)/unum.elf: $(MON_OBJS) boot/link.ld
 	$(call say,LD,$@)
 	$(Q)$(MON_CC) $(MON_CFLAGS) $(MON_LDFLAGS) -o $@ $(MON_OBJS) -lgcc

@@ -152,14 +152,10 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 
 void exit_handle(struct vcpu *v)
 {
-	bool device = v->exit.kind == EXIT_IO || v->exit.kind == EXIT_NPF;
-
 	BUG_ON(v->exit.kind >= NR_EXIT_KINDS || !exit_handlers[v->exit.kind]);
 	exitstats_record(v);
-	/* Platform devices are shared by every vCPU: one at a time. */
-	if (device)
-		spin_lock(&v->vm->dev_lock);
+	/* (Platform devices are shared by every vCPU: the port and MMIO paths take
+	 * dev_lock around each device access, not around the exit, which may wait
+	 * for the boot core: for a page, or an answer from node 0.) */
 	exit_handlers[v->exit.kind](v);
-	if (device)
-		spin_unlock(&v->vm->dev_lock);
 }

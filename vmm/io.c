@@ -60,7 +60,7 @@ void io_handle_exit(struct vcpu *v)
 {
 	u16 port = v->exit.io.port;
 	u8 size = v->exit.io.size;
-	u32 mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	u32 mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1, val;
 
 	if (v->exit.io.string) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
@@ -74,7 +74,10 @@ void io_handle_exit(struct vcpu *v)
 		remote_io(v, port, size, v->exit.io.in, (u32)v->regs.gpr[GPR_RAX] & mask);
 		return;
 	}
-	io_complete(v, io_access(v, port, size, v->exit.io.in, (u32)v->regs.gpr[GPR_RAX] & mask));
+	spin_lock(&v->vm->dev_lock); /* (devices are shared by every vCPU: one at a time) */
+	val = io_access(v, port, size, v->exit.io.in, (u32)v->regs.gpr[GPR_RAX] & mask);
+	spin_unlock(&v->vm->dev_lock);
+	io_complete(v, val);
 }
 
 u32 io_access(struct vcpu *v, u16 port, u8 size, bool in, u32 val)

@@ -185,12 +185,6 @@ static __noreturn void run_guest(u32 node)
 	if (virt_select() != 0 || virt->cpu_enable() != 0)
 		refuse("this node cannot run the guest (see above)");
 	if (cluster.nnodes > 1) {
-		/* Until nested TLB flushes reach every core of a node before a page leaves
-		 * (doc/smp.md), a node that shares the guest runs one vCPU. */
-		for (u32 n = 0; n < cluster.nnodes; n++)
-			if (cluster.nodes[n].cpus != 1)
-				refuse("a guest spanning several nodes runs one vCPU per node for "
-				       "now: give every node cpus=1");
 		/* PV EOI writes a flag in guest memory at every entry and exit, and a PV
 		 * unhalt kick would have to cross nodes: not offered across nodes. */
 		cpuid_kvm_pv_features &= ~(KVM_FEATURE_PV_EOI | KVM_FEATURE_PV_UNHALT);

@@ -60,6 +60,26 @@ static bool forwarded(const struct vcpu *v, const struct mmio_device *d)
 /* Where the emulator found neither RAM nor a device: remembered for the report. */
 static gpa_t nowhere_gpa;
 
+/* One access to a device of this node. Devices are shared by every vCPU: one
+ * access at a time, under dev_lock (only around the access: the instruction's
+ * memory operands may have to wait for the boot core, vmm/vmdsm.h). */
+static int device_access(struct vcpu *v, const struct mmio_device *d, gpa_t gpa, unsigned size,
+			 bool write, u64 *val)
+{
+	bool held = spin_held_by_me(&v->vm->dev_lock);
+	int rc;
+
+	if (!held)
+		spin_lock(&v->vm->dev_lock);
+	if (write)
+		rc = d->write ? d->write(v, d->ctx, gpa - d->base, size, *val) : 0;
+	else
+		rc = d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : (*val = 0, 0);
+	if (!held)
+		spin_unlock(&v->vm->dev_lock);
+	return rc;
+}
+
 static int cb_mmio_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 {
 	struct vcpu *v = opaque;
@@ -71,7 +91,7 @@ static int cb_mmio_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 	}
 	if (forwarded(v, d))
 		return remote_mmio(v, gpa, size, false, val);
-	return d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : (*val = 0, 0);
+	return device_access(v, d, gpa, size, false, val);
 }
 
 static int cb_mmio_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
@@ -85,7 +105,7 @@ static int cb_mmio_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
 	}
 	if (forwarded(v, d))
 		return remote_mmio(v, gpa, size, true, &val);
-	return d->write ? d->write(v, d->ctx, gpa - d->base, size, val) : 0;
+	return device_access(v, d, gpa, size, true, &val);
 }
 
 int mmio_access(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)

@@ -49,23 +49,29 @@ static int kvmclock_write(struct vcpu *v, u32 msr, u64 val)
 	struct vm *vm = v->vm;
 	u64 tsc = rdtsc();
 
-	/* Across nodes the pages are first taken through the coherence protocol. */
+	/* Filled in a copy, written back whole: across nodes the accessors take the
+	 * page through the coherence protocol, from any core. (No reader runs
+	 * meanwhile: the vCPU that reads it is in this exit; the wall clock is read
+	 * at boot, before the other vCPUs start.) An address outside RAM is ignored. */
 	if (msr == MSR_KVM_SYSTEM_TIME_NEW) {
-		struct pvclock_vcpu_time_info *t;
+		struct pvclock_vcpu_time_info t = { 0 };
 		v->kvm_system_time = val;
-		t = (val & 1) ? vm_guest_writable(vm, val & ~1ULL, sizeof(*t)) : NULL;
-		if (t)
-			kvmclock_fill(t, tsc + vm->tsc_offset, tsc_to_ns(tsc - vm->tsc_base),
-				      tsc_hz());
+		if ((val & 1) && vm_read_guest(vm, val & ~1ULL, &t, sizeof(t)) == 0) {
+			u64 since = tsc - vm->tsc_base; /* (in the guest's frequency) */
+			kvmclock_fill(&t, tsc + vm->tsc_offset,
+				      (u64)((unsigned __int128)since * 1000000000u / vm->tsc_hz),
+				      vm->tsc_hz);
+			vm_write_guest(vm, val & ~1ULL, &t, sizeof(t));
+		}
 		return 0;
 	}
-	struct pvclock_wall_clock *w = vm_guest_writable(vm, val, sizeof(*w));
+	struct pvclock_wall_clock w = { 0 };
 	vm->kvm_wall_clock = val;
-	if (w) {
-		w->version |= 1;
-		w->sec = (u32)vm->boot_epoch;
-		w->nsec = 0;
-		w->version += 1;
+	if (vm_read_guest(vm, val, &w, sizeof(w)) == 0) {
+		w.version = (w.version | 1) + 1;
+		w.sec = (u32)vm->boot_epoch;
+		w.nsec = 0;
+		vm_write_guest(vm, val, &w, sizeof(w));
 	}
 	return 0;
 }

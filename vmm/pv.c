@@ -33,7 +33,7 @@ static u64 hc_kick_cpu(struct vm *vm, u64 apic_id)
 /* SEND_IPI: a 128-bit map of APIC ids from min upwards, and the ICR's low word. */
 static u64 hc_send_ipi(struct vm *vm, u64 lo, u64 hi, u64 min, u64 icr)
 {
-	u64 sent = 0;
+	u64 sent = 0, map[VM_MAX_VCPUS / 64] = { 0 };
 
 	for (u32 bit = 0; bit < 128; bit++) {
 		struct vcpu *t;
@@ -42,9 +42,11 @@ static u64 hc_send_ipi(struct vm *vm, u64 lo, u64 hi, u64 min, u64 icr)
 		t = vcpu_by_apic_id(vm, min + bit);
 		if (!t)
 			continue;
-		irq_deliver(vm, t->lapic.id, false, (u8)((icr >> 8) & 7), (u8)icr, false);
+		map[t->id / 64] |= 1ULL << (t->id % 64);
 		sent++;
 	}
+	/* (one message per other node, whatever the number of its targets) */
+	irq_deliver_set(vm, map, (u8)((icr >> 8) & 7), (u8)icr, false);
 	return sent;
 }
 

@@ -3,13 +3,15 @@
  * Cross-node interrupts and cluster-wide stop (see vmm/remote.h). Messages
  * arrive in the network context, on the boot core, in order per sender; every
  * field is checked before use: a peer is authenticated, not trusted to be
- * bug-free.
+ * bug-free. The other cores send through the boot core (vmm/handoff.h).
  */
 #include "vmm/remote.h"
 #include "net/msg.h"
 #include "net/net.h"
 #include "vmm/dev/irq.h"
+#include "vmm/handoff.h"
 #include "vmm/klib.h"
+#include "vmm/panic.h"
 #include "vmm/log.h"
 #include "vmm/mmio.h"
 #include "vmm/io.h"
@@ -18,9 +20,11 @@
 #include "vmm/x86.h"
 #include "drivers/tsc.h"
 
+/* An interrupt for every vCPU of the receiving node whose bit is set in map
+ * (cluster vCPU ids): one message per node, however many of its vCPUs it hits. */
 struct vcpu_msg {
-	u32 vcpu;
-	u8 mode, vector, level, reserved;
+	u8 mode, vector, level, reserved[5];
+	u64 map[VM_MAX_VCPUS / 64];
 } __packed;
 
 struct io_msg {
@@ -41,47 +45,77 @@ static void recv_time(void *ctx, u16 src, const void *data, size_t len);
 static void recv_mmio(void *ctx, u16 src, const void *data, size_t len);
 static void recv_eoi(void *ctx, u16 src, const void *data, size_t len);
 
-void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, bool level)
-{
-	struct vcpu_msg m = { t->id, mode, vector, level, 0 };
-	int rc = msg_send(net_msg_layer(), (u16)vm->vcpu_node[t->id], MSG_T_VCPU, &m, sizeof(m));
+/* A message to another node, from any core; one that cannot be queued stops the
+ * guest (the interrupt, access or EOI it carries would be lost, and the guest
+ * could wait for it for ever). */
+struct send_work {
+	u16 dst;
+	u8 type, len;
+	u8 body[40];
+};
 
-	st.irqs_sent++;
-	/* A lost interrupt can hang the guest (an IPI waited for): stop it instead. */
+static void send_work(struct vm *vm, void *data)
+{
+	struct send_work *w = data;
+	int rc = msg_send(net_msg_layer(), w->dst, w->type, w->body, w->len);
+
 	if (rc && !vm->stopped)
 		vm_stop(vm, EXIT_GUEST_STOPPED,
-			"remote: an interrupt for vCPU %u (node %u) could not be queued (error %d)",
-			t->id, vm->vcpu_node[t->id], rc);
+			"remote: a message of type %u for node %u could not be queued (error %d)",
+			w->type, w->dst, rc);
+}
+
+static void send_to(struct vm *vm, u32 dst, u8 type, const void *body, size_t len)
+{
+	struct send_work w = { (u16)dst, type, (u8)len, { 0 } };
+
+	BUG_ON(len > sizeof(w.body));
+	memcpy(w.body, body, len);
+	handoff(vm, send_work, &w, sizeof(w));
+}
+
+void remote_deliver(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector, bool level)
+{
+	struct vcpu_msg m = { mode, vector, level, { 0 }, { 0 } };
+
+	memcpy(m.map, map, sizeof(m.map));
+	__atomic_add_fetch(&st.irqs_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	send_to(vm, node, MSG_T_VCPU, &m, sizeof(m));
 }
 
 static void recv_vcpu(void *ctx, u16 src, const void *data, size_t len)
 {
 	struct vm *vm = ctx;
 	struct vcpu_msg m;
+	bool ok = true;
 
 	if (len != sizeof(m)) {
 		pr_warn("remote: %zu-byte interrupt message from node %u dropped\n", len, src);
 		return;
 	}
 	memcpy(&m, data, sizeof(m));
-	if (m.vcpu >= vm->nvcpus || !vcpu_is_local(vm, m.vcpu) || m.mode > 7) {
-		pr_warn("remote: node %u sent an interrupt for vCPU %u, not one of ours\n", src,
-			m.vcpu);
+	for (u32 i = 0; i < VM_MAX_VCPUS; i++)
+		if ((m.map[i / 64] >> (i % 64)) & 1)
+			ok &= i < vm->nvcpus && vcpu_is_local(vm, i);
+	if (!ok || m.mode > 7) {
+		pr_warn("remote: node %u sent an interrupt (mode %u) for vCPUs that are not "
+			"all ours\n",
+			src, m.mode);
 		return;
 	}
 	st.irqs_received++;
-	irq_deliver_vcpu(&vm->vcpus[m.vcpu], m.mode, m.vector, m.level);
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		if ((m.map[i / 64] >> (i % 64)) & 1)
+			irq_deliver_vcpu(&vm->vcpus[i], m.mode, m.vector, m.level);
 }
 
 void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
 {
 	struct io_msg m = { v->id, port, size, in, val, 0, { 0 } };
 
-	v->io_waiting = true;
-	st.io_sent++;
-	if (msg_send(net_msg_layer(), 0, MSG_T_IO, &m, sizeof(m)) != 0)
-		vm_stop(v->vm, EXIT_GUEST_STOPPED, "vCPU %u: port %#x access not sent to node 0",
-			v->id, port);
+	__atomic_store_n(&v->io_waiting, true, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&st.io_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	send_to(v->vm, 0, MSG_T_IO, &m, sizeof(m));
 }
 
 /* Node 0 serves a request; the requesting node completes the instruction. */
@@ -103,8 +137,9 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 	if (m.answer) {
 		if (src != 0 || !v->io_waiting)
 			return;
-		io_complete(v, m.val);
-		v->io_waiting = false;
+		io_complete(v, m.val); /* (its core waits: it does not touch the registers) */
+		__atomic_store_n(&v->io_waiting, false, __ATOMIC_RELEASE);
+		vcpu_kick(v);
 		return;
 	}
 	if (vm->self != 0)
@@ -122,8 +157,9 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 
 /* ---- MMIO forwarding ---------------------------------------------------------
  * The instruction emulator needs a read's value before it goes on, so the
- * vCPU waits here, polling the network (interrupts and coherence requests
- * for this node are served meanwhile). Node 0 answers from its network
+ * vCPU waits here: on the boot core polling the network (interrupts and
+ * coherence requests for this node are served meanwhile), on another core
+ * asleep until the boot core has the answer. Node 0 answers from its network
  * context; per-sender ordering keeps MMIO, port I/O and memory in program
  * order. */
 
@@ -140,38 +176,36 @@ struct mmio_msg {
 	u8 reserved[4];
 } __packed;
 
-static struct mmio_msg mmio_answer;
-static volatile bool mmio_answered;
-static u32 mmio_seq;
-
 int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 {
-	struct mmio_msg m = {
-		v->id, ++mmio_seq, gpa, write ? *val : 0, (u8)size, write, 0, 0, { 0 }
-	};
+	struct mmio_msg m = { v->id, ++v->mmio_seq, gpa, write ? *val : 0, (u8)size, write, 0,
+			      0,     { 0 } };
 	u64 t0 = time_now_ns();
+	int rc = 0;
 
-	st.mmio_sent++;
-	mmio_answered = false;
-	if (msg_send(net_msg_layer(), 0, MSG_T_MMIO, &m, sizeof(m)) != 0) {
-		pr_err("remote: vCPU %u: MMIO access at %#llx not sent to node 0\n", v->id,
-		       (unsigned long long)gpa);
-		return -E_TIMEDOUT;
-	}
-	while (!mmio_answered) {
-		if (time_now_ns() - t0 > MMIO_WAIT_NS) {
-			pr_err("remote: vCPU %u: node 0 did not answer an MMIO %s at %#llx "
-			       "within 5 s\n",
-			       v->id, write ? "write" : "read", (unsigned long long)gpa);
-			return -E_TIMEDOUT;
+	__atomic_add_fetch(&st.mmio_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	__atomic_store_n(&v->mmio_done, false, __ATOMIC_RELEASE);
+	send_to(v->vm, 0, MSG_T_MMIO, &m, sizeof(m));
+	if (!on_boot_core())
+		rc = handoff_wait(v, &v->mmio_done, MMIO_WAIT_NS);
+	else
+		while (!v->mmio_done && rc == 0) {
+			if (time_now_ns() - t0 > MMIO_WAIT_NS)
+				rc = -E_TIMEDOUT;
+			else if (v->vm->stopped)
+				rc = -E_CANCELED;
+			net_poll();
+			vmdsm_poll(v->vm);
 		}
-		net_poll();
-		vmdsm_poll(v->vm);
-	}
-	if (mmio_answer.status)
-		return mmio_answer.status;
+	if (rc == -E_TIMEDOUT)
+		pr_err("remote: vCPU %u: node 0 did not answer an MMIO %s at %#llx within 5 s\n",
+		       v->id, write ? "write" : "read", (unsigned long long)gpa);
+	if (rc)
+		return rc;
+	if (v->mmio_status)
+		return v->mmio_status;
 	if (!write)
-		*val = mmio_answer.val;
+		*val = v->mmio_val;
 	return 0;
 }
 
@@ -191,9 +225,12 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 		return;
 	}
 	if (m.answer) {
-		if (src == 0 && m.seq == mmio_seq && !mmio_answered) {
-			mmio_answer = m;
-			mmio_answered = true;
+		struct vcpu *v = &vm->vcpus[m.vcpu];
+		if (src == 0 && m.seq == v->mmio_seq && !v->mmio_done) {
+			v->mmio_val = m.val;
+			v->mmio_status = m.status;
+			__atomic_store_n(&v->mmio_done, true, __ATOMIC_RELEASE);
+			vcpu_kick(v);
 		}
 		return;
 	}
@@ -224,10 +261,8 @@ void remote_eoi(struct vm *vm, u8 vector)
 {
 	struct eoi_msg m = { vector };
 
-	st.eois_sent++;
-	if (msg_send(net_msg_layer(), 0, MSG_T_EOI, &m, sizeof(m)) != 0 && !vm->stopped)
-		vm_stop(vm, EXIT_GUEST_STOPPED,
-			"remote: the EOI of vector %#x could not be queued for node 0", vector);
+	__atomic_add_fetch(&st.eois_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	send_to(vm, 0, MSG_T_EOI, &m, sizeof(m));
 }
 
 static void recv_eoi(void *ctx, u16 src, const void *data, size_t len)
@@ -347,11 +382,13 @@ struct time_msg {
 	u64 t1;		 /* the asker's TSC when it asked */
 	u64 t2;		 /* node 0's TSC when it answered */
 	u64 base, epoch; /* node 0's kvmclock time base (its TSC) and wall clock */
+	u64 hz;		 /* node 0's TSC frequency: the guest's, on every node */
 	u8 answer, reserved[7];
 } __packed;
 
 static struct time_msg time_answer;
 static volatile bool time_answered;
+static void recheck_answer(struct vm *vm, const struct time_msg *m);
 
 static void recv_time(void *ctx, u16 src, const void *data, size_t len)
 {
@@ -362,6 +399,7 @@ static void recv_time(void *ctx, u16 src, const void *data, size_t len)
 		return;
 	memcpy(&m, data, sizeof(m));
 	if (m.answer && src == 0) {
+		recheck_answer(vm, &m);
 		time_answer = m;
 		time_answered = true;
 	} else if (!m.answer && vm->self == 0 && vm->tsc_base != 0) {
@@ -369,6 +407,7 @@ static void recv_time(void *ctx, u16 src, const void *data, size_t len)
 		m.t2 = rdtsc();
 		m.base = vm->tsc_base;
 		m.epoch = vm->boot_epoch;
+		m.hz = vm->tsc_hz;
 		m.answer = 1;
 		msg_send(net_msg_layer(), src, MSG_T_TIME, &m, sizeof(m));
 	}
@@ -377,7 +416,7 @@ static void recv_time(void *ctx, u16 src, const void *data, size_t len)
 /* One probe: 0 with the round trip and offset, or -E_TIMEDOUT. */
 static int time_probe(u64 *rtt, s64 *offset, struct time_msg *got)
 {
-	struct time_msg m = { rdtsc(), 0, 0, 0, 0, { 0 } };
+	struct time_msg m = { rdtsc(), 0, 0, 0, 0, 0, { 0 } };
 	u64 t0 = time_now_ns(), t3;
 
 	time_answered = false;
@@ -418,8 +457,137 @@ int remote_sync_time(struct vm *vm)
 	vm->tsc_offset = (u64)best;
 	vm->tsc_base = best_got.base - (u64)best; /* node 0's time base, in our TSC */
 	vm->boot_epoch = best_got.epoch;
+	/* One frequency for the guest's clocks everywhere: node 0's calibration (each
+	 * node's own differs by some ppm, which kvmclock would turn into clocks that
+	 * drift apart between vCPUs of different nodes). */
+	if (best_got.hz)
+		vm->tsc_hz = best_got.hz;
 	kprintf("time: guest TSC = this node's + %lld cycles, to agree with node 0 (best of %d "
 		"round trips: %llu us)\n",
 		(long long)best, n, (unsigned long long)(tsc_to_ns(best_rtt) / 1000));
 	return 0;
+}
+
+/* ---- The periodic re-check -----------------------------------------------------
+ * Every TIME_RECHECK_NS the node measures its offset to node 0 again, the same
+ * way (best of TIME_RECHECK_PROBES round trips), without stopping anything: one
+ * probe at a time, from the boot core's poll. The true offset lies within half
+ * the best round trip of the estimate. A guest TSC found behind node 0's by
+ * more than that is stepped forward by what it certainly lags (the guest sees
+ * time jump forward by as much, which is allowed); one found ahead is only
+ * reported: a TSC may not go back. Invariant TSCs count at one rate, so in
+ * practice the check finds nothing to do: it is there to show it (stats=S,
+ * and the report when the guest stops). */
+
+#define TIME_RECHECK_NS	    10000000000ULL
+#define TIME_RECHECK_PROBES 8
+#define TIME_RECHECK_WAIT   20000000ULL /* a probe unanswered this long is given up */
+
+static struct {
+	u64 next;     /* when the next re-check starts (0: not yet scheduled) */
+	u64 sent_tsc; /* the outstanding probe's t1, 0 when none */
+	u64 sent_ns;  /* ... and when it left */
+	int answered; /* probes answered in this re-check */
+	u64 best_rtt; /* cycles */
+	s64 best;     /* the offset that round trip gave */
+	u64 checks, steps, stepped_ns;
+	s64 last_ns, last_err_ns; /* the last check: node 0's guest TSC minus ours, and its bound */
+	s64 worst_ns;		  /* the largest difference found, either way */
+	bool warned;
+} recheck;
+
+static void recheck_answer(struct vm *vm, const struct time_msg *m)
+{
+	u64 rtt;
+
+	if (!recheck.sent_tsc || m->t1 != recheck.sent_tsc)
+		return; /* (a join-time probe, or one given up) */
+	rtt = rdtsc() - m->t1;
+	if (rtt < recheck.best_rtt) {
+		recheck.best_rtt = rtt;
+		recheck.best = (s64)(m->t2 - (m->t1 + rtt / 2));
+	}
+	recheck.answered++;
+	recheck.sent_tsc = 0;
+	(void)vm;
+}
+
+static s64 cycles_to_ns(s64 c)
+{
+	return c < 0 ? -(s64)tsc_to_ns((u64)-c) : (s64)tsc_to_ns((u64)c);
+}
+
+/* The re-check's verdict: node 0's TSC minus this node's guest TSC, and what to do. */
+static void recheck_done(struct vm *vm)
+{
+	s64 drift = recheck.best - (s64)vm->tsc_offset, err = (s64)(recheck.best_rtt / 2);
+
+	recheck.checks++;
+	recheck.last_ns = cycles_to_ns(drift);
+	recheck.last_err_ns = cycles_to_ns(err);
+	if ((drift < 0 ? -drift : drift) >
+	    (recheck.worst_ns < 0 ? -recheck.worst_ns : recheck.worst_ns))
+		recheck.worst_ns = recheck.last_ns;
+	if (drift > err) {
+		u64 step = (u64)(drift - err);
+		/* Forward, by what it certainly lags; kvmclock's base moves with it. */
+		vm->tsc_offset += step;
+		vm->tsc_base -= step;
+		recheck.steps++;
+		recheck.stepped_ns += tsc_to_ns(step);
+		pr_info("time: this node's guest TSC was %lld ns behind node 0's (+/- %lld ns): "
+			"stepped forward %llu ns\n",
+			(long long)recheck.last_ns, (long long)recheck.last_err_ns,
+			(unsigned long long)tsc_to_ns(step));
+	} else if (drift < -err && !recheck.warned) {
+		pr_warn("time: this node's guest TSC runs %lld ns ahead of node 0's (+/- %lld ns); "
+			"not corrected, a TSC may not go back (said once)\n",
+			(long long)-recheck.last_ns, (long long)recheck.last_err_ns);
+		recheck.warned = true;
+	}
+}
+
+void remote_time_poll(struct vm *vm, u64 now)
+{
+	struct time_msg m = { 0, 0, 0, 0, 0, 0, { 0 } };
+
+	if (vm->self == 0 || vm->nnodes < 2)
+		return;
+	if (!recheck.next) {
+		recheck.next = now + TIME_RECHECK_NS;
+		recheck.best_rtt = ~0ULL;
+	}
+	if (now < recheck.next)
+		return;
+	if (recheck.sent_tsc && now - recheck.sent_ns < TIME_RECHECK_WAIT)
+		return; /* the probe is out */
+	recheck.sent_tsc = 0;
+	if (recheck.answered >= TIME_RECHECK_PROBES) {
+		recheck_done(vm);
+		recheck.answered = 0;
+		recheck.best_rtt = ~0ULL;
+		recheck.next = now + TIME_RECHECK_NS;
+		return;
+	}
+	m.t1 = rdtsc();
+	if (msg_send(net_msg_layer(), 0, MSG_T_TIME, &m, sizeof(m)) == 0) {
+		recheck.sent_tsc = m.t1;
+		recheck.sent_ns = now;
+	}
+}
+
+void remote_time_line(const struct vm *vm, const char *prefix)
+{
+	if (vm->self == 0 || vm->nnodes < 2)
+		return;
+	if (!recheck.checks) {
+		kprintf("%sguest TSC against node 0: not re-checked yet (every %llu s)\n", prefix,
+			(unsigned long long)(TIME_RECHECK_NS / 1000000000));
+		return;
+	}
+	kprintf("%sguest TSC against node 0: %llu re-checks, the last %lld ns (+/- %lld ns), the "
+		"largest %lld ns; %llu steps forward, %llu ns in all\n",
+		prefix, (unsigned long long)recheck.checks, (long long)recheck.last_ns,
+		(long long)recheck.last_err_ns, (long long)recheck.worst_ns,
+		(unsigned long long)recheck.steps, (unsigned long long)recheck.stepped_ns);
 }

@@ -28,11 +28,13 @@ struct remote_stats {
 const struct remote_stats *remote_stats(void);
 
 int remote_init(struct vm *vm);
-/* Sends an interrupt message for vCPU t, which another node runs. */
-void remote_deliver(struct vm *vm, const struct vcpu *t, u8 mode, u8 vector, bool level);
+/* Sends `node` one message with an interrupt for every vCPU set in map (cluster
+ * vCPU ids, VM_MAX_VCPUS bits; all of them that node's). From any core. */
+void remote_deliver(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector, bool level);
 /* Forwards v's port access to node 0; v waits (io_waiting) for the answer. */
 void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val);
-/* Tells every other node the guest stopped (once; not when the stop came from them). */
+/* Tells every other node the guest stopped (once; not when the stop came from
+ * them). Boot core only: vm_run calls it when the guest has stopped. */
 void remote_stop_cluster(struct vm *vm, int exit_code);
 /* A vCPU of this node (not node 0) accesses node 0's device at gpa and waits
  * for the answer: 0, or a negative error (the guest is then stopped). */
@@ -42,5 +44,10 @@ void remote_eoi(struct vm *vm, u8 vector);
 int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val);
 /* Make this node's guest TSC and kvmclock agree with node 0's: 0 or -E_TIMEDOUT. */
 int remote_sync_time(struct vm *vm);
+/* Boot core, every loop: re-measures the offset to node 0 now and then (every
+ * 10 s), steps this node's guest TSC forward if it lags, says so if it leads. */
+void remote_time_poll(struct vm *vm, u64 now);
+/* One line on the re-checks (nodes other than 0), after prefix. */
+void remote_time_line(const struct vm *vm, const char *prefix);
 
 #endif

@@ -55,6 +55,7 @@ enum {
 	E_NOSPC = 28,  /* no room left */
 	E_NOTSUP = 95, /* not supported */
 	E_TIMEDOUT = 110,
+	E_CANCELED = 125, /* the guest stopped meanwhile */
 };
 
 #endif

@@ -118,6 +118,17 @@ struct vcpu {
 	u64 dsm_walk_faults, dsm_data_faults, pause_yields;
 	volatile bool dsm_waiting; /* the protocol is fetching dsm_holds[dsm_cur] */
 	volatile bool io_waiting;  /* a port access forwarded to node 0 awaits its answer */
+	/* An MMIO access forwarded to node 0 (vmm/remote.c): its number, and the answer. */
+	u32 mmio_seq;
+	volatile bool mmio_done;
+	s8 mmio_status;
+	u64 mmio_val;
+	/* Nested TLB shootdown (vm_flush_guest_tlbs): set while the core runs the guest
+	 * (from before it reads vm->tlb_gen to after the exit); the generation it last
+	 * flushed at. */
+	volatile bool in_guest;
+	volatile u64 tlb_gen;
+	u64 tsc_offset; /* the one its back-end state has (vm->tsc_offset may move) */
 	u8 start_vector;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];

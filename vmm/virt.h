@@ -37,6 +37,8 @@ struct virt_ops {
 	void *(*space_create)(void);
 	int (*space_map)(void *space, gpa_t gpa, hpa_t hpa, u64 size, u32 prot);
 	int (*space_protect)(void *space, gpa_t gpa, u32 prot);
+	/* The rights gpa is mapped with now (SPACE_*), or a negative error. */
+	int (*space_rights)(void *space, gpa_t gpa);
 	/* Creates the back-end state of a vCPU running in the given nested space. */
 	int (*vcpu_create)(struct vcpu *v, void *space);
 	/* Puts the vCPU in the state an AP has after INIT and a SIPI with this vector. */

@@ -5,6 +5,7 @@
 #include "vmm/vm.h"
 #include "vmm/exit.h"
 #include "vmm/exitstats.h"
+#include "vmm/handoff.h"
 #include "vmm/pv.h"
 #include "vmm/remote.h"
 #include "vmm/vmdsm.h"
@@ -56,6 +57,7 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 	if (rc)
 		return rc;
 	vm->mem_size = mem_size;
+	vm->tsc_hz = tsc_hz(); /* (another node's is node 0's, from remote_sync_time) */
 	vm->dev_lock = (struct spinlock)SPINLOCK_INIT("devices");
 	vm->mem_hpa = page_alloc(mem_size / PAGE_SIZE, SPACE_2M / PAGE_SIZE);
 	if (!vm->mem_hpa) {
@@ -113,8 +115,11 @@ void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len)
 	return hpa_to_ptr(vm->mem_hpa + gpa);
 }
 
+/* The first stop gives the exit code; later ones (other cores, peers) only say why. The
+ * other nodes are told by the boot core when its loop ends (vm_run): the network is its. */
 void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...)
 {
+	static struct spinlock stop_lock = SPINLOCK_INIT("vm stop");
 	char msg[256];
 	va_list ap;
 
@@ -122,11 +127,63 @@ void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...)
 	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	kprintf("guest: %s\n", msg);
-	vm->exit_code = exit_code;
-	__atomic_store_n(&vm->stopped, true, __ATOMIC_RELEASE);
+	spin_lock(&stop_lock);
+	if (!vm->stopped) {
+		vm->exit_code = exit_code;
+		__atomic_store_n(&vm->stopped, true, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&stop_lock);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		vcpu_kick(&vm->vcpus[i]); /* every loop must see it */
-	remote_stop_cluster(vm, exit_code);
+}
+
+void vm_flush_guest_tlbs(struct vm *vm, bool wait)
+{
+	u64 gen = __atomic_add_fetch(&vm->tlb_gen, 1, __ATOMIC_SEQ_CST);
+
+	if (!wait)
+		return;
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		u64 t0 = 0;
+		bool said = false;
+		/* Pairs with vcpu_enter(): either that core reads the new generation
+		 * before it enters (and flushes), or we see it in the guest here. */
+		while (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST) &&
+		       __atomic_load_n(&v->tlb_gen, __ATOMIC_SEQ_CST) < gen) {
+			if (!t0) {
+				vcpu_kick(v);
+				t0 = time_now_ns();
+			}
+			if (!said && time_now_ns() - t0 > 1000000000ULL) {
+				pr_warn("vm: vCPU %u's core has not left the guest 1 s after a "
+					"kick (nested TLB shootdown); still waiting\n",
+					i);
+				said = true;
+			}
+			cpu_relax();
+		}
+	}
+}
+
+/* Runs the guest on this core until the next exit, flushing the nested TLB first
+ * if the nested page tables changed since this vCPU last did. */
+static void vcpu_enter(struct vcpu *v)
+{
+	u64 gen;
+
+	if (v->tsc_offset != v->vm->tsc_offset) { /* (the periodic time re-check moved it) */
+		v->tsc_offset = v->vm->tsc_offset;
+		virt->set_tsc_offset(v, v->tsc_offset);
+	}
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+	gen = __atomic_load_n(&v->vm->tlb_gen, __ATOMIC_SEQ_CST);
+	if (gen != v->tlb_gen) {
+		virt->flush_tlb(v);
+		__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_SEQ_CST);
+	}
+	virt->vcpu_run(v);
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 }
 
 /* NMIs first, then the highest deliverable interrupt; or ask for an exit
@@ -237,6 +294,7 @@ static void print_stats(struct vm *vm, u64 now)
 				(unsigned long long)(v->dsm_holds[v->dsm_cur].cur << PAGE_SHIFT));
 	}
 	kprintf("%s\n", turns_state());
+	remote_time_line(vm, "stats: time: ");
 	if (vm->nnodes > 1)
 		kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
 			"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
@@ -260,6 +318,7 @@ static u64 poll_platform(struct vm *vm, u64 now)
 			print_stats(vm, now);
 		next_stats = now + vm_stats_ns;
 	}
+	handoff_drain(vm); /* (queued by the other cores: the network is this core's) */
 	if (vm->dsm || now - last_net_poll >= NET_POLL_NS) {
 		last_net_poll = now;
 		net_poll();
@@ -270,6 +329,7 @@ static u64 poll_platform(struct vm *vm, u64 now)
 	uart16550_poll(now);
 	spin_unlock(&vm->dev_lock);
 	turns_poll(vm, now);
+	remote_time_poll(vm, now);
 	return next;
 }
 
@@ -332,7 +392,7 @@ static void vcpu_loop(struct vcpu *v)
 		pv_eoi_before_entry(v);
 		/* A vCPU spinning while another node waits for the turn yields it. */
 		v->intercept_pause = turns_others_wait(vm);
-		virt->vcpu_run(v);
+		vcpu_enter(v);
 		pv_eoi_after_exit(v);
 		exit_handle(v);
 	}
@@ -357,8 +417,10 @@ int vm_run(struct vm *vm)
 
 	struct vcpu *first = &vm->vcpus[vm->first_local];
 
-	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		vm->vcpus[i].tsc_offset = vm->tsc_offset;
 		virt->set_tsc_offset(&vm->vcpus[i], vm->tsc_offset);
+	}
 
 	first->apic_id_phys = this_cpu()->apic_id;
 	for (u32 i = 1; i < vm->nlocal; i++) {
@@ -366,9 +428,11 @@ int vm_run(struct vm *vm)
 		smp_run_on(i, vcpu_thread, &vm->vcpus[vm->first_local + i]);
 	}
 	vcpu_loop(first);
+	remote_stop_cluster(vm, vm->exit_code);
 	exitstats_report(time_now_ns() - start);
 	vmdsm_report(vm);
 	turns_report(vm);
+	remote_time_line(vm, "time: ");
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
 			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,

@@ -36,7 +36,9 @@ struct vm {
 	u64 tsc_base;	    /* guest system time 0 (host TSC), for kvmclock */
 	u64 tsc_offset;	    /* guest TSC = host TSC + tsc_offset (0 on node 0) */
 	u64 boot_epoch;	    /* wall-clock seconds at tsc_base, from the node's RTC */
+	u64 tsc_hz;	    /* the guest's TSC frequency: node 0's calibration, on every node */
 	u64 kvm_wall_clock; /* MSR_KVM_WALL_CLOCK_NEW as the guest wrote it */
+	u64 tlb_gen;	    /* bumped at every nested page-table change: vCPUs flush at entry */
 	bool stopped;
 	int exit_code; /* enum monitor_exit_code, valid once stopped */
 };
@@ -64,6 +66,10 @@ u64 vm_guest_tsc(const struct vm *vm);
 u64 vm_guest_tsc_to_ns(u64 guest_tsc);
 /* stats=S: the boot core prints "stats:" lines every S seconds (0: never). */
 extern u64 vm_stats_ns;
+/* The nested page tables changed: every local vCPU flushes its TLB before it
+ * enters the guest again. With `wait` (rights were taken away), also waits until
+ * no other core still runs the guest on the old rights: it kicks those out. */
+void vm_flush_guest_tlbs(struct vm *vm, bool wait);
 /* Ends the guest with a reason for the console and a monitor exit code. */
 void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...) __printf(3, 4);
 

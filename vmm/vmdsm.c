@@ -1,21 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Glue between dsm/ and the monitor (see vmm/vmdsm.h). For now a node that
- * shares the guest runs one vCPU: set_rights() is called on the boot core,
- * between that vCPU's guest runs, so flushing its nested TLB at the next
- * entry satisfies the protocol's "no CPU of the node uses older rights".
+ * Glue between dsm/ and the monitor (see vmm/vmdsm.h). The protocol runs on
+ * the boot core only, with the network: the other cores hand their faults,
+ * yields and accesses to it (vmm/handoff.h). set_rights() therefore runs on
+ * the boot core; when it takes rights away it waits until no other core runs
+ * the guest on the old ones (vm_flush_guest_tlbs), which is the protocol's
+ * "no CPU of the node uses older rights".
  */
 #include "vmm/vmdsm.h"
 #include "dsm/dsm.h"
 #include "drivers/tsc.h"
 #include "net/msg.h"
 #include "net/net.h"
+#include "vmm/handoff.h"
 #include "vmm/klib.h"
+#include "vmm/dev/irq.h"
 #include "vmm/log.h"
 #include "vmm/mm.h"
 #include "vmm/paging.h"
 #include "vmm/power.h"
 #include "vmm/virt.h"
+#include "vmm/x86.h"
 
 #define VMDSM_PIN_NS		 2000000ULL /* how long a fetched page stays for the vCPU that wanted it */
 #define VMDSM_MONITOR_SLOW_NS	 2000000000ULL	/* a monitor access waiting this long is reported */
@@ -64,10 +69,12 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 {
 	struct vm *vm = ((struct vm_dsm *)ctx)->vm;
 	u32 prot = rights == DSM_WRITE ? SPACE_RWX : rights == DSM_READ ? SPACE_R | SPACE_X : 0;
+	int old = virt->space_rights(vm->space, page << PAGE_SHIFT);
 
 	virt->space_protect(vm->space, page << PAGE_SHIFT, prot);
-	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
-		virt->flush_tlb(&vm->vcpus[i]);
+	/* More rights: a stale entry only faults again. Fewer: no core may go on
+	 * using them, as the page's contents are about to leave. */
+	vm_flush_guest_tlbs(vm, old < 0 || ((u32)old & ~prot));
 }
 
 /* How long vCPUs waited for their pages: a reservoir sample, for the median and p90. */
@@ -93,8 +100,9 @@ static void op_resume(void *ctx, struct dsm_hold *h)
 {
 	if (h->cookie) {
 		struct vcpu *v = h->cookie;
-		v->dsm_waiting = false;
 		record_wait(time_now_ns() - v->dsm_wait_since);
+		__atomic_store_n(&v->dsm_waiting, false, __ATOMIC_RELEASE);
+		vcpu_kick(v); /* (another core's vCPU sleeps until then) */
 	} else
 		((struct vm_dsm *)ctx)->monitor_done = true;
 }
@@ -174,7 +182,7 @@ int vmdsm_init(struct vm *vm)
  * the instruction might never retire. A vCPU that yields (vmdsm_yield) lets go
  * of every page but the one it waits for.
  */
-void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
+static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 {
 	u8 slot = v->dsm_cur;
 	struct dsm_hold *h;
@@ -200,10 +208,10 @@ void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 	else
 		v->dsm_data_faults++;
 	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
-	if (rc == DSM_PENDING) {
-		v->dsm_wait_since = time_now_ns();
-		v->dsm_waiting = true;
-	} else if (rc != 0) {
+	if (rc == 0) {
+		__atomic_store_n(&v->dsm_waiting, false, __ATOMIC_RELEASE);
+		vcpu_kick(v);
+	} else if (rc != DSM_PENDING) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u: the coherence protocol refused %s "
 			"access to guest-physical %#llx (error %d)",
@@ -214,10 +222,32 @@ void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 	v->dsm_chain |= (u16)(1u << slot);
 }
 
-void vmdsm_yield(struct vcpu *v)
+struct fault_work {
+	struct vcpu *v;
+	gpa_t gpa;
+	bool write, walk;
+};
+
+static void fault_work(struct vm *vm, void *data)
 {
-	if (!v->vm->dsm)
-		return;
+	struct fault_work *w = data;
+
+	fault_here(w->v, w->gpa, w->write, w->walk);
+}
+
+/* The vCPU waits (dsm_waiting) from now until the boot core has the page for it. */
+void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
+{
+	struct fault_work w = { v, gpa, write, walk };
+
+	v->dsm_wait_since = time_now_ns();
+	__atomic_store_n(&v->dsm_waiting, true, __ATOMIC_RELEASE);
+	handoff(v->vm, fault_work, &w, sizeof(w));
+}
+
+static void yield_work(struct vm *vm, void *data)
+{
+	struct vcpu *v = *(struct vcpu **)data;
 	/* The hold it waits on, if any, stays: its grant will resume the vCPU. */
 	u16 keep = v->dsm_waiting ? (u16)(1u << v->dsm_cur) : 0;
 
@@ -226,6 +256,12 @@ void vmdsm_yield(struct vcpu *v)
 			dsm_release(vmdsm.node, &v->dsm_holds[i]);
 	v->dsm_held &= keep;
 	v->dsm_chain &= keep;
+}
+
+void vmdsm_yield(struct vcpu *v)
+{
+	if (v->vm->dsm)
+		handoff(v->vm, yield_work, &v, sizeof(v));
 }
 
 void vmdsm_poll(struct vm *vm)
@@ -373,6 +409,8 @@ static int monitor_wait(gpa_t gpa, bool write)
 			       (unsigned long long)(VMDSM_MONITOR_GIVE_UP_NS / 1000000000));
 			return -E_TIMEDOUT;
 		}
+		if (__atomic_load_n(&vmdsm.vm->stopped, __ATOMIC_ACQUIRE))
+			return -E_CANCELED;
 		net_poll();
 		dsm_poll(vmdsm.node);
 	}
@@ -391,6 +429,11 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 
 	if (!vm->dsm || !len)
 		return 0;
+	if (!on_boot_core()) { /* (a bug: the accessors below hand the access over) */
+		pr_err("dsm: a monitor access at %#llx from CPU %u, not the boot core\n",
+		       (unsigned long long)gpa, this_cpu_id());
+		return -E_INVAL;
+	}
 	if (vmdsm.monitor_busy) {
 		pr_err("dsm: the monitor's page access at %#llx nested in another\n",
 		       (unsigned long long)gpa);
@@ -422,7 +465,7 @@ void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len)
 	return p;
 }
 
-int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len)
+static int read_here(struct vm *vm, gpa_t gpa, void *dst, u64 len)
 {
 	const void *p = vm_gpa_ptr(vm, gpa, len);
 	int rc;
@@ -435,7 +478,7 @@ int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len)
 	return rc;
 }
 
-int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len)
+static int write_here(struct vm *vm, gpa_t gpa, const void *src, u64 len)
 {
 	void *p = vm_guest_writable(vm, gpa, len);
 
@@ -443,4 +486,68 @@ int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len)
 		return vm_gpa_ptr(vm, gpa, len) ? -E_INVAL : -E_NOENT;
 	memcpy(p, src, len);
 	return 0;
+}
+
+/*
+ * Another core's access: the boot core takes the pages and copies, between its
+ * network polls, so no page can leave in the middle of the copy. The buffer is
+ * on the asking core's stack, which waits until the work is done: if the guest
+ * stops first, the core stays here (the work may still write to its stack).
+ */
+#define ACCESS_SLOW_NS (VMDSM_MONITOR_GIVE_UP_NS + 5000000000ULL)
+
+struct access_work {
+	struct vcpu *v;
+	gpa_t gpa;
+	void *buf;
+	u64 len;
+	bool write;
+	int *rc;
+	volatile bool *done;
+};
+
+static void access_work(struct vm *vm, void *data)
+{
+	struct access_work *w = data;
+
+	*w->rc = w->write ? write_here(vm, w->gpa, w->buf, w->len)
+			  : read_here(vm, w->gpa, w->buf, w->len);
+	__atomic_store_n(w->done, true, __ATOMIC_RELEASE);
+	vcpu_kick(w->v);
+}
+
+static int access_elsewhere(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write)
+{
+	volatile bool done = false;
+	int rc = 0, wrc;
+	struct access_work w = {
+		&vm->vcpus[vm->first_local + this_cpu_id()], gpa, buf, len, write, &rc, &done
+	};
+
+	handoff(vm, access_work, &w, sizeof(w));
+	while ((wrc = handoff_wait(w.v, &done, ACCESS_SLOW_NS)) != 0) {
+		if (wrc == -E_TIMEDOUT)
+			pr_warn("dsm: vCPU %u: the boot core has not done its access at %#llx "
+				"in %llu s; still waiting\n",
+				w.v->id, (unsigned long long)gpa,
+				(unsigned long long)(ACCESS_SLOW_NS / 1000000000));
+		else
+			for (;;)
+				cpu_wait_irq(); /* the guest stopped */
+	}
+	return rc;
+}
+
+int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len)
+{
+	if (vm->dsm && !on_boot_core())
+		return access_elsewhere(vm, gpa, dst, len, false);
+	return read_here(vm, gpa, dst, len);
+}
+
+int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len)
+{
+	if (vm->dsm && !on_boot_core())
+		return access_elsewhere(vm, gpa, (void *)src, len, true);
+	return write_here(vm, gpa, src, len);
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
-# One unmodified Linux guest across 2 and 3 emulated nodes, one vCPU each:
-# node 0 loads it through the coherence protocol, vCPU 0 starts the others by
-# INIT/SIPI over the network, and the guest sees every vCPU (nproc), one NUMA
-# node per machine holding that machine's vCPU (SRAT), and the parallel
-# program's per-thread checksums and shared atomic counter exact with one
-# thread pinned per vCPU, so the counter's page moves between machines.
+# One unmodified Linux guest across emulated nodes: 2 and 3 nodes with one
+# vCPU each, and 2 nodes with two vCPUs each (two cores per machine). Node 0
+# loads it through the coherence protocol, vCPU 0 starts the others by
+# INIT/SIPI (over the network for another node's), and the guest sees every
+# vCPU (nproc), one NUMA node per machine holding that machine's vCPUs (SRAT),
+# and the parallel program's per-thread checksums and shared atomic counter
+# exact with one thread pinned per vCPU, so the counter's page moves between
+# machines and, within one, between cores.
 . "$(dirname "$0")/lib.sh"
 
 if [ ! -f build/guest/linux/bzImage ]; then
@@ -13,22 +15,36 @@ if [ ! -f build/guest/linux/bzImage ]; then
 	exit 0
 fi
 
-for nodes in 2 3; do
-	TIMEOUT=900 cluster --nodes $nodes --memory 512 --guest linux \
+for layout in 2x1 3x1 2x2; do
+	nodes=${layout%x*} cpus=${layout#*x} vcpus=$((${layout%x*} * ${layout#*x}))
+	TIMEOUT=900 cluster --nodes $nodes --cpus $cpus --memory 512 --guest linux \
 		--exec "nproc; ls -d /sys/devices/system/node/node*; cat /sys/devices/system/node/node*/cpulist; parallel -n 200000 -m 2000 | tail -1"
-	mkdir -p "$LOGS/$nodes"
-	cp "$LOGS"/node*.log "$LOGS/$nodes/"
+	mkdir -p "$LOGS/$layout"
+	cp "$LOGS"/node*.log "$LOGS/$layout/"
 	out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p' | sed '1d;$d')
-	check nodes$nodes-status status_is 0
-	check nodes$nodes-nproc [ "$(echo "$out" | sed -n 1p)" = "$nodes" ]
-	# one NUMA node per machine, node i holding vCPU i
+	check $layout-status status_is 0
+	check $layout-nproc [ "$(echo "$out" | sed -n 1p)" = "$vcpus" ]
+	# one NUMA node per machine, node i holding vCPUs i*cpus .. i*cpus+cpus-1
 	want_nodes=$(for ((n = 0; n < nodes; n++)); do echo "/sys/devices/system/node/node$n"; done)
-	check nodes$nodes-numa-nodes [ "$(echo "$out" | sed -n "2,$((nodes + 1))p")" = "$want_nodes" ]
-	want_cpus=$(seq 0 $((nodes - 1)))
-	check nodes$nodes-numa-cpus [ "$(echo "$out" | sed -n "$((nodes + 2)),$((2 * nodes + 1))p")" = "$want_cpus" ]
-	check nodes$nodes-parallel-exact grep -q "^parallel: threads=$nodes ok counter=$((nodes * 2000)) expected=$((nodes * 2000))$" <<<"$out"
+	check $layout-numa-nodes [ "$(echo "$out" | sed -n "2,$((nodes + 1))p")" = "$want_nodes" ]
+	want_cpus=$(for ((n = 0; n < nodes; n++)); do
+		if [ "$cpus" = 1 ]; then echo $n; else echo "$((n * cpus))-$((n * cpus + cpus - 1))"; fi
+	done)
+	check $layout-numa-cpus [ "$(echo "$out" | sed -n "$((nodes + 2)),$((2 * nodes + 1))p")" = "$want_cpus" ]
+	check $layout-parallel-exact grep -q "^parallel: threads=$vcpus ok counter=$((vcpus * 2000)) expected=$((vcpus * 2000))$" <<<"$out"
 	for ((n = 1; n < nodes; n++)); do
-		check nodes$nodes-node$n-started-by-sipi has "$LOGS/node$n.log" "^vcpus: vCPU $n: [0-9]+ INIT, [1-9][0-9]* SIPI, started 1 time"
-		check nodes$nodes-node$n-took-turns has "$LOGS/node$n.log" '^turns: [1-9][0-9]* turns here'
+		v=$((n * cpus))
+		check $layout-node$n-started-by-sipi has "$LOGS/node$n.log" "^vcpus: vCPU $v: [0-9]+ INIT, [1-9][0-9]* SIPI, started 1 time"
+		check $layout-node$n-took-turns has "$LOGS/node$n.log" '^turns: [1-9][0-9]* turns here'
+		# the boot lasts long enough for the 10 s re-checks of the TSC offset
+		check $layout-node$n-rechecked-time has "$LOGS/node$n.log" '^time: guest TSC against node 0: [1-9][0-9]* re-checks'
 	done
+	# a machine's second core runs its own vCPU, which faults pages in itself
+	if [ "$cpus" = 2 ]; then
+		for ((n = 0; n < nodes; n++)); do
+			v=$((n * cpus + 1))
+			check $layout-node$n-vcpu$v-started has "$LOGS/node$n.log" "^vcpus: vCPU $v: [0-9]+ INIT, [1-9][0-9]* SIPI, started 1 time"
+			check $layout-node$n-vcpu$v-faulted has "$LOGS/node$n.log" "^dsm: vCPU $v: [0-9]+ faults on its page-table walks, [1-9][0-9]* on other accesses"
+		done
+	fi
 done

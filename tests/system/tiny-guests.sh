@@ -49,6 +49,11 @@ check smp-ipi-2-passes status_is 64
 guest smp-ipi --cpus 4
 check smp-ipi-4-passes status_is 64
 check smp-ipi-said-ok has "$log" '^tiny smp-ipi: ok'
+# ipi-ping (the IPI round-trip benchmark's guest) on one node: every round trip timed
+guest ipi-ping --cpus 2
+check ipi-ping-passes status_is 64
+check ipi-ping-said-ok has "$log" '^tiny ipi-ping: ok 200'
+check ipi-ping-200-samples [ "$(tr -d '\r' <"$log" | grep -cE '^tiny ipi-ping: rtt 0x[0-9a-f]{16}$')" = 200 ]
 guest remote-eoi --cpus 2
 check remote-eoi-level-irq-twice status_is 64
 

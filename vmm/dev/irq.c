@@ -32,15 +32,41 @@ void vcpu_kick(struct vcpu *v)
 		lapic_send_ipi(v->apic_id_phys, VEC_KICK);
 }
 
-/* One target of an interrupt message, by delivery mode (SDM 10.6.1); a vCPU
- * another node runs gets it as a message. */
-static void deliver_one(struct vcpu *t, u8 mode, u8 vector, bool level)
+/* The targets of one interrupt, as a bitmap of vCPU ids. */
+struct irq_set {
+	u64 map[VM_MAX_VCPUS / 64];
+};
+
+static void set_add(struct irq_set *s, u32 id)
 {
-	if (!vcpu_is_local(t->vm, t->id)) {
-		remote_deliver(t->vm, t, mode, vector, level);
-		return;
+	s->map[id / 64] |= 1ULL << (id % 64);
+}
+
+static bool set_has(const u64 *map, u32 id)
+{
+	return (map[id / 64] >> (id % 64)) & 1;
+}
+
+/* This node's targets get the interrupt now; each other node gets one message
+ * naming all of its targets (a broadcast IPI is one message per node). */
+void irq_deliver_set(struct vm *vm, const u64 *map, u8 mode, u8 vector, bool level)
+{
+	for (u32 n = 0; n < vm->nnodes; n++) {
+		struct irq_set there = { { 0 } };
+		bool any = false;
+		for (u32 i = 0; i < vm->nvcpus; i++) {
+			if (vm->vcpu_node[i] != n || !set_has(map, i))
+				continue;
+			if (n == vm->self) {
+				irq_deliver_vcpu(&vm->vcpus[i], mode, vector, level);
+			} else {
+				set_add(&there, i);
+				any = true;
+			}
+		}
+		if (any)
+			remote_deliver(vm, n, there.map, mode, vector, level);
 	}
-	irq_deliver_vcpu(t, mode, vector, level);
 }
 
 void irq_deliver_vcpu(struct vcpu *t, u8 mode, u8 vector, bool level)
@@ -78,15 +104,16 @@ static bool matches(const struct vm *vm, const struct vcpu *t, const struct vlap
 void irq_deliver(struct vm *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level)
 {
 	const struct vlapic *like = &vm->vcpus[vm->first_local].lapic;
+	struct irq_set s = { { 0 } };
 
 	for (u32 i = 0; i < vm->nvcpus; i++) {
-		struct vcpu *t = &vm->vcpus[i];
-		if (!matches(vm, t, like, dest, logical))
+		if (!matches(vm, &vm->vcpus[i], like, dest, logical))
 			continue;
-		deliver_one(t, mode, vector, level);
+		set_add(&s, i);
 		if (mode == DELIVERY_LOWEST)
 			break; /* any one of them will do */
 	}
+	irq_deliver_set(vm, s.map, mode, vector, level);
 }
 
 /* An interrupt command from a vCPU's LAPIC: shorthands, then destinations. */
@@ -94,6 +121,7 @@ static void send_ipi(void *ctx, struct vlapic *from, u32 lo, u32 dest)
 {
 	struct vm *vm = ctx;
 	u32 shorthand = (lo >> 18) & 3, mode = (lo >> 8) & 7;
+	struct irq_set s = { { 0 } };
 
 	/* An INIT with level de-assert is the old handshake's second half: nothing. */
 	if (mode == DELIVERY_INIT && (lo & ICR_LEVEL) && !(lo & ICR_ASSERT))
@@ -107,10 +135,11 @@ static void send_ipi(void *ctx, struct vlapic *from, u32 lo, u32 dest)
 					    : matches(vm, t, from, dest, lo & ICR_LOGICAL);
 		if (!hit)
 			continue;
-		deliver_one(t, (u8)mode, (u8)lo, false);
+		set_add(&s, i);
 		if (mode == DELIVERY_LOWEST)
 			break;
 	}
+	irq_deliver_set(vm, s.map, (u8)mode, (u8)lo, false);
 }
 
 void irq_attach_vcpu(struct vm *vm, struct vcpu *v)

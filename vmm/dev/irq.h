@@ -17,6 +17,9 @@ void irq_set_isa(struct vm *vm, u32 isa_irq, bool level);
 /* Delivers a message interrupt to the LAPICs dest names (IOAPIC, later MSI and IPIs). */
 void irq_deliver(struct vm *vm, u32 dest, bool logical, u8 mode, u8 vector, bool level);
 struct vcpu;
+/* Delivers to every vCPU set in map (cluster vCPU ids, VM_MAX_VCPUS bits): one
+ * message to each other node that runs some of them. */
+void irq_deliver_set(struct vm *vm, const u64 *map, u8 mode, u8 vector, bool level);
 /* Connects a vCPU's LAPIC to the VM's router (again after an INIT resets it). */
 void irq_attach_vcpu(struct vm *vm, struct vcpu *v);
 /* Delivers to a vCPU this node runs (modes as in the ICR). */

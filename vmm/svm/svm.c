@@ -115,6 +115,16 @@ static int svm_space_protect(void *space, gpa_t gpa, u32 prot)
 	return npt_protect(space, gpa, prot);
 }
 
+static int svm_space_rights(void *space, gpa_t gpa)
+{
+	hpa_t hpa;
+	u32 prot;
+	u64 size;
+	int rc = npt_lookup(space, gpa, &hpa, &prot, &size);
+
+	return rc ? rc : (int)prot;
+}
+
 static void vmcb_init_control(struct vmcb_control *c, hpa_t n_cr3)
 {
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
@@ -369,6 +379,7 @@ const struct virt_ops svm_ops = {
 	.space_create = svm_space_create,
 	.space_map = svm_space_map,
 	.space_protect = svm_space_protect,
+	.space_rights = svm_space_rights,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_reset_sipi = svm_vcpu_reset_sipi,
 	.vcpu_reset_long64 = svm_vcpu_reset_long64,
