@@ -36,6 +36,9 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strncmp(w, "slice=", 6) == 0) {
 		if (!cfgval_u32(w + 6, 0, 1000, &opt->slice_ms, &why))
 			goto bad;
+	} else if (strncmp(w, "tsclag=", 7) == 0) {
+		if (!cfgval_u32(w + 7, 1, 1000000, &opt->tsclag_us, &why))
+			goto bad;
 	} else if (strncmp(w, "stats=", 6) == 0) {
 		if (!cfgval_u32(w + 6, 1, 3600, &opt->stats, &why))
 			goto bad;
@@ -72,6 +75,7 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 bad:
 	ksnprintf(err, errlen, "command line: '%s': expected %s", w,
 		  w[0] == 'i'	? "id=N with N from 0 to 255"
+		  : w[0] == 't' ? "tsclag=US with US from 1 to 1000000"
 		  : w[0] == 'n' ? "nettest=N with N from 1 to 1000000"
 		  : w[1] == 't' ? "stats=SECONDS with SECONDS from 1 to 3600"
 		  : w[0] == 's' ? "slice=MS with MS from 0 to 1000"

@@ -12,7 +12,9 @@
  * `stats=SECONDS` (a "stats:" line every SECONDS while the guest runs: exits,
  * each local vCPU's state, coherence faults, pages held, forwarded I/O),
  * `slice=MS` (across nodes, the nodes' vCPUs take turns of at most MS ms,
- * vmm/turns.h; 0: all run at once; default 50).
+ * vmm/turns.h; 0: all run at once; default 50), `tsclag=US` (a test of the
+ * periodic time re-check: a node other than 0 starts its guest TSC US
+ * microseconds behind node 0's, which the re-check must find and correct).
  * Builds on the host.
  */
 #ifndef UNUM_VMM_CMDLINE_H
@@ -31,9 +33,10 @@ struct monitor_options {
 	bool nopv;    /* offer the guest no exit-saving KVM features (kvmclock stays) */
 	bool noguest; /* stop after the boot report, even with a guest line */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
-	u32 slice_ms; /* slice=MS: nodes take turns of MS ms (vmm/turns.h); 0: no turns */
-	u32 stats;    /* stats=S: a status line every S seconds (0: off) */
-	u32 nettest;  /* nettest=N: network self-test, N messages to every peer (0: off) */
+	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/turns.h); 0: no turns */
+	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
+	u32 tsclag_us; /* tsclag=US: start this node's guest TSC behind node 0's (a test) */
+	u32 nettest;   /* nettest=N: network self-test, N messages to every peer (0: off) */
 	enum { NETBENCH_OFF, NETBENCH_RTT = 1, NETBENCH_PAGES = 2, NETBENCH_ALL = 3 } netbench;
 	char unknown[256]; /* words not understood, for a warning */
 };

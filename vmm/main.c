@@ -217,6 +217,8 @@ static __noreturn void run_guest(u32 node)
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc == 0 && cluster.nnodes > 1 && remote_sync_time(&vm) != 0)
 		refuse("node 0 did not answer the TSC synchronisation");
+	if (rc == 0 && node != 0 && options.tsclag_us)
+		remote_lag_time(&vm, options.tsclag_us);
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");
 	kprintf("unum: starting the guest on %s\n", virt->name);

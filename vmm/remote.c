@@ -576,6 +576,17 @@ void remote_time_poll(struct vm *vm, u64 now)
 	}
 }
 
+void remote_lag_time(struct vm *vm, u32 us)
+{
+	u64 cycles = tsc_hz() / 1000000 * us;
+
+	vm->tsc_offset -= cycles;
+	vm->tsc_base += cycles;
+	pr_warn("time: tsclag=%u: this node's guest TSC starts %u us behind node 0's (a test of "
+		"the re-check)\n",
+		us, us);
+}
+
 void remote_time_line(const struct vm *vm, const char *prefix)
 {
 	if (vm->self == 0 || vm->nnodes < 2)

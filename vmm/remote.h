@@ -47,6 +47,8 @@ int remote_sync_time(struct vm *vm);
 /* Boot core, every loop: re-measures the offset to node 0 now and then (every
  * 10 s), steps this node's guest TSC forward if it lags, says so if it leads. */
 void remote_time_poll(struct vm *vm, u64 now);
+/* tsclag=US (a test of the re-check): puts this node's guest TSC US behind. */
+void remote_lag_time(struct vm *vm, u32 us);
 /* One line on the re-checks (nodes other than 0), after prefix. */
 void remote_time_line(const struct vm *vm, const char *prefix);
 

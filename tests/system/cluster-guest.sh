@@ -57,6 +57,30 @@ TIMEOUT=120 cluster --nodes 2 --guest build/guest/tiny/remote-eoi.bin
 check remote-eoi-passes status_is 64
 check remote-eoi-said-twice has "$LOGS/node0.log" '^tiny remote-eoi: vCPU 1 got the level-triggered interrupt twice'
 
+# A reset asked for by a vCPU on node 1 (the keyboard controller's pulse, a
+# port node 0's devices serve) stops the guest as reset on both nodes
+# (launcher status 6).
+TIMEOUT=120 cluster --nodes 2 --guest build/guest/tiny/remote-reset.bin
+check remote-reset-status status_is 6
+check remote-reset-said-on-node0 has "$LOGS/node0.log" '^guest: reset requested through port 0x64$'
+check remote-reset-node1-stopped has "$LOGS/node1.log" '^guest: stopped on node 0 \(exit code 5\): stopping here too$'
+
+# The periodic time re-check: node 1 starts its guest TSC 5 ms behind node
+# 0's (tsclag=5000, a test option); within its first re-check (every 10 s)
+# it must measure about that lag and step its TSC forward. Then node 1 is
+# taken away to end the run.
+D=$LOGS/tsclag
+mkdir -p "$D"
+tools/unum-cluster --quiet --poweroff --timeout 120 --logdir "$D" --nodes 2 --append tsclag=5000 \
+	--guest build/guest/tiny/spin.bin >"$D/launcher.out" 2>&1 &
+launcher=$!
+check tsclag-stepped-forward wait_for 90 "$D/node1.log" '^time: this node.s guest TSC was [0-9]+ ns behind node 0.s \(\+/- [0-9]+ ns\): stepped forward [0-9]+ ns'
+[ -s "$D/node1.pid" ] && kill "$(cat "$D/node1.pid")"
+wait "$launcher"
+check tsclag-announced has "$D/node1.log" '^time: tsclag=5000: this node.s guest TSC starts 5000 us behind'
+lag=$(tr -d '\r' <"$D/node1.log" | sed -n 's/^time: this node.s guest TSC was \([0-9]*\) ns behind.*/\1/p' | head -1)
+check tsclag-measured-about-5ms test "${lag:-0}" -ge 4000000 -a "${lag:-0}" -le 6000000
+
 # A node lost under a running guest: node 1's QEMU is killed while the spin
 # guest runs on both nodes; node 0 must report it down and stop the guest,
 # naming the node, with its own exit code (launcher status 7).

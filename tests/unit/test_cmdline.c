@@ -53,6 +53,10 @@ TEST(bad_values)
 	CHECK_EQ(opt.slice_ms, CMDLINE_DEFAULT_SLICE_MS);
 	CHECK_EQ(cmdline_parse("slice=0", &opt, err, sizeof(err)), 0);
 	CHECK_EQ(opt.slice_ms, 0);
+	CHECK_EQ(cmdline_parse("tsclag=2000", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.tsclag_us, 2000);
+	CHECK(cmdline_parse("tsclag=0", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'tsclag=0': expected tsclag=US with US from 1 to 1000000");
 	CHECK(cmdline_parse("slice=1001", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'slice=1001': expected slice=MS with MS from 0 to 1000");
 }
