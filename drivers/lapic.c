@@ -24,6 +24,7 @@
 #define ICR_BUSY	 (1u << 12)
 #define ICR_LEVEL_ASSERT (1u << 14)
 #define ICR_ALL_BUT_SELF (3u << 18)
+#define ICR_NMI		 (4u << 8)
 #define ICR_INIT	 (5u << 8)
 #define ICR_STARTUP	 (6u << 8)
 #define LAPIC_LVT_TIMER	 0x320
@@ -93,6 +94,11 @@ void lapic_send_ipi(u32 apic_id, u8 vector)
 void lapic_broadcast_init(void)
 {
 	lapic_icr(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_INIT);
+}
+
+void lapic_broadcast_nmi(void)
+{
+	lapic_icr(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_NMI);
 }
 
 void lapic_broadcast_sipi(u8 vector)

@@ -105,6 +105,8 @@ static __noreturn void trap_exception(struct trap_frame *tf)
 	struct percpu *cpu = this_cpu();
 
 	irq_disable();
+	if (tf->vector == VEC_NMI && monitor_stopping())
+		cpu_stop(); /* another CPU stopped the node (monitor_exit) */
 	if (cpu->exception_depth++ > 1) {
 		/* Faulting inside the dump itself: say so as simply as possible. */
 		kprintf("\nrecursive exception %llu at %#llx; stopping\n",

@@ -83,6 +83,6 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	kprintf("\nPANIC on CPU %u at %s:%d: %s\n", this_cpu_id(), file, line, msg);
 	panic_dump_regs(NULL);
-	/* Other CPUs are stopped by IPI once the monitor starts them (SMP issue). */
+	/* (monitor_exit stops the node's other CPUs too) */
 	monitor_exit(EXIT_PANIC);
 }

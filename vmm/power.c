@@ -4,7 +4,9 @@
  */
 #include "vmm/power.h"
 #include "vmm/log.h"
+#include "vmm/smp.h"
 #include "vmm/x86.h"
+#include "drivers/lapic.h"
 
 static bool power_exit_on_halt;
 
@@ -21,12 +23,26 @@ void cpu_stop(void)
 	}
 }
 
+static bool stopping;
+
+bool monitor_stopping(void)
+{
+	return __atomic_load_n(&stopping, __ATOMIC_ACQUIRE);
+}
+
+/* The node stops as a whole: the first CPU to get here stops the others with an
+ * NMI (one that runs the guest leaves it; the NMI handler then halts: idt.c),
+ * so that a panic on one core does not leave the others running the guest. */
 void monitor_exit(enum monitor_exit_code code)
 {
-	if (power_exit_on_halt) {
+	bool first = !__atomic_exchange_n(&stopping, true, __ATOMIC_ACQ_REL);
+
+	if (power_exit_on_halt)
 		kprintf("unum: exit code %d\n", code);
+	if (first && smp_online_cpus() > 1)
+		lapic_broadcast_nmi();
+	if (power_exit_on_halt)
 		outl(DEBUG_EXIT_PORT, code);
-	}
 	kprintf("unum: halted\n");
 	cpu_stop();
 }

@@ -25,6 +25,8 @@ enum monitor_exit_code {
 
 void power_set_exit_on_halt(bool on);
 __noreturn void monitor_exit(enum monitor_exit_code code);
+/* Has a CPU called monitor_exit()? (An NMI then means: stop here too.) */
+bool monitor_stopping(void);
 /* Halts this CPU forever with interrupts off. */
 __noreturn void cpu_stop(void);
 
