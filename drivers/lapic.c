@@ -96,9 +96,9 @@ void lapic_broadcast_init(void)
 	lapic_icr(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_INIT);
 }
 
-void lapic_broadcast_nmi(void)
+void lapic_send_nmi(u32 apic_id)
 {
-	lapic_icr(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_NMI);
+	lapic_icr(apic_id, ICR_LEVEL_ASSERT | ICR_NMI);
 }
 
 void lapic_broadcast_sipi(u8 vector)

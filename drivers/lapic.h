@@ -25,7 +25,7 @@ void lapic_send_ipi(u32 apic_id, u8 vector);
 /* INIT, then start-up with the page vector, to every other CPU (SDM 9.4.4.1). */
 void lapic_broadcast_init(void);
 void lapic_broadcast_sipi(u8 vector);
-/* An NMI to every other CPU (the monitor stops: monitor_exit). */
-void lapic_broadcast_nmi(void);
+/* An NMI to one CPU (by APIC id). */
+void lapic_send_nmi(u32 apic_id);
 
 #endif

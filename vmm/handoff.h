@@ -33,5 +33,7 @@ void handoff_drain(struct vm *vm);
  * which then kicks it): 0, or -E_TIMEDOUT after timeout_ns, or -E_CANCELED if
  * the guest stopped meanwhile. */
 int handoff_wait(struct vcpu *v, volatile bool *done, u64 timeout_ns);
+/* One line (after prefix) on the work handed over so far; nothing if none was. */
+void handoff_line(const char *prefix);
 
 #endif

@@ -264,7 +264,7 @@ void mmio_handle_npf(struct vcpu *v)
 		if (m.exc.vector == EMU_VEC_PF)
 			virt->set_cr2(v, m.exc.cr2);
 		virt->inject_exception(v, m.exc.vector, m.exc.has_error_code, m.exc.error_code);
-	} else {
-		report_failure(v, &m, rc);
+	} else if (!__atomic_load_n(&v->vm->stopped, __ATOMIC_ACQUIRE)) {
+		report_failure(v, &m, rc); /* (not an access cut short by the guest's stop) */
 	}
 }

@@ -3,6 +3,7 @@
  * Guest MSR policy (see vmm/msr.h).
  */
 #include "vmm/msr.h"
+#include "vmm/cpuid.h"
 #include "vmm/log.h"
 #include "vmm/virt.h"
 #include "vmm/x86.h"
@@ -57,8 +58,10 @@ static int kvmclock_write(struct vcpu *v, u32 msr, u64 val)
 		struct pvclock_vcpu_time_info t = { 0 };
 		v->kvm_system_time = val;
 		if ((val & 1) && vm_read_guest(vm, val & ~1ULL, &t, sizeof(t)) == 0) {
-			u64 since = tsc - vm->tsc_base; /* (in the guest's frequency) */
-			kvmclock_fill(&t, tsc + vm->tsc_offset,
+			/* (one read of the offset: the time re-check may move it) */
+			u64 guest_tsc = tsc + __atomic_load_n(&vm->tsc_offset, __ATOMIC_RELAXED);
+			u64 since = guest_tsc - vm->tsc_base; /* in the guest's frequency */
+			kvmclock_fill(&t, guest_tsc,
 				      (u64)((unsigned __int128)since * 1000000000u / vm->tsc_hz),
 				      vm->tsc_hz);
 			vm_write_guest(vm, val & ~1ULL, &t, sizeof(t));
@@ -82,7 +85,7 @@ int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = msr == MSR_KVM_SYSTEM_TIME_NEW ? v->kvm_system_time : v->vm->kvm_wall_clock;
 		return 0;
 	}
-	if (msr == MSR_KVM_PV_EOI_EN) {
+	if (msr == MSR_KVM_PV_EOI_EN && (cpuid_kvm_pv_features & KVM_FEATURE_PV_EOI)) {
 		*val = v->pv_eoi_msr;
 		return 0;
 	}
@@ -106,7 +109,9 @@ int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 {
 	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW)
 		return kvmclock_write(v, msr, val);
-	if (msr == MSR_KVM_PV_EOI_EN)
+	/* (PV EOI only where CPUID offers it: across nodes it would write guest
+	 * memory behind the coherence protocol's back.) */
+	if (msr == MSR_KVM_PV_EOI_EN && (cpuid_kvm_pv_features & KVM_FEATURE_PV_EOI))
 		return pv_eoi_enable(v, val);
 	if (is_lapic_msr(msr))
 		return vlapic_msr_write(&v->lapic, msr, val);

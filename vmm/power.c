@@ -4,6 +4,7 @@
  */
 #include "vmm/power.h"
 #include "vmm/log.h"
+#include "vmm/percpu.h"
 #include "vmm/smp.h"
 #include "vmm/x86.h"
 #include "drivers/lapic.h"
@@ -32,15 +33,18 @@ bool monitor_stopping(void)
 
 /* The node stops as a whole: the first CPU to get here stops the others with an
  * NMI (one that runs the guest leaves it; the NMI handler then halts: idt.c),
- * so that a panic on one core does not leave the others running the guest. */
+ * so that a panic on one core does not leave the others running the guest.
+ * Only the cores the monitor started: the spare ones sit in the trampoline's
+ * HLT without an IDT, where an NMI would triple-fault (and reset) them. */
 void monitor_exit(enum monitor_exit_code code)
 {
 	bool first = !__atomic_exchange_n(&stopping, true, __ATOMIC_ACQ_REL);
 
 	if (power_exit_on_halt)
 		kprintf("unum: exit code %d\n", code);
-	if (first && smp_online_cpus() > 1)
-		lapic_broadcast_nmi();
+	for (u32 i = 0; first && i < smp_online_cpus(); i++)
+		if (i != this_cpu_id())
+			lapic_send_nmi(smp_apic_id(i));
 	if (power_exit_on_halt)
 		outl(DEBUG_EXIT_PORT, code);
 	kprintf("unum: halted\n");

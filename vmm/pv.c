@@ -3,6 +3,7 @@
  * KVM paravirtual hypercalls and PV EOI (see vmm/pv.h).
  */
 #include "vmm/pv.h"
+#include "vmm/cpuid.h"
 #include "vmm/dev/irq.h"
 #include "vmm/exit.h"
 #include "vmm/vm.h"
@@ -64,9 +65,16 @@ void pv_hypercall(struct vcpu *v)
 		return;
 	}
 	switch (r[GPR_RAX]) {
-	case KVM_HC_KICK_CPU: ret = hc_kick_cpu(v->vm, r[GPR_RCX]); break;
+	/* (Only what CPUID offers: across nodes PV unhalt is not, nopv hides both.) */
+	case KVM_HC_KICK_CPU:
+		ret = (cpuid_kvm_pv_features & KVM_FEATURE_PV_UNHALT)
+			      ? hc_kick_cpu(v->vm, r[GPR_RCX])
+			      : (u64)-KVM_ENOSYS;
+		break;
 	case KVM_HC_SEND_IPI:
-		ret = hc_send_ipi(v->vm, r[GPR_RBX], r[GPR_RCX], r[GPR_RDX], r[GPR_RSI]);
+		ret = (cpuid_kvm_pv_features & KVM_FEATURE_PV_SEND_IPI)
+			      ? hc_send_ipi(v->vm, r[GPR_RBX], r[GPR_RCX], r[GPR_RDX], r[GPR_RSI])
+			      : (u64)-KVM_ENOSYS;
 		break;
 	default: ret = (u64)-KVM_ENOSYS; break;
 	}

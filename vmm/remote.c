@@ -455,7 +455,7 @@ int remote_sync_time(struct vm *vm)
 	if (n == 0)
 		return -E_TIMEDOUT;
 	vm->tsc_offset = (u64)best;
-	vm->tsc_base = best_got.base - (u64)best; /* node 0's time base, in our TSC */
+	vm->tsc_base = best_got.base; /* node 0's time base: a guest TSC value, as ours */
 	vm->boot_epoch = best_got.epoch;
 	/* One frequency for the guest's clocks everywhere: node 0's calibration (each
 	 * node's own differs by some ppm, which kvmclock would turn into clocks that
@@ -525,14 +525,15 @@ static void recheck_done(struct vm *vm)
 	recheck.checks++;
 	recheck.last_ns = cycles_to_ns(drift);
 	recheck.last_err_ns = cycles_to_ns(err);
-	if ((drift < 0 ? -drift : drift) >
+	if ((recheck.last_ns < 0 ? -recheck.last_ns : recheck.last_ns) >
 	    (recheck.worst_ns < 0 ? -recheck.worst_ns : recheck.worst_ns))
 		recheck.worst_ns = recheck.last_ns;
 	if (drift > err) {
 		u64 step = (u64)(drift - err);
-		/* Forward, by what it certainly lags; kvmclock's base moves with it. */
-		vm->tsc_offset += step;
-		vm->tsc_base -= step;
+		/* Forward, by what it certainly lags (kvmclock's base is a guest TSC value: it stays). */
+		__atomic_store_n(&vm->tsc_offset, vm->tsc_offset + step, __ATOMIC_RELAXED);
+		for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+			vcpu_kick(&vm->vcpus[i]); /* each takes it at its next entry: now */
 		recheck.steps++;
 		recheck.stepped_ns += tsc_to_ns(step);
 		pr_info("time: this node's guest TSC was %lld ns behind node 0's (+/- %lld ns): "
@@ -581,7 +582,6 @@ void remote_lag_time(struct vm *vm, u32 us)
 	u64 cycles = tsc_hz() / 1000000 * us;
 
 	vm->tsc_offset -= cycles;
-	vm->tsc_base += cycles;
 	pr_warn("time: tsclag=%u: this node's guest TSC starts %u us behind node 0's (a test of "
 		"the re-check)\n",
 		us, us);

@@ -128,7 +128,8 @@ struct vcpu {
 	 * flushed at. */
 	volatile bool in_guest;
 	volatile u64 tlb_gen;
-	u64 tsc_offset; /* the one its back-end state has (vm->tsc_offset may move) */
+	u64 tsc_offset;	   /* the one its back-end state has (vm->tsc_offset may move) */
+	bool yield_queued; /* a yield is queued for the boot core (vmdsm_yield) */
 	u8 start_vector;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];

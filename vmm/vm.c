@@ -229,6 +229,10 @@ static bool handle_init_sipi(struct vcpu *v)
 {
 	u32 sipi;
 
+	/* (Not while a forwarded port access is out: its answer, from the boot core,
+	 * writes the registers; INIT waits for it.) */
+	if (v->io_waiting)
+		return v->wait_sipi;
 	if (__atomic_exchange_n(&v->pending_init, 0, __ATOMIC_ACQUIRE)) {
 		v->inits++;
 		vlapic_init(&v->lapic, v->id, v->id == 0);
@@ -295,6 +299,7 @@ static void print_stats(struct vm *vm, u64 now)
 	}
 	kprintf("%s\n", turns_state());
 	remote_time_line(vm, "stats: time: ");
+	handoff_line("stats: handoff: ");
 	if (vm->nnodes > 1)
 		kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
 			"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
@@ -433,6 +438,7 @@ int vm_run(struct vm *vm)
 	vmdsm_report(vm);
 	turns_report(vm);
 	remote_time_line(vm, "time: ");
+	handoff_line("handoff: ");
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
 			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,

@@ -33,7 +33,7 @@ struct vm {
 	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
 	struct vm_dsm *dsm;	     /* the coherence protocol, when the guest spans nodes */
 	struct vcpu vcpus[VM_MAX_VCPUS];
-	u64 tsc_base;	    /* guest system time 0 (host TSC), for kvmclock */
+	u64 tsc_base;	    /* guest system time 0, as a guest TSC value (node 0's), for kvmclock */
 	u64 tsc_offset;	    /* guest TSC = host TSC + tsc_offset (0 on node 0) */
 	u64 boot_epoch;	    /* wall-clock seconds at tsc_base, from the node's RTC */
 	u64 tsc_hz;	    /* the guest's TSC frequency: node 0's calibration, on every node */

@@ -248,6 +248,7 @@ void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 static void yield_work(struct vm *vm, void *data)
 {
 	struct vcpu *v = *(struct vcpu **)data;
+	__atomic_store_n(&v->yield_queued, false, __ATOMIC_RELEASE);
 	/* The hold it waits on, if any, stays: its grant will resume the vCPU. */
 	u16 keep = v->dsm_waiting ? (u16)(1u << v->dsm_cur) : 0;
 
@@ -258,9 +259,11 @@ static void yield_work(struct vm *vm, void *data)
 	v->dsm_chain &= keep;
 }
 
+/* (One queued yield per vCPU is enough: a vCPU spinning on a lock yields at every
+ * PAUSE, once a millisecond, whether or not the boot core kept up.) */
 void vmdsm_yield(struct vcpu *v)
 {
-	if (v->vm->dsm)
+	if (v->vm->dsm && !__atomic_exchange_n(&v->yield_queued, true, __ATOMIC_ACQ_REL))
 		handoff(v->vm, yield_work, &v, sizeof(v));
 }
 
@@ -465,27 +468,39 @@ void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len)
 	return p;
 }
 
-static int read_here(struct vm *vm, gpa_t gpa, void *dst, u64 len)
+/* Page by page: a page is copied right after it is taken, before the next wait
+ * polls the network (where a peer could take it back). */
+static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 {
-	const void *p = vm_gpa_ptr(vm, gpa, len);
-	int rc;
+	u8 *p = vm_gpa_ptr(vm, gpa, len);
 
 	if (!p)
 		return -E_NOENT;
-	rc = vmdsm_acquire_sync(vm, gpa, len, false);
-	if (rc == 0)
-		memcpy(dst, p, len);
-	return rc;
+	while (len) {
+		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		int rc = vmdsm_acquire_sync(vm, gpa, chunk, write);
+		if (rc)
+			return rc;
+		if (write)
+			memcpy(p, buf, chunk);
+		else
+			memcpy(buf, p, chunk);
+		gpa += chunk;
+		p += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+static int read_here(struct vm *vm, gpa_t gpa, void *dst, u64 len)
+{
+	return copy_here(vm, gpa, dst, len, false);
 }
 
 static int write_here(struct vm *vm, gpa_t gpa, const void *src, u64 len)
 {
-	void *p = vm_guest_writable(vm, gpa, len);
-
-	if (!p)
-		return vm_gpa_ptr(vm, gpa, len) ? -E_INVAL : -E_NOENT;
-	memcpy(p, src, len);
-	return 0;
+	return copy_here(vm, gpa, (u8 *)src, len, true);
 }
 
 /*

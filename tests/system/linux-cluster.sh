@@ -45,6 +45,7 @@ for layout in 2x1 3x1 2x2; do
 			v=$((n * cpus + 1))
 			check $layout-node$n-vcpu$v-started has "$LOGS/node$n.log" "^vcpus: vCPU $v: [0-9]+ INIT, [1-9][0-9]* SIPI, started 1 time"
 			check $layout-node$n-vcpu$v-faulted has "$LOGS/node$n.log" "^dsm: vCPU $v: [0-9]+ faults on its page-table walks, [1-9][0-9]* on other accesses"
+			check $layout-node$n-handed-off has "$LOGS/node$n.log" '^handoff: [1-9][0-9]* pieces of work handed to the boot core'
 		done
 	fi
 done
