@@ -343,6 +343,11 @@ bool net_test_over(void)
 	return net.state == NET_RUNNING && net.test_count && nettest_over(&net.test, time_now_ns());
 }
 
+bool net_in_poll(void)
+{
+	return net.polling;
+}
+
 bool net_node_up(u32 node)
 {
 	return node == net.self ||

@@ -39,6 +39,9 @@ bool net_test_over(void);
 
 /* Whether @node is up (always true for this node). For layers that must pause without it. */
 bool net_node_up(u32 node);
+/* Is net_poll() running (a message handler is on the stack)? A nested net_poll()
+ * returns at once, so code there must not wait for the network. */
+bool net_in_poll(void);
 
 /* fn(ctx, node, restarted) runs (in the network context) whenever a peer goes
  * down or comes back having restarted; one hook, the guest's. */

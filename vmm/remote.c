@@ -183,6 +183,12 @@ int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 	u64 t0 = time_now_ns();
 	int rc = 0;
 
+	if (on_boot_core() && net_in_poll()) { /* (a bug: nothing would poll for the answer) */
+		pr_err("remote: vCPU %u: an MMIO access at %#llx from inside a network message "
+		       "handler cannot wait for node 0\n",
+		       v->id, (unsigned long long)gpa);
+		return -E_BUSY;
+	}
 	__atomic_add_fetch(&st.mmio_sent, 1, __ATOMIC_RELAXED); /* (any core) */
 	__atomic_store_n(&v->mmio_done, false, __ATOMIC_RELEASE);
 	send_to(v->vm, 0, MSG_T_MMIO, &m, sizeof(m));

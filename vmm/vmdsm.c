@@ -437,6 +437,12 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 		       (unsigned long long)gpa, this_cpu_id());
 		return -E_INVAL;
 	}
+	if (net_in_poll()) { /* (a bug: nothing polls the network for it there) */
+		pr_err("dsm: a monitor access at %#llx from inside a network message handler "
+		       "cannot wait for its page\n",
+		       (unsigned long long)gpa);
+		return -E_BUSY;
+	}
 	if (vmdsm.monitor_busy) {
 		pr_err("dsm: the monitor's page access at %#llx nested in another\n",
 		       (unsigned long long)gpa);
