@@ -503,6 +503,15 @@ static void check_nodes(struct cluster_config *cfg, u32 eof_line)
 		sorted[cfg->nodes[i].id] = cfg->nodes[i];
 	}
 	memcpy(cfg->nodes, sorted, n * sizeof(sorted[0]));
+	if (cfg->guest.present && config_total_cpus(cfg) > CFG_MAX_VCPUS) {
+		u32 total = 0, i = 0;
+		while ((total += cfg->nodes[i].cpus) <= CFG_MAX_VCPUS)
+			i++;
+		cfg_error(cfg, cfg->nodes[i].line, 1,
+			  "node id=%u: the guest would have %u vCPUs (cpus= of every node); it can "
+			  "have at most %u",
+			  i, config_total_cpus(cfg), CFG_MAX_VCPUS);
+	}
 }
 
 int config_parse(struct cluster_config *cfg, const char *filename, const char *text, size_t len)

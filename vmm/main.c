@@ -175,6 +175,9 @@ static void wait_for_message_layer(void)
 		refuse("the guest spans several nodes, but the cluster network did not come up");
 }
 
+/* (the cluster file's limit, checked when it is read, is the VM's) */
+_Static_assert(CFG_MAX_VCPUS == VM_MAX_VCPUS, "one guest's vCPUs");
+
 /* Builds the guest on this node and runs it until it stops. */
 static __noreturn void run_guest(u32 node)
 {

@@ -136,6 +136,10 @@ TEST(value_errors)
 		     "\"70000\"");
 	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 cpus=0\n",
 		     "t.conf:3:50: error: cpus: expected a whole number from 1 to 64, found \"0\"");
+	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 cpus=64\n"
+			       "guest memory=64M kernel=k\n",
+		     "t.conf:3:1: error: node id=1: the guest would have 65 vCPUs (cpus= of every "
+		     "node); it can have at most 64");
 	EXPECT_ERROR(GOOD_HEAD "node id=256 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
 		     "t.conf:3:9: error: id: expected a whole number from 0 to 255, found \"256\"");
 	EXPECT_ERROR(GOOD_HEAD "node id=99999999999999999999 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
