@@ -96,6 +96,27 @@ void lapic_broadcast_init(void)
 	lapic_icr(0, ICR_ALL_BUT_SELF | ICR_LEVEL_ASSERT | ICR_INIT);
 }
 
+/* The highest vector set in the 256-bit register at base (ISR 0x100, IRR 0x200), or -1. */
+static int highest_vector(u32 base)
+{
+	for (int i = 7; i >= 0; i--) {
+		u32 bits = lapic_read(base + 0x10 * (u32)i);
+		if (bits)
+			return i * 32 + 31 - __builtin_clz(bits);
+	}
+	return -1;
+}
+
+int lapic_in_service(void)
+{
+	return highest_vector(0x100);
+}
+
+int lapic_requested(void)
+{
+	return highest_vector(0x200);
+}
+
 void lapic_send_nmi(u32 apic_id)
 {
 	lapic_icr(apic_id, ICR_LEVEL_ASSERT | ICR_NMI);

@@ -25,6 +25,10 @@ void lapic_send_ipi(u32 apic_id, u8 vector);
 /* INIT, then start-up with the page vector, to every other CPU (SDM 9.4.4.1). */
 void lapic_broadcast_init(void);
 void lapic_broadcast_sipi(u8 vector);
+/* This CPU's highest vector in service (ISR) and requested (IRR), or -1: for
+ * diagnostics (an ISR bit left set blocks every vector of its class and below). */
+int lapic_in_service(void);
+int lapic_requested(void);
 /* An NMI to one CPU (by APIC id). */
 void lapic_send_nmi(u32 apic_id);
 

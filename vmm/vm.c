@@ -285,9 +285,13 @@ static void print_stats(struct vm *vm, u64 now)
 
 	if (!start)
 		start = now - vm_stats_ns; /* the first line comes one interval in */
-	kprintf("stats: %llu s: %llu exits (+%llu), %llu NIC interrupts",
+	/* (Outside any handler, nothing should be in service here: a vector that is
+	 * would block the NIC's.) */
+	kprintf("stats: %llu s: %llu exits (+%llu), %llu NIC interrupts (LAPIC in service %d, "
+		"requested %d)",
 		(unsigned long long)((now - start) / 1000000000), (unsigned long long)exits,
-		(unsigned long long)(exits - last_exits), (unsigned long long)net_nics_irqs());
+		(unsigned long long)(exits - last_exits), (unsigned long long)net_nics_irqs(),
+		lapic_in_service(), lapic_requested());
 	last_exits = exits;
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
 		struct vcpu *v = &vm->vcpus[i];
