@@ -363,6 +363,16 @@ int msg_init(struct msg_layer *l, const struct msg_config *cfg, const struct msg
 	return 0;
 }
 
+uint16_t msg_free_slots(const struct msg_layer *l)
+{
+	return l->nr_free;
+}
+
+uint16_t msg_pool_slots(const struct msg_layer *l)
+{
+	return l->nr_slots;
+}
+
 bool msg_peer_all_acked(const struct msg_layer *l, uint16_t node)
 {
 	const struct msg_peer *p;

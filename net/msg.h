@@ -207,6 +207,10 @@ uint64_t msg_peer_last_heard(const struct msg_layer *l, uint16_t node);
 /* True when every message sent to @node has been acknowledged (none queued). */
 bool msg_peer_all_acked(const struct msg_layer *l, uint16_t node);
 
+/* Free buffers in the pool, and its size: for senders that can wait (prefetch). */
+uint16_t msg_free_slots(const struct msg_layer *l);
+uint16_t msg_pool_slots(const struct msg_layer *l);
+
 /*
  * Store in @out (room for @max) the nodes other than us not heard from within @timeout_ns
  * before @now, including those never heard from. Returns how many there are.

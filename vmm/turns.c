@@ -9,6 +9,7 @@
  * served once is never served again, whoever heard it.
  */
 #include "vmm/turns.h"
+#include "vmm/vmdsm.h"
 #include "net/msg.h"
 #include "net/net.h"
 #include "vmm/klib.h"
@@ -198,6 +199,7 @@ static void recv_turn(void *ctx, u16 src, const void *data, size_t len)
 	t.asked = false;
 	t.since = time_now_ns();
 	t.turns++;
+	vmdsm_turn_began(vm);
 	for (u32 i = vm->first_local + 1; i < vm->first_local + vm->nlocal; i++)
 		vcpu_kick(&vm->vcpus[i]); /* the other cores wait for it in HLT */
 }

@@ -19,6 +19,7 @@
 #include "vmm/mm.h"
 #include "vmm/paging.h"
 #include "vmm/power.h"
+#include "vmm/turns.h"
 #include "vmm/virt.h"
 #include "vmm/x86.h"
 
@@ -36,6 +37,89 @@ struct vm_dsm {
 };
 
 static struct vm_dsm vmdsm;
+
+/*
+ * Page-table prefetch. Under turns, every turn starts with the vCPUs walking
+ * the guest's page tables, which the other nodes' walks took (a walk writes:
+ * doc/dsm.md, "Page tables"): one fault after the other, each a round trip.
+ * So the node remembers the last VMDSM_PREFETCH distinct pages its vCPUs
+ * faulted on while walking, and when a turn begins asks for them together
+ * (write rights, as a walk needs), each with its own hold released as soon as
+ * it is granted. A vCPU that reaches such a page first simply waits for the
+ * same grant. At most VMDSM_PREFETCH_WINDOW at a time, and only while half
+ * the message layer's buffers are free: the first version asked for 64 at
+ * once and filled the pool (the guest stopped: a message could not be queued).
+ */
+#define VMDSM_PREFETCH	      64
+#define VMDSM_PREFETCH_WINDOW 8
+static struct {
+	u64 pages[VMDSM_PREFETCH]; /* recent walk-fault pages, distinct */
+	u32 npages, next;
+	struct dsm_hold holds[VMDSM_PREFETCH];
+	bool busy[VMDSM_PREFETCH];
+	volatile bool done[VMDSM_PREFETCH];
+	bool turn_began, active; /* a turn began / its prefetch is not all asked for yet */
+	u32 cursor;		 /* the next page to ask for in this turn */
+	u32 in_flight;		 /* holds asking now */
+	u64 turns, asked, here;
+} pf;
+
+static void prefetch_note(u64 page)
+{
+	for (u32 i = 0; i < pf.npages; i++)
+		if (pf.pages[i] == page)
+			return;
+	pf.pages[pf.next] = page;
+	pf.next = (pf.next + 1) % VMDSM_PREFETCH;
+	pf.npages = MIN(pf.npages + 1, (u32)VMDSM_PREFETCH);
+}
+
+/* Boot core, after each network poll: releases granted prefetches, starts new ones. */
+static void prefetch_poll(void)
+{
+	struct msg_layer *l = net_msg_layer();
+
+	for (u32 i = 0; i < VMDSM_PREFETCH; i++)
+		if (pf.busy[i] && pf.done[i]) {
+			dsm_release(vmdsm.node, &pf.holds[i]);
+			pf.busy[i] = false;
+			pf.in_flight--;
+		}
+	if (pf.turn_began) {
+		pf.turn_began = false;
+		pf.turns++;
+		pf.cursor = 0;
+		pf.active = true;
+	}
+	if (!turns_may_run(vmdsm.vm))
+		pf.active = false; /* the turn went on: the pages are the new holder's to take */
+	while (pf.active && pf.cursor < pf.npages && pf.in_flight < VMDSM_PREFETCH_WINDOW &&
+	       msg_free_slots(l) > msg_pool_slots(l) / 2) {
+		u32 i = pf.cursor++;
+		int rc;
+		if (pf.busy[i])
+			continue; /* (still asking since the last turn) */
+		pf.holds[i].cookie = &pf;
+		pf.done[i] = false;
+		rc = dsm_acquire(vmdsm.node, &pf.holds[i], pf.pages[i] << PAGE_SHIFT, 1, true);
+		if (rc == DSM_PENDING) {
+			pf.busy[i] = true;
+			pf.in_flight++;
+			pf.asked++;
+		} else if (rc == 0) {
+			dsm_release(vmdsm.node, &pf.holds[i]);
+			pf.here++;
+		}
+	}
+	if (pf.cursor >= pf.npages)
+		pf.active = false;
+}
+
+void vmdsm_turn_began(struct vm *vm)
+{
+	if (vm->dsm)
+		pf.turn_began = true;
+}
 static void print_hot_pages(const char *prefix);
 static void print_vcpu_faults(const char *prefix, struct vm *vm);
 
@@ -98,6 +182,10 @@ static void record_wait(u64 ns)
 
 static void op_resume(void *ctx, struct dsm_hold *h)
 {
+	if (h->cookie == &pf) {
+		pf.done[h - pf.holds] = true;
+		return;
+	}
 	if (h->cookie) {
 		struct vcpu *v = h->cookie;
 		record_wait(time_now_ns() - v->dsm_wait_since);
@@ -137,7 +225,7 @@ int vmdsm_init(struct vm *vm)
 				.nnodes = vm->nnodes,
 				.npages = vm->mem_size >> PAGE_SHIFT,
 				/* the same on every node: enough for any node's vCPUs */
-				.max_holds = vm->nvcpus * VCPU_DSM_HOLDS + 1,
+				.max_holds = vm->nvcpus * VCPU_DSM_HOLDS + 1 + VMDSM_PREFETCH,
 				.max_hold_pages = 2,
 				.pin_ns = VMDSM_PIN_NS,
 				.home_start = home_start };
@@ -203,9 +291,10 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 	v->dsm_held &= (u16) ~(1u << slot);
 	v->dsm_cur = slot;
 	h->cookie = v;
-	if (walk)
+	if (walk) {
 		v->dsm_walk_faults++;
-	else
+		prefetch_note(gpa >> PAGE_SHIFT);
+	} else
 		v->dsm_data_faults++;
 	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
 	if (rc == 0) {
@@ -269,8 +358,10 @@ void vmdsm_yield(struct vcpu *v)
 
 void vmdsm_poll(struct vm *vm)
 {
-	if (vm->dsm)
-		dsm_poll(vmdsm.node);
+	if (!vm->dsm)
+		return;
+	dsm_poll(vmdsm.node);
+	prefetch_poll();
 }
 
 void vmdsm_stats_line(struct vm *vm)
@@ -382,6 +473,11 @@ void vmdsm_report(struct vm *vm)
 		(unsigned long long)(s->fault_ns_sum / 1000 / MAX(s->faults[0] + s->faults[1], 1)),
 		(unsigned long long)(s->fault_ns_max / 1000), (unsigned long long)s->bad_msgs);
 	print_vcpu_faults("dsm: ", vm);
+	if (pf.turns)
+		kprintf("dsm: page-table prefetch at %llu turn starts: %llu pages asked for, %llu "
+			"already here\n",
+			(unsigned long long)pf.turns, (unsigned long long)pf.asked,
+			(unsigned long long)pf.here);
 	print_waits("dsm: ");
 	print_hot_pages("dsm: ");
 }

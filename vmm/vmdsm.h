@@ -36,6 +36,9 @@ void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len);
 /* The vCPU will not run for a while: its pages need not stay pinned. */
 void vmdsm_yield(struct vcpu *v);
 void vmdsm_poll(struct vm *vm);
+/* This node's turn began (vmm/turns.c): the next poll prefetches the page-table
+ * pages its vCPUs' walks faulted on lately. */
+void vmdsm_turn_began(struct vm *vm);
 /* One "stats:" line: faults, pages held, bytes sent (stats=S). */
 void vmdsm_stats_line(struct vm *vm);
 /* Prints the protocol's counters ("dsm:" lines) when the guest stops. */
