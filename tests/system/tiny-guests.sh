@@ -8,13 +8,15 @@
 . "$(dirname "$0")/lib.sh"
 
 G=$TOP/build/guest/tiny
+# guest NAME [launcher options]: boots NAME; its console is kept in $LOGS/NAME, or in
+# $LOGS/$AS when AS is set (one guest run several ways keeps every run's console).
 guest() {
-	local name=$1
+	local name=$1 dir=${AS:-$1}
 	shift
 	TIMEOUT=60 cluster --boot kernel --guest "$G/$name.bin" "$@"
-	mkdir -p "$LOGS/$name"
-	cp "$LOGS/node0.log" "$LOGS/$name/node0.log"
-	log=$LOGS/$name/node0.log
+	mkdir -p "$LOGS/$dir"
+	cp "$LOGS/node0.log" "$LOGS/$dir/node0.log"
+	log=$LOGS/$dir/node0.log
 }
 
 guest cpuid
@@ -44,9 +46,9 @@ check outside-ram-stops-guest status_is 5
 check outside-ram-reported has "$log" '^guest: vCPU 0 accessed guest-physical 0xe0000000 at RIP 0x[0-9a-f]+ \(instruction bytes: a1 00 00 00 e0 .*\): no RAM and no device there$'
 check outside-ram-monitor-stays-up has "$log" '^unum: exit code 4$'
 
-guest smp-ipi --cpus 2
+AS=smp-ipi-2 guest smp-ipi --cpus 2
 check smp-ipi-2-passes status_is 64
-guest smp-ipi --cpus 4
+AS=smp-ipi-4 guest smp-ipi --cpus 4
 check smp-ipi-4-passes status_is 64
 check smp-ipi-said-ok has "$log" '^tiny smp-ipi: ok'
 # ipi-ping (the IPI round-trip benchmark's guest) on one node: every round trip timed
