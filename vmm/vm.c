@@ -172,7 +172,9 @@ static void vcpu_enter(struct vcpu *v)
 {
 	u64 gen;
 
-	if (v->tsc_offset != v->vm->tsc_offset) { /* (the periodic time re-check moved it) */
+	/* (A new VMCB's offset is 0; the join's TSC synchronisation and the periodic
+	 * re-check set vm->tsc_offset: each vCPU takes it here, on its own core.) */
+	if (v->tsc_offset != v->vm->tsc_offset) {
 		v->tsc_offset = v->vm->tsc_offset;
 		virt->set_tsc_offset(v, v->tsc_offset);
 	}
@@ -425,11 +427,6 @@ int vm_run(struct vm *vm)
 	u64 start = time_now_ns();
 
 	struct vcpu *first = &vm->vcpus[vm->first_local];
-
-	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
-		vm->vcpus[i].tsc_offset = vm->tsc_offset;
-		virt->set_tsc_offset(&vm->vcpus[i], vm->tsc_offset);
-	}
 
 	first->apic_id_phys = this_cpu()->apic_id;
 	for (u32 i = 1; i < vm->nlocal; i++) {
