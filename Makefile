@@ -156,6 +156,7 @@ bench: all guest-linux
 	tools/bench-single $(BENCH_ARGS)
 	tools/bench-net $(BENCH_NET_ARGS)
 	tools/bench-cluster $(BENCH_CLUSTER_ARGS)
+	tools/bench-cluster --one-core $(BENCH_CLUSTER_ARGS)
 
 # ---- running -------------------------------------------------------------
 RUN_ARGS ?= --guest linux --memory 512

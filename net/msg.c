@@ -368,9 +368,29 @@ uint16_t msg_free_slots(const struct msg_layer *l)
 	return l->nr_free;
 }
 
+uint16_t msg_send_room(const struct msg_layer *l)
+{
+	uint16_t reserve = (uint16_t)(l->rx_limit - l->rx_held);
+
+	return l->nr_free > reserve ? (uint16_t)(l->nr_free - reserve) : 0;
+}
+
 uint16_t msg_pool_slots(const struct msg_layer *l)
 {
 	return l->nr_slots;
+}
+
+void msg_backlog(const struct msg_layer *l, uint32_t *unacked, uint32_t *queued)
+{
+	*unacked = *queued = 0;
+	for (uint32_t n = 0; n < l->id.nr_nodes; n++) {
+		const struct msg_peer *p = &l->peers[n];
+		*unacked += p->tx_next - p->tx_una;
+		/* (bounded by the pool: a list longer than that would be a bug) */
+		for (uint16_t i = p->queue_head; i != MSG_NO_SLOT && *queued <= l->nr_slots;
+		     i = l->slots[i].next)
+			(*queued)++;
+	}
 }
 
 bool msg_peer_all_acked(const struct msg_layer *l, uint16_t node)

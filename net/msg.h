@@ -210,6 +210,12 @@ bool msg_peer_all_acked(const struct msg_layer *l, uint16_t node);
 /* Free buffers in the pool, and its size: for senders that can wait (prefetch). */
 uint16_t msg_free_slots(const struct msg_layer *l);
 uint16_t msg_pool_slots(const struct msg_layer *l);
+/* How many more messages msg_send() would take now: the free buffers less the reserve kept
+ * for out-of-order data (at most half the pool). */
+uint16_t msg_send_room(const struct msg_layer *l);
+/* Messages sent and not yet acknowledged, and messages waiting for room in a window, over
+ * all peers (for reports). */
+void msg_backlog(const struct msg_layer *l, uint32_t *unacked, uint32_t *queued);
 
 /*
  * Store in @out (room for @max) the nodes other than us not heard from within @timeout_ns

@@ -120,10 +120,13 @@ int net_register(u8 type, net_msg_handler fn, void *ctx)
 
 /* A send and a receive window per peer (doc/net.md), and room for a send queue
  * as long again: a guest spanning nodes sends in bursts (pages, invalidations,
- * interrupts) and a message the pool cannot take is refused. */
+ * interrupts) and a message the pool cannot take is refused. At least 256 (half
+ * of it for sending, about 1 MiB in all): a node answers every request its peers
+ * have out (each vCPU's pinned pages and the working-set prefetch: vmm/vmdsm.c)
+ * with a grant, while its own requests are out too; 64 buffers ran out there. */
 static struct msg_slot *net_alloc_slots(u32 nnodes, u32 *nr)
 {
-	u32 n = MAX(64u, 4 * MSG_WINDOW * (nnodes - 1));
+	u32 n = MAX(256u, 4 * MSG_WINDOW * (nnodes - 1));
 	u64 pages;
 	hpa_t pa;
 
@@ -333,6 +336,20 @@ void net_poll(void)
 	net.polling = false;
 }
 
+u64 net_next_deadline(u64 now)
+{
+	u64 t = now + NET_IDLE_MAX_NS;
+	u32 ms = sys_timeouts_sleeptime();
+
+	if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE)
+		t = MIN(t, now + ms * 1000000ULL);
+	if (net.state == NET_WAIT_EPOCH || (net.state == NET_RUNNING && net.test_count))
+		t = MIN(t, now + 1000000ULL); /* (the epoch's second; the self-test's pace) */
+	if (net.state == NET_RUNNING)
+		t = MIN(t, MAX(msg_next_deadline(&net.msg), now));
+	return t;
+}
+
 void net_set_test(u32 messages)
 {
 	net.test_count = messages;
@@ -357,4 +374,21 @@ bool net_node_up(u32 node)
 struct msg_layer *net_msg_layer(void)
 {
 	return net.state == NET_RUNNING ? &net.msg : NULL;
+}
+
+void net_msg_line(const char *prefix)
+{
+	const struct msg_stats *s = &net.msg.stats;
+	u32 queued = 0, unacked = 0;
+
+	if (net.state != NET_RUNNING)
+		return;
+	msg_backlog(&net.msg, &unacked, &queued);
+	kprintf("%s%u of %u buffers free (%u held out of order); %u messages unacknowledged, "
+		"%u waiting for the window; %llu sent, %llu retransmitted, %llu received, %llu "
+		"duplicates, %llu not held for want of a buffer\n",
+		prefix, net.msg.nr_free, net.msg.nr_slots, net.msg.rx_held, unacked, queued,
+		(unsigned long long)s->tx_data, (unsigned long long)s->tx_retrans,
+		(unsigned long long)s->delivered, (unsigned long long)s->rx_dup,
+		(unsigned long long)s->rx_no_buffer);
 }

@@ -32,6 +32,12 @@ int net_start(const struct cluster_config *cfg, u32 self);
  * membership, the self-test. Cheap when there is nothing to do; a no-op before net_start(). */
 void net_poll(void);
 
+/* When net_poll() next has timed work (the message layer's acks and retransmissions,
+ * lwIP's timers), at most NET_IDLE_MAX_NS after @now: a node with nothing else to do
+ * sleeps until then or until its NIC's receive interrupt. */
+#define NET_IDLE_MAX_NS 10000000ULL
+u64 net_next_deadline(u64 now);
+
 /* `nettest=N` on the command line: call before net_start(); 0 (the default) disables it. */
 void net_set_test(u32 messages);
 /* True when a self-test ran and is over (the node may power off); false without one. */
@@ -49,6 +55,10 @@ void net_on_peer_lost(void (*fn)(void *ctx, u32 node, bool restarted), void *ctx
 
 /* The message layer, for the layers above (DSM, IPI forwarding); NULL before net_start(). */
 struct msg_layer *net_msg_layer(void);
+
+/* One line (after @prefix) with the message layer's buffers and counters: what a node
+ * prints when it stops, and when a message could not be queued. */
+void net_msg_line(const char *prefix);
 
 /*
  * Messages of @type (MSG_T_USER..255) go to @fn, in order per source, in the network context;

@@ -29,4 +29,4 @@ MON_SRCS += vmm/dev/vlapic.c vmm/dev/vlapic_timer.c
 MON_SRCS += vmm/acpi.c vmm/acpi_numa.c vmm/linux.c vmm/dev/power.c
 MON_SRCS += vmm/exitstats.c vmm/mmio.c vmm/decode.c vmm/emulate.c vmm/gwalk.c vmm/dev/ioapic.c vmm/dev/irq.c
 MON_SRCS += vmm/dev/pit.c vmm/dev/legacy.c vmm/dev/pci.c vmm/dev/kvmclock.c
-MON_SRCS += vmm/smp.c vmm/pv.c vmm/remote.c vmm/vmdsm.c vmm/turns.c vmm/handoff.c
+MON_SRCS += vmm/smp.c vmm/pv.c vmm/remote.c vmm/vmdsm.c vmm/vmdsm_prefetch.c vmm/turns.c vmm/handoff.c

@@ -60,6 +60,8 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		opt->nopv = true;
 	} else if (strcmp(w, "noguest") == 0) {
 		opt->noguest = true;
+	} else if (strcmp(w, "noprefetch") == 0) {
+		opt->noprefetch = true;
 	} else if (strcmp(w, "selftest=fault") == 0) {
 		opt->selftest = SELFTEST_FAULT;
 	} else if (strcmp(w, "selftest=bug") == 0) {

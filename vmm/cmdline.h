@@ -8,11 +8,13 @@
  * BUG_ON after the boot report, to test the crash dump), `nopv` (offer the
  * guest no PV EOI, PV unhalt or PV send-IPI: to measure them), `noguest`
  * (stop after the boot report: check a node without running the guest),
+ * `noprefetch` (across nodes, ask for no page before a vCPU faults on it,
+ * vmm/vmdsm_prefetch.h: to measure the prefetch),
  * `netbench=rtt|pages|all` (the network benchmark, net/nettest.h),
  * `stats=SECONDS` (a "stats:" line every SECONDS while the guest runs: exits,
  * each local vCPU's state, coherence faults, pages held, forwarded I/O),
- * `slice=MS` (across nodes, the nodes' vCPUs take turns of at most MS ms,
- * vmm/turns.h; 0: all run at once; default 50), `tsclag=US` (a test of the
+ * `slice=MS` (across nodes, the nodes' vCPUs take turns of MS ms of progress,
+ * vmm/turns.h; 0: all run at once; default 200), `tsclag=US` (a test of the
  * periodic time re-check: a node other than 0 starts its guest TSC US
  * microseconds behind node 0's, which the re-check must find and correct).
  * Builds on the host.
@@ -22,7 +24,7 @@
 
 #include "vmm/types.h"
 
-#define CMDLINE_DEFAULT_SLICE_MS 50
+#define CMDLINE_DEFAULT_SLICE_MS 200
 
 struct monitor_options {
 	bool has_id;
@@ -30,8 +32,9 @@ struct monitor_options {
 	int loglevel;
 	bool poweroff;
 	bool dump_bootinfo;
-	bool nopv;    /* offer the guest no exit-saving KVM features (kvmclock stays) */
-	bool noguest; /* stop after the boot report, even with a guest line */
+	bool nopv;	 /* offer the guest no exit-saving KVM features (kvmclock stays) */
+	bool noguest;	 /* stop after the boot report, even with a guest line */
+	bool noprefetch; /* across nodes, ask for no page before a vCPU faults (to measure) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/turns.h); 0: no turns */
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */

@@ -201,7 +201,7 @@ static __noreturn void run_guest(u32 node)
 	if (rc == 0 && cluster.nnodes > 1)
 		rc = remote_init(&vm);
 	if (rc == 0 && cluster.nnodes > 1)
-		rc = vmdsm_init(&vm);
+		rc = vmdsm_init(&vm, !options.noprefetch);
 	if (rc == 0)
 		rc = turns_init(&vm, options.slice_ms);
 	if (rc == 0)

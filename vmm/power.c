@@ -40,8 +40,9 @@ void monitor_exit(enum monitor_exit_code code)
 {
 	bool first = !__atomic_exchange_n(&stopping, true, __ATOMIC_ACQ_REL);
 
-	if (power_exit_on_halt)
-		kprintf("unum: exit code %d\n", code);
+	/* Said even without poweroff: the launcher (tools/unum-cluster) and an operator
+	 * read it on the console of a node that halts. */
+	kprintf("unum: exit code %d\n", code);
 	for (u32 i = 0; first && i < smp_online_cpus(); i++)
 		if (i != this_cpu_id())
 			lapic_send_nmi(smp_apic_id(i));

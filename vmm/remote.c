@@ -54,15 +54,26 @@ struct send_work {
 	u8 body[40];
 };
 
+/* Boot core: a message another node waits for (a request, or the answer to one).
+ * One the layer cannot queue would leave that node's vCPU waiting for ever: the
+ * guest stops instead, saying why. */
+static void send_or_stop(struct vm *vm, u16 dst, u8 type, const void *body, size_t len)
+{
+	int rc = msg_send(net_msg_layer(), dst, type, body, len);
+
+	if (rc && !vm->stopped) {
+		net_msg_line("remote: message layer: ");
+		vm_stop(vm, EXIT_GUEST_STOPPED,
+			"remote: a message of type %u for node %u could not be queued (error %d)",
+			type, dst, rc);
+	}
+}
+
 static void send_work(struct vm *vm, void *data)
 {
 	struct send_work *w = data;
-	int rc = msg_send(net_msg_layer(), w->dst, w->type, w->body, w->len);
 
-	if (rc && !vm->stopped)
-		vm_stop(vm, EXIT_GUEST_STOPPED,
-			"remote: a message of type %u for node %u could not be queued (error %d)",
-			w->type, w->dst, rc);
+	send_or_stop(vm, w->dst, w->type, w->body, w->len);
 }
 
 static void send_to(struct vm *vm, u32 dst, u8 type, const void *body, size_t len)
@@ -113,6 +124,7 @@ void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
 {
 	struct io_msg m = { v->id, port, size, in, val, 0, { 0 } };
 
+	v->io_wait_since = time_now_ns();
 	__atomic_store_n(&v->io_waiting, true, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&st.io_sent, 1, __ATOMIC_RELAXED); /* (any core) */
 	send_to(v->vm, 0, MSG_T_IO, &m, sizeof(m));
@@ -152,7 +164,7 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 	if (!held)
 		spin_unlock(&vm->dev_lock);
 	m.answer = 1;
-	msg_send(net_msg_layer(), src, MSG_T_IO, &m, sizeof(m));
+	send_or_stop(vm, src, MSG_T_IO, &m, sizeof(m)); /* (its vCPU waits for it) */
 }
 
 /* ---- MMIO forwarding ---------------------------------------------------------
@@ -256,7 +268,7 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 			src, m.write ? "write" : "read", (unsigned long long)m.gpa, rc);
 	m.status = (s8)(rc < -127 ? -127 : rc);
 	m.answer = 1;
-	msg_send(net_msg_layer(), src, MSG_T_MMIO, &m, sizeof(m));
+	send_or_stop(vm, src, MSG_T_MMIO, &m, sizeof(m)); /* (its vCPU waits for it) */
 }
 
 struct eoi_msg {

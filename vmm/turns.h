@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Taking turns: across nodes, the vCPUs of one node at a time run the guest,
- * for a slice of at most `slice=MS` milliseconds (monitor command line; 0
- * lets every node run at once).
+ * for a slice of `slice=MS` milliseconds of progress (monitor command line,
+ * default 200; 0 lets every node run at once): time its vCPUs spent waiting
+ * for pages does not count, up to TURNS_MAX_FACTOR slices of wall time.
  *
  * Why: on AMD, the nested page walk treats each read of a guest page table as
  * a write, so every vCPU that misses its TLB needs write rights to the guest
@@ -24,17 +25,24 @@
 
 #include "vmm/vm.h"
 
-#define MSG_T_TURN	       39
-#define TURNS_DEFAULT_SLICE_MS 50
+#define MSG_T_TURN	 39
+#define TURNS_MAX_FACTOR 4 /* a turn lasts at most 4 slices of wall time */
 
 /* Before the guest starts; slice_ms 0: no turns (every node runs at once). */
 int turns_init(struct vm *vm, u32 slice_ms);
 /* The boot core's part, at every pass of its run loop. */
 void turns_poll(struct vm *vm, u64 now);
+/* When turns_poll() must run next (this node's slice ends while another waits), or 0. */
+u64 turns_next_deadline(const struct vm *vm);
+/* A local vCPU waited ns for a page (during this node's turn, that does not count
+ * against its slice). */
+void turns_note_wait(u64 ns);
 /* May this node's vCPUs enter the guest now? */
 bool turns_may_run(const struct vm *vm);
 /* Does another node wait for the turn this node has? Then PAUSE exits (vmm/exit.c). */
 bool turns_others_wait(const struct vm *vm);
+/* Says so if this node has waited more than wait_ns for the turn (once per wait_ns). */
+void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns);
 /* For the "stats:" line: whether this node has the turn or asked for it. */
 const char *turns_state(void);
 /* "turns:" line when the guest stops. */

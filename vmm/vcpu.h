@@ -118,6 +118,8 @@ struct vcpu {
 	u64 dsm_walk_faults, dsm_data_faults, pause_yields;
 	volatile bool dsm_waiting; /* the protocol is fetching dsm_holds[dsm_cur] */
 	volatile bool io_waiting;  /* a port access forwarded to node 0 awaits its answer */
+	u64 io_wait_since;	   /* ... since then */
+	u64 wait_said;		   /* when the run loop last reported a long wait (vm.c) */
 	/* An MMIO access forwarded to node 0 (vmm/remote.c): its number, and the answer. */
 	u32 mmio_seq;
 	volatile bool mmio_done;

@@ -317,6 +317,42 @@ static void print_stats(struct vm *vm, u64 now)
 	vmdsm_stats_line(vm);
 }
 
+/*
+ * Nothing waits for ever without saying so: a local vCPU that has waited more
+ * than VM_WAIT_SAY_NS for a page or for node 0's answer to a port access, or a
+ * node that has waited that long for the turn, is reported on the console, and
+ * again every VM_WAIT_SAY_NS while the wait lasts (with what it waits for: the
+ * page, its home and owner, the turn's last holder).
+ */
+#define VM_WAIT_SAY_NS 10000000000ULL
+
+static void say_long_waits(struct vm *vm, u64 now)
+{
+	static u64 last;
+
+	if (now - last < 1000000000ULL)
+		return;
+	last = now;
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		u64 since = v->dsm_waiting  ? v->dsm_wait_since
+			    : v->io_waiting ? v->io_wait_since
+					    : 0;
+		if (!since || now < since || now - since < VM_WAIT_SAY_NS ||
+		    now - v->wait_said < VM_WAIT_SAY_NS)
+			continue;
+		v->wait_said = now;
+		if (v->dsm_waiting)
+			vmdsm_wait_line(vm, v, now - since);
+		else
+			pr_warn("remote: vCPU %u has waited %llu ms for node 0's answer to its "
+				"port access (node 0 %s)\n",
+				i, (unsigned long long)((now - since) / 1000000),
+				net_node_up(0) ? "is up" : "is down");
+	}
+	turns_check_wait(vm, now, VM_WAIT_SAY_NS);
+}
+
 /* The devices only vCPU 0's CPU drives: the PIT's IRQ 0, console input, and
  * the cluster network (so a busy guest cannot starve the protocol). */
 static u64 poll_platform(struct vm *vm, u64 now)
@@ -341,7 +377,17 @@ static u64 poll_platform(struct vm *vm, u64 now)
 	spin_unlock(&vm->dev_lock);
 	turns_poll(vm, now);
 	remote_time_poll(vm, now);
+	if (vm->nnodes > 1)
+		say_long_waits(vm, now);
 	return next;
+}
+
+/* The boot core's next timed work across nodes. */
+static u64 cluster_deadline(struct vm *vm, u64 now)
+{
+	u64 t = earliest(net_next_deadline(now), vmdsm_next_deadline(vm));
+
+	return MAX(earliest(t, turns_next_deadline(vm)), now);
 }
 
 /* One vCPU's loop, on its own physical CPU. */
@@ -361,12 +407,15 @@ static void vcpu_loop(struct vcpu *v)
 		 * state, waiting for a SIPI included (the SIPI may come by network). */
 		if (v->id == vm->first_local) {
 			deadline = poll_platform(vm, now);
-			/* Across nodes its peers wait for its answers: it wakes at least
-			 * every 1 ms (the message layer's timers, and a safety net: once,
-			 * a node waiting for a SIPI woke only at its 50 ms heartbeat, the
-			 * NIC's receive interrupt no longer waking it). */
+			/* Across nodes its peers wait for its answers: the NIC's receive
+			 * interrupt wakes it, and it wakes by itself for the timed work
+			 * of the network, the protocol and the turns, at least every
+			 * NET_IDLE_MAX_NS (a safety net: once, a node waiting for a SIPI
+			 * woke only at its 50 ms heartbeat). It used to wake every 1 ms:
+			 * under emulation, the idle nodes of a 3-node cluster on one
+			 * host core then took as much of it as the node that ran. */
 			if (vm->dsm)
-				deadline = earliest(deadline, now + NET_POLL_NS);
+				deadline = earliest(deadline, cluster_deadline(vm, now));
 		}
 		if (handle_init_sipi(v)) {
 			arm_host_timer(deadline, now);

@@ -20,6 +20,7 @@
 #include "vmm/paging.h"
 #include "vmm/power.h"
 #include "vmm/turns.h"
+#include "vmm/vmdsm_prefetch.h"
 #include "vmm/virt.h"
 #include "vmm/x86.h"
 
@@ -38,87 +39,10 @@ struct vm_dsm {
 
 static struct vm_dsm vmdsm;
 
-/*
- * Page-table prefetch. Under turns, every turn starts with the vCPUs walking
- * the guest's page tables, which the other nodes' walks took (a walk writes:
- * doc/dsm.md, "Page tables"): one fault after the other, each a round trip.
- * So the node remembers the last VMDSM_PREFETCH distinct pages its vCPUs
- * faulted on while walking, and when a turn begins asks for them together
- * (write rights, as a walk needs), each with its own hold released as soon as
- * it is granted. A vCPU that reaches such a page first simply waits for the
- * same grant. At most VMDSM_PREFETCH_WINDOW at a time, and only while half
- * the message layer's buffers are free: the first version asked for 64 at
- * once and filled the pool (the guest stopped: a message could not be queued).
- */
-#define VMDSM_PREFETCH	      64
-#define VMDSM_PREFETCH_WINDOW 8
-static struct {
-	u64 pages[VMDSM_PREFETCH]; /* recent walk-fault pages, distinct */
-	u32 npages, next;
-	struct dsm_hold holds[VMDSM_PREFETCH];
-	bool busy[VMDSM_PREFETCH];
-	volatile bool done[VMDSM_PREFETCH];
-	bool turn_began, active; /* a turn began / its prefetch is not all asked for yet */
-	u32 cursor;		 /* the next page to ask for in this turn */
-	u32 in_flight;		 /* holds asking now */
-	u64 turns, asked, here;
-} pf;
-
-static void prefetch_note(u64 page)
-{
-	for (u32 i = 0; i < pf.npages; i++)
-		if (pf.pages[i] == page)
-			return;
-	pf.pages[pf.next] = page;
-	pf.next = (pf.next + 1) % VMDSM_PREFETCH;
-	pf.npages = MIN(pf.npages + 1, (u32)VMDSM_PREFETCH);
-}
-
-/* Boot core, after each network poll: releases granted prefetches, starts new ones. */
-static void prefetch_poll(void)
-{
-	struct msg_layer *l = net_msg_layer();
-
-	for (u32 i = 0; i < VMDSM_PREFETCH; i++)
-		if (pf.busy[i] && pf.done[i]) {
-			dsm_release(vmdsm.node, &pf.holds[i]);
-			pf.busy[i] = false;
-			pf.in_flight--;
-		}
-	if (pf.turn_began) {
-		pf.turn_began = false;
-		pf.turns++;
-		pf.cursor = 0;
-		pf.active = true;
-	}
-	if (!turns_may_run(vmdsm.vm))
-		pf.active = false; /* the turn went on: the pages are the new holder's to take */
-	while (pf.active && pf.cursor < pf.npages && pf.in_flight < VMDSM_PREFETCH_WINDOW &&
-	       msg_free_slots(l) > msg_pool_slots(l) / 2) {
-		u32 i = pf.cursor++;
-		int rc;
-		if (pf.busy[i])
-			continue; /* (still asking since the last turn) */
-		pf.holds[i].cookie = &pf;
-		pf.done[i] = false;
-		rc = dsm_acquire(vmdsm.node, &pf.holds[i], pf.pages[i] << PAGE_SHIFT, 1, true);
-		if (rc == DSM_PENDING) {
-			pf.busy[i] = true;
-			pf.in_flight++;
-			pf.asked++;
-		} else if (rc == 0) {
-			dsm_release(vmdsm.node, &pf.holds[i]);
-			pf.here++;
-		}
-	}
-	if (pf.cursor >= pf.npages)
-		pf.active = false;
-}
-
 void vmdsm_turn_began(struct vm *vm)
 {
 	if (vm->dsm)
-		pf.turn_began = true;
+		vmpf_turn_began();
 }
 static void print_hot_pages(const char *prefix);
 static void print_vcpu_faults(const char *prefix, struct vm *vm);
@@ -131,11 +55,13 @@ static int op_send(void *ctx, unsigned dst, const void *hdr, size_t hdr_len, con
 	int rc = msg_send_parts(net_msg_layer(), (u16)dst, MSG_T_DSM, hdr, hdr_len, payload,
 				payload_len);
 
-	if (rc && !((struct vm_dsm *)ctx)->vm->stopped) /* said once: the stop follows */
+	if (rc && !((struct vm_dsm *)ctx)->vm->stopped) { /* said once: the stop follows */
+		net_msg_line("dsm: message layer: ");
 		vm_stop(((struct vm_dsm *)ctx)->vm, EXIT_GUEST_STOPPED,
 			"dsm: a protocol message for node %u could not be queued (error %d: the "
 			"message layer's buffers are full)",
 			dst, rc);
+	}
 	return rc;
 }
 
@@ -156,6 +82,8 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 	int old = virt->space_rights(vm->space, page << PAGE_SHIFT);
 
 	virt->space_protect(vm->space, page << PAGE_SHIFT, prot);
+	if (old > 0 && ((u32)old & ~prot))
+		vmpf_note_lost(page);
 	/* More rights: a stale entry only faults again. Fewer: no core may go on
 	 * using them, as the page's contents are about to leave. */
 	vm_flush_guest_tlbs(vm, old < 0 || ((u32)old & ~prot));
@@ -182,13 +110,13 @@ static void record_wait(u64 ns)
 
 static void op_resume(void *ctx, struct dsm_hold *h)
 {
-	if (h->cookie == &pf) {
-		pf.done[h - pf.holds] = true;
+	if (vmpf_resume(h))
 		return;
-	}
 	if (h->cookie) {
 		struct vcpu *v = h->cookie;
-		record_wait(time_now_ns() - v->dsm_wait_since);
+		u64 waited = time_now_ns() - v->dsm_wait_since;
+		record_wait(waited);
+		turns_note_wait(waited);
 		__atomic_store_n(&v->dsm_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v); /* (another core's vCPU sleeps until then) */
 	} else
@@ -218,14 +146,14 @@ void vmdsm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
 	*size = end - start;
 }
 
-int vmdsm_init(struct vm *vm)
+int vmdsm_init(struct vm *vm, bool prefetch)
 {
 	static uint64_t home_start[VM_MAX_VCPUS];
 	struct dsm_config c = { .self = vm->self,
 				.nnodes = vm->nnodes,
 				.npages = vm->mem_size >> PAGE_SHIFT,
 				/* the same on every node: enough for any node's vCPUs */
-				.max_holds = vm->nvcpus * VCPU_DSM_HOLDS + 1 + VMDSM_PREFETCH,
+				.max_holds = vm->nvcpus * VCPU_DSM_HOLDS + 1 + VMPF_HOLDS,
 				.max_hold_pages = 2,
 				.pin_ns = VMDSM_PIN_NS,
 				.home_start = home_start };
@@ -245,6 +173,8 @@ int vmdsm_init(struct vm *vm)
 		return -E_NOMEM;
 	vmdsm.vm = vm;
 	rc = dsm_init(&vmdsm.node, &c, &vmdsm_ops, &vmdsm, hpa_to_ptr(mem), size);
+	if (rc == 0)
+		rc = prefetch ? vmpf_init(vmdsm.node, c.npages) : 0;
 	if (rc == 0)
 		rc = net_register(MSG_T_DSM, recv_dsm, &vmdsm);
 	if (rc)
@@ -291,11 +221,11 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 	v->dsm_held &= (u16) ~(1u << slot);
 	v->dsm_cur = slot;
 	h->cookie = v;
-	if (walk) {
+	if (walk)
 		v->dsm_walk_faults++;
-		prefetch_note(gpa >> PAGE_SHIFT);
-	} else
+	else
 		v->dsm_data_faults++;
+	vmpf_note_fault(gpa >> PAGE_SHIFT, write);
 	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
 	if (rc == 0) {
 		__atomic_store_n(&v->dsm_waiting, false, __ATOMIC_RELEASE);
@@ -361,7 +291,37 @@ void vmdsm_poll(struct vm *vm)
 	if (!vm->dsm)
 		return;
 	dsm_poll(vmdsm.node);
-	prefetch_poll();
+	vmpf_poll(turns_may_run(vm));
+}
+
+void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns)
+{
+	u64 page = v->dsm_holds[v->dsm_cur].cur;
+	unsigned home = dsm_home_of(vmdsm.node, page);
+	struct dsm_page_info pi = { 0 };
+	struct dsm_dir_info di = { 0 };
+
+	dsm_page_info(vmdsm.node, page, &pi);
+	pr_warn("dsm: vCPU %u has waited %llu ms for guest-physical page %#llx: home node %u",
+		v->id, (unsigned long long)(waited_ns / 1000000),
+		(unsigned long long)(page << PAGE_SHIFT), home);
+	if (home == vm->self && dsm_dir_info(vmdsm.node, page, &di) == 0)
+		kprintf(", owner node %u (%s, %u other sharers)", di.owner,
+			di.mode == DSM_DIR_ZERO	  ? "never written"
+			: di.mode == DSM_DIR_EXCL ? "writable"
+						  : "shared",
+			di.nsharers);
+	else
+		kprintf(" (which knows its owner)");
+	kprintf("; here: rights %u, asking for %u, %u requests deferred%s\n", pi.rights, pi.pending,
+		pi.deferred, turns_state());
+}
+
+u64 vmdsm_next_deadline(struct vm *vm)
+{
+	u64 t = vm->dsm ? dsm_next_deadline(vmdsm.node) : UINT64_MAX;
+
+	return t == UINT64_MAX ? 0 : t;
 }
 
 void vmdsm_stats_line(struct vm *vm)
@@ -473,11 +433,7 @@ void vmdsm_report(struct vm *vm)
 		(unsigned long long)(s->fault_ns_sum / 1000 / MAX(s->faults[0] + s->faults[1], 1)),
 		(unsigned long long)(s->fault_ns_max / 1000), (unsigned long long)s->bad_msgs);
 	print_vcpu_faults("dsm: ", vm);
-	if (pf.turns)
-		kprintf("dsm: page-table prefetch at %llu turn starts: %llu pages asked for, %llu "
-			"already here\n",
-			(unsigned long long)pf.turns, (unsigned long long)pf.asked,
-			(unsigned long long)pf.here);
+	vmpf_report("dsm: ");
 	print_waits("dsm: ");
 	print_hot_pages("dsm: ");
 }

@@ -15,7 +15,7 @@
  * The SRAT gives the guest the same ranges as its NUMA nodes. */
 void vmdsm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size);
 /* Builds the protocol for a guest that spans vm->nnodes nodes. */
-int vmdsm_init(struct vm *vm);
+int vmdsm_init(struct vm *vm, bool prefetch);
 /* A nested page fault on guest RAM: returns once the vCPU may retry, or with
  * v->dsm_waiting set (the run loop then waits for the protocol). */
 void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk);
@@ -36,9 +36,14 @@ void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len);
 /* The vCPU will not run for a while: its pages need not stay pinned. */
 void vmdsm_yield(struct vcpu *v);
 void vmdsm_poll(struct vm *vm);
+/* When vmdsm_poll() next has timed work (a pin window that ends), or 0 for none. */
+u64 vmdsm_next_deadline(struct vm *vm);
 /* This node's turn began (vmm/turns.c): the next poll prefetches the page-table
  * pages its vCPUs' walks faulted on lately. */
 void vmdsm_turn_began(struct vm *vm);
+/* Says what v's page fault waits for: the page, its home, the owner if the home
+ * is this node, its state here (for the run loop's report of long waits). */
+void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns);
 /* One "stats:" line: faults, pages held, bytes sent (stats=S). */
 void vmdsm_stats_line(struct vm *vm);
 /* Prints the protocol's counters ("dsm:" lines) when the guest stops. */

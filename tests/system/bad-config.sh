@@ -29,3 +29,13 @@ check refusal-line has "$LOGS/node0.log" '^unum: refusing to start: cluster.conf
 cluster --boot kernel --config "$conf"
 check launcher-refuses status_is 2
 check launcher-says-why has "$LOGS/launcher.out" 'is not a valid cluster file'
+
+# Without --poweroff the refusing monitor halts its machine instead of ending
+# QEMU: the launcher reads the halt off the console and returns 2 all the same,
+# long before its timeout.
+tools/unum-cluster --quiet --timeout 300 --logdir "$LOGS" --boot kernel --config "$conf" \
+	--no-check >"$LOGS/launcher.out" 2>&1 </dev/null
+status=$?
+check halted-monitor-ends-launcher status_is 2
+check halted-launcher-says-why has "$LOGS/launcher.out" 'monitor refused to start \(configuration\) \(exit code 1\) and halted'
+check halted-console-exit-code has "$LOGS/node0.log" '^unum: exit code 1$'
