@@ -114,6 +114,7 @@ static void pass_token(struct vm *vm, u32 to, u64 now)
 		pr_warn("turns: the token could not be sent to node %u; keeping it\n", to);
 		t.have = true;
 		t.since = now;
+		t.wait_ns = 0;
 		return;
 	}
 	for (u32 i = vm->first_local + 1; i < vm->first_local + vm->nlocal; i++)
@@ -147,19 +148,25 @@ static void ask(struct vm *vm)
  * the same work. Measured on a 2-node boot (50 ms wall slices), the vCPUs spent
  * about 80% of their turns waiting for pages.
  */
-static bool slice_over(const struct vm *vm, u64 now)
+static u64 slice_end(const struct vm *vm)
 {
-	u64 held = now - t.since, waited = t.wait_ns / MAX(vm->nlocal, 1u);
+	u64 waited = t.wait_ns / MAX(vm->nlocal, 1u);
 
-	if (now < t.since)
-		return false; /* (now was read before the network poll that brought the token) */
-	return held >= TURNS_MAX_FACTOR * t.slice_ns || held - MIN(held, waited) >= t.slice_ns;
+	return t.since + MIN(t.slice_ns + waited, TURNS_MAX_FACTOR * t.slice_ns);
 }
 
-void turns_note_wait(u64 ns)
+static bool slice_over(const struct vm *vm, u64 now)
 {
-	if (t.have)
-		t.wait_ns += ns;
+	/* (now < since: read before the network poll that brought the token) */
+	return now >= t.since && now >= slice_end(vm);
+}
+
+void turns_note_wait(u64 since, u64 now)
+{
+	/* Only the part of the wait within this turn: a vCPU often waits for a page
+	 * from before the token came. */
+	if (t.have && now > MAX(since, t.since))
+		t.wait_ns += now - MAX(since, t.since);
 }
 
 void turns_poll(struct vm *vm, u64 now)
@@ -191,8 +198,8 @@ void turns_poll(struct vm *vm, u64 now)
 
 u64 turns_next_deadline(const struct vm *vm)
 {
-	/* (the earliest the slice can end: its progress is at most its wall time) */
-	return t.on && t.have && next_waiting(vm) >= 0 ? t.since + t.slice_ns : 0;
+	/* (later waits move it on: the next poll asks again) */
+	return t.on && t.have && next_waiting(vm) >= 0 ? slice_end(vm) : 0;
 }
 
 bool turns_may_run(const struct vm *vm)

@@ -34,9 +34,9 @@ int turns_init(struct vm *vm, u32 slice_ms);
 void turns_poll(struct vm *vm, u64 now);
 /* When turns_poll() must run next (this node's slice ends while another waits), or 0. */
 u64 turns_next_deadline(const struct vm *vm);
-/* A local vCPU waited ns for a page (during this node's turn, that does not count
- * against its slice). */
-void turns_note_wait(u64 ns);
+/* A local vCPU waited for a page from since to now (during this node's turn, that
+ * does not count against its slice). */
+void turns_note_wait(u64 since, u64 now);
 /* May this node's vCPUs enter the guest now? */
 bool turns_may_run(const struct vm *vm);
 /* Does another node wait for the turn this node has? Then PAUSE exits (vmm/exit.c). */

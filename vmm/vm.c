@@ -382,12 +382,22 @@ static u64 poll_platform(struct vm *vm, u64 now)
 	return next;
 }
 
-/* The boot core's next timed work across nodes. */
+/* The boot core's next timed work across nodes. Every 1 ms still while a local
+ * vCPU waits for a page or an answer (a safety net should a receive interrupt be
+ * missed: the wait is the guest's), and on a node with several vCPUs (the other
+ * cores do not wake the boot core when theirs become runnable or halt, which is
+ * when it asks for or passes the turn). */
 static u64 cluster_deadline(struct vm *vm, u64 now)
 {
 	u64 t = earliest(net_next_deadline(now), vmdsm_next_deadline(vm));
 
-	return MAX(earliest(t, turns_next_deadline(vm)), now);
+	t = earliest(t, turns_next_deadline(vm));
+	if (vm->nlocal > 1)
+		t = MIN(t, now + NET_POLL_NS);
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		if (vm->vcpus[i].dsm_waiting || vm->vcpus[i].io_waiting)
+			t = MIN(t, now + NET_POLL_NS);
+	return MAX(t, now);
 }
 
 /* One vCPU's loop, on its own physical CPU. */

@@ -114,9 +114,9 @@ static void op_resume(void *ctx, struct dsm_hold *h)
 		return;
 	if (h->cookie) {
 		struct vcpu *v = h->cookie;
-		u64 waited = time_now_ns() - v->dsm_wait_since;
-		record_wait(waited);
-		turns_note_wait(waited);
+		u64 now = time_now_ns();
+		record_wait(now - v->dsm_wait_since);
+		turns_note_wait(v->dsm_wait_since, now);
 		__atomic_store_n(&v->dsm_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v); /* (another core's vCPU sleeps until then) */
 	} else
@@ -225,8 +225,9 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 		v->dsm_walk_faults++;
 	else
 		v->dsm_data_faults++;
-	vmpf_note_fault(gpa >> PAGE_SHIFT, write);
 	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
+	/* (after: the faulting page's request goes out before any read-ahead's) */
+	vmpf_note_fault(gpa >> PAGE_SHIFT, write);
 	if (rc == 0) {
 		__atomic_store_n(&v->dsm_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v);

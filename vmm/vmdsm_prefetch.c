@@ -60,7 +60,7 @@ static struct {
 	struct pf_holds holds;
 	u64 last, next; /* read-ahead: the last page faulted on, the next not yet asked for */
 	u32 run;	/* ... faults on ascending pages so far */
-	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here;
+	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
 } pf;
 
 static void *alloc_bytes(u64 bytes)
@@ -110,7 +110,9 @@ static int free_hold(u32 from, u32 to)
 	return -1;
 }
 
-/* Asks for page on hold i; 1 if a request went out, 0 if the page was here. */
+/* Asks for page on hold i; 1 if a request went out, 0 if the page was here, -1 if
+ * the protocol refused (out of transient records, say: counted, not an error, as
+ * the vCPU's own fault will ask again). */
 static int ask(u32 i, u64 page, bool write)
 {
 	int rc;
@@ -122,9 +124,12 @@ static int ask(u32 i, u64 page, bool write)
 		pf.holds.busy[i] = true;
 		return 1;
 	}
-	if (rc == 0)
+	if (rc == 0) {
 		dsm_release(pf.node, &pf.holds.h[i]);
-	return 0;
+		return 0;
+	}
+	pf.refused++;
+	return -1;
 }
 
 static bool room(void)
@@ -138,20 +143,23 @@ void vmpf_note_fault(u64 page, bool write)
 {
 	if (!pf.stamp || page >= pf.npages)
 		return;
-	pf.stamp[page] = (u16)(pf.turn + 1);
+	pf.stamp[page] = (u16)(pf.turn + 1) ? (u16)(pf.turn + 1) : 1; /* (0: never) */
 	pf.flags[page] = (u8)((pf.flags[page] & PG_LOST) | (write ? PG_WROTE : 0));
-	pf.run = page == pf.last + 1 ? pf.run + 1 : 0;
+	/* A run goes on through pages the read-ahead already asked for. */
+	pf.run = page > pf.last && page <= MAX(pf.last + 1, pf.next) ? pf.run + 1 : 0;
 	pf.last = page;
 	if (pf.run < 2)
 		return;
-	pf.next = MAX(pf.next, page + 1);
+	if (pf.next <= page || pf.next > page + VMPF_AHEAD + 1)
+		pf.next = page + 1; /* (a new run, or one that jumped) */
 	while (pf.next <= page + VMPF_AHEAD && pf.next < pf.npages && room()) {
-		int i = free_hold(VMPF_WINDOW, VMPF_HOLDS);
+		int i = free_hold(VMPF_WINDOW, VMPF_HOLDS), rc;
 		if (i < 0)
 			break;
-		if (ask((u32)i, pf.next++, write))
+		rc = ask((u32)i, pf.next++, write);
+		if (rc > 0)
 			pf.ahead_asked++;
-		else
+		else if (rc == 0)
 			pf.ahead_here++;
 	}
 }
@@ -197,10 +205,11 @@ void vmpf_poll(bool may_run)
 			pf.stale++;
 			continue;
 		}
-		if (ask((u32)i, page, pf.flags[page] & PG_WROTE))
-			pf.asked++;
-		else
-			pf.here++;
+		switch (ask((u32)i, page, pf.flags[page] & PG_WROTE)) {
+		case 1: pf.asked++; break;
+		case 0: pf.here++; break;
+		default: break;
+		}
 	}
 	if (pf.cursor >= pf.nwork)
 		pf.active = false;
@@ -226,6 +235,8 @@ void vmpf_report(const char *prefix)
 			prefix, (unsigned long long)pf.turns, (unsigned long long)pf.asked,
 			(unsigned long long)pf.here, (unsigned long long)pf.stale,
 			(unsigned long long)pf.overflow);
-	kprintf("%sread-ahead: %llu pages asked for, %llu already here\n", prefix,
-		(unsigned long long)pf.ahead_asked, (unsigned long long)pf.ahead_here);
+	kprintf("%sread-ahead: %llu pages asked for, %llu already here; %llu prefetches refused "
+		"by the protocol\n",
+		prefix, (unsigned long long)pf.ahead_asked, (unsigned long long)pf.ahead_here,
+		(unsigned long long)pf.refused);
 }

@@ -7,8 +7,10 @@
  * page moves at nearly every acquisition, and a vCPU can spin on a lock whose
  * holder's node does not have the turn (vmm/turns.h): the test is that every
  * vCPU still gets through. vCPU 0 waits for all to finish, then checks the
- * counter. Exit 1: the vCPUs did not all finish in time (about a minute of
- * spinning on a fast host); 2: the counter is wrong (mutual exclusion broke).
+ * counter. Exit 1: the vCPUs did not all finish within 2^32 spins of vCPU 0
+ * (a bound in iterations, not time: across nodes each PAUSE exits, and the
+ * launcher's timeout comes first); 2: the counter is wrong (mutual exclusion
+ * broke).
  * APs use no stack; the lock and the counter have a page of their own.
  */
 #include "tiny.h"

@@ -42,6 +42,11 @@ for layout in 3x1 1x3; do
 	for ((n = 0; n < nodes && nodes > 1; n++)); do
 		check lock-contend-$layout-node$n-several-turns has "$LOGS/node$n.log" '^turns: ([2-9]|[1-9][0-9]+) turns here'
 	done
+	# the spin-and-yield path ran: some node passed the turn while its vCPU
+	# spun on the lock another node's vCPU held
+	if [ "$nodes" -gt 1 ]; then
+		check lock-contend-$layout-yielded bash -c "tr -d '\r' <'$LOGS/node0.log' | cat - $LOGS/node[1-9].log | grep -Eq '^turns: .* [1-9][0-9]* yielding after PAUSE'"
+	fi
 done
 
 # IPIs alone move no pages: ipi-ping (the IPI round-trip benchmark's guest)
