@@ -124,13 +124,17 @@ int net_register(u8 type, net_msg_handler fn, void *ctx)
  * of it for sending, about 1 MiB in all): a node answers every request its peers
  * have out (each vCPU's pinned pages and the working-set prefetch: vmm/vmdsm.c)
  * with a grant, while its own requests are out too; 64 buffers ran out there. */
+static u32 net_pool_slots(u32 nnodes)
+{
+	return MIN(MAX(256u, 4 * MSG_WINDOW * (nnodes - 1)), 4096u);
+}
+
 static struct msg_slot *net_alloc_slots(u32 nnodes, u32 *nr)
 {
-	u32 n = MAX(256u, 4 * MSG_WINDOW * (nnodes - 1));
+	u32 n = net_pool_slots(nnodes);
 	u64 pages;
 	hpa_t pa;
 
-	n = MIN(n, 4096u);
 	pages = (n * sizeof(struct msg_slot) + PAGE_SIZE - 1) / PAGE_SIZE;
 	pa = page_alloc(pages, 1);
 	*nr = n;
@@ -194,7 +198,9 @@ static void net_try_epoch(u64 now)
 	}
 	net.state = NET_RUNNING;
 	if (net_start_messages(epoch)) {
-		pr_err("net: cannot start the message layer (out of memory?); network off\n");
+		pr_err("net: cannot start the message layer (out of memory for its %u buffers?); "
+		       "network off\n",
+		       net_pool_slots(net.cfg->nnodes));
 		net.state = NET_OFF;
 	}
 }
@@ -272,6 +278,12 @@ int net_start(const struct cluster_config *cfg, u32 self)
 	config_format_ip(node->ip, ip, sizeof(ip));
 	kprintf("net: node %u on %s: %s/%d, UDP port %u, lwIP 2.1.3\n", self, net.nic->name, ip,
 		__builtin_popcount(mask), node->port);
+	if (cfg->nnodes < 2) {
+		/* (the message layer needs a peer: it refused to start, later, in the
+		 * middle of the guest's console output) */
+		kprintf("net: a cluster of one node: no cluster messages\n");
+		return 0;
+	}
 	net.start_ns = time_now_ns();
 	net.rtc_sec0 = rtc_read(&t) == 0 ? epoch_rtc_to_unix(&t) : 0;
 	net.state = NET_WAIT_EPOCH;

@@ -214,8 +214,9 @@ bool turns_others_wait(const struct vm *vm)
 
 void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns)
 {
-	if (!t.on || t.have || !t.asked_since || now - t.asked_since < wait_ns ||
-	    now - t.said < wait_ns)
+	/* (now may be older than asked_since: read before this pass's poll) */
+	if (!t.on || t.have || !t.asked_since || now <= t.asked_since ||
+	    now - t.asked_since < wait_ns || now - t.said < wait_ns)
 		return;
 	t.said = now;
 	if (t.passed_to >= 0)
