@@ -45,15 +45,22 @@
 
 u64 (*vlapic_now_ns)(void);
 
+/* Built aside and copied in: an INIT resets the LAPIC on its own CPU while another
+ * CPU may be matching an IPI's destination against it (the SIPI that follows the
+ * INIT, sent back to back). Zeroing it in place made its id read 0 for a moment,
+ * and that SIPI was lost (seen once in tiny-guests' smp-ipi). */
 void vlapic_init(struct vlapic *a, u32 id, bool bsp)
 {
-	memset(a, 0, sizeof(*a));
-	a->id = id;
-	a->apic_base = VLAPIC_BASE | APIC_BASE_EN | (bsp ? APIC_BASE_BSP : 0);
-	a->dfr = 0xffffffff;
-	a->svr = 0xff;
+	struct vlapic n;
+
+	memset(&n, 0, sizeof(n));
+	n.id = id;
+	n.apic_base = VLAPIC_BASE | APIC_BASE_EN | (bsp ? APIC_BASE_BSP : 0);
+	n.dfr = 0xffffffff;
+	n.svr = 0xff;
 	for (int i = 0; i < 7; i++)
-		a->lvt[i] = LVT_MASK;
+		n.lvt[i] = LVT_MASK;
+	*a = n;
 }
 
 bool vlapic_x2apic_mode(const struct vlapic *a)
