@@ -202,6 +202,11 @@ u64 turns_next_deadline(const struct vm *vm)
 	return t.on && t.have && next_waiting(vm) >= 0 ? slice_end(vm) : 0;
 }
 
+bool turns_idle(const struct vm *vm)
+{
+	return t.on && !t.have && !t.asked;
+}
+
 bool turns_may_run(const struct vm *vm)
 {
 	return !t.on || t.have;

@@ -37,6 +37,9 @@ u64 turns_next_deadline(const struct vm *vm);
 /* A local vCPU waited for a page from since to now (during this node's turn, that
  * does not count against its slice). */
 void turns_note_wait(u64 since, u64 now);
+/* Is this node idle for the turns: turns are on, and it neither has the turn nor
+ * asked for it (its vCPUs are halted or wait for a SIPI)? */
+bool turns_idle(const struct vm *vm);
 /* May this node's vCPUs enter the guest now? */
 bool turns_may_run(const struct vm *vm);
 /* Does another node wait for the turn this node has? Then PAUSE exits (vmm/exit.c). */
