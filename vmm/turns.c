@@ -32,7 +32,8 @@ struct turn_msg {
 static struct {
 	struct vm *vm;
 	bool on, have, asked;
-	u64 slice_ns, since;
+	u64 slice_ns, since; /* since: this slice began (a turn nobody waits for has several) */
+	u64 began;	      /* this turn began */
 	u64 wait_ns; /* this turn: time the node's vCPUs waited for pages, summed */
 	u32 passes;
 	u16 my_seq;
@@ -108,12 +109,12 @@ static void pass_token(struct vm *vm, u32 to, u64 now)
 	t.passed_to = (int)to;
 	t.held_ns += now - t.since;
 	t.waited_ns += t.wait_ns;
-	t.longest_ns = MAX(t.longest_ns, now - t.since);
+	t.longest_ns = MAX(t.longest_ns, now - t.began);
 	if (msg_send(net_msg_layer(), (u16)to, MSG_T_TURN, &m, TURN_HDR_LEN + vm->nnodes * 2u)) {
 		/* Not queued: keep it rather than lose it for everyone. */
 		pr_warn("turns: the token could not be sent to node %u; keeping it\n", to);
 		t.have = true;
-		t.since = now;
+		t.since = t.began = now;
 		t.wait_ns = 0;
 		return;
 	}
@@ -186,7 +187,10 @@ void turns_poll(struct vm *vm, u64 now)
 		return;
 	next = next_waiting(vm);
 	if (next < 0) {
-		t.since = now; /* nobody waits: a new slice here */
+		/* Nobody waits: a new slice here (the turn goes on, and so does its count). */
+		t.held_ns += now - t.since;
+		t.waited_ns += t.wait_ns;
+		t.since = now;
 		t.wait_ns = 0;
 		return;
 	}
@@ -268,7 +272,7 @@ static void recv_turn(void *ctx, u16 src, const void *data, size_t len)
 	t.passes = m.seq;
 	t.have = true;
 	t.asked = false;
-	t.since = time_now_ns();
+	t.since = t.began = time_now_ns();
 	t.wait_ns = 0;
 	t.asked_since = 0;
 	t.turns++;
@@ -284,7 +288,7 @@ int turns_init(struct vm *vm, u32 slice_ms)
 	t.slice_ns = slice_ms * 1000000ULL;
 	t.have = vm->self == 0; /* node 0 starts: its vCPU 0 boots the guest */
 	t.passed_to = -1;
-	t.since = time_now_ns();
+	t.since = t.began = time_now_ns();
 	if (!t.on)
 		return 0;
 	pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "

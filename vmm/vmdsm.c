@@ -225,6 +225,7 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 		v->dsm_walk_faults++;
 	else
 		v->dsm_data_faults++;
+	write = write || vmpf_wants_write(gpa >> PAGE_SHIFT);
 	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
 	/* (after: the faulting page's request goes out before any read-ahead's) */
 	vmpf_note_fault(gpa >> PAGE_SHIFT, write);

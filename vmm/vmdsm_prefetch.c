@@ -15,8 +15,15 @@
  *   the turn begins, with the rights they last faulted for. Asking instead for
  *   the last 256 distinct pages faulted on, whether lost or not, moved about
  *   140 pages per turn, most not wanted: the link was busy and a boot took 3x
- *   longer. Losing a page is what makes it worth asking for.
+ *   longer. Losing a page is what makes it worth asking for. With VMPF_AGE 4,
+ *   a fifth of the faults left were on lost pages skipped as not used lately;
+ *   with 16, 3-node boots waited about 20% less (doc/benchmarks.md).
  * - Read-ahead: after three faults on ascending pages, the next VMPF_AHEAD.
+ * - Write for a read: a read fault on a page whose last fault here was a write
+ *   asks for write rights (vmpf_wants_write). In a 2-node boot, about 1,700 of
+ *   each node's 10,000 faults were a read and then a write of such a page: two
+ *   round trips where one does. Pages only read (kernel text) are not asked
+ *   for writing, so they stay shared.
  *
  * At most VMPF_WINDOW + VMPF_AHEAD holds out, and only while half of what the
  * message layer may queue is free: the first version asked for 64 at once and
@@ -34,7 +41,7 @@
 
 #define VMPF_WINDOW 16	 /* turn-start requests out at once */
 #define VMPF_AHEAD  8	 /* read-ahead requests out at once, and how far ahead */
-#define VMPF_AGE    4	 /* "used lately": faulted on in this node's last 4 turns */
+#define VMPF_AGE    16	 /* "used lately": faulted on in this node's last 16 turns */
 #define VMPF_LOST   1024 /* pages remembered as lost between two turns */
 
 _Static_assert(VMPF_WINDOW + VMPF_AHEAD == VMPF_HOLDS, "VMPF_HOLDS");
@@ -94,6 +101,11 @@ void vmpf_note_lost(u64 page)
 	}
 	pf.flags[page] |= PG_LOST;
 	pf.lost[pf.nlost++] = (u32)page;
+}
+
+bool vmpf_wants_write(u64 page)
+{
+	return pf.flags && page < pf.npages && (pf.flags[page] & PG_WROTE);
 }
 
 void vmpf_turn_began(void)
