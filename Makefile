@@ -177,6 +177,7 @@ FORMAT_FILES = $(filter-out guest-images/tiny/% boot/segments.h,$(shell git ls-f
 format:
 	clang-format -i $(FORMAT_FILES)
 lint: all
+	tools/check-layers
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--inline-suppr --suppress=missingIncludeSystem -I. -DUNUM_HOST \
 		$(filter-out build/%,$(filter %.c,$(MON_SRCS) $(foreach t,$(UNIT_TESTS) $(TOOLS),$($(t)_SRCS))))
@@ -203,7 +204,7 @@ help:
 	@echo "make install  install into PREFIX (from ./configure --prefix)"
 	@echo "make deps     install the Debian packages the build and tests need (root)"
 	@echo "make fuzz     longer fuzz runs (FUZZ_TIME seconds each, default 600)"
-	@echo "make format   clang-format the C sources; make lint: cppcheck + format check"
+	@echo "make format   clang-format the C sources; make lint: layers, cppcheck, format check"
 	@echo "make clean    remove build/"
 
 .PHONY: all tools iso check verify test fuzz bench run install format lint deps clean distclean help

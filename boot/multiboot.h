@@ -3,7 +3,7 @@
  * Multiboot 1 and 2 constants and the parts of their information structures
  * the monitor reads. Multiboot 1: "Multiboot Specification version 0.6.96",
  * section 3; Multiboot 2: "Multiboot2 Specification version 2.0", section 3.
- * Shared by boot/header.S (assembler) and vmm/bootinfo.c (C, also on the host).
+ * Shared by boot/header.S (assembler) and vmm/host/bootinfo.c (C, also on the host).
  */
 #ifndef UNUM_BOOT_MULTIBOOT_H
 #define UNUM_BOOT_MULTIBOOT_H
@@ -35,7 +35,7 @@
 #define MB2_TAG_LOAD_BASE 21
 
 #ifndef __ASSEMBLY__
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 /* Multiboot 1 information structure (spec 3.3); the fields we read. */
 #define MB1_INFO_MEM	 0x001

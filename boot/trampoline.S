@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Application processor start-up. vmm/smp.c copies this page-sized stub to
+ * Application processor start-up. vmm/host/smp.c copies this page-sized stub to
  * a free page below 1 MiB, fills in trampoline_params, and sends INIT and
  * SIPIs with that page's number as the vector: every AP starts here in real
  * mode at CS:IP = page:0 (Intel SDM vol. 3 section 9.4.4; AMD APM vol. 2
@@ -24,7 +24,7 @@ trampoline_start:
 	xorl %ebx, %ebx				/* EBX = this page's base, CS * 16 */
 	movw %ax, %bx
 	shll $4, %ebx
-	/* The GDT pointer and the far jump hold linear addresses: vmm/smp.c
+	/* The GDT pointer and the far jump hold linear addresses: vmm/host/smp.c
 	 * wrote them into this copy before the SIPI (all APs run it at once,
 	 * so it must not patch itself). */
 	lgdtl TP(tp_gdt_ptr)
@@ -66,9 +66,9 @@ tp_gdt:
 tp_gdt_end:
 tp_gdt_ptr:
 	.word tp_gdt_end - tp_gdt - 1
-	.long TP(tp_gdt)			/* + page base, by vmm/smp.c */
+	.long TP(tp_gdt)			/* + page base, by vmm/host/smp.c */
 tp_pm32_target:
-	.long TP(tp_pm32)			/* + page base, by vmm/smp.c */
+	.long TP(tp_pm32)			/* + page base, by vmm/host/smp.c */
 	.word 0x18
 	.balign 8
 tp_lm64_ptr:
@@ -88,7 +88,7 @@ trampoline_end:
 	.code64
 	.globl ap_entry64
 /* 64-bit from here, on the boot page tables. Take the next AP number and
- * its stack from vmm/smp.c's tables, then call ap_main(number). */
+ * its stack from vmm/host/smp.c's tables, then call ap_main(number). */
 ap_entry64:
 	LOAD_DATA_SEGMENTS64
 	movl $1, %edi

@@ -9,11 +9,11 @@
  * lengths out of range are counted and dropped.
  */
 #include "drivers/e1000.h"
-#include "drivers/tsc.h"
-#include "vmm/klib.h"
-#include "vmm/log.h"
-#include "vmm/mm.h"
-#include "vmm/paging.h"
+#include "vmm/host/tsc.h"
+#include "vmm/lib/klib.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
 
 #define E1000_VENDOR	  0x8086
 #define E1000_DEV_82540EM 0x100e

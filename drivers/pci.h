@@ -11,7 +11,7 @@
 #ifndef UNUM_DRIVERS_PCI_H
 #define UNUM_DRIVERS_PCI_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 /* Configuration header offsets (PCI 3.0 section 6.1). */
 #define PCI_VENDOR_ID	   0x00

@@ -7,9 +7,9 @@
  * access needs no lock yet; a second CPU that probes devices must add one.
  */
 #include "drivers/pci.h"
-#include "vmm/log.h"
-#include "vmm/paging.h"
-#include "vmm/x86.h"
+#include "vmm/host/log.h"
+#include "vmm/host/paging.h"
+#include "vmm/lib/x86.h"
 
 #define PCI_CONFIG_ADDRESS 0xcf8
 #define PCI_CONFIG_DATA	   0xcfc

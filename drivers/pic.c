@@ -7,7 +7,7 @@
  * interrupt already latched before the mask lands on a harmless vector.
  */
 #include "drivers/pic.h"
-#include "vmm/x86.h"
+#include "vmm/lib/x86.h"
 
 #define PIC1_CMD       0x20
 #define PIC1_DATA      0x21

@@ -6,7 +6,7 @@
  * (a headless board without COM1) cannot hang the monitor.
  */
 #include "drivers/uart.h"
-#include "vmm/x86.h"
+#include "vmm/lib/x86.h"
 
 #define COM1	   0x3F8
 #define UART_THR   0 /* transmit holding (DLAB=0) */

@@ -5,7 +5,7 @@
 #ifndef UNUM_DRIVERS_UART_H
 #define UNUM_DRIVERS_UART_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 void uart_init(void);
 void uart_putc(char c);

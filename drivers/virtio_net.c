@@ -11,10 +11,10 @@
 #include "drivers/nic.h"
 #include "drivers/virtio_pci.h"
 #include "drivers/virtq.h"
-#include "vmm/klib.h"
-#include "vmm/log.h"
-#include "vmm/mm.h"
-#include "vmm/paging.h"
+#include "vmm/lib/klib.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
 
 #define VIRTIO_VENDOR	      0x1af4
 #define VIRTIO_DEV_NET_LEGACY 0x1000 /* transitional device: modern interface too */

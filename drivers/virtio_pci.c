@@ -6,9 +6,9 @@
  * rather than sending the monitor's stores somewhere else.
  */
 #include "drivers/virtio_pci.h"
-#include "drivers/lapic.h"
-#include "drivers/tsc.h"
-#include "vmm/log.h"
+#include "vmm/host/lapic.h"
+#include "vmm/host/tsc.h"
+#include "vmm/host/log.h"
 
 /* struct virtio_pci_cap, section 4.1.4. */
 #define VIRTIO_CAP_CFG_TYPE	  3

@@ -12,7 +12,7 @@
 #ifndef UNUM_DRIVERS_VIRTQ_H
 #define UNUM_DRIVERS_VIRTQ_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 #define VIRTQ_MAX_SIZE 128 /* so that the three parts fit one 4 KiB page */
 

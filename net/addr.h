@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Where cluster nodes are on the network, from the cluster file (vmm/config.h): a node id's
+ * Where cluster nodes are on the network, from the cluster file (vmm/lib/config.h): a node id's
  * IPv4 address and UDP port, the node a datagram's source address belongs to, the netmask
  * that puts every node on the one link, and the node whose mac= is a given MAC. Pure C: the
  * host tests check it against parsed cluster files.
@@ -8,7 +8,7 @@
 #ifndef UNUM_NET_ADDR_H
 #define UNUM_NET_ADDR_H
 
-#include "vmm/config.h"
+#include "vmm/lib/config.h"
 
 /* @node's address (host byte order) and port. Returns 0 or -E_NOENT for no such node. */
 int net_node_addr(const struct cluster_config *cfg, u32 node, u32 *ip, u16 *port);

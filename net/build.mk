@@ -24,9 +24,9 @@ LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c cor
 	core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c \
 	core/ipv4/ip4_frag.c netif/ethernet.c
 LWIP_SRCS := $(addprefix $(LWIP_TREE)/src/,$(LWIP_FILES))
-NET_LWIP_SRCS := net/lwip_port.c net/netif.c net/transport.c net/nics.c net/net.c
+NET_LWIP_SRCS := net/lwip/port.c net/lwip/netif.c net/transport.c net/nics.c net/net.c
 NET_PURE_SRCS := net/addr.c net/epoch.c net/membership.c net/nettest.c
-MON_SRCS += $(LWIP_SRCS) $(NET_LWIP_SRCS) $(NET_PURE_SRCS) net/rtc.c
+MON_SRCS += $(LWIP_SRCS) $(NET_LWIP_SRCS) $(NET_PURE_SRCS)
 
 NET_LWIP_INC := -Inet/lwip -I$(LWIP_TREE)/src/include
 # __NO_INLINE__: no glibc inline wrappers (atoi as strtol) in the freestanding image.
@@ -44,9 +44,6 @@ $(LWIP_STAMP): net/lwip/fetch.sh
 	$(Q)touch -c $@
 
 UNIT_TESTS += net_addr net_membership net_epoch
-net_addr_SRCS := tests/net/addr_test.c net/addr.c vmm/config.c vmm/config_value.c vmm/printf.c
+net_addr_SRCS := tests/net/addr_test.c net/addr.c vmm/lib/config.c vmm/lib/config_value.c vmm/lib/printf.c
 net_membership_SRCS := tests/net/membership_test.c net/membership.c
 net_epoch_SRCS := tests/net/epoch_test.c net/epoch.c
-UNIT_TESTS += net_pci net_virtq
-net_pci_SRCS := tests/net/pci_test.c drivers/pci.c
-net_virtq_SRCS := tests/net/virtq_test.c drivers/virtq.c

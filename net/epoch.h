@@ -6,27 +6,14 @@
  * since 1970, as the epoch. Each boot sees a later tick than any earlier boot saw, so the
  * epoch grows across restarts however quickly a node restarts, as long as the RTC never goes
  * back (nobody sets it backwards while the cluster runs). Under QEMU the RTC is the host's
- * clock. net/epoch.c holds the pure date arithmetic; net/rtc.c reads the CMOS clock.
+ * clock. net/epoch.c holds the pure date arithmetic; drivers/rtc.c reads the CMOS clock.
  */
 #ifndef UNUM_NET_EPOCH_H
 #define UNUM_NET_EPOCH_H
 
-#include "vmm/types.h"
-
-/* The RTC's fields as read from CMOS (MC146818A layout), before any decoding. */
-struct rtc_time {
-	u8 sec, min, hour, day, month, year, century; /* century outside 19..99: 20 */
-	u8 status_b;				      /* binary vs BCD, 12 vs 24 hours */
-};
-
-#define RTC_B_24H    0x02
-#define RTC_B_BINARY 0x04
-#define RTC_HOUR_PM  0x80
+#include "drivers/rtc.h"
 
 /* Seconds since 1970-01-01 00:00 UTC for @t (the RTC keeps UTC), or 0 if a field is invalid. */
 u64 epoch_rtc_to_unix(const struct rtc_time *t);
-
-/* Reads the CMOS clock (net/rtc.c): 0, or -E_TIMEDOUT if it stays in an update. */
-int rtc_read(struct rtc_time *t);
 
 #endif

@@ -7,20 +7,20 @@
  * already answers ARP and ping.
  */
 #include "net/net.h"
-#include "drivers/tsc.h"
+#include "vmm/host/tsc.h"
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
 #include "net/addr.h"
 #include "net/epoch.h"
 #include "net/membership.h"
-#include "net/netif.h"
+#include "net/lwip/netif.h"
 #include "net/nettest.h"
 #include "net/nics.h"
 #include "net/transport.h"
-#include "vmm/klib.h"
-#include "vmm/log.h"
-#include "vmm/mm.h"
-#include "vmm/paging.h"
+#include "vmm/lib/klib.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
 
 #define NET_RX_BUDGET	  64
 #define NET_RX_ROUNDS	  8
@@ -122,7 +122,7 @@ int net_register(u8 type, net_msg_handler fn, void *ctx)
  * as long again: a guest spanning nodes sends in bursts (pages, invalidations,
  * interrupts) and a message the pool cannot take is refused. At least 256 (half
  * of it for sending, about 1 MiB in all): a node answers every request its peers
- * have out (each vCPU's pinned pages and the working-set prefetch: vmm/vmdsm.c)
+ * have out (each vCPU's pinned pages and the working-set prefetch: vmm/cluster/vmdsm.c)
  * with a grant, while its own requests are out too; 64 buffers ran out there. */
 static u32 net_pool_slots(u32 nnodes)
 {

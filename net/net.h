@@ -11,7 +11,7 @@
 #define UNUM_NET_NET_H
 
 #include "net/msg.h"
-#include "vmm/config.h"
+#include "vmm/lib/config.h"
 
 /*
  * Node identity from the hardware (design section 3): enumerates the NICs and stores in *@id

@@ -11,11 +11,11 @@
  */
 #include <string.h>
 
-#include "drivers/tsc.h"
+#include "vmm/host/tsc.h"
 #include "net/net.h"
 #include "net/nettest.h"
-#include "vmm/log.h"
-#include "vmm/printf.h"
+#include "vmm/host/log.h"
+#include "vmm/lib/printf.h"
 
 #define NETTEST_MAGIC	 0x54534e55u /* "UNST" */
 #define NETTEST_HDR	 24

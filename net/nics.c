@@ -6,9 +6,9 @@
  * CPU's HLT so the network context polls at once rather than at the next timer tick.
  */
 #include "net/nics.h"
-#include "drivers/lapic.h"
-#include "vmm/idt.h"
-#include "vmm/log.h"
+#include "vmm/host/lapic.h"
+#include "vmm/host/idt.h"
+#include "vmm/host/log.h"
 
 typedef int (*nic_probe_fn)(const struct pci_access *a, struct pci_dev *d, struct nic **out);
 

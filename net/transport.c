@@ -5,11 +5,11 @@
  * left to the message layer's retransmission.
  */
 #include "net/transport.h"
-#include "drivers/tsc.h"
+#include "vmm/host/tsc.h"
 #include "lwip/pbuf.h"
 #include "lwip/udp.h"
 #include "net/addr.h"
-#include "vmm/log.h"
+#include "vmm/host/log.h"
 
 static void net_transport_recv(void *arg, struct udp_pcb *pcb, struct pbuf *p,
 			       const ip_addr_t *addr, u16_t port)

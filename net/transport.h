@@ -10,7 +10,7 @@
 #define UNUM_NET_TRANSPORT_H
 
 #include "net/msg.h"
-#include "vmm/config.h"
+#include "vmm/lib/config.h"
 
 struct udp_pcb;
 

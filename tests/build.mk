@@ -2,11 +2,11 @@
 # tests/: host unit tests of the monitor's portable parts, and the system
 # tests that boot the monitor under QEMU (see tests/run and doc/testing.md).
 UNIT_TESTS += unit_printf unit_config unit_cmdline unit_pmm unit_bootinfo
-unit_printf_SRCS := tests/unit/test_printf.c vmm/printf.c
-unit_config_SRCS := tests/unit/test_config.c vmm/config.c vmm/config_value.c vmm/printf.c
-unit_cmdline_SRCS := tests/unit/test_cmdline.c vmm/cmdline.c vmm/config_value.c vmm/printf.c
-unit_pmm_SRCS := tests/unit/test_pmm.c vmm/pmm.c
-unit_bootinfo_SRCS := tests/unit/test_bootinfo.c vmm/bootinfo.c vmm/printf.c
+unit_printf_SRCS := tests/unit/test_printf.c vmm/lib/printf.c
+unit_config_SRCS := tests/unit/test_config.c vmm/lib/config.c vmm/lib/config_value.c vmm/lib/printf.c
+unit_cmdline_SRCS := tests/unit/test_cmdline.c vmm/node/cmdline.c vmm/lib/config_value.c vmm/lib/printf.c
+unit_pmm_SRCS := tests/unit/test_pmm.c vmm/host/pmm.c
+unit_bootinfo_SRCS := tests/unit/test_bootinfo.c vmm/host/bootinfo.c vmm/lib/printf.c
 SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
 	tests/system/boot-grub-uefi.sh tests/system/bad-config.sh tests/system/bad-node-id.sh \
 	tests/system/crash-dump.sh tests/system/multi-node-boot.sh tests/system/unum-config.sh \
@@ -15,14 +15,14 @@ SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
 	tests/system/cluster-guest.sh tests/system/linux-cluster.sh
 UNIT_TESTS += unit_npt unit_cpuid
 unit_npt_SRCS := tests/unit/test_npt.c vmm/svm/npt.c
-unit_cpuid_SRCS := tests/unit/test_cpuid.c vmm/cpuid_policy.c
+unit_cpuid_SRCS := tests/unit/test_cpuid.c vmm/virt/cpuid_policy.c
 UNIT_TESTS += unit_vlapic
 unit_vlapic_SRCS := tests/unit/test_vlapic.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c
 UNIT_TESTS += unit_acpi
-unit_acpi_SRCS := tests/unit/test_acpi.c vmm/acpi.c vmm/acpi_numa.c
+unit_acpi_SRCS := tests/unit/test_acpi.c vmm/guest/acpi.c vmm/guest/acpi_numa.c
 UNIT_TESTS += unit_decode unit_emulate unit_gwalk
-unit_decode_SRCS := tests/unit/test_decode.c vmm/decode.c
-unit_emulate_SRCS := tests/unit/test_emulate.c vmm/emulate.c vmm/decode.c
-unit_gwalk_SRCS := tests/unit/test_gwalk.c vmm/gwalk.c
+unit_decode_SRCS := tests/unit/test_decode.c vmm/emu/decode.c
+unit_emulate_SRCS := tests/unit/test_emulate.c vmm/emu/emulate.c vmm/emu/decode.c
+unit_gwalk_SRCS := tests/unit/test_gwalk.c vmm/emu/gwalk.c
 UNIT_TESTS += unit_kvmclock
 unit_kvmclock_SRCS := tests/unit/test_kvmclock.c vmm/dev/kvmclock.c

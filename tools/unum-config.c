@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * unum-config: checks a cluster configuration file before deployment with
- * the very parser the monitor runs (vmm/config.c), so a file that passes
+ * the very parser the monitor runs (vmm/lib/config.c), so a file that passes
  * here is accepted by every node, and a file that fails gives the same
  * messages here as on a node's console.
  *
  *   unum-config check FILE...   validate; exit 0 if every file is valid
  *   unum-config show FILE       validate and print what the file means
  */
-#include "vmm/config.h"
+#include "vmm/lib/config.h"
 
 #include <errno.h>
 #include <stdio.h>

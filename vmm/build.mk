@@ -1,32 +1,33 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# vmm/: the monitor core. Files marked (host) also build into host tests.
-MON_SRCS += \
-	vmm/main.c \
-	vmm/klib.c \
-	vmm/printf.c \
-	vmm/log.c \
-	vmm/spinlock.c \
-	vmm/panic.c \
-	vmm/power.c \
-	vmm/percpu.c \
-	vmm/gdt.c \
-	vmm/idt.c \
-	vmm/isr.S \
-	vmm/cpu.c \
-	vmm/bootinfo.c \
-	vmm/cmdline.c \
-	vmm/config.c \
-	vmm/config_value.c \
-	vmm/pmm.c \
-	vmm/mm.c \
-	vmm/paging.c \
-	vmm/report.c
-# The generic virtualization layer and the AMD SVM back end.
-MON_SRCS += vmm/virt.c vmm/vm.c vmm/exit.c vmm/io.c vmm/cpuid.c vmm/cpuid_policy.c vmm/msr.c \
-	vmm/loader.c vmm/dev/uart16550.c vmm/dev/testdev.c \
-	vmm/svm/svm.c vmm/svm/exit.c vmm/svm/npt.c vmm/svm/vmrun.S
-MON_SRCS += vmm/dev/vlapic.c vmm/dev/vlapic_timer.c
-MON_SRCS += vmm/acpi.c vmm/acpi_numa.c vmm/linux.c vmm/dev/power.c
-MON_SRCS += vmm/exitstats.c vmm/mmio.c vmm/decode.c vmm/emulate.c vmm/gwalk.c vmm/dev/ioapic.c vmm/dev/irq.c
-MON_SRCS += vmm/dev/pit.c vmm/dev/legacy.c vmm/dev/pci.c vmm/dev/kvmclock.c
-MON_SRCS += vmm/smp.c vmm/pv.c vmm/remote.c vmm/vmdsm.c vmm/vmdsm_prefetch.c vmm/turns.c vmm/handoff.c
+# vmm/: the monitor, one folder per layer, lowest first (doc/design.md, "Layout"). A folder's
+# files include only their own folder's headers and those of the folders above it in this
+# list (tools/check-layers, run by make check).
+# lib: code with no state of the node: the C runtime (klib, printf), the x86 instruction
+# wrappers, and the cluster file's format; the host tests and tools build it too.
+MON_SRCS += vmm/lib/klib.c vmm/lib/printf.c vmm/lib/config.c vmm/lib/config_value.c
+# host: the physical node: boot information, CPU set-up, interrupts, LAPIC and TSC, memory,
+# paging, SMP, locks, the log and panic, power.
+MON_SRCS += vmm/host/bootinfo.c vmm/host/percpu.c vmm/host/gdt.c vmm/host/idt.c \
+	vmm/host/isr.S vmm/host/cpu.c vmm/host/lapic.c vmm/host/tsc.c vmm/host/pmm.c \
+	vmm/host/mm.c vmm/host/paging.c vmm/host/smp.c vmm/host/spinlock.c vmm/host/log.c \
+	vmm/host/panic.c vmm/host/power.c
+# node: this node's command line and boot report.
+MON_SRCS += vmm/node/cmdline.c vmm/node/report.c
+# emu: the instruction decoder and emulator, the guest page-table walker.
+MON_SRCS += vmm/emu/decode.c vmm/emu/emulate.c vmm/emu/gwalk.c
+# virt: the generic hypervisor (the VM and its vCPUs, exits, port I/O, MMIO, MSRs, CPUID, PV).
+MON_SRCS += vmm/virt/virt.c vmm/virt/vm.c vmm/virt/exit.c vmm/virt/exitstats.c vmm/virt/io.c \
+	vmm/virt/mmio.c vmm/virt/cpuid.c vmm/virt/cpuid_policy.c vmm/virt/msr.c vmm/virt/pv.c \
+	vmm/virt/handoff.c
+# dev: the emulated devices.
+MON_SRCS += vmm/dev/uart16550.c vmm/dev/testdev.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c \
+	vmm/dev/power.c vmm/dev/ioapic.c vmm/dev/irq.c vmm/dev/pit.c vmm/dev/legacy.c \
+	vmm/dev/pci.c vmm/dev/kvmclock.c
+# svm: the AMD back end.
+MON_SRCS += vmm/svm/svm.c vmm/svm/exit.c vmm/svm/npt.c vmm/svm/vmrun.S
+# guest: building the guest (loader, Linux boot protocol, ACPI tables).
+MON_SRCS += vmm/guest/loader.c vmm/guest/linux.c vmm/guest/acpi.c vmm/guest/acpi_numa.c
+# cluster: one guest across nodes (remote vCPUs and I/O, turns, the DSM glue, prefetch).
+MON_SRCS += vmm/cluster/remote.c vmm/cluster/turns.c vmm/cluster/vmdsm.c \
+	vmm/cluster/vmdsm_prefetch.c
+MON_SRCS += vmm/main.c

@@ -7,34 +7,34 @@
  * whose boot information, command line or configuration is wrong refuses to
  * start and says why: running on half-understood settings would be worse.
  */
-#include "drivers/lapic.h"
+#include "vmm/host/lapic.h"
 #include "drivers/pic.h"
-#include "drivers/tsc.h"
+#include "vmm/host/tsc.h"
 #include "drivers/uart.h"
-#include "vmm/bootinfo.h"
-#include "vmm/cmdline.h"
-#include "vmm/config.h"
-#include "vmm/cpu.h"
-#include "vmm/idt.h"
-#include "vmm/log.h"
-#include "vmm/mm.h"
-#include "vmm/paging.h"
-#include "vmm/panic.h"
-#include "vmm/percpu.h"
-#include "vmm/power.h"
-#include "vmm/printf.h"
-#include "vmm/report.h"
-#include "vmm/smp.h"
+#include "vmm/host/bootinfo.h"
+#include "vmm/node/cmdline.h"
+#include "vmm/lib/config.h"
+#include "vmm/host/cpu.h"
+#include "vmm/host/idt.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
+#include "vmm/host/panic.h"
+#include "vmm/host/percpu.h"
+#include "vmm/host/power.h"
+#include "vmm/lib/printf.h"
+#include "vmm/node/report.h"
+#include "vmm/host/smp.h"
 #include "vmm/dev/devices.h"
 #include "vmm/dev/irq.h"
-#include "vmm/loader.h"
-#include "vmm/virt.h"
-#include "vmm/cpuid.h"
-#include "vmm/vm.h"
-#include "vmm/turns.h"
-#include "vmm/remote.h"
-#include "vmm/vmdsm.h"
-#include "vmm/x86.h"
+#include "vmm/guest/loader.h"
+#include "vmm/virt/virt.h"
+#include "vmm/virt/cpuid.h"
+#include "vmm/virt/vm.h"
+#include "vmm/cluster/turns.h"
+#include "vmm/cluster/remote.h"
+#include "vmm/cluster/vmdsm.h"
+#include "vmm/lib/x86.h"
 #include "net/net.h"
 #include "net/nettest.h"
 
@@ -247,6 +247,7 @@ void monitor_main(u32 magic, u32 info)
 {
 	u32 node;
 
+	log_set_console(uart_write); /* (a panic this early still reaches the port) */
 	percpu_init(0, (hva_t)boot_stack_top);
 	gdt_init_cpu(0);
 	idt_init();

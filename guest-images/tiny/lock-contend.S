@@ -5,7 +5,7 @@
  * and inside it increments a shared counter the slow way (read, wait, write),
  * so two vCPUs inside at once would lose increments. Across nodes the lock's
  * page moves at nearly every acquisition, and a vCPU can spin on a lock whose
- * holder's node does not have the turn (vmm/turns.h): the test is that every
+ * holder's node does not have the turn (vmm/cluster/turns.h): the test is that every
  * vCPU still gets through. vCPU 0 waits for all to finish, then checks the
  * counter. Exit 1: the vCPUs did not all finish within 2^32 spins of vCPU 0
  * (a bound in iterations, not time: across nodes each PAUSE exits, and the

@@ -9,8 +9,8 @@
  * on, with enough buffers for a full send window from every peer to be in reassembly at once.
  * Memory is static (lwIP's own pools in the monitor's .bss); sizes are in doc/net.md.
  */
-#ifndef UNUM_NET_LWIPOPTS_H
-#define UNUM_NET_LWIPOPTS_H
+#ifndef UNUM_NET_LWIP_LWIPOPTS_H
+#define UNUM_NET_LWIP_LWIPOPTS_H
 
 #define NO_SYS		     1
 #define SYS_LIGHTWEIGHT_PROT 0

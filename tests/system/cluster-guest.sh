@@ -29,7 +29,7 @@ done
 # Three vCPUs on three nodes contend for one spinlock, each taking it 500,000
 # times with a slow increment inside: each node's share lasts several turns,
 # so the turn often passes while a vCPU holds the lock and the next node's
-# vCPU spins on it (it yields after PAUSE: vmm/turns.h). Every vCPU must get
+# vCPU spins on it (it yields after PAUSE: vmm/cluster/turns.h). Every vCPU must get
 # through, and the counter must be exact. The same on one node with three
 # vCPUs, where nothing takes turns.
 for layout in 3x1 1x3; do

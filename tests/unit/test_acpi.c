@@ -7,8 +7,8 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include "tests/unit/check.h"
-#include "vmm/acpi.h"
-#include "vmm/unaligned.h"
+#include "vmm/guest/acpi.h"
+#include "vmm/lib/unaligned.h"
 
 static u8 mem[ACPI_TABLES_SIZE];
 

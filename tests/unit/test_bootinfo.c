@@ -8,7 +8,7 @@
  * read out of bounds (ASan watches).
  */
 #include "tests/unit/check.h"
-#include "vmm/bootinfo.h"
+#include "vmm/host/bootinfo.h"
 #include "boot/multiboot.h"
 
 #include <stdlib.h>

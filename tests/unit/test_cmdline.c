@@ -3,7 +3,7 @@
  * The monitor's command-line options.
  */
 #include "tests/unit/check.h"
-#include "vmm/cmdline.h"
+#include "vmm/node/cmdline.h"
 
 static struct monitor_options opt;
 static char err[160];

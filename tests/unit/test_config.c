@@ -5,7 +5,7 @@
  * naming the exact line and column and what was expected.
  */
 #include "tests/unit/check.h"
-#include "vmm/config.h"
+#include "vmm/lib/config.h"
 
 static struct cluster_config cfg;
 

@@ -5,7 +5,7 @@
  * XSETBV is not emulated, the rest of the host's answer untouched.
  */
 #include "tests/unit/check.h"
-#include "vmm/cpuid.h"
+#include "vmm/virt/cpuid.h"
 
 static const struct cpuid_regs all_ones = { ~0u, ~0u, ~0u, ~0u };
 

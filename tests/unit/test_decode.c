@@ -12,7 +12,7 @@
  * truncated, over-long, unsupported and #UD encodings.
  */
 #include "tests/unit/check.h"
-#include "vmm/decode.h"
+#include "vmm/emu/decode.h"
 
 enum {
 	N = DECODE_OPND_NONE,

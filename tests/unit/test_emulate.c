@@ -10,8 +10,8 @@
  * handling one iteration or many per call, and the exceptions a guest gets.
  */
 #include "tests/unit/check.h"
-#include "vmm/emulate.h"
-#include "vmm/gwalk.h"
+#include "vmm/emu/emulate.h"
+#include "vmm/emu/gwalk.h"
 
 /* The monitor passes the emulator's access flags straight to the walker. */
 _Static_assert(EMU_ACC_WRITE == GWALK_ACC_WRITE && EMU_ACC_USER == GWALK_ACC_USER &&

@@ -10,7 +10,7 @@
  * and the accessed/dirty updates, including a race with another CPU.
  */
 #include "tests/unit/check.h"
-#include "vmm/gwalk.h"
+#include "vmm/emu/gwalk.h"
 
 #define P	 0x1ULL
 #define RW	 0x2ULL

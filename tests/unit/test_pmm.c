@@ -6,7 +6,7 @@
  * accounting adds up.
  */
 #include "tests/unit/check.h"
-#include "vmm/pmm.h"
+#include "vmm/host/pmm.h"
 
 #include <stdlib.h>
 

@@ -5,7 +5,7 @@
  * truncation into small buffers.
  */
 #include "tests/unit/check.h"
-#include "vmm/printf.h"
+#include "vmm/lib/printf.h"
 
 #include <stdarg.h>
 

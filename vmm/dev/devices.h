@@ -6,7 +6,7 @@
 #ifndef UNUM_VMM_DEV_DEVICES_H
 #define UNUM_VMM_DEV_DEVICES_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 struct vm;
 int uart16550_init(struct vm *vm);

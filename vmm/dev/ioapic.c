@@ -4,7 +4,7 @@
  * data sheet section 3.2.4.
  */
 #include "vmm/dev/ioapic.h"
-#include "vmm/klib.h"
+#include "vmm/lib/klib.h"
 
 #define REG_ID	    0x00
 #define REG_VERSION 0x01

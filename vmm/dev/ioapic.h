@@ -8,7 +8,7 @@
 #ifndef UNUM_VMM_DEV_IOAPIC_H
 #define UNUM_VMM_DEV_IOAPIC_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 #define IOAPIC_PINS 24
 

@@ -4,15 +4,15 @@
  * and of the local APIC page.
  */
 #include "vmm/dev/irq.h"
-#include "vmm/acpi.h"
+#include "vmm/guest/acpi.h"
 #include "vmm/dev/ioapic.h"
-#include "vmm/log.h"
-#include "vmm/mmio.h"
-#include "vmm/vm.h"
-#include "vmm/remote.h"
-#include "vmm/idt.h"
-#include "vmm/percpu.h"
-#include "drivers/lapic.h"
+#include "vmm/host/log.h"
+#include "vmm/virt/mmio.h"
+#include "vmm/virt/vm.h"
+#include "vmm/cluster/remote.h"
+#include "vmm/host/idt.h"
+#include "vmm/host/percpu.h"
+#include "vmm/host/lapic.h"
 
 #define DELIVERY_FIXED	 0
 #define DELIVERY_LOWEST	 1

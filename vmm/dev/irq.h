@@ -7,7 +7,7 @@
 #ifndef UNUM_VMM_DEV_IRQ_H
 #define UNUM_VMM_DEV_IRQ_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 struct vm;
 

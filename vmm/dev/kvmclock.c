@@ -6,7 +6,7 @@
  * where mul lies in [2^31, 2^32): the most precision a 32-bit mul gives.
  */
 #include "vmm/dev/kvmclock.h"
-#include "vmm/klib.h"
+#include "vmm/lib/klib.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 

@@ -12,7 +12,7 @@
 #ifndef UNUM_VMM_DEV_KVMCLOCK_H
 #define UNUM_VMM_DEV_KVMCLOCK_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 #define MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01

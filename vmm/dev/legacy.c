@@ -9,10 +9,10 @@
 #include "vmm/dev/devices.h"
 #include "vmm/dev/irq.h"
 #include "vmm/dev/pit.h"
-#include "vmm/io.h"
-#include "vmm/vm.h"
-#include "vmm/x86.h"
-#include "drivers/tsc.h"
+#include "vmm/virt/io.h"
+#include "vmm/virt/vm.h"
+#include "vmm/lib/x86.h"
+#include "vmm/host/tsc.h"
 #include "vmm/dev/kvmclock.h"
 
 /* ---- 8254 ---------------------------------------------------------------- */

@@ -9,8 +9,8 @@
  * Port 0xcf9, the reset control register, sits in the same range.
  */
 #include "vmm/dev/devices.h"
-#include "vmm/io.h"
-#include "vmm/klib.h"
+#include "vmm/virt/io.h"
+#include "vmm/lib/klib.h"
 
 #define PCI_ADDR_PORT	   0xcf8
 #define PCI_DATA_PORT	   0xcfc

@@ -5,7 +5,7 @@
  * and the count is exactly as far along as the monitor's clock.
  */
 #include "vmm/dev/pit.h"
-#include "vmm/klib.h"
+#include "vmm/lib/klib.h"
 
 #define PORT_CH0       0x40
 #define PORT_CMD       0x43

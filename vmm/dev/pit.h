@@ -9,7 +9,7 @@
 #ifndef UNUM_VMM_DEV_PIT_H
 #define UNUM_VMM_DEV_PIT_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 #define PIT_HZ 1193182ULL
 

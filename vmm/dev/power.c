@@ -1,18 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Power and reset as the guest sees them: the ACPI PM1a event and control
- * blocks and the PM timer that the FADT (vmm/acpi.c) points at, and the two
+ * blocks and the PM timer that the FADT (vmm/guest/acpi.c) points at, and the two
  * legacy reset paths Linux tries, the keyboard controller's pulse (0xfe to
  * port 0x64) and the PCI reset control register (0xcf9, which sits among
  * the PCI configuration ports: vmm/dev/legacy.c passes it here). PM1 layout: ACPI
  * 6.4 section 4.8.3; sleeping with SLP_TYP from \_S5 and SLP_EN powers off.
  */
 #include "vmm/dev/devices.h"
-#include "vmm/acpi.h"
-#include "vmm/io.h"
-#include "vmm/power.h"
-#include "vmm/vm.h"
-#include "drivers/tsc.h"
+#include "vmm/guest/acpi.h"
+#include "vmm/virt/io.h"
+#include "vmm/host/power.h"
+#include "vmm/virt/vm.h"
+#include "vmm/host/tsc.h"
 
 #define PM1_CNT_SCI_EN	      0x0001
 #define PM1_CNT_SLP_TYP_SHIFT 10

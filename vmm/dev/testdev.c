@@ -8,11 +8,11 @@
  * instruction form of the MMIO emulator and check the results.
  */
 #include "vmm/dev/devices.h"
-#include "vmm/io.h"
-#include "vmm/power.h"
-#include "vmm/vm.h"
-#include "vmm/klib.h"
-#include "vmm/mmio.h"
+#include "vmm/virt/io.h"
+#include "vmm/host/power.h"
+#include "vmm/virt/vm.h"
+#include "vmm/lib/klib.h"
+#include "vmm/virt/mmio.h"
 
 #define TEST_EXIT_PORT 0xf4
 #define POST_PORT      0x80

@@ -10,10 +10,10 @@
  */
 #include "vmm/dev/devices.h"
 #include "drivers/uart.h"
-#include "vmm/io.h"
+#include "vmm/virt/io.h"
 #include "vmm/dev/irq.h"
-#include "vmm/vm.h"
-#include "drivers/tsc.h"
+#include "vmm/virt/vm.h"
+#include "vmm/host/tsc.h"
 
 #define COM1_BASE  0x3f8
 #define REG_DATA   0 /* RBR/THR, or DLL with DLAB */

@@ -6,7 +6,7 @@
  * Builds on the host.
  */
 #include "vmm/dev/vlapic.h"
-#include "vmm/klib.h"
+#include "vmm/lib/klib.h"
 #include "vmm/dev/vlapic_timer.h"
 
 #define REG_ID	       0x020

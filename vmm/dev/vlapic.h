@@ -12,7 +12,7 @@
 #ifndef UNUM_VMM_DEV_VLAPIC_H
 #define UNUM_VMM_DEV_VLAPIC_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 #define VLAPIC_BASE   0xfee00000ULL
 #define VLAPIC_BUS_HZ 1000000000ULL

@@ -8,8 +8,8 @@
  * 1; VMMCALL: 3; IOIO gives the next RIP in EXITINFO2, APM 15.10.2).
  */
 #include "vmm/svm/svm.h"
-#include "vmm/cpu.h"
-#include "vmm/log.h"
+#include "vmm/host/cpu.h"
+#include "vmm/host/log.h"
 
 #define VEC_UD 6
 

@@ -6,7 +6,7 @@
  * take rights away and give them back without forgetting the frame.
  */
 #include "vmm/svm/npt.h"
-#include "vmm/klib.h"
+#include "vmm/lib/klib.h"
 
 #define PTE_P	    (1ULL << 0)
 #define PTE_W	    (1ULL << 1)

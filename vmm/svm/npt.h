@@ -11,7 +11,7 @@
 #ifndef UNUM_VMM_SVM_NPT_H
 #define UNUM_VMM_SVM_NPT_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 #define NPT_R	1u /* readable (present) */
 #define NPT_W	2u

@@ -8,16 +8,16 @@
  * none of them, and hardware without them must work too.
  */
 #include "vmm/svm/svm.h"
-#include "vmm/vm.h"
-#include "vmm/cpu.h"
-#include "vmm/klib.h"
-#include "vmm/log.h"
-#include "vmm/mm.h"
-#include "vmm/paging.h"
-#include "vmm/panic.h"
-#include "vmm/percpu.h"
+#include "vmm/virt/vm.h"
+#include "vmm/host/cpu.h"
+#include "vmm/lib/klib.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
+#include "vmm/host/panic.h"
+#include "vmm/host/percpu.h"
 #include "vmm/svm/npt.h"
-#include "vmm/x86.h"
+#include "vmm/lib/x86.h"
 
 #define IOPM_PAGES  3
 #define MSRPM_PAGES 2

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Internal interface of the SVM back end (vmm/svm/). Generic code sees only
- * svm_ops (vmm/virt.h).
+ * svm_ops (vmm/virt/virt.h).
  */
 #ifndef UNUM_VMM_SVM_SVM_H
 #define UNUM_VMM_SVM_SVM_H
 
 #include "vmm/svm/npt.h"
 #include "vmm/svm/vmcb.h"
-#include "vmm/virt.h"
+#include "vmm/virt/virt.h"
 
 #define SVM_MAX_VCPUS 64
 

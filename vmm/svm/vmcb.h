@@ -8,7 +8,7 @@
 #ifndef UNUM_VMM_SVM_VMCB_H
 #define UNUM_VMM_SVM_VMCB_H
 
-#include "vmm/types.h"
+#include "vmm/lib/types.h"
 
 struct vmcb_seg {
 	u16 selector;

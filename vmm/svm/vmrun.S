@@ -15,7 +15,7 @@
  * host's IDT at the STGI below: none can slip between the caller's last look
  * at its timers and the guest running.
  * Guest RAX and RSP live in the VMCB; the other general registers are loaded
- * from and stored to struct guest_regs (vmm/vcpu.h, indexed by encoding).
+ * from and stored to struct guest_regs (vmm/virt/vcpu.h, indexed by encoding).
  */
 #define R(n) (8 * (n))
 

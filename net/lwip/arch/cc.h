@@ -3,8 +3,8 @@
  * lwIP's architecture header (lwIP's src/include/lwip/arch.h lists what it may define) for the
  * freestanding monitor: little-endian x86-64, diagnostics to the monitor's log, failed
  * assertions are monitor bugs (panic), and random numbers for ARP and IP ids from the TSC
- * mixed by net/lwip_port.c. lwIP calls memcpy, memset, memmove, memcmp, strlen and strncmp,
- * which vmm/klib.c provides.
+ * mixed by net/lwip/port.c. lwIP calls memcpy, memset, memmove, memcmp, strlen and strncmp,
+ * which vmm/lib/klib.c provides.
  */
 #ifndef UNUM_NET_LWIP_ARCH_CC_H
 #define UNUM_NET_LWIP_ARCH_CC_H

@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Taking turns: across nodes, the vCPUs of one node at a time run the guest,
+ * for a slice of `slice=MS` milliseconds of progress (monitor command line,
+ * default 200; 0 lets every node run at once): time its vCPUs spent waiting
+ * for pages does not count, up to TURNS_MAX_FACTOR slices of wall time.
+ *
+ * Why: on AMD, the nested page walk treats each read of a guest page table as
+ * a write, so every vCPU that misses its TLB needs write rights to the guest
+ * page tables it walks, the kernel's top-level ones in particular; under QEMU
+ * the TLB is flushed at every VMRUN, so that is after every exit. vCPUs on two
+ * nodes running at once therefore take those pages from each other at every
+ * exit and spend their time waiting for them (doc/dsm.md, "Page tables"). A
+ * node that has the turn fetches them once and keeps them for its slice.
+ *
+ * The turn is a token: a node that has runnable vCPUs and not the token asks
+ * every node for it (MSG_T_TURN, WANT); the holder passes it on, with the set
+ * of nodes still waiting, when its slice is over or when none of its vCPUs can
+ * run (halted, waiting for a SIPI, yielding after PAUSE). Nobody waiting: the
+ * holder keeps it. The token is only scheduling: coherence never depends on it.
+ * Runs on the boot core, from the run loop and the network context.
+ */
+#ifndef UNUM_VMM_CLUSTER_TURNS_H
+#define UNUM_VMM_CLUSTER_TURNS_H
+
+#include "vmm/virt/vm.h"
+
+#define MSG_T_TURN	 39
+#define TURNS_MAX_FACTOR 4 /* a turn lasts at most 4 slices of wall time */
+
+/* Before the guest starts; slice_ms 0: no turns (every node runs at once). */
+int turns_init(struct vm *vm, u32 slice_ms);
+/* The boot core's part, at every pass of its run loop. */
+void turns_poll(struct vm *vm, u64 now);
+/* When turns_poll() must run next (this node's slice ends while another waits), or 0. */
+u64 turns_next_deadline(const struct vm *vm);
+/* A local vCPU waited for a page from since to now (during this node's turn, that
+ * does not count against its slice). */
+void turns_note_wait(u64 since, u64 now);
+/* Is this node idle for the turns: turns are on, and it neither has the turn nor
+ * asked for it (its vCPUs are halted or wait for a SIPI)? */
+bool turns_idle(const struct vm *vm);
+/* May this node's vCPUs enter the guest now? */
+bool turns_may_run(const struct vm *vm);
+/* Does another node wait for the turn this node has? Then PAUSE exits (vmm/virt/exit.c). */
+bool turns_others_wait(const struct vm *vm);
+/* Says so if this node has waited more than wait_ns for the turn (once per wait_ns). */
+void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns);
+/* For the "stats:" line: whether this node has the turn or asked for it. */
+const char *turns_state(void);
+/* "turns:" line when the guest stops. */
+void turns_report(const struct vm *vm);
+
+#endif

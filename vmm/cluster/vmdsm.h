@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The coherence protocol (dsm/) wired to this node's guest: a guest page's
+ * nested mapping always carries the rights the protocol gives this node; a
+ * nested page fault on guest RAM asks the protocol for the rights it lacks;
+ * the monitor's own accesses to guest memory (the loader) go through
+ * vmdsm_acquire() too. Protocol messages travel as MSG_T_DSM.
+ */
+#ifndef UNUM_VMM_CLUSTER_VMDSM_H
+#define UNUM_VMM_CLUSTER_VMDSM_H
+
+#include "vmm/virt/vm.h"
+
+/* Node `node`'s home range of guest RAM: equal contiguous shares, 2 MiB aligned.
+ * The SRAT gives the guest the same ranges as its NUMA nodes. */
+void vmdsm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size);
+/* Builds the protocol for a guest that spans vm->nnodes nodes. */
+int vmdsm_init(struct vm *vm, bool prefetch);
+/* A nested page fault on guest RAM: returns once the vCPU may retry, or with
+ * v->dsm_waiting set (the run loop then waits for the protocol). */
+void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk);
+/* Rights on [gpa, gpa+len) for the monitor itself, waiting for them. 0 or an error;
+ * 0 at once when the guest runs on one node. */
+int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write);
+
+/*
+ * The monitor's own accesses to guest RAM (loader, instruction emulator,
+ * kvmclock): across nodes each first takes its pages through the protocol,
+ * waiting for them; on one node they are plain copies. The range must not
+ * straddle the end of RAM. -E_NOENT when it is not RAM.
+ */
+int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len);
+int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len);
+/* Guest RAM the monitor may write now (until it next polls the network), or NULL. */
+void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len);
+/* The vCPU will not run for a while: its pages need not stay pinned. */
+void vmdsm_yield(struct vcpu *v);
+void vmdsm_poll(struct vm *vm);
+/* When vmdsm_poll() next has timed work (a pin window that ends), or 0 for none. */
+u64 vmdsm_next_deadline(struct vm *vm);
+/* This node's turn began (vmm/cluster/turns.c): the next poll prefetches the page-table
+ * pages its vCPUs' walks faulted on lately. */
+void vmdsm_turn_began(struct vm *vm);
+/* Says what v's page fault waits for: the page, its home, the owner if the home
+ * is this node, its state here (for the run loop's report of long waits). */
+void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns);
+/* One "stats:" line: faults, pages held, bytes sent (stats=S). */
+void vmdsm_stats_line(struct vm *vm);
+/* Prints the protocol's counters ("dsm:" lines) when the guest stops. */
+void vmdsm_report(struct vm *vm);
+
+#endif

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * ACPI table builder (see vmm/guest/acpi.h). Tables are laid out one after the
+ * other, 16-byte aligned, each with a correct checksum (the bytes of a table
+ * sum to zero, ACPI 6.4 section 5.2.5 and 5.2.6).
+ */
+#include "vmm/guest/acpi.h"
+#include "vmm/guest/acpi_internal.h"
+#include "vmm/lib/klib.h"
+
+struct acpi_rsdp {
+	char signature[8];
+	u8 checksum;
+	char oem_id[6];
+	u8 revision;
+	u32 rsdt_address, length;
+	u64 xsdt_address;
+	u8 extended_checksum, reserved[3];
+} __packed;
+_Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP (5.2.5.3)");
+
+struct acpi_gas {
+	u8 space_id, bit_width, bit_offset, access_size;
+	u64 address;
+} __packed;
+_Static_assert(sizeof(struct acpi_gas) == 12, "generic address structure (5.2.3.2)");
+
+struct acpi_fadt {
+	struct acpi_header h;
+	u32 firmware_ctrl, dsdt;
+	u8 reserved0, preferred_pm_profile;
+	u16 sci_int;
+	u32 smi_cmd;
+	u8 acpi_enable, acpi_disable, s4bios_req, pstate_cnt;
+	u32 pm1a_evt_blk, pm1b_evt_blk, pm1a_cnt_blk, pm1b_cnt_blk, pm2_cnt_blk, pm_tmr_blk;
+	u32 gpe0_blk, gpe1_blk;
+	u8 pm1_evt_len, pm1_cnt_len, pm2_cnt_len, pm_tmr_len, gpe0_blk_len, gpe1_blk_len;
+	u8 gpe1_base, cst_cnt;
+	u16 p_lvl2_lat, p_lvl3_lat, flush_size, flush_stride;
+	u8 duty_offset, duty_width, day_alrm, mon_alrm, century;
+	u16 iapc_boot_arch;
+	u8 reserved1;
+	u32 flags;
+	struct acpi_gas reset_reg;
+	u8 reset_value;
+	u16 arm_boot_arch;
+	u8 minor_version;
+	u64 x_firmware_ctrl, x_dsdt;
+	struct acpi_gas x_pm1a_evt_blk, x_pm1b_evt_blk, x_pm1a_cnt_blk, x_pm1b_cnt_blk;
+	struct acpi_gas x_pm2_cnt_blk, x_pm_tmr_blk, x_gpe0_blk, x_gpe1_blk;
+	struct acpi_gas sleep_control_reg, sleep_status_reg;
+	u64 hypervisor_vendor_id;
+} __packed;
+_Static_assert(__builtin_offsetof(struct acpi_fadt, flags) == 0x70, "FADT flags (5.2.9)");
+_Static_assert(__builtin_offsetof(struct acpi_fadt, x_dsdt) == 0x8c, "FADT X_DSDT");
+_Static_assert(__builtin_offsetof(struct acpi_fadt, x_pm_tmr_blk) == 0xd0, "FADT X_PM_TMR_BLK");
+_Static_assert(sizeof(struct acpi_fadt) == 276, "FADT revision 6 is 276 bytes");
+
+#define FADT_WBINVD		  (1u << 0)
+#define FADT_PROC_C1		  (1u << 2)
+#define FADT_PWR_BUTTON		  (1u << 4) /* no fixed power button */
+#define FADT_SLP_BUTTON		  (1u << 5) /* no fixed sleep button */
+#define FADT_TMR_VAL_EXT	  (1u << 8)
+#define BOOT_ARCH_LEGACY_DEVICES  (1u << 0)
+#define BOOT_ARCH_VGA_NOT_PRESENT (1u << 2)
+#define GAS_SYSTEM_IO		  1
+
+/* DSDT body: Name (_S5, Package () { 5, 5, 0, 0 }) in AML (ACPI 6.4 chapter 20). */
+static const u8 dsdt_aml[] = {
+	0x08, '_',
+	'S',  '5',
+	'_', /* NameOp, NameSeg */
+	0x12, 0x08,
+	0x04,		       /* PackageOp, PkgLength 8, NumElements 4 */
+	0x0a, ACPI_S5_SLP_TYP, /* BytePrefix 5: SLP_TYPa */
+	0x0a, ACPI_S5_SLP_TYP, /* BytePrefix 5: SLP_TYPb */
+	0x00, 0x00,	       /* ZeroOp, ZeroOp */
+};
+
+static u8 checksum(const void *p, size_t n)
+{
+	u8 sum = 0;
+
+	for (size_t i = 0; i < n; i++)
+		sum += ((const u8 *)p)[i];
+	return (u8)-sum;
+}
+
+/* Room for n bytes, 16-byte aligned; NULL when full. */
+void *acpi_take(struct builder *b, size_t n, gpa_t *at)
+{
+	size_t off = ALIGN_UP(b->used, 16);
+
+	if (off + n > b->size)
+		return NULL;
+	b->used = off + n;
+	*at = b->gpa + off;
+	memset(b->buf + off, 0, n);
+	return b->buf + off;
+}
+
+void acpi_header_init(struct acpi_header *h, const char *sig, u32 len, u8 rev)
+{
+	memcpy(h->signature, sig, 4);
+	h->length = len;
+	h->revision = rev;
+	memcpy(h->oem_id, "UNUM  ", 6);
+	memcpy(h->oem_table_id, "UNUMVMM ", 8);
+	h->oem_revision = 1;
+	memcpy(&h->creator_id, "UNUM", 4);
+	h->creator_revision = 1;
+}
+
+void acpi_seal(struct acpi_header *h)
+{
+	h->checksum = 0;
+	h->checksum = checksum(h, h->length);
+}
+
+static gpa_t build_dsdt(struct builder *b)
+{
+	gpa_t at;
+	struct acpi_header *h = acpi_take(b, sizeof(*h) + sizeof(dsdt_aml), &at);
+
+	if (!h)
+		return 0;
+	acpi_header_init(h, "DSDT", sizeof(*h) + sizeof(dsdt_aml), 2);
+	memcpy(h + 1, dsdt_aml, sizeof(dsdt_aml));
+	acpi_seal(h);
+	return at;
+}
+
+static void gas_io(struct acpi_gas *g, u16 port, u8 bytes)
+{
+	*g = (struct acpi_gas){ GAS_SYSTEM_IO, (u8)(bytes * 8), 0, bytes, port };
+}
+
+static gpa_t build_fadt(struct builder *b, gpa_t dsdt)
+{
+	gpa_t at;
+	struct acpi_fadt *f = acpi_take(b, sizeof(*f), &at);
+
+	if (!f)
+		return 0;
+	acpi_header_init(&f->h, "FACP", sizeof(*f), 6);
+	f->dsdt = (u32)dsdt;
+	f->x_dsdt = dsdt;
+	f->sci_int = ACPI_SCI_IRQ;
+	/* SMI_CMD 0: the platform is always in ACPI mode (SCI_EN reads as set). */
+	f->pm1a_evt_blk = ACPI_PM1A_EVT_PORT;
+	f->pm1a_cnt_blk = ACPI_PM1A_CNT_PORT;
+	f->pm_tmr_blk = ACPI_PM_TMR_PORT;
+	f->pm1_evt_len = 4;
+	f->pm1_cnt_len = 2;
+	f->pm_tmr_len = 4;
+	gas_io(&f->x_pm1a_evt_blk, ACPI_PM1A_EVT_PORT, 4);
+	gas_io(&f->x_pm1a_cnt_blk, ACPI_PM1A_CNT_PORT, 2);
+	gas_io(&f->x_pm_tmr_blk, ACPI_PM_TMR_PORT, 4);
+	f->p_lvl2_lat = 101;  /* > 100: C2 not supported */
+	f->p_lvl3_lat = 1001; /* > 1000: C3 not supported */
+	f->iapc_boot_arch = BOOT_ARCH_LEGACY_DEVICES | BOOT_ARCH_VGA_NOT_PRESENT;
+	f->flags =
+		FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON | FADT_TMR_VAL_EXT;
+	f->minor_version = 4;
+	memcpy(&f->hypervisor_vendor_id, "UnumUnum", 8);
+	acpi_seal(&f->h);
+	return at;
+}
+
+/* MADT entries (5.2.12.2 ff.) */
+struct madt_lapic {
+	u8 type, length, processor_uid, apic_id;
+	u32 flags;
+} __packed;
+struct madt_ioapic {
+	u8 type, length, ioapic_id, reserved;
+	u32 address, gsi_base;
+} __packed;
+struct madt_override {
+	u8 type, length, bus, source;
+	u32 gsi;
+	u16 flags;
+} __packed;
+struct madt_lapic_nmi {
+	u8 type, length, processor_uid;
+	u16 flags;
+	u8 lint;
+} __packed;
+_Static_assert(sizeof(struct madt_lapic) == 8 && sizeof(struct madt_ioapic) == 12 &&
+		       sizeof(struct madt_override) == 10 && sizeof(struct madt_lapic_nmi) == 6,
+	       "MADT entry sizes");
+
+#define MADT_PCAT_COMPAT      1u
+#define MADT_LAPIC_ENABLED    1u
+#define MPS_ACTIVE_HIGH_LEVEL 0x000d
+
+static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
+{
+	u32 len = 36 + 8 + cfg->ncpus * sizeof(struct madt_lapic) + sizeof(struct madt_ioapic) +
+		  2 * sizeof(struct madt_override) + sizeof(struct madt_lapic_nmi);
+	gpa_t at;
+	u8 *t = acpi_take(b, len, &at), *p;
+
+	if (!t)
+		return 0;
+	acpi_header_init((struct acpi_header *)t, "APIC", len, 5);
+	p = t + 36;
+	*(u32 *)p = (u32)LAPIC_GPA;
+	*(u32 *)(p + 4) = MADT_PCAT_COMPAT;
+	p += 8;
+	for (u32 i = 0; i < cfg->ncpus; i++, p += sizeof(struct madt_lapic))
+		*(struct madt_lapic *)p =
+			(struct madt_lapic){ 0, 8, (u8)i, (u8)i, MADT_LAPIC_ENABLED };
+	*(struct madt_ioapic *)p =
+		(struct madt_ioapic){ 1, 12, (u8)cfg->ioapic_id, 0, (u32)IOAPIC_GPA, 0 };
+	p += sizeof(struct madt_ioapic);
+	/* ISA IRQ 0 (the PIT) arrives on IOAPIC pin 2, as on every PC. */
+	*(struct madt_override *)p = (struct madt_override){ 2, 10, 0, 0, 2, 0 };
+	p += sizeof(struct madt_override);
+	*(struct madt_override *)p = (struct madt_override){
+		2, 10, 0, ACPI_SCI_IRQ, ACPI_SCI_IRQ, MPS_ACTIVE_HIGH_LEVEL
+	};
+	p += sizeof(struct madt_override);
+	*(struct madt_lapic_nmi *)p = (struct madt_lapic_nmi){ 4, 6, 0xff, 0, 1 };
+	acpi_seal((struct acpi_header *)t);
+	return at;
+}
+
+static gpa_t build_xsdt(struct builder *b, const gpa_t *tables, u32 n)
+{
+	gpa_t at;
+	struct acpi_header *h = acpi_take(b, sizeof(*h) + 8 * n, &at);
+
+	if (!h)
+		return 0;
+	acpi_header_init(h, "XSDT", sizeof(*h) + 8 * n, 1);
+	memcpy(h + 1, tables, 8 * n);
+	acpi_seal(h);
+	return at;
+}
+
+static gpa_t build_rsdp(struct builder *b, gpa_t xsdt)
+{
+	gpa_t at;
+	struct acpi_rsdp *r = acpi_take(b, sizeof(*r), &at);
+
+	if (!r)
+		return 0;
+	memcpy(r->signature, "RSD PTR ", 8);
+	memcpy(r->oem_id, "UNUM  ", 6);
+	r->revision = 2;
+	r->length = sizeof(*r);
+	r->xsdt_address = xsdt;
+	r->checksum = checksum(r, 20);
+	r->extended_checksum = checksum(r, sizeof(*r));
+	return at;
+}
+
+gpa_t acpi_build(u8 *buf, gpa_t gpa, size_t size, const struct acpi_config *cfg)
+{
+	struct builder b = { buf, gpa, size, 0 };
+	gpa_t tables[4], dsdt, xsdt;
+
+	/* RSDP first, at the start of the area, where a 16-byte-step scan finds it soonest. */
+	struct acpi_rsdp *rsdp = acpi_take(&b, sizeof(*rsdp), &xsdt);
+
+	if (!rsdp || cfg->ncpus == 0 || cfg->ncpus > 255 || cfg->nnodes == 0 ||
+	    cfg->nnodes > ACPI_MAX_NODES)
+		return 0;
+	dsdt = build_dsdt(&b);
+	tables[0] = dsdt ? build_fadt(&b, dsdt) : 0;
+	tables[1] = build_madt(&b, cfg);
+	tables[2] = acpi_build_srat(&b, cfg);
+	tables[3] = acpi_build_slit(&b, cfg);
+	xsdt = tables[0] && tables[1] && tables[2] && tables[3] ? build_xsdt(&b, tables, 4) : 0;
+	if (!xsdt)
+		return 0;
+	b.used = 0; /* write the RSDP into the slot reserved for it */
+	return build_rsdp(&b, xsdt);
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * ACPI tables the monitor builds for the guest (there is no BIOS): RSDP,
+ * XSDT, FADT (with the PM1 and PM timer port blocks of vmm/dev/acpi_pm.c),
+ * a minimal DSDT whose only object is \_S5 (so the guest can power off),
+ * a MADT with one local APIC per vCPU, the IOAPIC and the ISA interrupt
+ * overrides, and an SRAT and SLIT with one NUMA node per cluster node, so
+ * Linux allocates near the vCPU that uses the memory. Layouts: ACPI 6.4 specification, chapter 5.
+ * Builds on the host; tables are written into a buffer that stands for
+ * guest memory at a given guest-physical address.
+ */
+#ifndef UNUM_VMM_GUEST_ACPI_H
+#define UNUM_VMM_GUEST_ACPI_H
+
+#include "vmm/lib/types.h"
+
+#define ACPI_TABLES_GPA	   0xe0000ULL /* in the BIOS area the guest scans for the RSDP */
+#define ACPI_TABLES_SIZE   0x10000ULL
+#define ACPI_PM1A_EVT_PORT 0x600 /* PM1 status (2 bytes) and enable (2 bytes) */
+#define ACPI_PM1A_CNT_PORT 0x604 /* PM1 control (2 bytes): SLP_TYP, SLP_EN */
+#define ACPI_PM_TMR_PORT   0x608 /* 24-bit PM timer at 3.579545 MHz */
+#define ACPI_SCI_IRQ	   9
+#define ACPI_S5_SLP_TYP	   5
+#define IOAPIC_GPA	   0xfec00000ULL
+#define LAPIC_GPA	   0xfee00000ULL
+
+#define ACPI_MAX_NODES 64
+
+struct acpi_config {
+	u32 ncpus; /* one local APIC per vCPU, APIC ids 0..ncpus-1 */
+	u32 ioapic_id;
+	/* NUMA (SRAT, SLIT): one proximity domain per cluster node, holding the vCPUs
+	 * it runs (cpu_node[apic id]) and its home range of guest memory. */
+	u32 nnodes;
+	u8 cpu_node[256];
+	gpa_t node_base[ACPI_MAX_NODES];
+	u64 node_size[ACPI_MAX_NODES];
+};
+
+/*
+ * Writes the tables into buf, which is guest memory at gpa (size bytes).
+ * Returns the guest-physical address of the RSDP, or 0 if size is too small.
+ */
+gpa_t acpi_build(u8 *buf, gpa_t gpa, size_t size, const struct acpi_config *cfg);
+
+#endif

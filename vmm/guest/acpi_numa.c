@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * NUMA tables (ACPI 6.4 sections 5.2.16 and 5.2.17): the SRAT puts each
+ * vCPU and each node's home range of guest memory in the proximity domain of
+ * the cluster node that runs or homes it; the SLIT gives 10 for local and
+ * 20 for remote. Linux then prefers memory homed where the vCPU runs, which
+ * is what keeps the DSM's traffic down.
+ */
+#include "vmm/guest/acpi_internal.h"
+#include "vmm/lib/klib.h"
+
+struct srat_cpu {
+	u8 type, length, domain_lo, apic_id;
+	u32 flags;
+	u8 sapic_eid, domain_hi[3];
+	u32 clock_domain;
+} __packed;
+_Static_assert(sizeof(struct srat_cpu) == 16, "SRAT processor local APIC affinity");
+
+struct srat_mem {
+	u8 type, length;
+	u32 domain;
+	u16 reserved0;
+	u32 base_lo, base_hi, length_lo, length_hi, reserved1, flags;
+	u64 reserved2;
+} __packed;
+_Static_assert(sizeof(struct srat_mem) == 40, "SRAT memory affinity");
+
+#define SRAT_ENABLED 1u
+#define SLIT_LOCAL   10
+#define SLIT_REMOTE  20
+
+gpa_t acpi_build_srat(struct builder *b, const struct acpi_config *cfg)
+{
+	u32 len = 48 + cfg->ncpus * sizeof(struct srat_cpu) + cfg->nnodes * sizeof(struct srat_mem);
+	gpa_t at;
+	u8 *t = acpi_take(b, len, &at), *p;
+
+	if (!t)
+		return 0;
+	acpi_header_init((struct acpi_header *)t, "SRAT", len, 3);
+	*(u32 *)(t + 36) = 1; /* reserved, 1 for compatibility */
+	p = t + 48;
+	for (u32 i = 0; i < cfg->ncpus; i++, p += sizeof(struct srat_cpu))
+		*(struct srat_cpu *)p = (struct srat_cpu){ .type = 0,
+							   .length = 16,
+							   .domain_lo = cfg->cpu_node[i],
+							   .apic_id = (u8)i,
+							   .flags = SRAT_ENABLED };
+	for (u32 n = 0; n < cfg->nnodes; n++, p += sizeof(struct srat_mem))
+		*(struct srat_mem *)p = (struct srat_mem){
+			.type = 1,
+			.length = 40,
+			.domain = n,
+			.base_lo = (u32)cfg->node_base[n],
+			.base_hi = (u32)(cfg->node_base[n] >> 32),
+			.length_lo = (u32)cfg->node_size[n],
+			.length_hi = (u32)(cfg->node_size[n] >> 32),
+			.flags = SRAT_ENABLED,
+		};
+	acpi_seal((struct acpi_header *)t);
+	return at;
+}
+
+gpa_t acpi_build_slit(struct builder *b, const struct acpi_config *cfg)
+{
+	u32 n = cfg->nnodes, len = 36 + 8 + n * n;
+	u64 localities = n;
+	gpa_t at;
+	u8 *t = acpi_take(b, len, &at);
+
+	if (!t)
+		return 0;
+	acpi_header_init((struct acpi_header *)t, "SLIT", len, 1);
+	memcpy(t + 36, &localities, 8); /* offset 36 is not 8-byte aligned */
+	for (u32 i = 0; i < n; i++)
+		for (u32 j = 0; j < n; j++)
+			t[44 + i * n + j] = i == j ? SLIT_LOCAL : SLIT_REMOTE;
+	acpi_seal((struct acpi_header *)t);
+	return at;
+}

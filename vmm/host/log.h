@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The monitor's log: every message goes into an in-memory ring (the last
+ * LOG_RING_SIZE bytes, for post-mortem reading) and, if its level is at or
+ * below the console level (loglevel= on the command line), to the serial
+ * console. kprintf() always reaches the console: it is for the boot report
+ * and for errors the operator must see.
+ */
+#ifndef UNUM_VMM_HOST_LOG_H
+#define UNUM_VMM_HOST_LOG_H
+
+#include "vmm/lib/types.h"
+#include <stdarg.h>
+
+enum log_level {
+	LOG_ERR = 0,
+	LOG_WARN = 1,
+	LOG_INFO = 2,
+	LOG_DEBUG = 3,
+};
+
+#define LOG_RING_SIZE 65536
+
+/* Where console output goes (the UART driver's write, set by main once the UART is up;
+ * before, messages reach only the ring). The log sits below the drivers, so it is told. */
+void log_set_console(void (*write)(const char *s, size_t n));
+void log_set_level(int level);
+int log_get_level(void);
+void log_vprintf(int level, const char *fmt, va_list ap);
+void log_printf(int level, const char *fmt, ...) __printf(2, 3);
+void kprintf(const char *fmt, ...) __printf(1, 2);
+/* Copies the ring's contents, oldest first; returns the bytes copied. */
+size_t log_read_ring(char *buf, size_t size);
+
+#define pr_err(...)   log_printf(LOG_ERR, __VA_ARGS__)
+#define pr_warn(...)  log_printf(LOG_WARN, __VA_ARGS__)
+#define pr_info(...)  log_printf(LOG_INFO, __VA_ARGS__)
+#define pr_debug(...) log_printf(LOG_DEBUG, __VA_ARGS__)
+
+#endif

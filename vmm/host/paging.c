@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Extending and adjusting the monitor's identity map (see vmm/host/paging.h).
+ * Page-table formats: AMD APM vol. 2 section 5.3 (long-mode 2-Mbyte pages).
+ */
+#include "vmm/host/paging.h"
+#include "vmm/lib/klib.h"
+#include "vmm/host/mm.h"
+#include "vmm/lib/x86.h"
+
+#define PTE_P	 0x001ULL
+#define PTE_W	 0x002ULL
+#define PTE_PWT	 0x008ULL
+#define PTE_PCD	 0x010ULL
+#define PTE_PS	 0x080ULL
+#define PDE_SIZE (2ULL << 20)
+
+extern u64 boot_pdpt[512];
+extern u64 boot_pd[4 * 512];
+
+void paging_set_uncached(hpa_t base, u64 len)
+{
+	for (hpa_t pa = ALIGN_DOWN(base, PDE_SIZE); pa < base + len && pa < (4ULL << 30);
+	     pa += PDE_SIZE)
+		boot_pd[pa / PDE_SIZE] |= PTE_PCD | PTE_PWT;
+	write_cr3(read_cr3()); /* flush: the old attributes may be cached in the TLB */
+}
+
+int paging_map_ram(hpa_t top)
+{
+	if (top > PAGING_LIMIT)
+		return -E_RANGE;
+	for (u64 gib = 4; gib < ALIGN_UP(top, 1ULL << 30) >> 30; gib++) {
+		hpa_t pd_pa;
+		u64 *pd;
+		if (boot_pdpt[gib] & PTE_P)
+			continue;
+		pd_pa = page_alloc(1, 1);
+		if (!pd_pa)
+			return -E_NOMEM;
+		pd = hpa_to_ptr(pd_pa);
+		for (u64 i = 0; i < 512; i++)
+			pd[i] = ((gib << 30) + i * PDE_SIZE) | PTE_P | PTE_W | PTE_PS;
+		boot_pdpt[gib] = pd_pa | PTE_P | PTE_W;
+	}
+	write_cr3(read_cr3());
+	return 0;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Ticket spinlock: FIFO-fair, so no CPU starves. Records the holder's CPU so
+ * code can assert it holds a lock (spin_assert_held). Interrupt state is the
+ * caller's business: take a lock that an interrupt handler also takes only
+ * with interrupts disabled.
+ */
+#ifndef UNUM_VMM_HOST_SPINLOCK_H
+#define UNUM_VMM_HOST_SPINLOCK_H
+
+#include "vmm/lib/types.h"
+
+struct spinlock {
+	volatile u16 next, owner;
+	volatile s32 holder; /* CPU id of the holder, -1 when free */
+	const char *name;
+};
+
+#define SPINLOCK_INIT(n)    \
+	{                   \
+		0, 0, -1, n \
+	}
+
+void spin_lock(struct spinlock *l);
+void spin_unlock(struct spinlock *l);
+bool spin_held_by_me(const struct spinlock *l);
+
+#endif

@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Cluster configuration parser (see vmm/lib/config.h). The file is read line by
+ * line: a line is split into words (bare or quoted), the first word names the
+ * statement, and each statement's keys are checked against a table that says
+ * which are known, which are required and how each value parses. Whole-file
+ * rules (one cluster line, node ids 0..N-1, no duplicate MAC or endpoint)
+ * are checked at the end. Every error is collected with its position, so one
+ * run of `unum-config check` shows them all.
+ */
+#include "vmm/lib/config.h"
+#include "vmm/lib/config_value.h"
+#include "vmm/lib/klib.h"
+#include "vmm/lib/printf.h"
+#include <stdarg.h>
+
+#define MAX_WORDS 16
+#define WORD_MAX  CFG_CMDLINE_MAX
+
+struct word {
+	u32 col;      /* column of the word's first character */
+	u32 vcol;     /* column of the value (after '=') */
+	char key[24]; /* empty for the statement keyword */
+	char val[WORD_MAX];
+};
+
+struct line {
+	struct cluster_config *cfg;
+	u32 no;
+	u32 nwords;
+	struct word words[MAX_WORDS];
+	u32 end_col; /* column just past the last word */
+};
+
+static void cfg_error(struct cluster_config *cfg, u32 line, u32 col, const char *fmt, ...)
+	__printf(4, 5);
+
+static void cfg_error(struct cluster_config *cfg, u32 line, u32 col, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cfg->nerrors < CFG_MAX_ERRORS) {
+		struct cfg_error *e = &cfg->errors[cfg->nerrors];
+		e->line = line;
+		e->col = col;
+		va_start(ap, fmt);
+		kvsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		va_end(ap);
+	}
+	cfg->nerrors++;
+}
+
+/* ---- splitting a line into words ---------------------------------------- */
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* Reads a quoted value starting at the opening quote s[*pos]; false on error. */
+static bool lex_quoted(struct line *ln, const char *s, size_t n, size_t *pos, struct word *w)
+{
+	size_t i = *pos + 1, o = 0;
+
+	for (; i < n && s[i] != '"'; i++) {
+		char c = s[i];
+		if (c == '\\' && i + 1 < n && (s[i + 1] == '"' || s[i + 1] == '\\'))
+			c = s[++i];
+		else if (c == '\\') {
+			cfg_error(ln->cfg, ln->no, (u32)i + 1,
+				  "unknown escape in quoted string (expected \\\" or \\\\)");
+			return false;
+		}
+		if (o + 1 >= sizeof(w->val)) {
+			cfg_error(ln->cfg, ln->no, w->vcol,
+				  "quoted string longer than %zu characters", sizeof(w->val) - 1);
+			return false;
+		}
+		w->val[o++] = c;
+	}
+	if (i >= n) {
+		cfg_error(ln->cfg, ln->no, (u32)*pos + 1,
+			  "unterminated quoted string (expected a closing \")");
+		return false;
+	}
+	w->val[o] = '\0';
+	*pos = i + 1;
+	if (*pos < n && !is_space(s[*pos]) && s[*pos] != '#') {
+		cfg_error(ln->cfg, ln->no, (u32)*pos + 1,
+			  "expected a space after the closing quote, found '%c'", s[*pos]);
+		return false;
+	}
+	return true;
+}
+
+static bool lex_bare(struct line *ln, const char *s, size_t n, size_t *pos, struct word *w)
+{
+	size_t i = *pos, o = 0;
+
+	for (; i < n && !is_space(s[i]) && s[i] != '#'; i++) {
+		if (s[i] == '"') {
+			cfg_error(ln->cfg, ln->no, (u32)i + 1,
+				  "unexpected '\"' inside a value (quote the whole value)");
+			return false;
+		}
+		if (o + 1 >= sizeof(w->val)) {
+			cfg_error(ln->cfg, ln->no, w->vcol, "value longer than %zu characters",
+				  sizeof(w->val) - 1);
+			return false;
+		}
+		w->val[o++] = s[i];
+	}
+	w->val[o] = '\0';
+	*pos = i;
+	return true;
+}
+
+/* key=value (or the statement keyword when it is the first word). */
+static bool lex_word(struct line *ln, const char *s, size_t n, size_t *pos)
+{
+	struct word *w = &ln->words[ln->nwords];
+	size_t i = *pos, k = 0;
+
+	w->col = (u32)i + 1;
+	w->key[0] = '\0';
+	if (ln->nwords > 0) {
+		for (; i < n && is_key_char(s[i]) && k + 1 < sizeof(w->key); i++)
+			w->key[k++] = s[i];
+		w->key[k] = '\0';
+		if (k == 0 || i >= n || s[i] != '=') {
+			cfg_error(ln->cfg, ln->no, w->col,
+				  "expected key=value (a lower-case key, '=', a value)");
+			return false;
+		}
+		i++;
+		if (i >= n || is_space(s[i]) || s[i] == '#') {
+			cfg_error(ln->cfg, ln->no, (u32)i + 1, "expected a value after '%s='",
+				  w->key);
+			return false;
+		}
+	}
+	w->vcol = (u32)i + 1;
+	*pos = i;
+	if (s[i] == '"' && ln->nwords > 0)
+		return lex_quoted(ln, s, n, pos, w);
+	return lex_bare(ln, s, n, pos, w);
+}
+
+/* Returns false (error reported) if the line cannot be split. */
+static bool lex_line(struct line *ln, const char *s, size_t n)
+{
+	size_t pos = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		u8 c = (u8)s[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			cfg_error(ln->cfg, ln->no, (u32)i + 1,
+				  "unexpected control character 0x%02x (expected text)", c);
+			return false;
+		}
+	}
+	ln->nwords = 0;
+	for (;;) {
+		while (pos < n && is_space(s[pos]))
+			pos++;
+		if (pos >= n || s[pos] == '#')
+			break;
+		if (ln->nwords == MAX_WORDS) {
+			cfg_error(ln->cfg, ln->no, (u32)pos + 1, "more than %d words on one line",
+				  MAX_WORDS);
+			return false;
+		}
+		if (!lex_word(ln, s, n, &pos))
+			return false;
+		ln->nwords++;
+		ln->end_col = (u32)pos + 1;
+	}
+	return true;
+}
+
+/* ---- statements ---------------------------------------------------------- */
+
+struct key_spec {
+	const char *key;
+	bool required;
+	bool (*apply)(struct line *ln, const struct word *w, void *obj);
+};
+
+struct stmt {
+	const char *keyword;
+	const char *usage;
+	const struct key_spec *keys;
+	void (*finish)(struct line *ln, void *obj);
+};
+
+static bool bad_value(struct line *ln, const struct word *w, const char *expected)
+{
+	cfg_error(ln->cfg, ln->no, w->vcol, "%s: expected %s, found \"%s\"", w->key, expected,
+		  w->val);
+	return false;
+}
+
+static bool get_u32(struct line *ln, const struct word *w, u32 min, u32 max, u32 *out)
+{
+	char expected[64];
+	const char *why;
+
+	if (cfgval_u32(w->val, min, max, out, &why))
+		return true;
+	ksnprintf(expected, sizeof(expected), "a whole number from %u to %u", min, max);
+	return bad_value(ln, w, expected);
+}
+
+/* cluster id=N secret=HEX [name=WORD] */
+static bool cluster_id(struct line *ln, const struct word *w, void *obj)
+{
+	return get_u32(ln, w, 0, 0xffffffffU, &ln->cfg->cluster_id);
+}
+
+static bool cluster_secret(struct line *ln, const struct word *w, void *obj)
+{
+	const char *why;
+
+	if (cfgval_hex(w->val, ln->cfg->secret, CFG_SECRET_BYTES, &why))
+		return true;
+	return bad_value(ln, w, "32 hex digits (the 128-bit cluster key)");
+}
+
+static bool cluster_name(struct line *ln, const struct word *w, void *obj)
+{
+	const char *why;
+
+	if (!cfgval_word(w->val, sizeof(ln->cfg->name), &why))
+		return bad_value(ln, w, why);
+	memcpy(ln->cfg->name, w->val, strlen(w->val) + 1);
+	return true;
+}
+
+/* parse_statement() already noted the first cluster line; this catches a second. */
+static void cluster_finish(struct line *ln, void *obj)
+{
+	if (ln->cfg->cluster_line != ln->no)
+		cfg_error(ln->cfg, ln->no, 1, "second cluster line (the first is on line %u)",
+			  ln->cfg->cluster_line);
+}
+
+static const struct key_spec cluster_keys[] = {
+	{ "id", true, cluster_id },
+	{ "secret", true, cluster_secret },
+	{ "name", false, cluster_name },
+	{ NULL, false, NULL },
+};
+
+/* node id=N mac=MAC ip=IPV4 [port=P] [cpus=C] */
+static bool node_id(struct line *ln, const struct word *w, void *obj)
+{
+	return get_u32(ln, w, 0, CFG_MAX_NODES - 1, &((struct cfg_node *)obj)->id);
+}
+
+static bool node_mac(struct line *ln, const struct word *w, void *obj)
+{
+	const char *why;
+
+	return cfgval_mac(w->val, ((struct cfg_node *)obj)->mac, &why) || bad_value(ln, w, why);
+}
+
+static bool node_ip(struct line *ln, const struct word *w, void *obj)
+{
+	const char *why;
+
+	return cfgval_ipv4(w->val, &((struct cfg_node *)obj)->ip, &why) || bad_value(ln, w, why);
+}
+
+static bool node_port(struct line *ln, const struct word *w, void *obj)
+{
+	u32 v;
+
+	if (!get_u32(ln, w, 1, 65535, &v))
+		return false;
+	((struct cfg_node *)obj)->port = (u16)v;
+	return true;
+}
+
+static bool node_cpus(struct line *ln, const struct word *w, void *obj)
+{
+	u32 v;
+
+	if (!get_u32(ln, w, 1, CFG_MAX_CPUS_PER_NODE, &v))
+		return false;
+	((struct cfg_node *)obj)->cpus = (u16)v;
+	return true;
+}
+
+/* A node clashes with an earlier one if it repeats its id, MAC or ip:port. */
+static void node_finish(struct line *ln, void *obj)
+{
+	struct cluster_config *cfg = ln->cfg;
+	struct cfg_node *n = obj;
+	char buf[24];
+
+	if (!n->port) /* keys left out take their defaults (0 is never valid) */
+		n->port = CFG_DEFAULT_PORT;
+	if (!n->cpus)
+		n->cpus = 1;
+
+	for (u32 i = 0; i < cfg->nnodes; i++) {
+		const struct cfg_node *o = &cfg->nodes[i];
+		if (o->id == n->id) {
+			cfg_error(cfg, ln->no, 1, "node id=%u is already defined on line %u", n->id,
+				  o->line);
+			return;
+		}
+		if (memcmp(o->mac, n->mac, 6) == 0) {
+			config_format_mac(n->mac, buf, sizeof(buf));
+			cfg_error(cfg, ln->no, 1, "mac=%s is already used by node %u on line %u",
+				  buf, o->id, o->line);
+			return;
+		}
+		if (o->ip == n->ip && o->port == n->port) {
+			config_format_ip(n->ip, buf, sizeof(buf));
+			cfg_error(cfg, ln->no, 1,
+				  "ip=%s port=%u is already used by node %u on line %u", buf,
+				  n->port, o->id, o->line);
+			return;
+		}
+	}
+	n->line = ln->no;
+	cfg->nodes[cfg->nnodes++] = *n;
+}
+
+static const struct key_spec node_keys[] = {
+	{ "id", true, node_id },      { "mac", true, node_mac },    { "ip", true, node_ip },
+	{ "port", false, node_port }, { "cpus", false, node_cpus }, { NULL, false, NULL },
+};
+
+/* guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline="..."] */
+static bool guest_memory(struct line *ln, const struct word *w, void *obj)
+{
+	const char *why;
+	u64 v;
+
+	if (!cfgval_size(w->val, &v, &why))
+		return bad_value(ln, w, why);
+	if (v < CFG_MIN_GUEST_MEMORY)
+		return bad_value(ln, w, "at least 16M");
+	if (v % CFG_GUEST_MEMORY_ALIGN)
+		return bad_value(ln, w, "a multiple of 2M");
+	if (v > CFG_MAX_GUEST_MEMORY)
+		return bad_value(ln, w,
+				 "at most 4064M (guest RAM above the devices below 4 GiB "
+				 "is not supported yet)");
+	((struct cfg_guest *)obj)->memory = v;
+	return true;
+}
+
+static bool guest_module(struct line *ln, const struct word *w, char *dst)
+{
+	const char *why;
+
+	if (!cfgval_word(w->val, CFG_MODNAME_MAX, &why))
+		return bad_value(ln, w, "a module name (letters, digits, '.', '_', '-')");
+	memcpy(dst, w->val, strlen(w->val) + 1);
+	return true;
+}
+
+static bool guest_kernel(struct line *ln, const struct word *w, void *obj)
+{
+	return guest_module(ln, w, ((struct cfg_guest *)obj)->kernel);
+}
+
+static bool guest_initrd(struct line *ln, const struct word *w, void *obj)
+{
+	return guest_module(ln, w, ((struct cfg_guest *)obj)->initrd);
+}
+
+static bool guest_cmdline(struct line *ln, const struct word *w, void *obj)
+{
+	/* The lexer already bounds the length by the buffer both share. */
+	_Static_assert(sizeof(((struct word *)0)->val) <= CFG_CMDLINE_MAX, "cmdline fits");
+	memcpy(((struct cfg_guest *)obj)->cmdline, w->val, strlen(w->val) + 1);
+	return true;
+}
+
+static void guest_finish(struct line *ln, void *obj)
+{
+	struct cfg_guest *g = obj;
+
+	if (ln->cfg->guest.present) {
+		cfg_error(ln->cfg, ln->no, 1, "second guest line (the first is on line %u)",
+			  ln->cfg->guest.line);
+		return;
+	}
+	g->present = true;
+	g->line = ln->no;
+	ln->cfg->guest = *g;
+}
+
+static const struct key_spec guest_keys[] = {
+	{ "memory", true, guest_memory },
+	{ "kernel", true, guest_kernel },
+	{ "initrd", false, guest_initrd },
+	{ "cmdline", false, guest_cmdline },
+	{ NULL, false, NULL },
+};
+
+static const struct stmt statements[] = {
+	{ "cluster", "cluster id=N secret=<32 hex digits> [name=NAME]", cluster_keys,
+	  cluster_finish },
+	{ "node", "node id=N mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C]", node_keys,
+	  node_finish },
+	{ "guest", "guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline=\"...\"]", guest_keys,
+	  guest_finish },
+};
+
+static const struct key_spec *find_key(const struct key_spec *keys, const char *key, u32 *idx)
+{
+	for (*idx = 0; keys[*idx].key; (*idx)++)
+		if (strcmp(keys[*idx].key, key) == 0)
+			return &keys[*idx];
+	return NULL;
+}
+
+/* Applies every key=value of the line; true if the line had no error. */
+static bool stmt_apply(struct line *ln, const struct stmt *st, void *obj)
+{
+	u32 errors = ln->cfg->nerrors, seen = 0, idx;
+
+	for (u32 i = 1; i < ln->nwords; i++) {
+		const struct word *w = &ln->words[i];
+		const struct key_spec *k = find_key(st->keys, w->key, &idx);
+		if (!k)
+			cfg_error(ln->cfg, ln->no, w->col, "unknown key '%s' (expected: %s)",
+				  w->key, st->usage);
+		else if (seen & (1u << idx))
+			cfg_error(ln->cfg, ln->no, w->col, "%s= given twice", w->key);
+		else {
+			/* A bad value is reported by apply(); it is not also "missing". */
+			k->apply(ln, w, obj);
+			seen |= 1u << idx;
+		}
+	}
+	for (idx = 0; st->keys[idx].key; idx++)
+		if (st->keys[idx].required && !(seen & (1u << idx)))
+			cfg_error(ln->cfg, ln->no, ln->end_col,
+				  "%s line is missing %s= (expected: %s)", st->keyword,
+				  st->keys[idx].key, st->usage);
+	return ln->cfg->nerrors == errors;
+}
+
+static void parse_statement(struct line *ln)
+{
+	const char *kw = ln->words[0].val;
+	union {
+		struct cfg_node node;
+		struct cfg_guest guest;
+	} obj;
+
+	for (size_t i = 0; i < ARRAY_SIZE(statements); i++) {
+		const struct stmt *st = &statements[i];
+		if (strcmp(kw, st->keyword) != 0)
+			continue;
+		memset(&obj, 0, sizeof(obj));
+		if (st->keys == node_keys)
+			ln->cfg->node_lines++;
+		if (st->keys == cluster_keys && !ln->cfg->cluster_line)
+			ln->cfg->cluster_line = ln->no; /* even if bad: it is there */
+		if (stmt_apply(ln, st, &obj))
+			st->finish(ln, &obj);
+		return;
+	}
+	cfg_error(ln->cfg, ln->no, ln->words[0].col,
+		  "unknown statement '%s' (expected cluster, node or guest)", kw);
+}
+
+/* ---- the whole file ------------------------------------------------------ */
+
+/* Node ids must be exactly 0..N-1; afterwards nodes[i].id == i. */
+static void check_nodes(struct cluster_config *cfg, u32 eof_line)
+{
+	static struct cfg_node sorted[CFG_MAX_NODES]; /* off the monitor's small stack */
+	u32 n = cfg->nnodes;
+
+	if (cfg->node_lines == 0) {
+		cfg_error(cfg, eof_line, 1, "end of file: no node lines (expected at least: %s)",
+			  statements[1].usage);
+		return;
+	}
+	if (cfg->nerrors)
+		return; /* a bad node line would make every later id look out of place */
+	memset(sorted, 0, sizeof(sorted));
+	for (u32 i = 0; i < n; i++) {
+		if (cfg->nodes[i].id >= n) {
+			cfg_error(cfg, cfg->nodes[i].line, 1,
+				  "node id=%u, but there are %u nodes: ids must run from 0 to %u",
+				  cfg->nodes[i].id, n, n - 1);
+			return;
+		}
+		sorted[cfg->nodes[i].id] = cfg->nodes[i];
+	}
+	memcpy(cfg->nodes, sorted, n * sizeof(sorted[0]));
+	if (cfg->guest.present && config_total_cpus(cfg) > CFG_MAX_VCPUS) {
+		u32 total = 0, i = 0;
+		while ((total += cfg->nodes[i].cpus) <= CFG_MAX_VCPUS)
+			i++;
+		cfg_error(cfg, cfg->nodes[i].line, 1,
+			  "node id=%u: the guest would have %u vCPUs (cpus= of every node); it can "
+			  "have at most %u",
+			  i, config_total_cpus(cfg), CFG_MAX_VCPUS);
+	}
+}
+
+int config_parse(struct cluster_config *cfg, const char *filename, const char *text, size_t len)
+{
+	static struct line ln; /* large: keep it off the monitor's small stack */
+	size_t pos = 0;
+	u32 no = 0;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->filename = filename;
+	while (pos < len) {
+		size_t end = pos, n;
+		while (end < len && text[end] != '\n')
+			end++;
+		n = end - pos;
+		if (n && text[pos + n - 1] == '\r')
+			n--; /* CRLF files */
+		memset(&ln, 0, sizeof(ln));
+		ln.cfg = cfg;
+		ln.no = ++no;
+		if (lex_line(&ln, text + pos, n) && ln.nwords > 0)
+			parse_statement(&ln);
+		pos = end + 1;
+	}
+	if (!cfg->cluster_line)
+		cfg_error(cfg, no + 1, 1, "end of file: no cluster line (expected: %s)",
+			  statements[0].usage);
+	check_nodes(cfg, no + 1);
+	return cfg->nerrors ? -E_INVAL : 0;
+}
+
+void config_format_error(const struct cluster_config *cfg, u32 i, char *buf, size_t size)
+{
+	const struct cfg_error *e = &cfg->errors[i];
+
+	ksnprintf(buf, size, "%s:%u:%u: error: %s", cfg->filename, e->line, e->col, e->msg);
+}
+
+const struct cfg_node *config_node(const struct cluster_config *cfg, u32 id)
+{
+	return id < cfg->nnodes ? &cfg->nodes[id] : NULL;
+}
+
+u32 config_total_cpus(const struct cluster_config *cfg)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < cfg->nnodes; i++)
+		n += cfg->nodes[i].cpus;
+	return n;
+}
+
+void config_format_mac(const u8 mac[6], char *buf, size_t size)
+{
+	ksnprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		  mac[4], mac[5]);
+}
+
+void config_format_ip(u32 ip, char *buf, size_t size)
+{
+	ksnprintf(buf, size, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff,
+		  ip & 0xff);
+}

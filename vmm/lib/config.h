@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The cluster configuration file (design section 3), shared by every node
+ * and read from the multiboot module named `cluster.conf`. One line, one
+ * statement: a keyword, then key=value pairs; `#` starts a comment. Values
+ * are bare words or "double-quoted strings" (with \" and \\ escapes).
+ *
+ *   cluster id=7 secret=00112233445566778899aabbccddeeff [name=lab]
+ *   node    id=0 mac=52:54:00:00:00:01 ip=10.77.0.1 [port=7700] [cpus=1]
+ *   guest   memory=512M kernel=kernel [initrd=initrd] [cmdline="console=ttyS0"]
+ *
+ * The parser builds on the host too: tools/unum-config and the monitor print
+ * the very same messages, each naming file, line, column and what was expected.
+ */
+#ifndef UNUM_VMM_LIB_CONFIG_H
+#define UNUM_VMM_LIB_CONFIG_H
+
+#include "vmm/lib/types.h"
+
+#define CFG_MAX_NODES	       256
+#define CFG_MAX_CPUS_PER_NODE  64
+#define CFG_MAX_VCPUS	       64 /* one guest's vCPUs, all nodes' cpus= together */
+#define CFG_MAX_ERRORS	       16
+#define CFG_NAME_MAX	       64
+#define CFG_MODNAME_MAX	       64
+#define CFG_CMDLINE_MAX	       1024
+#define CFG_DEFAULT_PORT       7700
+#define CFG_SECRET_BYTES       16
+#define CFG_MIN_GUEST_MEMORY   (16ULL << 20)
+#define CFG_GUEST_MEMORY_ALIGN (2ULL << 20)
+/* Guest RAM is one range from 0: it must end below the devices at 0xfe000000+. */
+#define CFG_MAX_GUEST_MEMORY (0xfe000000ULL)
+
+struct cfg_node {
+	u32 id;
+	u8 mac[6];
+	u32 ip; /* host byte order: 10.0.0.1 is 0x0a000001 */
+	u16 port;
+	u16 cpus;
+	u32 line;
+};
+
+struct cfg_guest {
+	bool present;
+	u64 memory; /* bytes */
+	char kernel[CFG_MODNAME_MAX];
+	char initrd[CFG_MODNAME_MAX]; /* empty: none */
+	char cmdline[CFG_CMDLINE_MAX];
+	u32 line;
+};
+
+struct cfg_error {
+	u32 line, col; /* 1-based */
+	char msg[192];
+};
+
+struct cluster_config {
+	const char *filename; /* as given to config_parse (not copied) */
+	u32 cluster_id;
+	char name[CFG_NAME_MAX];
+	u8 secret[CFG_SECRET_BYTES];
+	u32 cluster_line; /* 0: no cluster line seen */
+	u32 node_lines;	  /* node lines seen, valid or not */
+	u32 nnodes;
+	struct cfg_node nodes[CFG_MAX_NODES]; /* nodes[i].id == i once parsed */
+	struct cfg_guest guest;
+	u32 nerrors;				 /* all errors found */
+	struct cfg_error errors[CFG_MAX_ERRORS]; /* the first CFG_MAX_ERRORS */
+};
+
+/*
+ * Parses len bytes of text. Returns 0, or -E_INVAL when the file has errors
+ * (cfg->nerrors > 0; read them with config_format_error()). filename is only
+ * used in messages, whole however long: it must outlive cfg.
+ */
+int config_parse(struct cluster_config *cfg, const char *filename, const char *text, size_t len);
+
+/* "FILE:LINE:COL: error: MESSAGE" for error i (< CFG_MAX_ERRORS). */
+void config_format_error(const struct cluster_config *cfg, u32 i, char *buf, size_t size);
+
+const struct cfg_node *config_node(const struct cluster_config *cfg, u32 id);
+u32 config_total_cpus(const struct cluster_config *cfg);
+/* Formats helpers for reports: "52:54:00:00:00:01", "10.0.0.1". */
+void config_format_mac(const u8 mac[6], char *buf, size_t size);
+void config_format_ip(u32 ip, char *buf, size_t size);
+
+#endif

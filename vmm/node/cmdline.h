@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The monitor's own command line (from the loader): `id=N` (this node's id
+ * in the cluster file), `loglevel=0..3` (console verbosity: errors, warnings,
+ * info, debug), `poweroff` (end the emulator through isa-debug-exit when the
+ * monitor stops: for tests), `dumpbootinfo` (print the raw boot information
+ * for test fixtures), `selftest=fault|bug` (deliberately fault or trip a
+ * BUG_ON after the boot report, to test the crash dump), `nopv` (offer the
+ * guest no PV EOI, PV unhalt or PV send-IPI: to measure them), `noguest`
+ * (stop after the boot report: check a node without running the guest),
+ * `noprefetch` (across nodes, ask for no page before a vCPU faults on it,
+ * vmm/cluster/vmdsm_prefetch.h: to measure the prefetch),
+ * `netbench=rtt|pages|all` (the network benchmark, net/nettest.h),
+ * `stats=SECONDS` (a "stats:" line every SECONDS while the guest runs: exits,
+ * each local vCPU's state, coherence faults, pages held, forwarded I/O),
+ * `slice=MS` (across nodes, the nodes' vCPUs take turns of MS ms of progress,
+ * vmm/cluster/turns.h; 0: all run at once; default 200), `tsclag=US` (a test of the
+ * periodic time re-check: a node other than 0 starts its guest TSC US
+ * microseconds behind node 0's, which the re-check must find and correct).
+ * Builds on the host.
+ */
+#ifndef UNUM_VMM_NODE_CMDLINE_H
+#define UNUM_VMM_NODE_CMDLINE_H
+
+#include "vmm/lib/types.h"
+
+#define CMDLINE_DEFAULT_SLICE_MS 200
+
+struct monitor_options {
+	bool has_id;
+	u32 id;
+	int loglevel;
+	bool poweroff;
+	bool dump_bootinfo;
+	bool nopv;	 /* offer the guest no exit-saving KVM features (kvmclock stays) */
+	bool noguest;	 /* stop after the boot report, even with a guest line */
+	bool noprefetch; /* across nodes, ask for no page before a vCPU faults (to measure) */
+	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
+	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
+	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
+	u32 tsclag_us; /* tsclag=US: start this node's guest TSC behind node 0's (a test) */
+	u32 nettest;   /* nettest=N: network self-test, N messages to every peer (0: off) */
+	enum { NETBENCH_OFF, NETBENCH_RTT = 1, NETBENCH_PAGES = 2, NETBENCH_ALL = 3 } netbench;
+	char unknown[256]; /* words not understood, for a warning */
+};
+
+/* Returns 0 or -E_INVAL with err naming the bad word and what was expected. */
+int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Exit handlers, in a table indexed by enum exit_kind. A handler either
+ * completes the guest's instruction (and advances RIP), injects the fault
+ * real hardware would raise, or stops the guest with a report: nothing a
+ * guest does stops the monitor itself.
+ */
+#include "vmm/virt/exit.h"
+#include "vmm/virt/cpuid.h"
+#include "vmm/virt/exitstats.h"
+#include "vmm/virt/io.h"
+#include "vmm/host/log.h"
+#include "vmm/virt/mmio.h"
+#include "vmm/virt/pv.h"
+#include "vmm/virt/msr.h"
+#include "vmm/host/panic.h"
+#include "vmm/host/power.h"
+#include "vmm/virt/virt.h"
+#include "vmm/virt/vm.h"
+#include "vmm/cluster/vmdsm.h"
+#include "vmm/host/tsc.h"
+
+#define RFLAGS_IF (1ULL << 9)
+
+void vcpu_skip_insn(struct vcpu *v)
+{
+	v->regs.rip += v->exit.insn_len;
+	virt->clear_interrupt_shadow(v);
+}
+
+static void handle_nothing(struct vcpu *v)
+{
+}
+
+static void handle_cpuid(struct vcpu *v)
+{
+	struct cpuid_regs r = cpuid_guest(v, (u32)v->regs.gpr[GPR_RAX], (u32)v->regs.gpr[GPR_RCX]);
+
+	v->regs.gpr[GPR_RAX] = r.eax;
+	v->regs.gpr[GPR_RBX] = r.ebx;
+	v->regs.gpr[GPR_RCX] = r.ecx;
+	v->regs.gpr[GPR_RDX] = r.edx;
+	vcpu_skip_insn(v);
+}
+
+static void handle_msr_read(struct vcpu *v)
+{
+	u64 val;
+
+	if (msr_guest_read(v, v->exit.msr.index, &val) != 0) {
+		virt->inject_exception(v, 13, true, 0); /* #GP(0), as hardware */
+		return;
+	}
+	v->regs.gpr[GPR_RAX] = (u32)val;
+	v->regs.gpr[GPR_RDX] = val >> 32;
+	vcpu_skip_insn(v);
+}
+
+static void handle_msr_write(struct vcpu *v)
+{
+	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
+
+	if (msr_guest_write(v, v->exit.msr.index, val) != 0) {
+		virt->inject_exception(v, 13, true, 0);
+		return;
+	}
+	vcpu_skip_insn(v);
+}
+
+/* True when no vCPU can run again: each is parked or waiting for a SIPI
+ * nobody can send. */
+static bool all_parked(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *t = &vm->vcpus[i];
+		bool wake_pending = t->pending_nmi || t->pending_init || t->pv_unhalt ||
+				    (t->wait_sipi && t->pending_sipi);
+		if (wake_pending ||
+		    (!__atomic_load_n(&t->parked, __ATOMIC_ACQUIRE) && !t->wait_sipi))
+			return false;
+	}
+	return true;
+}
+
+static void handle_hlt(struct vcpu *v)
+{
+	vcpu_skip_insn(v);
+	v->halted = true;
+	if (v->regs.rflags & RFLAGS_IF)
+		return;
+	/* Interrupts off: only an NMI or INIT from another vCPU can wake it (Linux
+	 * parks CPUs like this when it stops them). */
+	__atomic_store_n(&v->parked, true, __ATOMIC_RELEASE);
+	/* Across nodes a vCPU elsewhere may still wake it: only a one-node guest is known dead. */
+	if (v->vm->nnodes == 1 && all_parked(v->vm))
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u halted with interrupts disabled at RIP %#llx: it can never wake "
+			"up",
+			v->id, (unsigned long long)v->regs.rip);
+}
+
+/*
+ * PAUSE while another node waits for the turn (only then is it intercepted):
+ * the vCPU spins, most likely for a vCPU of another node, which cannot run
+ * until this node passes the turn. So it lets go of its pages and stays out of
+ * the guest for a moment, or until an interrupt is pending; a node whose
+ * vCPUs cannot run passes the turn (vmm/cluster/turns.c).
+ */
+static void handle_pause(struct vcpu *v)
+{
+	vcpu_skip_insn(v);
+	vmdsm_yield(v);
+	v->yield_until = time_now_ns() + VM_PAUSE_YIELD_NS;
+	v->pause_yields++;
+}
+
+static void handle_shutdown(struct vcpu *v)
+{
+	virt->dump(v);
+	vm_stop(v->vm, EXIT_GUEST_CRASH, "vCPU %u triple fault (shutdown): the guest crashed",
+		v->id);
+}
+
+static void handle_invalid(struct vcpu *v)
+{
+	virt->dump(v);
+	panic("the CPU refused to enter the guest (invalid VMCB/VMCS state): a monitor bug");
+}
+
+static void handle_unhandled(struct vcpu *v)
+{
+	virt->dump(v);
+	vm_stop(v->vm, EXIT_GUEST_STOPPED, "vCPU %u: exit %#llx is not handled by the monitor",
+		v->id, (unsigned long long)v->exit.raw.code);
+}
+
+static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
+	[EXIT_NONE] = handle_nothing,
+	[EXIT_INTR] = handle_nothing, /* the host took the interrupt already */
+	[EXIT_CPUID] = handle_cpuid,
+	[EXIT_IO] = io_handle_exit,
+	[EXIT_MSR_READ] = handle_msr_read,
+	[EXIT_MSR_WRITE] = handle_msr_write,
+	[EXIT_HLT] = handle_hlt,
+	[EXIT_NPF] = mmio_handle_npf,
+	[EXIT_SHUTDOWN] = handle_shutdown,
+	[EXIT_VMMCALL] = pv_hypercall,
+	[EXIT_PAUSE] = handle_pause,
+	[EXIT_INVALID_STATE] = handle_invalid,
+	[EXIT_UNHANDLED] = handle_unhandled,
+};
+
+void exit_handle(struct vcpu *v)
+{
+	BUG_ON(v->exit.kind >= NR_EXIT_KINDS || !exit_handlers[v->exit.kind]);
+	exitstats_record(v);
+	/* (Platform devices are shared by every vCPU: the port and MMIO paths take
+	 * dev_lock around each device access, not around the exit, which may wait
+	 * for the boot core: for a page, or an answer from node 0.) */
+	exit_handlers[v->exit.kind](v);
+}

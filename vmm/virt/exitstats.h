@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Where the guest's exits go: counts by exit kind and, within port I/O, MSR
+ * and MMIO exits, by port, MSR and page. The monitor prints the profile when
+ * the guest stops; `make bench` reads it to say where the time goes.
+ */
+#ifndef UNUM_VMM_VIRT_EXITSTATS_H
+#define UNUM_VMM_VIRT_EXITSTATS_H
+
+#include "vmm/virt/vcpu.h"
+
+void exitstats_record(const struct vcpu *v);
+u64 exitstats_total(void);
+/* Prints "exits:" lines: the total, then the top reasons. */
+void exitstats_report(u64 guest_ns);
+
+#endif

@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Work handed to the boot core (see vmm/virt/handoff.h): a ring under a leaf
+ * spinlock. The work runs outside the lock, so it may queue more.
+ */
+#include "vmm/virt/handoff.h"
+#include "vmm/lib/klib.h"
+#include "net/msg.h"
+#include "vmm/host/log.h"
+#include "vmm/host/panic.h"
+#include "vmm/host/power.h"
+#include "vmm/dev/irq.h"
+#include "vmm/lib/x86.h"
+#include "vmm/host/lapic.h"
+#include "vmm/host/tsc.h"
+
+/*
+ * A core that holds dev_lock may not wait for the boot core, which may be
+ * waiting for dev_lock itself: it may use HANDOFF_RESERVE more slots. One device
+ * access queues at most one message per node (irq_deliver_set) and dev_lock is
+ * taken per access, so the reserve covers the holder until the boot core, next
+ * in the lock's queue, gets the lock and then drains.
+ */
+#define HANDOFF_SLOTS	 256
+#define HANDOFF_RESERVE	 (MSG_MAX_NODES + 8)
+#define HANDOFF_RING	 1024		/* a power of two above both: the counters wrap cleanly */
+#define HANDOFF_STUCK_NS 40000000000ULL /* no progress this long: the boot core is stuck */
+#define HANDOFF_WAKE_NS	 10000000ULL	/* a waiting vCPU looks at the clock this often */
+#define HANDOFF_KICK_NS	 1000000ULL	/* a core waiting for room kicks the boot core so often */
+
+struct handoff_work {
+	handoff_fn fn;
+	u8 data[HANDOFF_DATA];
+};
+
+static struct handoff_work ring[HANDOFF_RING];
+_Static_assert(HANDOFF_SLOTS + HANDOFF_RESERVE <= HANDOFF_RING, "handoff ring size");
+static u32 head, tail; /* taken at head, added at tail; free-running */
+static u32 deepest;    /* the most pieces ever queued at once */
+static struct spinlock lock = SPINLOCK_INIT("handoff");
+
+void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len)
+{
+	u8 copy[HANDOFF_DATA];
+	u32 room = HANDOFF_SLOTS, seen = 0;
+	u64 since = 0, kicked = 0, now;
+
+	BUG_ON(len > HANDOFF_DATA);
+	memset(copy, 0, sizeof(copy));
+	memcpy(copy, data, len);
+	if (on_boot_core()) {
+		fn(vm, copy);
+		return;
+	}
+	if (spin_held_by_me(&vm->dev_lock))
+		room += HANDOFF_RESERVE;
+	for (;;) {
+		u32 taken;
+		spin_lock(&lock);
+		if (tail - head < room) {
+			struct handoff_work *w = &ring[tail % ARRAY_SIZE(ring)];
+			w->fn = fn;
+			memcpy(w->data, copy, HANDOFF_DATA);
+			tail++;
+			deepest = MAX(deepest, tail - head);
+			spin_unlock(&lock);
+			break;
+		}
+		taken = head;
+		spin_unlock(&lock);
+		/* Full: the boot core is busy (a network wait may last seconds) or stuck.
+		 * Judged by its progress, not by how long this core has waited. */
+		now = time_now_ns();
+		if (!since || taken != seen) {
+			since = now;
+			seen = taken;
+		}
+		if (__atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE))
+			return; /* (the work would not run: the guest is over) */
+		if (now - since > HANDOFF_STUCK_NS) {
+			vm_stop(vm, EXIT_GUEST_STOPPED,
+				"CPU %u: the boot core has taken none of the %u pieces of work "
+				"queued for it in %llu s: it is stuck",
+				this_cpu_id(), HANDOFF_SLOTS,
+				(unsigned long long)(HANDOFF_STUCK_NS / 1000000000));
+			return;
+		}
+		if (now - kicked > HANDOFF_KICK_NS) {
+			vcpu_kick(&vm->vcpus[vm->first_local]);
+			kicked = now;
+		}
+		cpu_relax();
+	}
+	vcpu_kick(&vm->vcpus[vm->first_local]);
+}
+
+/* Runs what was queued when it started (not what the work queues meanwhile: the
+ * boot core goes back to its network poll in between). */
+void handoff_drain(struct vm *vm)
+{
+	struct handoff_work w;
+	u32 end;
+
+	spin_lock(&lock);
+	end = tail;
+	spin_unlock(&lock);
+	for (;;) {
+		spin_lock(&lock);
+		if (head == end) {
+			spin_unlock(&lock);
+			return;
+		}
+		w = ring[head % ARRAY_SIZE(ring)];
+		head++;
+		spin_unlock(&lock);
+		w.fn(vm, w.data);
+	}
+}
+
+int handoff_wait(struct vcpu *v, volatile bool *done, u64 timeout_ns)
+{
+	u64 t0 = time_now_ns(), now;
+
+	for (;;) {
+		/* Off from the look to the halt (sti; hlt), so the kick is not missed. */
+		irq_disable();
+		if (__atomic_load_n(done, __ATOMIC_ACQUIRE))
+			break;
+		if (__atomic_load_n(&v->vm->stopped, __ATOMIC_ACQUIRE)) {
+			irq_enable();
+			return -E_CANCELED;
+		}
+		now = time_now_ns();
+		if (now - t0 > timeout_ns) {
+			irq_enable();
+			return -E_TIMEDOUT;
+		}
+		lapic_timer_arm(now + HANDOFF_WAKE_NS);
+		cpu_wait_irq();
+	}
+	irq_enable();
+	return 0;
+}
+
+void handoff_line(const char *prefix)
+{
+	if (tail)
+		kprintf("%s%u pieces of work handed to the boot core by the other cores, at most "
+			"%u queued at once\n",
+			prefix, tail, deepest);
+}

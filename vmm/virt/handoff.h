@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Work handed to the boot core. The cluster network (lwIP, the message layer)
+ * and the coherence protocol are single-threaded: only the boot core runs
+ * them. A vCPU on another core that needs them (a page, an interrupt for a
+ * vCPU of another node, a forwarded port or MMIO access) queues the work here
+ * and kicks the boot core, which runs it at its next loop iteration, in the
+ * order queued (so one vCPU's messages leave in program order).
+ */
+#ifndef UNUM_VMM_VIRT_HANDOFF_H
+#define UNUM_VMM_VIRT_HANDOFF_H
+
+#include "vmm/virt/vm.h"
+#include "vmm/host/percpu.h"
+
+#define HANDOFF_DATA 64 /* bytes of argument copied with each piece of work */
+
+typedef void (*handoff_fn)(struct vm *vm, void *data);
+
+/* Is this the boot core, the one that runs the network? */
+static inline bool on_boot_core(void)
+{
+	return this_cpu_id() == 0;
+}
+
+/* Runs fn(vm, a copy of data) on the boot core: at once when called there,
+ * else queued. A full queue (the boot core stuck) waits, and stops the guest
+ * after a second, saying so. */
+void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len);
+/* Boot core: runs the queued work. */
+void handoff_drain(struct vm *vm);
+/* An AP's vCPU waits, in an exit handler, for *done (set by the boot core,
+ * which then kicks it): 0, or -E_TIMEDOUT after timeout_ns, or -E_CANCELED if
+ * the guest stopped meanwhile. */
+int handoff_wait(struct vcpu *v, volatile bool *done, u64 timeout_ns);
+/* One line (after prefix) on the work handed over so far; nothing if none was. */
+void handoff_line(const char *prefix);
+
+#endif

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * MMIO dispatch and the glue between a nested page fault and the
+ * instruction emulator (see vmm/virt/mmio.h): the emulator's callbacks fetch code
+ * and reach memory through the guest's own page tables (vmm/emu/gwalk.c), so
+ * what it sees is what the guest's instruction saw.
+ */
+#include "vmm/virt/mmio.h"
+#include "vmm/host/cpu.h"
+#include "vmm/emu/emulate.h"
+#include "vmm/emu/gwalk.h"
+#include "vmm/lib/klib.h"
+#include "vmm/host/log.h"
+#include "vmm/host/power.h"
+#include "vmm/lib/printf.h"
+#include "vmm/cluster/remote.h"
+#include "vmm/virt/virt.h"
+#include "vmm/virt/vm.h"
+#include "vmm/cluster/vmdsm.h"
+
+#define MMIO_MAX_DEVICES 16
+#define MMIO_REP_BATCH	 64 /* REP iterations per exit, so interrupts are not held off long */
+
+static struct mmio_device mmio_devices[MMIO_MAX_DEVICES];
+static u32 mmio_ndevices;
+
+int mmio_register(const struct mmio_device *dev)
+{
+	for (u32 i = 0; i < mmio_ndevices; i++) {
+		const struct mmio_device *d = &mmio_devices[i];
+		if (dev->base < d->base + d->size && d->base < dev->base + dev->size) {
+			pr_err("mmio: %s at %#llx overlaps %s at %#llx\n", dev->name,
+			       (unsigned long long)dev->base, d->name, (unsigned long long)d->base);
+			return -E_EXIST;
+		}
+	}
+	if (mmio_ndevices == MMIO_MAX_DEVICES) {
+		pr_err("mmio: no room for %s: more than %d devices\n", dev->name, MMIO_MAX_DEVICES);
+		return -E_NOSPC;
+	}
+	mmio_devices[mmio_ndevices++] = *dev;
+	return 0;
+}
+
+static const struct mmio_device *mmio_find(gpa_t gpa)
+{
+	for (u32 i = 0; i < mmio_ndevices; i++)
+		if (gpa >= mmio_devices[i].base &&
+		    gpa - mmio_devices[i].base < mmio_devices[i].size)
+			return &mmio_devices[i];
+	return NULL;
+}
+
+/* Platform devices live on node 0: other nodes' vCPUs reach them over the network. */
+static bool forwarded(const struct vcpu *v, const struct mmio_device *d)
+{
+	return !d->per_vcpu && v->vm->nnodes > 1 && v->vm->self != 0;
+}
+
+/* Where the emulator found neither RAM nor a device: remembered for the report. */
+static gpa_t nowhere_gpa;
+
+/* One access to a device of this node. Devices are shared by every vCPU: one
+ * access at a time, under dev_lock (only around the access: the instruction's
+ * memory operands may have to wait for the boot core, vmm/cluster/vmdsm.h). */
+static int device_access(struct vcpu *v, const struct mmio_device *d, gpa_t gpa, unsigned size,
+			 bool write, u64 *val)
+{
+	bool held = spin_held_by_me(&v->vm->dev_lock);
+	int rc;
+
+	if (!held)
+		spin_lock(&v->vm->dev_lock);
+	if (write)
+		rc = d->write ? d->write(v, d->ctx, gpa - d->base, size, *val) : 0;
+	else
+		rc = d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : (*val = 0, 0);
+	if (!held)
+		spin_unlock(&v->vm->dev_lock);
+	return rc;
+}
+
+static int cb_mmio_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+{
+	struct vcpu *v = opaque;
+	const struct mmio_device *d = mmio_find(gpa);
+
+	if (!d) {
+		nowhere_gpa = gpa;
+		return -E_NOENT;
+	}
+	if (forwarded(v, d))
+		return remote_mmio(v, gpa, size, false, val);
+	return device_access(v, d, gpa, size, false, val);
+}
+
+static int cb_mmio_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
+{
+	struct vcpu *v = opaque;
+	const struct mmio_device *d = mmio_find(gpa);
+
+	if (!d) {
+		nowhere_gpa = gpa;
+		return -E_NOENT;
+	}
+	if (forwarded(v, d))
+		return remote_mmio(v, gpa, size, true, &val);
+	return device_access(v, d, gpa, size, true, &val);
+}
+
+int mmio_access(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
+{
+	const struct mmio_device *d = mmio_find(gpa);
+
+	if (!d || d->per_vcpu)
+		return -E_NOENT;
+	if (write)
+		return d->write ? d->write(v, d->ctx, gpa - d->base, size, *val) : 0;
+	*val = 0;
+	return d->read ? d->read(v, d->ctx, gpa - d->base, size, val) : 0;
+}
+
+/* Guest RAM the emulator touches goes through the coherence protocol across nodes. */
+static int cb_mem_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+{
+	struct vcpu *v = opaque;
+
+	if (!vm_gpa_ptr(v->vm, gpa, size))
+		return cb_mmio_read(opaque, gpa, size, val);
+	*val = 0;
+	return vm_read_guest(v->vm, gpa, val, size);
+}
+
+static int cb_mem_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
+{
+	struct vcpu *v = opaque;
+
+	if (!vm_gpa_ptr(v->vm, gpa, size))
+		return cb_mmio_write(opaque, gpa, size, val);
+	return vm_write_guest(v->vm, gpa, &val, size);
+}
+
+static int walk_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+{
+	return cb_mem_read(opaque, gpa, size, val);
+}
+
+static int cb_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct emu_exception *exc)
+{
+	struct vcpu *v = opaque;
+	struct guest_paging p;
+	struct gwalk_cpu cpu;
+	struct gwalk_mem mem = { walk_read, NULL, v };
+	struct gwalk_result res;
+	int rc;
+
+	virt->get_paging(v, &p);
+	cpu = (struct gwalk_cpu){ p.cr0,       p.cr3,	       p.cr4,
+				  p.efer,      v->regs.rflags, (u8)boot_cpu.phys_addr_bits,
+				  boot_cpu.amd };
+	rc = gwalk_translate(&cpu, &mem, la, access, &res);
+	if (rc == GWALK_FAULT) {
+		*exc = (struct emu_exception){ EMU_VEC_PF, true, res.error_code, la };
+		return EMU_EXCEPTION;
+	}
+	*gpa = res.gpa;
+	return rc;
+}
+
+static int cb_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
+{
+	unsigned done = 0;
+
+	while (done < len) {
+		struct emu_exception exc;
+		gpa_t gpa;
+		unsigned chunk =
+			(unsigned)MIN((u64)(len - done), PAGE_SIZE - ((la + done) & ~PAGE_MASK));
+
+		if (cb_translate(opaque, la + done, EMU_ACC_FETCH, &gpa, &exc) != 0 ||
+		    vm_read_guest(((struct vcpu *)opaque)->vm, gpa, buf + done, chunk) != 0)
+			break;
+		done += chunk;
+	}
+	return (int)done;
+}
+
+static const struct emu_ops mmio_emu_ops = {
+	cb_fetch, cb_translate, cb_mmio_read, cb_mmio_write, cb_mem_read, cb_mem_write,
+};
+
+static u8 decode_mode_of(struct vcpu *v)
+{
+	switch (virt->cpu_mode(v)) {
+	case CPU_MODE_LONG64: return DECODE_MODE_64;
+	case CPU_MODE_PROT32: return DECODE_MODE_32;
+	default: return DECODE_MODE_16;
+	}
+}
+
+static void emu_vcpu_from(struct vcpu *v, struct emu_vcpu *e)
+{
+	struct guest_paging p;
+
+	_Static_assert(sizeof(e->regs) == sizeof(v->regs),
+		       "emulator and vCPU register files match");
+	memcpy(&e->regs, &v->regs, sizeof(e->regs));
+	for (int s = 0; s < DECODE_SEG_COUNT; s++)
+		e->seg_base[s] = virt->seg_base(v, s);
+	virt->get_paging(v, &p);
+	e->mode = decode_mode_of(v);
+	e->cpl = p.cpl;
+	e->la57 = p.cr4 & GWALK_CR4_LA57;
+}
+
+static const char *failure_reason(int rc)
+{
+	switch (rc) {
+	case DECODE_ERR_UNSUPPORTED: return "an instruction the monitor does not emulate for MMIO";
+	case -E_NOENT: return "no RAM and no device there";
+	case -E_INVAL: return "the guest's mappings changed under the access";
+	default: return "the instruction could not be fetched or emulated";
+	}
+}
+
+static void report_failure(struct vcpu *v, const struct emu_mmio *m, int rc)
+{
+	char bytes[3 * DECODE_MAX_LEN + 1];
+	gpa_t where = rc == -E_NOENT ? nowhere_gpa : v->exit.npf.gpa;
+
+	for (unsigned i = 0; i < m->nfetched; i++)
+		ksnprintf(bytes + 3 * i, 4, "%02x ", m->fetched[i]);
+	bytes[m->nfetched ? 3 * m->nfetched - 1 : 0] = '\0';
+	vm_stop(v->vm, EXIT_GUEST_STOPPED,
+		"vCPU %u accessed guest-physical %#llx at RIP %#llx (instruction bytes: %s): %s",
+		v->id, (unsigned long long)where, (unsigned long long)v->regs.rip,
+		m->nfetched ? bytes : "unreadable", failure_reason(rc));
+}
+
+void mmio_handle_npf(struct vcpu *v)
+{
+	struct emu_vcpu e;
+	struct emu_mmio m = { .fault_gpa = v->exit.npf.gpa, .max_iters = MMIO_REP_BATCH };
+	int rc;
+
+	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1) && v->vm->dsm) {
+		/* Guest RAM this node lacks rights to: the protocol fetches them. */
+		vmdsm_fault(v, v->exit.npf.gpa, v->exit.npf.error_code & 2, v->exit.npf.walk);
+		return;
+	}
+	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1)) {
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u: nested page fault on guest RAM at "
+			"%#llx (error code %#llx): a monitor mapping bug",
+			v->id, (unsigned long long)v->exit.npf.gpa,
+			(unsigned long long)v->exit.npf.error_code);
+		return;
+	}
+	emu_vcpu_from(v, &e);
+	rc = emulate_mmio(&e, &mmio_emu_ops, v, &m);
+	if (rc == EMU_DONE || rc == EMU_REPEAT) {
+		memcpy(&v->regs, &e.regs, sizeof(v->regs));
+	} else if (rc == EMU_EXCEPTION) {
+		if (m.exc.vector == EMU_VEC_PF)
+			virt->set_cr2(v, m.exc.cr2);
+		virt->inject_exception(v, m.exc.vector, m.exc.has_error_code, m.exc.error_code);
+	} else if (!__atomic_load_n(&v->vm->stopped, __ATOMIC_ACQUIRE)) {
+		report_failure(v, &m, rc); /* (not an access cut short by the guest's stop) */
+	}
+}

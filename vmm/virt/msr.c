@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest MSR policy (see vmm/virt/msr.h).
+ */
+#include "vmm/virt/msr.h"
+#include "vmm/virt/cpuid.h"
+#include "vmm/host/log.h"
+#include "vmm/virt/virt.h"
+#include "vmm/lib/x86.h"
+#include "vmm/dev/vlapic.h"
+#include "vmm/dev/kvmclock.h"
+#include "vmm/virt/vm.h"
+#include "vmm/virt/pv.h"
+#include "vmm/cluster/vmdsm.h"
+#include "vmm/host/tsc.h"
+
+#define MSR_IA32_TSC	     0x10
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MSR_IA32_PAT	     0x277
+#define MSR_UCODE_REV	     0x8b
+#define EFER_SCE	     (1ULL << 0)
+#define EFER_LME	     (1ULL << 8)
+#define EFER_LMA	     (1ULL << 10)
+#define EFER_NXE	     (1ULL << 11)
+#define EFER_GUEST_BITS	     (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
+
+/* Unknown MSRs are reported once each (a guest probing in a loop must not flood the log). */
+static void report_unknown(struct vcpu *v, u32 msr, bool write)
+{
+	static u32 reported[32];
+	static u32 nreported;
+
+	for (u32 i = 0; i < nreported; i++)
+		if (reported[i] == msr)
+			return;
+	if (nreported < ARRAY_SIZE(reported))
+		reported[nreported++] = msr;
+	pr_warn("guest: vCPU %u %s unknown MSR %#x at RIP %#llx: #GP\n", v->id,
+		write ? "wrote" : "read", msr, (unsigned long long)v->regs.rip);
+}
+
+static bool is_lapic_msr(u32 msr)
+{
+	return msr == MSR_IA32_APIC_BASE || msr == 0x6e0 || (msr >= 0x800 && msr <= 0x8ff);
+}
+
+/* kvmclock: the guest names where its time pages are; the monitor fills them. */
+static int kvmclock_write(struct vcpu *v, u32 msr, u64 val)
+{
+	struct vm *vm = v->vm;
+	u64 tsc = rdtsc();
+
+	/* Filled in a copy, written back whole: across nodes the accessors take the
+	 * page through the coherence protocol, from any core. (No reader runs
+	 * meanwhile: the vCPU that reads it is in this exit; the wall clock is read
+	 * at boot, before the other vCPUs start.) An address outside RAM is ignored. */
+	if (msr == MSR_KVM_SYSTEM_TIME_NEW) {
+		struct pvclock_vcpu_time_info t = { 0 };
+		v->kvm_system_time = val;
+		if ((val & 1) && vm_read_guest(vm, val & ~1ULL, &t, sizeof(t)) == 0) {
+			/* (one read of the offset: the time re-check may move it) */
+			u64 guest_tsc = tsc + __atomic_load_n(&vm->tsc_offset, __ATOMIC_RELAXED);
+			u64 since = guest_tsc - vm->tsc_base; /* in the guest's frequency */
+			kvmclock_fill(&t, guest_tsc,
+				      (u64)((unsigned __int128)since * 1000000000u / vm->tsc_hz),
+				      vm->tsc_hz);
+			vm_write_guest(vm, val & ~1ULL, &t, sizeof(t));
+		}
+		return 0;
+	}
+	struct pvclock_wall_clock w = { 0 };
+	vm->kvm_wall_clock = val;
+	if (vm_read_guest(vm, val, &w, sizeof(w)) == 0) {
+		w.version = (w.version | 1) + 1;
+		w.sec = (u32)vm->boot_epoch;
+		w.nsec = 0;
+		vm_write_guest(vm, val, &w, sizeof(w));
+	}
+	return 0;
+}
+
+int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW) {
+		*val = msr == MSR_KVM_SYSTEM_TIME_NEW ? v->kvm_system_time : v->vm->kvm_wall_clock;
+		return 0;
+	}
+	if (msr == MSR_KVM_PV_EOI_EN && (cpuid_kvm_pv_features & KVM_FEATURE_PV_EOI)) {
+		*val = v->pv_eoi_msr;
+		return 0;
+	}
+	if (is_lapic_msr(msr))
+		return vlapic_msr_read(&v->lapic, msr, val);
+	switch (msr) {
+	case MSR_EFER: *val = virt->get_efer(v); return 0;
+	case MSR_IA32_TSC: *val = vm_guest_tsc(v->vm); return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*val = 1; /* fast strings */
+		return 0;
+	case MSR_IA32_PAT: *val = virt->get_pat(v); return 0;
+	case MSR_UCODE_REV:
+		*val = 0; /* no microcode patch level to report */
+		return 0;
+	default: report_unknown(v, msr, false); return -E_INVAL;
+	}
+}
+
+int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
+{
+	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW)
+		return kvmclock_write(v, msr, val);
+	/* (PV EOI only where CPUID offers it: across nodes it would write guest
+	 * memory behind the coherence protocol's back.) */
+	if (msr == MSR_KVM_PV_EOI_EN && (cpuid_kvm_pv_features & KVM_FEATURE_PV_EOI))
+		return pv_eoi_enable(v, val);
+	if (is_lapic_msr(msr))
+		return vlapic_msr_write(&v->lapic, msr, val);
+	switch (msr) {
+	case MSR_EFER:
+		if (val & ~EFER_GUEST_BITS)
+			return -E_INVAL; /* reserved bits (and SVME: the guest has no SVM) */
+		virt->set_efer(v, val);
+		return 0;
+	case MSR_IA32_MISC_ENABLE:
+	case MSR_UCODE_REV: return 0;
+	case MSR_IA32_PAT:
+		/* each byte a memory type 0, 1, 4, 5, 6 or 7 (SDM 11.12.2) */
+		for (int i = 0; i < 8; i++)
+			if (((val >> (8 * i)) & 0xf8) || ((val >> (8 * i)) & 0xff) == 2 ||
+			    ((val >> (8 * i)) & 0xff) == 3)
+				return -E_INVAL;
+		virt->set_pat(v, val);
+		return 0;
+	default: report_unknown(v, msr, true); return -E_INVAL;
+	}
+}

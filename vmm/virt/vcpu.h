@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A virtual CPU as the generic monitor sees it: the guest's general
+ * registers (indexed by their x86 encoding, so the instruction emulator can
+ * use them directly), the exit that just happened in vendor-neutral form, and
+ * a pointer to the vendor back end's own state (a VMCB or a VMCS). Generic
+ * code never includes a vendor header: it reaches the hardware through
+ * struct virt_ops (vmm/virt/virt.h).
+ */
+#ifndef UNUM_VMM_VIRT_VCPU_H
+#define UNUM_VMM_VIRT_VCPU_H
+
+#include "vmm/lib/types.h"
+#include "vmm/dev/vlapic.h"
+#include "dsm/dsm.h"
+
+#define VCPU_DSM_HOLDS 16 /* recent pages a vCPU keeps pinned (dsm_held has a bit each) */
+
+enum gpr {
+	GPR_RAX,
+	GPR_RCX,
+	GPR_RDX,
+	GPR_RBX,
+	GPR_RSP,
+	GPR_RBP,
+	GPR_RSI,
+	GPR_RDI,
+	GPR_R8,
+	GPR_R9,
+	GPR_R10,
+	GPR_R11,
+	GPR_R12,
+	GPR_R13,
+	GPR_R14,
+	GPR_R15,
+	NR_GPRS
+};
+
+struct guest_regs {
+	u64 gpr[NR_GPRS];
+	u64 rip, rflags;
+};
+
+/* Why the guest stopped running, decoded by the back end. */
+enum exit_kind {
+	EXIT_NONE, /* nothing for generic code (handled in the back end) */
+	EXIT_INTR, /* a physical interrupt: the host took it on STGI */
+	EXIT_CPUID,
+	EXIT_IO,
+	EXIT_MSR_READ,
+	EXIT_MSR_WRITE,
+	EXIT_HLT,
+	EXIT_NPF,      /* nested page fault: guest-physical access not mapped as needed */
+	EXIT_SHUTDOWN, /* triple fault */
+	EXIT_VMMCALL,
+	EXIT_PAUSE,	    /* a spin-wait hint (intercepted only across nodes) */
+	EXIT_INVALID_STATE, /* the hardware refused to enter the guest */
+	EXIT_UNHANDLED,	    /* an intercept generic code has no handler for */
+	NR_EXIT_KINDS
+};
+
+struct vm_exit {
+	enum exit_kind kind;
+	u32 insn_len; /* length of the instruction that exited, when known */
+	union {
+		struct {
+			u16 port;
+			u8 size; /* 1, 2 or 4 */
+			bool in, string, rep;
+		} io;
+		struct {
+			u32 index;
+		} msr;
+		struct {
+			gpa_t gpa;
+			u64 error_code; /* APM vol. 2 section 15.25.6 */
+			bool walk;	/* on the guest's own page-table walk */
+		} npf;
+		struct {
+			u64 code; /* vendor exit code, for the report */
+			u64 info1, info2;
+		} raw;
+	};
+};
+
+struct vm;
+
+struct vcpu {
+	u32 id;
+	struct vm *vm;
+	struct guest_regs regs;
+	struct vm_exit exit;
+	void *arch;	/* back-end state */
+	bool halted;	/* in HLT, waiting for an interrupt */
+	bool parked;	/* halted with interrupts off: only NMI or INIT wake it */
+	bool wait_sipi; /* after INIT: waiting for a start-up IPI, as an AP does */
+	/* Set by other CPUs, taken by the vCPU's own: INIT, SIPI (vector | 0x100), NMI. */
+	volatile u32 pending_init, pending_sipi, pending_nmi;
+	u32 apic_id_phys;	  /* the physical CPU running this vCPU, for kicks */
+	u64 kvm_system_time;	  /* MSR_KVM_SYSTEM_TIME_NEW as the guest wrote it */
+	u32 inits, sipis, starts; /* statistics: taken INITs, SIPIs seen, real-mode starts */
+	volatile u32 pv_unhalt;	  /* KICK_CPU: end this vCPU's HLT even without an interrupt */
+	u64 pv_eoi_msr;		  /* MSR_KVM_PV_EOI_EN as the guest wrote it */
+	bool pv_eoi_offered;	  /* the guest's PV EOI bit was set at the last entry */
+	u64 pv_eois;		  /* statistics: EOIs the guest did without an exit */
+	/* The pages this vCPU's last faults wanted, most recent at dsm_cur: each
+	 * stays pinned here for the protocol's pin time (vmm/cluster/vmdsm.c). */
+	struct dsm_hold dsm_holds[VCPU_DSM_HOLDS];
+	u8 dsm_cur;
+	u16 dsm_held;  /* bit i: dsm_holds[i] is in use */
+	u16 dsm_chain; /* the holds of the faults at dsm_chain_rip */
+	u64 dsm_chain_rip;
+	u64 dsm_wait_since;   /* when it began waiting for its page */
+	u64 yield_until;      /* after a PAUSE across nodes: stay out of the guest until then */
+	bool intercept_pause; /* for the next entry: another node waits for the turn */
+	/* statistics: coherence faults on its own page-table walks / on other accesses,
+	 * yields after PAUSE */
+	u64 dsm_walk_faults, dsm_data_faults, pause_yields;
+	volatile bool dsm_waiting; /* the protocol is fetching dsm_holds[dsm_cur] */
+	volatile bool io_waiting;  /* a port access forwarded to node 0 awaits its answer */
+	u64 io_wait_since;	   /* ... since then */
+	u64 wait_said;		   /* when the run loop last reported a long wait (vm.c) */
+	/* An MMIO access forwarded to node 0 (vmm/cluster/remote.c): its number, and the answer. */
+	u32 mmio_seq;
+	volatile bool mmio_done;
+	s8 mmio_status;
+	u64 mmio_val;
+	/* Nested TLB shootdown (vm_flush_guest_tlbs): set while the core runs the guest
+	 * (from before it reads vm->tlb_gen to after the exit); the generation it last
+	 * flushed at. */
+	volatile bool in_guest;
+	volatile u64 tlb_gen;
+	u64 tsc_offset;	   /* the one its back-end state has (vm->tsc_offset may move) */
+	bool yield_queued; /* a yield is queued for the boot core (vmdsm_yield) */
+	u8 start_vector;
+	struct vlapic lapic;
+	u64 exits[NR_EXIT_KINDS];
+};
+
+#endif

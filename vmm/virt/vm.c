@@ -1,0 +1,513 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Guest VM creation and the vCPU run loop (see vmm/virt/vm.h).
+ */
+#include "vmm/virt/vm.h"
+#include "vmm/virt/exit.h"
+#include "vmm/virt/exitstats.h"
+#include "vmm/virt/handoff.h"
+#include "vmm/virt/pv.h"
+#include "vmm/cluster/remote.h"
+#include "vmm/cluster/vmdsm.h"
+#include "vmm/cluster/turns.h"
+#include "net/net.h"
+#include "net/nics.h"
+#include "vmm/dev/devices.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
+#include "vmm/host/power.h"
+#include "vmm/lib/printf.h"
+#include "vmm/virt/virt.h"
+#include "vmm/lib/x86.h"
+#include "vmm/host/smp.h"
+#include "vmm/host/percpu.h"
+#include "vmm/dev/irq.h"
+#include "vmm/host/lapic.h"
+#include "vmm/host/tsc.h"
+#include <stdarg.h>
+
+static const struct vm *vm_current; /* one guest per node: for the TSC conversion */
+
+/* vCPU ids run across nodes in node order: node k has the ones after node k-1's. */
+static int vm_place_vcpus(struct vm *vm, const struct vm_layout *l)
+{
+	vm->self = l->self;
+	vm->nnodes = l->nnodes;
+	vm->nvcpus = 0;
+	for (u32 n = 0; n < l->nnodes; n++) {
+		if (vm->nvcpus + l->cpus[n] > VM_MAX_VCPUS) {
+			pr_err("vm: more than %d vCPUs in the cluster\n", VM_MAX_VCPUS);
+			return -E_RANGE;
+		}
+		if (n == l->self) {
+			vm->first_local = vm->nvcpus;
+			vm->nlocal = l->cpus[n];
+		}
+		for (u32 c = 0; c < l->cpus[n]; c++)
+			vm->vcpu_node[vm->nvcpus++] = n;
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
+{
+	int rc = vm_place_vcpus(vm, layout);
+
+	if (rc)
+		return rc;
+	vm->mem_size = mem_size;
+	vm->tsc_hz = tsc_hz(); /* (another node's is node 0's, from remote_sync_time) */
+	vm->dev_lock = (struct spinlock)SPINLOCK_INIT("devices");
+	vm->mem_hpa = page_alloc(mem_size / PAGE_SIZE, SPACE_2M / PAGE_SIZE);
+	if (!vm->mem_hpa) {
+		pr_err("vm: cannot allocate %llu MiB of guest RAM (%llu MiB free)\n",
+		       (unsigned long long)(mem_size >> 20),
+		       (unsigned long long)(mm_free_pages() * PAGE_SIZE >> 20));
+		return -E_NOMEM;
+	}
+	vm->space = virt->space_create();
+	if (!vm->space)
+		return -E_NOMEM;
+	for (u64 off = 0; off < mem_size; off += SPACE_2M) {
+		rc = virt->space_map(vm->space, off, vm->mem_hpa + off, SPACE_2M, SPACE_RWX);
+		if (rc)
+			return rc;
+	}
+	vlapic_now_ns = time_now_ns;
+	vlapic_tsc_to_ns = vm_guest_tsc_to_ns;
+	vm_current = vm;
+	/* Every vCPU has a LAPIC here (to match IPI destinations); only local ones run. */
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].id = i;
+		vm->vcpus[i].vm = vm;
+		vlapic_init(&vm->vcpus[i].lapic, i, i == 0);
+		vm->vcpus[i].wait_sipi = i != 0; /* APs wait for the guest's SIPI */
+		if (!vcpu_is_local(vm, i))
+			continue;
+		rc = virt->vcpu_create(&vm->vcpus[i], vm->space);
+		if (rc)
+			return rc;
+	}
+	pr_info("vm: %llu MiB of guest RAM at host %#llx, %u vCPU%s here (%u in the cluster), %s\n",
+		(unsigned long long)(mem_size >> 20), (unsigned long long)vm->mem_hpa, vm->nlocal,
+		vm->nlocal == 1 ? "" : "s", vm->nvcpus, virt->name);
+	return 0;
+}
+
+u64 vm_guest_tsc(const struct vm *vm)
+{
+	return rdtsc() + vm->tsc_offset;
+}
+
+/* The LAPIC's TSC-deadline timer compares against the guest's TSC. */
+u64 vm_guest_tsc_to_ns(u64 guest_tsc)
+{
+	u64 host = guest_tsc - (vm_current ? vm_current->tsc_offset : 0);
+
+	return host > (u64)1 << 63 ? 0 : tsc_to_ns(host);
+}
+
+void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len)
+{
+	if (gpa >= vm->mem_size || len > vm->mem_size - gpa)
+		return NULL;
+	return hpa_to_ptr(vm->mem_hpa + gpa);
+}
+
+/* The first stop gives the exit code; later ones (other cores, peers) only say why. The
+ * other nodes are told by the boot core when its loop ends (vm_run): the network is its. */
+void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...)
+{
+	static struct spinlock stop_lock = SPINLOCK_INIT("vm stop");
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("guest: %s\n", msg);
+	spin_lock(&stop_lock);
+	if (!vm->stopped) {
+		vm->exit_code = exit_code;
+		__atomic_store_n(&vm->stopped, true, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&stop_lock);
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		vcpu_kick(&vm->vcpus[i]); /* every loop must see it */
+}
+
+void vm_flush_guest_tlbs(struct vm *vm, bool wait)
+{
+	u64 gen = __atomic_add_fetch(&vm->tlb_gen, 1, __ATOMIC_SEQ_CST);
+
+	if (!wait)
+		return;
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		u64 t0 = 0;
+		bool said = false;
+		/* Pairs with vcpu_enter(): either that core reads the new generation
+		 * before it enters (and flushes), or we see it in the guest here. */
+		while (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST) &&
+		       __atomic_load_n(&v->tlb_gen, __ATOMIC_SEQ_CST) < gen) {
+			if (!t0) {
+				vcpu_kick(v);
+				t0 = time_now_ns();
+			}
+			if (!said && time_now_ns() - t0 > 1000000000ULL) {
+				pr_warn("vm: vCPU %u's core has not left the guest 1 s after a "
+					"kick (nested TLB shootdown); still waiting\n",
+					i);
+				said = true;
+			}
+			cpu_relax();
+		}
+	}
+}
+
+/* Runs the guest on this core until the next exit, flushing the nested TLB first
+ * if the nested page tables changed since this vCPU last did. */
+static void vcpu_enter(struct vcpu *v)
+{
+	u64 gen;
+
+	/* (A new VMCB's offset is 0; the join's TSC synchronisation and the periodic
+	 * re-check set vm->tsc_offset: each vCPU takes it here, on its own core.) */
+	if (v->tsc_offset != v->vm->tsc_offset) {
+		v->tsc_offset = v->vm->tsc_offset;
+		virt->set_tsc_offset(v, v->tsc_offset);
+	}
+	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+	gen = __atomic_load_n(&v->vm->tlb_gen, __ATOMIC_SEQ_CST);
+	if (gen != v->tlb_gen) {
+		virt->flush_tlb(v);
+		__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_SEQ_CST);
+	}
+	virt->vcpu_run(v);
+	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+}
+
+/* NMIs first, then the highest deliverable interrupt; or ask for an exit
+ * as soon as one can be injected. */
+static void deliver_interrupts(struct vcpu *v)
+{
+	int vec;
+
+	if (v->pending_nmi && virt->nmi_window_open(v) &&
+	    __atomic_exchange_n(&v->pending_nmi, 0, __ATOMIC_ACQUIRE)) {
+		virt->inject_nmi(v);
+		return;
+	}
+	vec = vlapic_pending(&v->lapic);
+	if (vec < 0)
+		return;
+	if (virt->irq_window_open(v)) {
+		virt->inject_irq(v, (u8)vec);
+		vlapic_accept(&v->lapic, (u8)vec);
+	} else {
+		virt->request_irq_window(v);
+	}
+}
+
+/* The earlier of two deadlines, 0 meaning none. */
+static u64 earliest(u64 a, u64 b)
+{
+	return !a ? b : !b ? a : MIN(a, b);
+}
+
+/* The physical timer fires at the next virtual deadline, or after a heartbeat,
+ * so the monitor regains control from a guest that never exits. */
+static void arm_host_timer(u64 deadline_ns, u64 now_ns)
+{
+	u64 heartbeat = now_ns + VM_HEARTBEAT_NS;
+
+	lapic_timer_arm(deadline_ns && deadline_ns < heartbeat ? deadline_ns : heartbeat);
+}
+
+/* INIT puts a vCPU back to waiting for a SIPI (SDM 9.4.4); a SIPI then starts it
+ * in real mode at the vector's page. Returns true while it is still waiting. */
+static bool handle_init_sipi(struct vcpu *v)
+{
+	u32 sipi;
+
+	/* (Not while a forwarded port access is out: its answer, from the boot core,
+	 * writes the registers; INIT waits for it.) */
+	if (v->io_waiting)
+		return v->wait_sipi;
+	if (__atomic_exchange_n(&v->pending_init, 0, __ATOMIC_ACQUIRE)) {
+		v->inits++;
+		vlapic_init(&v->lapic, v->id, v->id == 0);
+		irq_attach_vcpu(v->vm, v);
+		v->wait_sipi = true;
+		v->halted = false;
+		v->pv_eoi_msr = 0; /* INIT disables PV EOI, as on KVM */
+		v->pv_eoi_offered = false;
+		__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
+		/* A SIPI already pending came after the INIT (guests send them back to
+		 * back): it starts the vCPU below. One that came while the vCPU was
+		 * running is dropped there, as the CPU ignores it. */
+	}
+	sipi = __atomic_exchange_n(&v->pending_sipi, 0, __ATOMIC_ACQUIRE);
+	v->sipis += sipi != 0;
+	if (v->wait_sipi && sipi) {
+		v->starts++;
+		v->start_vector = (u8)sipi;
+		virt->vcpu_reset_sipi(v, (u8)sipi);
+		v->wait_sipi = false;
+	}
+	return v->wait_sipi;
+}
+
+u64 vm_stats_ns; /* stats=S on the monitor's command line, in ns; 0: off */
+
+static const char *vcpu_state(const struct vcpu *v)
+{
+	if (v->wait_sipi)
+		return "waiting for a SIPI";
+	if (v->dsm_waiting)
+		return "waiting for a page";
+	if (v->io_waiting)
+		return "waiting for node 0 (port I/O)";
+	if (v->yield_until)
+		return "yielding after PAUSE";
+	if (v->parked)
+		return "halted, interrupts off";
+	if (v->halted)
+		return "halted";
+	return turns_may_run(v->vm) ? "running" : "waiting for its node's turn";
+}
+
+/* The periodic "stats:" lines (stats=S): where each local vCPU is and what crossed nodes. */
+static void print_stats(struct vm *vm, u64 now)
+{
+	static u64 start, last_exits;
+	const struct remote_stats *r = remote_stats();
+	u64 exits = exitstats_total();
+
+	if (!start)
+		start = now - vm_stats_ns; /* the first line comes one interval in */
+	/* (Outside any handler, nothing should be in service here: a vector that is
+	 * would block the NIC's.) */
+	kprintf("stats: %llu s: %llu exits (+%llu), %llu NIC interrupts (LAPIC in service %d, "
+		"requested %d)",
+		(unsigned long long)((now - start) / 1000000000), (unsigned long long)exits,
+		(unsigned long long)(exits - last_exits), (unsigned long long)net_nics_irqs(),
+		lapic_in_service(), lapic_requested());
+	last_exits = exits;
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		kprintf("; vCPU %u %s at RIP %#llx", i, vcpu_state(v),
+			(unsigned long long)v->regs.rip);
+		if (v->dsm_waiting)
+			kprintf(" (page %#llx)",
+				(unsigned long long)(v->dsm_holds[v->dsm_cur].cur << PAGE_SHIFT));
+	}
+	kprintf("%s\n", turns_state());
+	remote_time_line(vm, "stats: time: ");
+	handoff_line("stats: handoff: ");
+	if (vm->nnodes > 1)
+		kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
+			"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
+			"forwarded, %llu served\n",
+			(unsigned long long)r->irqs_sent, (unsigned long long)r->irqs_received,
+			(unsigned long long)r->io_sent, (unsigned long long)r->io_served,
+			(unsigned long long)r->mmio_sent, (unsigned long long)r->mmio_served,
+			(unsigned long long)r->eois_sent, (unsigned long long)r->eois_served);
+	vmdsm_stats_line(vm);
+}
+
+/*
+ * Nothing waits for ever without saying so: a local vCPU that has waited more
+ * than VM_WAIT_SAY_NS for a page or for node 0's answer to a port access, or a
+ * node that has waited that long for the turn, is reported on the console, and
+ * again every VM_WAIT_SAY_NS while the wait lasts (with what it waits for: the
+ * page, its home and owner, the turn's last holder).
+ */
+#define VM_WAIT_SAY_NS 10000000000ULL
+
+static void say_long_waits(struct vm *vm, u64 now)
+{
+	static u64 last;
+
+	if (now - last < 1000000000ULL)
+		return;
+	last = now;
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		u64 since = v->dsm_waiting  ? v->dsm_wait_since
+			    : v->io_waiting ? v->io_wait_since
+					    : 0;
+		if (!since || now < since || now - since < VM_WAIT_SAY_NS ||
+		    now - v->wait_said < VM_WAIT_SAY_NS)
+			continue;
+		v->wait_said = now;
+		if (v->dsm_waiting)
+			vmdsm_wait_line(vm, v, now - since);
+		else
+			pr_warn("remote: vCPU %u has waited %llu ms for node 0's answer to its "
+				"port access (node 0 %s)\n",
+				i, (unsigned long long)((now - since) / 1000000),
+				net_node_up(0) ? "is up" : "is down");
+	}
+	turns_check_wait(vm, now, VM_WAIT_SAY_NS);
+}
+
+/* The devices only vCPU 0's CPU drives: the PIT's IRQ 0, console input, and
+ * the cluster network (so a busy guest cannot starve the protocol). */
+static u64 poll_platform(struct vm *vm, u64 now)
+{
+	static u64 last_net_poll, next_stats;
+	u64 next;
+
+	if (vm_stats_ns && now >= next_stats) {
+		if (next_stats)
+			print_stats(vm, now);
+		next_stats = now + vm_stats_ns;
+	}
+	handoff_drain(vm); /* (queued by the other cores: the network is this core's) */
+	if (vm->dsm || now - last_net_poll >= NET_POLL_NS) {
+		last_net_poll = now;
+		net_poll();
+		vmdsm_poll(vm);
+	}
+	spin_lock(&vm->dev_lock);
+	next = pit_poll(&vm->pit, now);
+	uart16550_poll(now);
+	spin_unlock(&vm->dev_lock);
+	turns_poll(vm, now);
+	remote_time_poll(vm, now);
+	if (vm->nnodes > 1)
+		say_long_waits(vm, now);
+	return next;
+}
+
+/* The boot core's next timed work across nodes. Every 1 ms, as before, unless
+ * the node is idle for the turns (it neither has the turn nor wants it: its vCPUs
+ * are halted): then only its timed work and the NIC's interrupt wake it. Why not
+ * always: a 3-node cluster on one host core measured the two idle emulators
+ * taking as much of the core as the running one. Why not never: with waits for
+ * the turn also left to the interrupt, a fresh-clone test run's 3-node boot
+ * nearly stopped (the host 82% idle: wake-ups missed, as once before, below). On
+ * a node with several vCPUs always 1 ms: the other cores do not wake the boot
+ * core when theirs become runnable or halt. */
+static u64 cluster_deadline(struct vm *vm, u64 now)
+{
+	u64 t = earliest(net_next_deadline(now), vmdsm_next_deadline(vm));
+
+	t = earliest(t, turns_next_deadline(vm));
+	if (vm->nlocal > 1 || !turns_idle(vm))
+		t = MIN(t, now + NET_POLL_NS);
+	return MAX(t, now);
+}
+
+/* One vCPU's loop, on its own physical CPU. */
+static void vcpu_loop(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	u64 now, deadline;
+
+	while (!vm->stopped) {
+		/* Interrupts stay off from here until the guest runs or the CPU halts
+		 * (both enable them atomically), so neither the timer armed below nor
+		 * a kick from another CPU can arrive unseen in between. */
+		irq_disable();
+		now = time_now_ns();
+		deadline = 0;
+		/* The boot core owns the NIC and the devices: it polls them in every
+		 * state, waiting for a SIPI included (the SIPI may come by network). */
+		if (v->id == vm->first_local) {
+			deadline = poll_platform(vm, now);
+			/* Across nodes its peers wait for its answers: the NIC's receive
+			 * interrupt wakes it, and it wakes by itself for the timed work
+			 * of the network, the protocol and the turns, at least every
+			 * NET_IDLE_MAX_NS (a safety net: once, a node waiting for a SIPI
+			 * woke only at its 50 ms heartbeat). It used to wake every 1 ms:
+			 * under emulation, the idle nodes of a 3-node cluster on one
+			 * host core then took as much of it as the node that ran. */
+			if (vm->dsm)
+				deadline = earliest(deadline, cluster_deadline(vm, now));
+		}
+		if (handle_init_sipi(v)) {
+			arm_host_timer(deadline, now);
+			cpu_wait_irq();
+			continue;
+		}
+		deadline = earliest(deadline, vlapic_timer_poll(&v->lapic, now));
+		/* HLT ends with a deliverable interrupt, an NMI, or a PV kick (which
+		 * wakes a vCPU waiting in a PV spinlock even with interrupts off). */
+		if (v->halted &&
+		    (v->pending_nmi || __atomic_exchange_n(&v->pv_unhalt, 0, __ATOMIC_ACQUIRE) ||
+		     (!v->parked && vlapic_pending(&v->lapic) >= 0))) {
+			v->halted = false; /* HLT ends when an interrupt is deliverable */
+			__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
+		}
+		if (v->yield_until &&
+		    (v->yield_until <= now || vlapic_pending(&v->lapic) >= 0 || v->pending_nmi))
+			v->yield_until = 0;
+		deadline = earliest(deadline, v->yield_until);
+		arm_host_timer(deadline, now);
+		if (v->halted) {
+			cpu_wait_irq(); /* sti; hlt */
+			continue;
+		}
+		if (v->dsm_waiting || v->io_waiting || v->yield_until || !turns_may_run(vm)) {
+			/* Waiting for a page, an answer, the end of a yield or the turn:
+			 * the boot core's network context (poll_platform) brings them. It
+			 * sleeps until the NIC's receive interrupt, a kick or the next
+			 * deadline rather than spin: emulated nodes share the host's cores. */
+			cpu_wait_irq();
+			continue;
+		}
+		deliver_interrupts(v);
+		pv_eoi_before_entry(v);
+		/* A vCPU spinning while another node waits for the turn yields it. */
+		v->intercept_pause = turns_others_wait(vm);
+		vcpu_enter(v);
+		pv_eoi_after_exit(v);
+		exit_handle(v);
+	}
+}
+
+/* What an AP runs: its own SVM set-up, then its vCPU. */
+static void vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+
+	v->apic_id_phys = this_cpu()->apic_id;
+	if (virt->cpu_enable() != 0) {
+		vm_stop(v->vm, EXIT_PANIC, "CPU %u cannot run guests (see above)", this_cpu_id());
+		return;
+	}
+	vcpu_loop(v);
+}
+
+int vm_run(struct vm *vm)
+{
+	u64 start = time_now_ns();
+
+	struct vcpu *first = &vm->vcpus[vm->first_local];
+
+	first->apic_id_phys = this_cpu()->apic_id;
+	for (u32 i = 1; i < vm->nlocal; i++) {
+		vm->vcpus[vm->first_local + i].apic_id_phys = smp_apic_id(i);
+		smp_run_on(i, vcpu_thread, &vm->vcpus[vm->first_local + i]);
+	}
+	vcpu_loop(first);
+	remote_stop_cluster(vm, vm->exit_code);
+	exitstats_report(time_now_ns() - start);
+	vmdsm_report(vm);
+	turns_report(vm);
+	remote_time_line(vm, "time: ");
+	handoff_line("handoff: ");
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
+			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,
+			vm->vcpus[i].starts == 1 ? "" : "s", vm->vcpus[i].start_vector,
+			vm->vcpus[i].wait_sipi ? ", waiting for a SIPI" : "");
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		if (vm->vcpus[i].pv_eois)
+			kprintf("pv: vCPU %u: %llu EOIs through PV EOI, without an exit\n", i,
+				(unsigned long long)vm->vcpus[i].pv_eois);
+	return vm->exit_code;
+}

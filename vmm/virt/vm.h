@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The guest virtual machine on this node: its RAM (one contiguous block of
+ * host memory mapped at guest-physical 0 in the nested address space), its
+ * vCPUs, and how it ended. vm_run() enters vCPU 0 and handles its exits
+ * (vmm/virt/exit.c) until the guest stops.
+ */
+#ifndef UNUM_VMM_VIRT_VM_H
+#define UNUM_VMM_VIRT_VM_H
+
+#include "vmm/virt/vcpu.h"
+#include "vmm/dev/ioapic.h"
+#include "vmm/dev/pit.h"
+#include "vmm/host/spinlock.h"
+
+#define VM_MAX_VCPUS	  64
+#define VM_HEARTBEAT_NS	  50000000ULL /* 50 ms */
+#define VM_PAUSE_YIELD_NS 1000000ULL  /* a spinning vCPU across nodes stays out 1 ms */
+#define NET_POLL_NS	  1000000ULL  /* the network between guest exits: at most every 1 ms */
+
+struct vm {
+	u64 mem_size;
+	hpa_t mem_hpa;
+	void *space; /* nested page tables (back-end format) */
+	/* Serialises the platform devices (ports, MMIO, PIT, UART) between vCPUs;
+	 * taken with interrupts off, never while waiting for another CPU. */
+	struct spinlock dev_lock;
+	struct ioapic ioapic;
+	struct pit pit;
+	u32 nvcpus;		     /* in the whole cluster */
+	u32 first_local, nlocal;     /* the vCPUs this node runs: vCPU first_local + i on core i */
+	u32 self, nnodes;	     /* cluster node ids */
+	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
+	struct vm_dsm *dsm;	     /* the coherence protocol, when the guest spans nodes */
+	struct vcpu vcpus[VM_MAX_VCPUS];
+	u64 tsc_base;	    /* guest system time 0, as a guest TSC value (node 0's), for kvmclock */
+	u64 tsc_offset;	    /* guest TSC = host TSC + tsc_offset (0 on node 0) */
+	u64 boot_epoch;	    /* wall-clock seconds at tsc_base, from the node's RTC */
+	u64 tsc_hz;	    /* the guest's TSC frequency: node 0's calibration, on every node */
+	u64 kvm_wall_clock; /* MSR_KVM_WALL_CLOCK_NEW as the guest wrote it */
+	u64 tlb_gen;	    /* bumped at every nested page-table change: vCPUs flush at entry */
+	bool stopped;
+	int exit_code; /* enum monitor_exit_code, valid once stopped */
+};
+
+/* The guest's layout across the cluster: how many vCPUs each node runs. */
+struct vm_layout {
+	u32 self, nnodes;
+	u32 cpus[VM_MAX_VCPUS]; /* per node */
+};
+
+/* Allocates and maps guest RAM and creates this node's vCPUs; returns 0 or a
+ * negative error, reason printed. */
+int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout);
+static inline bool vcpu_is_local(const struct vm *vm, u32 id)
+{
+	return id >= vm->first_local && id < vm->first_local + vm->nlocal;
+}
+/* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM, else NULL. */
+void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
+/* Runs vCPU 0 here and vCPU i on CPU i until the guest stops; returns the
+ * monitor exit code. */
+int vm_run(struct vm *vm);
+/* The guest's TSC now; and a guest TSC value in the monitor's nanoseconds. */
+u64 vm_guest_tsc(const struct vm *vm);
+u64 vm_guest_tsc_to_ns(u64 guest_tsc);
+/* stats=S: the boot core prints "stats:" lines every S seconds (0: never). */
+extern u64 vm_stats_ns;
+/* The nested page tables changed: every local vCPU flushes its TLB before it
+ * enters the guest again. With `wait` (rights were taken away), also waits until
+ * no other core still runs the guest on the old rights: it kicks those out. */
+void vm_flush_guest_tlbs(struct vm *vm, bool wait);
+/* Ends the guest with a reason for the console and a monitor exit code. */
+void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...) __printf(3, 4);
+
+#endif
