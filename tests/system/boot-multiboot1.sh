@@ -9,7 +9,8 @@ log=$LOGS/node0.log
 check exit-status status_is 0
 check loader has "$log" '^boot: multiboot 1 from "qemu", command line ".*id=0 poweroff noguest"$'
 check module has "$log" "^boot:   module 0 'cluster.conf' at 0x[0-9a-f]+-0x[0-9a-f]+ \([0-9]+ bytes\)$"
-check cpu-features has "$log" '^cpu: SVM yes, NPT yes; optional: NRIPS no'
+yn='(yes|no)'
+check cpu-features has "$log" "^cpu: SVM yes, NPT yes; optional: NRIPS $yn, VMCB clean bits $yn, flush by ASID $yn, decode assists $yn, pause filter $yn, AVIC $yn, vGIF $yn; [1-9][0-9]* ASIDs$"
 check memory-map has "$log" '^  0x000000100000-0x[0-9a-f]{12} usable$'
 check memory-free has "$log" '^memory: 255 MiB usable, [0-9]+ MiB free'
 check tsc has "$log" '^time: TSC [1-9][0-9]*\.[0-9]{3} MHz'

@@ -18,7 +18,7 @@ for layout in 2x1 3x1 2x2; do
 	for ((n = 1; n < nodes; n++)); do
 		log=$LOGS/node$n.log
 		for ((v = n * cpus; v < (n + 1) * cpus; v++)); do
-			check $layout-node$n-vcpu$v-started-by-sipi has "$log" "^vcpus: vCPU $v: [0-9]+ INIT, [0-9]+ SIPI, started [1-9]"
+			check $layout-node$n-vcpu$v-started-by-sipi has "$log" "^vcpus: vCPU $v: [1-9][0-9]* INIT, [1-9][0-9]* SIPI, started [1-9]"
 		done
 		check $layout-node$n-fetched-pages has "$log" "^dsm: [1-9][0-9]* read and [0-9]+ write faults sent"
 		check $layout-node$n-stopped-too has "$log" '^guest: stopped on node 0 \(exit code 64\): stopping here too$'
