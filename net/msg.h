@@ -38,9 +38,10 @@ enum {
 };
 
 /*
- * Message types, one byte on the wire. Types below MSG_T_USER belong to this layer and are
- * never delivered; MSG_T_USER..255 are reliable, ordered messages for the layers above (DSM,
- * IPI and I/O forwarding, membership), which name their own types in that range.
+ * Message types, one byte on the wire, every one the cluster uses: this is the only list.
+ * Types below MSG_T_USER belong to this layer and are never delivered; MSG_T_USER..255 are
+ * reliable, ordered messages for the layers above, each delivered to the handler
+ * net_register() was given for it.
  */
 enum msg_type {
 	MSG_T_ACK = 1,	 /* acknowledgement only */
@@ -48,7 +49,16 @@ enum msg_type {
 	MSG_T_USER = 16,
 	MSG_T_PING = MSG_T_USER, /* used by tests and benchmarks */
 	MSG_T_PONG,
-	MSG_T_DSM = 32, /* the DSM protocol (dsm/), its own message types inside */
+	MSG_T_NETTEST = MSG_T_USER + 8,	      /* the network self-test (net/nettest.c) */
+	MSG_T_NETBENCH_PAGE = MSG_T_USER + 9, /* its page benchmark */
+	MSG_T_DSM = 32,	 /* the DSM protocol (dsm/), its own message types inside */
+	MSG_T_VCPU = 33, /* an interrupt for a vCPU of the receiving node (vmm/cluster/remote.c) */
+	MSG_T_STOP = 34, /* the guest stopped: stop here too, with this code */
+	MSG_T_IO = 35,	 /* a port access for node 0's devices, or its answer */
+	MSG_T_TIME = 36, /* a TSC probe to node 0, or its answer */
+	MSG_T_MMIO = 37, /* an MMIO access for node 0's devices, or its answer */
+	MSG_T_EOI = 38,	 /* a level-triggered interrupt's EOI, for node 0's IOAPIC */
+	MSG_T_TURN = 39, /* the turns' request or token (vmm/cluster/turns.c) */
 };
 
 /* Why msg_input() dropped a packet, in the order the checks run. doc/net.md explains each. */

@@ -33,7 +33,7 @@
 #include "net/membership.h"
 #include "net/msg.h"
 
-#define NETTEST_MSG_TYPE  (MSG_T_USER + 8)
+#define NETTEST_MSG_TYPE  MSG_T_NETTEST
 #define NETTEST_LIMIT_NS  (300ull * 1000000000ull)
 #define NETTEST_LINGER_NS (3ull * 1000000000ull) /* keep answering peers after finishing */
 
@@ -66,7 +66,7 @@ bool nettest_over(const struct nettest *t, uint64_t now);
 #define NETTEST_BENCH_SAMPLES	1000 /* round trips per payload size */
 #define NETTEST_BENCH_WARMUP	20   /* round trips not counted: caches, first pbufs */
 #define NETTEST_BENCH_PAGES	4096 /* 16 MiB one way */
-#define NETTEST_BENCH_PAGE_TYPE (MSG_T_USER + 9)
+#define NETTEST_BENCH_PAGE_TYPE MSG_T_NETBENCH_PAGE
 
 /* `netbench=...`: call before net_start(); nettest_poll() then runs the benchmark. */
 void nettest_set_bench(bool rtt, bool pages);

@@ -18,7 +18,7 @@ MON_SRCS += vmm/emu/decode.c vmm/emu/emulate.c vmm/emu/gwalk.c
 # virt: the generic hypervisor (the VM and its vCPUs, exits, port I/O, MMIO, MSRs, CPUID, PV).
 MON_SRCS += vmm/virt/virt.c vmm/virt/vm.c vmm/virt/exit.c vmm/virt/exitstats.c vmm/virt/io.c \
 	vmm/virt/mmio.c vmm/virt/cpuid.c vmm/virt/cpuid_policy.c vmm/virt/msr.c vmm/virt/pv.c \
-	vmm/virt/handoff.c
+	vmm/virt/guest_mem.c
 # dev: the emulated devices.
 MON_SRCS += vmm/dev/uart16550.c vmm/dev/testdev.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c \
 	vmm/dev/power.c vmm/dev/ioapic.c vmm/dev/irq.c vmm/dev/pit.c vmm/dev/legacy.c \
@@ -29,5 +29,5 @@ MON_SRCS += vmm/svm/svm.c vmm/svm/exit.c vmm/svm/npt.c vmm/svm/vmrun.S
 MON_SRCS += vmm/guest/loader.c vmm/guest/linux.c vmm/guest/acpi.c vmm/guest/acpi_numa.c
 # cluster: one guest across nodes (remote vCPUs and I/O, turns, the DSM glue, prefetch).
 MON_SRCS += vmm/cluster/remote.c vmm/cluster/turns.c vmm/cluster/vmdsm.c \
-	vmm/cluster/vmdsm_prefetch.c
+	vmm/cluster/vmdsm_prefetch.c vmm/cluster/handoff.c vmm/cluster/cluster.c
 MON_SRCS += vmm/main.c

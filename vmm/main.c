@@ -31,9 +31,8 @@
 #include "vmm/virt/virt.h"
 #include "vmm/virt/cpuid.h"
 #include "vmm/virt/vm.h"
-#include "vmm/cluster/turns.h"
+#include "vmm/cluster/cluster.h"
 #include "vmm/cluster/remote.h"
-#include "vmm/cluster/vmdsm.h"
 #include "vmm/lib/x86.h"
 #include "net/net.h"
 #include "net/nettest.h"
@@ -199,11 +198,7 @@ static __noreturn void run_guest(u32 node)
 		layout.cpus[n] = cluster.nodes[n].cpus;
 	rc = vm_create(&vm, cluster.guest.memory, &layout);
 	if (rc == 0 && cluster.nnodes > 1)
-		rc = remote_init(&vm);
-	if (rc == 0 && cluster.nnodes > 1)
-		rc = vmdsm_init(&vm, !options.noprefetch);
-	if (rc == 0)
-		rc = turns_init(&vm, options.slice_ms);
+		rc = cluster_init(&vm, !options.noprefetch, options.slice_ms);
 	if (rc == 0)
 		rc = uart16550_init(&vm);
 	if (rc == 0)

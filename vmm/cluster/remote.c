@@ -3,13 +3,13 @@
  * Cross-node interrupts and cluster-wide stop (see vmm/cluster/remote.h). Messages
  * arrive in the network context, on the boot core, in order per sender; every
  * field is checked before use: a peer is authenticated, not trusted to be
- * bug-free. The other cores send through the boot core (vmm/virt/handoff.h).
+ * bug-free. The other cores send through the boot core (vmm/cluster/handoff.h).
  */
 #include "vmm/cluster/remote.h"
 #include "net/msg.h"
 #include "net/net.h"
 #include "vmm/dev/irq.h"
-#include "vmm/virt/handoff.h"
+#include "vmm/cluster/handoff.h"
 #include "vmm/lib/klib.h"
 #include "vmm/host/panic.h"
 #include "vmm/host/log.h"
@@ -41,6 +41,28 @@ struct stop_msg {
 
 static bool stop_from_peer;
 static struct remote_stats st;
+
+/* A local vCPU's access forwarded to node 0: when its port access left, and its MMIO
+ * access's number and answer. */
+struct vcpu_fwd {
+	u64 io_since;
+	u32 mmio_seq;
+	volatile bool mmio_done;
+	s8 mmio_status;
+	u64 mmio_val;
+};
+
+static struct vcpu_fwd vcpu_fwd[VM_MAX_VCPUS];
+
+static struct vcpu_fwd *fwd_of(const struct vcpu *v)
+{
+	return &vcpu_fwd[v->id];
+}
+
+u64 remote_io_since(const struct vcpu *v)
+{
+	return fwd_of(v)->io_since;
+}
 static void recv_time(void *ctx, u16 src, const void *data, size_t len);
 static void recv_mmio(void *ctx, u16 src, const void *data, size_t len);
 static void recv_eoi(void *ctx, u16 src, const void *data, size_t len);
@@ -124,7 +146,7 @@ void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
 {
 	struct io_msg m = { v->id, port, size, in, val, 0, { 0 } };
 
-	v->io_wait_since = time_now_ns();
+	fwd_of(v)->io_since = time_now_ns();
 	__atomic_store_n(&v->io_waiting, true, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&st.io_sent, 1, __ATOMIC_RELAXED); /* (any core) */
 	send_to(v->vm, 0, MSG_T_IO, &m, sizeof(m));
@@ -190,24 +212,21 @@ struct mmio_msg {
 
 int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 {
-	struct mmio_msg m = { v->id, ++v->mmio_seq, gpa, write ? *val : 0, (u8)size, write, 0,
-			      0,     { 0 } };
+	struct mmio_msg m = {
+		v->id, ++fwd_of(v)->mmio_seq, gpa, write ? *val : 0, (u8)size, write, 0, 0, { 0 }
+	};
 	u64 t0 = time_now_ns();
 	int rc = 0;
 
-	if (on_boot_core() && net_in_poll()) { /* (a bug: nothing would poll for the answer) */
-		pr_err("remote: vCPU %u: an MMIO access at %#llx from inside a network message "
-		       "handler cannot wait for node 0\n",
-		       v->id, (unsigned long long)gpa);
-		return -E_BUSY;
-	}
+	/* Not from inside a network message handler: nothing would poll for the answer. */
+	BUG_ON(on_boot_core() && net_in_poll());
 	__atomic_add_fetch(&st.mmio_sent, 1, __ATOMIC_RELAXED); /* (any core) */
-	__atomic_store_n(&v->mmio_done, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&fwd_of(v)->mmio_done, false, __ATOMIC_RELEASE);
 	send_to(v->vm, 0, MSG_T_MMIO, &m, sizeof(m));
 	if (!on_boot_core())
-		rc = handoff_wait(v, &v->mmio_done, MMIO_WAIT_NS);
+		rc = handoff_wait(v, &fwd_of(v)->mmio_done, MMIO_WAIT_NS);
 	else
-		while (!v->mmio_done && rc == 0) {
+		while (!fwd_of(v)->mmio_done && rc == 0) {
 			if (time_now_ns() - t0 > MMIO_WAIT_NS)
 				rc = -E_TIMEDOUT;
 			else if (v->vm->stopped)
@@ -220,10 +239,10 @@ int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 		       v->id, write ? "write" : "read", (unsigned long long)gpa);
 	if (rc)
 		return rc;
-	if (v->mmio_status)
-		return v->mmio_status;
+	if (fwd_of(v)->mmio_status)
+		return fwd_of(v)->mmio_status;
 	if (!write)
-		*val = v->mmio_val;
+		*val = fwd_of(v)->mmio_val;
 	return 0;
 }
 
@@ -244,10 +263,10 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 	}
 	if (m.answer) {
 		struct vcpu *v = &vm->vcpus[m.vcpu];
-		if (src == 0 && m.seq == v->mmio_seq && !v->mmio_done) {
-			v->mmio_val = m.val;
-			v->mmio_status = m.status;
-			__atomic_store_n(&v->mmio_done, true, __ATOMIC_RELEASE);
+		if (src == 0 && m.seq == fwd_of(v)->mmio_seq && !fwd_of(v)->mmio_done) {
+			fwd_of(v)->mmio_val = m.val;
+			fwd_of(v)->mmio_status = m.status;
+			__atomic_store_n(&fwd_of(v)->mmio_done, true, __ATOMIC_RELEASE);
 			vcpu_kick(v);
 		}
 		return;

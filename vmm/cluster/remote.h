@@ -10,14 +10,6 @@
 
 #include "vmm/virt/vm.h"
 
-/* Message types of the cluster message layer (net/msg.h: MSG_T_USER..255). */
-#define MSG_T_VCPU 33 /* an interrupt for a vCPU of the receiving node */
-#define MSG_T_STOP 34 /* the guest stopped: stop here too, with this code */
-#define MSG_T_IO   35 /* a port access for node 0's devices, or its answer */
-#define MSG_T_TIME 36 /* a TSC probe to node 0, or its answer */
-#define MSG_T_MMIO 37 /* an MMIO access for node 0's devices, or its answer */
-#define MSG_T_EOI  38 /* a level-triggered interrupt's EOI, for node 0's IOAPIC */
-
 /* What crossed nodes from here, for the stats and the report at guest stop. */
 struct remote_stats {
 	u64 irqs_sent, irqs_received; /* interrupts for vCPUs of other nodes */
@@ -41,6 +33,8 @@ void remote_stop_cluster(struct vm *vm, int exit_code);
 /* A vCPU of this node (not node 0) ended a level-triggered interrupt: node 0's
  * IOAPIC clears its remote IRR. */
 void remote_eoi(struct vm *vm, u8 vector);
+/* When v's port access (remote_io) left, for the long-wait report. */
+u64 remote_io_since(const struct vcpu *v);
 int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val);
 /* Make this node's guest TSC and kvmclock agree with node 0's: 0 or -E_TIMEDOUT. */
 int remote_sync_time(struct vm *vm);

@@ -25,7 +25,6 @@
 
 #include "vmm/virt/vm.h"
 
-#define MSG_T_TURN	 39
 #define TURNS_MAX_FACTOR 4 /* a turn lasts at most 4 slices of wall time */
 
 /* Before the guest starts; slice_ms 0: no turns (every node runs at once). */

@@ -2,7 +2,7 @@
 /*
  * Glue between dsm/ and the monitor (see vmm/cluster/vmdsm.h). The protocol runs on
  * the boot core only, with the network: the other cores hand their faults,
- * yields and accesses to it (vmm/virt/handoff.h). set_rights() therefore runs on
+ * yields and accesses to it (vmm/cluster/handoff.h). set_rights() therefore runs on
  * the boot core; when it takes rights away it waits until no other core runs
  * the guest on the old ones (vm_flush_guest_tlbs), which is the protocol's
  * "no CPU of the node uses older rights".
@@ -12,12 +12,13 @@
 #include "vmm/host/tsc.h"
 #include "net/msg.h"
 #include "net/net.h"
-#include "vmm/virt/handoff.h"
+#include "vmm/cluster/handoff.h"
 #include "vmm/lib/klib.h"
 #include "vmm/dev/irq.h"
 #include "vmm/host/log.h"
 #include "vmm/host/mm.h"
 #include "vmm/host/paging.h"
+#include "vmm/host/panic.h"
 #include "vmm/host/power.h"
 #include "vmm/cluster/turns.h"
 #include "vmm/cluster/vmdsm_prefetch.h"
@@ -27,7 +28,6 @@
 #define VMDSM_PIN_NS		 2000000ULL /* how long a fetched page stays for the vCPU that wanted it */
 #define VMDSM_MONITOR_SLOW_NS	 2000000000ULL	/* a monitor access waiting this long is reported */
 #define VMDSM_MONITOR_GIVE_UP_NS 30000000000ULL /* ... and given up after this long */
-#define VMDSM_HOME_ALIGN	 0x200000ULL /* home ranges start on 2 MiB: the guest's large pages */
 
 struct vm_dsm {
 	struct dsm_node *node;
@@ -39,9 +39,36 @@ struct vm_dsm {
 
 static struct vm_dsm vmdsm;
 
+#define VCPU_DSM_HOLDS 16 /* recent pages a vCPU keeps pinned (held has a bit each) */
+
+/* A vCPU's pages: the holds of its last faults, most recent at cur, each pinned here for
+ * the protocol's pin time (fault_here). */
+struct vcpu_pages {
+	struct dsm_hold holds[VCPU_DSM_HOLDS];
+	u8 cur;
+	u16 held;  /* bit i: holds[i] is in use */
+	u16 chain; /* the holds of the faults at chain_rip */
+	u64 chain_rip;
+	u64 wait_since;		      /* when it began waiting for its page */
+	u64 walk_faults, data_faults; /* on its page-table walks / on other accesses */
+	volatile bool yield_queued;   /* a yield is queued for the boot core (vmdsm_yield) */
+};
+
+static struct vcpu_pages vcpu_pages[VM_MAX_VCPUS];
+
+static struct vcpu_pages *pages_of(const struct vcpu *v)
+{
+	return &vcpu_pages[v->id];
+}
+
+u64 vmdsm_wait_since(const struct vcpu *v)
+{
+	return pages_of(v)->wait_since;
+}
+
 void vmdsm_turn_began(struct vm *vm)
 {
-	if (vm->dsm)
+	if (vmdsm.vm)
 		vmpf_turn_began();
 }
 static void print_hot_pages(const char *prefix);
@@ -115,9 +142,9 @@ static void op_resume(void *ctx, struct dsm_hold *h)
 	if (h->cookie) {
 		struct vcpu *v = h->cookie;
 		u64 now = time_now_ns();
-		record_wait(now - v->dsm_wait_since);
-		turns_note_wait(v->dsm_wait_since, now);
-		__atomic_store_n(&v->dsm_waiting, false, __ATOMIC_RELEASE);
+		record_wait(now - pages_of(v)->wait_since);
+		turns_note_wait(pages_of(v)->wait_since, now);
+		__atomic_store_n(&v->mem_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v); /* (another core's vCPU sleeps until then) */
 	} else
 		((struct vm_dsm *)ctx)->monitor_done = true;
@@ -133,17 +160,6 @@ static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
 
 	if (rc < 0)
 		pr_warn("dsm: message from node %u rejected (error %d)\n", src, rc);
-}
-
-void vmdsm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
-{
-	u64 start = ALIGN_DOWN(vm->mem_size / vm->nnodes * node, VMDSM_HOME_ALIGN);
-	u64 end = node + 1 == vm->nnodes
-			  ? vm->mem_size
-			  : ALIGN_DOWN(vm->mem_size / vm->nnodes * (node + 1), VMDSM_HOME_ALIGN);
-
-	*base = start;
-	*size = end - start;
 }
 
 int vmdsm_init(struct vm *vm, bool prefetch)
@@ -163,7 +179,7 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 
 	for (u32 n = 0; n < vm->nnodes; n++) {
 		u64 len;
-		vmdsm_home_range(vm, n, &home_start[n], &len);
+		vm_home_range(vm, n, &home_start[n], &len);
 		home_start[n] >>= PAGE_SHIFT;
 	}
 	size = dsm_mem_size(&c);
@@ -182,7 +198,6 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 	/* Nothing is mapped until the protocol grants it. */
 	for (gpa_t gpa = 0; gpa < vm->mem_size && rc == 0; gpa += PAGE_SIZE)
 		rc = virt->space_protect(vm->space, gpa, 0);
-	vm->dsm = &vmdsm;
 	pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state\n",
 		(unsigned long long)c.npages, c.nnodes, size >> 10);
 	return rc;
@@ -202,35 +217,35 @@ int vmdsm_init(struct vm *vm, bool prefetch)
  */
 static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 {
-	u8 slot = v->dsm_cur;
+	u8 slot = pages_of(v)->cur;
 	struct dsm_hold *h;
 	int rc;
 
-	if (v->regs.rip != v->dsm_chain_rip) {
-		v->dsm_chain_rip = v->regs.rip;
-		v->dsm_chain = 0;
+	if (v->regs.rip != pages_of(v)->chain_rip) {
+		pages_of(v)->chain_rip = v->regs.rip;
+		pages_of(v)->chain = 0;
 	}
 	for (u8 i = 0; i < VCPU_DSM_HOLDS; i++) { /* the next slot outside the chain */
 		slot = (u8)((slot + 1) % VCPU_DSM_HOLDS);
-		if (!(v->dsm_chain & (1u << slot)))
+		if (!(pages_of(v)->chain & (1u << slot)))
 			break;
 	}
-	h = &v->dsm_holds[slot];
-	if (v->dsm_held & (1u << slot))
+	h = &pages_of(v)->holds[slot];
+	if (pages_of(v)->held & (1u << slot))
 		dsm_release(vmdsm.node, h);
-	v->dsm_held &= (u16) ~(1u << slot);
-	v->dsm_cur = slot;
+	pages_of(v)->held &= (u16) ~(1u << slot);
+	pages_of(v)->cur = slot;
 	h->cookie = v;
 	if (walk)
-		v->dsm_walk_faults++;
+		pages_of(v)->walk_faults++;
 	else
-		v->dsm_data_faults++;
+		pages_of(v)->data_faults++;
 	write = write || vmpf_wants_write(gpa >> PAGE_SHIFT);
 	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
 	/* (after: the faulting page's request goes out before any read-ahead's) */
 	vmpf_note_fault(gpa >> PAGE_SHIFT, write);
 	if (rc == 0) {
-		__atomic_store_n(&v->dsm_waiting, false, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->mem_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v);
 	} else if (rc != DSM_PENDING) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
@@ -239,8 +254,8 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 			v->id, write ? "write" : "read", (unsigned long long)gpa, rc);
 		return;
 	}
-	v->dsm_held |= (u16)(1u << slot);
-	v->dsm_chain |= (u16)(1u << slot);
+	pages_of(v)->held |= (u16)(1u << slot);
+	pages_of(v)->chain |= (u16)(1u << slot);
 }
 
 struct fault_work {
@@ -256,41 +271,41 @@ static void fault_work(struct vm *vm, void *data)
 	fault_here(w->v, w->gpa, w->write, w->walk);
 }
 
-/* The vCPU waits (dsm_waiting) from now until the boot core has the page for it. */
+/* The vCPU waits (mem_waiting) from now until the boot core has the page for it. */
 void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 {
 	struct fault_work w = { v, gpa, write, walk };
 
-	v->dsm_wait_since = time_now_ns();
-	__atomic_store_n(&v->dsm_waiting, true, __ATOMIC_RELEASE);
+	pages_of(v)->wait_since = time_now_ns();
+	__atomic_store_n(&v->mem_waiting, true, __ATOMIC_RELEASE);
 	handoff(v->vm, fault_work, &w, sizeof(w));
 }
 
 static void yield_work(struct vm *vm, void *data)
 {
 	struct vcpu *v = *(struct vcpu **)data;
-	__atomic_store_n(&v->yield_queued, false, __ATOMIC_RELEASE);
+	__atomic_store_n(&pages_of(v)->yield_queued, false, __ATOMIC_RELEASE);
 	/* The hold it waits on, if any, stays: its grant will resume the vCPU. */
-	u16 keep = v->dsm_waiting ? (u16)(1u << v->dsm_cur) : 0;
+	u16 keep = v->mem_waiting ? (u16)(1u << pages_of(v)->cur) : 0;
 
 	for (u8 i = 0; i < VCPU_DSM_HOLDS; i++)
-		if ((v->dsm_held & ~keep) & (1u << i))
-			dsm_release(vmdsm.node, &v->dsm_holds[i]);
-	v->dsm_held &= keep;
-	v->dsm_chain &= keep;
+		if ((pages_of(v)->held & ~keep) & (1u << i))
+			dsm_release(vmdsm.node, &pages_of(v)->holds[i]);
+	pages_of(v)->held &= keep;
+	pages_of(v)->chain &= keep;
 }
 
 /* (One queued yield per vCPU is enough: a vCPU spinning on a lock yields at every
  * PAUSE, once a millisecond, whether or not the boot core kept up.) */
 void vmdsm_yield(struct vcpu *v)
 {
-	if (v->vm->dsm && !__atomic_exchange_n(&v->yield_queued, true, __ATOMIC_ACQ_REL))
+	if (vmdsm.vm && !__atomic_exchange_n(&pages_of(v)->yield_queued, true, __ATOMIC_ACQ_REL))
 		handoff(v->vm, yield_work, &v, sizeof(v));
 }
 
 void vmdsm_poll(struct vm *vm)
 {
-	if (!vm->dsm)
+	if (!vmdsm.vm)
 		return;
 	dsm_poll(vmdsm.node);
 	vmpf_poll(turns_may_run(vm));
@@ -298,7 +313,7 @@ void vmdsm_poll(struct vm *vm)
 
 void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns)
 {
-	u64 page = v->dsm_holds[v->dsm_cur].cur;
+	u64 page = pages_of(v)->holds[pages_of(v)->cur].cur;
 	unsigned home = dsm_home_of(vmdsm.node, page);
 	struct dsm_page_info pi = { 0 };
 	struct dsm_dir_info di = { 0 };
@@ -321,7 +336,7 @@ void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns)
 
 u64 vmdsm_next_deadline(struct vm *vm)
 {
-	u64 t = vm->dsm ? dsm_next_deadline(vmdsm.node) : UINT64_MAX;
+	u64 t = vmdsm.vm ? dsm_next_deadline(vmdsm.node) : UINT64_MAX;
 
 	return t == UINT64_MAX ? 0 : t;
 }
@@ -331,7 +346,7 @@ void vmdsm_stats_line(struct vm *vm)
 	const struct dsm_stats *s;
 	u64 held = 0, writable = 0;
 
-	if (!vm->dsm)
+	if (!vmdsm.vm)
 		return;
 	s = dsm_stats(vmdsm.node);
 	for (u64 p = 0; p < vm->mem_size >> PAGE_SHIFT; p++) {
@@ -347,6 +362,13 @@ void vmdsm_stats_line(struct vm *vm)
 		(unsigned long long)s->hits, (unsigned long long)s->home_faults,
 		(unsigned long long)held, (unsigned long long)writable,
 		(unsigned long long)(s->bytes >> 10));
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		if (vm->vcpus[i].mem_waiting)
+			kprintf("stats: dsm: vCPU %u waits for page %#llx\n", i,
+				(unsigned long long)(pages_of(&vm->vcpus[i])
+							     ->holds[pages_of(&vm->vcpus[i])->cur]
+							     .cur
+						     << PAGE_SHIFT));
 	print_vcpu_faults("stats: dsm: ", vm);
 	print_hot_pages("stats: dsm: ");
 }
@@ -408,8 +430,8 @@ static void print_vcpu_faults(const char *prefix, struct vm *vm)
 		const struct vcpu *v = &vm->vcpus[i];
 		kprintf("%svCPU %u: %llu faults on its page-table walks, %llu on other accesses; "
 			"%llu yields after PAUSE\n",
-			prefix, i, (unsigned long long)v->dsm_walk_faults,
-			(unsigned long long)v->dsm_data_faults,
+			prefix, i, (unsigned long long)pages_of(v)->walk_faults,
+			(unsigned long long)pages_of(v)->data_faults,
 			(unsigned long long)v->pause_yields);
 	}
 }
@@ -418,7 +440,7 @@ void vmdsm_report(struct vm *vm)
 {
 	const struct dsm_stats *s;
 
-	if (!vm->dsm)
+	if (!vmdsm.vm)
 		return;
 	s = dsm_stats(vmdsm.node);
 	kprintf("dsm: %llu read and %llu write faults sent, %llu served locally; %llu pages "
@@ -484,19 +506,12 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 {
 	int rc = 0;
 
-	if (!vm->dsm || !len)
+	if (!len)
 		return 0;
-	if (!on_boot_core()) { /* (a bug: the accessors below hand the access over) */
-		pr_err("dsm: a monitor access at %#llx from CPU %u, not the boot core\n",
-		       (unsigned long long)gpa, this_cpu_id());
-		return -E_INVAL;
-	}
-	if (net_in_poll()) { /* (a bug: nothing polls the network for it there) */
-		pr_err("dsm: a monitor access at %#llx from inside a network message handler "
-		       "cannot wait for its page\n",
-		       (unsigned long long)gpa);
-		return -E_BUSY;
-	}
+	/* The boot core only (vmdsm_copy hands the others' accesses to it), and not from
+	 * inside a network message handler: nothing would poll the network for the page. */
+	BUG_ON(!on_boot_core());
+	BUG_ON(net_in_poll());
 	if (vmdsm.monitor_busy) {
 		pr_err("dsm: the monitor's page access at %#llx nested in another\n",
 		       (unsigned long long)gpa);
@@ -517,15 +532,6 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 	}
 	vmdsm.monitor_busy = false;
 	return rc;
-}
-
-void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len)
-{
-	void *p = vm_gpa_ptr(vm, gpa, len);
-
-	if (!p || vmdsm_acquire_sync(vm, gpa, len, true) != 0)
-		return NULL;
-	return p;
 }
 
 /* Page by page: a page is copied right after it is taken, before the next wait
@@ -553,16 +559,6 @@ static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 	return 0;
 }
 
-static int read_here(struct vm *vm, gpa_t gpa, void *dst, u64 len)
-{
-	return copy_here(vm, gpa, dst, len, false);
-}
-
-static int write_here(struct vm *vm, gpa_t gpa, const void *src, u64 len)
-{
-	return copy_here(vm, gpa, (u8 *)src, len, true);
-}
-
 /*
  * Another core's access: the boot core takes the pages and copies, between its
  * network polls, so no page can leave in the middle of the copy. The buffer is
@@ -585,8 +581,7 @@ static void access_work(struct vm *vm, void *data)
 {
 	struct access_work *w = data;
 
-	*w->rc = w->write ? write_here(vm, w->gpa, w->buf, w->len)
-			  : read_here(vm, w->gpa, w->buf, w->len);
+	*w->rc = copy_here(vm, w->gpa, w->buf, w->len, w->write);
 	__atomic_store_n(w->done, true, __ATOMIC_RELEASE);
 	vcpu_kick(w->v);
 }
@@ -613,16 +608,9 @@ static int access_elsewhere(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool w
 	return rc;
 }
 
-int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len)
+int vmdsm_copy(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write)
 {
-	if (vm->dsm && !on_boot_core())
-		return access_elsewhere(vm, gpa, dst, len, false);
-	return read_here(vm, gpa, dst, len);
-}
-
-int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len)
-{
-	if (vm->dsm && !on_boot_core())
-		return access_elsewhere(vm, gpa, (void *)src, len, true);
-	return write_here(vm, gpa, src, len);
+	if (!on_boot_core())
+		return access_elsewhere(vm, gpa, buf, len, write);
+	return copy_here(vm, gpa, buf, len, write);
 }

@@ -3,36 +3,28 @@
  * The coherence protocol (dsm/) wired to this node's guest: a guest page's
  * nested mapping always carries the rights the protocol gives this node; a
  * nested page fault on guest RAM asks the protocol for the rights it lacks;
- * the monitor's own accesses to guest memory (the loader) go through
- * vmdsm_acquire() too. Protocol messages travel as MSG_T_DSM.
+ * the monitor's own accesses to guest memory (vmm/virt/guest_mem.h) go through
+ * vmdsm_copy() and vmdsm_acquire_sync(). Protocol messages travel as MSG_T_DSM.
  */
 #ifndef UNUM_VMM_CLUSTER_VMDSM_H
 #define UNUM_VMM_CLUSTER_VMDSM_H
 
 #include "vmm/virt/vm.h"
 
-/* Node `node`'s home range of guest RAM: equal contiguous shares, 2 MiB aligned.
- * The SRAT gives the guest the same ranges as its NUMA nodes. */
-void vmdsm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size);
-/* Builds the protocol for a guest that spans vm->nnodes nodes. */
+/* Builds the protocol for a guest that spans vm->nnodes nodes (homes: vm_home_range). */
 int vmdsm_init(struct vm *vm, bool prefetch);
 /* A nested page fault on guest RAM: returns once the vCPU may retry, or with
- * v->dsm_waiting set (the run loop then waits for the protocol). */
+ * v->mem_waiting set (the run loop then waits for the protocol). */
 void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk);
-/* Rights on [gpa, gpa+len) for the monitor itself, waiting for them. 0 or an error;
- * 0 at once when the guest runs on one node. */
+/* Rights on [gpa, gpa+len) for the monitor itself, waiting for them: boot core only
+ * (the cluster's take hook). 0 or an error. */
 int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write);
-
-/*
- * The monitor's own accesses to guest RAM (loader, instruction emulator,
- * kvmclock): across nodes each first takes its pages through the protocol,
- * waiting for them; on one node they are plain copies. The range must not
- * straddle the end of RAM. -E_NOENT when it is not RAM.
- */
-int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len);
-int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len);
-/* Guest RAM the monitor may write now (until it next polls the network), or NULL. */
-void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len);
+/* The monitor copies from or to [gpa, gpa + len), each page taken through the protocol
+ * first (the cluster's copy hook); from another core the boot core does it. 0, -E_NOENT
+ * when it is not RAM, or the protocol's error. */
+int vmdsm_copy(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write);
+/* When v's page fault began waiting (for the long-wait report). */
+u64 vmdsm_wait_since(const struct vcpu *v);
 /* The vCPU will not run for a while: its pages need not stay pinned. */
 void vmdsm_yield(struct vcpu *v);
 void vmdsm_poll(struct vm *vm);

@@ -9,7 +9,7 @@
 #include "vmm/host/log.h"
 #include "vmm/virt/mmio.h"
 #include "vmm/virt/vm.h"
-#include "vmm/cluster/remote.h"
+#include "vmm/virt/cluster.h"
 #include "vmm/host/idt.h"
 #include "vmm/host/percpu.h"
 #include "vmm/host/lapic.h"
@@ -65,7 +65,7 @@ void irq_deliver_set(struct vm *vm, const u64 *map, u8 mode, u8 vector, bool lev
 			}
 		}
 		if (any)
-			remote_deliver(vm, n, there.map, mode, vector, level);
+			vm->cluster->deliver(vm, n, there.map, mode, vector, level);
 	}
 }
 
@@ -163,7 +163,7 @@ static void level_eoi(void *ctx, u8 vector)
 	bool held;
 
 	if (vm->nnodes > 1 && vm->self != 0) { /* the IOAPIC that matters is node 0's */
-		remote_eoi(vm, vector);
+		vm->cluster->eoi(vm, vector);
 		return;
 	}
 	held = spin_held_by_me(&vm->dev_lock);

@@ -10,7 +10,7 @@
 #include "vmm/lib/klib.h"
 #include "vmm/host/log.h"
 #include "vmm/virt/virt.h"
-#include "vmm/cluster/vmdsm.h"
+#include "vmm/virt/guest_mem.h"
 #include "vmm/lib/unaligned.h"
 
 #define HDR_SETUP_SECTS	     0x1f1

@@ -10,7 +10,7 @@
 #include "vmm/guest/acpi.h"
 #include "vmm/guest/linux.h"
 #include "vmm/dev/devices.h"
-#include "vmm/cluster/vmdsm.h"
+#include "vmm/virt/guest_mem.h"
 
 #define BZIMAGE_MAGIC_OFFSET 0x202
 #define BZIMAGE_MAGIC	     "HdrS"
@@ -38,7 +38,7 @@ static int load_tiny(struct vm *vm, const u8 *img, u64 len)
 	if (testdev_scratch_init() != 0)
 		return -E_EXIST;
 	/* Across nodes the image's pages must be this node's to write. */
-	if (vmdsm_acquire_sync(vm, TINY_LOAD_GPA, len, true) != 0) {
+	if (!vm_guest_writable(vm, TINY_LOAD_GPA, len)) {
 		pr_err("loader: the coherence protocol refused the test guest's pages\n");
 		return -E_INVAL;
 	}
@@ -64,7 +64,7 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		acpi.cpu_node[i] = (u8)vm->vcpu_node[i];
 	for (u32 n = 0; n < vm->nnodes; n++)
-		vmdsm_home_range(vm, n, &acpi.node_base[n], &acpi.node_size[n]);
+		vm_home_range(vm, n, &acpi.node_base[n], &acpi.node_size[n]);
 	if (g->initrd[0]) {
 		initrd = bootinfo_find_module(bi, g->initrd);
 		if (!initrd) {

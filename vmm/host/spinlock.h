@@ -9,6 +9,7 @@
 #define UNUM_VMM_HOST_SPINLOCK_H
 
 #include "vmm/lib/types.h"
+#include "vmm/host/panic.h"
 
 struct spinlock {
 	volatile u16 next, owner;
@@ -24,5 +25,7 @@ struct spinlock {
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);
 bool spin_held_by_me(const struct spinlock *l);
+/* For a function whose contract is "the caller holds l": a monitor bug otherwise. */
+#define spin_assert_held(l) BUG_ON(!spin_held_by_me(l))
 
 #endif

@@ -38,7 +38,7 @@ static void exit_hlt(struct vcpu *v, struct vmcb *vmcb)
 
 static void exit_vmmcall(struct vcpu *v, struct vmcb *vmcb)
 {
-	exit_simple(v, EXIT_VMMCALL, 3);
+	exit_simple(v, EXIT_HYPERCALL, 3);
 }
 
 static void exit_pause(struct vcpu *v, struct vmcb *vmcb)
@@ -126,9 +126,13 @@ void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb)
 	} else if (code == VMEXIT_NPF) {
 		v->exit.kind = EXIT_NPF;
 		v->exit.npf.gpa = vmcb->control.exitinfo2;
-		v->exit.npf.error_code = vmcb->control.exitinfo1;
-		v->exit.npf.walk =
-			(vmcb->control.exitinfo1 >> 33) & 1; /* else 32: the final access */
+		/* EXITINFO1 is a #PF error code plus two bits (APM vol. 2, 15.25.6): 1 the
+		 * access was a write, 4 an instruction fetch; 33 on the guest's own table
+		 * walk, else 32, the final access. */
+		v->exit.npf.qual = vmcb->control.exitinfo1;
+		v->exit.npf.write = (vmcb->control.exitinfo1 >> 1) & 1;
+		v->exit.npf.fetch = (vmcb->control.exitinfo1 >> 4) & 1;
+		v->exit.npf.walk = (vmcb->control.exitinfo1 >> 33) & 1;
 	} else if (code < ARRAY_SIZE(svm_exit_table) && svm_exit_table[code]) {
 		svm_exit_table[code](v, vmcb);
 	}

@@ -17,7 +17,7 @@
 #include "vmm/host/power.h"
 #include "vmm/virt/virt.h"
 #include "vmm/virt/vm.h"
-#include "vmm/cluster/vmdsm.h"
+#include "vmm/virt/cluster.h"
 #include "vmm/host/tsc.h"
 
 #define RFLAGS_IF (1ULL << 9)
@@ -109,7 +109,7 @@ static void handle_hlt(struct vcpu *v)
 static void handle_pause(struct vcpu *v)
 {
 	vcpu_skip_insn(v);
-	vmdsm_yield(v);
+	v->vm->cluster->yield(v);
 	v->yield_until = time_now_ns() + VM_PAUSE_YIELD_NS;
 	v->pause_yields++;
 }
@@ -144,7 +144,7 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 	[EXIT_HLT] = handle_hlt,
 	[EXIT_NPF] = mmio_handle_npf,
 	[EXIT_SHUTDOWN] = handle_shutdown,
-	[EXIT_VMMCALL] = pv_hypercall,
+	[EXIT_HYPERCALL] = pv_hypercall,
 	[EXIT_PAUSE] = handle_pause,
 	[EXIT_INVALID_STATE] = handle_invalid,
 	[EXIT_UNHANDLED] = handle_unhandled,

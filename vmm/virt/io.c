@@ -9,7 +9,7 @@
 #include "vmm/virt/exit.h"
 #include "vmm/host/power.h"
 #include "vmm/virt/vm.h"
-#include "vmm/cluster/remote.h"
+#include "vmm/virt/cluster.h"
 
 #define IO_MAX_DEVICES 32
 
@@ -71,7 +71,7 @@ void io_handle_exit(struct vcpu *v)
 	}
 	/* The devices live on node 0: another node's vCPU asks it (vmm/cluster/remote.c). */
 	if (v->vm->self != 0) {
-		remote_io(v, port, size, v->exit.io.in, (u32)v->regs.gpr[GPR_RAX] & mask);
+		v->vm->cluster->io(v, port, size, v->exit.io.in, (u32)v->regs.gpr[GPR_RAX] & mask);
 		return;
 	}
 	spin_lock(&v->vm->dev_lock); /* (devices are shared by every vCPU: one at a time) */
@@ -85,6 +85,7 @@ u32 io_access(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
 	const struct io_device *d = io_find(port);
 	u32 mask = size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 
+	spin_assert_held(&v->vm->dev_lock);
 	if (!d)
 		pr_debug("guest: vCPU %u %s unclaimed port %#x\n", v->id, in ? "read" : "wrote",
 			 port);

@@ -13,10 +13,10 @@
 #include "vmm/host/log.h"
 #include "vmm/host/power.h"
 #include "vmm/lib/printf.h"
-#include "vmm/cluster/remote.h"
+#include "vmm/virt/cluster.h"
+#include "vmm/virt/guest_mem.h"
 #include "vmm/virt/virt.h"
 #include "vmm/virt/vm.h"
-#include "vmm/cluster/vmdsm.h"
 
 #define MMIO_MAX_DEVICES 16
 #define MMIO_REP_BATCH	 64 /* REP iterations per exit, so interrupts are not held off long */
@@ -57,9 +57,6 @@ static bool forwarded(const struct vcpu *v, const struct mmio_device *d)
 	return !d->per_vcpu && v->vm->nnodes > 1 && v->vm->self != 0;
 }
 
-/* Where the emulator found neither RAM nor a device: remembered for the report. */
-static gpa_t nowhere_gpa;
-
 /* One access to a device of this node. Devices are shared by every vCPU: one
  * access at a time, under dev_lock (only around the access: the instruction's
  * memory operands may have to wait for the boot core, vmm/cluster/vmdsm.h). */
@@ -86,11 +83,11 @@ static int cb_mmio_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 	const struct mmio_device *d = mmio_find(gpa);
 
 	if (!d) {
-		nowhere_gpa = gpa;
+		v->mmio_nowhere = gpa;
 		return -E_NOENT;
 	}
 	if (forwarded(v, d))
-		return remote_mmio(v, gpa, size, false, val);
+		return v->vm->cluster->mmio(v, gpa, size, false, val);
 	return device_access(v, d, gpa, size, false, val);
 }
 
@@ -100,11 +97,11 @@ static int cb_mmio_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
 	const struct mmio_device *d = mmio_find(gpa);
 
 	if (!d) {
-		nowhere_gpa = gpa;
+		v->mmio_nowhere = gpa;
 		return -E_NOENT;
 	}
 	if (forwarded(v, d))
-		return remote_mmio(v, gpa, size, true, &val);
+		return v->vm->cluster->mmio(v, gpa, size, true, &val);
 	return device_access(v, d, gpa, size, true, &val);
 }
 
@@ -226,7 +223,7 @@ static const char *failure_reason(int rc)
 static void report_failure(struct vcpu *v, const struct emu_mmio *m, int rc)
 {
 	char bytes[3 * DECODE_MAX_LEN + 1];
-	gpa_t where = rc == -E_NOENT ? nowhere_gpa : v->exit.npf.gpa;
+	gpa_t where = rc == -E_NOENT ? v->mmio_nowhere : v->exit.npf.gpa;
 
 	for (unsigned i = 0; i < m->nfetched; i++)
 		ksnprintf(bytes + 3 * i, 4, "%02x ", m->fetched[i]);
@@ -243,17 +240,20 @@ void mmio_handle_npf(struct vcpu *v)
 	struct emu_mmio m = { .fault_gpa = v->exit.npf.gpa, .max_iters = MMIO_REP_BATCH };
 	int rc;
 
-	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1) && v->vm->dsm) {
+	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1) && v->vm->cluster) {
 		/* Guest RAM this node lacks rights to: the protocol fetches them. */
-		vmdsm_fault(v, v->exit.npf.gpa, v->exit.npf.error_code & 2, v->exit.npf.walk);
+		v->vm->cluster->fault(v, v->exit.npf.gpa, v->exit.npf.write, v->exit.npf.walk);
 		return;
 	}
 	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1)) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u: nested page fault on guest RAM at "
-			"%#llx (error code %#llx): a monitor mapping bug",
+			"%#llx (%s, qualification %#llx): a monitor mapping bug",
 			v->id, (unsigned long long)v->exit.npf.gpa,
-			(unsigned long long)v->exit.npf.error_code);
+			v->exit.npf.fetch   ? "fetch"
+			: v->exit.npf.write ? "write"
+					    : "read",
+			(unsigned long long)v->exit.npf.qual);
 		return;
 	}
 	emu_vcpu_from(v, &e);

@@ -11,7 +11,7 @@
 #include "vmm/dev/kvmclock.h"
 #include "vmm/virt/vm.h"
 #include "vmm/virt/pv.h"
-#include "vmm/cluster/vmdsm.h"
+#include "vmm/virt/guest_mem.h"
 #include "vmm/host/tsc.h"
 
 #define MSR_IA32_TSC	     0x10

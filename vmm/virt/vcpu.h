@@ -12,9 +12,6 @@
 
 #include "vmm/lib/types.h"
 #include "vmm/dev/vlapic.h"
-#include "dsm/dsm.h"
-
-#define VCPU_DSM_HOLDS 16 /* recent pages a vCPU keeps pinned (dsm_held has a bit each) */
 
 enum gpr {
 	GPR_RAX,
@@ -50,9 +47,9 @@ enum exit_kind {
 	EXIT_MSR_READ,
 	EXIT_MSR_WRITE,
 	EXIT_HLT,
-	EXIT_NPF,      /* nested page fault: guest-physical access not mapped as needed */
-	EXIT_SHUTDOWN, /* triple fault */
-	EXIT_VMMCALL,
+	EXIT_NPF,	    /* nested page fault: guest-physical access not mapped as needed */
+	EXIT_SHUTDOWN,	    /* triple fault */
+	EXIT_HYPERCALL,	    /* VMMCALL or VMCALL */
 	EXIT_PAUSE,	    /* a spin-wait hint (intercepted only across nodes) */
 	EXIT_INVALID_STATE, /* the hardware refused to enter the guest */
 	EXIT_UNHANDLED,	    /* an intercept generic code has no handler for */
@@ -73,8 +70,10 @@ struct vm_exit {
 		} msr;
 		struct {
 			gpa_t gpa;
-			u64 error_code; /* APM vol. 2 section 15.25.6 */
-			bool walk;	/* on the guest's own page-table walk */
+			bool write; /* the access was a write (a walk's always is on AMD) */
+			bool fetch; /* an instruction fetch */
+			bool walk;  /* on the guest's own page-table walk */
+			u64 qual;   /* the back end's own description, for reports only */
 		} npf;
 		struct {
 			u64 code; /* vendor exit code, for the report */
@@ -90,10 +89,11 @@ struct vcpu {
 	struct vm *vm;
 	struct guest_regs regs;
 	struct vm_exit exit;
-	void *arch;	/* back-end state */
-	bool halted;	/* in HLT, waiting for an interrupt */
-	bool parked;	/* halted with interrupts off: only NMI or INIT wake it */
-	bool wait_sipi; /* after INIT: waiting for a start-up IPI, as an AP does */
+	gpa_t mmio_nowhere; /* where the MMIO emulator last found neither RAM nor a device */
+	void *arch;	    /* back-end state */
+	bool halted;	    /* in HLT, waiting for an interrupt */
+	bool parked;	    /* halted with interrupts off: only NMI or INIT wake it */
+	bool wait_sipi;	    /* after INIT: waiting for a start-up IPI, as an AP does */
 	/* Set by other CPUs, taken by the vCPU's own: INIT, SIPI (vector | 0x100), NMI. */
 	volatile u32 pending_init, pending_sipi, pending_nmi;
 	u32 apic_id_phys;	  /* the physical CPU running this vCPU, for kicks */
@@ -103,35 +103,19 @@ struct vcpu {
 	u64 pv_eoi_msr;		  /* MSR_KVM_PV_EOI_EN as the guest wrote it */
 	bool pv_eoi_offered;	  /* the guest's PV EOI bit was set at the last entry */
 	u64 pv_eois;		  /* statistics: EOIs the guest did without an exit */
-	/* The pages this vCPU's last faults wanted, most recent at dsm_cur: each
-	 * stays pinned here for the protocol's pin time (vmm/cluster/vmdsm.c). */
-	struct dsm_hold dsm_holds[VCPU_DSM_HOLDS];
-	u8 dsm_cur;
-	u16 dsm_held;  /* bit i: dsm_holds[i] is in use */
-	u16 dsm_chain; /* the holds of the faults at dsm_chain_rip */
-	u64 dsm_chain_rip;
-	u64 dsm_wait_since;   /* when it began waiting for its page */
-	u64 yield_until;      /* after a PAUSE across nodes: stay out of the guest until then */
-	bool intercept_pause; /* for the next entry: another node waits for the turn */
-	/* statistics: coherence faults on its own page-table walks / on other accesses,
-	 * yields after PAUSE */
-	u64 dsm_walk_faults, dsm_data_faults, pause_yields;
-	volatile bool dsm_waiting; /* the protocol is fetching dsm_holds[dsm_cur] */
-	volatile bool io_waiting;  /* a port access forwarded to node 0 awaits its answer */
-	u64 io_wait_since;	   /* ... since then */
-	u64 wait_said;		   /* when the run loop last reported a long wait (vm.c) */
-	/* An MMIO access forwarded to node 0 (vmm/cluster/remote.c): its number, and the answer. */
-	u32 mmio_seq;
-	volatile bool mmio_done;
-	s8 mmio_status;
-	u64 mmio_val;
+	u64 yield_until;	  /* after a PAUSE across nodes: stay out of the guest until then */
+	bool intercept_pause;	  /* for the next entry: another node waits for the turn */
+	u64 pause_yields;	  /* statistics: yields after PAUSE */
+	/* Set by the cluster (vmm/virt/cluster.h) while the vCPU cannot run: it waits for
+	 * guest memory this node has no rights to, or for node 0's answer to a port access. */
+	volatile bool mem_waiting;
+	volatile bool io_waiting;
 	/* Nested TLB shootdown (vm_flush_guest_tlbs): set while the core runs the guest
 	 * (from before it reads vm->tlb_gen to after the exit); the generation it last
 	 * flushed at. */
 	volatile bool in_guest;
 	volatile u64 tlb_gen;
-	u64 tsc_offset;	   /* the one its back-end state has (vm->tsc_offset may move) */
-	bool yield_queued; /* a yield is queued for the boot core (vmdsm_yield) */
+	u64 tsc_offset; /* the one its back-end state has (vm->tsc_offset may move) */
 	u8 start_vector;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];

@@ -5,13 +5,8 @@
 #include "vmm/virt/vm.h"
 #include "vmm/virt/exit.h"
 #include "vmm/virt/exitstats.h"
-#include "vmm/virt/handoff.h"
+#include "vmm/virt/cluster.h"
 #include "vmm/virt/pv.h"
-#include "vmm/cluster/remote.h"
-#include "vmm/cluster/vmdsm.h"
-#include "vmm/cluster/turns.h"
-#include "net/net.h"
-#include "net/nics.h"
 #include "vmm/dev/devices.h"
 #include "vmm/host/log.h"
 #include "vmm/host/mm.h"
@@ -106,6 +101,17 @@ u64 vm_guest_tsc_to_ns(u64 guest_tsc)
 	u64 host = guest_tsc - (vm_current ? vm_current->tsc_offset : 0);
 
 	return host > (u64)1 << 63 ? 0 : tsc_to_ns(host);
+}
+
+void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
+{
+	u64 start = ALIGN_DOWN(vm->mem_size / vm->nnodes * node, VM_HOME_ALIGN);
+	u64 end = node + 1 == vm->nnodes
+			  ? vm->mem_size
+			  : ALIGN_DOWN(vm->mem_size / vm->nnodes * (node + 1), VM_HOME_ALIGN);
+
+	*base = start;
+	*size = end - start;
 }
 
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len)
@@ -265,7 +271,7 @@ static const char *vcpu_state(const struct vcpu *v)
 {
 	if (v->wait_sipi)
 		return "waiting for a SIPI";
-	if (v->dsm_waiting)
+	if (v->mem_waiting)
 		return "waiting for a page";
 	if (v->io_waiting)
 		return "waiting for node 0 (port I/O)";
@@ -275,89 +281,38 @@ static const char *vcpu_state(const struct vcpu *v)
 		return "halted, interrupts off";
 	if (v->halted)
 		return "halted";
-	return turns_may_run(v->vm) ? "running" : "waiting for its node's turn";
+	return !v->vm->cluster || v->vm->cluster->may_run(v->vm) ? "running"
+								 : "waiting for its node's turn";
 }
 
-/* The periodic "stats:" lines (stats=S): where each local vCPU is and what crossed nodes. */
+/* The periodic "stats:" lines (stats=S): where each local vCPU is; the cluster adds its own. */
 static void print_stats(struct vm *vm, u64 now)
 {
 	static u64 start, last_exits;
-	const struct remote_stats *r = remote_stats();
 	u64 exits = exitstats_total();
 
 	if (!start)
 		start = now - vm_stats_ns; /* the first line comes one interval in */
 	/* (Outside any handler, nothing should be in service here: a vector that is
 	 * would block the NIC's.) */
-	kprintf("stats: %llu s: %llu exits (+%llu), %llu NIC interrupts (LAPIC in service %d, "
-		"requested %d)",
+	kprintf("stats: %llu s: %llu exits (+%llu) (LAPIC in service %d, requested %d)",
 		(unsigned long long)((now - start) / 1000000000), (unsigned long long)exits,
-		(unsigned long long)(exits - last_exits), (unsigned long long)net_nics_irqs(),
-		lapic_in_service(), lapic_requested());
+		(unsigned long long)(exits - last_exits), lapic_in_service(), lapic_requested());
 	last_exits = exits;
-	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-		kprintf("; vCPU %u %s at RIP %#llx", i, vcpu_state(v),
-			(unsigned long long)v->regs.rip);
-		if (v->dsm_waiting)
-			kprintf(" (page %#llx)",
-				(unsigned long long)(v->dsm_holds[v->dsm_cur].cur << PAGE_SHIFT));
-	}
-	kprintf("%s\n", turns_state());
-	remote_time_line(vm, "stats: time: ");
-	handoff_line("stats: handoff: ");
-	if (vm->nnodes > 1)
-		kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
-			"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
-			"forwarded, %llu served\n",
-			(unsigned long long)r->irqs_sent, (unsigned long long)r->irqs_received,
-			(unsigned long long)r->io_sent, (unsigned long long)r->io_served,
-			(unsigned long long)r->mmio_sent, (unsigned long long)r->mmio_served,
-			(unsigned long long)r->eois_sent, (unsigned long long)r->eois_served);
-	vmdsm_stats_line(vm);
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		kprintf("; vCPU %u %s at RIP %#llx", i, vcpu_state(&vm->vcpus[i]),
+			(unsigned long long)vm->vcpus[i].regs.rip);
+	kprintf("\n");
+	if (vm->cluster)
+		vm->cluster->stats(vm);
 }
 
-/*
- * Nothing waits for ever without saying so: a local vCPU that has waited more
- * than VM_WAIT_SAY_NS for a page or for node 0's answer to a port access, or a
- * node that has waited that long for the turn, is reported on the console, and
- * again every VM_WAIT_SAY_NS while the wait lasts (with what it waits for: the
- * page, its home and owner, the turn's last holder).
- */
-#define VM_WAIT_SAY_NS 10000000000ULL
-
-static void say_long_waits(struct vm *vm, u64 now)
-{
-	static u64 last;
-
-	if (now - last < 1000000000ULL)
-		return;
-	last = now;
-	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
-		struct vcpu *v = &vm->vcpus[i];
-		u64 since = v->dsm_waiting  ? v->dsm_wait_since
-			    : v->io_waiting ? v->io_wait_since
-					    : 0;
-		if (!since || now < since || now - since < VM_WAIT_SAY_NS ||
-		    now - v->wait_said < VM_WAIT_SAY_NS)
-			continue;
-		v->wait_said = now;
-		if (v->dsm_waiting)
-			vmdsm_wait_line(vm, v, now - since);
-		else
-			pr_warn("remote: vCPU %u has waited %llu ms for node 0's answer to its "
-				"port access (node 0 %s)\n",
-				i, (unsigned long long)((now - since) / 1000000),
-				net_node_up(0) ? "is up" : "is down");
-	}
-	turns_check_wait(vm, now, VM_WAIT_SAY_NS);
-}
-
-/* The devices only vCPU 0's CPU drives: the PIT's IRQ 0, console input, and
- * the cluster network (so a busy guest cannot starve the protocol). */
+/* The devices only the boot core drives: the PIT's IRQ 0 and console input; and,
+ * across nodes, the cluster (so a busy guest cannot starve the protocol). Returns
+ * the next deadline. */
 static u64 poll_platform(struct vm *vm, u64 now)
 {
-	static u64 last_net_poll, next_stats;
+	static u64 next_stats;
 	u64 next;
 
 	if (vm_stats_ns && now >= next_stats) {
@@ -365,40 +320,13 @@ static u64 poll_platform(struct vm *vm, u64 now)
 			print_stats(vm, now);
 		next_stats = now + vm_stats_ns;
 	}
-	handoff_drain(vm); /* (queued by the other cores: the network is this core's) */
-	if (vm->dsm || now - last_net_poll >= NET_POLL_NS) {
-		last_net_poll = now;
-		net_poll();
-		vmdsm_poll(vm);
-	}
 	spin_lock(&vm->dev_lock);
 	next = pit_poll(&vm->pit, now);
 	uart16550_poll(now);
 	spin_unlock(&vm->dev_lock);
-	turns_poll(vm, now);
-	remote_time_poll(vm, now);
-	if (vm->nnodes > 1)
-		say_long_waits(vm, now);
+	if (vm->cluster)
+		next = earliest(next, vm->cluster->poll(vm, now));
 	return next;
-}
-
-/* The boot core's next timed work across nodes. Every 1 ms, as before, unless
- * the node is idle for the turns (it neither has the turn nor wants it: its vCPUs
- * are halted): then only its timed work and the NIC's interrupt wake it. Why not
- * always: a 3-node cluster on one host core measured the two idle emulators
- * taking as much of the core as the running one. Why not never: with waits for
- * the turn also left to the interrupt, a fresh-clone test run's 3-node boot
- * nearly stopped (the host 82% idle: wake-ups missed, as once before, below). On
- * a node with several vCPUs always 1 ms: the other cores do not wake the boot
- * core when theirs become runnable or halt. */
-static u64 cluster_deadline(struct vm *vm, u64 now)
-{
-	u64 t = earliest(net_next_deadline(now), vmdsm_next_deadline(vm));
-
-	t = earliest(t, turns_next_deadline(vm));
-	if (vm->nlocal > 1 || !turns_idle(vm))
-		t = MIN(t, now + NET_POLL_NS);
-	return MAX(t, now);
 }
 
 /* One vCPU's loop, on its own physical CPU. */
@@ -418,15 +346,6 @@ static void vcpu_loop(struct vcpu *v)
 		 * state, waiting for a SIPI included (the SIPI may come by network). */
 		if (v->id == vm->first_local) {
 			deadline = poll_platform(vm, now);
-			/* Across nodes its peers wait for its answers: the NIC's receive
-			 * interrupt wakes it, and it wakes by itself for the timed work
-			 * of the network, the protocol and the turns, at least every
-			 * NET_IDLE_MAX_NS (a safety net: once, a node waiting for a SIPI
-			 * woke only at its 50 ms heartbeat). It used to wake every 1 ms:
-			 * under emulation, the idle nodes of a 3-node cluster on one
-			 * host core then took as much of it as the node that ran. */
-			if (vm->dsm)
-				deadline = earliest(deadline, cluster_deadline(vm, now));
 		}
 		if (handle_init_sipi(v)) {
 			arm_host_timer(deadline, now);
@@ -451,7 +370,8 @@ static void vcpu_loop(struct vcpu *v)
 			cpu_wait_irq(); /* sti; hlt */
 			continue;
 		}
-		if (v->dsm_waiting || v->io_waiting || v->yield_until || !turns_may_run(vm)) {
+		if (v->mem_waiting || v->io_waiting || v->yield_until ||
+		    (vm->cluster && !vm->cluster->may_run(vm))) {
 			/* Waiting for a page, an answer, the end of a yield or the turn:
 			 * the boot core's network context (poll_platform) brings them. It
 			 * sleeps until the NIC's receive interrupt, a kick or the next
@@ -462,7 +382,7 @@ static void vcpu_loop(struct vcpu *v)
 		deliver_interrupts(v);
 		pv_eoi_before_entry(v);
 		/* A vCPU spinning while another node waits for the turn yields it. */
-		v->intercept_pause = turns_others_wait(vm);
+		v->intercept_pause = vm->cluster && vm->cluster->others_wait(vm);
 		vcpu_enter(v);
 		pv_eoi_after_exit(v);
 		exit_handle(v);
@@ -494,12 +414,9 @@ int vm_run(struct vm *vm)
 		smp_run_on(i, vcpu_thread, &vm->vcpus[vm->first_local + i]);
 	}
 	vcpu_loop(first);
-	remote_stop_cluster(vm, vm->exit_code);
 	exitstats_report(time_now_ns() - start);
-	vmdsm_report(vm);
-	turns_report(vm);
-	remote_time_line(vm, "time: ");
-	handoff_line("handoff: ");
+	if (vm->cluster)
+		vm->cluster->stopped(vm);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
 			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,

@@ -13,10 +13,12 @@
 #include "vmm/dev/pit.h"
 #include "vmm/host/spinlock.h"
 
+struct vm_cluster;
+
 #define VM_MAX_VCPUS	  64
 #define VM_HEARTBEAT_NS	  50000000ULL /* 50 ms */
 #define VM_PAUSE_YIELD_NS 1000000ULL  /* a spinning vCPU across nodes stays out 1 ms */
-#define NET_POLL_NS	  1000000ULL  /* the network between guest exits: at most every 1 ms */
+#define VM_HOME_ALIGN	  0x200000ULL /* home ranges start on 2 MiB: the guest's large pages */
 
 struct vm {
 	u64 mem_size;
@@ -31,7 +33,7 @@ struct vm {
 	u32 first_local, nlocal;     /* the vCPUs this node runs: vCPU first_local + i on core i */
 	u32 self, nnodes;	     /* cluster node ids */
 	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
-	struct vm_dsm *dsm;	     /* the coherence protocol, when the guest spans nodes */
+	const struct vm_cluster *cluster; /* when the guest spans nodes (vmm/virt/cluster.h) */
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	u64 tsc_base;	    /* guest system time 0, as a guest TSC value (node 0's), for kvmclock */
 	u64 tsc_offset;	    /* guest TSC = host TSC + tsc_offset (0 on node 0) */
@@ -56,6 +58,9 @@ static inline bool vcpu_is_local(const struct vm *vm, u32 id)
 {
 	return id >= vm->first_local && id < vm->first_local + vm->nlocal;
 }
+/* Node `node`'s home range of guest RAM: equal contiguous shares, 2 MiB aligned, the last
+ * to the end. The coherence protocol's homes and the ACPI tables' NUMA nodes. */
+void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size);
 /* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM, else NULL. */
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
 /* Runs vCPU 0 here and vCPU i on CPU i until the guest stops; returns the

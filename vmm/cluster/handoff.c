@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Work handed to the boot core (see vmm/virt/handoff.h): a ring under a leaf
+ * Work handed to the boot core (see vmm/cluster/handoff.h): a ring under a leaf
  * spinlock. The work runs outside the lock, so it may queue more.
  */
-#include "vmm/virt/handoff.h"
+#include "vmm/cluster/handoff.h"
 #include "vmm/lib/klib.h"
 #include "net/msg.h"
 #include "vmm/host/log.h"

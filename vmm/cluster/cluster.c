@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The cluster behind the VM's seam (see vmm/cluster/cluster.h, vmm/virt/cluster.h): the
+ * hooks the single-node path calls, each handed to the part that does it (remote vCPUs and
+ * forwarded I/O in remote.c, pages in vmdsm.c, turns in turns.c), and the boot core's pass
+ * over the cluster between guest exits: work handed over by the other cores, the network,
+ * the protocol, the turns, the time agreement, long waits.
+ */
+#include "vmm/cluster/cluster.h"
+#include "vmm/cluster/handoff.h"
+#include "vmm/cluster/remote.h"
+#include "vmm/cluster/turns.h"
+#include "vmm/cluster/vmdsm.h"
+#include "vmm/virt/cluster.h"
+#include "net/net.h"
+#include "net/nics.h"
+#include "vmm/host/log.h"
+#include "vmm/host/panic.h"
+#include "vmm/host/tsc.h"
+
+#define CLUSTER_POLL_NS 1000000ULL /* the boot core polls at least every 1 ms (cluster_deadline) */
+
+/*
+ * Nothing waits for ever without saying so: a local vCPU that has waited more
+ * than CLUSTER_WAIT_SAY_NS for a page or for node 0's answer to a port access, or a
+ * node that has waited that long for the turn, is reported on the console, and
+ * again every CLUSTER_WAIT_SAY_NS while the wait lasts (with what it waits for: the
+ * page, its home and owner, the turn's last holder).
+ */
+#define CLUSTER_WAIT_SAY_NS 10000000000ULL
+
+static void say_long_waits(struct vm *vm, u64 now)
+{
+	static u64 last, said[VM_MAX_VCPUS];
+
+	if (now - last < 1000000000ULL)
+		return;
+	last = now;
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		u64 since = v->mem_waiting  ? vmdsm_wait_since(v)
+			    : v->io_waiting ? remote_io_since(v)
+					    : 0;
+		if (!since || now < since || now - since < CLUSTER_WAIT_SAY_NS ||
+		    now - said[i] < CLUSTER_WAIT_SAY_NS)
+			continue;
+		said[i] = now;
+		if (v->mem_waiting)
+			vmdsm_wait_line(vm, v, now - since);
+		else
+			pr_warn("remote: vCPU %u has waited %llu ms for node 0's answer to its "
+				"port access (node 0 %s)\n",
+				i, (unsigned long long)((now - since) / 1000000),
+				net_node_up(0) ? "is up" : "is down");
+	}
+	turns_check_wait(vm, now, CLUSTER_WAIT_SAY_NS);
+}
+
+/* The earlier of two deadlines, 0 meaning none. */
+static u64 earliest(u64 a, u64 b)
+{
+	return !a ? b : !b ? a : MIN(a, b);
+}
+
+/* The boot core's next timed work across nodes. Its peers wait for its answers: the
+ * NIC's receive interrupt wakes it, and it wakes by itself for the timed work of the
+ * network, the protocol and the turns, at least every NET_IDLE_MAX_NS (a safety net:
+ * once, a node waiting for a SIPI woke only at its 50 ms heartbeat). Every 1 ms unless
+ * the node is idle for the turns (it neither has the turn nor wants it: its vCPUs are
+ * halted). Why not always: a 3-node cluster on one host core measured the two idle
+ * emulators taking as much of the core as the running one. Why not never: with waits
+ * for the turn also left to the interrupt, a fresh-clone test run's 3-node boot nearly
+ * stopped (the host 82% idle: wake-ups missed, as once before). On a node with several
+ * vCPUs always 1 ms: the other cores do not wake the boot core when theirs become
+ * runnable or halt. */
+static u64 cluster_deadline(struct vm *vm, u64 now)
+{
+	u64 t = earliest(net_next_deadline(now), vmdsm_next_deadline(vm));
+
+	t = earliest(t, turns_next_deadline(vm));
+	if (vm->nlocal > 1 || !turns_idle(vm))
+		t = MIN(t, now + CLUSTER_POLL_NS);
+	return MAX(t, now);
+}
+
+static u64 cluster_poll(struct vm *vm, u64 now)
+{
+	BUG_ON(!on_boot_core()); /* the network and the protocol are this core's alone */
+	handoff_drain(vm);	 /* (queued by the other cores: the network is this core's) */
+	net_poll();
+	vmdsm_poll(vm);
+	turns_poll(vm, now);
+	remote_time_poll(vm, now);
+	say_long_waits(vm, now);
+	return cluster_deadline(vm, now);
+}
+
+static void cluster_stats(struct vm *vm)
+{
+	const struct remote_stats *r = remote_stats();
+
+	BUG_ON(!on_boot_core());
+	kprintf("stats: cluster: %llu NIC interrupts%s\n", (unsigned long long)net_nics_irqs(),
+		turns_state());
+	remote_time_line(vm, "stats: time: ");
+	handoff_line("stats: handoff: ");
+	kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
+		"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
+		"forwarded, %llu served\n",
+		(unsigned long long)r->irqs_sent, (unsigned long long)r->irqs_received,
+		(unsigned long long)r->io_sent, (unsigned long long)r->io_served,
+		(unsigned long long)r->mmio_sent, (unsigned long long)r->mmio_served,
+		(unsigned long long)r->eois_sent, (unsigned long long)r->eois_served);
+	vmdsm_stats_line(vm);
+}
+
+static void cluster_stopped(struct vm *vm)
+{
+	BUG_ON(!on_boot_core()); /* it sends on the network */
+	remote_stop_cluster(vm, vm->exit_code);
+	vmdsm_report(vm);
+	turns_report(vm);
+	remote_time_line(vm, "time: ");
+	handoff_line("handoff: ");
+}
+
+static int cluster_take(struct vm *vm, gpa_t gpa, u64 len, bool write)
+{
+	return vmdsm_acquire_sync(vm, gpa, len, write);
+}
+
+static const struct vm_cluster cluster_ops = {
+	.poll = cluster_poll,
+	.stats = cluster_stats,
+	.may_run = turns_may_run,
+	.others_wait = turns_others_wait,
+	.fault = vmdsm_fault,
+	.yield = vmdsm_yield,
+	.copy = vmdsm_copy,
+	.take = cluster_take,
+	.io = remote_io,
+	.mmio = remote_mmio,
+	.deliver = remote_deliver,
+	.eoi = remote_eoi,
+	.stopped = cluster_stopped,
+};
+
+int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms)
+{
+	int rc = remote_init(vm);
+
+	if (rc == 0)
+		rc = vmdsm_init(vm, prefetch);
+	if (rc == 0)
+		rc = turns_init(vm, slice_ms);
+	if (rc == 0)
+		vm->cluster = &cluster_ops;
+	return rc;
+}
