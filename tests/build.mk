@@ -26,3 +26,7 @@ unit_emulate_SRCS := tests/unit/test_emulate.c vmm/emu/emulate.c vmm/emu/decode.
 unit_gwalk_SRCS := tests/unit/test_gwalk.c vmm/emu/gwalk.c
 UNIT_TESTS += unit_kvmclock
 unit_kvmclock_SRCS := tests/unit/test_kvmclock.c vmm/dev/kvmclock.c
+UNIT_TESTS += cluster_turns
+cluster_turns_SRCS := tests/cluster/turns_test.c vmm/cluster/turns_token.c
+UNIT_TESTS += cluster_remote_wire
+cluster_remote_wire_SRCS := tests/cluster/remote_wire_test.c vmm/cluster/remote_wire.c

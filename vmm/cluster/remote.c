@@ -6,6 +6,7 @@
  * bug-free. The other cores send through the boot core (vmm/cluster/handoff.h).
  */
 #include "vmm/cluster/remote.h"
+#include "vmm/cluster/remote_wire.h"
 #include "net/msg.h"
 #include "net/net.h"
 #include "vmm/dev/irq.h"
@@ -20,26 +21,15 @@
 #include "vmm/lib/x86.h"
 #include "vmm/host/tsc.h"
 
-/* An interrupt for every vCPU of the receiving node whose bit is set in map
- * (cluster vCPU ids): one message per node, however many of its vCPUs it hits. */
-struct vcpu_msg {
-	u8 mode, vector, level, reserved[5];
-	u64 map[VM_MAX_VCPUS / 64];
-} __packed;
-
-struct io_msg {
-	u32 vcpu;
-	u16 port;
-	u8 size, in;
-	u32 val;
-	u8 answer, reserved[3];
-} __packed;
-
-struct stop_msg {
-	s32 exit_code;
-} __packed;
+_Static_assert(REMOTE_MAX_VCPUS == VM_MAX_VCPUS, "the interrupt map covers every vCPU");
 
 static bool stop_from_peer;
+
+static struct remote_layout layout_of(const struct vm *vm)
+{
+	return (struct remote_layout){ vm->self, vm->nvcpus, vm->vcpu_node };
+}
+
 static struct remote_stats st;
 
 /* A local vCPU's access forwarded to node 0: when its port access left, and its MMIO
@@ -63,6 +53,7 @@ u64 remote_io_since(const struct vcpu *v)
 {
 	return fwd_of(v)->io_since;
 }
+
 static void recv_time(void *ctx, u16 src, const void *data, size_t len);
 static void recv_mmio(void *ctx, u16 src, const void *data, size_t len);
 static void recv_eoi(void *ctx, u16 src, const void *data, size_t len);
@@ -119,21 +110,13 @@ void remote_deliver(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector,
 static void recv_vcpu(void *ctx, u16 src, const void *data, size_t len)
 {
 	struct vm *vm = ctx;
+	struct remote_layout l = layout_of(vm);
 	struct vcpu_msg m;
-	bool ok = true;
 
-	if (len != sizeof(m)) {
-		pr_warn("remote: %zu-byte interrupt message from node %u dropped\n", len, src);
-		return;
-	}
-	memcpy(&m, data, sizeof(m));
-	for (u32 i = 0; i < VM_MAX_VCPUS; i++)
-		if ((m.map[i / 64] >> (i % 64)) & 1)
-			ok &= i < vm->nvcpus && vcpu_is_local(vm, i);
-	if (!ok || m.mode > 7) {
-		pr_warn("remote: node %u sent an interrupt (mode %u) for vCPUs that are not "
-			"all ours\n",
-			src, m.mode);
+	if (remote_check_vcpu(&l, data, len, &m) != 0) {
+		pr_warn("remote: malformed interrupt message (%zu bytes) from node %u dropped: it "
+			"must name a delivery mode and vCPUs of this node only\n",
+			len, src);
 		return;
 	}
 	st.irqs_received++;
@@ -156,28 +139,24 @@ void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
 static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 {
 	struct vm *vm = ctx;
+	struct remote_layout l = layout_of(vm);
 	struct io_msg m;
 	struct vcpu *v;
 	bool held;
 
-	memcpy(&m, data, MIN(len, sizeof(m)));
-	if (len != sizeof(m) || m.vcpu >= vm->nvcpus ||
-	    vm->vcpu_node[m.vcpu] != (m.answer ? vm->self : src) ||
-	    (m.size != 1 && m.size != 2 && m.size != 4)) {
+	if (remote_check_io(&l, src, data, len, &m) != 0) {
 		pr_warn("remote: malformed port access message from node %u dropped\n", src);
 		return;
 	}
 	v = &vm->vcpus[m.vcpu];
 	if (m.answer) {
-		if (src != 0 || !v->io_waiting)
+		if (!v->io_waiting)
 			return;
 		io_complete(v, m.val); /* (its core waits: it does not touch the registers) */
 		__atomic_store_n(&v->io_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v);
 		return;
 	}
-	if (vm->self != 0)
-		return;
 	st.io_served++;
 	held = spin_held_by_me(&vm->dev_lock); /* (polling from inside a device exit) */
 	if (!held)
@@ -199,16 +178,6 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 
 #define MMIO_WAIT_NS 5000000000ULL
 #define STOP_ACK_NS  2000000000ULL
-
-struct mmio_msg {
-	u32 vcpu;
-	u32 seq;
-	u64 gpa;
-	u64 val;
-	u8 size, write, answer;
-	s8 status; /* in an answer: 0 or minus an error code */
-	u8 reserved[4];
-} __packed;
 
 int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 {
@@ -249,21 +218,19 @@ int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 {
 	struct vm *vm = ctx;
+	struct remote_layout l = layout_of(vm);
 	struct mmio_msg m;
 	bool held;
 	u64 val;
 	int rc;
 
-	memcpy(&m, data, MIN(len, sizeof(m)));
-	if (len != sizeof(m) || m.vcpu >= vm->nvcpus ||
-	    vm->vcpu_node[m.vcpu] != (m.answer ? vm->self : src) ||
-	    (m.size != 1 && m.size != 2 && m.size != 4 && m.size != 8) || m.status > 0) {
+	if (remote_check_mmio(&l, src, data, len, &m) != 0) {
 		pr_warn("remote: malformed MMIO message from node %u dropped\n", src);
 		return;
 	}
 	if (m.answer) {
 		struct vcpu *v = &vm->vcpus[m.vcpu];
-		if (src == 0 && m.seq == fwd_of(v)->mmio_seq && !fwd_of(v)->mmio_done) {
+		if (m.seq == fwd_of(v)->mmio_seq && !fwd_of(v)->mmio_done) {
 			fwd_of(v)->mmio_val = m.val;
 			fwd_of(v)->mmio_status = m.status;
 			__atomic_store_n(&fwd_of(v)->mmio_done, true, __ATOMIC_RELEASE);
@@ -271,8 +238,6 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 		}
 		return;
 	}
-	if (vm->self != 0)
-		return;
 	st.mmio_served++;
 	held = spin_held_by_me(&vm->dev_lock);
 	if (!held)
@@ -290,10 +255,6 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 	send_or_stop(vm, src, MSG_T_MMIO, &m, sizeof(m)); /* (its vCPU waits for it) */
 }
 
-struct eoi_msg {
-	u8 vector;
-} __packed;
-
 void remote_eoi(struct vm *vm, u8 vector)
 {
 	struct eoi_msg m = { vector };
@@ -305,14 +266,14 @@ void remote_eoi(struct vm *vm, u8 vector)
 static void recv_eoi(void *ctx, u16 src, const void *data, size_t len)
 {
 	struct vm *vm = ctx;
+	struct remote_layout l = layout_of(vm);
 	struct eoi_msg m;
 	bool held;
 
-	if (len != sizeof(m) || vm->self != 0) {
+	if (remote_check_eoi(&l, data, len, &m) != 0) {
 		pr_warn("remote: malformed EOI message from node %u dropped\n", src);
 		return;
 	}
-	memcpy(&m, data, sizeof(m));
 	st.eois_served++;
 	held = spin_held_by_me(&vm->dev_lock);
 	if (!held)
@@ -357,9 +318,10 @@ static void recv_stop(void *ctx, u16 src, const void *data, size_t len)
 {
 	struct stop_msg m;
 
-	if (len != sizeof(m))
+	if (remote_check_stop(data, len, &m) != 0) {
+		pr_warn("remote: malformed stop message from node %u dropped\n", src);
 		return;
-	memcpy(&m, data, sizeof(m));
+	}
 	stop_from_peer = true;
 	vm_stop(ctx, m.exit_code, "stopped on node %u (exit code %d): stopping here too", src,
 		m.exit_code);
@@ -415,14 +377,6 @@ int remote_init(struct vm *vm)
 #define TIME_PROBE_RETRY_NS 20000000ULL
 #define TIME_LIMIT_NS	    10000000000ULL
 
-struct time_msg {
-	u64 t1;		 /* the asker's TSC when it asked */
-	u64 t2;		 /* node 0's TSC when it answered */
-	u64 base, epoch; /* node 0's kvmclock time base (its TSC) and wall clock */
-	u64 hz;		 /* node 0's TSC frequency: the guest's, on every node */
-	u8 answer, reserved[7];
-} __packed;
-
 static struct time_msg time_answer;
 static volatile bool time_answered;
 static void recheck_answer(struct vm *vm, const struct time_msg *m);
@@ -432,9 +386,10 @@ static void recv_time(void *ctx, u16 src, const void *data, size_t len)
 	struct vm *vm = ctx;
 	struct time_msg m;
 
-	if (len != sizeof(m))
+	if (remote_check_time(data, len, &m) != 0) {
+		pr_warn("remote: malformed time message from node %u dropped\n", src);
 		return;
-	memcpy(&m, data, sizeof(m));
+	}
 	if (m.answer && src == 0) {
 		recheck_answer(vm, &m);
 		time_answer = m;

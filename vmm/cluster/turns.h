@@ -18,14 +18,13 @@
  * of nodes still waiting, when its slice is over or when none of its vCPUs can
  * run (halted, waiting for a SIPI, yielding after PAUSE). Nobody waiting: the
  * holder keeps it. The token is only scheduling: coherence never depends on it.
- * Runs on the boot core, from the run loop and the network context.
+ * The protocol itself is vmm/cluster/turns_token.c, host-tested. Runs on the boot core,
+ * from the run loop and the network context.
  */
 #ifndef UNUM_VMM_CLUSTER_TURNS_H
 #define UNUM_VMM_CLUSTER_TURNS_H
 
 #include "vmm/virt/vm.h"
-
-#define TURNS_MAX_FACTOR 4 /* a turn lasts at most 4 slices of wall time */
 
 /* Before the guest starts; slice_ms 0: no turns (every node runs at once). */
 int turns_init(struct vm *vm, u32 slice_ms);

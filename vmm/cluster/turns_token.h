@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The turn as a token passed between nodes (vmm/cluster/turns.h says why there are turns).
+ * This is the protocol alone: its state is a struct turns, messages leave through
+ * ops->send and arrive through turns_token_receive(), time is passed in. It includes no
+ * monitor header, so tests/cluster/turns_test.c drives it on the host with a simulated
+ * network; vmm/cluster/turns.c ties it to the VM and the message layer.
+ *
+ * Who waits: node n asks by broadcasting WANT with its n-th request number; every node
+ * remembers the latest number it heard from each node. The token carries, per node, the
+ * number of the request it last served. So n waits exactly when the number heard from n
+ * differs from the token's, and a request served once is never served again, whoever
+ * heard it. The holder passes the token to the next waiting node after itself (in id
+ * order, skipping nodes that are down) when its slice is over or none of its vCPUs can
+ * run; if nobody waits it keeps it. A token that cannot be sent stays with its holder.
+ */
+#ifndef UNUM_VMM_CLUSTER_TURNS_TOKEN_H
+#define UNUM_VMM_CLUSTER_TURNS_TOKEN_H
+
+#include "vmm/lib/types.h"
+
+#define TURNS_MAX_NODES	 256 /* node ids 0..255, as the message layer's */
+#define TURNS_MAX_FACTOR 4   /* a turn lasts at most 4 slices of wall time */
+
+/* Why a holder gave the turn up. */
+enum turn_why {
+	TURN_SLICE,  /* its slice was over, and it still wanted to run */
+	TURN_HALTED, /* its vCPUs were halted (or waited for a SIPI) */
+	TURN_YIELD,  /* a vCPU yielded after PAUSE */
+	TURN_OTHER,
+	TURN_NWHY
+};
+
+struct turns_ops {
+	/* Sends len bytes of a turn message to node `to`: 0, or non-zero if not queued. */
+	int (*send)(void *ctx, u32 to, const void *msg, size_t len);
+	/* Is node n up (worth asking, worth passing to)? */
+	bool (*node_up)(void *ctx, u32 n);
+};
+
+struct turns {
+	const struct turns_ops *ops;
+	void *ctx;
+	u32 self, nnodes, nlocal; /* nlocal: this node's vCPUs */
+	bool on, have, asked;
+	u64 slice_ns;
+	u64 since;   /* this slice began (a turn nobody waits for has several) */
+	u64 began;   /* this turn began */
+	u64 wait_ns; /* this turn: time the node's vCPUs waited for pages (over their number) */
+	u32 passes;  /* token passes so far, as the token last carried it */
+	u16 my_seq;  /* this node's request number */
+	u16 heard[TURNS_MAX_NODES];  /* the latest request number heard from each node */
+	u16 served[TURNS_MAX_NODES]; /* valid while this node has the token */
+	int passed_to;		     /* the node this one last passed the token to, or -1 */
+	u64 asked_since;	     /* when this node first asked for the turn it waits for */
+	/* statistics */
+	u64 turns, held_ns, wants, waited_ns, longest_ns, bad, send_fails;
+	u64 passed[TURN_NWHY];
+};
+
+/* Node self of nnodes, with nlocal vCPUs; node 0 starts with the token. slice_ns 0, or one
+ * node: off (every node may always run). */
+void turns_token_init(struct turns *t, const struct turns_ops *ops, void *ctx, u32 self, u32 nnodes,
+		      u32 nlocal, u64 slice_ns, u64 now);
+/*
+ * The holder's and the asker's step: want says whether this node's vCPUs would run, why
+ * why they would give the turn up now. Asks for the token when it wants it and has not
+ * asked; passes it on when its slice is over or it does not want it and another node
+ * waits. Returns true when this call passed the token away (the caller's vCPUs must
+ * leave the guest).
+ */
+bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now);
+/* A turn message from node src: 1 if it brought the token (a turn begins), 0 if it was
+ * taken in, a negative error if it was malformed or inconsistent (dropped, counted). */
+int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, u64 now);
+/* A local vCPU waited for a page from since to now: the part within this turn does not
+ * count against the slice. */
+void turns_token_note_wait(struct turns *t, u64 since, u64 now);
+/* When this slice ends (for a holder that others wait for), else 0. */
+u64 turns_token_deadline(const struct turns *t);
+/* Does another node wait for the token this node has? */
+bool turns_token_others_wait(const struct turns *t);
+/* May this node run: turns are off or it has the token? */
+static inline bool turns_token_may_run(const struct turns *t)
+{
+	return !t->on || t->have;
+}
+
+#endif
