@@ -129,55 +129,74 @@ TEST(eoi_stop_and_time)
 	CHECK_EQ(remote_check_time(&t, sizeof(t) - 8, &to), -E_INVAL);
 }
 
-/* Every single-bit corruption, at every length up to the message's: refused, or within
- * the rules. */
+/* Each check, as one shape: refused (nonzero) or accepted with *out filled. */
+typedef int (*check_fn)(const void *data, size_t len, void *out);
+typedef void (*rules_fn)(size_t len, const void *out);
+
+/* Every single-bit corruption of msg, at every length up to its size: check refuses it,
+ * or what it accepts keeps the rules. */
+static void corrupt_all(const void *msg, size_t size, check_fn check, rules_fn rules)
+{
+	for (size_t len = 0; len <= size; len++)
+		for (size_t bit = 0; bit < 8 * size; bit++) {
+			u8 buf[64], out[64];
+			void *p;
+			memcpy(buf, msg, size);
+			buf[bit / 8] ^= (u8)(1u << (bit % 8));
+			p = exact(buf, len);
+			if (check(p, len, out) == 0)
+				rules(len, out);
+			free(p);
+		}
+}
+
+static int mmio_from_node2(const void *d, size_t len, void *out)
+{
+	return remote_check_mmio(&L[0], 2, d, len, out);
+}
+
+static void mmio_rules(size_t len, const void *out)
+{
+	const struct mmio_msg *o = out;
+
+	CHECK(len == sizeof(*o) && o->vcpu < 6 && node_of[o->vcpu] == 2);
+	CHECK(o->size == 1 || o->size == 2 || o->size == 4 || o->size == 8);
+	CHECK(!o->answer && o->status == 0);
+}
+
+static int io_from_node1(const void *d, size_t len, void *out)
+{
+	return remote_check_io(&L[0], 1, d, len, out);
+}
+
+static void io_rules(size_t len, const void *out)
+{
+	const struct io_msg *o = out;
+
+	CHECK(len == sizeof(*o) && o->vcpu < 6 && node_of[o->vcpu] == 1);
+	CHECK(o->size == 1 || o->size == 2 || o->size == 4);
+}
+
+static int vcpu_at_node2(const void *d, size_t len, void *out)
+{
+	return remote_check_vcpu(&L[2], d, len, out);
+}
+
+static void vcpu_rules(size_t len, const void *out)
+{
+	const struct vcpu_msg *o = out;
+
+	CHECK(len == sizeof(*o) && o->mode <= 7);
+	CHECK((o->map[0] & ~0x30ULL) == 0);
+}
+
 TEST(corruptions_are_refused_or_harmless)
 {
 	struct io_msg io = { .vcpu = 3, .port = 0x70, .size = 1 };
 	struct mmio_msg mm = { .vcpu = 5, .seq = 1, .gpa = 0xfec00000, .size = 4 };
 	struct vcpu_msg vm = { .mode = 0, .vector = 0xec, .map = { 0x30 } };
 
-	for (size_t len = 0; len <= sizeof(mm); len++)
-		for (size_t bit = 0; bit < 8 * sizeof(mm); bit++) {
-			u8 buf[sizeof(mm)];
-			void *p;
-			memcpy(buf, &mm, sizeof(mm));
-			buf[bit / 8] ^= (u8)(1u << (bit % 8));
-			p = exact(buf, len);
-			struct mmio_msg o;
-			if (remote_check_mmio(&L[0], 2, p, len, &o) == 0) {
-				CHECK(len == sizeof(mm) && o.vcpu < 6 && node_of[o.vcpu] == 2);
-				CHECK(o.size == 1 || o.size == 2 || o.size == 4 || o.size == 8);
-				CHECK(!o.answer && o.status == 0);
-			}
-			free(p);
-		}
-	for (size_t len = 0; len <= sizeof(io); len++)
-		for (size_t bit = 0; bit < 8 * sizeof(io); bit++) {
-			u8 buf[sizeof(io)];
-			void *p;
-			memcpy(buf, &io, sizeof(io));
-			buf[bit / 8] ^= (u8)(1u << (bit % 8));
-			p = exact(buf, len);
-			struct io_msg o;
-			if (remote_check_io(&L[0], 1, p, len, &o) == 0) {
-				CHECK(len == sizeof(io) && o.vcpu < 6 && node_of[o.vcpu] == 1);
-				CHECK(o.size == 1 || o.size == 2 || o.size == 4);
-			}
-			free(p);
-		}
-	for (size_t len = 0; len <= sizeof(vm); len++)
-		for (size_t bit = 0; bit < 8 * sizeof(vm); bit++) {
-			u8 buf[sizeof(vm)];
-			void *p;
-			memcpy(buf, &vm, sizeof(vm));
-			buf[bit / 8] ^= (u8)(1u << (bit % 8));
-			p = exact(buf, len);
-			struct vcpu_msg o;
-			if (remote_check_vcpu(&L[2], p, len, &o) == 0) {
-				CHECK(len == sizeof(vm) && o.mode <= 7);
-				CHECK((o.map[0] & ~0x30ULL) == 0);
-			}
-			free(p);
-		}
+	corrupt_all(&mm, sizeof(mm), mmio_from_node2, mmio_rules);
+	corrupt_all(&io, sizeof(io), io_from_node1, io_rules);
+	corrupt_all(&vm, sizeof(vm), vcpu_at_node2, vcpu_rules);
 }

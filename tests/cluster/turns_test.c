@@ -120,6 +120,20 @@ static void step(const bool *want)
 		deliver_one();
 }
 
+/* Two nodes; node 1 has asked for the turn and node 0, the holder, has heard it. */
+static void two_nodes_one_waiting(void)
+{
+	u8 want_msg[8];
+
+	sim_init(2, 1);
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	CHECK_EQ(s.nq, 1);
+	memcpy(want_msg, s.q[0].data, 8);
+	s.nq = 0;
+	CHECK_EQ(turns_token_receive(&s.t[0], 1, want_msg, 8, s.now), 0);
+	CHECK(turns_token_others_wait(&s.t[0]));
+}
+
 TEST(one_token_and_everyone_served)
 {
 	for (u32 n = 2; n <= MAXN; n++) {
@@ -178,18 +192,9 @@ TEST(a_node_that_stops_wanting_is_not_served_again)
 
 TEST(the_holder_keeps_its_slice_stretched_by_page_waits)
 {
-	struct turns *t0;
-	u8 want_msg[8];
+	struct turns *t0 = &s.t[0];
 
-	sim_init(2, 1);
-	t0 = &s.t[0];
-	/* Node 1 asks. */
-	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
-	CHECK_EQ(s.nq, 1);
-	memcpy(want_msg, s.q[0].data, 8);
-	s.nq = 0;
-	CHECK_EQ(turns_token_receive(t0, 1, want_msg, 8, s.now), 0);
-	CHECK(turns_token_others_wait(t0));
+	two_nodes_one_waiting();
 	/* Node 0 wants to run: it keeps the token for its slice. */
 	CHECK_EQ_U64(turns_token_deadline(t0), s.now - 0 + SLICE - (s.now - t0->since));
 	s.now = t0->since + SLICE / 2;
@@ -214,13 +219,7 @@ TEST(the_holder_keeps_its_slice_stretched_by_page_waits)
 
 TEST(a_holder_that_cannot_run_passes_at_once_and_says_why)
 {
-	u8 want_msg[8];
-
-	sim_init(2, 1);
-	turns_token_poll(&s.t[1], true, TURN_SLICE, s.now);
-	memcpy(want_msg, s.q[0].data, 8);
-	s.nq = 0;
-	turns_token_receive(&s.t[0], 1, want_msg, 8, s.now);
+	two_nodes_one_waiting();
 	CHECK(turns_token_poll(&s.t[0], false, TURN_YIELD, s.now + 1));
 	CHECK_EQ_U64(s.t[0].passed[TURN_YIELD], 1);
 	CHECK_EQ(s.nq, 1); /* the token, and no new request */
@@ -257,13 +256,7 @@ TEST(nodes_that_are_down_are_skipped)
 
 TEST(a_token_that_cannot_be_sent_stays)
 {
-	u8 want_msg[8];
-
-	sim_init(2, 1);
-	turns_token_poll(&s.t[1], true, TURN_SLICE, s.now);
-	memcpy(want_msg, s.q[0].data, 8);
-	s.nq = 0;
-	turns_token_receive(&s.t[0], 1, want_msg, 8, s.now);
+	two_nodes_one_waiting();
 	s.fail_sends = true;
 	CHECK(!turns_token_poll(&s.t[0], false, TURN_HALTED, s.now + 1));
 	CHECK(s.t[0].have);
