@@ -18,7 +18,7 @@ MON_SRCS += vmm/emu/decode.c vmm/emu/emulate.c vmm/emu/gwalk.c
 # virt: the generic hypervisor (the VM and its vCPUs, exits, port I/O, MMIO, MSRs, CPUID, PV).
 MON_SRCS += vmm/virt/virt.c vmm/virt/vm.c vmm/virt/exit.c vmm/virt/exitstats.c vmm/virt/io.c \
 	vmm/virt/mmio.c vmm/virt/cpuid.c vmm/virt/cpuid_policy.c vmm/virt/msr.c vmm/virt/pv.c \
-	vmm/virt/guest_mem.c
+	vmm/virt/guest_mem.c vmm/virt/nested.c
 # dev: the emulated devices.
 MON_SRCS += vmm/dev/uart16550.c vmm/dev/testdev.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c \
 	vmm/dev/power.c vmm/dev/ioapic.c vmm/dev/irq.c vmm/dev/pit.c vmm/dev/legacy.c \

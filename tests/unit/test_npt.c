@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The SVM nested page table builder over a fake host memory: mappings of
+ * The shared nested page-table walker (vmm/virt/nested.c) with AMD's entry format
+ * (vmm/svm/npt.c) over a fake host memory: mappings of
  * both sizes read back, entries have the hardware format NPT needs (U/S on
  * every level, NX when not executable), overlaps and misalignment are
  * refused, rights change per 4 KiB page (splitting a 2 MiB page without
@@ -39,7 +40,7 @@ static void *fake_map(hpa_t pa, void *ctx)
 	return pool[pa >> 12];
 }
 
-static struct npt n;
+static struct nested n;
 
 static void setup(void)
 {
@@ -47,8 +48,11 @@ static void setup(void)
 		pool = calloc(POOL_PAGES, 4096);
 	memset(used, 0, sizeof(used));
 	allocs = frees = 0;
-	n = (struct npt){ .alloc_page = fake_alloc, .free_page = fake_free, .map = fake_map };
-	CHECK_EQ(npt_init(&n), 0);
+	n = (struct nested){ .fmt = &npt_format,
+			     .alloc_page = fake_alloc,
+			     .free_page = fake_free,
+			     .map = fake_map };
+	CHECK_EQ(nested_init(&n), 0);
 }
 
 static u64 entry(hpa_t table, gpa_t gpa, int level)
@@ -63,18 +67,18 @@ TEST(map_and_lookup)
 	u64 size;
 
 	setup();
-	CHECK_EQ(npt_map(&n, 0x200000, 0x40000000, NPT_2M, NPT_RWX), 0);
-	CHECK_EQ(npt_map(&n, 0x1000, 0x7000, NPT_4K, NPT_R), 0);
-	CHECK_EQ(npt_lookup(&n, 0x2abcde, &hpa, &prot, &size), 0);
+	CHECK_EQ(nested_map(&n, 0x200000, 0x40000000, SPACE_2M, SPACE_RWX), 0);
+	CHECK_EQ(nested_map(&n, 0x1000, 0x7000, SPACE_4K, SPACE_R), 0);
+	CHECK_EQ(nested_lookup(&n, 0x2abcde, &hpa, &prot, &size), 0);
 	CHECK_EQ_U64(hpa, 0x400abcde);
-	CHECK_EQ(prot, NPT_RWX);
-	CHECK_EQ_U64(size, NPT_2M);
-	CHECK_EQ(npt_lookup(&n, 0x1234, &hpa, &prot, &size), 0);
+	CHECK_EQ(prot, SPACE_RWX);
+	CHECK_EQ_U64(size, SPACE_2M);
+	CHECK_EQ(nested_lookup(&n, 0x1234, &hpa, &prot, &size), 0);
 	CHECK_EQ_U64(hpa, 0x7234);
-	CHECK_EQ(prot, NPT_R);
-	CHECK_EQ_U64(size, NPT_4K);
-	CHECK_EQ(npt_lookup(&n, 0x2000, &hpa, &prot, &size), -E_NOENT);
-	CHECK_EQ(npt_lookup(&n, 0x8000000000ULL, &hpa, &prot, &size), -E_NOENT);
+	CHECK_EQ(prot, SPACE_R);
+	CHECK_EQ_U64(size, SPACE_4K);
+	CHECK_EQ(nested_lookup(&n, 0x2000, &hpa, &prot, &size), -E_NOENT);
+	CHECK_EQ(nested_lookup(&n, 0x8000000000ULL, &hpa, &prot, &size), -E_NOENT);
 	/* root, PDPT, PD, and one page table for the 4K mapping */
 	CHECK_EQ(n.table_pages, 4);
 }
@@ -84,8 +88,8 @@ TEST(hardware_format)
 	u64 pml4e, pdpte, pde, pte;
 
 	setup();
-	CHECK_EQ(npt_map(&n, 0x200000, 0x40000000, NPT_2M, NPT_R | NPT_W), 0);
-	CHECK_EQ(npt_map(&n, 0x3000, 0x9000, NPT_4K, NPT_R | NPT_X), 0);
+	CHECK_EQ(nested_map(&n, 0x200000, 0x40000000, SPACE_2M, SPACE_R | SPACE_W), 0);
+	CHECK_EQ(nested_map(&n, 0x3000, 0x9000, SPACE_4K, SPACE_R | SPACE_X), 0);
 	pml4e = entry(n.root, 0, 4);
 	pdpte = entry(pml4e & ~0xfffULL, 0, 3);
 	pde = entry(pdpte & ~0xfffULL, 0x200000, 2);
@@ -104,14 +108,14 @@ TEST(hardware_format)
 TEST(refusals)
 {
 	setup();
-	CHECK_EQ(npt_map(&n, 0x201000, 0, NPT_2M, NPT_R), -E_INVAL);
-	CHECK_EQ(npt_map(&n, 0x1000, 0x1001, NPT_4K, NPT_R), -E_INVAL);
-	CHECK_EQ(npt_map(&n, 0, 0, 12345, NPT_R), -E_INVAL);
-	CHECK_EQ(npt_map(&n, 0x400000, 0x400000, NPT_2M, NPT_R), 0);
-	CHECK_EQ(npt_map(&n, 0x400000, 0x800000, NPT_2M, NPT_R), -E_EXIST);
-	CHECK(npt_map(&n, 0x401000, 0x1000, NPT_4K, NPT_R) != 0); /* inside the 2M page */
-	CHECK_EQ(npt_map(&n, 0x1000, 0x1000, NPT_4K, NPT_R), 0);
-	CHECK_EQ(npt_map(&n, 0x1000, 0x2000, NPT_4K, NPT_R), -E_EXIST);
+	CHECK_EQ(nested_map(&n, 0x201000, 0, SPACE_2M, SPACE_R), -E_INVAL);
+	CHECK_EQ(nested_map(&n, 0x1000, 0x1001, SPACE_4K, SPACE_R), -E_INVAL);
+	CHECK_EQ(nested_map(&n, 0, 0, 12345, SPACE_R), -E_INVAL);
+	CHECK_EQ(nested_map(&n, 0x400000, 0x400000, SPACE_2M, SPACE_R), 0);
+	CHECK_EQ(nested_map(&n, 0x400000, 0x800000, SPACE_2M, SPACE_R), -E_EXIST);
+	CHECK(nested_map(&n, 0x401000, 0x1000, SPACE_4K, SPACE_R) != 0); /* inside the 2M page */
+	CHECK_EQ(nested_map(&n, 0x1000, 0x1000, SPACE_4K, SPACE_R), 0);
+	CHECK_EQ(nested_map(&n, 0x1000, 0x2000, SPACE_4K, SPACE_R), -E_EXIST);
 }
 
 TEST(protect_splits_large_page)
@@ -121,41 +125,41 @@ TEST(protect_splits_large_page)
 	u64 size, before;
 
 	setup();
-	CHECK_EQ(npt_map(&n, 0x200000, 0x40000000, NPT_2M, NPT_RWX), 0);
+	CHECK_EQ(nested_map(&n, 0x200000, 0x40000000, SPACE_2M, SPACE_RWX), 0);
 	before = n.table_pages;
-	CHECK_EQ(npt_protect(&n, 0x203000, NPT_R), 0);
+	CHECK_EQ(nested_protect(&n, 0x203000, SPACE_R), 0);
 	CHECK_EQ(n.table_pages, before + 1);
-	CHECK_EQ(npt_lookup(&n, 0x203fff, &hpa, &prot, &size), 0);
+	CHECK_EQ(nested_lookup(&n, 0x203fff, &hpa, &prot, &size), 0);
 	CHECK_EQ_U64(hpa, 0x40003fff);
-	CHECK_EQ(prot, NPT_R);
-	CHECK_EQ_U64(size, NPT_4K);
-	CHECK_EQ(npt_lookup(&n, 0x204000, &hpa, &prot, &size), 0);
+	CHECK_EQ(prot, SPACE_R);
+	CHECK_EQ_U64(size, SPACE_4K);
+	CHECK_EQ(nested_lookup(&n, 0x204000, &hpa, &prot, &size), 0);
 	CHECK_EQ_U64(hpa, 0x40004000);
-	CHECK_EQ(prot, NPT_RWX);
+	CHECK_EQ(prot, SPACE_RWX);
 	/* rights removed entirely: not present, but the frame is remembered */
-	CHECK_EQ(npt_protect(&n, 0x203000, 0), 0);
-	CHECK_EQ(npt_lookup(&n, 0x203000, &hpa, &prot, &size), 0);
+	CHECK_EQ(nested_protect(&n, 0x203000, 0), 0);
+	CHECK_EQ(nested_lookup(&n, 0x203000, &hpa, &prot, &size), 0);
 	CHECK_EQ(prot, 0);
 	CHECK_EQ_U64(hpa, 0x40003000);
-	CHECK_EQ(npt_protect(&n, 0x203000, NPT_RWX), 0);
-	CHECK_EQ(npt_lookup(&n, 0x203000, &hpa, &prot, &size), 0);
-	CHECK_EQ(prot, NPT_RWX);
+	CHECK_EQ(nested_protect(&n, 0x203000, SPACE_RWX), 0);
+	CHECK_EQ(nested_lookup(&n, 0x203000, &hpa, &prot, &size), 0);
+	CHECK_EQ(prot, SPACE_RWX);
 	/* same rights on a 2M page: no split */
-	CHECK_EQ(npt_map(&n, 0x600000, 0x600000, NPT_2M, NPT_R), 0);
+	CHECK_EQ(nested_map(&n, 0x600000, 0x600000, SPACE_2M, SPACE_R), 0);
 	before = n.table_pages;
-	CHECK_EQ(npt_protect(&n, 0x600000, NPT_R), 0);
+	CHECK_EQ(nested_protect(&n, 0x600000, SPACE_R), 0);
 	CHECK_EQ(n.table_pages, before);
-	CHECK_EQ(npt_protect(&n, 0x900000, NPT_R), -E_NOENT);
+	CHECK_EQ(nested_protect(&n, 0x900000, SPACE_R), -E_NOENT);
 }
 
 TEST(destroy_frees_everything)
 {
 	setup();
-	CHECK_EQ(npt_map(&n, 0, 0, NPT_4K, NPT_R), 0);
-	CHECK_EQ(npt_map(&n, 1ULL << 39, 0, NPT_4K, NPT_R), 0); /* a second PML4 slot */
-	CHECK_EQ(npt_map(&n, 0x200000, 0x200000, NPT_2M, NPT_R), 0);
-	CHECK_EQ(npt_protect(&n, 0x200000, 0), 0);
-	npt_destroy(&n);
+	CHECK_EQ(nested_map(&n, 0, 0, SPACE_4K, SPACE_R), 0);
+	CHECK_EQ(nested_map(&n, 1ULL << 39, 0, SPACE_4K, SPACE_R), 0); /* a second PML4 slot */
+	CHECK_EQ(nested_map(&n, 0x200000, 0x200000, SPACE_2M, SPACE_R), 0);
+	CHECK_EQ(nested_protect(&n, 0x200000, 0), 0);
+	nested_destroy(&n);
 	CHECK_EQ(frees, allocs);
 	CHECK_EQ(n.root, 0);
 }
@@ -167,7 +171,7 @@ TEST(out_of_memory)
 	setup();
 	/* each 1 GiB-apart 4K mapping needs a new PD and PT: the pool runs out */
 	for (u64 i = 0; i < 64; i++)
-		got += npt_map(&n, i << 30, 0, NPT_4K, NPT_R) == 0;
+		got += nested_map(&n, i << 30, 0, SPACE_4K, SPACE_R) == 0;
 	CHECK(got > 0 && got < 64);
-	CHECK_EQ(npt_map(&n, 63ULL << 30, 0, NPT_4K, NPT_R), -E_NOMEM);
+	CHECK_EQ(nested_map(&n, 63ULL << 30, 0, SPACE_4K, SPACE_R), -E_NOMEM);
 }

@@ -106,9 +106,9 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 {
 	struct vm *vm = ((struct vm_dsm *)ctx)->vm;
 	u32 prot = rights == DSM_WRITE ? SPACE_RWX : rights == DSM_READ ? SPACE_R | SPACE_X : 0;
-	int old = virt->space_rights(vm->space, page << PAGE_SHIFT);
+	int old = nested_rights(&vm->space, page << PAGE_SHIFT);
 
-	virt->space_protect(vm->space, page << PAGE_SHIFT, prot);
+	nested_protect(&vm->space, page << PAGE_SHIFT, prot);
 	if (old > 0 && ((u32)old & ~prot))
 		vmpf_note_lost(page);
 	/* More rights: a stale entry only faults again. Fewer: no core may go on
@@ -197,7 +197,7 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 		return rc;
 	/* Nothing is mapped until the protocol grants it. */
 	for (gpa_t gpa = 0; gpa < vm->mem_size && rc == 0; gpa += PAGE_SIZE)
-		rc = virt->space_protect(vm->space, gpa, 0);
+		rc = nested_protect(&vm->space, gpa, 0);
 	pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state\n",
 		(unsigned long long)c.npages, c.nnodes, size >> 10);
 	return rc;

@@ -156,7 +156,7 @@ int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd
 {
 	struct bzimage bz = { .img = kernel, .len = kernel_len };
 	u64 body;
-	struct long_mode_entry e;
+	struct vcpu_reset r = { 0 };
 	gpa_t initrd_at = 0;
 	u8 *bp;
 	int rc = check_bzimage(&bz);
@@ -192,7 +192,8 @@ int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd
 		wr32(bp + HDR_RAMDISK_IMAGE, (u32)initrd_at);
 		wr32(bp + HDR_RAMDISK_SIZE, (u32)initrd_len);
 	}
-	e = (struct long_mode_entry){
+	r.long64 = true;
+	r.entry = (struct long_mode_entry){
 		.rip = bz.load +
 		       0x200, /* the 64-bit entry point (boot.rst, "64-bit boot protocol") */
 		.cr0 = 0x80050033,
@@ -204,7 +205,7 @@ int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd
 		.cs = 0x10,
 		.ds = 0x18,
 	};
-	virt->vcpu_reset_long64(&vm->vcpus[0], &e);
+	virt->vcpu_reset(&vm->vcpus[0], &r);
 	vm->vcpus[0].regs.gpr[GPR_RSI] = LINUX_BOOT_PARAMS_GPA;
 	pr_info("linux: kernel %llu KiB at %#llx (protocol %#x), initrd %llu KiB, cmdline \"%s\"\n",
 		(unsigned long long)(body >> 10), (unsigned long long)bz.load,

@@ -43,7 +43,7 @@ static int load_tiny(struct vm *vm, const u8 *img, u64 len)
 		return -E_INVAL;
 	}
 	memcpy(dst, img, len);
-	virt->vcpu_reset_sipi(&vm->vcpus[0], TINY_SIPI_VECTOR);
+	virt->vcpu_reset(&vm->vcpus[0], &(struct vcpu_reset){ .sipi_vector = TINY_SIPI_VECTOR });
 	pr_info("loader: test guest (%llu bytes) at %#x, vCPU 0 starts in real mode at %04x:0000\n",
 		(unsigned long long)len, TINY_LOAD_GPA, TINY_SIPI_VECTOR << 8);
 	return 0;

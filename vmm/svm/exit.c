@@ -72,7 +72,9 @@ static void exit_msr(struct vcpu *v, struct vmcb *vmcb)
 /* SVM instructions in the guest: the guest's CPU has no SVM, so they are #UD. */
 static void exit_svm_insn(struct vcpu *v, struct vmcb *vmcb)
 {
-	svm_ops.inject_exception(v, VEC_UD, false, 0);
+	struct vcpu_event ud = { EVENT_EXCEPTION, VEC_UD, false, 0 };
+
+	svm_ops.inject(v, &ud);
 	exit_simple(v, EXIT_NONE, 0);
 }
 

@@ -25,21 +25,6 @@
 static struct svm_vcpu svm_vcpus[SVM_MAX_VCPUS];
 static hpa_t iopm_pa, msrpm_pa;
 
-static hpa_t npt_alloc(void *ctx)
-{
-	return page_alloc(1, 1);
-}
-
-static void npt_free(hpa_t pa, void *ctx)
-{
-	page_free(pa, 1);
-}
-
-static void *npt_map_pa(hpa_t pa, void *ctx)
-{
-	return hpa_to_ptr(pa);
-}
-
 /* Lets the guest reach an MSR that lives in the VMCB state (VMLOAD/VMSAVE moves it). */
 static void msrpm_pass(u8 *pm, u32 msr)
 {
@@ -92,39 +77,6 @@ static int svm_cpu_enable(void)
 	return 0;
 }
 
-static void *svm_space_create(void)
-{
-	static struct npt spaces[4];
-	static u32 nspaces;
-	struct npt *n;
-
-	if (nspaces == ARRAY_SIZE(spaces))
-		return NULL;
-	n = &spaces[nspaces++];
-	*n = (struct npt){ .alloc_page = npt_alloc, .free_page = npt_free, .map = npt_map_pa };
-	return npt_init(n) == 0 ? n : NULL;
-}
-
-static int svm_space_map(void *space, gpa_t gpa, hpa_t hpa, u64 size, u32 prot)
-{
-	return npt_map(space, gpa, hpa, size, prot);
-}
-
-static int svm_space_protect(void *space, gpa_t gpa, u32 prot)
-{
-	return npt_protect(space, gpa, prot);
-}
-
-static int svm_space_rights(void *space, gpa_t gpa)
-{
-	hpa_t hpa;
-	u32 prot;
-	u64 size;
-	int rc = npt_lookup(space, gpa, &hpa, &prot, &size);
-
-	return rc ? rc : (int)prot;
-}
-
 static void vmcb_init_control(struct vmcb_control *c, hpa_t n_cr3)
 {
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_SMI | INTERCEPT_INIT |
@@ -144,7 +96,7 @@ static void vmcb_init_control(struct vmcb_control *c, hpa_t n_cr3)
 	c->n_cr3 = n_cr3;
 }
 
-static int svm_vcpu_create(struct vcpu *v, void *space)
+static int svm_vcpu_create(struct vcpu *v, struct nested *space)
 {
 	struct svm_vcpu *s;
 	hpa_t pa;
@@ -169,7 +121,7 @@ static void seg_set(struct vmcb_seg *s, u16 sel, u64 base, u32 limit, u16 attrib
 }
 
 /* The state after INIT followed by SIPI (Intel SDM vol. 3 table 9-1; APM 14.1.3). */
-static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vector)
+static void reset_sipi(struct vcpu *v, u8 vector)
 {
 	struct vmcb_save *s = &svm_of(v)->vmcb->save;
 
@@ -194,11 +146,11 @@ static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vector)
 }
 
 /* Flat 64-bit code and data segments; attributes in VMCB form (type S DPL P | AVL L DB G). */
-static void svm_vcpu_reset_long64(struct vcpu *v, const struct long_mode_entry *e)
+static void reset_long64(struct vcpu *v, const struct long_mode_entry *e)
 {
 	struct vmcb_save *s = &svm_of(v)->vmcb->save;
 
-	svm_vcpu_reset_sipi(v, 0);
+	reset_sipi(v, 0);
 	seg_set(&s->cs, e->cs, 0, 0xffffffff, 0x0a9b);
 	seg_set(&s->ds, e->ds, 0, 0xffffffff, 0x0c93);
 	s->es = s->ss = s->fs = s->gs = s->ds;
@@ -210,6 +162,14 @@ static void svm_vcpu_reset_long64(struct vcpu *v, const struct long_mode_entry *
 	s->efer = e->efer | EFER_SVME;
 	v->regs.rip = e->rip;
 	v->regs.gpr[GPR_RDX] = 0;
+}
+
+static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_reset *r)
+{
+	if (r->long64)
+		reset_long64(v, &r->entry);
+	else
+		reset_sipi(v, r->sipi_vector);
 }
 
 /* An event the exit interrupted is delivered again at the next entry (APM 15.7.2).
@@ -241,6 +201,11 @@ static void svm_vcpu_run(struct vcpu *v)
 		vmcb->control.intercept_misc1 |= INTERCEPT_PAUSE;
 	else
 		vmcb->control.intercept_misc1 &= ~INTERCEPT_PAUSE;
+	vmcb->control.tsc_offset = v->tsc_offset;
+	if (v->flush_tlb) {
+		vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+		v->flush_tlb = false;
+	}
 	svm_vmrun(s->vmcb_pa, this_cpu()->virt_host_area, &v->regs);
 	v->regs.gpr[GPR_RAX] = vmcb->save.rax;
 	v->regs.gpr[GPR_RSP] = vmcb->save.rsp;
@@ -252,154 +217,90 @@ static void svm_vcpu_run(struct vcpu *v)
 	svm_decode_exit(v, vmcb);
 }
 
-static bool svm_irq_window_open(struct vcpu *v)
-{
-	const struct vmcb_control *c = &svm_of(v)->vmcb->control;
-
-	return (v->regs.rflags & (1ULL << 9)) && !(c->interrupt_shadow & 1) &&
-	       !(c->eventinj & EVENT_VALID);
-}
-
-static void svm_inject_irq(struct vcpu *v, u8 vector)
-{
-	svm_of(v)->vmcb->control.eventinj =
-		vector | ((u64)EVENT_TYPE_INTR << EVENT_TYPE_SHIFT) | EVENT_VALID;
-}
-
-/* An NMI is not held off by RFLAGS.IF, only by the interrupt shadow and by an
- * event already being injected. (NMI blocking during the guest's handler is
- * not tracked yet: a second NMI may nest.) */
-static bool svm_nmi_window_open(struct vcpu *v)
-{
-	const struct vmcb_control *c = &svm_of(v)->vmcb->control;
-
-	return !(c->interrupt_shadow & 1) && !(c->eventinj & EVENT_VALID);
-}
-
-/* The monitor completed the instruction (advanced RIP): a STI or MOV SS shadow
- * it began is over, as it would be on hardware. */
-static void svm_clear_interrupt_shadow(struct vcpu *v)
-{
-	svm_of(v)->vmcb->control.interrupt_shadow &= ~1ULL;
-}
-
-static void svm_set_tsc_offset(struct vcpu *v, u64 offset)
-{
-	svm_of(v)->vmcb->control.tsc_offset = offset;
-}
-
-static void svm_inject_nmi(struct vcpu *v)
-{
-	svm_of(v)->vmcb->control.eventinj =
-		2 | ((u64)EVENT_TYPE_NMI << EVENT_TYPE_SHIFT) | EVENT_VALID;
-}
-
-/* A virtual interrupt request the CPU takes as soon as the guest can accept one;
- * the VINTR intercept turns that moment into an exit (APM 15.21.4), and the
- * real vector is then injected through EVENTINJ. */
-static void svm_request_irq_window(struct vcpu *v)
+/* Is an event already queued, or the interrupt shadow on? Then nothing more can go in.
+ * An NMI is not held off by RFLAGS.IF, only by those (NMI blocking during the guest's
+ * handler is not tracked yet: a second NMI may nest). */
+static bool svm_event_window(struct vcpu *v, enum vcpu_event_kind kind)
 {
 	struct vmcb_control *c = &svm_of(v)->vmcb->control;
+	bool open = !(c->interrupt_shadow & 1) && !(c->eventinj & EVENT_VALID);
 
+	if (kind != EVENT_IRQ)
+		return open;
+	if (open && (v->regs.rflags & (1ULL << 9)))
+		return true;
+	/* A virtual interrupt request the CPU takes as soon as the guest can accept one;
+	 * the VINTR intercept turns that moment into an exit (APM 15.21.4), and the real
+	 * vector is then injected through EVENTINJ. */
 	c->vintr |= V_IRQ | V_IGN_TPR;
 	c->intercept_misc1 |= INTERCEPT_VINTR;
+	return false;
 }
 
-static void svm_set_cr2(struct vcpu *v, u64 cr2)
+static void svm_inject(struct vcpu *v, const struct vcpu_event *e)
 {
-	svm_of(v)->vmcb->save.cr2 = cr2;
-}
+	static const u64 type[] = { [EVENT_EXCEPTION] = EVENT_TYPE_EXCEPTION,
+				    [EVENT_NMI] = EVENT_TYPE_NMI,
+				    [EVENT_IRQ] = EVENT_TYPE_INTR };
+	u64 ev = (e->kind == EVENT_NMI ? 2 : e->vector) | type[e->kind] << EVENT_TYPE_SHIFT |
+		 EVENT_VALID;
 
-static u64 svm_get_pat(struct vcpu *v)
-{
-	return svm_of(v)->vmcb->save.g_pat;
-}
-
-static void svm_set_pat(struct vcpu *v, u64 pat)
-{
-	svm_of(v)->vmcb->save.g_pat = pat;
-}
-
-static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
-{
-	u64 ev = vector | ((u64)EVENT_TYPE_EXCEPTION << EVENT_TYPE_SHIFT) | EVENT_VALID;
-
-	if (has_error)
-		ev |= EVENT_ERROR_VALID | ((u64)error << 32);
+	if (e->kind == EVENT_EXCEPTION && e->has_error)
+		ev |= EVENT_ERROR_VALID | ((u64)e->error << 32);
 	svm_of(v)->vmcb->control.eventinj = ev;
 }
 
-static enum cpu_mode svm_cpu_mode(struct vcpu *v)
+static void svm_get_sys(struct vcpu *v, struct vcpu_sys *sys)
 {
-	const struct vmcb_save *s = &svm_of(v)->vmcb->save;
-
-	if (!(s->cr0 & 1))
-		return CPU_MODE_REAL;
-	if ((s->efer & (1ULL << 10)) && (s->cs.attrib & (1u << 9))) /* EFER.LMA, CS.L */
-		return CPU_MODE_LONG64;
-	return (s->cs.attrib & (1u << 10)) ? CPU_MODE_PROT32 : CPU_MODE_PROT16;
-}
-
-static void svm_get_paging(struct vcpu *v, struct guest_paging *p)
-{
-	const struct vmcb_save *s = &svm_of(v)->vmcb->save;
-
-	*p = (struct guest_paging){ s->cr0, s->cr3, s->cr4, s->efer & ~EFER_SVME, s->cpl };
-}
-
-static u64 svm_get_efer(struct vcpu *v)
-{
-	return svm_of(v)->vmcb->save.efer & ~EFER_SVME;
-}
-
-static void svm_set_efer(struct vcpu *v, u64 efer)
-{
-	struct vmcb_save *s = &svm_of(v)->vmcb->save;
-
-	/* LMA is the CPU's to set when paging turns on with LME; keep it as it is. */
-	s->efer = (efer & ~(1ULL << 10)) | (s->efer & (1ULL << 10)) | EFER_SVME;
-}
-
-static u64 svm_seg_base(struct vcpu *v, int seg)
-{
-	const struct vmcb_save *s = &svm_of(v)->vmcb->save;
+	const struct vmcb *vmcb = svm_of(v)->vmcb;
+	const struct vmcb_save *s = &vmcb->save;
 	const struct vmcb_seg *segs[] = { &s->es, &s->cs, &s->ss, &s->ds, &s->fs, &s->gs };
 
-	return seg >= 0 && seg < 6 ? segs[seg]->base : 0;
+	sys->cr0 = s->cr0;
+	sys->cr2 = s->cr2;
+	sys->cr3 = s->cr3;
+	sys->cr4 = s->cr4;
+	sys->efer = s->efer & ~EFER_SVME;
+	sys->pat = s->g_pat;
+	for (int i = 0; i < 6; i++)
+		sys->seg_base[i] = segs[i]->base;
+	if (!(s->cr0 & 1))
+		sys->mode = CPU_MODE_REAL;
+	else if ((s->efer & (1ULL << 10)) && (s->cs.attrib & (1u << 9))) /* EFER.LMA, CS.L */
+		sys->mode = CPU_MODE_LONG64;
+	else
+		sys->mode = (s->cs.attrib & (1u << 10)) ? CPU_MODE_PROT32 : CPU_MODE_PROT16;
+	sys->cpl = s->cpl;
+	sys->intr_shadow = vmcb->control.interrupt_shadow & 1;
 }
 
-static void svm_flush_tlb(struct vcpu *v)
+static void svm_set_sys(struct vcpu *v, const struct vcpu_sys *sys, u32 fields)
 {
-	svm_of(v)->vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
+	struct vmcb *vmcb = svm_of(v)->vmcb;
+
+	if (fields & SYS_CR2)
+		vmcb->save.cr2 = sys->cr2;
+	/* LMA is the CPU's to set when paging turns on with LME; keep it as it is. */
+	if (fields & SYS_EFER)
+		vmcb->save.efer =
+			(sys->efer & ~(1ULL << 10)) | (vmcb->save.efer & (1ULL << 10)) | EFER_SVME;
+	if (fields & SYS_PAT)
+		vmcb->save.g_pat = sys->pat;
+	if (fields & SYS_INTR_SHADOW)
+		vmcb->control.interrupt_shadow =
+			(vmcb->control.interrupt_shadow & ~1ULL) | sys->intr_shadow;
 }
 
 const struct virt_ops svm_ops = {
 	.name = "AMD SVM with nested paging",
 	.cpu_enable = svm_cpu_enable,
-	.space_create = svm_space_create,
-	.space_map = svm_space_map,
-	.space_protect = svm_space_protect,
-	.space_rights = svm_space_rights,
+	.nested_format = &npt_format,
 	.vcpu_create = svm_vcpu_create,
-	.vcpu_reset_sipi = svm_vcpu_reset_sipi,
-	.vcpu_reset_long64 = svm_vcpu_reset_long64,
+	.vcpu_reset = svm_vcpu_reset,
 	.vcpu_run = svm_vcpu_run,
-	.irq_window_open = svm_irq_window_open,
-	.inject_irq = svm_inject_irq,
-	.inject_nmi = svm_inject_nmi,
-	.set_tsc_offset = svm_set_tsc_offset,
-	.nmi_window_open = svm_nmi_window_open,
-	.clear_interrupt_shadow = svm_clear_interrupt_shadow,
-	.request_irq_window = svm_request_irq_window,
-	.set_cr2 = svm_set_cr2,
-	.get_pat = svm_get_pat,
-	.set_pat = svm_set_pat,
-	.inject_exception = svm_inject_exception,
-	.cpu_mode = svm_cpu_mode,
-	.get_paging = svm_get_paging,
-	.get_efer = svm_get_efer,
-	.set_efer = svm_set_efer,
-	.seg_base = svm_seg_base,
-	.flush_tlb = svm_flush_tlb,
+	.get_sys = svm_get_sys,
+	.set_sys = svm_set_sys,
+	.event_window = svm_event_window,
+	.inject = svm_inject,
 	.dump = svm_dump,
 };

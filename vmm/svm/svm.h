@@ -15,7 +15,7 @@
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	hpa_t vmcb_pa;
-	struct npt *npt;
+	struct nested *npt; /* its nested page tables (the VM's) */
 };
 
 static inline struct svm_vcpu *svm_of(struct vcpu *v)

@@ -24,8 +24,10 @@
 
 void vcpu_skip_insn(struct vcpu *v)
 {
+	static const struct vcpu_sys no_shadow = { .intr_shadow = false };
+
 	v->regs.rip += v->exit.insn_len;
-	virt->clear_interrupt_shadow(v);
+	virt->set_sys(v, &no_shadow, SYS_INTR_SHADOW);
 }
 
 static void handle_nothing(struct vcpu *v)
@@ -48,7 +50,7 @@ static void handle_msr_read(struct vcpu *v)
 	u64 val;
 
 	if (msr_guest_read(v, v->exit.msr.index, &val) != 0) {
-		virt->inject_exception(v, 13, true, 0); /* #GP(0), as hardware */
+		virt_inject_exception(v, 13, true, 0); /* #GP(0), as hardware */
 		return;
 	}
 	v->regs.gpr[GPR_RAX] = (u32)val;
@@ -61,7 +63,7 @@ static void handle_msr_write(struct vcpu *v)
 	u64 val = (v->regs.gpr[GPR_RDX] << 32) | (u32)v->regs.gpr[GPR_RAX];
 
 	if (msr_guest_write(v, v->exit.msr.index, val) != 0) {
-		virt->inject_exception(v, 13, true, 0);
+		virt_inject_exception(v, 13, true, 0);
 		return;
 	}
 	vcpu_skip_insn(v);

@@ -145,13 +145,13 @@ static int walk_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 static int cb_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct emu_exception *exc)
 {
 	struct vcpu *v = opaque;
-	struct guest_paging p;
+	struct vcpu_sys p;
 	struct gwalk_cpu cpu;
 	struct gwalk_mem mem = { walk_read, NULL, v };
 	struct gwalk_result res;
 	int rc;
 
-	virt->get_paging(v, &p);
+	virt->get_sys(v, &p);
 	cpu = (struct gwalk_cpu){ p.cr0,       p.cr3,	       p.cr4,
 				  p.efer,      v->regs.rflags, (u8)boot_cpu.phys_addr_bits,
 				  boot_cpu.amd };
@@ -186,9 +186,9 @@ static const struct emu_ops mmio_emu_ops = {
 	cb_fetch, cb_translate, cb_mmio_read, cb_mmio_write, cb_mem_read, cb_mem_write,
 };
 
-static u8 decode_mode_of(struct vcpu *v)
+static u8 decode_mode_of(enum cpu_mode mode)
 {
-	switch (virt->cpu_mode(v)) {
+	switch (mode) {
 	case CPU_MODE_LONG64: return DECODE_MODE_64;
 	case CPU_MODE_PROT32: return DECODE_MODE_32;
 	default: return DECODE_MODE_16;
@@ -197,15 +197,16 @@ static u8 decode_mode_of(struct vcpu *v)
 
 static void emu_vcpu_from(struct vcpu *v, struct emu_vcpu *e)
 {
-	struct guest_paging p;
+	struct vcpu_sys p;
 
 	_Static_assert(sizeof(e->regs) == sizeof(v->regs),
 		       "emulator and vCPU register files match");
+	_Static_assert(DECODE_SEG_COUNT <= 6, "the segments vcpu_sys has");
 	memcpy(&e->regs, &v->regs, sizeof(e->regs));
+	virt->get_sys(v, &p);
 	for (int s = 0; s < DECODE_SEG_COUNT; s++)
-		e->seg_base[s] = virt->seg_base(v, s);
-	virt->get_paging(v, &p);
-	e->mode = decode_mode_of(v);
+		e->seg_base[s] = p.seg_base[s];
+	e->mode = decode_mode_of(p.mode);
 	e->cpl = p.cpl;
 	e->la57 = p.cr4 & GWALK_CR4_LA57;
 }
@@ -261,9 +262,11 @@ void mmio_handle_npf(struct vcpu *v)
 	if (rc == EMU_DONE || rc == EMU_REPEAT) {
 		memcpy(&v->regs, &e.regs, sizeof(v->regs));
 	} else if (rc == EMU_EXCEPTION) {
-		if (m.exc.vector == EMU_VEC_PF)
-			virt->set_cr2(v, m.exc.cr2);
-		virt->inject_exception(v, m.exc.vector, m.exc.has_error_code, m.exc.error_code);
+		if (m.exc.vector == EMU_VEC_PF) {
+			struct vcpu_sys cr2 = { .cr2 = m.exc.cr2 };
+			virt->set_sys(v, &cr2, SYS_CR2);
+		}
+		virt_inject_exception(v, m.exc.vector, m.exc.has_error_code, m.exc.error_code);
 	} else if (!__atomic_load_n(&v->vm->stopped, __ATOMIC_ACQUIRE)) {
 		report_failure(v, &m, rc); /* (not an access cut short by the guest's stop) */
 	}

@@ -91,13 +91,21 @@ int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 	}
 	if (is_lapic_msr(msr))
 		return vlapic_msr_read(&v->lapic, msr, val);
+	struct vcpu_sys sys;
+
 	switch (msr) {
-	case MSR_EFER: *val = virt->get_efer(v); return 0;
+	case MSR_EFER:
+		virt->get_sys(v, &sys);
+		*val = sys.efer;
+		return 0;
 	case MSR_IA32_TSC: *val = vm_guest_tsc(v->vm); return 0;
 	case MSR_IA32_MISC_ENABLE:
 		*val = 1; /* fast strings */
 		return 0;
-	case MSR_IA32_PAT: *val = virt->get_pat(v); return 0;
+	case MSR_IA32_PAT:
+		virt->get_sys(v, &sys);
+		*val = sys.pat;
+		return 0;
 	case MSR_UCODE_REV:
 		*val = 0; /* no microcode patch level to report */
 		return 0;
@@ -107,6 +115,8 @@ int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 
 int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 {
+	struct vcpu_sys sys;
+
 	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW)
 		return kvmclock_write(v, msr, val);
 	/* (PV EOI only where CPUID offers it: across nodes it would write guest
@@ -119,7 +129,8 @@ int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 	case MSR_EFER:
 		if (val & ~EFER_GUEST_BITS)
 			return -E_INVAL; /* reserved bits (and SVME: the guest has no SVM) */
-		virt->set_efer(v, val);
+		sys.efer = val;
+		virt->set_sys(v, &sys, SYS_EFER);
 		return 0;
 	case MSR_IA32_MISC_ENABLE:
 	case MSR_UCODE_REV: return 0;
@@ -129,7 +140,8 @@ int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 			if (((val >> (8 * i)) & 0xf8) || ((val >> (8 * i)) & 0xff) == 2 ||
 			    ((val >> (8 * i)) & 0xff) == 3)
 				return -E_INVAL;
-		virt->set_pat(v, val);
+		sys.pat = val;
+		virt->set_sys(v, &sys, SYS_PAT);
 		return 0;
 	default: report_unknown(v, msr, true); return -E_INVAL;
 	}

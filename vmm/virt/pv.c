@@ -54,11 +54,11 @@ static u64 hc_send_ipi(struct vm *vm, u64 lo, u64 hi, u64 min, u64 icr)
 void pv_hypercall(struct vcpu *v)
 {
 	u64 *r = v->regs.gpr, ret;
-	struct guest_paging p;
+	struct vcpu_sys p;
 
 	/* Only the guest kernel may make hypercalls: a user process that could send
 	 * INIT or NMI to other vCPUs would take the guest down (KVM: -KVM_EPERM). */
-	virt->get_paging(v, &p);
+	virt->get_sys(v, &p);
 	if (p.cpl != 0) {
 		r[GPR_RAX] = (u64)-KVM_EPERM;
 		vcpu_skip_insn(v);

@@ -115,7 +115,8 @@ struct vcpu {
 	 * flushed at. */
 	volatile bool in_guest;
 	volatile u64 tlb_gen;
-	u64 tsc_offset; /* the one its back-end state has (vm->tsc_offset may move) */
+	u64 tsc_offset; /* the guest's TSC is the host's plus this: taken at every entry */
+	bool flush_tlb; /* the back end flushes the guest's TLB at the next entry */
 	u8 start_vector;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];

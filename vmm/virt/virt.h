@@ -8,6 +8,7 @@
 #define UNUM_VMM_VIRT_VIRT_H
 
 #include "vmm/virt/vcpu.h"
+#include "vmm/virt/nested.h"
 
 /* Guest execution mode, for the instruction decoder. */
 enum cpu_mode {
@@ -17,77 +18,85 @@ enum cpu_mode {
 	CPU_MODE_LONG64, /* 64-bit */
 };
 
-struct guest_paging {
-	u64 cr0, cr3, cr4, efer;
+/* The guest's system state the generic code reads (get_sys) and writes (set_sys). */
+struct vcpu_sys {
+	u64 cr0, cr2, cr3, cr4;
+	u64 efer;	 /* as the guest sees it: without the back end's own bits (SVME) */
+	u64 pat;	 /* IA32_PAT */
+	u64 seg_base[6]; /* ES, CS, SS, DS, FS, GS: for the decoder's effective addresses */
+	enum cpu_mode mode;
 	u8 cpl;
+	bool intr_shadow; /* a STI or MOV SS interrupt shadow is in effect */
 };
 
-/* A vCPU's state for entering a 64-bit kernel directly (Linux's 64-bit boot protocol). */
+/* The fields set_sys() writes; the others it leaves alone. */
+#define SYS_CR2		(1u << 0)
+#define SYS_EFER	(1u << 1) /* LMA stays the CPU's: it follows CR0.PG with LME */
+#define SYS_PAT		(1u << 2)
+#define SYS_INTR_SHADOW (1u << 3)
+
+/* An event for the guest at its next entry. */
+enum vcpu_event_kind { EVENT_EXCEPTION, EVENT_NMI, EVENT_IRQ };
+struct vcpu_event {
+	enum vcpu_event_kind kind;
+	u8 vector;
+	bool has_error; /* exceptions: push error */
+	u32 error;
+};
+
+/* A vCPU's start: as an AP after INIT and a SIPI with sipi_vector (real mode at its page),
+ * or, with long64, directly in 64-bit mode (Linux's 64-bit boot protocol). */
 struct long_mode_entry {
 	u64 rip, cr0, cr3, cr4, efer;
 	u64 gdt_base;
 	u16 gdt_limit, cs, ds;
 };
+struct vcpu_reset {
+	bool long64;
+	u8 sipi_vector;
+	struct long_mode_entry entry; /* with long64 */
+};
 
+/*
+ * A back end's operations. Generic code keeps what it can in struct vcpu and the back end
+ * takes it at every entry (vcpu_run): the registers, v->tsc_offset (the guest's TSC is the
+ * host's plus it), v->flush_tlb (the nested page tables changed), v->intercept_pause.
+ */
 struct virt_ops {
 	const char *name;
 	/* Enables the extension on this CPU; 0 or -E_NOTSUP with the reason printed. */
 	int (*cpu_enable)(void);
-	/* Nested address space (NPT or EPT): create, map, change rights. */
-	void *(*space_create)(void);
-	int (*space_map)(void *space, gpa_t gpa, hpa_t hpa, u64 size, u32 prot);
-	int (*space_protect)(void *space, gpa_t gpa, u32 prot);
-	/* The rights gpa is mapped with now (SPACE_*), or a negative error. */
-	int (*space_rights)(void *space, gpa_t gpa);
+	/* Its nested page tables' entries (NPT or EPT); the walker is shared
+	 * (vmm/virt/nested.c) and the VM owns the tables (vm->space). */
+	const struct nested_format *nested_format;
 	/* Creates the back-end state of a vCPU running in the given nested space. */
-	int (*vcpu_create)(struct vcpu *v, void *space);
-	/* Puts the vCPU in the state an AP has after INIT and a SIPI with this vector. */
-	void (*vcpu_reset_sipi)(struct vcpu *v, u8 vector);
-	/* Puts the vCPU in 64-bit mode at e->rip with the given control state. */
-	void (*vcpu_reset_long64)(struct vcpu *v, const struct long_mode_entry *e);
+	int (*vcpu_create)(struct vcpu *v, struct nested *space);
+	/* Puts the vCPU in the state r describes. */
+	void (*vcpu_reset)(struct vcpu *v, const struct vcpu_reset *r);
 	/* Runs the guest until an exit generic code must see; fills v->exit. */
 	void (*vcpu_run)(struct vcpu *v);
-	/* Interrupts: can one be injected at the next entry (IF set, no shadow,
-	 * nothing else pending)? If not, ask for an exit as soon as one can. */
-	bool (*irq_window_open)(struct vcpu *v);
-	void (*inject_irq)(struct vcpu *v, u8 vector);
-	void (*inject_nmi)(struct vcpu *v);
-	bool (*nmi_window_open)(struct vcpu *v);
-	void (*clear_interrupt_shadow)(struct vcpu *v);
-	/* The guest's TSC is the host's plus this (to agree across nodes). */
-	void (*set_tsc_offset)(struct vcpu *v, u64 offset);
-	void (*request_irq_window)(struct vcpu *v);
-	/* Sets CR2 (before injecting a #PF). */
-	void (*set_cr2)(struct vcpu *v, u64 cr2);
-	/* The guest's PAT (IA32_PAT), which the back end keeps in its own state. */
-	u64 (*get_pat)(struct vcpu *v);
-	void (*set_pat)(struct vcpu *v, u64 pat);
-	/* Queues an exception for delivery at the next entry. */
-	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error, u32 error);
-	enum cpu_mode (*cpu_mode)(struct vcpu *v);
-	void (*get_paging)(struct vcpu *v, struct guest_paging *p);
-	u64 (*get_efer)(struct vcpu *v);
-	void (*set_efer)(struct vcpu *v, u64 efer);
-	/* Segment base, for the decoder's effective addresses (seg: ES=0, CS, SS, DS, FS, GS). */
-	u64 (*seg_base)(struct vcpu *v, int seg);
-	/* The nested page tables changed: flush the guest TLB at the next entry. */
-	void (*flush_tlb)(struct vcpu *v);
+	void (*get_sys)(struct vcpu *v, struct vcpu_sys *sys);
+	void (*set_sys)(struct vcpu *v, const struct vcpu_sys *sys, u32 fields);
+	/* Can an event of this kind be injected at the next entry (for an IRQ: IF set; no
+	 * interrupt shadow; no event already queued)? An IRQ that cannot makes the back end
+	 * ask for an exit as soon as one can. */
+	bool (*event_window)(struct vcpu *v, enum vcpu_event_kind kind);
+	void (*inject)(struct vcpu *v, const struct vcpu_event *e);
 	/* Prints the guest's state (for crash reports). */
 	void (*dump)(struct vcpu *v);
 };
-
-/* Rights in a nested address space. */
-#define SPACE_R	  1u
-#define SPACE_W	  2u
-#define SPACE_X	  4u
-#define SPACE_RWX 7u
-#define SPACE_4K  (1ULL << 12)
-#define SPACE_2M  (1ULL << 21)
 
 extern const struct virt_ops *virt;
 extern const struct virt_ops svm_ops;
 
 /* Picks SVM or VMX from CPUID; returns 0 or -E_NOTSUP having printed why not. */
 int virt_select(void);
+
+static inline void virt_inject_exception(struct vcpu *v, u8 vector, bool has_error, u32 error)
+{
+	struct vcpu_event e = { EVENT_EXCEPTION, vector, has_error, error };
+
+	virt->inject(v, &e);
+}
 
 #endif

@@ -45,6 +45,22 @@ static int vm_place_vcpus(struct vm *vm, const struct vm_layout *l)
 	return 0;
 }
 
+/* The nested page tables' pages: monitor memory (zeroed), identity-mapped. */
+static hpa_t space_alloc(void *ctx)
+{
+	return page_alloc(1, 1);
+}
+
+static void space_free(hpa_t pa, void *ctx)
+{
+	page_free(pa, 1);
+}
+
+static void *space_map_pa(hpa_t pa, void *ctx)
+{
+	return hpa_to_ptr(pa);
+}
+
 int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 {
 	int rc = vm_place_vcpus(vm, layout);
@@ -61,11 +77,15 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 		       (unsigned long long)(mm_free_pages() * PAGE_SIZE >> 20));
 		return -E_NOMEM;
 	}
-	vm->space = virt->space_create();
-	if (!vm->space)
-		return -E_NOMEM;
+	vm->space = (struct nested){ .fmt = virt->nested_format,
+				     .alloc_page = space_alloc,
+				     .free_page = space_free,
+				     .map = space_map_pa };
+	rc = nested_init(&vm->space);
+	if (rc)
+		return rc;
 	for (u64 off = 0; off < mem_size; off += SPACE_2M) {
-		rc = virt->space_map(vm->space, off, vm->mem_hpa + off, SPACE_2M, SPACE_RWX);
+		rc = nested_map(&vm->space, off, vm->mem_hpa + off, SPACE_2M, SPACE_RWX);
 		if (rc)
 			return rc;
 	}
@@ -80,7 +100,7 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 		vm->vcpus[i].wait_sipi = i != 0; /* APs wait for the guest's SIPI */
 		if (!vcpu_is_local(vm, i))
 			continue;
-		rc = virt->vcpu_create(&vm->vcpus[i], vm->space);
+		rc = virt->vcpu_create(&vm->vcpus[i], &vm->space);
 		if (rc)
 			return rc;
 	}
@@ -180,14 +200,11 @@ static void vcpu_enter(struct vcpu *v)
 
 	/* (A new VMCB's offset is 0; the join's TSC synchronisation and the periodic
 	 * re-check set vm->tsc_offset: each vCPU takes it here, on its own core.) */
-	if (v->tsc_offset != v->vm->tsc_offset) {
-		v->tsc_offset = v->vm->tsc_offset;
-		virt->set_tsc_offset(v, v->tsc_offset);
-	}
+	v->tsc_offset = v->vm->tsc_offset;
 	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 	gen = __atomic_load_n(&v->vm->tlb_gen, __ATOMIC_SEQ_CST);
 	if (gen != v->tlb_gen) {
-		virt->flush_tlb(v);
+		v->flush_tlb = true;
 		__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_SEQ_CST);
 	}
 	virt->vcpu_run(v);
@@ -200,19 +217,19 @@ static void deliver_interrupts(struct vcpu *v)
 {
 	int vec;
 
-	if (v->pending_nmi && virt->nmi_window_open(v) &&
+	if (v->pending_nmi && virt->event_window(v, EVENT_NMI) &&
 	    __atomic_exchange_n(&v->pending_nmi, 0, __ATOMIC_ACQUIRE)) {
-		virt->inject_nmi(v);
+		struct vcpu_event nmi = { EVENT_NMI, 2, false, 0 };
+		virt->inject(v, &nmi);
 		return;
 	}
 	vec = vlapic_pending(&v->lapic);
 	if (vec < 0)
 		return;
-	if (virt->irq_window_open(v)) {
-		virt->inject_irq(v, (u8)vec);
+	if (virt->event_window(v, EVENT_IRQ)) { /* (else it asked for an exit when it opens) */
+		struct vcpu_event irq = { EVENT_IRQ, (u8)vec, false, 0 };
+		virt->inject(v, &irq);
 		vlapic_accept(&v->lapic, (u8)vec);
-	} else {
-		virt->request_irq_window(v);
 	}
 }
 
@@ -259,7 +276,8 @@ static bool handle_init_sipi(struct vcpu *v)
 	if (v->wait_sipi && sipi) {
 		v->starts++;
 		v->start_vector = (u8)sipi;
-		virt->vcpu_reset_sipi(v, (u8)sipi);
+		struct vcpu_reset r = { .sipi_vector = (u8)sipi };
+		virt->vcpu_reset(v, &r);
 		v->wait_sipi = false;
 	}
 	return v->wait_sipi;

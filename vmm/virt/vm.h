@@ -12,6 +12,7 @@
 #include "vmm/dev/ioapic.h"
 #include "vmm/dev/pit.h"
 #include "vmm/host/spinlock.h"
+#include "vmm/virt/nested.h"
 
 struct vm_cluster;
 
@@ -23,7 +24,7 @@ struct vm_cluster;
 struct vm {
 	u64 mem_size;
 	hpa_t mem_hpa;
-	void *space; /* nested page tables (back-end format) */
+	struct nested space; /* nested page tables (the back end's entry format) */
 	/* Serialises the platform devices (ports, MMIO, PIT, UART) between vCPUs;
 	 * taken with interrupts off, never while waiting for another CPU. */
 	struct spinlock dev_lock;
