@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The guest's TSC agreed across nodes (see vmm/cluster/remote.h): at the join, and
+ * re-checked now and then while the guest runs.
+ */
+#include "vmm/cluster/remote.h"
+#include "vmm/cluster/remote_internal.h"
+#include "net/msg.h"
+#include "net/net.h"
+#include "vmm/host/log.h"
+#include "vmm/host/tsc.h"
+#include "vmm/lib/x86.h"
+#include "vmm/dev/irq.h"
+
+/* Every node's TSC counts at the same rate (it is an invariant TSC, and in an
+ * emulated cluster the same host's), but from a different start. A node asks
+ * node 0 for its TSC several times and keeps the exchange with the shortest
+ * round trip, assuming the answer was taken half-way (the NTP estimate): the
+ * error is at most half of that round trip. */
+
+#define TIME_PROBES	    16
+#define TIME_PROBE_RETRY_NS 20000000ULL
+#define TIME_LIMIT_NS	    10000000000ULL
+
+static struct time_msg time_answer;
+static volatile bool time_answered;
+static void recheck_answer(struct vm *vm, const struct time_msg *m);
+
+static void recv_time(void *ctx, u16 src, const void *data, size_t len)
+{
+	struct vm *vm = ctx;
+	struct time_msg m;
+
+	if (remote_check_time(data, len, &m) != 0) {
+		pr_warn("remote: malformed time message from node %u dropped\n", src);
+		return;
+	}
+	if (m.answer && src == 0) {
+		recheck_answer(vm, &m);
+		time_answer = m;
+		time_answered = true;
+	} else if (!m.answer && vm->self == 0 && vm->tsc_base != 0) {
+		/* (not before node 0 has its time base: the asker asks again) */
+		m.t2 = rdtsc();
+		m.base = vm->tsc_base;
+		m.epoch = vm->boot_epoch;
+		m.hz = vm->tsc_hz;
+		m.answer = 1;
+		msg_send(net_msg_layer(), src, MSG_T_TIME, &m, sizeof(m));
+	}
+}
+
+/* One probe: 0 with the round trip and offset, or -E_TIMEDOUT. */
+static int time_probe(u64 *rtt, s64 *offset, struct time_msg *got)
+{
+	struct time_msg m = { rdtsc(), 0, 0, 0, 0, 0, { 0 } };
+	u64 t0 = time_now_ns(), t3;
+
+	time_answered = false;
+	msg_send(net_msg_layer(), 0, MSG_T_TIME, &m, sizeof(m));
+	while (!time_answered || time_answer.t1 != m.t1) {
+		if (time_now_ns() - t0 > TIME_PROBE_RETRY_NS)
+			return -E_TIMEDOUT;
+		net_poll();
+	}
+	t3 = rdtsc();
+	*rtt = t3 - m.t1;
+	*offset = (s64)(time_answer.t2 - (m.t1 + *rtt / 2));
+	*got = time_answer;
+	return 0;
+}
+
+int remote_sync_time(struct vm *vm)
+{
+	u64 best_rtt = ~0ULL, rtt, t0 = time_now_ns();
+	s64 best = 0, offset;
+	struct time_msg got, best_got = { 0 };
+	int n = 0;
+
+	if (vm->self == 0)
+		return 0;
+	while (n < TIME_PROBES && time_now_ns() - t0 < TIME_LIMIT_NS) {
+		if (time_probe(&rtt, &offset, &got) != 0)
+			continue; /* node 0 not answering yet: ask again */
+		n++;
+		if (rtt < best_rtt) {
+			best_rtt = rtt;
+			best = offset;
+			best_got = got;
+		}
+	}
+	if (n == 0)
+		return -E_TIMEDOUT;
+	vm->tsc_offset = (u64)best;
+	vm->tsc_base = best_got.base; /* node 0's time base: a guest TSC value, as ours */
+	vm->boot_epoch = best_got.epoch;
+	/* One frequency for the guest's clocks everywhere: node 0's calibration (each
+	 * node's own differs by some ppm, which kvmclock would turn into clocks that
+	 * drift apart between vCPUs of different nodes). */
+	if (best_got.hz)
+		vm->tsc_hz = best_got.hz;
+	kprintf("time: guest TSC = this node's + %lld cycles, to agree with node 0 (best of %d "
+		"round trips: %llu us)\n",
+		(long long)best, n, (unsigned long long)(tsc_to_ns(best_rtt) / 1000));
+	return 0;
+}
+
+/* ---- The periodic re-check -----------------------------------------------------
+ * Every TIME_RECHECK_NS the node measures its offset to node 0 again, the same
+ * way (best of TIME_RECHECK_PROBES round trips), without stopping anything: one
+ * probe at a time, from the boot core's poll. The true offset lies within half
+ * the best round trip of the estimate. A guest TSC found behind node 0's by
+ * more than that is stepped forward by what it certainly lags (the guest sees
+ * time jump forward by as much, which is allowed); one found ahead is only
+ * reported: a TSC may not go back. Invariant TSCs count at one rate, so in
+ * practice the check finds nothing to do: it is there to show it (stats=S,
+ * and the report when the guest stops). */
+
+#define TIME_RECHECK_NS	    10000000000ULL
+#define TIME_RECHECK_PROBES 8
+#define TIME_RECHECK_WAIT   20000000ULL /* a probe unanswered this long is given up */
+
+static struct {
+	u64 next;     /* when the next re-check starts (0: not yet scheduled) */
+	u64 sent_tsc; /* the outstanding probe's t1, 0 when none */
+	u64 sent_ns;  /* ... and when it left */
+	int answered; /* probes answered in this re-check */
+	u64 best_rtt; /* cycles */
+	s64 best;     /* the offset that round trip gave */
+	u64 checks, steps, stepped_ns;
+	s64 last_ns, last_err_ns; /* the last check: node 0's guest TSC minus ours, and its bound */
+	s64 worst_ns;		  /* the largest difference found, either way */
+	bool warned;
+} recheck;
+
+static void recheck_answer(struct vm *vm, const struct time_msg *m)
+{
+	u64 rtt;
+
+	if (!recheck.sent_tsc || m->t1 != recheck.sent_tsc)
+		return; /* (a join-time probe, or one given up) */
+	rtt = rdtsc() - m->t1;
+	if (rtt < recheck.best_rtt) {
+		recheck.best_rtt = rtt;
+		recheck.best = (s64)(m->t2 - (m->t1 + rtt / 2));
+	}
+	recheck.answered++;
+	recheck.sent_tsc = 0;
+	(void)vm;
+}
+
+static s64 cycles_to_ns(s64 c)
+{
+	return c < 0 ? -(s64)tsc_to_ns((u64)-c) : (s64)tsc_to_ns((u64)c);
+}
+
+/* The re-check's verdict: node 0's TSC minus this node's guest TSC, and what to do. */
+static void recheck_done(struct vm *vm)
+{
+	s64 drift = recheck.best - (s64)vm->tsc_offset, err = (s64)(recheck.best_rtt / 2);
+
+	recheck.checks++;
+	recheck.last_ns = cycles_to_ns(drift);
+	recheck.last_err_ns = cycles_to_ns(err);
+	if ((recheck.last_ns < 0 ? -recheck.last_ns : recheck.last_ns) >
+	    (recheck.worst_ns < 0 ? -recheck.worst_ns : recheck.worst_ns))
+		recheck.worst_ns = recheck.last_ns;
+	if (drift > err) {
+		u64 step = (u64)(drift - err);
+		/* Forward, by what it certainly lags (kvmclock's base is a guest TSC value: it stays). */
+		__atomic_store_n(&vm->tsc_offset, vm->tsc_offset + step, __ATOMIC_RELAXED);
+		for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+			vcpu_kick(&vm->vcpus[i]); /* each takes it at its next entry: now */
+		recheck.steps++;
+		recheck.stepped_ns += tsc_to_ns(step);
+		pr_info("time: this node's guest TSC was %lld ns behind node 0's (+/- %lld ns): "
+			"stepped forward %llu ns\n",
+			(long long)recheck.last_ns, (long long)recheck.last_err_ns,
+			(unsigned long long)tsc_to_ns(step));
+	} else if (drift < -err && !recheck.warned) {
+		pr_warn("time: this node's guest TSC runs %lld ns ahead of node 0's (+/- %lld ns); "
+			"not corrected, a TSC may not go back (said once)\n",
+			(long long)-recheck.last_ns, (long long)recheck.last_err_ns);
+		recheck.warned = true;
+	}
+}
+
+void remote_time_poll(struct vm *vm, u64 now)
+{
+	struct time_msg m = { 0, 0, 0, 0, 0, 0, { 0 } };
+
+	if (vm->self == 0 || vm->nnodes < 2)
+		return;
+	if (!recheck.next) {
+		recheck.next = now + TIME_RECHECK_NS;
+		recheck.best_rtt = ~0ULL;
+	}
+	if (now < recheck.next)
+		return;
+	if (recheck.sent_tsc && now - recheck.sent_ns < TIME_RECHECK_WAIT)
+		return; /* the probe is out */
+	recheck.sent_tsc = 0;
+	if (recheck.answered >= TIME_RECHECK_PROBES) {
+		recheck_done(vm);
+		recheck.answered = 0;
+		recheck.best_rtt = ~0ULL;
+		recheck.next = now + TIME_RECHECK_NS;
+		return;
+	}
+	m.t1 = rdtsc();
+	if (msg_send(net_msg_layer(), 0, MSG_T_TIME, &m, sizeof(m)) == 0) {
+		recheck.sent_tsc = m.t1;
+		recheck.sent_ns = now;
+	}
+}
+
+void remote_lag_time(struct vm *vm, u32 us)
+{
+	u64 cycles = tsc_hz() / 1000000 * us;
+
+	vm->tsc_offset -= cycles;
+	pr_warn("time: tsclag=%u: this node's guest TSC starts %u us behind node 0's (a test of "
+		"the re-check)\n",
+		us, us);
+}
+
+void remote_time_line(const struct vm *vm, const char *prefix)
+{
+	if (vm->self == 0 || vm->nnodes < 2)
+		return;
+	if (!recheck.checks) {
+		kprintf("%sguest TSC against node 0: not re-checked yet (every %llu s)\n", prefix,
+			(unsigned long long)(TIME_RECHECK_NS / 1000000000));
+		return;
+	}
+	kprintf("%sguest TSC against node 0: %llu re-checks, the last %lld ns (+/- %lld ns), the "
+		"largest %lld ns; %llu steps forward, %llu ns in all\n",
+		prefix, (unsigned long long)recheck.checks, (long long)recheck.last_ns,
+		(long long)recheck.last_err_ns, (long long)recheck.worst_ns,
+		(unsigned long long)recheck.steps, (unsigned long long)recheck.stepped_ns);
+}
+
+int remote_time_init(struct vm *vm)
+{
+	return net_register(MSG_T_TIME, recv_time, vm);
+}

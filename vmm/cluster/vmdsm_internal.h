@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The state vmm/cluster/vmdsm.c, vmdsm_mem.c and vmdsm_report.c share, and nobody else.
+ */
+#ifndef UNUM_VMM_CLUSTER_VMDSM_INTERNAL_H
+#define UNUM_VMM_CLUSTER_VMDSM_INTERNAL_H
+
+#include "vmm/cluster/vmdsm.h"
+#include "dsm/dsm.h"
+
+#define VCPU_DSM_HOLDS 16 /* recent pages a vCPU keeps pinned (held has a bit each) */
+
+struct vm_dsm {
+	struct dsm_node *node;
+	struct vm *vm;
+	struct dsm_hold monitor_hold; /* the monitor's own accesses (vmdsm_acquire_sync) */
+	volatile bool monitor_done;
+	bool monitor_busy;
+};
+
+/* A vCPU's pages: the holds of its last faults, most recent at cur, each pinned here for
+ * the protocol's pin time (fault_here). */
+struct vcpu_pages {
+	struct dsm_hold holds[VCPU_DSM_HOLDS];
+	u8 cur;
+	u16 held;  /* bit i: holds[i] is in use */
+	u16 chain; /* the holds of the faults at chain_rip */
+	u64 chain_rip;
+	u64 wait_since;		      /* when it began waiting for its page */
+	u64 walk_faults, data_faults; /* on its page-table walks / on other accesses */
+	volatile bool yield_queued;   /* a yield is queued for the boot core (vmdsm_yield) */
+};
+
+/* This node's protocol and the monitor's hold (vmdsm.c). */
+extern struct vm_dsm vmdsm;
+struct vcpu_pages *vmdsm_pages_of(const struct vcpu *v);
+/* A vCPU waited ns for its page (vmdsm_report.c keeps a sample of the waits). */
+void vmdsm_record_wait(u64 ns);
+
+#endif

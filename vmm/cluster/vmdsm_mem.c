@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The monitor's own accesses to guest RAM across nodes (see vmm/cluster/vmdsm.h): each
+ * page is taken through the protocol on the boot core, waiting for it while polling the
+ * network, and copied before the next poll could let it go.
+ */
+#include "vmm/cluster/vmdsm_internal.h"
+#include "vmm/cluster/handoff.h"
+#include "net/net.h"
+#include "vmm/dev/irq.h"
+#include "vmm/host/log.h"
+#include "vmm/host/panic.h"
+#include "vmm/host/tsc.h"
+#include "vmm/lib/klib.h"
+#include "vmm/lib/x86.h"
+
+#define VMDSM_MONITOR_SLOW_NS	 2000000000ULL	/* a monitor access waiting this long is reported */
+#define VMDSM_MONITOR_GIVE_UP_NS 30000000000ULL /* ... and given up after this long */
+
+/* Waits for the monitor's hold on page gpa; says so if that takes long, gives up at last. */
+static int monitor_wait(gpa_t gpa, bool write)
+{
+	u64 t0 = time_now_ns();
+	bool said = false;
+
+	while (!vmdsm.monitor_done) {
+		u64 waited = time_now_ns() - t0;
+		struct dsm_page_info pi;
+		if (!said && waited > VMDSM_MONITOR_SLOW_NS) {
+			dsm_page_info(vmdsm.node, gpa >> PAGE_SHIFT, &pi);
+			pr_warn("dsm: the monitor has waited %llu ms for %s rights on "
+				"guest-physical "
+				"%#llx (home node %u; rights here %u, request pending %u, %u "
+				"deferred)\n",
+				(unsigned long long)(waited / 1000000), write ? "write" : "read",
+				(unsigned long long)gpa, dsm_home_of(vmdsm.node, gpa >> PAGE_SHIFT),
+				pi.rights, pi.pending, pi.deferred);
+			said = true;
+		}
+		if (waited > VMDSM_MONITOR_GIVE_UP_NS) {
+			pr_err("dsm: no grant for guest-physical %#llx in %llu s: giving up\n",
+			       (unsigned long long)gpa,
+			       (unsigned long long)(VMDSM_MONITOR_GIVE_UP_NS / 1000000000));
+			return -E_TIMEDOUT;
+		}
+		if (__atomic_load_n(&vmdsm.vm->stopped, __ATOMIC_ACQUIRE))
+			return -E_CANCELED;
+		net_poll();
+		dsm_poll(vmdsm.node);
+	}
+	return 0;
+}
+
+/*
+ * Takes one page at a time through the protocol, waiting for each. Called on the
+ * boot core (which also runs the network), so waiting means polling it. Every page
+ * stays this node's until a peer asks for it, which it can only do through
+ * net_poll(): a caller that touches the memory before polling again is safe.
+ */
+int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
+{
+	int rc = 0;
+
+	if (!len)
+		return 0;
+	/* The boot core only (vmdsm_copy hands the others' accesses to it), and not from
+	 * inside a network message handler: nothing would poll the network for the page. */
+	BUG_ON(!on_boot_core());
+	BUG_ON(net_in_poll());
+	if (vmdsm.monitor_busy) {
+		pr_err("dsm: the monitor's page access at %#llx nested in another\n",
+		       (unsigned long long)gpa);
+		return -E_BUSY;
+	}
+	vmdsm.monitor_busy = true;
+	for (gpa_t p = gpa & PAGE_MASK; p < gpa + len && rc == 0; p += PAGE_SIZE) {
+		vmdsm.monitor_hold.cookie = NULL;
+		vmdsm.monitor_done = false;
+		rc = dsm_acquire(vmdsm.node, &vmdsm.monitor_hold, p, 1, write);
+		if (rc == DSM_PENDING) {
+			/* dsm_poll too: our request may queue behind a peer's that waits
+			 * for a pin of this node's own vCPU to run out. */
+			rc = monitor_wait(p, write);
+		}
+		if (rc == 0)
+			dsm_release(vmdsm.node, &vmdsm.monitor_hold);
+	}
+	vmdsm.monitor_busy = false;
+	return rc;
+}
+
+/* Page by page: a page is copied right after it is taken, before the next wait
+ * polls the network (where a peer could take it back). */
+static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
+{
+	u8 *p = vm_gpa_ptr(vm, gpa, len);
+
+	if (!p)
+		return -E_NOENT;
+	while (len) {
+		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		int rc = vmdsm_acquire_sync(vm, gpa, chunk, write);
+		if (rc)
+			return rc;
+		if (write)
+			memcpy(p, buf, chunk);
+		else
+			memcpy(buf, p, chunk);
+		gpa += chunk;
+		p += chunk;
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/*
+ * Another core's access: the boot core takes the pages and copies, between its
+ * network polls, so no page can leave in the middle of the copy. The buffer is
+ * on the asking core's stack, which waits until the work is done: if the guest
+ * stops first, the core stays here (the work may still write to its stack).
+ */
+#define ACCESS_SLOW_NS (VMDSM_MONITOR_GIVE_UP_NS + 5000000000ULL)
+
+struct access_work {
+	struct vcpu *v;
+	gpa_t gpa;
+	void *buf;
+	u64 len;
+	bool write;
+	int *rc;
+	volatile bool *done;
+};
+
+static void access_work(struct vm *vm, void *data)
+{
+	struct access_work *w = data;
+
+	*w->rc = copy_here(vm, w->gpa, w->buf, w->len, w->write);
+	__atomic_store_n(w->done, true, __ATOMIC_RELEASE);
+	vcpu_kick(w->v);
+}
+
+static int access_elsewhere(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write)
+{
+	volatile bool done = false;
+	int rc = 0, wrc;
+	struct access_work w = {
+		&vm->vcpus[vm->first_local + this_cpu_id()], gpa, buf, len, write, &rc, &done
+	};
+
+	handoff(vm, access_work, &w, sizeof(w));
+	while ((wrc = handoff_wait(w.v, &done, ACCESS_SLOW_NS)) != 0) {
+		if (wrc == -E_TIMEDOUT)
+			pr_warn("dsm: vCPU %u: the boot core has not done its access at %#llx "
+				"in %llu s; still waiting\n",
+				w.v->id, (unsigned long long)gpa,
+				(unsigned long long)(ACCESS_SLOW_NS / 1000000000));
+		else
+			for (;;)
+				cpu_wait_irq(); /* the guest stopped */
+	}
+	return rc;
+}
+
+int vmdsm_copy(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write)
+{
+	if (!on_boot_core())
+		return access_elsewhere(vm, gpa, buf, len, write);
+	return copy_here(vm, gpa, buf, len, write);
+}

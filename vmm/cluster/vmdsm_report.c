@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * What the coherence protocol did here, for the console (see vmm/cluster/vmdsm.h): the
+ * line a long page wait gets, the "stats: dsm:" lines and the "dsm:" report when the
+ * guest stops.
+ */
+#include "vmm/cluster/vmdsm_internal.h"
+#include "vmm/cluster/turns.h"
+#include "vmm/cluster/vmdsm_prefetch.h"
+#include "vmm/host/log.h"
+
+static void print_hot_pages(const char *prefix);
+static void print_vcpu_faults(const char *prefix, struct vm *vm);
+
+/* How long vCPUs waited for their pages: a reservoir sample, for the median and p90. */
+#define WAIT_SAMPLES 4096
+static u32 wait_us[WAIT_SAMPLES];
+static u64 nwaits;
+static u64 wait_rng = 0x9e3779b97f4a7c15ULL;
+
+void vmdsm_record_wait(u64 ns)
+{
+	u64 slot = nwaits++;
+
+	if (slot >= WAIT_SAMPLES) {
+		wait_rng = wait_rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		slot = (wait_rng >> 33) % nwaits;
+		if (slot >= WAIT_SAMPLES)
+			return;
+	}
+	wait_us[slot] = (u32)MIN(ns / 1000, 0xffffffffULL);
+}
+
+void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns)
+{
+	u64 page = vmdsm_pages_of(v)->holds[vmdsm_pages_of(v)->cur].cur;
+	unsigned home = dsm_home_of(vmdsm.node, page);
+	struct dsm_page_info pi = { 0 };
+	struct dsm_dir_info di = { 0 };
+
+	dsm_page_info(vmdsm.node, page, &pi);
+	pr_warn("dsm: vCPU %u has waited %llu ms for guest-physical page %#llx: home node %u",
+		v->id, (unsigned long long)(waited_ns / 1000000),
+		(unsigned long long)(page << PAGE_SHIFT), home);
+	if (home == vm->self && dsm_dir_info(vmdsm.node, page, &di) == 0)
+		kprintf(", owner node %u (%s, %u other sharers)", di.owner,
+			di.mode == DSM_DIR_ZERO	  ? "never written"
+			: di.mode == DSM_DIR_EXCL ? "writable"
+						  : "shared",
+			di.nsharers);
+	else
+		kprintf(" (which knows its owner)");
+	kprintf("; here: rights %u, asking for %u, %u requests deferred%s\n", pi.rights, pi.pending,
+		pi.deferred, turns_state());
+}
+
+void vmdsm_stats_line(struct vm *vm)
+{
+	const struct dsm_stats *s;
+	u64 held = 0, writable = 0;
+
+	if (!vmdsm.vm)
+		return;
+	s = dsm_stats(vmdsm.node);
+	for (u64 p = 0; p < vm->mem_size >> PAGE_SHIFT; p++) {
+		struct dsm_page_info pi;
+		if (dsm_page_info(vmdsm.node, p, &pi) == 0 && pi.rights != DSM_NONE) {
+			held++;
+			writable += pi.rights == DSM_WRITE;
+		}
+	}
+	kprintf("stats: dsm: %llu read and %llu write faults sent, %llu served locally, %llu "
+		"served as home; %llu pages held (%llu writable); %llu KiB sent\n",
+		(unsigned long long)s->faults[0], (unsigned long long)s->faults[1],
+		(unsigned long long)s->hits, (unsigned long long)s->home_faults,
+		(unsigned long long)held, (unsigned long long)writable,
+		(unsigned long long)(s->bytes >> 10));
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		if (vm->vcpus[i].mem_waiting)
+			kprintf("stats: dsm: vCPU %u waits for page %#llx\n", i,
+				(unsigned long long)(vmdsm_pages_of(&vm->vcpus[i])
+							     ->holds[vmdsm_pages_of(&vm->vcpus[i])
+									     ->cur]
+							     .cur
+						     << PAGE_SHIFT));
+	print_vcpu_faults("stats: dsm: ", vm);
+	print_hot_pages("stats: dsm: ");
+}
+
+/* The ten home pages peers fault on most, hottest first. */
+static void print_hot_pages(const char *prefix)
+{
+	const struct dsm_stats *s = dsm_stats(vmdsm.node);
+	bool used[DSM_HOT_PAGES] = { false };
+
+	kprintf("%shottest pages homed here (requests served):", prefix);
+	for (unsigned k = 0; k < 10; k++) {
+		int best = -1;
+		for (unsigned i = 0; i < DSM_HOT_PAGES; i++)
+			if (!used[i] && s->hot[i].faults &&
+			    (best < 0 || s->hot[i].faults > s->hot[best].faults))
+				best = (int)i;
+		if (best < 0)
+			break;
+		used[best] = true;
+		kprintf(" %#llx (%llu)", (unsigned long long)(s->hot[best].page << PAGE_SHIFT),
+			(unsigned long long)s->hot[best].faults);
+	}
+	kprintf("\n");
+}
+
+/* Shell sort (Ciura's gaps): a few thousand samples, once, when the guest stops. */
+static void sort_u32(u32 *a, u64 n)
+{
+	static const u64 gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+
+	for (unsigned g = 0; g < ARRAY_SIZE(gaps); g++)
+		for (u64 i = gaps[g]; i < n; i++) {
+			u32 x = a[i];
+			u64 j = i;
+			for (; j >= gaps[g] && a[j - gaps[g]] > x; j -= gaps[g])
+				a[j] = a[j - gaps[g]];
+			a[j] = x;
+		}
+}
+
+/* The distribution of vCPU waits for pages (faults served locally take no wait). */
+static void print_waits(const char *prefix)
+{
+	u64 n = MIN(nwaits, (u64)WAIT_SAMPLES);
+
+	if (!n)
+		return;
+	sort_u32(wait_us, n);
+	kprintf("%svCPU waits for pages: %llu, median %u us, p90 %u us, p99 %u us, longest "
+		"sampled %u us\n",
+		prefix, (unsigned long long)nwaits, wait_us[n / 2], wait_us[n * 9 / 10],
+		wait_us[n * 99 / 100], wait_us[n - 1]);
+}
+
+static void print_vcpu_faults(const char *prefix, struct vm *vm)
+{
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		kprintf("%svCPU %u: %llu faults on its page-table walks, %llu on other accesses; "
+			"%llu yields after PAUSE\n",
+			prefix, i, (unsigned long long)vmdsm_pages_of(v)->walk_faults,
+			(unsigned long long)vmdsm_pages_of(v)->data_faults,
+			(unsigned long long)v->pause_yields);
+	}
+}
+
+void vmdsm_report(struct vm *vm)
+{
+	const struct dsm_stats *s;
+
+	if (!vmdsm.vm)
+		return;
+	s = dsm_stats(vmdsm.node);
+	kprintf("dsm: %llu read and %llu write faults sent, %llu served locally; %llu pages "
+		"sent, %llu transfers skipped (same version), %llu zero pages granted\n",
+		(unsigned long long)s->faults[0], (unsigned long long)s->faults[1],
+		(unsigned long long)s->hits, (unsigned long long)s->data_sent,
+		(unsigned long long)s->same_skips, (unsigned long long)s->zero_grants);
+	kprintf("dsm: %llu messages, %llu bytes on the wire; %llu requests served as home; "
+		"faults took %llu us on average, the slowest %llu us; %llu bad messages\n",
+		(unsigned long long)(s->msgs[DSM_MSG_REQ] + s->msgs[DSM_MSG_FWD] +
+				     s->msgs[DSM_MSG_INV] + s->msgs[DSM_MSG_GRANT] +
+				     s->msgs[DSM_MSG_ACK]),
+		(unsigned long long)s->bytes, (unsigned long long)s->home_faults,
+		(unsigned long long)(s->fault_ns_sum / 1000 / MAX(s->faults[0] + s->faults[1], 1)),
+		(unsigned long long)(s->fault_ns_max / 1000), (unsigned long long)s->bad_msgs);
+	print_vcpu_faults("dsm: ", vm);
+	vmpf_report("dsm: ");
+	print_waits("dsm: ");
+	print_hot_pages("dsm: ");
+}
