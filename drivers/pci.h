@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * PCI enumeration of the node's own devices (not the guest's virtual bus, which is
- * vmm/dev/pci.c). drivers/pci.c walks configuration space through a struct pci_access, so the
+ * vmm/platform/pci.c). drivers/pci.c walks configuration space through a struct pci_access, so the
  * scan, BAR sizing and capability walk build on the host and are tested against a fake
  * configuration space; drivers/pci_port.c supplies configuration mechanism 1 (ports 0xcf8 and
  * 0xcfc; PCI Local Bus Specification 3.0, section 3.2.2.3.2) and the boot report. Layouts of

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # vmm/: the monitor, one folder per layer, lowest first (doc/design.md, "Layout"). A folder's
-# files include only their own folder's headers and those of the folders above it in this
-# list (tools/check-layers, run by make check).
+# files include only their own folder's headers and those of the folders listed before it
+# here (tools/check-layers, run by make check).
 # lib: code with no state of the node: the C runtime (klib, printf), the x86 instruction
 # wrappers, and the cluster file's format; the host tests and tools build it too.
 MON_SRCS += vmm/lib/klib.c vmm/lib/printf.c vmm/lib/config.c vmm/lib/config_value.c
@@ -15,14 +15,16 @@ MON_SRCS += vmm/host/bootinfo.c vmm/host/percpu.c vmm/host/gdt.c vmm/host/idt.c 
 MON_SRCS += vmm/node/cmdline.c vmm/node/report.c
 # emu: the instruction decoder and emulator, the guest page-table walker.
 MON_SRCS += vmm/emu/decode.c vmm/emu/emulate.c vmm/emu/gwalk.c
-# virt: the generic hypervisor (the VM and its vCPUs, exits, port I/O, MMIO, MSRs, CPUID, PV).
+# dev: the device models, pure state machines (LAPIC and its timer, I/O APIC, PIT, kvmclock).
+MON_SRCS += vmm/dev/vlapic.c vmm/dev/vlapic_timer.c vmm/dev/ioapic.c vmm/dev/pit.c \
+	vmm/dev/kvmclock.c
+# virt: the generic hypervisor (the VM and its vCPUs, exits, port I/O, MMIO, MSRs, CPUID, PV,
+# interrupt routing, the nested page-table walker).
 MON_SRCS += vmm/virt/virt.c vmm/virt/vm.c vmm/virt/exit.c vmm/virt/exitstats.c vmm/virt/io.c \
 	vmm/virt/mmio.c vmm/virt/cpuid.c vmm/virt/cpuid_policy.c vmm/virt/msr.c vmm/virt/pv.c \
-	vmm/virt/guest_mem.c vmm/virt/nested.c
-# dev: the emulated devices.
-MON_SRCS += vmm/dev/uart16550.c vmm/dev/testdev.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c \
-	vmm/dev/power.c vmm/dev/ioapic.c vmm/dev/irq.c vmm/dev/pit.c vmm/dev/legacy.c \
-	vmm/dev/pci.c vmm/dev/kvmclock.c
+	vmm/virt/guest_mem.c vmm/virt/nested.c vmm/virt/irq.c# platform: the guest's devices wired to the VM's port and MMIO dispatch.
+MON_SRCS += vmm/platform/uart16550.c vmm/platform/testdev.c vmm/platform/power.c \
+	vmm/platform/legacy.c vmm/platform/pci.c
 # svm: the AMD back end.
 MON_SRCS += vmm/svm/svm.c vmm/svm/exit.c vmm/svm/npt.c vmm/svm/vmrun.S
 # guest: building the guest (loader, Linux boot protocol, ACPI tables).

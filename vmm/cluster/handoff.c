@@ -9,7 +9,7 @@
 #include "vmm/host/log.h"
 #include "vmm/host/panic.h"
 #include "vmm/host/power.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 #include "vmm/lib/x86.h"
 #include "vmm/host/lapic.h"
 #include "vmm/host/tsc.h"

@@ -13,7 +13,7 @@
 #include "vmm/cluster/remote_wire.h"
 #include "net/msg.h"
 #include "net/net.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 #include "vmm/cluster/handoff.h"
 #include "vmm/lib/klib.h"
 #include "vmm/host/panic.h"

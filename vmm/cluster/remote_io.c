@@ -16,7 +16,7 @@
 #include "vmm/virt/io.h"
 #include "vmm/virt/mmio.h"
 #include "vmm/cluster/vmdsm.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 
 /* A local vCPU's access forwarded to node 0: when its port access left, and its MMIO
  * access's number and answer. */

@@ -10,7 +10,7 @@
 #include "vmm/host/log.h"
 #include "vmm/host/tsc.h"
 #include "vmm/lib/x86.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 
 /* Every node's TSC counts at the same rate (it is an invariant TSC, and in an
  * emulated cluster the same host's), but from a different start. A node asks

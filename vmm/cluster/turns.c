@@ -11,7 +11,7 @@
 #include "net/net.h"
 #include "vmm/lib/klib.h"
 #include "vmm/host/log.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 #include "vmm/host/tsc.h"
 
 static struct turns_node {

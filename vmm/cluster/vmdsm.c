@@ -16,7 +16,7 @@
 #include "net/net.h"
 #include "vmm/cluster/handoff.h"
 #include "vmm/lib/klib.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 #include "vmm/host/log.h"
 #include "vmm/host/mm.h"
 #include "vmm/host/paging.h"

@@ -7,7 +7,7 @@
 #include "vmm/cluster/vmdsm_internal.h"
 #include "vmm/cluster/handoff.h"
 #include "net/net.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 #include "vmm/host/log.h"
 #include "vmm/host/panic.h"
 #include "vmm/host/tsc.h"

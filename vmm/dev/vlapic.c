@@ -200,7 +200,7 @@ static u32 reg_read(struct vlapic *a, u32 off)
 	}
 }
 
-/* Interrupt command: handed to the VM's router (vmm/dev/irq.c), which
+/* Interrupt command: handed to the VM's router (vmm/virt/irq.c), which
  * reaches the other vCPUs; without one, only self-directed fixed IPIs work. */
 static void icr_write(struct vlapic *a, u32 lo)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * ACPI tables the monitor builds for the guest (there is no BIOS): RSDP,
- * XSDT, FADT (with the PM1 and PM timer port blocks of vmm/dev/acpi_pm.c),
+ * XSDT, FADT (with the PM1 and PM timer port blocks of vmm/platform/power.c),
  * a minimal DSDT whose only object is \_S5 (so the guest can power off),
  * a MADT with one local APIC per vCPU, the IOAPIC and the ISA interrupt
  * overrides, and an SRAT and SLIT with one NUMA node per cluster node, so
@@ -13,16 +13,10 @@
 #define UNUM_VMM_GUEST_ACPI_H
 
 #include "vmm/lib/types.h"
+#include "vmm/dev/platform.h"
 
-#define ACPI_TABLES_GPA	   0xe0000ULL /* in the BIOS area the guest scans for the RSDP */
-#define ACPI_TABLES_SIZE   0x10000ULL
-#define ACPI_PM1A_EVT_PORT 0x600 /* PM1 status (2 bytes) and enable (2 bytes) */
-#define ACPI_PM1A_CNT_PORT 0x604 /* PM1 control (2 bytes): SLP_TYP, SLP_EN */
-#define ACPI_PM_TMR_PORT   0x608 /* 24-bit PM timer at 3.579545 MHz */
-#define ACPI_SCI_IRQ	   9
-#define ACPI_S5_SLP_TYP	   5
-#define IOAPIC_GPA	   0xfec00000ULL
-#define LAPIC_GPA	   0xfee00000ULL
+#define ACPI_TABLES_GPA	 0xe0000ULL /* in the BIOS area the guest scans for the RSDP */
+#define ACPI_TABLES_SIZE 0x10000ULL
 
 #define ACPI_MAX_NODES 64
 

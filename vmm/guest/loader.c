@@ -9,7 +9,7 @@
 #include "vmm/virt/virt.h"
 #include "vmm/guest/acpi.h"
 #include "vmm/guest/linux.h"
-#include "vmm/dev/devices.h"
+#include "vmm/platform/devices.h"
 #include "vmm/virt/guest_mem.h"
 
 #define BZIMAGE_MAGIC_OFFSET 0x202

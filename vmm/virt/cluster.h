@@ -43,7 +43,7 @@ struct vm_cluster {
 	 * (0) or an error. */
 	void (*io)(struct vcpu *v, u16 port, u8 size, bool in, u32 val);
 	int (*mmio)(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val);
-	/* An interrupt for the vCPUs of node `node` in map (vmm/dev/irq.c's delivery); a
+	/* An interrupt for the vCPUs of node `node` in map (vmm/virt/irq.c's delivery); a
 	 * level-triggered interrupt's EOI, for node 0's I/O APIC. */
 	void (*deliver)(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector, bool level);
 	void (*eoi)(struct vm *vm, u8 vector);

@@ -4,7 +4,7 @@
  */
 #include "vmm/virt/pv.h"
 #include "vmm/virt/cpuid.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 #include "vmm/virt/exit.h"
 #include "vmm/virt/vm.h"
 #include "vmm/virt/virt.h"

@@ -7,7 +7,6 @@
 #include "vmm/virt/exitstats.h"
 #include "vmm/virt/cluster.h"
 #include "vmm/virt/pv.h"
-#include "vmm/dev/devices.h"
 #include "vmm/host/log.h"
 #include "vmm/host/mm.h"
 #include "vmm/host/paging.h"
@@ -17,7 +16,7 @@
 #include "vmm/lib/x86.h"
 #include "vmm/host/smp.h"
 #include "vmm/host/percpu.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 #include "vmm/host/lapic.h"
 #include "vmm/host/tsc.h"
 #include <stdarg.h>
@@ -121,6 +120,14 @@ u64 vm_guest_tsc_to_ns(u64 guest_tsc)
 	u64 host = guest_tsc - (vm_current ? vm_current->tsc_offset : 0);
 
 	return host > (u64)1 << 63 ? 0 : tsc_to_ns(host);
+}
+
+int vm_add_poll(struct vm *vm, vm_poll_fn fn)
+{
+	if (vm->npolls == VM_MAX_POLLS)
+		return -E_NOSPC;
+	vm->polls[vm->npolls++] = fn;
+	return 0;
 }
 
 void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
@@ -340,7 +347,8 @@ static u64 poll_platform(struct vm *vm, u64 now)
 	}
 	spin_lock(&vm->dev_lock);
 	next = pit_poll(&vm->pit, now);
-	uart16550_poll(now);
+	for (u32 i = 0; i < vm->npolls; i++)
+		next = earliest(next, vm->polls[i](vm, now));
 	spin_unlock(&vm->dev_lock);
 	if (vm->cluster)
 		next = earliest(next, vm->cluster->poll(vm, now));

@@ -15,8 +15,14 @@
 #include "vmm/virt/nested.h"
 
 struct vm_cluster;
+struct vm;
+
+/* A device the boot core polls between guest exits, under dev_lock (vm_add_poll): returns
+ * its next deadline in ns, or 0 for none. */
+typedef u64 (*vm_poll_fn)(struct vm *vm, u64 now);
 
 #define VM_MAX_VCPUS	  64
+#define VM_MAX_POLLS	  4
 #define VM_HEARTBEAT_NS	  50000000ULL /* 50 ms */
 #define VM_PAUSE_YIELD_NS 1000000ULL  /* a spinning vCPU across nodes stays out 1 ms */
 #define VM_HOME_ALIGN	  0x200000ULL /* home ranges start on 2 MiB: the guest's large pages */
@@ -35,6 +41,8 @@ struct vm {
 	u32 self, nnodes;	     /* cluster node ids */
 	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
 	const struct vm_cluster *cluster; /* when the guest spans nodes (vmm/virt/cluster.h) */
+	vm_poll_fn polls[VM_MAX_POLLS];	  /* devices the boot core polls (vm_add_poll) */
+	u32 npolls;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	u64 tsc_base;	    /* guest system time 0, as a guest TSC value (node 0's), for kvmclock */
 	u64 tsc_offset;	    /* guest TSC = host TSC + tsc_offset (0 on node 0) */
@@ -64,6 +72,9 @@ static inline bool vcpu_is_local(const struct vm *vm, u32 id)
 void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size);
 /* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM, else NULL. */
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
+/* A device (the UART's console input, say) asks to be polled by the boot core between
+ * guest exits. 0, or -E_NOSPC past VM_MAX_POLLS. */
+int vm_add_poll(struct vm *vm, vm_poll_fn fn);
 /* Runs vCPU 0 here and vCPU i on CPU i until the guest stops; returns the
  * monitor exit code. */
 int vm_run(struct vm *vm);

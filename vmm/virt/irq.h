@@ -4,8 +4,8 @@
  * interrupts (GSIs); the IOAPIC turns them into messages to the local APICs
  * they are routed to. ISA IRQ 0 is GSI 2, as the MADT's override says.
  */
-#ifndef UNUM_VMM_DEV_IRQ_H
-#define UNUM_VMM_DEV_IRQ_H
+#ifndef UNUM_VMM_VIRT_IRQ_H
+#define UNUM_VMM_VIRT_IRQ_H
 
 #include "vmm/lib/types.h"
 

@@ -6,8 +6,8 @@
  * the MADT says so), the CMOS/RTC, whose clock registers are read from
  * the node's own RTC so the guest's wall clock is right.
  */
-#include "vmm/dev/devices.h"
-#include "vmm/dev/irq.h"
+#include "vmm/platform/devices.h"
+#include "vmm/virt/irq.h"
 #include "vmm/dev/pit.h"
 #include "vmm/virt/io.h"
 #include "vmm/virt/vm.h"

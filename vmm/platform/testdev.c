@@ -7,7 +7,7 @@
  * behaves like memory for every access size, so a guest can drive each
  * instruction form of the MMIO emulator and check the results.
  */
-#include "vmm/dev/devices.h"
+#include "vmm/platform/devices.h"
 #include "vmm/virt/io.h"
 #include "vmm/host/power.h"
 #include "vmm/virt/vm.h"

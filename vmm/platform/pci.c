@@ -8,7 +8,7 @@
  * during boot, measured. Every other device reads as absent (all ones).
  * Port 0xcf9, the reset control register, sits in the same range.
  */
-#include "vmm/dev/devices.h"
+#include "vmm/platform/devices.h"
 #include "vmm/virt/io.h"
 #include "vmm/lib/klib.h"
 

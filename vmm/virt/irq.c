@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Interrupt routing (see vmm/dev/irq.h) and the MMIO faces of the IOAPIC
+ * Interrupt routing (see vmm/virt/irq.h) and the MMIO faces of the IOAPIC
  * and of the local APIC page.
  */
-#include "vmm/dev/irq.h"
-#include "vmm/guest/acpi.h"
+#include "vmm/virt/irq.h"
+#include "vmm/dev/platform.h"
 #include "vmm/dev/ioapic.h"
 #include "vmm/host/log.h"
 #include "vmm/virt/mmio.h"

@@ -8,10 +8,10 @@
  * while MCR.OUT2 is set. Transmission is instant, so the transmitter is
  * always empty again by the time the guest looks.
  */
-#include "vmm/dev/devices.h"
+#include "vmm/platform/devices.h"
 #include "drivers/uart.h"
 #include "vmm/virt/io.h"
-#include "vmm/dev/irq.h"
+#include "vmm/virt/irq.h"
 #include "vmm/virt/vm.h"
 #include "vmm/host/tsc.h"
 
@@ -149,21 +149,24 @@ static void uart_write_reg(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val
 	update_irq(u);
 }
 
-void uart16550_poll(u64 now_ns)
+/* Looks for console input while the guest waits for it (rate-limited). */
+static u64 uart16550_poll(struct vm *vm, u64 now_ns)
 {
 	struct uart16550 *u = &com1;
 
 	if (!(u->ier & IER_RX) || u->pending >= 0 || now_ns - u->last_poll_ns < RX_POLL_NS)
-		return;
+		return 0;
 	u->last_poll_ns = now_ns;
 	u->pending = uart_getc();
 	update_irq(u);
+	return 0;
 }
 
 int uart16550_init(struct vm *vm)
 {
 	com1.vm = vm;
 	struct io_device d = { "COM1 (16550A)", COM1_BASE, 8, uart_read, uart_write_reg, &com1 };
+	int rc = io_register(&d);
 
-	return io_register(&d);
+	return rc ? rc : vm_add_poll(vm, uart16550_poll);
 }

@@ -4,11 +4,11 @@
  * blocks and the PM timer that the FADT (vmm/guest/acpi.c) points at, and the two
  * legacy reset paths Linux tries, the keyboard controller's pulse (0xfe to
  * port 0x64) and the PCI reset control register (0xcf9, which sits among
- * the PCI configuration ports: vmm/dev/legacy.c passes it here). PM1 layout: ACPI
+ * the PCI configuration ports: vmm/platform/legacy.c passes it here). PM1 layout: ACPI
  * 6.4 section 4.8.3; sleeping with SLP_TYP from \_S5 and SLP_EN powers off.
  */
-#include "vmm/dev/devices.h"
-#include "vmm/guest/acpi.h"
+#include "vmm/platform/devices.h"
+#include "vmm/dev/platform.h"
 #include "vmm/virt/io.h"
 #include "vmm/host/power.h"
 #include "vmm/virt/vm.h"

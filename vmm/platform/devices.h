@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The guest's virtual platform devices (vmm/dev/): each registers itself
+ * The guest's virtual platform devices (vmm/platform/): each registers itself
  * with the port or MMIO dispatch when the VM is built.
  */
-#ifndef UNUM_VMM_DEV_DEVICES_H
-#define UNUM_VMM_DEV_DEVICES_H
+#ifndef UNUM_VMM_PLATFORM_DEVICES_H
+#define UNUM_VMM_PLATFORM_DEVICES_H
 
 #include "vmm/lib/types.h"
 
 struct vm;
+/* The COM1 UART; it asks the boot core to poll for console input (vm_add_poll). */
 int uart16550_init(struct vm *vm);
-/* Looks for console input while the guest waits for it (rate-limited). */
-void uart16550_poll(u64 now_ns);
 int testdev_init(void);
 /* The scratch MMIO page test guests exercise the emulator with (not for real guests). */
 #define TESTDEV_SCRATCH_GPA 0xfebf0000ULL
