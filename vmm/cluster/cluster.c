@@ -118,6 +118,10 @@ static void cluster_stopped(struct vm *vm)
 {
 	BUG_ON(!on_boot_core()); /* it sends on the network */
 	remote_stop_cluster(vm, vm->exit_code);
+}
+
+static void cluster_report(struct vm *vm)
+{
 	vmdsm_report(vm);
 	turns_report(vm);
 	remote_time_line(vm, "time: ");
@@ -143,6 +147,7 @@ static const struct vm_cluster cluster_ops = {
 	.deliver = remote_deliver,
 	.eoi = remote_eoi,
 	.stopped = cluster_stopped,
+	.report = cluster_report,
 };
 
 int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms)

@@ -101,6 +101,7 @@ void handoff_drain(struct vm *vm)
 	struct handoff_work w;
 	u32 end;
 
+	BUG_ON(!on_boot_core());
 	spin_lock(&lock);
 	end = tail;
 	spin_unlock(&lock);

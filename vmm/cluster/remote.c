@@ -115,6 +115,7 @@ void remote_stop_cluster(struct vm *vm, int exit_code)
 {
 	struct stop_msg m = { exit_code };
 
+	BUG_ON(!on_boot_core()); /* it polls the network */
 	if (vm->nnodes < 2 || stop_from_peer || !net_msg_layer())
 		return;
 	stop_from_peer = true; /* once */

@@ -170,7 +170,7 @@ int vmdsm_init(struct vm *vm, bool prefetch)
  * the instruction might never retire. A vCPU that yields (vmdsm_yield) lets go
  * of every page but the one it waits for.
  */
-static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
+static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk)
 {
 	u8 slot = vmdsm_pages_of(v)->cur;
 	struct dsm_hold *h;
@@ -195,7 +195,8 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 		vmdsm_pages_of(v)->walk_faults++;
 	else
 		vmdsm_pages_of(v)->data_faults++;
-	write = write || vmpf_wants_write(gpa >> PAGE_SHIFT);
+	/* (never for a fetch: code is only read, and a text page would leave every node) */
+	write = write || (!fetch && vmpf_wants_write(gpa >> PAGE_SHIFT));
 	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
 	/* (after: the faulting page's request goes out before any read-ahead's) */
 	vmpf_note_fault(gpa >> PAGE_SHIFT, write);
@@ -216,20 +217,20 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool walk)
 struct fault_work {
 	struct vcpu *v;
 	gpa_t gpa;
-	bool write, walk;
+	bool write, fetch, walk;
 };
 
 static void fault_work(struct vm *vm, void *data)
 {
 	struct fault_work *w = data;
 
-	fault_here(w->v, w->gpa, w->write, w->walk);
+	fault_here(w->v, w->gpa, w->write, w->fetch, w->walk);
 }
 
 /* The vCPU waits (mem_waiting) from now until the boot core has the page for it. */
-void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk)
+void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk)
 {
-	struct fault_work w = { v, gpa, write, walk };
+	struct fault_work w = { v, gpa, write, fetch, walk };
 
 	vmdsm_pages_of(v)->wait_since = time_now_ns();
 	__atomic_store_n(&v->mem_waiting, true, __ATOMIC_RELEASE);
@@ -261,6 +262,7 @@ void vmdsm_yield(struct vcpu *v)
 
 void vmdsm_poll(struct vm *vm)
 {
+	BUG_ON(!on_boot_core()); /* the protocol is the boot core's alone */
 	if (!vmdsm.vm)
 		return;
 	dsm_poll(vmdsm.node);

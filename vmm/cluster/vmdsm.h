@@ -15,7 +15,7 @@
 int vmdsm_init(struct vm *vm, bool prefetch);
 /* A nested page fault on guest RAM: returns once the vCPU may retry, or with
  * v->mem_waiting set (the run loop then waits for the protocol). */
-void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool walk);
+void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk);
 /* Rights on [gpa, gpa+len) for the monitor itself, waiting for them: boot core only
  * (the cluster's take hook). 0 or an error. */
 int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write);

@@ -19,11 +19,13 @@
  *   a fifth of the faults left were on lost pages skipped as not used lately;
  *   with 16, 3-node boots waited about 20% less (doc/benchmarks.md).
  * - Read-ahead: after three faults on ascending pages, the next VMPF_AHEAD.
- * - Write for a read: a read fault on a page whose last fault here was a write
- *   asks for write rights (vmpf_wants_write). In a 2-node boot, about 1,700 of
- *   each node's 10,000 faults were a read and then a write of such a page: two
- *   round trips where one does. Pages only read (kernel text) are not asked
- *   for writing, so they stay shared.
+ * - Write for a read: a data read fault on a page whose last fault here wrote
+ *   it (or was made a write by this rule) asks for write rights
+ *   (vmpf_wants_write), so a page this node writes stays asked for writing.
+ *   In a 2-node boot, about 1,700 of each node's 10,000 faults were a read and
+ *   then a write of such a page: two round trips where one does. Pages a node
+ *   only reads stay shared, and instruction fetches never ask for writing (the
+ *   decompressor wrote every page of kernel text on node 0).
  *
  * At most VMPF_WINDOW + VMPF_AHEAD holds out, and only while half of what the
  * message layer may queue is free: the first version asked for 64 at once and

@@ -21,7 +21,8 @@
 int vmpf_init(struct dsm_node *node, u64 npages);
 /* A vCPU faulted on page (for writing or not): remembered, and may start a read-ahead. */
 void vmpf_note_fault(u64 page, bool write);
-/* Should a vCPU's read fault on page ask for write rights? (its last fault here wrote) */
+/* Should a vCPU's data read fault on page ask for write rights? (its last fault here
+ * wrote, or was made a write by this rule) */
 bool vmpf_wants_write(u64 page);
 /* The protocol took rights on page away from this node (it had write rights or not). */
 void vmpf_note_lost(u64 page);

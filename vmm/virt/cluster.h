@@ -29,9 +29,10 @@ struct vm_cluster {
 	bool (*may_run)(const struct vm *vm);
 	/* Should a vCPU about to enter intercept PAUSE (another node waits for the turn)? */
 	bool (*others_wait)(const struct vm *vm);
-	/* A nested fault on guest RAM this node has too few rights to: sets v->mem_waiting,
+	/* A nested fault on guest RAM this node has too few rights to (a write, an
+	 * instruction fetch, or on the guest's own page-table walk): sets v->mem_waiting,
 	 * which the boot core clears (and kicks v) when the rights are here. */
-	void (*fault)(struct vcpu *v, gpa_t gpa, bool write, bool walk);
+	void (*fault)(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk);
 	/* A PAUSE while other nodes run: the vCPU lets go of the pages it keeps pinned. */
 	void (*yield)(struct vcpu *v);
 	/* The monitor's own accesses to guest RAM (vmm/virt/guest_mem.h): copy to or from
@@ -47,8 +48,10 @@ struct vm_cluster {
 	 * level-triggered interrupt's EOI, for node 0's I/O APIC. */
 	void (*deliver)(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector, bool level);
 	void (*eoi)(struct vm *vm, u8 vector);
-	/* Boot core, once the guest stopped here: tells the other nodes, prints the report. */
+	/* Boot core, once the guest stopped here: tells the other nodes at once; then, after
+	 * the VM's own report, prints the cluster's. */
 	void (*stopped)(struct vm *vm);
+	void (*report)(struct vm *vm);
 };
 
 #endif

@@ -111,7 +111,8 @@ static void handle_hlt(struct vcpu *v)
 static void handle_pause(struct vcpu *v)
 {
 	vcpu_skip_insn(v);
-	v->vm->cluster->yield(v);
+	if (v->vm->cluster) /* (PAUSE is intercepted only across nodes) */
+		v->vm->cluster->yield(v);
 	v->yield_until = time_now_ns() + VM_PAUSE_YIELD_NS;
 	v->pause_yields++;
 }

@@ -243,7 +243,8 @@ void mmio_handle_npf(struct vcpu *v)
 
 	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1) && v->vm->cluster) {
 		/* Guest RAM this node lacks rights to: the protocol fetches them. */
-		v->vm->cluster->fault(v, v->exit.npf.gpa, v->exit.npf.write, v->exit.npf.walk);
+		v->vm->cluster->fault(v, v->exit.npf.gpa, v->exit.npf.write, v->exit.npf.fetch,
+				      v->exit.npf.walk);
 		return;
 	}
 	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1)) {

@@ -440,9 +440,11 @@ int vm_run(struct vm *vm)
 		smp_run_on(i, vcpu_thread, &vm->vcpus[vm->first_local + i]);
 	}
 	vcpu_loop(first);
+	if (vm->cluster)
+		vm->cluster->stopped(vm); /* (at once: the other nodes still run the guest) */
 	exitstats_report(time_now_ns() - start);
 	if (vm->cluster)
-		vm->cluster->stopped(vm);
+		vm->cluster->report(vm);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
 			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,
