@@ -7,6 +7,7 @@
  * the protocol, the turns, the time agreement, long waits.
  */
 #include "vmm/cluster/cluster.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "vmm/cluster/handoff.h"
 #include "vmm/cluster/remote.h"
 #include "vmm/cluster/turns.h"
@@ -31,11 +32,11 @@
 
 static void say_long_waits(struct vm *vm, u64 now)
 {
-	static u64 last, said[VM_MAX_VCPUS];
+	u64 *said = cluster_of(vm)->waits.said;
 
-	if (now - last < 1000000000ULL)
+	if (now - cluster_of(vm)->waits.last < 1000000000ULL)
 		return;
-	last = now;
+	cluster_of(vm)->waits.last = now;
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 		u64 since = v->mem_waiting  ? vmdsm_wait_since(v)
@@ -97,13 +98,13 @@ static u64 cluster_poll(struct vm *vm, u64 now)
 
 static void cluster_stats(struct vm *vm)
 {
-	const struct remote_stats *r = remote_stats();
+	const struct remote_stats *r = remote_stats(vm);
 
 	BUG_ON(!on_boot_core());
 	kprintf("stats: cluster: %llu NIC interrupts%s\n", (unsigned long long)net_nics_irqs(),
-		turns_state());
+		turns_state(vm));
 	remote_time_line(vm, "stats: time: ");
-	handoff_line("stats: handoff: ");
+	handoff_line(vm, "stats: handoff: ");
 	kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
 		"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
 		"forwarded, %llu served\n",
@@ -125,7 +126,7 @@ static void cluster_report(struct vm *vm)
 	vmdsm_report(vm);
 	turns_report(vm);
 	remote_time_line(vm, "time: ");
-	handoff_line("handoff: ");
+	handoff_line(vm, "handoff: ");
 }
 
 static int cluster_take(struct vm *vm, gpa_t gpa, u64 len, bool write)
@@ -133,7 +134,7 @@ static int cluster_take(struct vm *vm, gpa_t gpa, u64 len, bool write)
 	return vmdsm_acquire_sync(vm, gpa, len, write);
 }
 
-static const struct vm_cluster cluster_ops = {
+static const struct vm_cluster cluster_hooks = {
 	.poll = cluster_poll,
 	.stats = cluster_stats,
 	.may_run = turns_may_run,
@@ -150,15 +151,24 @@ static const struct vm_cluster cluster_ops = {
 	.report = cluster_report,
 };
 
+/* This node's cluster: one, as there is one guest (zero until cluster_init). */
+static struct cluster the_cluster;
+
 int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms)
 {
-	int rc = remote_init(vm);
+	struct cluster *c = &the_cluster;
+	int rc;
 
+	BUG_ON(vm->cluster); /* once */
+	c->hooks = cluster_hooks;
+	c->vm = vm;
+	handoff_init(&c->handoff);
+	/* The parts find their state through the hooks from here on. */
+	vm->cluster = &c->hooks;
+	rc = remote_init(vm);
 	if (rc == 0)
 		rc = vmdsm_init(vm, prefetch);
 	if (rc == 0)
 		rc = turns_init(vm, slice_ms);
-	if (rc == 0)
-		vm->cluster = &cluster_ops;
-	return rc;
+	return rc; /* (on an error the node refuses to start, see main.c) */
 }

@@ -4,6 +4,7 @@
  * spinlock. The work runs outside the lock, so it may queue more.
  */
 #include "vmm/cluster/handoff.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "vmm/lib/klib.h"
 #include "net/msg.h"
 #include "vmm/host/log.h"
@@ -14,33 +15,20 @@
 #include "vmm/host/lapic.h"
 #include "vmm/host/tsc.h"
 
-/*
- * A core that holds dev_lock may not wait for the boot core, which may be
- * waiting for dev_lock itself: it may use HANDOFF_RESERVE more slots. One device
- * access queues at most one message per node (irq_deliver_set) and dev_lock is
- * taken per access, so the reserve covers the holder until the boot core, next
- * in the lock's queue, gets the lock and then drains.
- */
-#define HANDOFF_SLOTS	 256
-#define HANDOFF_RESERVE	 (MSG_MAX_NODES + 8)
-#define HANDOFF_RING	 1024		/* a power of two above both: the counters wrap cleanly */
+_Static_assert(HANDOFF_SLOTS + HANDOFF_RESERVE <= HANDOFF_RING, "handoff ring size");
 #define HANDOFF_STUCK_NS 40000000000ULL /* no progress this long: the boot core is stuck */
 #define HANDOFF_WAKE_NS	 10000000ULL	/* a waiting vCPU looks at the clock this often */
 #define HANDOFF_KICK_NS	 1000000ULL	/* a core waiting for room kicks the boot core so often */
 
-struct handoff_work {
-	handoff_fn fn;
-	u8 data[HANDOFF_DATA];
-};
-
-static struct handoff_work ring[HANDOFF_RING];
-_Static_assert(HANDOFF_SLOTS + HANDOFF_RESERVE <= HANDOFF_RING, "handoff ring size");
-static u32 head, tail; /* taken at head, added at tail; free-running */
-static u32 deepest;    /* the most pieces ever queued at once */
-static struct spinlock lock = SPINLOCK_INIT("handoff");
+void handoff_init(struct handoff_ring *r)
+{
+	r->head = r->tail = r->deepest = 0;
+	r->lock = (struct spinlock)SPINLOCK_INIT("handoff");
+}
 
 void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len)
 {
+	struct handoff_ring *r = &cluster_of(vm)->handoff;
 	u8 copy[HANDOFF_DATA];
 	u32 room = HANDOFF_SLOTS, seen = 0;
 	u64 since = 0, kicked = 0, now;
@@ -56,18 +44,18 @@ void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len)
 		room += HANDOFF_RESERVE;
 	for (;;) {
 		u32 taken;
-		spin_lock(&lock);
-		if (tail - head < room) {
-			struct handoff_work *w = &ring[tail % ARRAY_SIZE(ring)];
+		spin_lock(&r->lock);
+		if (r->tail - r->head < room) {
+			struct handoff_work *w = &r->ring[r->tail % HANDOFF_RING];
 			w->fn = fn;
 			memcpy(w->data, copy, HANDOFF_DATA);
-			tail++;
-			deepest = MAX(deepest, tail - head);
-			spin_unlock(&lock);
+			r->tail++;
+			r->deepest = MAX(r->deepest, r->tail - r->head);
+			spin_unlock(&r->lock);
 			break;
 		}
-		taken = head;
-		spin_unlock(&lock);
+		taken = r->head;
+		spin_unlock(&r->lock);
 		/* Full: the boot core is busy (a network wait may last seconds) or stuck.
 		 * Judged by its progress, not by how long this core has waited. */
 		now = time_now_ns();
@@ -98,22 +86,23 @@ void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len)
  * boot core goes back to its network poll in between). */
 void handoff_drain(struct vm *vm)
 {
+	struct handoff_ring *r = &cluster_of(vm)->handoff;
 	struct handoff_work w;
 	u32 end;
 
 	BUG_ON(!on_boot_core());
-	spin_lock(&lock);
-	end = tail;
-	spin_unlock(&lock);
+	spin_lock(&r->lock);
+	end = r->tail;
+	spin_unlock(&r->lock);
 	for (;;) {
-		spin_lock(&lock);
-		if (head == end) {
-			spin_unlock(&lock);
+		spin_lock(&r->lock);
+		if (r->head == end) {
+			spin_unlock(&r->lock);
 			return;
 		}
-		w = ring[head % ARRAY_SIZE(ring)];
-		head++;
-		spin_unlock(&lock);
+		w = r->ring[r->head % HANDOFF_RING];
+		r->head++;
+		spin_unlock(&r->lock);
 		w.fn(vm, w.data);
 	}
 }
@@ -143,10 +132,12 @@ int handoff_wait(struct vcpu *v, volatile bool *done, u64 timeout_ns)
 	return 0;
 }
 
-void handoff_line(const char *prefix)
+void handoff_line(struct vm *vm, const char *prefix)
 {
-	if (tail)
+	const struct handoff_ring *r = &cluster_of(vm)->handoff;
+
+	if (r->tail)
 		kprintf("%s%u pieces of work handed to the boot core by the other cores, at most "
 			"%u queued at once\n",
-			prefix, tail, deepest);
+			prefix, r->tail, r->deepest);
 }

@@ -12,10 +12,39 @@
 
 #include "vmm/virt/vm.h"
 #include "vmm/host/percpu.h"
+#include "vmm/host/spinlock.h"
+#include "net/msg.h"
 
 #define HANDOFF_DATA 64 /* bytes of argument copied with each piece of work */
 
 typedef void (*handoff_fn)(struct vm *vm, void *data);
+
+/*
+ * A core that holds dev_lock may not wait for the boot core, which may be
+ * waiting for dev_lock itself: it may use HANDOFF_RESERVE more slots. One device
+ * access queues at most one message per node (irq_deliver_set) and dev_lock is
+ * taken per access, so the reserve covers the holder until the boot core, next
+ * in the lock's queue, gets the lock and then drains.
+ */
+#define HANDOFF_SLOTS	256
+#define HANDOFF_RESERVE (MSG_MAX_NODES + 8)
+#define HANDOFF_RING	1024 /* a power of two above both: the counters wrap cleanly */
+
+struct handoff_work {
+	handoff_fn fn;
+	u8 data[HANDOFF_DATA];
+};
+
+/* The queue: a ring under a leaf spinlock (part of struct cluster). */
+struct handoff_ring {
+	struct handoff_work ring[HANDOFF_RING];
+	u32 head, tail; /* taken at head, added at tail; free-running */
+	u32 deepest;	/* the most pieces ever queued at once */
+	struct spinlock lock;
+};
+
+/* Before the first handoff(). */
+void handoff_init(struct handoff_ring *r);
 
 /* Is this the boot core, the one that runs the network? */
 static inline bool on_boot_core(void)
@@ -34,6 +63,6 @@ void handoff_drain(struct vm *vm);
  * the guest stopped meanwhile. */
 int handoff_wait(struct vcpu *v, volatile bool *done, u64 timeout_ns);
 /* One line (after prefix) on the work handed over so far; nothing if none was. */
-void handoff_line(const char *prefix);
+void handoff_line(struct vm *vm, const char *prefix);
 
 #endif

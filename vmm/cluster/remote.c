@@ -10,6 +10,7 @@
  */
 #include "vmm/cluster/remote.h"
 #include "vmm/cluster/remote_internal.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "vmm/cluster/remote_wire.h"
 #include "net/msg.h"
 #include "net/net.h"
@@ -23,18 +24,14 @@
 
 _Static_assert(REMOTE_MAX_VCPUS == VM_MAX_VCPUS, "the interrupt map covers every vCPU");
 
-static bool stop_from_peer;
-
 struct remote_layout remote_layout_of(const struct vm *vm)
 {
 	return (struct remote_layout){ vm->self, vm->nvcpus, vm->vcpu_node };
 }
 
-static struct remote_stats st;
-
-struct remote_stats *remote_counters(void)
+struct remote_stats *remote_counters(struct vm *vm)
 {
-	return &st;
+	return &cluster_of(vm)->remote.st;
 }
 
 /* A message to another node, from any core; one that cannot be queued stops the
@@ -82,7 +79,7 @@ void remote_deliver(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector,
 	struct vcpu_msg m = { mode, vector, level, { 0 }, { 0 } };
 
 	memcpy(m.map, map, sizeof(m.map));
-	__atomic_add_fetch(&st.irqs_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	__atomic_add_fetch(&remote_counters(vm)->irqs_sent, 1, __ATOMIC_RELAXED); /* (any core) */
 	remote_send(vm, node, MSG_T_VCPU, &m, sizeof(m));
 }
 
@@ -98,27 +95,28 @@ static void recv_vcpu(void *ctx, u16 src, const void *data, size_t len)
 			len, src);
 		return;
 	}
-	st.irqs_received++;
+	remote_counters(vm)->irqs_received++;
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		if ((m.map[i / 64] >> (i % 64)) & 1)
 			irq_deliver_vcpu(&vm->vcpus[i], m.mode, m.vector, m.level);
 }
 
-const struct remote_stats *remote_stats(void)
+const struct remote_stats *remote_stats(struct vm *vm)
 {
-	return &st;
+	return remote_counters(vm);
 }
 
 #define STOP_ACK_NS 2000000000ULL
 
 void remote_stop_cluster(struct vm *vm, int exit_code)
 {
+	struct remote_state *r = &cluster_of(vm)->remote;
 	struct stop_msg m = { exit_code };
 
 	BUG_ON(!on_boot_core()); /* it polls the network */
-	if (vm->nnodes < 2 || stop_from_peer || !net_msg_layer())
+	if (vm->nnodes < 2 || r->stop_from_peer || !net_msg_layer())
 		return;
-	stop_from_peer = true; /* once */
+	r->stop_from_peer = true; /* once */
 	for (u32 n = 0; n < vm->nnodes; n++)
 		if (n != vm->self)
 			msg_send(net_msg_layer(), (u16)n, MSG_T_STOP, &m, sizeof(m));
@@ -146,7 +144,7 @@ static void recv_stop(void *ctx, u16 src, const void *data, size_t len)
 		pr_warn("remote: malformed stop message from node %u dropped\n", src);
 		return;
 	}
-	stop_from_peer = true;
+	cluster_of(ctx)->remote.stop_from_peer = true;
 	vm_stop(ctx, m.exit_code, "stopped on node %u (exit code %d): stopping here too", src,
 		m.exit_code);
 }

@@ -17,7 +17,7 @@ struct remote_stats {
 	u64 mmio_sent, mmio_served;   /* MMIO accesses likewise */
 	u64 eois_sent, eois_served;   /* level-triggered EOIs likewise */
 };
-const struct remote_stats *remote_stats(void);
+const struct remote_stats *remote_stats(struct vm *vm);
 
 int remote_init(struct vm *vm);
 /* Sends `node` one message with an interrupt for every vCPU set in map (cluster

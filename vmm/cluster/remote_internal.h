@@ -8,10 +8,44 @@
 #include "vmm/cluster/remote.h"
 #include "vmm/cluster/remote_wire.h"
 
+/* A local vCPU's access forwarded to node 0: when its port access left, and its MMIO
+ * access's number and answer. */
+struct vcpu_fwd {
+	u64 io_since;
+	u32 mmio_seq;
+	volatile bool mmio_done;
+	s8 mmio_status;
+	u64 mmio_val;
+};
+
+/* The periodic re-check of the guest's TSC against node 0's (remote_time.c). */
+struct time_recheck {
+	u64 next;     /* when the next re-check starts (0: not yet scheduled) */
+	u64 sent_tsc; /* the outstanding probe's t1, 0 when none */
+	u64 sent_ns;  /* ... and when it left */
+	int answered; /* probes answered in this re-check */
+	u64 best_rtt; /* cycles */
+	s64 best;     /* the offset that round trip gave */
+	u64 checks, steps, stepped_ns;
+	s64 last_ns, last_err_ns; /* the last check: node 0's guest TSC minus ours, and its bound */
+	s64 worst_ns;		  /* the largest difference found, either way */
+	bool warned;
+};
+
+/* The state of remote.c, remote_io.c and remote_time.c (part of struct cluster). */
+struct remote_state {
+	bool stop_from_peer; /* the stop was sent, or came from a peer */
+	struct remote_stats st;
+	struct vcpu_fwd fwd[VM_MAX_VCPUS];
+	struct time_msg time_answer; /* node 0's last answer to a join-time probe */
+	volatile bool time_answered;
+	struct time_recheck recheck;
+};
+
 /* The guest as the message checks see it. */
 struct remote_layout remote_layout_of(const struct vm *vm);
 /* The counters remote_stats() reports. */
-struct remote_stats *remote_counters(void);
+struct remote_stats *remote_counters(struct vm *vm);
 /* A message for node dst, from any core (through the boot core); one that cannot be
  * queued stops the guest, saying why. */
 void remote_send(struct vm *vm, u32 dst, u8 type, const void *body, size_t len);

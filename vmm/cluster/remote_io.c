@@ -6,6 +6,7 @@
  */
 #include "vmm/cluster/remote.h"
 #include "vmm/cluster/remote_internal.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "vmm/cluster/handoff.h"
 #include "net/msg.h"
 #include "net/net.h"
@@ -18,21 +19,9 @@
 #include "vmm/cluster/vmdsm.h"
 #include "vmm/virt/irq.h"
 
-/* A local vCPU's access forwarded to node 0: when its port access left, and its MMIO
- * access's number and answer. */
-struct vcpu_fwd {
-	u64 io_since;
-	u32 mmio_seq;
-	volatile bool mmio_done;
-	s8 mmio_status;
-	u64 mmio_val;
-};
-
-static struct vcpu_fwd vcpu_fwd[VM_MAX_VCPUS];
-
 static struct vcpu_fwd *fwd_of(const struct vcpu *v)
 {
-	return &vcpu_fwd[v->id];
+	return &cluster_of(v->vm)->remote.fwd[v->id];
 }
 
 u64 remote_io_since(const struct vcpu *v)
@@ -46,7 +35,7 @@ void remote_io(struct vcpu *v, u16 port, u8 size, bool in, u32 val)
 
 	fwd_of(v)->io_since = time_now_ns();
 	__atomic_store_n(&v->io_waiting, true, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&remote_counters()->io_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	__atomic_add_fetch(&remote_counters(v->vm)->io_sent, 1, __ATOMIC_RELAXED); /* (any core) */
 	remote_send(v->vm, 0, MSG_T_IO, &m, sizeof(m));
 }
 
@@ -72,7 +61,7 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 		vcpu_kick(v);
 		return;
 	}
-	remote_counters()->io_served++;
+	remote_counters(vm)->io_served++;
 	held = spin_held_by_me(&vm->dev_lock); /* (polling from inside a device exit) */
 	if (!held)
 		spin_lock(&vm->dev_lock);
@@ -103,7 +92,8 @@ int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 
 	/* Not from inside a network message handler: nothing would poll for the answer. */
 	BUG_ON(on_boot_core() && net_in_poll());
-	__atomic_add_fetch(&remote_counters()->mmio_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	__atomic_add_fetch(&remote_counters(v->vm)->mmio_sent, 1,
+			   __ATOMIC_RELAXED); /* (any core) */
 	__atomic_store_n(&fwd_of(v)->mmio_done, false, __ATOMIC_RELEASE);
 	remote_send(v->vm, 0, MSG_T_MMIO, &m, sizeof(m));
 	if (!on_boot_core())
@@ -152,7 +142,7 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 		}
 		return;
 	}
-	remote_counters()->mmio_served++;
+	remote_counters(vm)->mmio_served++;
 	held = spin_held_by_me(&vm->dev_lock);
 	if (!held)
 		spin_lock(&vm->dev_lock);
@@ -173,7 +163,7 @@ void remote_eoi(struct vm *vm, u8 vector)
 {
 	struct eoi_msg m = { vector };
 
-	__atomic_add_fetch(&remote_counters()->eois_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	__atomic_add_fetch(&remote_counters(vm)->eois_sent, 1, __ATOMIC_RELAXED); /* (any core) */
 	remote_send(vm, 0, MSG_T_EOI, &m, sizeof(m));
 }
 
@@ -188,7 +178,7 @@ static void recv_eoi(void *ctx, u16 src, const void *data, size_t len)
 		pr_warn("remote: malformed EOI message from node %u dropped\n", src);
 		return;
 	}
-	remote_counters()->eois_served++;
+	remote_counters(vm)->eois_served++;
 	held = spin_held_by_me(&vm->dev_lock);
 	if (!held)
 		spin_lock(&vm->dev_lock);

@@ -5,6 +5,7 @@
  */
 #include "vmm/cluster/remote.h"
 #include "vmm/cluster/remote_internal.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "net/msg.h"
 #include "net/net.h"
 #include "vmm/host/log.h"
@@ -22,13 +23,12 @@
 #define TIME_PROBE_RETRY_NS 20000000ULL
 #define TIME_LIMIT_NS	    10000000000ULL
 
-static struct time_msg time_answer;
-static volatile bool time_answered;
 static void recheck_answer(struct vm *vm, const struct time_msg *m);
 
 static void recv_time(void *ctx, u16 src, const void *data, size_t len)
 {
 	struct vm *vm = ctx;
+	struct remote_state *r = &cluster_of(vm)->remote;
 	struct time_msg m;
 
 	if (remote_check_time(data, len, &m) != 0) {
@@ -37,8 +37,8 @@ static void recv_time(void *ctx, u16 src, const void *data, size_t len)
 	}
 	if (m.answer && src == 0) {
 		recheck_answer(vm, &m);
-		time_answer = m;
-		time_answered = true;
+		r->time_answer = m;
+		r->time_answered = true;
 	} else if (!m.answer && vm->self == 0 && vm->tsc_base != 0) {
 		/* (not before node 0 has its time base: the asker asks again) */
 		m.t2 = rdtsc();
@@ -51,22 +51,22 @@ static void recv_time(void *ctx, u16 src, const void *data, size_t len)
 }
 
 /* One probe: 0 with the round trip and offset, or -E_TIMEDOUT. */
-static int time_probe(u64 *rtt, s64 *offset, struct time_msg *got)
+static int time_probe(struct remote_state *r, u64 *rtt, s64 *offset, struct time_msg *got)
 {
 	struct time_msg m = { rdtsc(), 0, 0, 0, 0, 0, { 0 } };
 	u64 t0 = time_now_ns(), t3;
 
-	time_answered = false;
+	r->time_answered = false;
 	msg_send(net_msg_layer(), 0, MSG_T_TIME, &m, sizeof(m));
-	while (!time_answered || time_answer.t1 != m.t1) {
+	while (!r->time_answered || r->time_answer.t1 != m.t1) {
 		if (time_now_ns() - t0 > TIME_PROBE_RETRY_NS)
 			return -E_TIMEDOUT;
 		net_poll();
 	}
 	t3 = rdtsc();
 	*rtt = t3 - m.t1;
-	*offset = (s64)(time_answer.t2 - (m.t1 + *rtt / 2));
-	*got = time_answer;
+	*offset = (s64)(r->time_answer.t2 - (m.t1 + *rtt / 2));
+	*got = r->time_answer;
 	return 0;
 }
 
@@ -80,7 +80,7 @@ int remote_sync_time(struct vm *vm)
 	if (vm->self == 0)
 		return 0;
 	while (n < TIME_PROBES && time_now_ns() - t0 < TIME_LIMIT_NS) {
-		if (time_probe(&rtt, &offset, &got) != 0)
+		if (time_probe(&cluster_of(vm)->remote, &rtt, &offset, &got) != 0)
 			continue; /* node 0 not answering yet: ask again */
 		n++;
 		if (rtt < best_rtt) {
@@ -120,33 +120,20 @@ int remote_sync_time(struct vm *vm)
 #define TIME_RECHECK_PROBES 8
 #define TIME_RECHECK_WAIT   20000000ULL /* a probe unanswered this long is given up */
 
-static struct {
-	u64 next;     /* when the next re-check starts (0: not yet scheduled) */
-	u64 sent_tsc; /* the outstanding probe's t1, 0 when none */
-	u64 sent_ns;  /* ... and when it left */
-	int answered; /* probes answered in this re-check */
-	u64 best_rtt; /* cycles */
-	s64 best;     /* the offset that round trip gave */
-	u64 checks, steps, stepped_ns;
-	s64 last_ns, last_err_ns; /* the last check: node 0's guest TSC minus ours, and its bound */
-	s64 worst_ns;		  /* the largest difference found, either way */
-	bool warned;
-} recheck;
-
 static void recheck_answer(struct vm *vm, const struct time_msg *m)
 {
+	struct time_recheck *tr = &cluster_of(vm)->remote.recheck;
 	u64 rtt;
 
-	if (!recheck.sent_tsc || m->t1 != recheck.sent_tsc)
+	if (!tr->sent_tsc || m->t1 != tr->sent_tsc)
 		return; /* (a join-time probe, or one given up) */
 	rtt = rdtsc() - m->t1;
-	if (rtt < recheck.best_rtt) {
-		recheck.best_rtt = rtt;
-		recheck.best = (s64)(m->t2 - (m->t1 + rtt / 2));
+	if (rtt < tr->best_rtt) {
+		tr->best_rtt = rtt;
+		tr->best = (s64)(m->t2 - (m->t1 + rtt / 2));
 	}
-	recheck.answered++;
-	recheck.sent_tsc = 0;
-	(void)vm;
+	tr->answered++;
+	tr->sent_tsc = 0;
 }
 
 static s64 cycles_to_ns(s64 c)
@@ -157,60 +144,62 @@ static s64 cycles_to_ns(s64 c)
 /* The re-check's verdict: node 0's TSC minus this node's guest TSC, and what to do. */
 static void recheck_done(struct vm *vm)
 {
-	s64 drift = recheck.best - (s64)vm->tsc_offset, err = (s64)(recheck.best_rtt / 2);
+	struct time_recheck *tr = &cluster_of(vm)->remote.recheck;
+	s64 drift = tr->best - (s64)vm->tsc_offset, err = (s64)(tr->best_rtt / 2);
 
-	recheck.checks++;
-	recheck.last_ns = cycles_to_ns(drift);
-	recheck.last_err_ns = cycles_to_ns(err);
-	if ((recheck.last_ns < 0 ? -recheck.last_ns : recheck.last_ns) >
-	    (recheck.worst_ns < 0 ? -recheck.worst_ns : recheck.worst_ns))
-		recheck.worst_ns = recheck.last_ns;
+	tr->checks++;
+	tr->last_ns = cycles_to_ns(drift);
+	tr->last_err_ns = cycles_to_ns(err);
+	if ((tr->last_ns < 0 ? -tr->last_ns : tr->last_ns) >
+	    (tr->worst_ns < 0 ? -tr->worst_ns : tr->worst_ns))
+		tr->worst_ns = tr->last_ns;
 	if (drift > err) {
 		u64 step = (u64)(drift - err);
 		/* Forward, by what it certainly lags (kvmclock's base is a guest TSC value: it stays). */
 		__atomic_store_n(&vm->tsc_offset, vm->tsc_offset + step, __ATOMIC_RELAXED);
 		for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 			vcpu_kick(&vm->vcpus[i]); /* each takes it at its next entry: now */
-		recheck.steps++;
-		recheck.stepped_ns += tsc_to_ns(step);
+		tr->steps++;
+		tr->stepped_ns += tsc_to_ns(step);
 		pr_info("time: this node's guest TSC was %lld ns behind node 0's (+/- %lld ns): "
 			"stepped forward %llu ns\n",
-			(long long)recheck.last_ns, (long long)recheck.last_err_ns,
+			(long long)tr->last_ns, (long long)tr->last_err_ns,
 			(unsigned long long)tsc_to_ns(step));
-	} else if (drift < -err && !recheck.warned) {
+	} else if (drift < -err && !tr->warned) {
 		pr_warn("time: this node's guest TSC runs %lld ns ahead of node 0's (+/- %lld ns); "
 			"not corrected, a TSC may not go back (said once)\n",
-			(long long)-recheck.last_ns, (long long)recheck.last_err_ns);
-		recheck.warned = true;
+			(long long)-tr->last_ns, (long long)tr->last_err_ns);
+		tr->warned = true;
 	}
 }
 
 void remote_time_poll(struct vm *vm, u64 now)
 {
+	struct time_recheck *tr = &cluster_of(vm)->remote.recheck;
 	struct time_msg m = { 0, 0, 0, 0, 0, 0, { 0 } };
 
 	if (vm->self == 0 || vm->nnodes < 2)
 		return;
-	if (!recheck.next) {
-		recheck.next = now + TIME_RECHECK_NS;
-		recheck.best_rtt = ~0ULL;
+	if (!tr->next) {
+		tr->next = now + TIME_RECHECK_NS;
+		tr->best_rtt = ~0ULL;
 	}
-	if (now < recheck.next)
+	if (now < tr->next)
 		return;
-	if (recheck.sent_tsc && now - recheck.sent_ns < TIME_RECHECK_WAIT)
+	if (tr->sent_tsc && now - tr->sent_ns < TIME_RECHECK_WAIT)
 		return; /* the probe is out */
-	recheck.sent_tsc = 0;
-	if (recheck.answered >= TIME_RECHECK_PROBES) {
+	tr->sent_tsc = 0;
+	if (tr->answered >= TIME_RECHECK_PROBES) {
 		recheck_done(vm);
-		recheck.answered = 0;
-		recheck.best_rtt = ~0ULL;
-		recheck.next = now + TIME_RECHECK_NS;
+		tr->answered = 0;
+		tr->best_rtt = ~0ULL;
+		tr->next = now + TIME_RECHECK_NS;
 		return;
 	}
 	m.t1 = rdtsc();
 	if (msg_send(net_msg_layer(), 0, MSG_T_TIME, &m, sizeof(m)) == 0) {
-		recheck.sent_tsc = m.t1;
-		recheck.sent_ns = now;
+		tr->sent_tsc = m.t1;
+		tr->sent_ns = now;
 	}
 }
 
@@ -226,18 +215,20 @@ void remote_lag_time(struct vm *vm, u32 us)
 
 void remote_time_line(const struct vm *vm, const char *prefix)
 {
+	const struct time_recheck *tr = &cluster_of(vm)->remote.recheck;
+
 	if (vm->self == 0 || vm->nnodes < 2)
 		return;
-	if (!recheck.checks) {
+	if (!tr->checks) {
 		kprintf("%sguest TSC against node 0: not re-checked yet (every %llu s)\n", prefix,
 			(unsigned long long)(TIME_RECHECK_NS / 1000000000));
 		return;
 	}
 	kprintf("%sguest TSC against node 0: %llu re-checks, the last %lld ns (+/- %lld ns), the "
 		"largest %lld ns; %llu steps forward, %llu ns in all\n",
-		prefix, (unsigned long long)recheck.checks, (long long)recheck.last_ns,
-		(long long)recheck.last_err_ns, (long long)recheck.worst_ns,
-		(unsigned long long)recheck.steps, (unsigned long long)recheck.stepped_ns);
+		prefix, (unsigned long long)tr->checks, (long long)tr->last_ns,
+		(long long)tr->last_err_ns, (long long)tr->worst_ns, (unsigned long long)tr->steps,
+		(unsigned long long)tr->stepped_ns);
 }
 
 int remote_time_init(struct vm *vm)

@@ -6,6 +6,7 @@
  */
 #include "vmm/cluster/turns.h"
 #include "vmm/cluster/turns_token.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "vmm/cluster/vmdsm.h"
 #include "net/msg.h"
 #include "net/net.h"
@@ -13,13 +14,6 @@
 #include "vmm/host/log.h"
 #include "vmm/virt/irq.h"
 #include "vmm/host/tsc.h"
-
-static struct turns_node {
-	struct vm *vm;
-	struct turns t;
-	u64 said; /* when the long wait for the turn was last reported */
-	u64 kept; /* tokens that could not be sent, as last reported */
-} tn;
 
 static int send_turn(void *ctx, u32 to, const void *msg, size_t len)
 {
@@ -75,54 +69,61 @@ static void kick_others(struct vm *vm)
 
 void turns_poll(struct vm *vm, u64 now)
 {
+	struct turns_node *tn = &cluster_of(vm)->turns;
 	enum turn_why why = TURN_SLICE;
 	bool want;
 
-	if (!tn.t.on)
+	if (!tn->t.on)
 		return;
 	want = node_can_run(vm, now, &why);
-	if (turns_token_poll(&tn.t, want, why, now))
+	if (turns_token_poll(&tn->t, want, why, now))
 		kick_others(vm); /* out of the guest: the turn is over */
-	if (tn.t.send_fails != tn.kept) {
-		tn.kept = tn.t.send_fails;
+	if (tn->t.send_fails != tn->kept) {
+		tn->kept = tn->t.send_fails;
 		pr_warn("turns: the token could not be sent; keeping it\n");
 	}
 }
 
 u64 turns_next_deadline(const struct vm *vm)
 {
-	return turns_token_deadline(&tn.t);
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	return turns_token_deadline(&tn->t);
 }
 
-void turns_note_wait(u64 since, u64 now)
+void turns_note_wait(struct vm *vm, u64 since, u64 now)
 {
-	turns_token_note_wait(&tn.t, since, now);
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	turns_token_note_wait(&tn->t, since, now);
 }
 
 bool turns_idle(const struct vm *vm)
 {
-	return tn.t.on && !tn.t.have && !tn.t.asked;
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	return tn->t.on && !tn->t.have && !tn->t.asked;
 }
 
 bool turns_may_run(const struct vm *vm)
 {
-	return turns_token_may_run(&tn.t);
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	return turns_token_may_run(&tn->t);
 }
 
 bool turns_others_wait(const struct vm *vm)
 {
-	return turns_token_others_wait(&tn.t);
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	return turns_token_others_wait(&tn->t);
 }
 
 void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns)
 {
-	const struct turns *t = &tn.t;
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	const struct turns *t = &tn->t;
 
 	/* (now may be older than asked_since: read before this pass's poll) */
 	if (!t->on || t->have || !t->asked_since || now <= t->asked_since ||
-	    now - t->asked_since < wait_ns || now - tn.said < wait_ns)
+	    now - t->asked_since < wait_ns || now - tn->said < wait_ns)
 		return;
-	tn.said = now;
+	tn->said = now;
 	if (t->passed_to >= 0)
 		pr_warn("turns: this node has waited %llu ms for the turn (asked %llu times; it "
 			"last passed the token to node %d%s)\n",
@@ -136,18 +137,20 @@ void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns)
 			(unsigned long long)t->wants);
 }
 
-const char *turns_state(void)
+const char *turns_state(const struct vm *vm)
 {
-	return !tn.t.on	    ? ""
-	       : tn.t.have  ? "; this node has the turn"
-	       : tn.t.asked ? "; turn asked for"
-			    : "";
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	return !tn->t.on     ? ""
+	       : tn->t.have  ? "; this node has the turn"
+	       : tn->t.asked ? "; turn asked for"
+			     : "";
 }
 
 static void recv_turn(void *ctx, u16 src, const void *data, size_t len)
 {
 	struct vm *vm = ctx;
-	int rc = turns_token_receive(&tn.t, src, data, len, time_now_ns());
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	int rc = turns_token_receive(&tn->t, src, data, len, time_now_ns());
 
 	if (rc == -E_EXIST)
 		pr_warn("turns: node %u passed the token, but this node has it already\n", src);
@@ -161,10 +164,10 @@ static void recv_turn(void *ctx, u16 src, const void *data, size_t len)
 
 int turns_init(struct vm *vm, u32 slice_ms)
 {
-	tn.vm = vm;
-	turns_token_init(&tn.t, &turns_net_ops, vm, vm->self, vm->nnodes, vm->nlocal,
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	turns_token_init(&tn->t, &turns_net_ops, vm, vm->self, vm->nnodes, vm->nlocal,
 			 slice_ms * 1000000ULL, time_now_ns());
-	if (!tn.t.on)
+	if (!tn->t.on)
 		return 0;
 	pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
 		"waiting for pages), at most %u ms\n",
@@ -174,7 +177,8 @@ int turns_init(struct vm *vm, u32 slice_ms)
 
 void turns_report(const struct vm *vm)
 {
-	const struct turns *t = &tn.t;
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	const struct turns *t = &tn->t;
 	u64 held = t->held_ns, waited = t->waited_ns;
 
 	if (!t->on)

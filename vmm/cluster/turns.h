@@ -24,7 +24,15 @@
 #ifndef UNUM_VMM_CLUSTER_TURNS_H
 #define UNUM_VMM_CLUSTER_TURNS_H
 
+#include "vmm/cluster/turns_token.h"
 #include "vmm/virt/vm.h"
+
+/* This node's side of the turns (part of struct cluster): the token protocol's state. */
+struct turns_node {
+	struct turns t;
+	u64 said; /* when the long wait for the turn was last reported */
+	u64 kept; /* tokens that could not be sent, as last reported */
+};
 
 /* Before the guest starts; slice_ms 0: no turns (every node runs at once). */
 int turns_init(struct vm *vm, u32 slice_ms);
@@ -34,7 +42,7 @@ void turns_poll(struct vm *vm, u64 now);
 u64 turns_next_deadline(const struct vm *vm);
 /* A local vCPU waited for a page from since to now (during this node's turn, that
  * does not count against its slice). */
-void turns_note_wait(u64 since, u64 now);
+void turns_note_wait(struct vm *vm, u64 since, u64 now);
 /* Is this node idle for the turns: turns are on, and it neither has the turn nor
  * asked for it (its vCPUs are halted or wait for a SIPI)? */
 bool turns_idle(const struct vm *vm);
@@ -45,7 +53,7 @@ bool turns_others_wait(const struct vm *vm);
 /* Says so if this node has waited more than wait_ns for the turn (once per wait_ns). */
 void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns);
 /* For the "stats:" line: whether this node has the turn or asked for it. */
-const char *turns_state(void);
+const char *turns_state(const struct vm *vm);
 /* "turns:" line when the guest stops. */
 void turns_report(const struct vm *vm);
 

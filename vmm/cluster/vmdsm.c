@@ -10,6 +10,7 @@
  */
 #include "vmm/cluster/vmdsm.h"
 #include "vmm/cluster/vmdsm_internal.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "dsm/dsm.h"
 #include "vmm/host/tsc.h"
 #include "net/msg.h"
@@ -29,12 +30,9 @@
 
 #define VMDSM_PIN_NS 2000000ULL /* how long a fetched page stays for the vCPU that wanted it */
 
-struct vm_dsm vmdsm;
-static struct vcpu_pages vcpu_pages[VM_MAX_VCPUS];
-
 struct vcpu_pages *vmdsm_pages_of(const struct vcpu *v)
 {
-	return &vcpu_pages[v->id];
+	return &vmdsm_of(v->vm)->pages[v->id];
 }
 
 u64 vmdsm_wait_since(const struct vcpu *v)
@@ -44,8 +42,7 @@ u64 vmdsm_wait_since(const struct vcpu *v)
 
 void vmdsm_turn_began(struct vm *vm)
 {
-	if (vmdsm.vm)
-		vmpf_turn_began();
+	vmpf_turn_began(&vmdsm_of(vm)->pf);
 }
 
 /* A protocol message that cannot be queued is lost, and the page's holders would wait for
@@ -78,13 +75,14 @@ static void *op_frame(void *ctx, uint64_t page)
 
 static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 {
-	struct vm *vm = ((struct vm_dsm *)ctx)->vm;
+	struct vm_dsm *d = ctx;
+	struct vm *vm = d->vm;
 	u32 prot = rights == DSM_WRITE ? SPACE_RWX : rights == DSM_READ ? SPACE_R | SPACE_X : 0;
 	int old = nested_rights(&vm->space, page << PAGE_SHIFT);
 
 	nested_protect(&vm->space, page << PAGE_SHIFT, prot);
 	if (old > 0 && ((u32)old & ~prot))
-		vmpf_note_lost(page);
+		vmpf_note_lost(&d->pf, page);
 	/* More rights: a stale entry only faults again. Fewer: no core may go on
 	 * using them, as the page's contents are about to leave. */
 	vm_flush_guest_tlbs(vm, old < 0 || ((u32)old & ~prot));
@@ -92,17 +90,19 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 
 static void op_resume(void *ctx, struct dsm_hold *h)
 {
-	if (vmpf_resume(h))
+	struct vm_dsm *d = ctx;
+
+	if (vmpf_resume(&d->pf, h))
 		return;
 	if (h->cookie) {
 		struct vcpu *v = h->cookie;
 		u64 now = time_now_ns();
-		vmdsm_record_wait(now - vmdsm_pages_of(v)->wait_since);
-		turns_note_wait(vmdsm_pages_of(v)->wait_since, now);
+		vmdsm_record_wait(d, now - vmdsm_pages_of(v)->wait_since);
+		turns_note_wait(d->vm, vmdsm_pages_of(v)->wait_since, now);
 		__atomic_store_n(&v->mem_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v); /* (another core's vCPU sleeps until then) */
 	} else
-		((struct vm_dsm *)ctx)->monitor_done = true;
+		d->monitor_done = true;
 }
 
 static const struct dsm_ops vmdsm_ops = {
@@ -119,7 +119,8 @@ static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
 
 int vmdsm_init(struct vm *vm, bool prefetch)
 {
-	static uint64_t home_start[VM_MAX_VCPUS];
+	struct vm_dsm *d = vmdsm_of(vm);
+	uint64_t home_start[VM_MAX_VCPUS]; /* (dsm_init copies it) */
 	struct dsm_config c = { .self = vm->self,
 				.nnodes = vm->nnodes,
 				.npages = vm->mem_size >> PAGE_SHIFT,
@@ -142,12 +143,13 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 
 	if (!mem)
 		return -E_NOMEM;
-	vmdsm.vm = vm;
-	rc = dsm_init(&vmdsm.node, &c, &vmdsm_ops, &vmdsm, hpa_to_ptr(mem), size);
+	d->vm = vm;
+	d->waits.rng = 0x9e3779b97f4a7c15ULL; /* (the reservoir sample's generator) */
+	rc = dsm_init(&d->node, &c, &vmdsm_ops, d, hpa_to_ptr(mem), size);
 	if (rc == 0)
-		rc = prefetch ? vmpf_init(vmdsm.node, c.npages) : 0;
+		rc = prefetch ? vmpf_init(&d->pf, d->node, c.npages) : 0;
 	if (rc == 0)
-		rc = net_register(MSG_T_DSM, recv_dsm, &vmdsm);
+		rc = net_register(MSG_T_DSM, recv_dsm, d);
 	if (rc)
 		return rc;
 	/* Nothing is mapped until the protocol grants it. */
@@ -172,6 +174,7 @@ int vmdsm_init(struct vm *vm, bool prefetch)
  */
 static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk)
 {
+	struct vm_dsm *d = vmdsm_of(v->vm);
 	u8 slot = vmdsm_pages_of(v)->cur;
 	struct dsm_hold *h;
 	int rc;
@@ -187,7 +190,7 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 	}
 	h = &vmdsm_pages_of(v)->holds[slot];
 	if (vmdsm_pages_of(v)->held & (1u << slot))
-		dsm_release(vmdsm.node, h);
+		dsm_release(d->node, h);
 	vmdsm_pages_of(v)->held &= (u16) ~(1u << slot);
 	vmdsm_pages_of(v)->cur = slot;
 	h->cookie = v;
@@ -196,10 +199,10 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 	else
 		vmdsm_pages_of(v)->data_faults++;
 	/* (never for a fetch: code is only read, and a text page would leave every node) */
-	write = write || (!fetch && vmpf_wants_write(gpa >> PAGE_SHIFT));
-	rc = dsm_acquire(vmdsm.node, h, gpa & PAGE_MASK, 1, write);
+	write = write || (!fetch && vmpf_wants_write(&d->pf, gpa >> PAGE_SHIFT));
+	rc = dsm_acquire(d->node, h, gpa & PAGE_MASK, 1, write);
 	/* (after: the faulting page's request goes out before any read-ahead's) */
-	vmpf_note_fault(gpa >> PAGE_SHIFT, write);
+	vmpf_note_fault(&d->pf, gpa >> PAGE_SHIFT, write);
 	if (rc == 0) {
 		__atomic_store_n(&v->mem_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v);
@@ -239,6 +242,7 @@ void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk)
 
 static void yield_work(struct vm *vm, void *data)
 {
+	struct vm_dsm *d = vmdsm_of(vm);
 	struct vcpu *v = *(struct vcpu **)data;
 	__atomic_store_n(&vmdsm_pages_of(v)->yield_queued, false, __ATOMIC_RELEASE);
 	/* The hold it waits on, if any, stays: its grant will resume the vCPU. */
@@ -246,7 +250,7 @@ static void yield_work(struct vm *vm, void *data)
 
 	for (u8 i = 0; i < VCPU_DSM_HOLDS; i++)
 		if ((vmdsm_pages_of(v)->held & ~keep) & (1u << i))
-			dsm_release(vmdsm.node, &vmdsm_pages_of(v)->holds[i]);
+			dsm_release(d->node, &vmdsm_pages_of(v)->holds[i]);
 	vmdsm_pages_of(v)->held &= keep;
 	vmdsm_pages_of(v)->chain &= keep;
 }
@@ -255,23 +259,22 @@ static void yield_work(struct vm *vm, void *data)
  * PAUSE, once a millisecond, whether or not the boot core kept up.) */
 void vmdsm_yield(struct vcpu *v)
 {
-	if (vmdsm.vm &&
-	    !__atomic_exchange_n(&vmdsm_pages_of(v)->yield_queued, true, __ATOMIC_ACQ_REL))
+	if (!__atomic_exchange_n(&vmdsm_pages_of(v)->yield_queued, true, __ATOMIC_ACQ_REL))
 		handoff(v->vm, yield_work, &v, sizeof(v));
 }
 
 void vmdsm_poll(struct vm *vm)
 {
+	struct vm_dsm *d = vmdsm_of(vm);
+
 	BUG_ON(!on_boot_core()); /* the protocol is the boot core's alone */
-	if (!vmdsm.vm)
-		return;
-	dsm_poll(vmdsm.node);
-	vmpf_poll(turns_may_run(vm));
+	dsm_poll(d->node);
+	vmpf_poll(&d->pf, turns_may_run(vm));
 }
 
 u64 vmdsm_next_deadline(struct vm *vm)
 {
-	u64 t = vmdsm.vm ? dsm_next_deadline(vmdsm.node) : UINT64_MAX;
+	u64 t = dsm_next_deadline(vmdsm_of(vm)->node);
 
 	return t == UINT64_MAX ? 0 : t;
 }

@@ -7,16 +7,9 @@
 
 #include "vmm/cluster/vmdsm.h"
 #include "dsm/dsm.h"
+#include "vmm/cluster/vmdsm_prefetch.h"
 
 #define VCPU_DSM_HOLDS 16 /* recent pages a vCPU keeps pinned (held has a bit each) */
-
-struct vm_dsm {
-	struct dsm_node *node;
-	struct vm *vm;
-	struct dsm_hold monitor_hold; /* the monitor's own accesses (vmdsm_acquire_sync) */
-	volatile bool monitor_done;
-	bool monitor_busy;
-};
 
 /* A vCPU's pages: the holds of its last faults, most recent at cur, each pinned here for
  * the protocol's pin time (fault_here). */
@@ -31,10 +24,26 @@ struct vcpu_pages {
 	volatile bool yield_queued;   /* a yield is queued for the boot core (vmdsm_yield) */
 };
 
-/* This node's protocol and the monitor's hold (vmdsm.c). */
-extern struct vm_dsm vmdsm;
+#define WAIT_SAMPLES 4096 /* page waits kept for the median and p90 (vmdsm_report.c) */
+
+/* This node's protocol, the monitor's hold, the vCPUs' pages, the prefetcher and the
+ * sample of page waits (part of struct cluster). */
+struct vm_dsm {
+	struct dsm_node *node;
+	struct vm *vm;
+	struct dsm_hold monitor_hold; /* the monitor's own accesses (vmdsm_acquire_sync) */
+	volatile bool monitor_done;
+	bool monitor_busy;
+	struct vcpu_pages pages[VM_MAX_VCPUS];
+	struct vmpf pf;
+	struct {
+		u32 us[WAIT_SAMPLES]; /* a reservoir sample of how long vCPUs waited */
+		u64 n, rng;
+	} waits;
+};
+
 struct vcpu_pages *vmdsm_pages_of(const struct vcpu *v);
 /* A vCPU waited ns for its page (vmdsm_report.c keeps a sample of the waits). */
-void vmdsm_record_wait(u64 ns);
+void vmdsm_record_wait(struct vm_dsm *d, u64 ns);
 
 #endif

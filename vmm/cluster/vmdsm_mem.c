@@ -5,6 +5,7 @@
  * network, and copied before the next poll could let it go.
  */
 #include "vmm/cluster/vmdsm_internal.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "vmm/cluster/handoff.h"
 #include "net/net.h"
 #include "vmm/virt/irq.h"
@@ -18,22 +19,22 @@
 #define VMDSM_MONITOR_GIVE_UP_NS 30000000000ULL /* ... and given up after this long */
 
 /* Waits for the monitor's hold on page gpa; says so if that takes long, gives up at last. */
-static int monitor_wait(gpa_t gpa, bool write)
+static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
 {
 	u64 t0 = time_now_ns();
 	bool said = false;
 
-	while (!vmdsm.monitor_done) {
+	while (!d->monitor_done) {
 		u64 waited = time_now_ns() - t0;
 		struct dsm_page_info pi;
 		if (!said && waited > VMDSM_MONITOR_SLOW_NS) {
-			dsm_page_info(vmdsm.node, gpa >> PAGE_SHIFT, &pi);
+			dsm_page_info(d->node, gpa >> PAGE_SHIFT, &pi);
 			pr_warn("dsm: the monitor has waited %llu ms for %s rights on "
 				"guest-physical "
 				"%#llx (home node %u; rights here %u, request pending %u, %u "
 				"deferred)\n",
 				(unsigned long long)(waited / 1000000), write ? "write" : "read",
-				(unsigned long long)gpa, dsm_home_of(vmdsm.node, gpa >> PAGE_SHIFT),
+				(unsigned long long)gpa, dsm_home_of(d->node, gpa >> PAGE_SHIFT),
 				pi.rights, pi.pending, pi.deferred);
 			said = true;
 		}
@@ -43,10 +44,10 @@ static int monitor_wait(gpa_t gpa, bool write)
 			       (unsigned long long)(VMDSM_MONITOR_GIVE_UP_NS / 1000000000));
 			return -E_TIMEDOUT;
 		}
-		if (__atomic_load_n(&vmdsm.vm->stopped, __ATOMIC_ACQUIRE))
+		if (__atomic_load_n(&d->vm->stopped, __ATOMIC_ACQUIRE))
 			return -E_CANCELED;
 		net_poll();
-		dsm_poll(vmdsm.node);
+		dsm_poll(d->node);
 	}
 	return 0;
 }
@@ -59,6 +60,7 @@ static int monitor_wait(gpa_t gpa, bool write)
  */
 int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 {
+	struct vm_dsm *d = vmdsm_of(vm);
 	int rc = 0;
 
 	if (!len)
@@ -67,25 +69,25 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 	 * inside a network message handler: nothing would poll the network for the page. */
 	BUG_ON(!on_boot_core());
 	BUG_ON(net_in_poll());
-	if (vmdsm.monitor_busy) {
+	if (d->monitor_busy) {
 		pr_err("dsm: the monitor's page access at %#llx nested in another\n",
 		       (unsigned long long)gpa);
 		return -E_BUSY;
 	}
-	vmdsm.monitor_busy = true;
+	d->monitor_busy = true;
 	for (gpa_t p = gpa & PAGE_MASK; p < gpa + len && rc == 0; p += PAGE_SIZE) {
-		vmdsm.monitor_hold.cookie = NULL;
-		vmdsm.monitor_done = false;
-		rc = dsm_acquire(vmdsm.node, &vmdsm.monitor_hold, p, 1, write);
+		d->monitor_hold.cookie = NULL;
+		d->monitor_done = false;
+		rc = dsm_acquire(d->node, &d->monitor_hold, p, 1, write);
 		if (rc == DSM_PENDING) {
 			/* dsm_poll too: our request may queue behind a peer's that waits
 			 * for a pin of this node's own vCPU to run out. */
-			rc = monitor_wait(p, write);
+			rc = monitor_wait(d, p, write);
 		}
 		if (rc == 0)
-			dsm_release(vmdsm.node, &vmdsm.monitor_hold);
+			dsm_release(d->node, &d->monitor_hold);
 	}
-	vmdsm.monitor_busy = false;
+	d->monitor_busy = false;
 	return rc;
 }
 

@@ -50,28 +50,6 @@ _Static_assert(VMPF_WINDOW + VMPF_AHEAD == VMPF_HOLDS, "VMPF_HOLDS");
 
 enum { PG_LOST = 1, PG_WROTE = 2 };
 
-struct pf_holds {
-	struct dsm_hold h[VMPF_HOLDS];
-	bool busy[VMPF_HOLDS];
-	volatile bool done[VMPF_HOLDS];
-};
-
-static struct {
-	struct dsm_node *node;
-	u64 npages;
-	u16 *stamp; /* per page: 1 + the turn (mod 2^16) in which a vCPU last faulted on it */
-	u8 *flags;  /* per page: PG_LOST (in lost[]), PG_WROTE (its last fault wrote) */
-	u32 *lost;  /* pages lost since this node's turn ended */
-	u32 nlost, nwork, cursor;
-	u32 *work; /* the previous lost[], being asked for during this turn */
-	u16 turn;
-	bool turn_began, active;
-	struct pf_holds holds;
-	u64 last, next; /* read-ahead: the last page faulted on, the next not yet asked for */
-	u32 run;	/* ... faults on ascending pages so far */
-	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
-} pf;
-
 static void *alloc_bytes(u64 bytes)
 {
 	hpa_t pa = page_alloc(ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE, 1);
@@ -82,44 +60,44 @@ static void *alloc_bytes(u64 bytes)
 	return hpa_to_ptr(pa);
 }
 
-int vmpf_init(struct dsm_node *node, u64 npages)
+int vmpf_init(struct vmpf *pf, struct dsm_node *node, u64 npages)
 {
-	pf.node = node;
-	pf.npages = npages;
-	pf.stamp = alloc_bytes(npages * sizeof(u16));
-	pf.flags = alloc_bytes(npages);
-	pf.lost = alloc_bytes(VMPF_LOST * sizeof(u32));
-	pf.work = alloc_bytes(VMPF_LOST * sizeof(u32));
-	return pf.stamp && pf.flags && pf.lost && pf.work ? 0 : -E_NOMEM;
+	pf->node = node;
+	pf->npages = npages;
+	pf->stamp = alloc_bytes(npages * sizeof(u16));
+	pf->flags = alloc_bytes(npages);
+	pf->lost = alloc_bytes(VMPF_LOST * sizeof(u32));
+	pf->work = alloc_bytes(VMPF_LOST * sizeof(u32));
+	return pf->stamp && pf->flags && pf->lost && pf->work ? 0 : -E_NOMEM;
 }
 
-void vmpf_note_lost(u64 page)
+void vmpf_note_lost(struct vmpf *pf, u64 page)
 {
-	if (!pf.flags || page >= pf.npages || (pf.flags[page] & PG_LOST) || !pf.stamp[page])
+	if (!pf->flags || page >= pf->npages || (pf->flags[page] & PG_LOST) || !pf->stamp[page])
 		return; /* (never faulted on here: the loader's pages, say) */
-	if (pf.nlost == VMPF_LOST) {
-		pf.overflow++;
+	if (pf->nlost == VMPF_LOST) {
+		pf->overflow++;
 		return;
 	}
-	pf.flags[page] |= PG_LOST;
-	pf.lost[pf.nlost++] = (u32)page;
+	pf->flags[page] |= PG_LOST;
+	pf->lost[pf->nlost++] = (u32)page;
 }
 
-bool vmpf_wants_write(u64 page)
+bool vmpf_wants_write(const struct vmpf *pf, u64 page)
 {
-	return pf.flags && page < pf.npages && (pf.flags[page] & PG_WROTE);
+	return pf->flags && page < pf->npages && (pf->flags[page] & PG_WROTE);
 }
 
-void vmpf_turn_began(void)
+void vmpf_turn_began(struct vmpf *pf)
 {
-	pf.turn_began = true;
+	pf->turn_began = true;
 }
 
 /* A free hold among [from, to), or -1. */
-static int free_hold(u32 from, u32 to)
+static int free_hold(const struct vmpf *pf, u32 from, u32 to)
 {
 	for (u32 i = from; i < to; i++)
-		if (!pf.holds.busy[i])
+		if (!pf->holds.busy[i])
 			return (int)i;
 	return -1;
 }
@@ -127,22 +105,22 @@ static int free_hold(u32 from, u32 to)
 /* Asks for page on hold i; 1 if a request went out, 0 if the page was here, -1 if
  * the protocol refused (out of transient records, say: counted, not an error, as
  * the vCPU's own fault will ask again). */
-static int ask(u32 i, u64 page, bool write)
+static int ask(struct vmpf *pf, u32 i, u64 page, bool write)
 {
 	int rc;
 
-	pf.holds.h[i].cookie = &pf;
-	pf.holds.done[i] = false;
-	rc = dsm_acquire(pf.node, &pf.holds.h[i], page << PAGE_SHIFT, 1, write);
+	pf->holds.h[i].cookie = pf;
+	pf->holds.done[i] = false;
+	rc = dsm_acquire(pf->node, &pf->holds.h[i], page << PAGE_SHIFT, 1, write);
 	if (rc == DSM_PENDING) {
-		pf.holds.busy[i] = true;
+		pf->holds.busy[i] = true;
 		return 1;
 	}
 	if (rc == 0) {
-		dsm_release(pf.node, &pf.holds.h[i]);
+		dsm_release(pf->node, &pf->holds.h[i]);
 		return 0;
 	}
-	pf.refused++;
+	pf->refused++;
 	return -1;
 }
 
@@ -153,104 +131,104 @@ static bool room(void)
 	return l && msg_send_room(l) > msg_pool_slots(l) / 4;
 }
 
-void vmpf_note_fault(u64 page, bool write)
+void vmpf_note_fault(struct vmpf *pf, u64 page, bool write)
 {
-	if (!pf.stamp || page >= pf.npages)
+	if (!pf->stamp || page >= pf->npages)
 		return;
-	pf.stamp[page] = (u16)(pf.turn + 1) ? (u16)(pf.turn + 1) : 1; /* (0: never) */
-	pf.flags[page] = (u8)((pf.flags[page] & PG_LOST) | (write ? PG_WROTE : 0));
+	pf->stamp[page] = (u16)(pf->turn + 1) ? (u16)(pf->turn + 1) : 1; /* (0: never) */
+	pf->flags[page] = (u8)((pf->flags[page] & PG_LOST) | (write ? PG_WROTE : 0));
 	/* A run goes on through pages the read-ahead already asked for. */
-	pf.run = page > pf.last && page <= MAX(pf.last + 1, pf.next) ? pf.run + 1 : 0;
-	pf.last = page;
-	if (pf.run < 2)
+	pf->run = page > pf->last && page <= MAX(pf->last + 1, pf->next) ? pf->run + 1 : 0;
+	pf->last = page;
+	if (pf->run < 2)
 		return;
-	if (pf.next <= page || pf.next > page + VMPF_AHEAD + 1)
-		pf.next = page + 1; /* (a new run, or one that jumped) */
-	while (pf.next <= page + VMPF_AHEAD && pf.next < pf.npages && room()) {
-		int i = free_hold(VMPF_WINDOW, VMPF_HOLDS), rc;
+	if (pf->next <= page || pf->next > page + VMPF_AHEAD + 1)
+		pf->next = page + 1; /* (a new run, or one that jumped) */
+	while (pf->next <= page + VMPF_AHEAD && pf->next < pf->npages && room()) {
+		int i = free_hold(pf, VMPF_WINDOW, VMPF_HOLDS), rc;
 		if (i < 0)
 			break;
-		rc = ask((u32)i, pf.next++, write);
+		rc = ask(pf, (u32)i, pf->next++, write);
 		if (rc > 0)
-			pf.ahead_asked++;
+			pf->ahead_asked++;
 		else if (rc == 0)
-			pf.ahead_here++;
+			pf->ahead_here++;
 	}
 }
 
 /* The turn began: what was lost since the last one is this turn's work. */
-static void start_turn(void)
+static void start_turn(struct vmpf *pf)
 {
-	u32 *t = pf.work;
+	u32 *t = pf->work;
 
-	pf.turn_began = false;
-	pf.turns++;
-	pf.turn++;
-	pf.work = pf.lost;
-	pf.nwork = pf.nlost;
-	pf.lost = t;
-	pf.nlost = 0;
-	pf.cursor = 0;
-	pf.active = true;
-	for (u32 i = 0; i < pf.nwork; i++)
-		pf.flags[pf.work[i]] &= (u8)~PG_LOST;
+	pf->turn_began = false;
+	pf->turns++;
+	pf->turn++;
+	pf->work = pf->lost;
+	pf->nwork = pf->nlost;
+	pf->lost = t;
+	pf->nlost = 0;
+	pf->cursor = 0;
+	pf->active = true;
+	for (u32 i = 0; i < pf->nwork; i++)
+		pf->flags[pf->work[i]] &= (u8)~PG_LOST;
 }
 
-void vmpf_poll(bool may_run)
+void vmpf_poll(struct vmpf *pf, bool may_run)
 {
-	if (!pf.stamp)
+	if (!pf->stamp)
 		return; /* (off: noprefetch) */
 	for (u32 i = 0; i < VMPF_HOLDS; i++)
-		if (pf.holds.busy[i] && pf.holds.done[i]) {
-			dsm_release(pf.node, &pf.holds.h[i]);
-			pf.holds.busy[i] = false;
+		if (pf->holds.busy[i] && pf->holds.done[i]) {
+			dsm_release(pf->node, &pf->holds.h[i]);
+			pf->holds.busy[i] = false;
 		}
-	if (pf.turn_began)
-		start_turn();
+	if (pf->turn_began)
+		start_turn(pf);
 	if (!may_run)
-		pf.active = false; /* the turn went on: the pages are the new holder's to take */
-	while (pf.active && pf.cursor < pf.nwork && room()) {
-		u32 page = pf.work[pf.cursor];
-		int i = free_hold(0, VMPF_WINDOW);
+		pf->active = false; /* the turn went on: the pages are the new holder's to take */
+	while (pf->active && pf->cursor < pf->nwork && room()) {
+		u32 page = pf->work[pf->cursor];
+		int i = free_hold(pf, 0, VMPF_WINDOW);
 		if (i < 0)
 			break;
-		pf.cursor++;
-		if ((u16)(pf.turn - (pf.stamp[page] - 1)) > VMPF_AGE) {
-			pf.stale++;
+		pf->cursor++;
+		if ((u16)(pf->turn - (pf->stamp[page] - 1)) > VMPF_AGE) {
+			pf->stale++;
 			continue;
 		}
-		switch (ask((u32)i, page, pf.flags[page] & PG_WROTE)) {
-		case 1: pf.asked++; break;
-		case 0: pf.here++; break;
+		switch (ask(pf, (u32)i, page, pf->flags[page] & PG_WROTE)) {
+		case 1: pf->asked++; break;
+		case 0: pf->here++; break;
 		default: break;
 		}
 	}
-	if (pf.cursor >= pf.nwork)
-		pf.active = false;
+	if (pf->cursor >= pf->nwork)
+		pf->active = false;
 }
 
-bool vmpf_resume(struct dsm_hold *h)
+bool vmpf_resume(struct vmpf *pf, struct dsm_hold *h)
 {
-	if (h->cookie != &pf)
+	if (h->cookie != pf)
 		return false;
-	pf.holds.done[h - pf.holds.h] = true;
+	pf->holds.done[h - pf->holds.h] = true;
 	return true;
 }
 
-void vmpf_report(const char *prefix)
+void vmpf_report(const struct vmpf *pf, const char *prefix)
 {
-	if (!pf.stamp) {
+	if (!pf->stamp) {
 		kprintf("%sno prefetch (noprefetch)\n", prefix);
 		return;
 	}
-	if (pf.turns)
+	if (pf->turns)
 		kprintf("%sprefetch at %llu turn starts: %llu lost pages asked for, %llu here "
 			"again already, %llu not used lately; %llu lost pages not remembered\n",
-			prefix, (unsigned long long)pf.turns, (unsigned long long)pf.asked,
-			(unsigned long long)pf.here, (unsigned long long)pf.stale,
-			(unsigned long long)pf.overflow);
+			prefix, (unsigned long long)pf->turns, (unsigned long long)pf->asked,
+			(unsigned long long)pf->here, (unsigned long long)pf->stale,
+			(unsigned long long)pf->overflow);
 	kprintf("%sread-ahead: %llu pages asked for, %llu already here; %llu prefetches refused "
 		"by the protocol\n",
-		prefix, (unsigned long long)pf.ahead_asked, (unsigned long long)pf.ahead_here,
-		(unsigned long long)pf.refused);
+		prefix, (unsigned long long)pf->ahead_asked, (unsigned long long)pf->ahead_here,
+		(unsigned long long)pf->refused);
 }

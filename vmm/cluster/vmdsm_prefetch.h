@@ -17,23 +17,46 @@
 /* Holds the prefetcher may have out at once (for the protocol's max_holds). */
 #define VMPF_HOLDS 24u
 
+struct vmpf_holds {
+	struct dsm_hold h[VMPF_HOLDS];
+	bool busy[VMPF_HOLDS];
+	volatile bool done[VMPF_HOLDS];
+};
+
+/* The prefetcher's state, one per node (part of struct cluster). */
+struct vmpf {
+	struct dsm_node *node;
+	u64 npages;
+	u16 *stamp; /* per page: 1 + the turn (mod 2^16) in which a vCPU last faulted on it */
+	u8 *flags;  /* per page: PG_LOST (in lost[]), PG_WROTE (its last fault wrote) */
+	u32 *lost;  /* pages lost since this node's turn ended */
+	u32 nlost, nwork, cursor;
+	u32 *work; /* the previous lost[], being asked for during this turn */
+	u16 turn;
+	bool turn_began, active;
+	struct vmpf_holds holds;
+	u64 last, next; /* read-ahead: the last page faulted on, the next not yet asked for */
+	u32 run;	/* ... faults on ascending pages so far */
+	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
+};
+
 /* Before the guest runs: per-page state for npages guest pages. 0 or -E_NOMEM. */
-int vmpf_init(struct dsm_node *node, u64 npages);
+int vmpf_init(struct vmpf *pf, struct dsm_node *node, u64 npages);
 /* A vCPU faulted on page (for writing or not): remembered, and may start a read-ahead. */
-void vmpf_note_fault(u64 page, bool write);
+void vmpf_note_fault(struct vmpf *pf, u64 page, bool write);
 /* Should a vCPU's data read fault on page ask for write rights? (its last fault here
  * wrote, or was made a write by this rule) */
-bool vmpf_wants_write(u64 page);
+bool vmpf_wants_write(const struct vmpf *pf, u64 page);
 /* The protocol took rights on page away from this node (it had write rights or not). */
-void vmpf_note_lost(u64 page);
+void vmpf_note_lost(struct vmpf *pf, u64 page);
 /* This node's turn began: its next vmpf_poll() asks for what it lost meanwhile. */
-void vmpf_turn_began(void);
+void vmpf_turn_began(struct vmpf *pf);
 /* After each network poll: releases granted holds, asks for more while the turn is
  * this node's (may_run) and the message layer has room. */
-void vmpf_poll(bool may_run);
+void vmpf_poll(struct vmpf *pf, bool may_run);
 /* The protocol's resume() for a prefetch hold: true if h was one of them. */
-bool vmpf_resume(struct dsm_hold *h);
+bool vmpf_resume(struct vmpf *pf, struct dsm_hold *h);
 /* "dsm:" lines for the report when the guest stops. */
-void vmpf_report(const char *prefix);
+void vmpf_report(const struct vmpf *pf, const char *prefix);
 
 #endif

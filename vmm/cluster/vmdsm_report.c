@@ -5,44 +5,41 @@
  * guest stops.
  */
 #include "vmm/cluster/vmdsm_internal.h"
+#include "vmm/cluster/cluster_internal.h"
 #include "vmm/cluster/turns.h"
 #include "vmm/cluster/vmdsm_prefetch.h"
 #include "vmm/host/log.h"
 
-static void print_hot_pages(const char *prefix);
+static void print_hot_pages(const struct vm_dsm *d, const char *prefix);
 static void print_vcpu_faults(const char *prefix, struct vm *vm);
 
 /* How long vCPUs waited for their pages: a reservoir sample, for the median and p90. */
-#define WAIT_SAMPLES 4096
-static u32 wait_us[WAIT_SAMPLES];
-static u64 nwaits;
-static u64 wait_rng = 0x9e3779b97f4a7c15ULL;
-
-void vmdsm_record_wait(u64 ns)
+void vmdsm_record_wait(struct vm_dsm *d, u64 ns)
 {
-	u64 slot = nwaits++;
+	u64 slot = d->waits.n++;
 
 	if (slot >= WAIT_SAMPLES) {
-		wait_rng = wait_rng * 6364136223846793005ULL + 1442695040888963407ULL;
-		slot = (wait_rng >> 33) % nwaits;
+		d->waits.rng = d->waits.rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		slot = (d->waits.rng >> 33) % d->waits.n;
 		if (slot >= WAIT_SAMPLES)
 			return;
 	}
-	wait_us[slot] = (u32)MIN(ns / 1000, 0xffffffffULL);
+	d->waits.us[slot] = (u32)MIN(ns / 1000, 0xffffffffULL);
 }
 
 void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns)
 {
+	struct vm_dsm *d = vmdsm_of(vm);
 	u64 page = vmdsm_pages_of(v)->holds[vmdsm_pages_of(v)->cur].cur;
-	unsigned home = dsm_home_of(vmdsm.node, page);
+	unsigned home = dsm_home_of(d->node, page);
 	struct dsm_page_info pi = { 0 };
 	struct dsm_dir_info di = { 0 };
 
-	dsm_page_info(vmdsm.node, page, &pi);
+	dsm_page_info(d->node, page, &pi);
 	pr_warn("dsm: vCPU %u has waited %llu ms for guest-physical page %#llx: home node %u",
 		v->id, (unsigned long long)(waited_ns / 1000000),
 		(unsigned long long)(page << PAGE_SHIFT), home);
-	if (home == vm->self && dsm_dir_info(vmdsm.node, page, &di) == 0)
+	if (home == vm->self && dsm_dir_info(d->node, page, &di) == 0)
 		kprintf(", owner node %u (%s, %u other sharers)", di.owner,
 			di.mode == DSM_DIR_ZERO	  ? "never written"
 			: di.mode == DSM_DIR_EXCL ? "writable"
@@ -51,20 +48,18 @@ void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns)
 	else
 		kprintf(" (which knows its owner)");
 	kprintf("; here: rights %u, asking for %u, %u requests deferred%s\n", pi.rights, pi.pending,
-		pi.deferred, turns_state());
+		pi.deferred, turns_state(vm));
 }
 
 void vmdsm_stats_line(struct vm *vm)
 {
-	const struct dsm_stats *s;
+	struct vm_dsm *d = vmdsm_of(vm);
+	const struct dsm_stats *s = dsm_stats(d->node);
 	u64 held = 0, writable = 0;
 
-	if (!vmdsm.vm)
-		return;
-	s = dsm_stats(vmdsm.node);
 	for (u64 p = 0; p < vm->mem_size >> PAGE_SHIFT; p++) {
 		struct dsm_page_info pi;
-		if (dsm_page_info(vmdsm.node, p, &pi) == 0 && pi.rights != DSM_NONE) {
+		if (dsm_page_info(d->node, p, &pi) == 0 && pi.rights != DSM_NONE) {
 			held++;
 			writable += pi.rights == DSM_WRITE;
 		}
@@ -84,13 +79,13 @@ void vmdsm_stats_line(struct vm *vm)
 							     .cur
 						     << PAGE_SHIFT));
 	print_vcpu_faults("stats: dsm: ", vm);
-	print_hot_pages("stats: dsm: ");
+	print_hot_pages(d, "stats: dsm: ");
 }
 
 /* The ten home pages peers fault on most, hottest first. */
-static void print_hot_pages(const char *prefix)
+static void print_hot_pages(const struct vm_dsm *d, const char *prefix)
 {
-	const struct dsm_stats *s = dsm_stats(vmdsm.node);
+	const struct dsm_stats *s = dsm_stats(d->node);
 	bool used[DSM_HOT_PAGES] = { false };
 
 	kprintf("%shottest pages homed here (requests served):", prefix);
@@ -125,17 +120,18 @@ static void sort_u32(u32 *a, u64 n)
 }
 
 /* The distribution of vCPU waits for pages (faults served locally take no wait). */
-static void print_waits(const char *prefix)
+static void print_waits(struct vm_dsm *d, const char *prefix)
 {
-	u64 n = MIN(nwaits, (u64)WAIT_SAMPLES);
+	u64 n = MIN(d->waits.n, (u64)WAIT_SAMPLES);
+	u32 *us = d->waits.us;
 
 	if (!n)
 		return;
-	sort_u32(wait_us, n);
+	sort_u32(us, n);
 	kprintf("%svCPU waits for pages: %llu, median %u us, p90 %u us, p99 %u us, longest "
 		"sampled %u us\n",
-		prefix, (unsigned long long)nwaits, wait_us[n / 2], wait_us[n * 9 / 10],
-		wait_us[n * 99 / 100], wait_us[n - 1]);
+		prefix, (unsigned long long)d->waits.n, us[n / 2], us[n * 9 / 10], us[n * 99 / 100],
+		us[n - 1]);
 }
 
 static void print_vcpu_faults(const char *prefix, struct vm *vm)
@@ -152,11 +148,9 @@ static void print_vcpu_faults(const char *prefix, struct vm *vm)
 
 void vmdsm_report(struct vm *vm)
 {
-	const struct dsm_stats *s;
+	struct vm_dsm *d = vmdsm_of(vm);
+	const struct dsm_stats *s = dsm_stats(d->node);
 
-	if (!vmdsm.vm)
-		return;
-	s = dsm_stats(vmdsm.node);
 	kprintf("dsm: %llu read and %llu write faults sent, %llu served locally; %llu pages "
 		"sent, %llu transfers skipped (same version), %llu zero pages granted\n",
 		(unsigned long long)s->faults[0], (unsigned long long)s->faults[1],
@@ -171,7 +165,7 @@ void vmdsm_report(struct vm *vm)
 		(unsigned long long)(s->fault_ns_sum / 1000 / MAX(s->faults[0] + s->faults[1], 1)),
 		(unsigned long long)(s->fault_ns_max / 1000), (unsigned long long)s->bad_msgs);
 	print_vcpu_faults("dsm: ", vm);
-	vmpf_report("dsm: ");
-	print_waits("dsm: ");
-	print_hot_pages("dsm: ");
+	vmpf_report(&d->pf, "dsm: ");
+	print_waits(d, "dsm: ");
+	print_hot_pages(d, "dsm: ");
 }
