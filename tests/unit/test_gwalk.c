@@ -10,15 +10,9 @@
  * and the accessed/dirty updates, including a race with another CPU.
  */
 #include "tests/unit/check.h"
+#include "tests/unit/pte_bits.h"
 #include "vmm/emu/gwalk.h"
 
-#define P	 0x1ULL
-#define RW	 0x2ULL
-#define US	 0x4ULL
-#define A	 0x20ULL
-#define D	 0x40ULL
-#define PS	 0x80ULL
-#define XD	 (1ULL << 63)
 #define MEM_SIZE (4u << 20)
 
 enum kind { LONG4, LONG5, PAE, BITS32 };
@@ -414,6 +408,11 @@ TEST(accessed_dirty)
 	CHECK_EQ(tr(&cpu, va, GWALK_ACC_WRITE | GWALK_ACC_SET_AD), 0);
 	CHECK_EQ_U64(rd(e[1], 8) & (A | D), A | D);
 	CHECK_EQ_U64(rd(e[2], 8) & (A | D), A); /* D only in the leaf */
+	for (int l = 1; l <= 4; l++) {		/* the chain, as it is now in memory */
+		CHECK_EQ_U64(res.entry_gpa[l - 1], e[l]);
+		CHECK_EQ_U64(res.entries[l - 1], rd(e[l], 8));
+	}
+	CHECK_EQ_U64(res.entry, rd(e[1], 8));
 	race.cmpxchgs = 0;
 	CHECK_EQ(tr(&cpu, va, GWALK_ACC_WRITE | GWALK_ACC_SET_AD), 0);
 	CHECK_EQ(race.cmpxchgs, 0); /* already set: no writes */

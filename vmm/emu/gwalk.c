@@ -190,8 +190,8 @@ static int gwalk_walk(struct gwalk_state *w, struct gwalk_result *res)
 
 		if (err)
 			return err;
-		w->gpa[level - 1] = gpa;
-		w->entry[level - 1] = e;
+		w->gpa[level - 1] = res->entry_gpa[level - 1] = gpa;
+		w->entry[level - 1] = res->entries[level - 1] = e;
 		res->entry = e;
 		res->level = level;
 		if (!(e & PTE_P))
@@ -212,7 +212,7 @@ static int gwalk_walk(struct gwalk_state *w, struct gwalk_result *res)
 }
 
 /* Sets A on every entry used and D on the leaf of a write; 1 if one changed under us. */
-static int gwalk_set_ad(const struct gwalk_state *w, int leaf_level)
+static int gwalk_set_ad(const struct gwalk_state *w, int leaf_level, struct gwalk_result *res)
 {
 	for (int level = w->levels; level >= leaf_level; level--) {
 		u64 e = w->entry[level - 1], want = e | PTE_A;
@@ -227,7 +227,9 @@ static int gwalk_set_ad(const struct gwalk_state *w, int leaf_level)
 		err = w->mem->cmpxchg(w->mem->opaque, w->gpa[level - 1], w->esize, e, want);
 		if (err)
 			return err;
+		res->entries[level - 1] = want;
 	}
+	res->entry = res->entries[leaf_level - 1];
 	return 0;
 }
 
@@ -268,7 +270,7 @@ int gwalk_translate(const struct gwalk_cpu *cpu, const struct gwalk_mem *mem, gv
 
 		if (err || !(access & GWALK_ACC_SET_AD) || !mem->cmpxchg)
 			return err;
-		err = gwalk_set_ad(&w, res->level);
+		err = gwalk_set_ad(&w, res->level, res);
 		if (err <= 0)
 			return err;
 	}

@@ -71,6 +71,11 @@ struct gwalk_result {
 	u64 entry;	/* the last entry read: the leaf, or the one that failed */
 	u8 level;	/* level of that entry: 1 = PTE, 2 = PDE, ... */
 	u32 error_code; /* on GWALK_FAULT: the #PF error code */
+	/* Every entry the walk used, by level - 1, from the top level down to `level`:
+	 * where it was read and what it held (with the A/D bits this walk set). The
+	 * shadow page tables (vmm/virt/shadow.h) are built from them. */
+	gpa_t entry_gpa[5];
+	u64 entries[5];
 };
 
 /*

@@ -49,6 +49,7 @@ enum {
 	E_INVAL = 22,  /* malformed input */
 	E_NOMEM = 12,  /* out of memory */
 	E_NOENT = 2,   /* not found */
+	E_FAULT = 14,  /* a bad address */
 	E_RANGE = 34,  /* out of range */
 	E_EXIST = 17,  /* already exists */
 	E_BUSY = 16,   /* in use */

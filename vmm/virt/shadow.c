@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Shadow page tables (see vmm/virt/shadow.h). Entry formats: AMD APM vol. 2 5.3
+ * "Long-Mode Page Translation", Intel SDM vol. 3A 4.5 (4-level paging).
+ */
+#include "vmm/virt/shadow.h"
+#include "vmm/lib/klib.h"
+#include "vmm/lib/printf.h"
+
+#define SPTE_P	  (1ULL << 0)
+#define SPTE_RW	  (1ULL << 1)
+#define SPTE_US	  (1ULL << 2)
+#define SPTE_PWT  (1ULL << 3)
+#define SPTE_PCD  (1ULL << 4)
+#define SPTE_A	  (1ULL << 5)
+#define SPTE_D	  (1ULL << 6)
+#define SPTE_PS	  (1ULL << 7) /* PAT in a 4 KiB leaf */
+#define SPTE_G	  (1ULL << 8)
+#define SPTE_XD	  (1ULL << 63)
+#define SPTE_ADDR 0x000ffffffffff000ULL /* bits 51:12 (a large leaf's PAT is bit 12) */
+
+#define ENTRIES 512
+
+/* What a leaf keeps of the guest's entry: the frame, the permissions, the memory
+ * type and G. Not the bits software may use (9-11, 52-58) nor protection keys. */
+#define LEAF_KEEP (SPTE_ADDR | SPTE_US | SPTE_PWT | SPTE_PCD | SPTE_PS | SPTE_G | SPTE_XD)
+
+bool shadow_mode_ok(const struct gwalk_cpu *cpu)
+{
+	return (cpu->cr0 & GWALK_CR0_PG) && (cpu->cr0 & GWALK_CR0_WP) &&
+	       (cpu->efer & GWALK_EFER_LMA) && (cpu->cr4 & GWALK_CR4_PAE) &&
+	       !(cpu->cr4 & GWALK_CR4_LA57);
+}
+
+static gpa_t spa(const struct shadow *s, u32 idx)
+{
+	return s->pool_gpa + ((gpa_t)idx << PAGE_SHIFT);
+}
+
+static u64 *table(const struct shadow *s, u32 idx)
+{
+	return s->pool + (u64)idx * ENTRIES;
+}
+
+static u32 bucket(const struct shadow *s, u64 gfn, u8 level)
+{
+	return (u32)(((gfn << 2 | (u64)(level - 1)) * 0x9e3779b97f4a7c15ULL) >> 32) &
+	       (s->nhash - 1);
+}
+
+static u32 lookup(const struct shadow *s, u64 gfn, u8 level)
+{
+	for (u32 i = s->hash[bucket(s, gfn, level)]; i != SHADOW_NONE; i = s->sp[i].next)
+		if (s->sp[i].gfn == gfn && s->sp[i].level == level)
+			return i;
+	return SHADOW_NONE;
+}
+
+/* The spage for (gfn, level), made (empty) if there is none; SHADOW_NONE if the
+ * pool is full. */
+static u32 get(struct shadow *s, u64 gfn, u8 level)
+{
+	u32 i = lookup(s, gfn, level), b;
+
+	if (i != SHADOW_NONE || s->free == SHADOW_NONE)
+		return i;
+	i = s->free;
+	s->free = s->sp[i].next;
+	memset(table(s, i), 0, PAGE_SIZE);
+	b = bucket(s, gfn, level);
+	s->sp[i] = (struct spage){ .gfn = gfn, .level = level, .next = s->hash[b] };
+	s->hash[b] = i;
+	s->st.spages++;
+	return i;
+}
+
+u64 shadow_meta_size(u32 npages, u64 guest_pages)
+{
+	u64 nhash = 1;
+
+	while (nhash < npages)
+		nhash <<= 1;
+	return npages * sizeof(struct spage) + nhash * sizeof(u32) + guest_pages;
+}
+
+static void free_all(struct shadow *s)
+{
+	for (u32 i = 0; i < s->nhash; i++)
+		s->hash[i] = SHADOW_NONE;
+	for (u32 i = 0; i < s->npages; i++)
+		s->sp[i] = (struct spage){ .next = i + 1 < s->npages ? i + 1 : SHADOW_NONE };
+	s->free = 0;
+	s->st.spages = 0;
+}
+
+int shadow_init(struct shadow *s, const struct shadow_ops *ops, void *pool, gpa_t pool_gpa,
+		u32 npages, void *meta, u64 guest_pages)
+{
+	u8 *m = meta;
+
+	if (!npages || (pool_gpa & (PAGE_SIZE - 1)) || !ops->read || !ops->protect)
+		return -E_INVAL;
+	memset(s, 0, sizeof(*s));
+	s->pool = pool;
+	s->pool_gpa = pool_gpa;
+	s->npages = npages;
+	s->ops = *ops;
+	s->nhash = 1;
+	while (s->nhash < npages)
+		s->nhash <<= 1;
+	s->sp = (struct spage *)(void *)m;
+	s->hash = (u32 *)(void *)(m + npages * sizeof(struct spage));
+	s->prot = m + npages * sizeof(struct spage) + s->nhash * sizeof(u32);
+	s->guest_pages = guest_pages;
+	memset(s->prot, 0, guest_pages);
+	free_all(s);
+	return 0;
+}
+
+bool shadow_protected(const struct shadow *s, u64 gfn)
+{
+	return gfn < s->guest_pages && s->prot[gfn];
+}
+
+int shadow_root(struct shadow *s, u64 cr3, gpa_t *root)
+{
+	u32 i = get(s, (cr3 & SPTE_ADDR) >> PAGE_SHIFT, 4);
+
+	if (i == SHADOW_NONE)
+		return -E_NOMEM;
+	*root = spa(s, i);
+	return 0;
+}
+
+/* ---- Deriving entries --------------------------------------------------------- */
+
+/* A leaf: read-only until the guest's entry is dirty, so the first write faults and
+ * sets D there. A and (when writable) D are set here, so the CPU never writes them. */
+static u64 derive_leaf(u64 g)
+{
+	u64 e = (g & LEAF_KEEP) | SPTE_P | SPTE_A;
+
+	if ((g & SPTE_RW) && (g & SPTE_D))
+		e |= SPTE_RW | SPTE_D;
+	return e;
+}
+
+/* A link to the child spage, with the guest entry's permissions (the CPU combines
+ * them down the walk as it would the guest's). */
+static u64 derive_link(const struct shadow *s, u32 child, u64 g)
+{
+	return spa(s, child) | SPTE_P | SPTE_A | (g & (SPTE_RW | SPTE_US | SPTE_XD));
+}
+
+/* ---- Invalidation ------------------------------------------------------------- */
+
+/* Drops the entries of spage i derived from bytes [off, off + len) of its guest page. */
+static void zap(struct shadow *s, u32 i, unsigned off, unsigned len)
+{
+	u64 *t = table(s, i);
+
+	for (unsigned k = off / 8; k <= (off + len - 1) / 8 && k < ENTRIES; k++)
+		if (t[k] & SPTE_P) {
+			t[k] = 0;
+			s->sp[i].present--;
+			s->st.zapped++;
+		}
+}
+
+/* The entries derived from [gpa, gpa + len) of one page go; counts a guest write. */
+static void write_page(struct shadow *s, gpa_t gpa, unsigned len, bool count)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	bool flood = false;
+
+	if (!shadow_protected(s, gfn))
+		return; /* (nothing derives from it) */
+	for (u8 level = 1; level <= 4; level++) {
+		u32 i = lookup(s, gfn, level);
+		if (i == SHADOW_NONE)
+			continue;
+		zap(s, i, (unsigned)(gpa & (PAGE_SIZE - 1)), len);
+		if (count && ++s->sp[i].writes >= SHADOW_FLOOD)
+			flood = true;
+	}
+	if (flood) {
+		s->st.floods++;
+		shadow_drop(s, gfn);
+	}
+}
+
+void shadow_write(struct shadow *s, gpa_t gpa, u64 len)
+{
+	s->st.writes++;
+	while (len) {
+		unsigned n = (unsigned)MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		write_page(s, gpa, n, true);
+		gpa += n;
+		len -= n;
+	}
+}
+
+void shadow_drop(struct shadow *s, u64 gfn)
+{
+	if (!shadow_protected(s, gfn))
+		return;
+	for (u8 level = 1; level <= 4; level++) {
+		u32 i = lookup(s, gfn, level);
+		if (i == SHADOW_NONE)
+			continue;
+		memset(table(s, i), 0, PAGE_SIZE);
+		s->sp[i].present = 0;
+		s->sp[i].writes = 0;
+	}
+	s->prot[gfn] = 0;
+	s->ops.protect(s->ops.ctx, gfn, false);
+	s->st.drops++;
+}
+
+void shadow_reset(struct shadow *s)
+{
+	memset(s->pool, 0, (u64)s->npages * PAGE_SIZE);
+	free_all(s);
+	for (u64 gfn = 0; gfn < s->guest_pages; gfn++)
+		if (s->prot[gfn]) {
+			s->prot[gfn] = 0;
+			s->ops.protect(s->ops.ctx, gfn, false);
+		}
+	s->gen++;
+	s->st.resets++;
+}
+
+/* ---- Filling -------------------------------------------------------------------- */
+
+static int walk_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+{
+	struct shadow *s = opaque;
+
+	return size == 8 ? s->ops.read(s->ops.ctx, gpa, val) : -E_INVAL;
+}
+
+/* The walk sets a guest entry's A/D bits: what derives from the old value goes. */
+static int walk_cmpxchg(void *opaque, gpa_t gpa, unsigned size, u64 old, u64 val)
+{
+	struct shadow *s = opaque;
+	int rc;
+
+	if (size != 8 || !s->ops.cmpxchg)
+		return -E_INVAL;
+	rc = s->ops.cmpxchg(s->ops.ctx, gpa, old, val);
+	if (rc == 0)
+		write_page(s, gpa, 8, false);
+	return rc;
+}
+
+/* Every guest table page the walk used is protected here; true if one just became so
+ * (the TLBs must be flushed before the fill can rely on it). */
+static int protect_chain(struct shadow *s, const struct gwalk_result *r, bool *fresh)
+{
+	*fresh = false;
+	for (int level = 4; level >= r->level; level--) {
+		u64 gfn = r->entry_gpa[level - 1] >> PAGE_SHIFT;
+		if (gfn >= s->guest_pages)
+			return -E_FAULT;
+		if (!s->prot[gfn]) {
+			s->prot[gfn] = 1;
+			s->ops.protect(s->ops.ctx, gfn, true);
+			*fresh = true;
+		}
+	}
+	return 0;
+}
+
+/* Installs want at slot k of spage i; true if that changed it. */
+static bool install(struct shadow *s, u32 i, unsigned k, u64 want)
+{
+	u64 *t = table(s, i);
+
+	s->sp[i].writes = 0; /* a fill from its page: not a page table being reused */
+	if (t[k] == want)
+		return false;
+	if (!(t[k] & SPTE_P))
+		s->sp[i].present++;
+	t[k] = want;
+	return true;
+}
+
+/*
+ * With NX and SMEP off the CPU does not say whether a faulting access was a read or an
+ * instruction fetch; they differ only under SMAP, which stops a kernel's reads of user
+ * pages but not its fetches. So a read the guest's tables refuse for want of a right
+ * is tried as a fetch before #PF is injected: if the fill that follows was not what
+ * the access needed, the CPU faults again, with nothing left to change
+ * (SHADOW_SPURIOUS twice), and the caller injects the CPU's own error code. (The
+ * guest's A bits on that walk are then set by an access that faulted: only a
+ * kernel's SMAP violation does that.)
+ */
+static bool ambiguous(const struct gwalk_cpu *cpu, u32 access, u32 code)
+{
+	return (code & GWALK_PF_P) && !(code & GWALK_PF_RSVD) &&
+	       !(access & (GWALK_ACC_WRITE | GWALK_ACC_FETCH)) && !(cpu->efer & GWALK_EFER_NXE) &&
+	       !(cpu->cr4 & GWALK_CR4_SMEP);
+}
+
+int shadow_fault(struct shadow *s, const struct gwalk_cpu *cpu, gva_t va, u32 *error)
+{
+	const struct gwalk_mem mem = { walk_read, walk_cmpxchg, s };
+	u32 access = *error & (GWALK_PF_W | GWALK_PF_U | GWALK_PF_I);
+	struct gwalk_result r;
+	bool fresh, changed = false;
+	u64 leaf_base;
+	int rc;
+
+	if (!shadow_mode_ok(cpu))
+		return -E_INVAL;
+	rc = gwalk_translate(cpu, &mem, va, access | GWALK_ACC_SET_AD, &r);
+	if (rc == GWALK_FAULT && ambiguous(cpu, access, r.error_code))
+		rc = gwalk_translate(cpu, &mem, va, access | GWALK_ACC_FETCH | GWALK_ACC_SET_AD,
+				     &r);
+	if (rc == GWALK_FAULT) {
+		*error = r.error_code;
+		s->st.injected++;
+		return SHADOW_INJECT;
+	}
+	if (rc < 0)
+		return rc;
+	leaf_base = r.gpa & ~(r.page_size - 1);
+	if (leaf_base < s->pool_gpa + (u64)s->npages * PAGE_SIZE &&
+	    s->pool_gpa < leaf_base + r.page_size)
+		return -E_FAULT; /* the guest would see (and change) its own shadow */
+	rc = protect_chain(s, &r, &fresh);
+	if (rc < 0)
+		return rc;
+	if (fresh) {
+		s->st.flushes++;
+		return SHADOW_FLUSH;
+	}
+	for (u8 level = 4; level >= r.level; level--) {
+		u32 i = get(s, r.entry_gpa[level - 1] >> PAGE_SHIFT, level), child;
+		unsigned k = (unsigned)(r.entry_gpa[level - 1] & (PAGE_SIZE - 1)) / 8;
+		u64 g = r.entries[level - 1];
+
+		if (i == SHADOW_NONE)
+			return -E_NOMEM;
+		if (level == r.level) {
+			changed |= install(s, i, k, derive_leaf(g));
+			break;
+		}
+		child = get(s, (g & SPTE_ADDR) >> PAGE_SHIFT, (u8)(level - 1));
+		if (child == SHADOW_NONE)
+			return -E_NOMEM;
+		changed |= install(s, i, k, derive_link(s, child, g));
+	}
+	if (!changed) {
+		s->st.spurious++;
+		return SHADOW_SPURIOUS;
+	}
+	s->st.fills++;
+	return SHADOW_FILLED;
+}
+
+/* ---- Audit ---------------------------------------------------------------------- */
+
+static int audit_entry(struct shadow *s, u32 i, unsigned k, char *why, size_t len)
+{
+	const struct spage *p = &s->sp[i];
+	u64 e = table(s, i)[k], g, want;
+	gpa_t at = (p->gfn << PAGE_SHIFT) + k * 8;
+	bool leaf = p->level == 1 || (e & SPTE_PS);
+
+	if (!shadow_protected(s, p->gfn)) {
+		ksnprintf(why, len,
+			  "spage %u (gfn %#llx level %u) has entries but its page is "
+			  "not protected",
+			  i, (unsigned long long)p->gfn, p->level);
+		return -E_INVAL;
+	}
+	if (s->ops.read(s->ops.ctx, at, &g) != 0) {
+		ksnprintf(why, len, "guest entry %#llx unreadable", (unsigned long long)at);
+		return -E_INVAL;
+	}
+	if (leaf) {
+		want = derive_leaf(g);
+	} else {
+		u64 c = ((e & SPTE_ADDR) - s->pool_gpa) >> PAGE_SHIFT;
+		if ((e & SPTE_ADDR) < s->pool_gpa || c >= s->npages ||
+		    s->sp[c].level != p->level - 1 ||
+		    s->sp[c].gfn != (g & SPTE_ADDR) >> PAGE_SHIFT) {
+			ksnprintf(why, len,
+				  "entry %u of spage %u (level %u) links to %#llx, not "
+				  "to the spage of guest table %#llx",
+				  k, i, p->level, (unsigned long long)(e & SPTE_ADDR),
+				  (unsigned long long)(g & SPTE_ADDR));
+			return -E_INVAL;
+		}
+		want = derive_link(s, (u32)c, g);
+	}
+	if (e != want) {
+		ksnprintf(why, len,
+			  "entry %u of spage %u (gfn %#llx level %u) is %#llx; the "
+			  "guest's %#llx gives %#llx",
+			  k, i, (unsigned long long)p->gfn, p->level, (unsigned long long)e,
+			  (unsigned long long)g, (unsigned long long)want);
+		return -E_INVAL;
+	}
+	return 0;
+}
+
+int shadow_audit(struct shadow *s, char *why, size_t len)
+{
+	for (u32 i = 0; i < s->npages; i++) {
+		unsigned present = 0;
+		if (!s->sp[i].level)
+			continue;
+		for (unsigned k = 0; k < ENTRIES; k++) {
+			if (!(table(s, i)[k] & SPTE_P))
+				continue;
+			present++;
+			if (audit_entry(s, i, k, why, len))
+				return -E_INVAL;
+		}
+		if (present != s->sp[i].present) {
+			ksnprintf(why, len, "spage %u counts %u present entries, has %u", i,
+				  s->sp[i].present, present);
+			return -E_INVAL;
+		}
+	}
+	return 0;
+}
