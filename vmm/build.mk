@@ -22,7 +22,8 @@ MON_SRCS += vmm/dev/vlapic.c vmm/dev/vlapic_timer.c vmm/dev/ioapic.c vmm/dev/pit
 # interrupt routing, the nested page-table walker, the shadow page tables).
 MON_SRCS += vmm/virt/virt.c vmm/virt/vm.c vmm/virt/exit.c vmm/virt/exitstats.c vmm/virt/io.c \
 	vmm/virt/mmio.c vmm/virt/cpuid.c vmm/virt/cpuid_policy.c vmm/virt/msr.c vmm/virt/pv.c \
-	vmm/virt/guest_mem.c vmm/virt/nested.c vmm/virt/irq.c vmm/virt/shadow.c
+	vmm/virt/guest_mem.c vmm/virt/nested.c vmm/virt/irq.c vmm/virt/shadow.c \
+	vmm/virt/shadow_vm.c
 # platform: the guest's devices wired to the VM's port and MMIO dispatch.
 MON_SRCS += vmm/platform/uart16550.c vmm/platform/testdev.c vmm/platform/power.c \
 	vmm/platform/legacy.c vmm/platform/pci.c

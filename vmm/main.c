@@ -33,6 +33,7 @@
 #include "vmm/virt/vm.h"
 #include "vmm/cluster/cluster.h"
 #include "vmm/cluster/remote.h"
+#include "vmm/virt/shadow_vm.h"
 #include "vmm/lib/x86.h"
 #include "net/net.h"
 #include "net/nettest.h"
@@ -199,6 +200,11 @@ static __noreturn void run_guest(u32 node)
 	rc = vm_create(&vm, cluster.guest.memory, &layout);
 	if (rc == 0 && cluster.nnodes > 1)
 		rc = cluster_init(&vm, !options.noprefetch, options.slice_ms);
+	if (rc == 0 && options.shadow && cluster.nnodes > 1)
+		refuse("`shadow` is for a guest on one node for now (its use across nodes is "
+		       "not built yet)");
+	if (rc == 0 && options.shadow)
+		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES);
 	if (rc == 0)
 		rc = uart16550_init(&vm);
 	if (rc == 0)

@@ -82,3 +82,24 @@ TEST(invariant_tsc_and_passthrough)
 	r = cpuid_policy(0xd, 0, all_ones, 0, 1);
 	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
+
+/* Shadow page tables hide the paging features they do not shadow; without them,
+ * those pass through. */
+TEST(shadow_paging_hides_features)
+{
+	struct cpuid_regs r;
+
+	cpuid_shadow_paging = false;
+	CHECK(cpuid_policy(1, 0, all_ones, 0, 1).ecx & (1u << 17)); /* PCID */
+	CHECK_EQ(cpuid_policy(7, 0, all_ones, 0, 1).ecx, ~0u);
+	cpuid_shadow_paging = true;
+	CHECK(!(cpuid_policy(1, 0, all_ones, 0, 1).ecx & (1u << 17)));
+	r = cpuid_policy(7, 0, all_ones, 0, 1);
+	CHECK(!(r.ebx & (1u << 10)));			       /* INVPCID */
+	CHECK(!(r.ecx & (1u << 3)));			       /* PKU */
+	CHECK(!(r.ecx & (1u << 7)));			       /* CET shadow stacks */
+	CHECK(!(r.ecx & (1u << 16)));			       /* LA57 */
+	CHECK(r.ebx & (1u << 7));			       /* SMEP passes through */
+	CHECK_EQ(cpuid_policy(7, 1, all_ones, 0, 1).ecx, ~0u); /* other subleaves untouched */
+	cpuid_shadow_paging = false;
+}

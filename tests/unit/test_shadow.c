@@ -50,12 +50,12 @@ static int g_cmpxchg(void *ctx, gpa_t gpa, u64 old, u64 val)
 	return 0;
 }
 
-static void g_protect(void *ctx, u64 gfn, bool on)
+static int g_protect(void *ctx, u64 gfn, bool on)
 {
 	if (gfn >= GUEST_PAGES) {
 		check_fail(__FILE__, __LINE__, "protect(%#llx): not guest RAM",
 			   (unsigned long long)gfn);
-		return;
+		return -E_RANGE;
 	}
 	CHECK(prot[gfn] != on); /* (never twice the same way) */
 	prot[gfn] = on;
@@ -63,6 +63,7 @@ static void g_protect(void *ctx, u64 gfn, bool on)
 		protects++;
 	else
 		unprotects++;
+	return 0;
 }
 
 static const struct shadow_ops ops = { g_read, g_cmpxchg, g_protect, NULL };

@@ -10,6 +10,15 @@
 
 #include "vmm/lib/types.h"
 
+/* CR0 bits (Intel SDM vol. 3A 2.5, AMD APM vol. 2 3.1.1). */
+#define X86_CR0_PE (1ULL << 0)
+#define X86_CR0_TS (1ULL << 3)
+#define X86_CR0_ET (1ULL << 4)
+#define X86_CR0_WP (1ULL << 16)
+#define X86_CR0_NW (1ULL << 29)
+#define X86_CR0_CD (1ULL << 30)
+#define X86_CR0_PG (1ULL << 31)
+
 #define MSR_IA32_APIC_BASE	     0x0000001B
 #define MSR_IA32_FEATURE_CONTROL     0x0000003A
 #define MSR_IA32_VMX_BASIC	     0x00000480

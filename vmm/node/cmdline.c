@@ -62,6 +62,8 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		opt->noguest = true;
 	} else if (strcmp(w, "noprefetch") == 0) {
 		opt->noprefetch = true;
+	} else if (strcmp(w, "shadow") == 0) {
+		opt->shadow = true;
 	} else if (strcmp(w, "selftest=fault") == 0) {
 		opt->selftest = SELFTEST_FAULT;
 	} else if (strcmp(w, "selftest=bug") == 0) {

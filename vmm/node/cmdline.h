@@ -9,7 +9,8 @@
  * guest no PV EOI, PV unhalt or PV send-IPI: to measure them), `noguest`
  * (stop after the boot report: check a node without running the guest),
  * `noprefetch` (across nodes, ask for no page before a vCPU faults on it,
- * vmm/cluster/vmdsm_prefetch.h: to measure the prefetch),
+ * vmm/cluster/vmdsm_prefetch.h: to measure the prefetch), `shadow` (the CPU walks
+ * per-node shadow page tables, vmm/virt/shadow_vm.h; one node only for now),
  * `netbench=rtt|pages|all` (the network benchmark, net/nettest.h),
  * `stats=SECONDS` (a "stats:" line every SECONDS while the guest runs: exits,
  * each local vCPU's state, coherence faults, pages held, forwarded I/O),
@@ -35,6 +36,7 @@ struct monitor_options {
 	bool nopv;	 /* offer the guest no exit-saving KVM features (kvmclock stays) */
 	bool noguest;	 /* stop after the boot report, even with a guest line */
 	bool noprefetch; /* across nodes, ask for no page before a vCPU faults (to measure) */
+	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */

@@ -95,6 +95,27 @@ static void exit_vintr(struct vcpu *v, struct vmcb *vmcb)
 	exit_simple(v, EXIT_NONE, 0);
 }
 
+/* A read or write of CRn, intercepted for the shadow page tables: without decode
+ * assists the monitor decodes the instruction itself. */
+static void exit_cr(struct vcpu *v, struct vmcb *vmcb)
+{
+	u64 code = vmcb->control.exitcode;
+
+	exit_simple(v, EXIT_CR, 0);
+	v->exit.cr.write = code >= VMEXIT_CR_WRITE_BASE;
+	v->exit.cr.cr = (u8)(code & 15);
+}
+
+/* The guest's #PF: EXITINFO1 is its error code, EXITINFO2 the address; CR2 is
+ * left alone (APM vol. 2 15.12). */
+static void exit_pf(struct vcpu *v, struct vmcb *vmcb)
+{
+	exit_simple(v, EXIT_GUEST_PF, 0);
+	v->exit.pf.error = (u32)vmcb->control.exitinfo1;
+	v->exit.pf.addr = vmcb->control.exitinfo2;
+	v->exit.pf.in_event = vmcb->control.exitintinfo & EVENT_VALID;
+}
+
 /* INIT, SMI and NMI addressed to this physical CPU while it ran the guest. */
 static void exit_ignore(struct vcpu *v, struct vmcb *vmcb)
 {
@@ -102,16 +123,30 @@ static void exit_ignore(struct vcpu *v, struct vmcb *vmcb)
 }
 
 static const svm_exit_fn svm_exit_table[0x90] = {
-	[VMEXIT_INTR] = exit_intr,	   [VMEXIT_NMI] = exit_ignore,
-	[VMEXIT_SMI] = exit_ignore,	   [VMEXIT_INIT] = exit_ignore,
-	[VMEXIT_VINTR] = exit_vintr,	   [VMEXIT_CPUID] = exit_cpuid,
-	[VMEXIT_INVD] = exit_invd,	   [VMEXIT_HLT] = exit_hlt,
-	[VMEXIT_IOIO] = exit_ioio,	   [VMEXIT_MSR] = exit_msr,
-	[VMEXIT_SHUTDOWN] = exit_shutdown, [VMEXIT_VMRUN] = exit_svm_insn,
-	[VMEXIT_VMMCALL] = exit_vmmcall,   [VMEXIT_VMLOAD] = exit_svm_insn,
-	[VMEXIT_VMSAVE] = exit_svm_insn,   [VMEXIT_STGI] = exit_svm_insn,
-	[VMEXIT_CLGI] = exit_svm_insn,	   [VMEXIT_SKINIT] = exit_svm_insn,
-	[VMEXIT_XSETBV] = exit_svm_insn,   [VMEXIT_PAUSE] = exit_pause,
+	[VMEXIT_INTR] = exit_intr,
+	[VMEXIT_NMI] = exit_ignore,
+	[VMEXIT_SMI] = exit_ignore,
+	[VMEXIT_INIT] = exit_ignore,
+	[VMEXIT_VINTR] = exit_vintr,
+	[VMEXIT_CPUID] = exit_cpuid,
+	[VMEXIT_INVD] = exit_invd,
+	[VMEXIT_HLT] = exit_hlt,
+	[VMEXIT_IOIO] = exit_ioio,
+	[VMEXIT_MSR] = exit_msr,
+	[VMEXIT_SHUTDOWN] = exit_shutdown,
+	[VMEXIT_VMRUN] = exit_svm_insn,
+	[VMEXIT_VMMCALL] = exit_vmmcall,
+	[VMEXIT_VMLOAD] = exit_svm_insn,
+	[VMEXIT_VMSAVE] = exit_svm_insn,
+	[VMEXIT_STGI] = exit_svm_insn,
+	[VMEXIT_CLGI] = exit_svm_insn,
+	[VMEXIT_SKINIT] = exit_svm_insn,
+	[VMEXIT_XSETBV] = exit_svm_insn,
+	[VMEXIT_PAUSE] = exit_pause,
+	[VMEXIT_CR_READ_BASE + 3] = exit_cr,
+	[VMEXIT_CR_WRITE_BASE + 0] = exit_cr,
+	[VMEXIT_CR_WRITE_BASE + 3] = exit_cr,
+	[VMEXIT_EXCEPTION_BASE + VEC_PF] = exit_pf,
 };
 
 void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb)

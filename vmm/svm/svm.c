@@ -188,6 +188,29 @@ static void requeue_interrupted_event(struct vmcb_control *c)
 	c->eventinj = info;
 }
 
+#define SHADOW_INTERCEPTS (INTERCEPT_CR_READ(3) | INTERCEPT_CR_WRITE(3) | INTERCEPT_CR_WRITE(0))
+
+/* The CPU walks the shadow page tables (v->shadow_cr3) or the guest's own: the VMCB's
+ * CR3, and the intercepts that keep the guest from seeing or changing it. */
+static void svm_shadow_state(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct vmcb_control *c = &vmcb->control;
+	bool was = c->intercept_cr & INTERCEPT_CR_READ(3);
+
+	if (v->shadow_cr3) {
+		if (vmcb->save.cr3 != v->shadow_cr3)
+			v->flush_tlb = true;
+		vmcb->save.cr3 = v->shadow_cr3;
+		c->intercept_cr |= SHADOW_INTERCEPTS;
+		c->intercept_exceptions |= INTERCEPT_EXC(VEC_PF);
+	} else if (was) {
+		vmcb->save.cr3 = v->guest_cr3;
+		c->intercept_cr &= ~SHADOW_INTERCEPTS;
+		c->intercept_exceptions &= ~INTERCEPT_EXC(VEC_PF);
+		v->flush_tlb = true;
+	}
+}
+
 static void svm_vcpu_run(struct vcpu *v)
 {
 	struct svm_vcpu *s = svm_of(v);
@@ -202,6 +225,7 @@ static void svm_vcpu_run(struct vcpu *v)
 	else
 		vmcb->control.intercept_misc1 &= ~INTERCEPT_PAUSE;
 	vmcb->control.tsc_offset = v->tsc_offset;
+	svm_shadow_state(v, vmcb);
 	if (v->flush_tlb) {
 		vmcb->control.tlb_control = TLB_CONTROL_FLUSH_ALL;
 		v->flush_tlb = false;
@@ -258,7 +282,10 @@ static void svm_get_sys(struct vcpu *v, struct vcpu_sys *sys)
 
 	sys->cr0 = s->cr0;
 	sys->cr2 = s->cr2;
-	sys->cr3 = s->cr3;
+	/* (with shadows, or just leaving them: the guest's own) */
+	sys->cr3 = v->shadow_cr3 || (vmcb->control.intercept_cr & INTERCEPT_CR_READ(3))
+			   ? v->guest_cr3
+			   : s->cr3;
 	sys->cr4 = s->cr4;
 	sys->efer = s->efer & ~EFER_SVME;
 	sys->pat = s->g_pat;
@@ -280,6 +307,9 @@ static void svm_set_sys(struct vcpu *v, const struct vcpu_sys *sys, u32 fields)
 
 	if (fields & SYS_CR2)
 		vmcb->save.cr2 = sys->cr2;
+	if (fields & SYS_CR0)
+		vmcb->save.cr0 = (sys->cr0 & ~(X86_CR0_PE | X86_CR0_PG)) |
+				 (vmcb->save.cr0 & (X86_CR0_PE | X86_CR0_PG));
 	/* LMA is the CPU's to set when paging turns on with LME; keep it as it is. */
 	if (fields & SYS_EFER)
 		vmcb->save.efer =

@@ -132,6 +132,13 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INTERCEPT_SKINIT  (1u << 6)
 #define INTERCEPT_XSETBV  (1u << 13)
 
+/* intercept_cr (offset 0x00): reads of CRn at bit n, writes at bit 16 + n; and
+ * intercept_exceptions (offset 0x08): exception vector n at bit n (APM vol. 2 15.9, 15.12) */
+#define INTERCEPT_CR_READ(n)  (1u << (n))
+#define INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
+#define INTERCEPT_EXC(n)      (1u << (n))
+#define VEC_PF		      14
+
 /* vintr (offset 0x60) */
 #define V_IRQ		    (1ULL << 8)
 #define V_INTR_VECTOR_SHIFT 32
@@ -152,6 +159,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define EVENT_VALID	     (1ULL << 31)
 
 /* exit codes (APM vol. 2 appendix C) */
+#define VMEXIT_CR_READ_BASE   0x000 /* + n: a read of CRn; 0x010 + n: a write */
+#define VMEXIT_CR_WRITE_BASE  0x010
 #define VMEXIT_EXCEPTION_BASE 0x040
 #define VMEXIT_INTR	      0x060
 #define VMEXIT_NMI	      0x061

@@ -29,6 +29,9 @@ struct vcpu;
 /* The exit-saving KVM features offered (PV EOI, unhalt, send-IPI); `nopv` on the
  * monitor's command line clears them, to measure what they save. */
 extern u32 cpuid_kvm_pv_features;
+/* Shadow page tables are on (vmm/virt/shadow_vm.h): the paging features they do not
+ * shadow are hidden (PCID, INVPCID, 5-level paging, protection keys, CET). */
+extern bool cpuid_shadow_paging;
 
 /* Applies the policy to the host's answer for (leaf, subleaf). */
 struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u32 vcpu_id,

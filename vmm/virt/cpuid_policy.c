@@ -11,6 +11,7 @@
 #define C1_MONITOR	BIT(3)
 #define C1_VMX		BIT(5)
 #define C1_SMX		BIT(6)
+#define C1_PCID		BIT(17)
 #define C1_X2APIC	BIT(21)
 #define C1_TSC_DEADLINE BIT(24)
 #define C1_XSAVE	BIT(26)
@@ -21,6 +22,11 @@
 #define D1_MCE	BIT(7)
 #define D1_MTRR BIT(12)
 #define D1_MCA	BIT(14)
+/* leaf 7 subleaf 0 EBX and ECX */
+#define S7B_INVPCID BIT(10)
+#define S7C_PKU	    BIT(3)
+#define S7C_CET_SS  BIT(7)
+#define S7C_LA57    BIT(16)
 /* leaf 8000_0001h ECX */
 #define E1_SVM BIT(2)
 /* leaf 8000_0007h EDX */
@@ -37,6 +43,8 @@ static struct cpuid_regs leaf1(struct cpuid_regs r, u32 vcpu_id, u32 nvcpus)
 	r.edx &= ~(D1_MCE | D1_MCA | D1_MTRR);
 	/* EBX: initial APIC id in 31:24, logical processor count in 23:16 */
 	r.ebx = (r.ebx & 0xffff) | (vcpu_id << 24) | ((nvcpus & 0xff) << 16);
+	if (cpuid_shadow_paging)
+		r.ecx &= ~C1_PCID;
 	return r;
 }
 
@@ -47,6 +55,19 @@ static struct cpuid_regs signature_leaf(void)
 	memcpy(&r.ebx, CPUID_UNUM_SIGNATURE, 4);
 	memcpy(&r.ecx, CPUID_UNUM_SIGNATURE + 4, 4);
 	memcpy(&r.edx, CPUID_UNUM_SIGNATURE + 8, 4);
+	return r;
+}
+
+bool cpuid_shadow_paging;
+
+/* Under shadow page tables, the paging features they do not shadow are hidden:
+ * PCIDs, 5-level paging, protection keys, CET shadow stacks. */
+static struct cpuid_regs leaf7(struct cpuid_regs r, u32 subleaf)
+{
+	if (cpuid_shadow_paging && subleaf == 0) {
+		r.ebx &= ~S7B_INVPCID;
+		r.ecx &= ~(S7C_PKU | S7C_CET_SS | S7C_LA57);
+	}
 	return r;
 }
 
@@ -77,6 +98,7 @@ struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u3
 
 	switch (leaf) {
 	case 1: return leaf1(host, vcpu_id, nvcpus);
+	case 7: return leaf7(host, subleaf);
 	case 0xd: /* XSAVE state: none while XSAVE is hidden */ return zero;
 	case CPUID_UNUM_BASE: return signature_leaf();
 	case CPUID_KVM_BASE:

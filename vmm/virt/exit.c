@@ -12,6 +12,7 @@
 #include "vmm/host/log.h"
 #include "vmm/virt/mmio.h"
 #include "vmm/virt/pv.h"
+#include "vmm/virt/shadow_vm.h"
 #include "vmm/virt/msr.h"
 #include "vmm/host/panic.h"
 #include "vmm/host/power.h"
@@ -149,6 +150,8 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 	[EXIT_SHUTDOWN] = handle_shutdown,
 	[EXIT_HYPERCALL] = pv_hypercall,
 	[EXIT_PAUSE] = handle_pause,
+	[EXIT_CR] = shadow_vm_cr,
+	[EXIT_GUEST_PF] = shadow_vm_pf,
 	[EXIT_INVALID_STATE] = handle_invalid,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };

@@ -36,6 +36,8 @@ static const char *const kind_names[NR_EXIT_KINDS] = {
 	[EXIT_SHUTDOWN] = "shutdown",
 	[EXIT_HYPERCALL] = "hypercall",
 	[EXIT_PAUSE] = "PAUSE (spin-wait yield)",
+	[EXIT_CR] = "CR access (shadow paging)",
+	[EXIT_GUEST_PF] = "guest #PF (shadow paging)",
 	[EXIT_INVALID_STATE] = "invalid state",
 	[EXIT_UNHANDLED] = "unhandled",
 };

@@ -6,6 +6,7 @@
  * what it sees is what the guest's instruction saw.
  */
 #include "vmm/virt/mmio.h"
+#include "vmm/virt/shadow_vm.h"
 #include "vmm/host/cpu.h"
 #include "vmm/emu/emulate.h"
 #include "vmm/emu/gwalk.h"
@@ -142,19 +143,25 @@ static int walk_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 	return cb_mem_read(opaque, gpa, size, val);
 }
 
+void vcpu_walk_state(struct vcpu *v, struct gwalk_cpu *cpu)
+{
+	struct vcpu_sys p;
+
+	virt->get_sys(v, &p);
+	*cpu = (struct gwalk_cpu){ p.cr0,	p.cr3,		p.cr4,
+				   p.efer,	v->regs.rflags, (u8)boot_cpu.phys_addr_bits,
+				   boot_cpu.amd };
+}
+
 static int cb_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct emu_exception *exc)
 {
 	struct vcpu *v = opaque;
-	struct vcpu_sys p;
 	struct gwalk_cpu cpu;
 	struct gwalk_mem mem = { walk_read, NULL, v };
 	struct gwalk_result res;
 	int rc;
 
-	virt->get_sys(v, &p);
-	cpu = (struct gwalk_cpu){ p.cr0,       p.cr3,	       p.cr4,
-				  p.efer,      v->regs.rflags, (u8)boot_cpu.phys_addr_bits,
-				  boot_cpu.amd };
+	vcpu_walk_state(v, &cpu);
 	rc = gwalk_translate(&cpu, &mem, la, access, &res);
 	if (rc == GWALK_FAULT) {
 		*exc = (struct emu_exception){ EMU_VEC_PF, true, res.error_code, la };
@@ -182,8 +189,35 @@ static int cb_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
 	return (int)done;
 }
 
+int vcpu_fetch(struct vcpu *v, gva_t la, u8 *buf, unsigned len)
+{
+	return cb_fetch(v, la, buf, len);
+}
+
 static const struct emu_ops mmio_emu_ops = {
 	cb_fetch, cb_translate, cb_mmio_read, cb_mmio_write, cb_mem_read, cb_mem_write,
+};
+
+/* A guest page table the shadows derive from, written by an emulated instruction: the
+ * write lands in guest RAM, and the shadow entries derived from it go. */
+static int cb_pt_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+{
+	*val = 0;
+	return vm_read_guest(((struct vcpu *)opaque)->vm, gpa, val, size);
+}
+
+static int cb_pt_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
+{
+	struct vcpu *v = opaque;
+	int rc = vm_write_guest(v->vm, gpa, &val, size);
+
+	if (rc == 0)
+		shadow_vm_wrote(v->vm, gpa, size);
+	return rc;
+}
+
+static const struct emu_ops pt_emu_ops = {
+	cb_fetch, cb_translate, cb_pt_read, cb_pt_write, cb_pt_read, cb_pt_write,
 };
 
 static u8 decode_mode_of(enum cpu_mode mode)
@@ -235,12 +269,40 @@ static void report_failure(struct vcpu *v, const struct emu_mmio *m, int rc)
 		m->nfetched ? bytes : "unreadable", failure_reason(rc));
 }
 
+static u8 decode_mode_of(enum cpu_mode mode);
+static void emu_vcpu_from(struct vcpu *v, struct emu_vcpu *e);
+
+int mmio_emulate_pt_write(struct vcpu *v)
+{
+	struct emu_vcpu e;
+	struct emu_mmio m = { .fault_gpa = v->exit.npf.gpa, .max_iters = MMIO_REP_BATCH };
+	int rc;
+
+	emu_vcpu_from(v, &e);
+	rc = emulate_mmio(&e, &pt_emu_ops, v, &m);
+	if (rc == EMU_DONE || rc == EMU_REPEAT) {
+		memcpy(&v->regs, &e.regs, sizeof(v->regs));
+		return 0;
+	}
+	if (rc == EMU_EXCEPTION) {
+		if (m.exc.vector == EMU_VEC_PF) {
+			struct vcpu_sys cr2 = { .cr2 = m.exc.cr2 };
+			virt->set_sys(v, &cr2, SYS_CR2);
+		}
+		virt_inject_exception(v, m.exc.vector, m.exc.has_error_code, m.exc.error_code);
+		return 0;
+	}
+	return rc;
+}
+
 void mmio_handle_npf(struct vcpu *v)
 {
 	struct emu_vcpu e;
 	struct emu_mmio m = { .fault_gpa = v->exit.npf.gpa, .max_iters = MMIO_REP_BATCH };
 	int rc;
 
+	if (v->vm->shadow && shadow_vm_npf(v))
+		return; /* (a write to a page table the shadows derive from) */
 	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1) && v->vm->cluster) {
 		/* Guest RAM this node lacks rights to: the protocol fetches them. */
 		v->vm->cluster->fault(v, v->exit.npf.gpa, v->exit.npf.write, v->exit.npf.fetch,

@@ -213,7 +213,7 @@ void shadow_drop(struct shadow *s, u64 gfn)
 		s->sp[i].writes = 0;
 	}
 	s->prot[gfn] = 0;
-	s->ops.protect(s->ops.ctx, gfn, false);
+	(void)s->ops.protect(s->ops.ctx, gfn, false); /* (giving rights back allocates nothing) */
 	s->st.drops++;
 }
 
@@ -224,7 +224,7 @@ void shadow_reset(struct shadow *s)
 	for (u64 gfn = 0; gfn < s->guest_pages; gfn++)
 		if (s->prot[gfn]) {
 			s->prot[gfn] = 0;
-			s->ops.protect(s->ops.ctx, gfn, false);
+			(void)s->ops.protect(s->ops.ctx, gfn, false);
 		}
 	s->gen++;
 	s->st.resets++;
@@ -263,8 +263,10 @@ static int protect_chain(struct shadow *s, const struct gwalk_result *r, bool *f
 		if (gfn >= s->guest_pages)
 			return -E_FAULT;
 		if (!s->prot[gfn]) {
+			int rc = s->ops.protect(s->ops.ctx, gfn, true);
+			if (rc < 0)
+				return rc;
 			s->prot[gfn] = 1;
-			s->ops.protect(s->ops.ctx, gfn, true);
 			*fresh = true;
 		}
 	}

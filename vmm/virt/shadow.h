@@ -50,7 +50,7 @@ struct shadow_ops {
 	/* Takes away (on) or gives back (off) the guest's write access to guest page gfn
 	 * on this node. After "on", the caller must flush every local TLB before a fill
 	 * relies on it (shadow_fault returns SHADOW_FLUSH). */
-	void (*protect)(void *ctx, u64 gfn, bool on);
+	int (*protect)(void *ctx, u64 gfn, bool on); /* 0 or a negative error */
 	void *ctx;
 };
 

@@ -51,6 +51,8 @@ enum exit_kind {
 	EXIT_SHUTDOWN,	    /* triple fault */
 	EXIT_HYPERCALL,	    /* VMMCALL or VMCALL */
 	EXIT_PAUSE,	    /* a spin-wait hint (intercepted only across nodes) */
+	EXIT_CR,	    /* a control-register access (intercepted with shadow page tables) */
+	EXIT_GUEST_PF,	    /* the guest's #PF (intercepted with shadow page tables) */
 	EXIT_INVALID_STATE, /* the hardware refused to enter the guest */
 	EXIT_UNHANDLED,	    /* an intercept generic code has no handler for */
 	NR_EXIT_KINDS
@@ -75,6 +77,15 @@ struct vm_exit {
 			bool walk;  /* on the guest's own page-table walk */
 			u64 qual;   /* the back end's own description, for reports only */
 		} npf;
+		struct {
+			u8 cr; /* CRn */
+			bool write;
+		} cr;
+		struct {
+			u32 error; /* the #PF error code */
+			gva_t addr;
+			bool in_event; /* raised while delivering another event */
+		} pf;
 		struct {
 			u64 code; /* vendor exit code, for the report */
 			u64 info1, info2;
@@ -116,6 +127,14 @@ struct vcpu {
 	volatile bool in_guest;
 	volatile u64 tlb_gen;
 	u64 tsc_offset; /* the guest's TSC is the host's plus this: taken at every entry */
+	/* Shadow page tables (vmm/virt/shadow_vm.h): at the next entry the CPU's CR3 is
+	 * shadow_cr3, with CR3 and CR0 writes, CR3 reads and #PF intercepted; 0 for the
+	 * guest's own tables. guest_cr3 is then the guest's CR3, as it reads it. */
+	gpa_t shadow_cr3;
+	u64 guest_cr3;
+	u64 shadow_gen; /* the shadows' generation shadow_cr3 belongs to */
+	bool pf_again;	/* a #PF changed nothing at pf_again_at: the next one there injects */
+	gva_t pf_again_at;
 	bool flush_tlb; /* the back end flushes the guest's TLB at the next entry */
 	u8 start_vector;
 	struct vlapic lapic;

@@ -34,6 +34,7 @@ struct vcpu_sys {
 #define SYS_EFER	(1u << 1) /* LMA stays the CPU's: it follows CR0.PG with LME */
 #define SYS_PAT		(1u << 2)
 #define SYS_INTR_SHADOW (1u << 3)
+#define SYS_CR0		(1u << 4) /* not PE or PG: paging stays as it is */
 
 /* An event for the guest at its next entry. */
 enum vcpu_event_kind { EVENT_EXCEPTION, EVENT_NMI, EVENT_IRQ };

@@ -7,6 +7,7 @@
 #include "vmm/virt/exitstats.h"
 #include "vmm/virt/cluster.h"
 #include "vmm/virt/pv.h"
+#include "vmm/virt/shadow_vm.h"
 #include "vmm/host/log.h"
 #include "vmm/host/mm.h"
 #include "vmm/host/paging.h"
@@ -201,7 +202,7 @@ void vm_flush_guest_tlbs(struct vm *vm, bool wait)
 
 /* Runs the guest on this core until the next exit, flushing the nested TLB first
  * if the nested page tables changed since this vCPU last did. */
-static void vcpu_enter(struct vcpu *v)
+static bool vcpu_enter(struct vcpu *v)
 {
 	u64 gen;
 
@@ -210,12 +211,17 @@ static void vcpu_enter(struct vcpu *v)
 	v->tsc_offset = v->vm->tsc_offset;
 	__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 	gen = __atomic_load_n(&v->vm->tlb_gen, __ATOMIC_SEQ_CST);
+	if (v->vm->shadow && !shadow_vm_may_enter(v)) {
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+		return false;
+	}
 	if (gen != v->tlb_gen) {
 		v->flush_tlb = true;
 		__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_SEQ_CST);
 	}
 	virt->vcpu_run(v);
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+	return true;
 }
 
 /* NMIs first, then the highest deliverable interrupt; or ask for an exit
@@ -409,7 +415,10 @@ static void vcpu_loop(struct vcpu *v)
 		pv_eoi_before_entry(v);
 		/* A vCPU spinning while another node waits for the turn yields it. */
 		v->intercept_pause = vm->cluster && vm->cluster->others_wait(vm);
-		vcpu_enter(v);
+		if (vm->shadow)
+			shadow_vm_before_entry(v);
+		if (!vcpu_enter(v))
+			continue; /* (the shadows were reset: again, from the top) */
 		pv_eoi_after_exit(v);
 		exit_handle(v);
 	}
@@ -443,6 +452,7 @@ int vm_run(struct vm *vm)
 	if (vm->cluster)
 		vm->cluster->stopped(vm); /* (at once: the other nodes still run the guest) */
 	exitstats_report(time_now_ns() - start);
+	shadow_vm_report(vm, "shadow: ");
 	if (vm->cluster)
 		vm->cluster->report(vm);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)

@@ -41,6 +41,7 @@ struct vm {
 	u32 self, nnodes;	     /* cluster node ids */
 	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
 	const struct vm_cluster *cluster; /* when the guest spans nodes (vmm/virt/cluster.h) */
+	struct vm_shadow *shadow;	  /* shadow page tables (vmm/virt/shadow_vm.h), or NULL */
 	vm_poll_fn polls[VM_MAX_POLLS];	  /* devices the boot core polls (vm_add_poll) */
 	u32 npolls;
 	struct vcpu vcpus[VM_MAX_VCPUS];

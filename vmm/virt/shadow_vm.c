@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The VM's shadow page tables (see vmm/virt/shadow_vm.h).
+ *
+ * Ordering with the other vCPUs. A page newly protected for shadowing may still be
+ * writable in another core's TLB: the fill that protected it flushes every local
+ * core (vm_flush_guest_tlbs, waiting) before anything is derived from the page, and
+ * does so under the lock, so no other fill can rely on it first. A reset frees every
+ * shadow page, roots included: it flushes every core the same way, and a vCPU whose
+ * root is from before a reset does not enter (shadow_vm_before_entry re-roots it).
+ */
+#include "vmm/virt/shadow_vm.h"
+#include "vmm/virt/cpuid.h"
+#include "vmm/virt/exit.h"
+#include "vmm/virt/mmio.h"
+#include "vmm/virt/virt.h"
+#include "vmm/host/cpu.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
+#include "vmm/host/power.h"
+#include "vmm/emu/decode.h"
+#include "vmm/lib/klib.h"
+#include "vmm/lib/x86.h"
+
+#define VEC_GP 13
+#define VEC_PF 14
+
+/* ---- The core's view of guest memory: this node's RAM and nested tables ---------- */
+
+static int op_read(void *ctx, gpa_t gpa, u64 *val)
+{
+	u64 *p = vm_gpa_ptr(ctx, gpa, 8);
+
+	if (!p || (gpa & 7))
+		return -E_FAULT;
+	*val = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+	return 0;
+}
+
+static int op_cmpxchg(void *ctx, gpa_t gpa, u64 old, u64 val)
+{
+	u64 *p = vm_gpa_ptr(ctx, gpa, 8);
+
+	if (!p || (gpa & 7))
+		return -E_FAULT;
+	return __atomic_compare_exchange_n(p, &old, val, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+		       ? 0
+		       : 1;
+}
+
+static int op_protect(void *ctx, u64 gfn, bool on)
+{
+	struct vm *vm = ctx;
+
+	return nested_protect(&vm->space, gfn << PAGE_SHIFT, on ? SPACE_R | SPACE_X : SPACE_RWX);
+}
+
+int shadow_vm_init(struct vm *vm, u32 pool_pages)
+{
+	const struct shadow_ops ops = { op_read, op_cmpxchg, op_protect, vm };
+	u64 guest_pages = vm->mem_size >> PAGE_SHIFT;
+	u64 meta_size = shadow_meta_size(pool_pages, guest_pages);
+	/* Far above the guest's RAM and devices, inside the physical address width: the
+	 * CPU checks the shadow's entries against it. */
+	gpa_t pool_gpa = 1ULL << (boot_cpu.phys_addr_bits - 1);
+	hpa_t pool = page_alloc(pool_pages, 512), meta;
+	struct vm_shadow *vs;
+	int rc;
+
+	meta = page_alloc(ALIGN_UP(sizeof(*vs) + meta_size, PAGE_SIZE) / PAGE_SIZE, 1);
+	if (!pool || !meta) {
+		pr_err("shadow: cannot allocate %u KiB of shadow page tables\n", pool_pages * 4);
+		return -E_NOMEM;
+	}
+	memset(hpa_to_ptr(pool), 0, (u64)pool_pages * PAGE_SIZE);
+	memset(hpa_to_ptr(meta), 0, sizeof(*vs) + meta_size);
+	vs = hpa_to_ptr(meta);
+	vs->vm = vm;
+	vs->lock = (struct spinlock)SPINLOCK_INIT("shadow");
+	rc = shadow_init(&vs->core, &ops, hpa_to_ptr(pool), pool_gpa, pool_pages, vs + 1,
+			 guest_pages);
+	for (u64 off = 0; rc == 0 && off < (u64)pool_pages * PAGE_SIZE; off += SPACE_2M)
+		rc = nested_map(&vm->space, pool_gpa + off, pool + off,
+				MIN(SPACE_2M, (u64)pool_pages * PAGE_SIZE - off) == SPACE_2M
+					? SPACE_2M
+					: SPACE_4K,
+				SPACE_R | SPACE_W);
+	if (rc) {
+		pr_err("shadow: cannot map the shadow page tables (error %d)\n", rc);
+		return rc;
+	}
+	cpuid_shadow_paging = true;
+	vm->shadow = vs;
+	pr_info("shadow: guest page tables shadowed on this node: %u KiB of shadow tables at "
+		"guest-physical %#llx\n",
+		pool_pages * 4, (unsigned long long)pool_gpa);
+	return 0;
+}
+
+/* Under the lock: every shadow freed, every core out of the guest or flushed. */
+static void reset_all(struct vm_shadow *vs)
+{
+	spin_assert_held(&vs->lock);
+	shadow_reset(&vs->core);
+	vm_flush_guest_tlbs(vs->vm, true);
+}
+
+/* The vCPU's shadow root for its guest CR3. */
+static void set_root(struct vcpu *v)
+{
+	struct vm_shadow *vs = v->vm->shadow;
+	gpa_t root;
+
+	spin_lock(&vs->lock);
+	if (shadow_root(&vs->core, v->guest_cr3, &root) == -E_NOMEM) {
+		reset_all(vs);
+		BUG_ON(shadow_root(&vs->core, v->guest_cr3, &root) != 0); /* (an empty pool) */
+	}
+	v->shadow_cr3 = root;
+	v->shadow_gen = vs->core.gen;
+	spin_unlock(&vs->lock);
+}
+
+void shadow_vm_before_entry(struct vcpu *v)
+{
+	struct vm_shadow *vs = v->vm->shadow;
+	struct gwalk_cpu cpu;
+
+	vcpu_walk_state(v, &cpu); /* (CR3 is the guest's own, shadowed or not) */
+	if (!shadow_mode_ok(&cpu)) {
+		v->shadow_cr3 = 0; /* the back end gives the guest its CR3 back */
+		return;
+	}
+	if (!v->shadow_cr3)
+		v->guest_cr3 = cpu.cr3;
+	if (!v->shadow_cr3 || v->shadow_gen != __atomic_load_n(&vs->core.gen, __ATOMIC_ACQUIRE))
+		set_root(v);
+}
+
+/* ---- CR accesses ---------------------------------------------------------------- */
+
+/* MOV to or from CRn, or CLTS, decoded at RIP (no decode assists): the GPR and the
+ * length. -1 for anything else. */
+static int decode_cr(const u8 *b, int n, bool is64, u8 *cr, u8 *gpr, bool *clts)
+{
+	int i = 0;
+	u8 rex = 0;
+
+	while (i < n &&
+	       (b[i] == 0x66 || b[i] == 0x67 || b[i] == 0xf2 || b[i] == 0xf3 || b[i] == 0x26 ||
+		b[i] == 0x2e || b[i] == 0x36 || b[i] == 0x3e || b[i] == 0x64 || b[i] == 0x65))
+		i++;
+	if (is64 && i < n && (b[i] & 0xf0) == 0x40)
+		rex = b[i++];
+	if (i + 2 > n || b[i] != 0x0f)
+		return -1;
+	*clts = b[i + 1] == 0x06;
+	if (*clts) {
+		*cr = 0;
+		return i + 2;
+	}
+	if (i + 3 > n || (b[i + 1] != 0x20 && b[i + 1] != 0x22))
+		return -1;
+	/* (the mod field is ignored: the operand is always a register) */
+	*cr = (u8)(((rex >> 2) & 1) << 3 | ((b[i + 2] >> 3) & 7));
+	*gpr = (u8)((rex & 1) << 3 | (b[i + 2] & 7));
+	return i + 3;
+}
+
+static void cr3_write(struct vcpu *v, u64 val)
+{
+	if (val >> boot_cpu.phys_addr_bits) {
+		virt_inject_exception(v, VEC_GP, true, 0);
+		return;
+	}
+	v->guest_cr3 = val;
+	set_root(v);
+	v->flush_tlb = true; /* (all of it, globals too: allowed) */
+	vcpu_skip_insn(v);
+}
+
+/* Paging stays on, in the same mode: turning it off under shadows is not emulated. */
+static void cr0_write(struct vcpu *v, u64 val)
+{
+	struct vcpu_sys sys;
+
+	virt->get_sys(v, &sys);
+	if ((val >> 32) || ((val & X86_CR0_NW) && !(val & X86_CR0_CD))) {
+		virt_inject_exception(v, VEC_GP, true, 0);
+		return;
+	}
+	if ((val ^ sys.cr0) & (X86_CR0_PE | X86_CR0_PG)) {
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u turned paging or protection %s (CR0 %#llx -> %#llx) under shadow "
+			"page tables, which do not emulate that (run without `shadow`)",
+			v->id, (val & X86_CR0_PG) ? "on" : "off", (unsigned long long)sys.cr0,
+			(unsigned long long)val);
+		return;
+	}
+	sys.cr0 = val | X86_CR0_ET;
+	virt->set_sys(v, &sys, SYS_CR0);
+	v->flush_tlb = true; /* (WP may have changed: the next entry looks at the mode) */
+	vcpu_skip_insn(v);
+}
+
+void shadow_vm_cr(struct vcpu *v)
+{
+	struct vcpu_sys sys;
+	u8 b[15], cr = 0, gpr = 0;
+	bool clts = false;
+	int n, len;
+
+	virt->get_sys(v, &sys);
+	n = vcpu_fetch(v, sys.seg_base[DECODE_SEG_CS] + v->regs.rip, b, sizeof(b));
+	len = decode_cr(b, n, sys.mode == CPU_MODE_LONG64, &cr, &gpr, &clts);
+	if (len < 0 || cr != v->exit.cr.cr || (clts && !v->exit.cr.write)) {
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u: a %s of CR%u at RIP %#llx by an instruction the monitor does not "
+			"emulate (first bytes %02x %02x %02x %02x)",
+			v->id, v->exit.cr.write ? "write" : "read", v->exit.cr.cr,
+			(unsigned long long)v->regs.rip, n > 0 ? b[0] : 0, n > 1 ? b[1] : 0,
+			n > 2 ? b[2] : 0, n > 3 ? b[3] : 0);
+		return;
+	}
+	v->exit.insn_len = (u32)len;
+	if (!v->exit.cr.write) { /* (only CR3 reads are intercepted) */
+		v->regs.gpr[gpr] = v->guest_cr3;
+		vcpu_skip_insn(v);
+	} else if (cr == 3) {
+		u64 val = v->regs.gpr[gpr];
+		cr3_write(v, sys.mode == CPU_MODE_LONG64 ? val : (u32)val);
+	} else {
+		cr0_write(v, clts ? sys.cr0 & ~X86_CR0_TS : v->regs.gpr[gpr]);
+	}
+}
+
+/* ---- The guest's #PF -------------------------------------------------------------- */
+
+static void inject_pf(struct vcpu *v, gva_t va, u32 error)
+{
+	struct vcpu_sys cr2 = { .cr2 = va };
+
+	if (v->exit.pf.in_event) {
+		/* The fault hit the delivery of another event, and the guest's own tables
+		 * refuse it: a real CPU would raise #DF or lose the interrupt. Not modelled. */
+		virt->dump(v);
+		vm_stop(v->vm, EXIT_GUEST_CRASH,
+			"vCPU %u: #PF at %#llx (error %#x) while delivering an event: the guest's "
+			"tables do not map its IDT, stack or handler",
+			v->id, (unsigned long long)va, error);
+		return;
+	}
+	virt->set_sys(v, &cr2, SYS_CR2);
+	virt_inject_exception(v, VEC_PF, true, error);
+}
+
+void shadow_vm_pf(struct vcpu *v)
+{
+	struct vm_shadow *vs = v->vm->shadow;
+	gva_t va = v->exit.pf.addr;
+	u32 error = v->exit.pf.error;
+	struct gwalk_cpu cpu;
+	int rc;
+
+	vcpu_walk_state(v, &cpu);
+	spin_lock(&vs->lock);
+	if (v->shadow_gen != vs->core.gen) {
+		spin_unlock(&vs->lock);
+		return; /* its root is gone: re-rooted at entry, the access faults again */
+	}
+	while ((rc = shadow_fault(&vs->core, &cpu, va, &error)) == SHADOW_FLUSH)
+		vm_flush_guest_tlbs(v->vm, true);
+	if (rc == -E_NOMEM)
+		reset_all(vs);
+	spin_unlock(&vs->lock);
+	if (rc != SHADOW_SPURIOUS)
+		v->pf_again = false;
+	switch (rc) {
+	case SHADOW_FILLED:
+	case -E_NOMEM: /* (filled into the new shadows when it faults again) */ return;
+	case SHADOW_INJECT: inject_pf(v, va, error); return;
+	case SHADOW_SPURIOUS:
+		/* Nothing to fill: a stale TLB entry, or, the second time, a check the
+		 * guest walker does not model: the CPU's own fault goes to the guest. */
+		if (v->pf_again && v->pf_again_at == va) {
+			v->pf_again = false;
+			inject_pf(v, va, v->exit.pf.error);
+		} else {
+			v->pf_again = true;
+			v->pf_again_at = va;
+			v->flush_tlb = true;
+		}
+		return;
+	default:
+		virt->dump(v);
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u: #PF at %#llx: the guest's page tables %s (error %d)", v->id,
+			(unsigned long long)va,
+			rc == -E_FAULT ? "map the monitor's shadow tables, or lie outside its RAM"
+				       : "cannot be read",
+			rc);
+	}
+}
+
+/* ---- Writes to protected guest page tables ---------------------------------------- */
+
+bool shadow_vm_npf(struct vcpu *v)
+{
+	struct vm_shadow *vs = v->vm->shadow;
+	gpa_t gpa = v->exit.npf.gpa;
+	bool ours;
+
+	if (!vm_gpa_ptr(v->vm, gpa, 1))
+		return false;
+	spin_lock(&vs->lock);
+	ours = shadow_protected(&vs->core, gpa >> PAGE_SHIFT);
+	/* The write is emulated under the lock, so the shadows see every change to the
+	 * page in order; one the emulator cannot do unshadows the page and runs again. */
+	if (ours && mmio_emulate_pt_write(v) < 0) {
+		shadow_drop(&vs->core, gpa >> PAGE_SHIFT);
+		vs->unemulated++;
+	}
+	spin_unlock(&vs->lock);
+	if (ours || v->vm->cluster)
+		return ours;
+	/* Unprotected meanwhile by another vCPU: this core's TLB held the old rights. */
+	if (nested_rights(&v->vm->space, gpa) == (int)SPACE_RWX) {
+		v->flush_tlb = true;
+		return true;
+	}
+	return false;
+}
+
+void shadow_vm_wrote(struct vm *vm, gpa_t gpa, u64 len)
+{
+	spin_assert_held(&vm->shadow->lock);
+	shadow_write(&vm->shadow->core, gpa, len);
+}
+
+void shadow_vm_report(struct vm *vm, const char *prefix)
+{
+	const struct shadow_stats *s;
+
+	if (!vm->shadow)
+		return;
+	s = &vm->shadow->core.st;
+	kprintf("%s%llu fills, %llu #PF given to the guest, %llu spurious, %llu TLB flushes "
+		"for new protections; %llu page-table writes emulated (%llu not: unshadowed), "
+		"%llu entries dropped, %llu pages unshadowed (%llu written like data); %llu "
+		"resets; %llu of %u shadow pages in use\n",
+		prefix, (unsigned long long)s->fills, (unsigned long long)s->injected,
+		(unsigned long long)s->spurious, (unsigned long long)s->flushes,
+		(unsigned long long)s->writes, (unsigned long long)vm->shadow->unemulated,
+		(unsigned long long)s->zapped, (unsigned long long)s->drops,
+		(unsigned long long)s->floods, (unsigned long long)s->resets,
+		(unsigned long long)s->spages, vm->shadow->core.npages);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The VM's shadow page tables (the core is vmm/virt/shadow.h): the pool in this
+ * node's nested tables, each vCPU's switch between the guest's own tables and the
+ * shadows, and the exits shadows add. A vCPU runs on shadows while its guest is in
+ * 64-bit 4-level paging with CR0.WP (what Linux runs); in any other mode (real mode,
+ * an AP's start-up trampoline) it walks the guest's tables through nested paging, as
+ * without shadows. With shadows, the CPU's CR3 is the shadow root: CR3 reads and
+ * writes and CR0 writes exit, and so does the guest's #PF (which may be a shadow
+ * entry not filled yet). A write to a guest page table the shadows derive from exits
+ * too (nested write protection): the page is unshadowed and the write runs again.
+ *
+ * `shadow` on the monitor's command line turns them on, for one node (the cluster's
+ * use, issue 14's step 6, comes next). All shadow changes are made under one lock.
+ */
+#ifndef UNUM_VMM_VIRT_SHADOW_VM_H
+#define UNUM_VMM_VIRT_SHADOW_VM_H
+
+#include "vmm/host/spinlock.h"
+#include "vmm/virt/shadow.h"
+#include "vmm/virt/vm.h"
+
+#define SHADOW_POOL_PAGES 2048 /* 8 MiB of shadow tables per node */
+
+struct vm_shadow {
+	struct shadow core;
+	struct spinlock lock;
+	struct vm *vm;
+	u64 unemulated; /* page-table writes the emulator could not do */
+};
+
+/* After vm_create(): the pool, mapped in vm->space. 0, or a negative error (said). */
+int shadow_vm_init(struct vm *vm, u32 pool_pages);
+/* Before each entry: runs the vCPU on the shadows, or on the guest's tables, as its
+ * mode allows. */
+void shadow_vm_before_entry(struct vcpu *v);
+/* With v->in_guest set, just before the entry: false if a reset freed its root since
+ * (it goes round its loop again, and is re-rooted). */
+static inline bool shadow_vm_may_enter(const struct vcpu *v)
+{
+	return !v->shadow_cr3 ||
+	       v->shadow_gen == __atomic_load_n(&v->vm->shadow->core.gen, __ATOMIC_SEQ_CST);
+}
+/* The exits: a CR access (EXIT_CR), the guest's #PF (EXIT_GUEST_PF). */
+void shadow_vm_cr(struct vcpu *v);
+void shadow_vm_pf(struct vcpu *v);
+/* A nested page fault: true if it was on a page the shadows protect (now unshadowed,
+ * the access runs again). */
+bool shadow_vm_npf(struct vcpu *v);
+/* Under the lock (from shadow_vm_npf's emulation): guest RAM [gpa, gpa + len) was
+ * written. */
+void shadow_vm_wrote(struct vm *vm, gpa_t gpa, u64 len);
+/* "shadow:" lines, after prefix. */
+void shadow_vm_report(struct vm *vm, const char *prefix);
+
+#endif
