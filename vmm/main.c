@@ -200,9 +200,6 @@ static __noreturn void run_guest(u32 node)
 	rc = vm_create(&vm, cluster.guest.memory, &layout);
 	if (rc == 0 && cluster.nnodes > 1)
 		rc = cluster_init(&vm, !options.noprefetch, options.slice_ms);
-	if (rc == 0 && options.shadow && cluster.nnodes > 1)
-		refuse("`shadow` is for a guest on one node for now (its use across nodes is "
-		       "not built yet)");
 	if (rc == 0 && options.shadow)
 		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES);
 	if (rc == 0)

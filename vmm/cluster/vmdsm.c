@@ -26,6 +26,7 @@
 #include "vmm/cluster/turns.h"
 #include "vmm/cluster/vmdsm_prefetch.h"
 #include "vmm/virt/virt.h"
+#include "vmm/virt/shadow_vm.h"
 #include "vmm/lib/x86.h"
 
 #define VMDSM_PIN_NS 2000000ULL /* how long a fetched page stays for the vCPU that wanted it */
@@ -78,9 +79,14 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 	struct vm_dsm *d = ctx;
 	struct vm *vm = d->vm;
 	u32 prot = rights == DSM_WRITE ? SPACE_RWX : rights == DSM_READ ? SPACE_R | SPACE_X : 0;
-	int old = nested_rights(&vm->space, page << PAGE_SHIFT);
+	int old;
 
-	nested_protect(&vm->space, page << PAGE_SHIFT, prot);
+	if (vm->shadow) { /* (they keep W off the page tables they derive from) */
+		old = (int)shadow_vm_rights(vm, page, prot);
+	} else {
+		old = nested_rights(&vm->space, page << PAGE_SHIFT);
+		nested_protect(&vm->space, page << PAGE_SHIFT, prot);
+	}
 	if (old > 0 && ((u32)old & ~prot))
 		vmpf_note_lost(&d->pf, page);
 	/* More rights: a stale entry only faults again. Fewer: no core may go on
@@ -199,7 +205,8 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 	else
 		vmdsm_pages_of(v)->data_faults++;
 	/* (never for a fetch: code is only read, and a text page would leave every node) */
-	write = write || (!fetch && vmpf_wants_write(&d->pf, gpa >> PAGE_SHIFT));
+	/* (nor for a walk: a page table read for the shadow page tables stays shared) */
+	write = write || (!fetch && !walk && vmpf_wants_write(&d->pf, gpa >> PAGE_SHIFT));
 	rc = dsm_acquire(d->node, h, gpa & PAGE_MASK, 1, write);
 	/* (after: the faulting page's request goes out before any read-ahead's) */
 	vmpf_note_fault(&d->pf, gpa >> PAGE_SHIFT, write);

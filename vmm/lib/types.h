@@ -50,6 +50,7 @@ enum {
 	E_NOMEM = 12,  /* out of memory */
 	E_NOENT = 2,   /* not found */
 	E_FAULT = 14,  /* a bad address */
+	E_AGAIN = 11,  /* not here yet: try again once it is */
 	E_RANGE = 34,  /* out of range */
 	E_EXIST = 17,  /* already exists */
 	E_BUSY = 16,   /* in use */

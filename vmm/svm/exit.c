@@ -170,6 +170,7 @@ void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb)
 		v->exit.npf.write = (vmcb->control.exitinfo1 >> 1) & 1;
 		v->exit.npf.fetch = (vmcb->control.exitinfo1 >> 4) & 1;
 		v->exit.npf.walk = (vmcb->control.exitinfo1 >> 33) & 1;
+		v->exit.npf.in_event = vmcb->control.exitintinfo & EVENT_VALID;
 	} else if (code < ARRAY_SIZE(svm_exit_table) && svm_exit_table[code]) {
 		svm_exit_table[code](v, vmcb);
 	}
@@ -200,6 +201,9 @@ void svm_dump(struct vcpu *v)
 	kprintf("  CR0 %016llx CR2 %016llx CR3 %016llx CR4 %016llx EFER %016llx\n",
 		(unsigned long long)s->cr0, (unsigned long long)s->cr2, (unsigned long long)s->cr3,
 		(unsigned long long)s->cr4, (unsigned long long)s->efer);
+	if (v->shadow_cr3)
+		kprintf("  (on shadow page tables: the guest's own CR3 is %016llx)\n",
+			(unsigned long long)v->guest_cr3);
 	dump_seg("CS", &s->cs);
 	dump_seg("SS", &s->ss);
 	dump_seg("DS", &s->ds);

@@ -164,8 +164,18 @@ static void reset_long64(struct vcpu *v, const struct long_mode_entry *e)
 	v->regs.gpr[GPR_RDX] = 0;
 }
 
+/* What shadow page tables intercept (vmm/virt/shadow_vm.h). */
+#define SHADOW_INTERCEPTS (INTERCEPT_CR_READ(3) | INTERCEPT_CR_WRITE(3) | INTERCEPT_CR_WRITE(0))
+
 static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_reset *r)
 {
+	struct vmcb_control *c = &svm_of(v)->vmcb->control;
+
+	/* Off shadows: the new state's CR3 is the guest's (the next entry decides). */
+	v->shadow_cr3 = 0;
+	v->guest_cr3 = 0;
+	c->intercept_cr &= ~SHADOW_INTERCEPTS;
+	c->intercept_exceptions &= ~INTERCEPT_EXC(VEC_PF);
 	if (r->long64)
 		reset_long64(v, &r->entry);
 	else
@@ -187,8 +197,6 @@ static void requeue_interrupted_event(struct vmcb_control *c)
 		return;
 	c->eventinj = info;
 }
-
-#define SHADOW_INTERCEPTS (INTERCEPT_CR_READ(3) | INTERCEPT_CR_WRITE(3) | INTERCEPT_CR_WRITE(0))
 
 /* The CPU walks the shadow page tables (v->shadow_cr3) or the guest's own: the VMCB's
  * CR3, and the intercepts that keep the guest from seeing or changing it. */

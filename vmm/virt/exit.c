@@ -160,6 +160,8 @@ void exit_handle(struct vcpu *v)
 {
 	BUG_ON(v->exit.kind >= NR_EXIT_KINDS || !exit_handlers[v->exit.kind]);
 	exitstats_record(v);
+	if (v->exit.kind != EXIT_GUEST_PF)
+		v->pf_again = false; /* (only the very next exit counts: vmm/virt/shadow_vm.c) */
 	/* (Platform devices are shared by every vCPU: the port and MMIO paths take
 	 * dev_lock around each device access, not around the exit, which may wait
 	 * for the boot core: for a page, or an answer from node 0.) */

@@ -3,6 +3,7 @@
  * The monitor's accesses to guest RAM (see vmm/virt/guest_mem.h).
  */
 #include "vmm/virt/guest_mem.h"
+#include "vmm/virt/shadow_vm.h"
 #include "vmm/virt/cluster.h"
 #include "vmm/lib/klib.h"
 
@@ -29,7 +30,11 @@ int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len)
 
 int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len)
 {
-	return copy_guest(vm, gpa, (void *)src, len, true);
+	int rc = copy_guest(vm, gpa, (void *)src, len, true);
+
+	if (rc == 0 && vm->shadow) /* (a guest page table, maybe) */
+		shadow_vm_monitor_wrote(vm, gpa, len);
+	return rc;
 }
 
 void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len)

@@ -153,11 +153,12 @@ void vcpu_walk_state(struct vcpu *v, struct gwalk_cpu *cpu)
 				   boot_cpu.amd };
 }
 
-static int cb_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct emu_exception *exc)
+static int translate_with(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct emu_exception *exc,
+			  int (*rd)(void *opaque, gpa_t gpa, unsigned size, u64 *val))
 {
 	struct vcpu *v = opaque;
 	struct gwalk_cpu cpu;
-	struct gwalk_mem mem = { walk_read, NULL, v };
+	struct gwalk_mem mem = { rd, NULL, v };
 	struct gwalk_result res;
 	int rc;
 
@@ -171,7 +172,20 @@ static int cb_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct e
 	return rc;
 }
 
-static int cb_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
+static int cb_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct emu_exception *exc)
+{
+	return translate_with(opaque, la, access, gpa, exc, walk_read);
+}
+
+static int guest_copy(struct vcpu *v, gpa_t gpa, void *buf, unsigned len, bool write)
+{
+	return write ? vm_write_guest(v->vm, gpa, buf, len) : vm_read_guest(v->vm, gpa, buf, len);
+}
+
+/* The bytes at la that translate and read, page by page. */
+static int fetch_with(void *opaque, gva_t la, u8 *buf, unsigned len,
+		      int (*tr)(void *, gva_t, u32, gpa_t *, struct emu_exception *),
+		      int (*copy)(struct vcpu *, gpa_t, void *, unsigned, bool))
 {
 	unsigned done = 0;
 
@@ -181,12 +195,17 @@ static int cb_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
 		unsigned chunk =
 			(unsigned)MIN((u64)(len - done), PAGE_SIZE - ((la + done) & ~PAGE_MASK));
 
-		if (cb_translate(opaque, la + done, EMU_ACC_FETCH, &gpa, &exc) != 0 ||
-		    vm_read_guest(((struct vcpu *)opaque)->vm, gpa, buf + done, chunk) != 0)
+		if (tr(opaque, la + done, EMU_ACC_FETCH, &gpa, &exc) != 0 ||
+		    copy(opaque, gpa, buf + done, chunk, false) != 0)
 			break;
 		done += chunk;
 	}
 	return (int)done;
+}
+
+static int cb_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
+{
+	return fetch_with(opaque, la, buf, len, cb_translate, guest_copy);
 }
 
 int vcpu_fetch(struct vcpu *v, gva_t la, u8 *buf, unsigned len)
@@ -198,26 +217,61 @@ static const struct emu_ops mmio_emu_ops = {
 	cb_fetch, cb_translate, cb_mmio_read, cb_mmio_write, cb_mem_read, cb_mem_write,
 };
 
-/* A guest page table the shadows derive from, written by an emulated instruction: the
- * write lands in guest RAM, and the shadow entries derived from it go. */
-static int cb_pt_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
+/*
+ * A guest page table the shadows derive from, written by an emulated instruction,
+ * under the shadows' lock: every guest access goes through shadow_vm_local (this
+ * node's frames, with the cluster's rights, never waiting for the boot core), the
+ * write lands in guest RAM and the shadow entries derived from it go. An access
+ * that lacks rights fails with -E_AGAIN, and the page is fetched first.
+ */
+static int pt_copy(struct vcpu *v, gpa_t gpa, void *buf, unsigned size, bool write)
 {
-	*val = 0;
-	return vm_read_guest(((struct vcpu *)opaque)->vm, gpa, val, size);
+	while (size) {
+		unsigned n = (unsigned)MIN((u64)size, PAGE_SIZE - (gpa & ~PAGE_MASK));
+		u8 *p = shadow_vm_local(v->vm, gpa, n, write);
+
+		if (n < size) /* (the next page of the access need not be the next gpa) */
+			return -E_INVAL;
+		if (!p)
+			return vm_gpa_ptr(v->vm, gpa, 1) ? -E_AGAIN : -E_NOENT;
+		if (!write)
+			memcpy(buf, p, n);
+		else if (n == 8 && !(gpa & 7))
+			__atomic_store_n((u64 *)(void *)p, *(u64 *)buf, __ATOMIC_RELEASE);
+		else
+			memcpy(p, buf, n);
+		if (write)
+			shadow_vm_wrote(v->vm, gpa, n);
+		gpa += n;
+		buf = (u8 *)buf + n;
+		size -= n;
+	}
+	return 0;
 }
 
-static int cb_pt_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
+static int pt_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 {
-	struct vcpu *v = opaque;
-	int rc = vm_write_guest(v->vm, gpa, &val, size);
+	*val = 0;
+	return pt_copy(opaque, gpa, val, size, false);
+}
 
-	if (rc == 0)
-		shadow_vm_wrote(v->vm, gpa, size);
-	return rc;
+static int pt_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
+{
+	return pt_copy(opaque, gpa, &val, size, true);
+}
+
+static int pt_translate(void *opaque, gva_t la, u32 access, gpa_t *gpa, struct emu_exception *exc)
+{
+	return translate_with(opaque, la, access, gpa, exc, pt_read);
+}
+
+static int pt_fetch(void *opaque, gva_t la, u8 *buf, unsigned len)
+{
+	return fetch_with(opaque, la, buf, len, pt_translate, pt_copy);
 }
 
 static const struct emu_ops pt_emu_ops = {
-	cb_fetch, cb_translate, cb_pt_read, cb_pt_write, cb_pt_read, cb_pt_write,
+	pt_fetch, pt_translate, pt_read, pt_write, pt_read, pt_write,
 };
 
 static u8 decode_mode_of(enum cpu_mode mode)

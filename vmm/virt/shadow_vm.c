@@ -10,6 +10,7 @@
  * root is from before a reset does not enter (shadow_vm_before_entry re-roots it).
  */
 #include "vmm/virt/shadow_vm.h"
+#include "vmm/virt/cluster.h"
 #include "vmm/virt/cpuid.h"
 #include "vmm/virt/exit.h"
 #include "vmm/virt/mmio.h"
@@ -28,32 +29,61 @@
 
 /* ---- The core's view of guest memory: this node's RAM and nested tables ---------- */
 
+static u32 granted(const struct vm_shadow *vs, u64 gfn)
+{
+	return vs->granted ? vs->granted[gfn] : SPACE_RWX;
+}
+
+void *shadow_vm_local(struct vm *vm, gpa_t gpa, u64 len, bool write)
+{
+	struct vm_shadow *vs = vm->shadow;
+	void *p = vm_gpa_ptr(vm, gpa, len);
+
+	spin_assert_held(&vs->lock);
+	if (!p || ((gpa & ~PAGE_MASK) + len > PAGE_SIZE))
+		return NULL;
+	if (granted(vs, gpa >> PAGE_SHIFT) & (write ? SPACE_W : SPACE_R))
+		return p;
+	vs->need_gpa = gpa;
+	vs->need_write = write;
+	return NULL;
+}
+
+/* Why a local access failed: no rights here yet (-E_AGAIN), or not RAM at all. */
+static int local_error(struct vm *vm, gpa_t gpa)
+{
+	return vm_gpa_ptr(vm, gpa, 1) ? -E_AGAIN : -E_FAULT;
+}
+
 static int op_read(void *ctx, gpa_t gpa, u64 *val)
 {
-	u64 *p = vm_gpa_ptr(ctx, gpa, 8);
+	u64 *p = (gpa & 7) ? NULL : shadow_vm_local(ctx, gpa, 8, false);
 
-	if (!p || (gpa & 7))
-		return -E_FAULT;
+	if (!p)
+		return (gpa & 7) ? -E_FAULT : local_error(ctx, gpa);
 	*val = __atomic_load_n(p, __ATOMIC_ACQUIRE);
 	return 0;
 }
 
 static int op_cmpxchg(void *ctx, gpa_t gpa, u64 old, u64 val)
 {
-	u64 *p = vm_gpa_ptr(ctx, gpa, 8);
+	u64 *p = (gpa & 7) ? NULL : shadow_vm_local(ctx, gpa, 8, true);
 
-	if (!p || (gpa & 7))
-		return -E_FAULT;
+	if (!p)
+		return (gpa & 7) ? -E_FAULT : local_error(ctx, gpa);
 	return __atomic_compare_exchange_n(p, &old, val, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
 		       ? 0
 		       : 1;
 }
 
+/* The nested tables' rights to a page: the cluster's, less W while the shadows
+ * protect it. */
 static int op_protect(void *ctx, u64 gfn, bool on)
 {
 	struct vm *vm = ctx;
+	u32 prot = granted(vm->shadow, gfn);
 
-	return nested_protect(&vm->space, gfn << PAGE_SHIFT, on ? SPACE_R | SPACE_X : SPACE_RWX);
+	return nested_protect(&vm->space, gfn << PAGE_SHIFT, on ? prot & ~SPACE_W : prot);
 }
 
 int shadow_vm_init(struct vm *vm, u32 pool_pages)
@@ -63,19 +93,22 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages)
 	u64 meta_size = shadow_meta_size(pool_pages, guest_pages);
 	/* Far above the guest's RAM and devices, inside the physical address width: the
 	 * CPU checks the shadow's entries against it. */
-	gpa_t pool_gpa = 1ULL << (boot_cpu.phys_addr_bits - 1);
+	gpa_t pool_gpa = 1ULL << (MIN(boot_cpu.phys_addr_bits, 48u) - 1); /* (4-level nested) */
+	u64 mirror = vm->cluster ? guest_pages : 0;
 	hpa_t pool = page_alloc(pool_pages, 512), meta;
 	struct vm_shadow *vs;
 	int rc;
 
-	meta = page_alloc(ALIGN_UP(sizeof(*vs) + meta_size, PAGE_SIZE) / PAGE_SIZE, 1);
+	meta = page_alloc(ALIGN_UP(sizeof(*vs) + meta_size + mirror, PAGE_SIZE) / PAGE_SIZE, 1);
 	if (!pool || !meta) {
 		pr_err("shadow: cannot allocate %u KiB of shadow page tables\n", pool_pages * 4);
 		return -E_NOMEM;
 	}
 	memset(hpa_to_ptr(pool), 0, (u64)pool_pages * PAGE_SIZE);
-	memset(hpa_to_ptr(meta), 0, sizeof(*vs) + meta_size);
+	memset(hpa_to_ptr(meta), 0, sizeof(*vs) + meta_size + mirror);
 	vs = hpa_to_ptr(meta);
+	/* (across nodes every page starts with no rights here, as vmdsm_init left it) */
+	vs->granted = mirror ? (u8 *)(vs + 1) + meta_size : NULL;
 	vs->vm = vm;
 	vs->lock = (struct spinlock)SPINLOCK_INIT("shadow");
 	rc = shadow_init(&vs->core, &ops, hpa_to_ptr(pool), pool_gpa, pool_pages, vs + 1,
@@ -255,6 +288,25 @@ static void inject_pf(struct vcpu *v, gva_t va, u32 error)
 	virt_inject_exception(v, VEC_PF, true, error);
 }
 
+/* Changes to the shadows so far (racy reads are fine: a change seen late only costs
+ * one more spurious round). */
+static u64 shadow_mods(const struct vm_shadow *vs)
+{
+	const struct shadow_stats *s = &vs->core.st;
+
+	return s->fills + s->zapped + s->drops + s->resets;
+}
+
+/* The vCPU waits for the page a local access lacked (the access runs again then).
+ * A table read for a shadow asks for read rights only: the page stays shared. */
+static void need_page(struct vcpu *v)
+{
+	struct vm_shadow *vs = v->vm->shadow;
+
+	vs->waits++;
+	v->vm->cluster->fault(v, vs->need_gpa & PAGE_MASK, vs->need_write, false, true);
+}
+
 void shadow_vm_pf(struct vcpu *v)
 {
 	struct vm_shadow *vs = v->vm->shadow;
@@ -274,6 +326,10 @@ void shadow_vm_pf(struct vcpu *v)
 	if (rc == -E_NOMEM)
 		reset_all(vs);
 	spin_unlock(&vs->lock);
+	if (rc == -E_AGAIN) { /* a guest table not here: the cluster brings it */
+		need_page(v);
+		return;
+	}
 	if (rc != SHADOW_SPURIOUS)
 		v->pf_again = false;
 	switch (rc) {
@@ -283,12 +339,16 @@ void shadow_vm_pf(struct vcpu *v)
 	case SHADOW_SPURIOUS:
 		/* Nothing to fill: a stale TLB entry, or, the second time, a check the
 		 * guest walker does not model: the CPU's own fault goes to the guest. */
-		if (v->pf_again && v->pf_again_at == va) {
+		if (v->pf_again && v->pf_again_at == va && v->pf_again_rip == v->regs.rip &&
+		    v->pf_again_error == v->exit.pf.error && v->pf_again_mods == shadow_mods(vs)) {
 			v->pf_again = false;
 			inject_pf(v, va, v->exit.pf.error);
 		} else {
 			v->pf_again = true;
 			v->pf_again_at = va;
+			v->pf_again_rip = v->regs.rip;
+			v->pf_again_error = v->exit.pf.error;
+			v->pf_again_mods = shadow_mods(vs);
 			v->flush_tlb = true;
 		}
 		return;
@@ -313,29 +373,58 @@ bool shadow_vm_npf(struct vcpu *v)
 
 	if (!vm_gpa_ptr(v->vm, gpa, 1))
 		return false;
+	int rc = 0;
+
 	spin_lock(&vs->lock);
 	ours = shadow_protected(&vs->core, gpa >> PAGE_SHIFT);
 	/* The write is emulated under the lock, so the shadows see every change to the
-	 * page in order; one the emulator cannot do unshadows the page and runs again. */
-	if (ours && mmio_emulate_pt_write(v) < 0) {
+	 * page in order; one the emulator cannot do (or an unshadowed vCPU's own walk)
+	 * unshadows the page, and the access runs again. */
+	/* (not the instruction's own write: the walk of a vCPU not on shadows, or an
+	 * event's delivery; the emulator takes the write at the faulting address to be
+	 * its operand's) */
+	if (ours)
+		rc = v->exit.npf.walk || v->exit.npf.in_event ? -E_INVAL : mmio_emulate_pt_write(v);
+	else if (!v->vm->cluster && nested_rights(&v->vm->space, gpa) == (int)SPACE_RWX)
+		rc = 1; /* unprotected meanwhile: this core's TLB held the old rights */
+	if (rc < 0 && rc != -E_AGAIN) {
 		shadow_drop(&vs->core, gpa >> PAGE_SHIFT);
 		vs->unemulated++;
 	}
 	spin_unlock(&vs->lock);
-	if (ours || v->vm->cluster)
-		return ours;
-	/* Unprotected meanwhile by another vCPU: this core's TLB held the old rights. */
-	if (nested_rights(&v->vm->space, gpa) == (int)SPACE_RWX) {
+	if (rc == -E_AGAIN)
+		need_page(v);
+	if (rc == 1)
 		v->flush_tlb = true;
-		return true;
-	}
-	return false;
+	return ours || rc == 1;
 }
 
 void shadow_vm_wrote(struct vm *vm, gpa_t gpa, u64 len)
 {
 	spin_assert_held(&vm->shadow->lock);
 	shadow_write(&vm->shadow->core, gpa, len);
+}
+
+void shadow_vm_monitor_wrote(struct vm *vm, gpa_t gpa, u64 len)
+{
+	spin_lock(&vm->shadow->lock);
+	shadow_write(&vm->shadow->core, gpa, len);
+	spin_unlock(&vm->shadow->lock);
+}
+
+u32 shadow_vm_rights(struct vm *vm, u64 gfn, u32 prot)
+{
+	struct vm_shadow *vs = vm->shadow;
+	u32 old;
+
+	spin_lock(&vs->lock);
+	old = granted(vs, gfn);
+	vs->granted[gfn] = (u8)prot;
+	if (!(prot & SPACE_R))
+		shadow_drop(&vs->core, gfn); /* (before the page leaves: the caller flushes) */
+	(void)op_protect(vm, gfn, shadow_protected(&vs->core, gfn));
+	spin_unlock(&vs->lock);
+	return old;
 }
 
 void shadow_vm_report(struct vm *vm, const char *prefix)
@@ -348,11 +437,12 @@ void shadow_vm_report(struct vm *vm, const char *prefix)
 	kprintf("%s%llu fills, %llu #PF given to the guest, %llu spurious, %llu TLB flushes "
 		"for new protections; %llu page-table writes emulated (%llu not: unshadowed), "
 		"%llu entries dropped, %llu pages unshadowed (%llu written like data); %llu "
-		"resets; %llu of %u shadow pages in use\n",
+		"resets; %llu of %u shadow pages in use; %llu waits for the cluster\n",
 		prefix, (unsigned long long)s->fills, (unsigned long long)s->injected,
 		(unsigned long long)s->spurious, (unsigned long long)s->flushes,
 		(unsigned long long)s->writes, (unsigned long long)vm->shadow->unemulated,
 		(unsigned long long)s->zapped, (unsigned long long)s->drops,
 		(unsigned long long)s->floods, (unsigned long long)s->resets,
-		(unsigned long long)s->spages, vm->shadow->core.npages);
+		(unsigned long long)s->spages, vm->shadow->core.npages,
+		(unsigned long long)vm->shadow->waits);
 }

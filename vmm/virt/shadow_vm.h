@@ -10,8 +10,10 @@
  * entry not filled yet). A write to a guest page table the shadows derive from exits
  * too (nested write protection): the page is unshadowed and the write runs again.
  *
- * `shadow` on the monitor's command line turns them on, for one node (the cluster's
- * use, issue 14's step 6, comes next). All shadow changes are made under one lock.
+ * `shadow` on the monitor's command line turns them on. Across nodes the guest's page
+ * tables are read through the coherence protocol's rights, never taken for writing
+ * to be walked; a page that leaves the node loses its shadows first. All shadow
+ * changes are made under one lock, under which nothing waits for the boot core.
  */
 #ifndef UNUM_VMM_VIRT_SHADOW_VM_H
 #define UNUM_VMM_VIRT_SHADOW_VM_H
@@ -27,9 +29,17 @@ struct vm_shadow {
 	struct spinlock lock;
 	struct vm *vm;
 	u64 unemulated; /* page-table writes the emulator could not do */
+	/* Across nodes: each guest page's rights here as the cluster granted them
+	 * (SPACE_*; shadow_vm_rights), which the nested tables have less W where the
+	 * shadows protect; NULL on one node (all rights). */
+	u8 *granted;
+	gpa_t need_gpa; /* what a local access lacked (shadow_vm_local), and for writing */
+	bool need_write;
+	u64 waits; /* fills and emulations that waited for the cluster */
 };
 
-/* After vm_create(): the pool, mapped in vm->space. 0, or a negative error (said). */
+/* After vm_create() (and cluster_init(): across nodes, every page starts with no
+ * rights): the pool, mapped in vm->space. 0, or a negative error (said). */
 int shadow_vm_init(struct vm *vm, u32 pool_pages);
 /* Before each entry: runs the vCPU on the shadows, or on the guest's tables, as its
  * mode allows. */
@@ -47,9 +57,19 @@ void shadow_vm_pf(struct vcpu *v);
 /* A nested page fault: true if it was on a page the shadows protect (now unshadowed,
  * the access runs again). */
 bool shadow_vm_npf(struct vcpu *v);
-/* Under the lock (from shadow_vm_npf's emulation): guest RAM [gpa, gpa + len) was
- * written. */
+/* Under the lock (from shadow_vm_npf's emulation): guest RAM at gpa (len bytes,
+ * within a page) as a pointer, if this node has the rights to read it (or write it);
+ * else NULL, with what it lacks noted for the cluster's fault. */
+void *shadow_vm_local(struct vm *vm, gpa_t gpa, u64 len, bool write);
+/* Under the lock: guest RAM [gpa, gpa + len) was written. */
 void shadow_vm_wrote(struct vm *vm, gpa_t gpa, u64 len);
+/* The monitor wrote guest RAM [gpa, gpa + len) (vm_write_guest): as above, taking the
+ * lock. */
+void shadow_vm_monitor_wrote(struct vm *vm, gpa_t gpa, u64 len);
+/* Across nodes, the coherence protocol set this node's rights to guest page gfn
+ * (SPACE_*): into the nested tables, less W if the shadows protect it; a page that
+ * leaves loses its shadows first. Returns the rights it had. */
+u32 shadow_vm_rights(struct vm *vm, u64 gfn, u32 prot);
 /* "shadow:" lines, after prefix. */
 void shadow_vm_report(struct vm *vm, const char *prefix);
 

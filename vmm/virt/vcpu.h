@@ -72,10 +72,11 @@ struct vm_exit {
 		} msr;
 		struct {
 			gpa_t gpa;
-			bool write; /* the access was a write (a walk's always is on AMD) */
-			bool fetch; /* an instruction fetch */
-			bool walk;  /* on the guest's own page-table walk */
-			u64 qual;   /* the back end's own description, for reports only */
+			bool write;    /* the access was a write (a walk's always is on AMD) */
+			bool fetch;    /* an instruction fetch */
+			bool walk;     /* on the guest's own page-table walk */
+			bool in_event; /* while the CPU delivered an interrupt or exception */
+			u64 qual;      /* the back end's own description, for reports only */
 		} npf;
 		struct {
 			u8 cr; /* CRn */
@@ -133,8 +134,12 @@ struct vcpu {
 	gpa_t shadow_cr3;
 	u64 guest_cr3;
 	u64 shadow_gen; /* the shadows' generation shadow_cr3 belongs to */
-	bool pf_again;	/* a #PF changed nothing at pf_again_at: the next one there injects */
+	/* The last exit was a #PF that changed nothing (a stale TLB entry?): if the very
+	 * next exit is the same fault again with the shadows unchanged, the guest gets it. */
+	bool pf_again;
 	gva_t pf_again_at;
+	u64 pf_again_rip, pf_again_mods;
+	u32 pf_again_error;
 	bool flush_tlb; /* the back end flushes the guest's TLB at the next entry */
 	u8 start_vector;
 	struct vlapic lapic;
