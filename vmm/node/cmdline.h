@@ -10,7 +10,7 @@
  * (stop after the boot report: check a node without running the guest),
  * `noprefetch` (across nodes, ask for no page before a vCPU faults on it,
  * vmm/cluster/vmdsm_prefetch.h: to measure the prefetch), `shadow` (the CPU walks
- * per-node shadow page tables, vmm/virt/shadow_vm.h; one node only for now),
+ * per-node shadow page tables, vmm/virt/shadow_vm.h),
  * `netbench=rtt|pages|all` (the network benchmark, net/nettest.h),
  * `stats=SECONDS` (a "stats:" line every SECONDS while the guest runs: exits,
  * each local vCPU's state, coherence faults, pages held, forwarded I/O),
