@@ -37,6 +37,17 @@ guest apic-timer
 check apic-timer-passes status_is 64
 check apic-timer-said-ok has "$log" '^tiny apic-timer: ok'
 
+# The guest's own paging (A/D bits, PTE changes with INVLPG, two address spaces, CR3
+# read back, #PF error codes and CR2, WP off): on nested paging alone, then on shadow
+# page tables, where the shadows must have done the work.
+AS=paging guest paging
+check paging-passes status_is 64
+check paging-said-ok has "$log" '^tiny paging: ok'
+AS=paging-shadow guest paging --append shadow
+check paging-shadow-passes status_is 64
+check paging-shadow-said-ok has "$log" '^tiny paging: ok'
+check paging-shadow-filled has "$log" '^shadow: [1-9][0-9]* fills, 2 #PF given to the guest, 0 spurious, .* [1-9][0-9]* page-table writes emulated'
+
 guest mmio
 check mmio-passes status_is 64
 check mmio-said-ok has "$log" '^tiny mmio: ok'

@@ -387,6 +387,8 @@ bool shadow_vm_npf(struct vcpu *v)
 		rc = v->exit.npf.walk || v->exit.npf.in_event ? -E_INVAL : mmio_emulate_pt_write(v);
 	else if (!v->vm->cluster && nested_rights(&v->vm->space, gpa) == (int)SPACE_RWX)
 		rc = 1; /* unprotected meanwhile: this core's TLB held the old rights */
+	if (ours && rc == 0)
+		vs->emulated++;
 	if (rc < 0 && rc != -E_AGAIN) {
 		shadow_drop(&vs->core, gpa >> PAGE_SHIFT);
 		vs->unemulated++;
@@ -435,14 +437,15 @@ void shadow_vm_report(struct vm *vm, const char *prefix)
 		return;
 	s = &vm->shadow->core.st;
 	kprintf("%s%llu fills, %llu #PF given to the guest, %llu spurious, %llu TLB flushes "
-		"for new protections; %llu page-table writes emulated (%llu not: unshadowed), "
-		"%llu entries dropped, %llu pages unshadowed (%llu written like data); %llu "
-		"resets; %llu of %u shadow pages in use; %llu waits for the cluster\n",
+		"for new protections; %llu page-table writes emulated, %llu pages unshadowed for a "
+		"write not emulated or a walk off shadows, %llu for writes like data's; %llu "
+		"entries dropped in all; %llu resets; %llu of %u shadow pages in use; %llu waits "
+		"for the cluster\n",
 		prefix, (unsigned long long)s->fills, (unsigned long long)s->injected,
 		(unsigned long long)s->spurious, (unsigned long long)s->flushes,
-		(unsigned long long)s->writes, (unsigned long long)vm->shadow->unemulated,
-		(unsigned long long)s->zapped, (unsigned long long)s->drops,
-		(unsigned long long)s->floods, (unsigned long long)s->resets,
+		(unsigned long long)vm->shadow->emulated,
+		(unsigned long long)vm->shadow->unemulated, (unsigned long long)s->floods,
+		(unsigned long long)s->zapped, (unsigned long long)s->resets,
 		(unsigned long long)s->spages, vm->shadow->core.npages,
 		(unsigned long long)vm->shadow->waits);
 }

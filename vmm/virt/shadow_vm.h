@@ -28,7 +28,8 @@ struct vm_shadow {
 	struct shadow core;
 	struct spinlock lock;
 	struct vm *vm;
-	u64 unemulated; /* page-table writes the emulator could not do */
+	u64 emulated;	/* guest writes to its page tables, emulated */
+	u64 unemulated; /* ... not (unshadowed instead), or a walk by a vCPU off shadows */
 	/* Across nodes: each guest page's rights here as the cluster granted them
 	 * (SPACE_*; shadow_vm_rights), which the nested tables have less W where the
 	 * shadows protect; NULL on one node (all rights). */
