@@ -83,18 +83,7 @@ gp_handler:
 
 	GDT_TABLE
 
-	.balign 16
-idt:
-	.skip 13 * 16
-	.word gp_handler		/* vector 13: offset 15:0 */
-	.word 0x18			/* selector */
-	.byte 0, 0x8e			/* IST, present 64-bit interrupt gate */
-	.word 0				/* offset 31:16 (the image is below 64 KiB) */
-	.long 0, 0
-idt_end:
-idt_ptr:
-	.word idt_end - idt - 1
-	.quad idt
+	IDT64_ONE 13, gp_handler
 
 gp_count:	.long 0
 hello:	.asciz "tiny longmode: real mode, going to long mode\r\n"

@@ -160,18 +160,7 @@ pf_handler:
 
 	GDT_TABLE
 
-	.balign 16
-idt:
-	.skip 14 * 16
-	.word pf_handler		/* vector 14: offset 15:0 */
-	.word 0x18			/* selector */
-	.byte 0, 0x8e			/* IST, present 64-bit interrupt gate */
-	.word 0				/* offset 31:16 (the image is below 64 KiB) */
-	.long 0, 0
-idt_end:
-idt_ptr:
-	.word idt_end - idt - 1
-	.quad idt
+	IDT64_ONE 14, pf_handler
 
 	.balign 8
 pf_count:	.long 0, 0

@@ -191,3 +191,20 @@ fail_\code:
 	wrmsr
 	WRMSR32 0x80f, 0x1ff
 .endm
+
+/* A 64-bit IDT with one present interrupt gate, vector \vec to \handler (code
+ * selector 0x18; the image is below 64 KiB), and idt_ptr for lidt. */
+.macro IDT64_ONE vec, handler
+	.balign 16
+idt:
+	.skip \vec * 16
+	.word \handler			/* offset 15:0 */
+	.word 0x18			/* selector */
+	.byte 0, 0x8e			/* IST, present 64-bit interrupt gate */
+	.word 0				/* offset 31:16 */
+	.long 0, 0
+idt_end:
+idt_ptr:
+	.word idt_end - idt - 1
+	.quad idt
+.endm
