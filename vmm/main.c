@@ -199,7 +199,8 @@ static __noreturn void run_guest(u32 node)
 		layout.cpus[n] = cluster.nodes[n].cpus;
 	rc = vm_create(&vm, cluster.guest.memory, &layout);
 	if (rc == 0 && cluster.nnodes > 1)
-		rc = cluster_init(&vm, !options.noprefetch, options.slice_ms);
+		rc = cluster_init(&vm, !options.noprefetch, options.slice_ms,
+				  options.turns == TURNS_ADAPTIVE);
 	if (rc == 0 && options.shadow)
 		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES);
 	if (rc == 0)

@@ -7,6 +7,9 @@
  * request is served once; the holder keeps its slice, stretched by page waits up to
  * TURNS_MAX_FACTOR; nodes that are down are skipped; a token that cannot be sent stays;
  * malformed, misaddressed and duplicate messages are refused without changing anything.
+ * Adaptive turns: free phases begin at the holder's back-off, end for every node when one
+ * node's vCPUs waited for more than half of two windows in a row, and survive lost and reordered
+ * FREE and END messages.
  */
 #include "tests/unit/check.h"
 #include "vmm/cluster/turns_token.h"
@@ -285,7 +288,7 @@ TEST(bad_messages_change_nothing)
 	buf[2] = 4;
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, buf, 8, s.now), -E_INVAL);
 	memcpy(buf, want, 8);
-	buf[0] = 3;
+	buf[0] = 5;
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, buf, 8, s.now), -E_INVAL);
 	CHECK_EQ(turns_token_receive(&s.t[1], 1, want, 8, s.now), -E_INVAL);
 	CHECK_EQ(turns_token_receive(&s.t[1], 3, want, 8, s.now), -E_INVAL);
@@ -303,7 +306,7 @@ TEST(bad_messages_change_nothing)
 			memcpy(buf, token, sizeof(token));
 			buf[bit / 8] ^= (u8)(1u << (bit % 8));
 			int rc = turns_token_receive(&t, 0, buf, len, s.now);
-			CHECK(rc == 1 || rc == 0 || rc == -E_INVAL);
+			CHECK((rc >= TURN_RX_TAKEN && rc <= TURN_RX_END) || rc == -E_INVAL);
 			if (rc == 1)
 				CHECK(t.have && len == sizeof(token));
 		}
@@ -318,4 +321,282 @@ TEST(off_with_one_node_or_no_slice)
 	turns_token_init(&t, &sim_ops, NULL, 1, 3, 1, 0, 0);
 	CHECK(!t.on && turns_token_may_run(&t));
 	CHECK(!turns_token_poll(&t, true, TURN_SLICE, 5));
+}
+
+/* Delivers every queued message (oldest first, so per-pair order holds). */
+static void deliver_all(void)
+{
+	while (s.nq) {
+		struct sim_msg msg = s.q[0];
+		memmove(&s.q[0], &s.q[1], (s.nq - 1) * sizeof(s.q[0]));
+		s.nq--;
+		if (s.up[msg.dst] &&
+		    turns_token_receive(&s.t[msg.dst], msg.src, msg.data, msg.len, s.now) == 1)
+			s.tokens_got[msg.dst]++;
+	}
+}
+
+/* Node i's vCPUs wait for pages for whole windows until it ends the free phase. */
+static void end_phase_at(u32 i)
+{
+	for (u32 w = 1; w < TURNS_BAD_WINDOWS; w++) {
+		turns_token_note_wait(&s.t[i], s.now, s.now + SLICE);
+		s.now += SLICE;
+		CHECK(!turns_token_poll(&s.t[i], true, TURN_SLICE, s.now));
+	}
+	turns_token_note_wait(&s.t[i], s.now, s.now + SLICE);
+	s.now += SLICE;
+	CHECK(turns_token_poll(&s.t[i], true, TURN_SLICE, s.now));
+}
+
+static void adapt_all(void)
+{
+	for (u32 i = 0; i < s.n; i++)
+		turns_token_adapt(&s.t[i], s.now);
+}
+
+TEST(a_free_phase_begins_at_the_probe_and_ends_for_all_on_long_waits)
+{
+	sim_init(3, 5);
+	adapt_all();
+	/* Before the probe time, turns as usual: only the holder may run. */
+	CHECK_EQ_U64(turns_token_deadline(&s.t[0]), s.now + TURNS_PROBE_MIN_NS);
+	s.now += TURNS_PROBE_MIN_NS - 1;
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	CHECK(!s.t[0].free && !turns_token_may_run(&s.t[1]));
+	/* At it, the holder begins a free phase and tells everyone. */
+	s.now += 1;
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	CHECK(s.t[0].free && s.t[0].have);
+	CHECK_EQ(s.nq, 2);
+	deliver_all();
+	for (u32 i = 0; i < 3; i++)
+		CHECK(s.t[i].free && turns_token_may_run(&s.t[i]) && s.t[i].epoch == 1);
+	CHECK(!turns_token_others_wait(&s.t[0]));
+	/* Nodes in a free phase do not ask for the turn. */
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	CHECK_EQ(s.nq, 0);
+	/* Windows with few waits: the phase goes on. */
+	for (u32 w = 0; w < 3; w++) {
+		turns_token_note_wait(&s.t[2], s.now, s.now + SLICE / 4);
+		s.now += SLICE;
+		for (u32 i = 0; i < 3; i++)
+			CHECK(!turns_token_poll(&s.t[i], true, TURN_SLICE, s.now));
+		CHECK(s.t[2].free && s.nq == 0);
+	}
+	/* Node 2 waited for more than half a window, twice in a row: it ends the phase, for
+	 * everyone. Once is not enough. */
+	CHECK_EQ_U64(turns_token_deadline(&s.t[2]), s.t[2].win_start + SLICE);
+	turns_token_note_wait(&s.t[2], s.now - 10, s.now + SLICE * 3 / 4);
+	s.now += SLICE;
+	CHECK(!turns_token_poll(&s.t[2], true, TURN_SLICE, s.now));
+	CHECK(s.t[2].free && s.nq == 0);
+	turns_token_note_wait(&s.t[2], s.now, s.now + SLICE * 3 / 4);
+	s.now += SLICE;
+	CHECK(turns_token_poll(&s.t[2], true, TURN_SLICE, s.now)); /* its vCPUs must leave */
+	CHECK(!s.t[2].free && !turns_token_may_run(&s.t[2]));
+	CHECK_EQ_U64(s.t[2].ended_here, 1);
+	CHECK_EQ(s.nq, 2);
+	deliver_all();
+	for (u32 i = 0; i < 3; i++)
+		CHECK(!s.t[i].free);
+	CHECK(s.t[0].have && turns_token_may_run(&s.t[0]) && !turns_token_may_run(&s.t[1]));
+	CHECK_EQ(tokens(), 1);
+	/* It lasted less than TURNS_PROBE_MIN_NS: the next probe is twice as far. */
+	for (u32 i = 0; i < 3; i++)
+		CHECK_EQ_U64(s.t[i].probe_ns, 2 * TURNS_PROBE_MIN_NS);
+	CHECK_EQ_U64(s.t[0].probe_at, s.now + 2 * TURNS_PROBE_MIN_NS);
+	/* The turns go on: node 2, which wants to run, asks for the turn again. */
+	CHECK(!turns_token_poll(&s.t[2], true, TURN_SLICE, s.now));
+	CHECK_EQ(s.nq, 2);
+	deliver_all();
+	CHECK(turns_token_others_wait(&s.t[0]));
+}
+
+TEST(the_probe_backs_off_while_phases_end_at_once_and_resets_after_a_long_one)
+{
+	u64 expect = TURNS_PROBE_MIN_NS;
+
+	sim_init(2, 6);
+	adapt_all();
+	for (u32 round = 0; round < 8; round++) {
+		s.now = s.t[0].probe_at;
+		CHECK(!turns_token_poll(&s.t[0], false, TURN_HALTED, s.now));
+		deliver_all();
+		CHECK(s.t[1].free);
+		end_phase_at(1);
+		deliver_all();
+		expect = expect * 2 > TURNS_PROBE_MAX_NS ? TURNS_PROBE_MAX_NS : expect * 2;
+		CHECK_EQ_U64(s.t[0].probe_ns, expect);
+		CHECK_EQ_U64(s.t[1].probe_ns, expect);
+	}
+	CHECK_EQ_U64(expect, TURNS_PROBE_MAX_NS);
+	/* A phase that lasts: back to the shortest back-off. */
+	s.now = s.t[0].probe_at;
+	turns_token_poll(&s.t[0], false, TURN_HALTED, s.now);
+	deliver_all();
+	for (u64 end = s.now + 2 * TURNS_PROBE_MIN_NS; s.now < end;) {
+		s.now += SLICE;
+		CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+		CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	}
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++) {
+		turns_token_note_wait(&s.t[0], s.now, s.now + SLICE);
+		s.now += SLICE;
+		/* (the holder keeps running) */
+		CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	}
+	CHECK(s.t[0].have && !s.t[0].free);
+	deliver_all();
+	CHECK(!s.t[1].free);
+	CHECK_EQ_U64(s.t[0].probe_ns, TURNS_PROBE_MIN_NS);
+	CHECK_EQ_U64(s.t[1].probe_ns, TURNS_PROBE_MIN_NS);
+	CHECK_EQ_U64(s.t[1].frees, 9);
+}
+
+TEST(a_missed_free_is_sent_again_and_a_late_free_after_its_end_is_old)
+{
+	u8 free_msg[8], end_msg[8];
+
+	sim_init(3, 7);
+	adapt_all();
+	/* Node 1 asked for the turn; the FREE to everyone cannot be sent. */
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	deliver_all();
+	s.now = s.t[0].probe_at;
+	s.fail_sends = true;
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	s.fail_sends = false;
+	CHECK(s.t[0].free && !s.t[1].free && !s.t[2].free);
+	/* Node 2 asks for the turn: the holder answers with the FREE. */
+	CHECK(!turns_token_poll(&s.t[2], true, TURN_SLICE, s.now));
+	deliver_all();
+	CHECK(s.t[2].free && turns_token_may_run(&s.t[2]));
+	CHECK(!s.t[1].free); /* (it asked before: it waits for the turns) */
+	/* Node 2 ends the phase; node 1 hears the END before a copy of the FREE. */
+	memcpy(free_msg, (u8[]){ 3, 0, 3, 0, 1, 0, 0, 0 }, 8);
+	end_phase_at(2);
+	CHECK_EQ(s.q[0].data[0], 4);
+	memcpy(end_msg, s.q[0].data, 8);
+	deliver_all();
+	CHECK_EQ(turns_token_receive(&s.t[1], 0, free_msg, 8, s.now), TURN_RX_TAKEN);
+	CHECK(!s.t[1].free && s.t[1].epoch == 1);
+	/* A duplicate END changes nothing either. */
+	CHECK_EQ(turns_token_receive(&s.t[0], 2, end_msg, 8, s.now), TURN_RX_TAKEN);
+	CHECK(s.t[0].have && !s.t[0].free);
+	CHECK_EQ(tokens(), 1);
+}
+
+TEST(an_end_that_cannot_be_sent_is_sent_at_the_next_poll)
+{
+	sim_init(2, 8);
+	adapt_all();
+	s.now = s.t[0].probe_at;
+	turns_token_poll(&s.t[0], true, TURN_SLICE, s.now);
+	deliver_all();
+	turns_token_note_wait(&s.t[1], s.now, s.now + SLICE);
+	s.now += SLICE;
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	turns_token_note_wait(&s.t[1], s.now, s.now + SLICE);
+	s.now += SLICE;
+	s.fail_sends = true;
+	CHECK(turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	s.fail_sends = false;
+	CHECK(s.t[1].end_unsent && s.nq == 0);
+	CHECK_EQ_U64(turns_token_deadline(&s.t[1]), 1);
+	turns_token_poll(&s.t[1], true, TURN_SLICE, s.now + 1);
+	CHECK(!s.t[1].end_unsent);
+	deliver_all();
+	CHECK(!s.t[0].free && s.t[0].have);
+}
+
+TEST(adaptive_random_one_token_and_phases_end_everywhere)
+{
+	for (u32 n = 2; n <= MAXN; n++)
+		for (u64 seed = 1; seed <= 10; seed++) {
+			bool want[MAXN];
+			u32 ran[MAXN] = { 0 };
+
+			sim_init(n, seed * 104729 + n);
+			adapt_all();
+			for (u32 k = 0; k < 60000; k++) {
+				u32 i = rnd(n);
+				for (u32 j = 0; j < n; j++)
+					want[j] = rnd(4) != 0;
+				/* Waits: heavy in some stretches, light in others. */
+				if ((k / 5000) % 2 == 0 && rnd(2))
+					turns_token_note_wait(&s.t[i], s.now, s.now + rnd(400000));
+				step(want);
+				for (u32 j = 0; j < n; j++)
+					ran[j] += turns_token_may_run(&s.t[j]);
+				if (tokens() != 1) {
+					check_fail(__FILE__, __LINE__, "n=%u seed=%llu step %u: %u tokens",
+						   n, (unsigned long long)seed, k, tokens());
+					return;
+				}
+			}
+			CHECK(s.t[0].frees > 0);
+			for (u32 j = 0; j < n; j++)
+				CHECK(ran[j] > 0);
+			/* Once the last phase ends and its messages are in, nobody is free. */
+			for (u32 j = 0; j < n; j++)
+				if (s.t[j].free) {
+					for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++) {
+						turns_token_note_wait(&s.t[j], s.t[j].win_start,
+								      s.now + SLICE);
+						s.now += SLICE;
+						turns_token_poll(&s.t[j], true, TURN_SLICE, s.now);
+					}
+					break;
+				}
+			deliver_all();
+			for (u32 j = 0; j < n; j++)
+				CHECK(!s.t[j].free);
+			CHECK_EQ(tokens(), 1);
+		}
+}
+
+TEST(a_quiet_turn_tries_a_phase_before_the_back_off)
+{
+	sim_init(2, 9);
+	adapt_all();
+	s.t[0].probe_at = s.t[1].probe_at = s.now + TURNS_PROBE_MAX_NS; /* a long back-off */
+	s.now += TURNS_PROBE_MIN_NS;
+	/* Node 0 polled while nobody waited: a new slice. */
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	CHECK(!s.t[0].free && s.t[0].since == s.now);
+	/* Node 1 waits for the turn; node 0's slice: not half of it yet. */
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	deliver_all();
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	CHECK(!s.t[0].free);
+	/* Half a slice with waits of a tenth of it: not quiet. */
+	turns_token_note_wait(&s.t[0], s.t[0].since, s.t[0].since + SLICE / 20);
+	s.now = s.t[0].since + SLICE / 2;
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	CHECK(!s.t[0].free);
+	/* More waits, and the slice is over: node 1's turn, without waits: quiet, so a phase
+	 * begins at once. */
+	turns_token_note_wait(&s.t[0], s.now, s.now + SLICE / 2);
+	s.now = s.t[0].since + SLICE * 2;
+	CHECK(turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	deliver_all();
+	CHECK(s.t[1].have);
+	s.now += SLICE / 2;
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	CHECK(s.t[1].free && s.t[1].quiet_probes == 1);
+	deliver_all();
+	CHECK(s.t[0].free);
+	/* It ends at once; a quiet turn right after does not try again within
+	 * TURNS_PROBE_MIN_NS. */
+	end_phase_at(0);
+	deliver_all();
+	CHECK(s.t[1].have && !s.t[1].free);
+	s.t[1].since -= SLICE / 2; /* (a quiet half slice already) */
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	CHECK(!s.t[1].free);
+	s.now = s.t[1].free_ended + TURNS_PROBE_MIN_NS;
+	s.t[1].since = s.now - SLICE / 2;
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	CHECK(s.t[1].free);
 }

@@ -59,6 +59,13 @@ TEST(bad_values)
 	CHECK_STR(err, "command line: 'tsclag=0': expected tsclag=US with US from 1 to 1000000");
 	CHECK(cmdline_parse("slice=1001", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'slice=1001': expected slice=MS with MS from 0 to 1000");
+	CHECK_EQ(opt.turns, TURNS_ALWAYS);
+	CHECK_EQ(cmdline_parse("turns=adaptive", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.turns, TURNS_ADAPTIVE);
+	CHECK_EQ(cmdline_parse("turns=adaptive turns=always", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.turns, TURNS_ALWAYS);
+	CHECK(cmdline_parse("turns=sometimes", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'turns=sometimes': expected turns=always or turns=adaptive");
 }
 
 TEST(path_only_skipped_when_first)

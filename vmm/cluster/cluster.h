@@ -11,7 +11,8 @@
 #include "vmm/virt/vm.h"
 
 /* After vm_create(), before the devices: 0, or a negative error (reason printed). With
- * slice_ms 0 the nodes do not take turns (slice=0 on the command line). */
-int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms);
+ * slice_ms 0 the nodes do not take turns (slice=0 on the command line); with adaptive,
+ * only while running at once would cost them more (turns=adaptive, vmm/cluster/turns.h). */
+int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms, bool adaptive);
 
 #endif

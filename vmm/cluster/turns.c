@@ -61,6 +61,21 @@ static bool node_can_run(const struct vm *vm, u64 now, enum turn_why *why)
 	return false;
 }
 
+/* A free phase began or ended since the last call: one line at loglevel=3. */
+static void log_phase(struct turns_node *tn, int src)
+{
+	if (tn->t.free == tn->was_free)
+		return;
+	tn->was_free = tn->t.free;
+	if (tn->t.free)
+		pr_debug("turns: free phase %u began\n", tn->t.epoch);
+	else if (src < 0)
+		pr_debug("turns: free phase %u ended by this node's page waits, after %llu ms\n",
+			 tn->t.epoch, (unsigned long long)((time_now_ns() - tn->t.free_began) / 1000000));
+	else
+		pr_debug("turns: free phase %u ended by node %d\n", tn->t.epoch, src);
+}
+
 static void kick_others(struct vm *vm)
 {
 	for (u32 i = vm->first_local + 1; i < vm->first_local + vm->nlocal; i++)
@@ -78,6 +93,7 @@ void turns_poll(struct vm *vm, u64 now)
 	want = node_can_run(vm, now, &why);
 	if (turns_token_poll(&tn->t, want, why, now))
 		kick_others(vm); /* out of the guest: the turn is over */
+	log_phase(tn, -1);
 	if (tn->t.send_fails != tn->kept) {
 		tn->kept = tn->t.send_fails;
 		pr_warn("turns: the token could not be sent; keeping it\n");
@@ -99,7 +115,7 @@ void turns_note_wait(struct vm *vm, u64 since, u64 now)
 bool turns_idle(const struct vm *vm)
 {
 	struct turns_node *tn = &cluster_of(vm)->turns;
-	return tn->t.on && !tn->t.have && !tn->t.asked;
+	return tn->t.on && !tn->t.have && !tn->t.asked && !tn->t.free;
 }
 
 bool turns_may_run(const struct vm *vm)
@@ -141,6 +157,7 @@ const char *turns_state(const struct vm *vm)
 {
 	struct turns_node *tn = &cluster_of(vm)->turns;
 	return !tn->t.on     ? ""
+	       : tn->t.free  ? "; in a free phase (all nodes run)"
 	       : tn->t.have  ? "; this node has the turn"
 	       : tn->t.asked ? "; turn asked for"
 			     : "";
@@ -156,22 +173,30 @@ static void recv_turn(void *ctx, u16 src, const void *data, size_t len)
 		pr_warn("turns: node %u passed the token, but this node has it already\n", src);
 	else if (rc < 0)
 		pr_warn("turns: malformed message (%zu bytes) from node %u dropped\n", len, src);
-	if (rc != 1)
-		return;
-	vmdsm_turn_began(vm);
-	kick_others(vm); /* the other cores wait for it in HLT */
+	log_phase(tn, src);
+	if (rc == TURN_RX_END && !tn->t.have)
+		kick_others(vm); /* out of the guest: the free phase is over */
+	if (rc == TURN_RX_TOKEN)
+		vmdsm_turn_began(vm);
+	if (rc == TURN_RX_TOKEN || rc == TURN_RX_FREE)
+		kick_others(vm); /* the other cores wait for it in HLT */
 }
 
-int turns_init(struct vm *vm, u32 slice_ms)
+int turns_init(struct vm *vm, u32 slice_ms, bool adaptive)
 {
 	struct turns_node *tn = &cluster_of(vm)->turns;
 	turns_token_init(&tn->t, &turns_net_ops, vm, vm->self, vm->nnodes, vm->nlocal,
 			 slice_ms * 1000000ULL, time_now_ns());
 	if (!tn->t.on)
 		return 0;
+	if (adaptive)
+		turns_token_adapt(&tn->t, time_now_ns());
 	pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
-		"waiting for pages), at most %u ms\n",
-		slice_ms, slice_ms * TURNS_MAX_FACTOR);
+		"waiting for pages), at most %u ms%s\n",
+		slice_ms, slice_ms * TURNS_MAX_FACTOR,
+		adaptive ? "; adaptive: all run at once while they wait for pages less than "
+			   "half of the time"
+			 : "");
 	return net_register(MSG_T_TURN, recv_turn, vm);
 }
 
@@ -183,7 +208,7 @@ void turns_report(const struct vm *vm)
 
 	if (!t->on)
 		return;
-	if (t->have) {
+	if (t->have && !t->free) {
 		held += time_now_ns() - t->since;
 		waited += t->wait_ns;
 	}
@@ -198,4 +223,14 @@ void turns_report(const struct vm *vm)
 		(unsigned long long)t->passed[TURN_HALTED],
 		(unsigned long long)t->passed[TURN_YIELD],
 		(unsigned long long)t->passed[TURN_OTHER]);
+	if (t->adaptive)
+		kprintf("turns: %llu free phases (all nodes running), %llu ms in all, the longest "
+			"%llu ms; %llu ended by this node's page waits; %llu begun here early for a "
+			"quiet turn\n",
+			(unsigned long long)t->frees,
+			(unsigned long long)((t->free_ns +
+					      (t->free ? time_now_ns() - t->free_began : 0)) /
+					     1000000),
+			(unsigned long long)(t->longest_free_ns / 1000000),
+			(unsigned long long)t->ended_here, (unsigned long long)t->quiet_probes);
 }

@@ -18,6 +18,14 @@
  * of nodes still waiting, when its slice is over or when none of its vCPUs can
  * run (halted, waiting for a SIPI, yielding after PAUSE). Nobody waiting: the
  * holder keeps it. The token is only scheduling: coherence never depends on it.
+ *
+ * Adaptive turns (turns=adaptive; meant for shadow page tables, which remove the walks'
+ * reason for turns; not the default, doc/dsm.md says why): the nodes also try free phases, in which they all run at
+ * once, and go back to turns as soon as one node's vCPUs spend more than half their
+ * time waiting for pages (turns_token.h). Measured: a Linux guest's kernel writes global
+ * data at every timer tick (jiffies, the timekeeper, RCU's and the scheduler's state),
+ * so while its CPUs are busy in the kernel, running at once moves those pages at every
+ * tick and loses to turns; a compute phase on nohz_full CPUs touches none of them.
  * The protocol itself is vmm/cluster/turns_token.c, host-tested. Runs on the boot core,
  * from the run loop and the network context.
  */
@@ -32,10 +40,12 @@ struct turns_node {
 	struct turns t;
 	u64 said; /* when the long wait for the turn was last reported */
 	u64 kept; /* tokens that could not be sent, as last reported */
+	bool was_free; /* in a free phase, as last logged (loglevel=3) */
 };
 
-/* Before the guest starts; slice_ms 0: no turns (every node runs at once). */
-int turns_init(struct vm *vm, u32 slice_ms);
+/* Before the guest starts; slice_ms 0: no turns (every node runs at once); adaptive: free
+ * phases (turns_token.h). */
+int turns_init(struct vm *vm, u32 slice_ms, bool adaptive);
 /* The boot core's part, at every pass of its run loop. */
 void turns_poll(struct vm *vm, u64 now);
 /* When turns_poll() must run next (this node's slice ends while another waits), or 0. */

@@ -5,7 +5,7 @@
 #include "vmm/cluster/turns_token.h"
 #include "vmm/lib/klib.h"
 
-enum { TURN_WANT = 1, TURN_TOKEN = 2 };
+enum { TURN_WANT = 1, TURN_TOKEN = 2, TURN_FREE = 3, TURN_END = 4 };
 
 /* On the wire, little-endian as the nodes are: WANT is the 8-byte header; TOKEN adds the
  * request last served for each of the nnodes nodes. */
@@ -13,7 +13,7 @@ struct turn_msg {
 	u8 kind;
 	u8 reserved;
 	u16 nnodes;
-	u32 seq;		     /* WANT: the sender's request number; TOKEN: passes so far */
+	u32 seq; /* WANT: the sender's request number; TOKEN: passes so far; FREE, END: phase */
 	u16 served[TURNS_MAX_NODES]; /* TOKEN: the request last served, per node */
 } __packed;
 
@@ -79,17 +79,26 @@ static bool pass_token(struct turns *t, u32 to, u64 now)
 	return true;
 }
 
-/* Asks every node that is up (whoever has the token must hear it); if one could not be
- * asked, asks again at the next poll, with a new number. */
-static void ask(struct turns *t, u64 now)
+/* Sends an 8-byte message of kind with seq to every other node that is up; false if it
+ * could not be sent to one of them. */
+static bool tell_all(struct turns *t, u8 kind, u32 seq)
 {
-	struct turn_msg m = { .kind = TURN_WANT, .nnodes = (u16)t->nnodes, .seq = ++t->my_seq };
+	struct turn_msg m = { .kind = kind, .nnodes = (u16)t->nnodes, .seq = seq };
 	bool all = true;
 
 	for (u32 n = 0; n < t->nnodes; n++)
 		if (n != t->self && t->ops->node_up(t->ctx, n) &&
 		    t->ops->send(t->ctx, n, &m, TURN_HDR_LEN) != 0)
 			all = false;
+	return all;
+}
+
+/* Asks every node that is up (whoever has the token must hear it); if one could not be
+ * asked, asks again at the next poll, with a new number. */
+static void ask(struct turns *t, u64 now)
+{
+	bool all = tell_all(t, TURN_WANT, ++t->my_seq);
+
 	if (!t->asked_since)
 		t->asked_since = now;
 	t->asked = all;
@@ -112,12 +121,102 @@ static u64 slice_end(const struct turns *t)
 	return t->since + MIN(t->slice_ns + waited, TURNS_MAX_FACTOR * t->slice_ns);
 }
 
+void turns_token_adapt(struct turns *t, u64 now)
+{
+	if (!t->on)
+		return;
+	t->adaptive = true;
+	t->probe_ns = TURNS_PROBE_MIN_NS;
+	t->probe_at = now + t->probe_ns;
+}
+
+/* A free phase begins here (FREE heard, or sent by this node as the holder). */
+static void free_begins(struct turns *t, u32 epoch, u64 now)
+{
+	t->epoch = epoch;
+	t->free = true;
+	t->end_unsent = false;
+	t->free_began = t->win_start = now;
+	t->win_wait = 0;
+	t->bad_windows = 0;
+	t->frees++;
+	if (t->have) /* the turn's slice so far, into the statistics */
+		count_held(t, now);
+}
+
+/* The free phase ends here (END heard, or this node's waits ended it): the back-off for
+ * the next one, and the holder's turn begins afresh. */
+static void free_ends(struct turns *t, u64 now)
+{
+	u64 lasted = now - MIN(t->free_began, now);
+
+	t->free = false;
+	t->free_ns += lasted;
+	t->longest_free_ns = MAX(t->longest_free_ns, lasted);
+	t->probe_ns = lasted < TURNS_PROBE_MIN_NS ? MIN(t->probe_ns * 2, TURNS_PROBE_MAX_NS)
+						  : TURNS_PROBE_MIN_NS;
+	t->probe_at = now + t->probe_ns;
+	t->free_ended = now;
+	t->since = t->began = now;
+	t->wait_ns = 0;
+}
+
+/*
+ * A holder's turn quiet enough to try a free phase before its back-off: for at least half
+ * a slice its vCPUs waited for pages less than 1/TURNS_QUIET of the time, another node
+ * waits for the turn, and the last phase ended TURNS_PROBE_MIN_NS ago. That is how a
+ * compute phase looks under turns (measured: with the back-off alone, a few seconds of the
+ * parallel program ran wholly under turns, the back-off grown to 16 s during the boot).
+ */
+static bool quiet_turn(const struct turns *t, u64 now)
+{
+	u64 ran = now - MIN(t->since, now);
+
+	return now >= t->free_ended + TURNS_PROBE_MIN_NS && ran >= t->slice_ns / 2 &&
+	       t->wait_ns / t->nlocal * TURNS_QUIET < ran && next_waiting(t) >= 0;
+}
+
+/* In a free phase: judges this node's window; returns true if this call ended the phase. */
+static bool free_poll(struct turns *t, u64 now)
+{
+	if (t->end_unsent) /* this node ended phase epoch; some node has not heard */
+		t->end_unsent = !tell_all(t, TURN_END, t->epoch);
+	if (!t->free || now < t->win_start || now - t->win_start < t->slice_ns)
+		return false;
+	/* More than half of two windows in a row waiting for pages (over the vCPUs): turns
+	 * pay more. (Two: a phase begins by fetching what the other nodes wrote in their
+	 * turns; measured, that alone ended phases in which the guest computed.) */
+	t->bad_windows = t->win_wait > (now - t->win_start) / 2 * t->nlocal ? t->bad_windows + 1 : 0;
+	if (t->bad_windows >= TURNS_BAD_WINDOWS) {
+		free_ends(t, now);
+		t->ended_here++;
+		t->end_unsent = !tell_all(t, TURN_END, t->epoch);
+		return true;
+	}
+	t->win_start = now;
+	t->win_wait = 0;
+	return false;
+}
+
 bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 {
 	int next;
 
 	if (!t->on)
 		return false;
+	if (t->free || t->end_unsent) {
+		if (free_poll(t, now))
+			return !t->have;
+		if (t->free)
+			return false;
+	}
+	if (t->have && t->adaptive && (now >= t->probe_at || quiet_turn(t, now))) {
+		t->quiet_probes += now < t->probe_at;
+		/* (a FREE some node missed: it asks for the turn, and its WANT gets the FREE) */
+		tell_all(t, TURN_FREE, t->epoch + 1);
+		free_begins(t, t->epoch + 1, now);
+		return false;
+	}
 	if (!t->have) {
 		if (want && !t->asked)
 			ask(t, now);
@@ -149,15 +248,40 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	memset(&m, 0, sizeof(m));
 	memcpy(&m, data, MIN(len, sizeof(m)));
 	if (len < TURN_HDR_LEN || m.nnodes != t->nnodes || src >= t->nnodes || src == t->self ||
-	    (m.kind == TURN_WANT && len != TURN_HDR_LEN) ||
-	    (m.kind == TURN_TOKEN && len != TURN_HDR_LEN + t->nnodes * 2u) ||
-	    (m.kind != TURN_WANT && m.kind != TURN_TOKEN)) {
+	    (m.kind == TURN_TOKEN ? len != TURN_HDR_LEN + t->nnodes * 2u : len != TURN_HDR_LEN) ||
+	    m.kind < TURN_WANT || m.kind > TURN_END || (m.kind >= TURN_FREE && !t->on)) {
 		t->bad++;
 		return -E_INVAL;
 	}
 	if (m.kind == TURN_WANT) {
 		t->heard[src] = (u16)m.seq;
-		return 0;
+		if (t->free && t->have) { /* it missed the FREE (see turns_token.h) */
+			struct turn_msg f = { .kind = TURN_FREE, .nnodes = (u16)t->nnodes,
+					      .seq = t->epoch };
+			(void)t->ops->send(t->ctx, src, &f, TURN_HDR_LEN);
+		}
+		return TURN_RX_TAKEN;
+	}
+	if (m.kind == TURN_FREE) {
+		/* (an older phase, or this one again: nothing new) */
+		if ((s32)(m.seq - t->epoch) <= 0)
+			return TURN_RX_TAKEN;
+		free_begins(t, m.seq, now);
+		return TURN_RX_FREE;
+	}
+	if (m.kind == TURN_END) {
+		/* An END for a phase this node has not heard begin (the FREE is behind it)
+		 * ends it all the same: that FREE, when it comes, is then old. */
+		if ((s32)(m.seq - t->epoch) < 0 || (m.seq == t->epoch && !t->free))
+			return TURN_RX_TAKEN;
+		if (m.seq != t->epoch) {
+			t->epoch = m.seq;
+			if (!t->free)
+				return TURN_RX_TAKEN;
+		}
+		free_ends(t, now);
+		t->end_unsent = false;
+		return TURN_RX_END;
 	}
 	if (t->have || !t->on) {
 		t->bad++;
@@ -171,24 +295,39 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	t->wait_ns = 0;
 	t->asked_since = 0;
 	t->turns++;
-	return 1;
+	return TURN_RX_TOKEN;
 }
 
 void turns_token_note_wait(struct turns *t, u64 since, u64 now)
 {
 	/* Only the part of the wait within this turn: a vCPU often waits for a page from
-	 * before the token came. */
+	 * before the token came. In a free phase, the part within the window. */
+	if (t->free) {
+		if (now > MAX(since, t->win_start))
+			t->win_wait += now - MAX(since, t->win_start);
+		return;
+	}
 	if (t->have && now > MAX(since, t->since))
 		t->wait_ns += now - MAX(since, t->since);
 }
 
 u64 turns_token_deadline(const struct turns *t)
 {
+	u64 d = 0;
+
+	if (!t->on)
+		return 0;
+	if (t->free || t->end_unsent)
+		return t->free ? t->win_start + t->slice_ns : 1; /* (1: at once, to resend) */
 	/* (later waits move it on: the next poll asks again) */
-	return t->on && t->have && next_waiting(t) >= 0 ? slice_end(t) : 0;
+	if (t->have && next_waiting(t) >= 0)
+		d = slice_end(t);
+	if (t->have && t->adaptive)
+		d = d ? MIN(d, t->probe_at) : t->probe_at;
+	return d;
 }
 
 bool turns_token_others_wait(const struct turns *t)
 {
-	return t->on && t->have && next_waiting(t) >= 0;
+	return t->on && t->have && !t->free && next_waiting(t) >= 0;
 }

@@ -13,6 +13,19 @@
  * heard it. The holder passes the token to the next waiting node after itself (in id
  * order, skipping nodes that are down) when its slice is over or none of its vCPUs can
  * run; if nobody waits it keeps it. A token that cannot be sent stays with its holder.
+ *
+ * Adaptive turns (turns_token_adapt): the holder now and then begins a free phase, in
+ * which every node runs at once (FREE, with the phase's number). Each node judges its
+ * own vCPUs' page waits over windows of one slice of wall time; the first node whose
+ * vCPUs waited for more than half of TURNS_BAD_WINDOWS windows in a row ends the phase
+ * for everyone (END, with the phase's number), and the turns go on from the holder. A phase that ended within
+ * TURNS_PROBE_MIN_NS of its start doubles the time until the next one (up to
+ * TURNS_PROBE_MAX_NS); a longer one resets it. A holder whose turn is quiet (its vCPUs
+ * hardly wait for pages while another node waits for the turn) tries one earlier, but
+ * not within TURNS_PROBE_MIN_NS of the last. Every node hears FREE and END and keeps
+ * the same back-off, so the next holder probes on the same schedule. A node that missed
+ * a FREE keeps asking for the turn, and the holder answers its WANT with the FREE again;
+ * an END that could not be sent is sent again at the next poll.
  */
 #ifndef UNUM_VMM_CLUSTER_TURNS_TOKEN_H
 #define UNUM_VMM_CLUSTER_TURNS_TOKEN_H
@@ -21,6 +34,10 @@
 
 #define TURNS_MAX_NODES	 256 /* node ids 0..255, as the message layer's */
 #define TURNS_MAX_FACTOR 4   /* a turn lasts at most 4 slices of wall time */
+#define TURNS_QUIET 20	    /* adaptive: a turn with waits under 1/20 of it tries a phase */
+#define TURNS_BAD_WINDOWS 2 /* adaptive: windows in a row with long waits that end a phase */
+#define TURNS_PROBE_MIN_NS 1000000000ULL  /* adaptive: turns for 1 s before a free phase, */
+#define TURNS_PROBE_MAX_NS 16000000000ULL /* doubling while phases end at once, up to 16 s */
 
 /* Why a holder gave the turn up. */
 enum turn_why {
@@ -53,37 +70,63 @@ struct turns {
 	u16 served[TURNS_MAX_NODES]; /* valid while this node has the token */
 	int passed_to;		     /* the node this one last passed the token to, or -1 */
 	u64 asked_since;	     /* when this node first asked for the turn it waits for */
+	/* adaptive turns: free phases, in which every node runs at once */
+	bool adaptive;
+	bool free;	      /* in a free phase (this node heard FREE and no END since) */
+	bool end_unsent;      /* this node ended the phase, and some node has not been told */
+	u32 epoch;	      /* the number of the latest free phase heard of */
+	u64 free_began;	      /* when this node heard it began */
+	u64 win_start;	      /* this node's current window of the phase */
+	u64 win_wait;	      /* its vCPUs' page waits within the window (summed) */
+	u32 bad_windows;      /* windows in a row with waits over half of them */
+	u64 probe_at;	      /* in turns: when the holder begins the next free phase */
+	u64 probe_ns;	      /* the back-off that set probe_at */
+	u64 free_ended;	      /* when the last free phase ended here */
 	/* statistics */
 	u64 turns, held_ns, wants, waited_ns, longest_ns, bad, send_fails;
 	u64 passed[TURN_NWHY];
+	u64 frees, free_ns, ended_here, longest_free_ns, quiet_probes;
+};
+
+/* What turns_token_receive() took in. */
+enum turn_rx {
+	TURN_RX_TAKEN = 0, /* nothing changes for this node's vCPUs */
+	TURN_RX_TOKEN = 1, /* the token came: a turn begins here */
+	TURN_RX_FREE = 2,  /* a free phase began: this node's vCPUs may run */
+	TURN_RX_END = 3,   /* the free phase ended: they run only if this node has the token */
 };
 
 /* Node self of nnodes, with nlocal vCPUs; node 0 starts with the token. slice_ns 0, or one
  * node: off (every node may always run). */
 void turns_token_init(struct turns *t, const struct turns_ops *ops, void *ctx, u32 self, u32 nnodes,
 		      u32 nlocal, u64 slice_ns, u64 now);
+/* Turns only while the nodes would wait for pages if they ran at once (see above). */
+void turns_token_adapt(struct turns *t, u64 now);
 /*
  * The holder's and the asker's step: want says whether this node's vCPUs would run, why
  * why they would give the turn up now. Asks for the token when it wants it and has not
  * asked; passes it on when its slice is over or it does not want it and another node
- * waits. Returns true when this call passed the token away (the caller's vCPUs must
- * leave the guest).
+ * waits. In a free phase, judges this node's window of page waits instead, and may end
+ * the phase. Returns true when this call passed the token away or ended the free phase
+ * without the token (the caller's vCPUs must leave the guest).
  */
 bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now);
-/* A turn message from node src: 1 if it brought the token (a turn begins), 0 if it was
- * taken in, a negative error if it was malformed or inconsistent (dropped, counted). */
+/* A turn message from node src: what it changed (enum turn_rx), or a negative error if it
+ * was malformed or inconsistent (dropped, counted). */
 int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, u64 now);
 /* A local vCPU waited for a page from since to now: the part within this turn does not
- * count against the slice. */
+ * count against the slice; in a free phase, the part within the window counts in it. */
 void turns_token_note_wait(struct turns *t, u64 since, u64 now);
-/* When this slice ends (for a holder that others wait for), else 0. */
+/* When turns_token_poll() must run next: this slice's end (for a holder that others wait
+ * for), the next free phase (a holder, adaptive), this window's end (in a free phase);
+ * else 0. */
 u64 turns_token_deadline(const struct turns *t);
 /* Does another node wait for the token this node has? */
 bool turns_token_others_wait(const struct turns *t);
-/* May this node run: turns are off or it has the token? */
+/* May this node run: turns are off, it has the token, or the nodes are in a free phase? */
 static inline bool turns_token_may_run(const struct turns *t)
 {
-	return !t->on || t->have;
+	return !t->on || t->have || t->free;
 }
 
 #endif

@@ -207,6 +207,7 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 	/* (never for a fetch: code is only read, and a text page would leave every node) */
 	/* (nor for a walk: a page table read for the shadow page tables stays shared) */
 	write = write || (!fetch && !walk && vmpf_wants_write(&d->pf, gpa >> PAGE_SHIFT));
+	vmdsm_record_rip(d, v->regs.rip, gpa >> PAGE_SHIFT, write);
 	rc = dsm_acquire(d->node, h, gpa & PAGE_MASK, 1, write);
 	/* (after: the faulting page's request goes out before any read-ahead's) */
 	vmpf_note_fault(&d->pf, gpa >> PAGE_SHIFT, write);

@@ -25,6 +25,7 @@ struct vcpu_pages {
 };
 
 #define WAIT_SAMPLES 4096 /* page waits kept for the median and p90 (vmdsm_report.c) */
+#define FAULT_RIPS 512	  /* guest instructions whose faults are counted (vmdsm_report.c) */
 
 /* This node's protocol, the monitor's hold, the vCPUs' pages, the prefetcher and the
  * sample of page waits (part of struct cluster). */
@@ -40,10 +41,17 @@ struct vm_dsm {
 		u32 us[WAIT_SAMPLES]; /* a reservoir sample of how long vCPUs waited */
 		u64 n, rng;
 	} waits;
+	struct {
+		u64 rip, page; /* page: the last page faulted on at rip */
+		u32 faults, writes;
+	} rips[FAULT_RIPS]; /* open addressing on rip; once full, new RIPs go uncounted */
+	u64 rips_uncounted;
 };
 
 struct vcpu_pages *vmdsm_pages_of(const struct vcpu *v);
 /* A vCPU waited ns for its page (vmdsm_report.c keeps a sample of the waits). */
 void vmdsm_record_wait(struct vm_dsm *d, u64 ns);
+/* A vCPU at guest RIP rip faulted on page (the report names the instructions that fault most). */
+void vmdsm_record_rip(struct vm_dsm *d, u64 rip, u64 page, bool write);
 
 #endif

@@ -12,6 +12,7 @@
 
 static void print_hot_pages(const struct vm_dsm *d, const char *prefix);
 static void print_vcpu_faults(const char *prefix, struct vm *vm);
+static void print_hot_rips(const struct vm_dsm *d, const char *prefix);
 
 /* How long vCPUs waited for their pages: a reservoir sample, for the median and p90. */
 void vmdsm_record_wait(struct vm_dsm *d, u64 ns)
@@ -26,6 +27,24 @@ void vmdsm_record_wait(struct vm_dsm *d, u64 ns)
 	}
 	d->waits.us[slot] = (u32)MIN(ns / 1000, 0xffffffffULL);
 }
+
+void vmdsm_record_rip(struct vm_dsm *d, u64 rip, u64 page, bool write)
+{
+	u64 i = (rip * 0x9e3779b97f4a7c15ULL) >> 55; /* 9 bits: FAULT_RIPS */
+
+	for (unsigned n = 0; n < FAULT_RIPS; n++, i = (i + 1) % FAULT_RIPS) {
+		if (d->rips[i].faults && d->rips[i].rip != rip)
+			continue;
+		d->rips[i].rip = rip;
+		d->rips[i].page = page;
+		d->rips[i].faults++;
+		d->rips[i].writes += write;
+		return;
+	}
+	d->rips_uncounted++;
+}
+
+_Static_assert(FAULT_RIPS == 512, "vmdsm_record_rip hashes to 9 bits");
 
 void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns)
 {
@@ -168,4 +187,30 @@ void vmdsm_report(struct vm *vm)
 	vmpf_report(&d->pf, "dsm: ");
 	print_waits(d, "dsm: ");
 	print_hot_pages(d, "dsm: ");
+	print_hot_rips(d, "dsm: ");
+}
+
+/* The guest instructions that faulted most here, with the last page each faulted on. */
+static void print_hot_rips(const struct vm_dsm *d, const char *prefix)
+{
+	bool used[FAULT_RIPS] = { false };
+
+	kprintf("%sguest instructions that faulted most (faults, writes, last page):", prefix);
+	for (unsigned k = 0; k < 12; k++) {
+		int best = -1;
+		for (unsigned i = 0; i < FAULT_RIPS; i++)
+			if (!used[i] && d->rips[i].faults &&
+			    (best < 0 || d->rips[i].faults > d->rips[best].faults))
+				best = (int)i;
+		if (best < 0)
+			break;
+		used[best] = true;
+		kprintf(" %#llx (%u, %u, %#llx)", (unsigned long long)d->rips[best].rip,
+			d->rips[best].faults, d->rips[best].writes,
+			(unsigned long long)(d->rips[best].page << PAGE_SHIFT));
+	}
+	if (d->rips_uncounted)
+		kprintf("; %llu faults at other instructions not counted",
+			(unsigned long long)d->rips_uncounted);
+	kprintf("\n");
 }

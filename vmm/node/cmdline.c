@@ -62,6 +62,14 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		opt->noguest = true;
 	} else if (strcmp(w, "noprefetch") == 0) {
 		opt->noprefetch = true;
+	} else if (strcmp(w, "turns=always") == 0) {
+		opt->turns = TURNS_ALWAYS;
+	} else if (strcmp(w, "turns=adaptive") == 0) {
+		opt->turns = TURNS_ADAPTIVE;
+	} else if (strncmp(w, "turns=", 6) == 0) {
+		ksnprintf(err, errlen, "command line: '%s': expected turns=always or turns=adaptive",
+			  w);
+		return -E_INVAL;
 	} else if (strcmp(w, "shadow") == 0) {
 		opt->shadow = true;
 	} else if (strcmp(w, "selftest=fault") == 0) {

@@ -39,6 +39,8 @@ struct monitor_options {
 	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
+	/* turns=always (the default) / turns=adaptive (vmm/cluster/turns.h) */
+	enum { TURNS_ALWAYS, TURNS_ADAPTIVE } turns;
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
 	u32 tsclag_us; /* tsclag=US: start this node's guest TSC behind node 0's (a test) */
 	u32 nettest;   /* nettest=N: network self-test, N messages to every peer (0: off) */
