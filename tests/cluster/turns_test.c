@@ -600,3 +600,21 @@ TEST(a_quiet_turn_tries_a_phase_before_the_back_off)
 	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
 	CHECK(s.t[1].free);
 }
+
+TEST(a_good_window_between_two_bad_ones_keeps_the_phase)
+{
+	sim_init(2, 10);
+	adapt_all();
+	s.now = s.t[0].probe_at;
+	turns_token_poll(&s.t[0], true, TURN_SLICE, s.now);
+	deliver_all();
+	for (u32 w = 0; w < 4; w++) { /* bad, good, bad, good */
+		if (w % 2 == 0)
+			turns_token_note_wait(&s.t[1], s.now, s.now + SLICE);
+		s.now += SLICE;
+		CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+		CHECK(s.t[1].free);
+	}
+	end_phase_at(1);
+	CHECK(!s.t[1].free);
+}
