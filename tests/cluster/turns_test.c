@@ -7,8 +7,8 @@
  * request is served once; the holder keeps its slice, stretched by page waits up to
  * TURNS_MAX_FACTOR; nodes that are down are skipped; a token that cannot be sent stays;
  * malformed, misaddressed and duplicate messages are refused without changing anything.
- * Adaptive turns: free phases begin at the holder's back-off, end for every node when one
- * node's vCPUs waited for more than half of two windows in a row, and survive lost and reordered
+ * Adaptive turns: free phases begin at the holder's back-off, end for every node when
+ * every node's vCPUs waited for more than half of two windows in a row, and survive lost and reordered
  * FREE and END messages.
  */
 #include "tests/unit/check.h"
@@ -288,7 +288,7 @@ TEST(bad_messages_change_nothing)
 	buf[2] = 4;
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, buf, 8, s.now), -E_INVAL);
 	memcpy(buf, want, 8);
-	buf[0] = 5;
+	buf[0] = 6;
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, buf, 8, s.now), -E_INVAL);
 	CHECK_EQ(turns_token_receive(&s.t[1], 1, want, 8, s.now), -E_INVAL);
 	CHECK_EQ(turns_token_receive(&s.t[1], 3, want, 8, s.now), -E_INVAL);
@@ -336,26 +336,58 @@ static void deliver_all(void)
 	}
 }
 
-/* Node i's vCPUs wait for pages for whole windows until it ends the free phase. */
-static void end_phase_at(u32 i)
-{
-	for (u32 w = 1; w < TURNS_BAD_WINDOWS; w++) {
-		turns_token_note_wait(&s.t[i], s.now, s.now + SLICE);
-		s.now += SLICE;
-		CHECK(!turns_token_poll(&s.t[i], true, TURN_SLICE, s.now));
-	}
-	turns_token_note_wait(&s.t[i], s.now, s.now + SLICE);
-	s.now += SLICE;
-	CHECK(turns_token_poll(&s.t[i], true, TURN_SLICE, s.now));
-}
-
 static void adapt_all(void)
 {
 	for (u32 i = 0; i < s.n; i++)
 		turns_token_adapt(&s.t[i], s.now);
 }
 
-TEST(a_free_phase_begins_at_the_probe_and_ends_for_all_on_long_waits)
+/* One window of a free phase: node i's vCPUs wait for wait_ns of it (bit i of waiting, else
+ * none); the nodes without the token poll first, their votes arrive, then the holder
+ * (with holder_fails, its sends fail). */
+static void window_ex(u32 waiting, u64 wait_ns, bool holder_fails)
+{
+	int holder = -1;
+
+	for (u32 i = 0; i < s.n; i++)
+		if (waiting & (1u << i))
+			turns_token_note_wait(&s.t[i], s.now, s.now + wait_ns);
+	s.now += SLICE;
+	for (u32 i = 0; i < s.n; i++)
+		if (s.t[i].have)
+			holder = (int)i;
+		else
+			turns_token_poll(&s.t[i], true, TURN_SLICE, s.now);
+	deliver_all();
+	s.fail_sends = holder_fails;
+	if (holder >= 0)
+		turns_token_poll(&s.t[holder], true, TURN_SLICE, s.now);
+	s.fail_sends = false;
+}
+
+static void window(u32 waiting, u64 wait_ns)
+{
+	window_ex(waiting, wait_ns, false);
+}
+
+/* Every node waits for whole windows until the holder ends the phase; delivers the END. */
+static void end_phase(void)
+{
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++)
+		window(~0u, SLICE);
+	deliver_all();
+}
+
+/* The holder begins a phase at its back-off time; everyone hears it. */
+static void begin_phase(u32 holder)
+{
+	s.now = s.t[holder].probe_at;
+	CHECK(!turns_token_poll(&s.t[holder], true, TURN_SLICE, s.now));
+	CHECK(s.t[holder].free);
+	deliver_all();
+}
+
+TEST(a_free_phase_begins_at_the_probe_and_ends_when_every_node_waits)
 {
 	sim_init(3, 5);
 	adapt_all();
@@ -371,42 +403,38 @@ TEST(a_free_phase_begins_at_the_probe_and_ends_for_all_on_long_waits)
 	CHECK_EQ(s.nq, 2);
 	deliver_all();
 	for (u32 i = 0; i < 3; i++)
-		CHECK(s.t[i].free && turns_token_may_run(&s.t[i]) && s.t[i].epoch == 1);
+		CHECK(s.t[i].free && turns_token_may_run(&s.t[i]) && s.t[i].epoch == 1 &&
+		      s.t[i].free_from == 0);
 	CHECK(!turns_token_others_wait(&s.t[0]));
 	/* Nodes in a free phase do not ask for the turn. */
 	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
 	CHECK_EQ(s.nq, 0);
-	/* Windows with few waits: the phase goes on. */
-	for (u32 w = 0; w < 3; w++) {
-		turns_token_note_wait(&s.t[2], s.now, s.now + SLICE / 4);
-		s.now += SLICE;
-		for (u32 i = 0; i < 3; i++)
-			CHECK(!turns_token_poll(&s.t[i], true, TURN_SLICE, s.now));
-		CHECK(s.t[2].free && s.nq == 0);
-	}
-	/* Node 2 waited for more than half a window, twice in a row: it ends the phase, for
-	 * everyone. Once is not enough. */
+	/* Windows with few waits: the phase goes on; the others vote good to the holder. */
 	CHECK_EQ_U64(turns_token_deadline(&s.t[2]), s.t[2].win_start + SLICE);
-	turns_token_note_wait(&s.t[2], s.now - 10, s.now + SLICE * 3 / 4);
-	s.now += SLICE;
-	CHECK(!turns_token_poll(&s.t[2], true, TURN_SLICE, s.now));
-	CHECK(s.t[2].free && s.nq == 0);
-	turns_token_note_wait(&s.t[2], s.now, s.now + SLICE * 3 / 4);
-	s.now += SLICE;
-	CHECK(turns_token_poll(&s.t[2], true, TURN_SLICE, s.now)); /* its vCPUs must leave */
-	CHECK(!s.t[2].free && !turns_token_may_run(&s.t[2]));
-	CHECK_EQ_U64(s.t[2].ended_here, 1);
+	for (u32 w = 0; w < 3; w++)
+		window(1u << 2, SLICE / 4);
+	CHECK(s.t[0].vote[1] == VOTE_GOOD && s.t[0].vote[2] == VOTE_GOOD);
+	/* Nodes 1 and 2 wait for most of every window, the holder does not: it goes on. */
+	for (u32 w = 0; w < 4; w++)
+		window(6, SLICE * 3 / 4);
+	CHECK(s.t[0].vote[1] == VOTE_BAD && s.t[0].vote[2] == VOTE_BAD);
+	CHECK(s.t[0].free && s.t[1].free && s.t[2].free);
+	/* Every node waits, twice: the holder ends the phase, for everyone. */
+	window(~0u, SLICE * 3 / 4);
+	CHECK(s.t[0].free);
+	window(~0u, SLICE * 3 / 4);
+	CHECK(!s.t[0].free && s.t[0].have && turns_token_may_run(&s.t[0]));
+	CHECK_EQ_U64(s.t[0].ended_here, 1);
 	CHECK_EQ(s.nq, 2);
 	deliver_all();
-	for (u32 i = 0; i < 3; i++)
-		CHECK(!s.t[i].free);
-	CHECK(s.t[0].have && turns_token_may_run(&s.t[0]) && !turns_token_may_run(&s.t[1]));
+	for (u32 i = 1; i < 3; i++)
+		CHECK(!s.t[i].free && !turns_token_may_run(&s.t[i]));
 	CHECK_EQ(tokens(), 1);
 	/* It lasted less than TURNS_PROBE_MIN_NS: the next probe is twice as far. */
 	for (u32 i = 0; i < 3; i++)
 		CHECK_EQ_U64(s.t[i].probe_ns, 2 * TURNS_PROBE_MIN_NS);
 	CHECK_EQ_U64(s.t[0].probe_at, s.now + 2 * TURNS_PROBE_MIN_NS);
-	/* The turns go on: node 2, which wants to run, asks for the turn again. */
+	/* The turns go on: node 2, which wants to run, asks for the turn. */
 	CHECK(!turns_token_poll(&s.t[2], true, TURN_SLICE, s.now));
 	CHECK_EQ(s.nq, 2);
 	deliver_all();
@@ -420,43 +448,29 @@ TEST(the_probe_backs_off_while_phases_end_at_once_and_resets_after_a_long_one)
 	sim_init(2, 6);
 	adapt_all();
 	for (u32 round = 0; round < 8; round++) {
-		s.now = s.t[0].probe_at;
-		CHECK(!turns_token_poll(&s.t[0], false, TURN_HALTED, s.now));
-		deliver_all();
+		begin_phase(0);
 		CHECK(s.t[1].free);
-		end_phase_at(1);
-		deliver_all();
+		end_phase();
+		CHECK(!s.t[0].free && !s.t[1].free);
 		expect = expect * 2 > TURNS_PROBE_MAX_NS ? TURNS_PROBE_MAX_NS : expect * 2;
 		CHECK_EQ_U64(s.t[0].probe_ns, expect);
 		CHECK_EQ_U64(s.t[1].probe_ns, expect);
 	}
 	CHECK_EQ_U64(expect, TURNS_PROBE_MAX_NS);
 	/* A phase that lasts: back to the shortest back-off. */
-	s.now = s.t[0].probe_at;
-	turns_token_poll(&s.t[0], false, TURN_HALTED, s.now);
-	deliver_all();
-	for (u64 end = s.now + 2 * TURNS_PROBE_MIN_NS; s.now < end;) {
-		s.now += SLICE;
-		CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
-		CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
-	}
-	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++) {
-		turns_token_note_wait(&s.t[0], s.now, s.now + SLICE);
-		s.now += SLICE;
-		/* (the holder keeps running) */
-		CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
-	}
-	CHECK(s.t[0].have && !s.t[0].free);
-	deliver_all();
-	CHECK(!s.t[1].free);
+	begin_phase(0);
+	for (u64 end = s.now + 2 * TURNS_PROBE_MIN_NS; s.now < end;)
+		window(0, 0);
+	end_phase();
+	CHECK(s.t[0].have && !s.t[0].free && !s.t[1].free);
 	CHECK_EQ_U64(s.t[0].probe_ns, TURNS_PROBE_MIN_NS);
 	CHECK_EQ_U64(s.t[1].probe_ns, TURNS_PROBE_MIN_NS);
 	CHECK_EQ_U64(s.t[1].frees, 9);
 }
 
-TEST(a_missed_free_is_sent_again_and_a_late_free_after_its_end_is_old)
+TEST(a_node_that_missed_the_free_gets_it_again_and_does_not_hold_the_phase)
 {
-	u8 free_msg[8], end_msg[8];
+	u8 free_msg[8] = { 3, 0, 3, 0, 1, 0, 0, 0 }, end_msg[8];
 
 	sim_init(3, 7);
 	adapt_all();
@@ -473,17 +487,19 @@ TEST(a_missed_free_is_sent_again_and_a_late_free_after_its_end_is_old)
 	deliver_all();
 	CHECK(s.t[2].free && turns_token_may_run(&s.t[2]));
 	CHECK(!s.t[1].free); /* (it asked before: it waits for the turns) */
-	/* Node 2 ends the phase; node 1 hears the END before a copy of the FREE. */
-	memcpy(free_msg, (u8[]){ 3, 0, 3, 0, 1, 0, 0, 0 }, 8);
-	end_phase_at(2);
+	/* Nodes 0 and 2 wait: node 1, never heard from, does not keep the phase going. */
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++)
+		window(5, SLICE);
+	CHECK(!s.t[0].free);
 	CHECK_EQ(s.q[0].data[0], 4);
 	memcpy(end_msg, s.q[0].data, 8);
+	/* Node 1 hears the END, then a late copy of the FREE: that one is old. */
 	deliver_all();
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, free_msg, 8, s.now), TURN_RX_TAKEN);
 	CHECK(!s.t[1].free && s.t[1].epoch == 1);
-	/* A duplicate END changes nothing either. */
-	CHECK_EQ(turns_token_receive(&s.t[0], 2, end_msg, 8, s.now), TURN_RX_TAKEN);
-	CHECK(s.t[0].have && !s.t[0].free);
+	/* A duplicate END, and a vote from an old phase, change nothing either. */
+	CHECK_EQ(turns_token_receive(&s.t[1], 0, end_msg, 8, s.now), TURN_RX_TAKEN);
+	CHECK(!s.t[1].free && !s.t[1].have);
 	CHECK_EQ(tokens(), 1);
 }
 
@@ -491,23 +507,48 @@ TEST(an_end_that_cannot_be_sent_is_sent_at_the_next_poll)
 {
 	sim_init(2, 8);
 	adapt_all();
-	s.now = s.t[0].probe_at;
-	turns_token_poll(&s.t[0], true, TURN_SLICE, s.now);
+	begin_phase(0);
+	window(~0u, SLICE);
+	window_ex(~0u, SLICE, true);
+	CHECK(!s.t[0].free && s.t[0].end_unsent && s.nq == 0 && s.t[1].free);
+	CHECK_EQ_U64(turns_token_deadline(&s.t[0]), 1);
+	turns_token_poll(&s.t[0], true, TURN_SLICE, s.now + 1);
+	CHECK(!s.t[0].end_unsent);
 	deliver_all();
-	turns_token_note_wait(&s.t[1], s.now, s.now + SLICE);
-	s.now += SLICE;
-	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
-	turns_token_note_wait(&s.t[1], s.now, s.now + SLICE);
-	s.now += SLICE;
-	s.fail_sends = true;
-	CHECK(turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
-	s.fail_sends = false;
-	CHECK(s.t[1].end_unsent && s.nq == 0);
-	CHECK_EQ_U64(turns_token_deadline(&s.t[1]), 1);
-	turns_token_poll(&s.t[1], true, TURN_SLICE, s.now + 1);
-	CHECK(!s.t[1].end_unsent);
-	deliver_all();
-	CHECK(!s.t[0].free && s.t[0].have);
+	CHECK(!s.t[1].free && s.t[0].have);
+}
+
+TEST(a_good_window_between_two_bad_ones_keeps_the_phase)
+{
+	sim_init(2, 10);
+	adapt_all();
+	begin_phase(0);
+	for (u32 w = 0; w < 4; w++) { /* bad, good, bad, good */
+		window(w % 2 == 0 ? ~0u : 0u, SLICE);
+		CHECK(s.t[0].free && s.t[1].free);
+	}
+	end_phase();
+	CHECK(!s.t[1].free);
+}
+
+TEST(votes_of_another_phase_or_to_a_node_without_the_token_are_dropped)
+{
+	u8 vote[8] = { 5, 1, 2, 0, 1, 0, 0, 0 };
+
+	sim_init(2, 11);
+	adapt_all();
+	begin_phase(0);
+	CHECK_EQ(turns_token_receive(&s.t[1], 0, vote, 8, s.now), TURN_RX_TAKEN);
+	CHECK_EQ(s.t[1].vote[0], VOTE_NONE);
+	vote[4] = 7; /* phase 7 */
+	CHECK_EQ(turns_token_receive(&s.t[0], 1, vote, 8, s.now), TURN_RX_TAKEN);
+	CHECK_EQ(s.t[0].vote[1], VOTE_NONE);
+	vote[4] = 1;
+	vote[1] = 2; /* neither good nor bad */
+	CHECK_EQ(turns_token_receive(&s.t[0], 1, vote, 8, s.now), -E_INVAL);
+	vote[1] = 1;
+	CHECK_EQ(turns_token_receive(&s.t[0], 1, vote, 8, s.now), TURN_RX_TAKEN);
+	CHECK_EQ(s.t[0].vote[1], VOTE_BAD);
 }
 
 TEST(adaptive_random_one_token_and_phases_end_everywhere)
@@ -524,8 +565,8 @@ TEST(adaptive_random_one_token_and_phases_end_everywhere)
 				for (u32 j = 0; j < n; j++)
 					want[j] = rnd(4) != 0;
 				/* Waits: heavy in some stretches, light in others. */
-				if ((k / 5000) % 2 == 0 && rnd(2))
-					turns_token_note_wait(&s.t[i], s.now, s.now + rnd(400000));
+				if ((k / 5000) % 2 == 0)
+					turns_token_note_wait(&s.t[i], s.now, s.now + rnd(2000000));
 				step(want);
 				for (u32 j = 0; j < n; j++)
 					ran[j] += turns_token_may_run(&s.t[j]);
@@ -538,17 +579,10 @@ TEST(adaptive_random_one_token_and_phases_end_everywhere)
 			CHECK(s.t[0].frees > 0);
 			for (u32 j = 0; j < n; j++)
 				CHECK(ran[j] > 0);
-			/* Once the last phase ends and its messages are in, nobody is free. */
-			for (u32 j = 0; j < n; j++)
-				if (s.t[j].free) {
-					for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++) {
-						turns_token_note_wait(&s.t[j], s.t[j].win_start,
-								      s.now + SLICE);
-						s.now += SLICE;
-						turns_token_poll(&s.t[j], true, TURN_SLICE, s.now);
-					}
-					break;
-				}
+			/* Once every node waits and the messages are in, nobody is free. */
+			deliver_all();
+			for (u32 k = 0; k < 4 * TURNS_BAD_WINDOWS; k++)
+				window(~0u, SLICE);
 			deliver_all();
 			for (u32 j = 0; j < n; j++)
 				CHECK(!s.t[j].free);
@@ -586,12 +620,11 @@ TEST(a_quiet_turn_tries_a_phase_before_the_back_off)
 	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
 	CHECK(s.t[1].free && s.t[1].quiet_probes == 1);
 	deliver_all();
-	CHECK(s.t[0].free);
+	CHECK(s.t[0].free && s.t[0].free_from == 1);
 	/* It ends at once; a quiet turn right after does not try again within
 	 * TURNS_PROBE_MIN_NS. */
-	end_phase_at(0);
-	deliver_all();
-	CHECK(s.t[1].have && !s.t[1].free);
+	end_phase();
+	CHECK(s.t[1].have && !s.t[1].free && !s.t[0].free);
 	s.t[1].since -= SLICE / 2; /* (a quiet half slice already) */
 	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
 	CHECK(!s.t[1].free);
@@ -599,22 +632,4 @@ TEST(a_quiet_turn_tries_a_phase_before_the_back_off)
 	s.t[1].since = s.now - SLICE / 2;
 	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
 	CHECK(s.t[1].free);
-}
-
-TEST(a_good_window_between_two_bad_ones_keeps_the_phase)
-{
-	sim_init(2, 10);
-	adapt_all();
-	s.now = s.t[0].probe_at;
-	turns_token_poll(&s.t[0], true, TURN_SLICE, s.now);
-	deliver_all();
-	for (u32 w = 0; w < 4; w++) { /* bad, good, bad, good */
-		if (w % 2 == 0)
-			turns_token_note_wait(&s.t[1], s.now, s.now + SLICE);
-		s.now += SLICE;
-		CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
-		CHECK(s.t[1].free);
-	}
-	end_phase_at(1);
-	CHECK(!s.t[1].free);
 }

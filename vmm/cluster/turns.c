@@ -70,7 +70,7 @@ static void log_phase(struct turns_node *tn, int src)
 	if (tn->t.free)
 		pr_debug("turns: free phase %u began\n", tn->t.epoch);
 	else if (src < 0)
-		pr_debug("turns: free phase %u ended by this node's page waits, after %llu ms\n",
+		pr_debug("turns: free phase %u ended here, every node waiting, after %llu ms\n",
 			 tn->t.epoch, (unsigned long long)((time_now_ns() - tn->t.free_began) / 1000000));
 	else
 		pr_debug("turns: free phase %u ended by node %d\n", tn->t.epoch, src);
@@ -225,8 +225,8 @@ void turns_report(const struct vm *vm)
 		(unsigned long long)t->passed[TURN_OTHER]);
 	if (t->adaptive)
 		kprintf("turns: %llu free phases (all nodes running), %llu ms in all, the longest "
-			"%llu ms; %llu ended by this node's page waits; %llu begun here early for a "
-			"quiet turn\n",
+			"%llu ms; %llu ended here as the holder, every node waiting; %llu begun here "
+			"early for a quiet turn\n",
 			(unsigned long long)t->frees,
 			(unsigned long long)((t->free_ns +
 					      (t->free ? time_now_ns() - t->free_began : 0)) /

@@ -20,12 +20,13 @@
  * holder keeps it. The token is only scheduling: coherence never depends on it.
  *
  * Adaptive turns (turns=adaptive; meant for shadow page tables, which remove the walks'
- * reason for turns; not the default, doc/dsm.md says why): the nodes also try free phases, in which they all run at
- * once, and go back to turns as soon as one node's vCPUs spend more than half their
- * time waiting for pages (turns_token.h). Measured: a Linux guest's kernel writes global
- * data at every timer tick (jiffies, the timekeeper, RCU's and the scheduler's state),
- * so while its CPUs are busy in the kernel, running at once moves those pages at every
- * tick and loses to turns; a compute phase on nohz_full CPUs touches none of them.
+ * reason for turns; not the default, doc/dsm.md says why): the nodes also try free
+ * phases, in which they all run at once, and go back to turns when every node's vCPUs
+ * spend more than half their time waiting for pages (turns_token.h). Measured: a Linux
+ * guest's kernel writes global data at every timer tick (jiffies, the timekeeper, RCU's
+ * and the scheduler's state), so while its CPUs are busy in the kernel, running at once
+ * moves those pages at every tick and loses to turns; a compute phase on nohz_full CPUs
+ * touches few of them.
  * The protocol itself is vmm/cluster/turns_token.c, host-tested. Runs on the boot core,
  * from the run loop and the network context.
  */

@@ -5,15 +5,16 @@
 #include "vmm/cluster/turns_token.h"
 #include "vmm/lib/klib.h"
 
-enum { TURN_WANT = 1, TURN_TOKEN = 2, TURN_FREE = 3, TURN_END = 4 };
+enum { TURN_WANT = 1, TURN_TOKEN = 2, TURN_FREE = 3, TURN_END = 4, TURN_VOTE = 5 };
 
 /* On the wire, little-endian as the nodes are: WANT is the 8-byte header; TOKEN adds the
  * request last served for each of the nnodes nodes. */
 struct turn_msg {
 	u8 kind;
-	u8 reserved;
+	u8 bad; /* VOTE: 1 if the sender's windows are bad, 0 if no longer */
 	u16 nnodes;
-	u32 seq; /* WANT: the sender's request number; TOKEN: passes so far; FREE, END: phase */
+	u32 seq; /* WANT: the sender's request number; TOKEN: passes so far; FREE, END, VOTE:
+		  * the phase's number */
 	u16 served[TURNS_MAX_NODES]; /* TOKEN: the request last served, per node */
 } __packed;
 
@@ -79,11 +80,11 @@ static bool pass_token(struct turns *t, u32 to, u64 now)
 	return true;
 }
 
-/* Sends an 8-byte message of kind with seq to every other node that is up; false if it
- * could not be sent to one of them. */
-static bool tell_all(struct turns *t, u8 kind, u32 seq)
+/* Sends an 8-byte message of kind with seq (and bad, for a VOTE) to every other node that
+ * is up; false if it could not be sent to one of them. */
+static bool tell_all(struct turns *t, u8 kind, u32 seq, bool bad)
 {
-	struct turn_msg m = { .kind = kind, .nnodes = (u16)t->nnodes, .seq = seq };
+	struct turn_msg m = { .kind = kind, .bad = bad, .nnodes = (u16)t->nnodes, .seq = seq };
 	bool all = true;
 
 	for (u32 n = 0; n < t->nnodes; n++)
@@ -97,7 +98,7 @@ static bool tell_all(struct turns *t, u8 kind, u32 seq)
  * asked, asks again at the next poll, with a new number. */
 static void ask(struct turns *t, u64 now)
 {
-	bool all = tell_all(t, TURN_WANT, ++t->my_seq);
+	bool all = tell_all(t, TURN_WANT, ++t->my_seq, false);
 
 	if (!t->asked_since)
 		t->asked_since = now;
@@ -130,15 +131,17 @@ void turns_token_adapt(struct turns *t, u64 now)
 	t->probe_at = now + t->probe_ns;
 }
 
-/* A free phase begins here (FREE heard, or sent by this node as the holder). */
-static void free_begins(struct turns *t, u32 epoch, u64 now)
+/* A free phase begins here (FREE heard from holder, or sent by this node as the holder). */
+static void free_begins(struct turns *t, u32 epoch, u32 holder, u64 now)
 {
+	t->free_from = holder;
 	t->epoch = epoch;
 	t->free = true;
 	t->end_unsent = false;
 	t->free_began = t->win_start = now;
 	t->win_wait = 0;
 	t->bad_windows = 0;
+	memset(t->vote, 0, sizeof(t->vote));
 	t->frees++;
 	if (t->have) /* the turn's slice so far, into the statistics */
 		count_held(t, now);
@@ -176,26 +179,50 @@ static bool quiet_turn(const struct turns *t, u64 now)
 	       t->wait_ns / t->nlocal * TURNS_QUIET < ran && next_waiting(t) >= 0;
 }
 
-/* In a free phase: judges this node's window; returns true if this call ended the phase. */
-static bool free_poll(struct turns *t, u64 now)
+/* The holder: does every node that is up vote bad in this phase (one not heard from
+ * counts as bad: it missed the FREE and is not running with the others)? Only then does
+ * running at once give less than turns would: with one node's vCPUs still mostly running,
+ * nodes at once still beat one node at a time (measured: compute phases in which one
+ * node's vCPU waited for more than half of its time, its CPU still taking the guest's
+ * tick, while the other computed at full speed). */
+static bool all_bad(const struct turns *t)
 {
+	for (u32 n = 0; n < t->nnodes; n++)
+		if (n == t->self ? t->vote[n] != VOTE_BAD
+				 : t->vote[n] == VOTE_GOOD && t->ops->node_up(t->ctx, n))
+			return false;
+	return true;
+}
+
+/* In a free phase: judges this node's window, and as the holder may end the phase. */
+static void free_poll(struct turns *t, u64 now)
+{
+	struct turn_msg v = { .kind = TURN_VOTE, .nnodes = (u16)t->nnodes, .seq = t->epoch };
+	bool bad;
+
 	if (t->end_unsent) /* this node ended phase epoch; some node has not heard */
-		t->end_unsent = !tell_all(t, TURN_END, t->epoch);
+		t->end_unsent = !tell_all(t, TURN_END, t->epoch, false);
 	if (!t->free || now < t->win_start || now - t->win_start < t->slice_ns)
-		return false;
-	/* More than half of two windows in a row waiting for pages (over the vCPUs): turns
-	 * pay more. (Two: a phase begins by fetching what the other nodes wrote in their
-	 * turns; measured, that alone ended phases in which the guest computed.) */
+		return;
+	/* More than half of two windows in a row waiting for pages (over the vCPUs): a bad
+	 * vote. (Two: a phase begins by fetching what the other nodes wrote in their turns;
+	 * measured, that alone ended phases in which the guest computed.) */
 	t->bad_windows = t->win_wait > (now - t->win_start) / 2 * t->nlocal ? t->bad_windows + 1 : 0;
-	if (t->bad_windows >= TURNS_BAD_WINDOWS) {
-		free_ends(t, now);
-		t->ended_here++;
-		t->end_unsent = !tell_all(t, TURN_END, t->epoch);
-		return true;
-	}
+	bad = t->bad_windows >= TURNS_BAD_WINDOWS;
 	t->win_start = now;
 	t->win_wait = 0;
-	return false;
+	if (!t->have) {
+		/* To the holder, at every window (a lost one is replaced by the next). */
+		v.bad = bad;
+		(void)t->ops->send(t->ctx, t->free_from, &v, TURN_HDR_LEN);
+		return;
+	}
+	t->vote[t->self] = bad ? VOTE_BAD : VOTE_GOOD;
+	if (all_bad(t)) {
+		free_ends(t, now);
+		t->ended_here++;
+		t->end_unsent = !tell_all(t, TURN_END, t->epoch, false);
+	}
 }
 
 bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
@@ -205,16 +232,15 @@ bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 	if (!t->on)
 		return false;
 	if (t->free || t->end_unsent) {
-		if (free_poll(t, now))
-			return !t->have;
+		free_poll(t, now);
 		if (t->free)
 			return false;
 	}
 	if (t->have && t->adaptive && (now >= t->probe_at || quiet_turn(t, now))) {
 		t->quiet_probes += now < t->probe_at;
 		/* (a FREE some node missed: it asks for the turn, and its WANT gets the FREE) */
-		tell_all(t, TURN_FREE, t->epoch + 1);
-		free_begins(t, t->epoch + 1, now);
+		tell_all(t, TURN_FREE, t->epoch + 1, false);
+		free_begins(t, t->epoch + 1, t->self, now);
 		return false;
 	}
 	if (!t->have) {
@@ -249,7 +275,8 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	memcpy(&m, data, MIN(len, sizeof(m)));
 	if (len < TURN_HDR_LEN || m.nnodes != t->nnodes || src >= t->nnodes || src == t->self ||
 	    (m.kind == TURN_TOKEN ? len != TURN_HDR_LEN + t->nnodes * 2u : len != TURN_HDR_LEN) ||
-	    m.kind < TURN_WANT || m.kind > TURN_END || (m.kind >= TURN_FREE && !t->on)) {
+	    m.kind < TURN_WANT || m.kind > TURN_VOTE || (m.kind >= TURN_FREE && !t->on) ||
+	    (m.kind == TURN_VOTE && m.bad > 1)) {
 		t->bad++;
 		return -E_INVAL;
 	}
@@ -262,11 +289,16 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 		}
 		return TURN_RX_TAKEN;
 	}
+	if (m.kind == TURN_VOTE) {
+		if (t->free && t->have && m.seq == t->epoch) /* (another phase's: dropped) */
+			t->vote[src] = m.bad ? VOTE_BAD : VOTE_GOOD;
+		return TURN_RX_TAKEN;
+	}
 	if (m.kind == TURN_FREE) {
 		/* (an older phase, or this one again: nothing new) */
 		if ((s32)(m.seq - t->epoch) <= 0)
 			return TURN_RX_TAKEN;
-		free_begins(t, m.seq, now);
+		free_begins(t, m.seq, src, now);
 		return TURN_RX_FREE;
 	}
 	if (m.kind == TURN_END) {

@@ -16,9 +16,11 @@
  *
  * Adaptive turns (turns_token_adapt): the holder now and then begins a free phase, in
  * which every node runs at once (FREE, with the phase's number). Each node judges its
- * own vCPUs' page waits over windows of one slice of wall time; the first node whose
- * vCPUs waited for more than half of TURNS_BAD_WINDOWS windows in a row ends the phase
- * for everyone (END, with the phase's number), and the turns go on from the holder. A phase that ended within
+ * own vCPUs' page waits over windows of one slice of wall time: waits over half of
+ * TURNS_BAD_WINDOWS windows in a row make its vote bad, and it tells the holder at every
+ * window (VOTE, with the phase's number). When every node that is up votes bad, the
+ * holder ends the phase for everyone (END, with the phase's number), and the turns go
+ * on from it. A phase that ended within
  * TURNS_PROBE_MIN_NS of its start doubles the time until the next one (up to
  * TURNS_PROBE_MAX_NS); a longer one resets it. A holder whose turn is quiet (its vCPUs
  * hardly wait for pages while another node waits for the turn) tries one earlier, but
@@ -79,6 +81,8 @@ struct turns {
 	u64 win_start;	      /* this node's current window of the phase */
 	u64 win_wait;	      /* its vCPUs' page waits within the window (summed) */
 	u32 bad_windows;      /* windows in a row with waits over half of them */
+	u32 free_from;	      /* the holder that began this phase (votes go to it) */
+	u8 vote[TURNS_MAX_NODES]; /* the holder: each node's latest vote in this phase */
 	u64 probe_at;	      /* in turns: when the holder begins the next free phase */
 	u64 probe_ns;	      /* the back-off that set probe_at */
 	u64 free_ended;	      /* when the last free phase ended here */
@@ -87,6 +91,8 @@ struct turns {
 	u64 passed[TURN_NWHY];
 	u64 frees, free_ns, ended_here, longest_free_ns, quiet_probes;
 };
+
+enum { VOTE_NONE, VOTE_GOOD, VOTE_BAD }; /* struct turns' vote[] */
 
 /* What turns_token_receive() took in. */
 enum turn_rx {
@@ -106,9 +112,9 @@ void turns_token_adapt(struct turns *t, u64 now);
  * The holder's and the asker's step: want says whether this node's vCPUs would run, why
  * why they would give the turn up now. Asks for the token when it wants it and has not
  * asked; passes it on when its slice is over or it does not want it and another node
- * waits. In a free phase, judges this node's window of page waits instead, and may end
- * the phase. Returns true when this call passed the token away or ended the free phase
- * without the token (the caller's vCPUs must leave the guest).
+ * waits. In a free phase, judges this node's window of page waits instead, and the
+ * holder may end the phase. Returns true when this call passed the token away (the
+ * caller's vCPUs must leave the guest).
  */
 bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now);
 /* A turn message from node src: what it changed (enum turn_rx), or a negative error if it
