@@ -25,7 +25,7 @@
 struct sim_msg {
 	u32 src, dst;
 	size_t len;
-	u8 data[8 + 2 * MAXN];
+	u8 data[12 + 2 * MAXN];
 };
 
 static struct sim {
@@ -272,7 +272,7 @@ TEST(a_token_that_cannot_be_sent_stays)
 TEST(bad_messages_change_nothing)
 {
 	struct turns before;
-	u8 token[8 + 2 * 3] = { 2, 0, 3, 0, 1, 0, 0, 0 };
+	u8 token[12 + 2 * 3] = { 2, 0, 3, 0, 1, 0, 0, 0 };
 	u8 want[8] = { 1, 0, 3, 0, 5, 0, 0, 0 };
 	u8 buf[64];
 
@@ -283,7 +283,7 @@ TEST(bad_messages_change_nothing)
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, want, 7, s.now), -E_INVAL);
 	memcpy(buf, want, 8);
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, buf, 9, s.now), -E_INVAL);
-	CHECK_EQ(turns_token_receive(&s.t[1], 0, token, 8 + 2 * 2, s.now), -E_INVAL);
+	CHECK_EQ(turns_token_receive(&s.t[1], 0, token, 12 + 2 * 2, s.now), -E_INVAL);
 	memcpy(buf, want, 8);
 	buf[2] = 4;
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, buf, 8, s.now), -E_INVAL);
@@ -468,7 +468,7 @@ TEST(the_probe_backs_off_while_phases_end_at_once_and_resets_after_a_long_one)
 	CHECK_EQ_U64(s.t[1].frees, 9);
 }
 
-TEST(a_node_that_missed_the_free_gets_it_again_and_does_not_hold_the_phase)
+TEST(a_node_that_missed_the_free_gets_it_again_and_a_late_free_is_old)
 {
 	u8 free_msg[8] = { 3, 0, 3, 0, 1, 0, 0, 0 }, end_msg[8];
 
@@ -486,33 +486,85 @@ TEST(a_node_that_missed_the_free_gets_it_again_and_does_not_hold_the_phase)
 	CHECK(!turns_token_poll(&s.t[2], true, TURN_SLICE, s.now));
 	deliver_all();
 	CHECK(s.t[2].free && turns_token_may_run(&s.t[2]));
-	CHECK(!s.t[1].free); /* (it asked before: it waits for the turns) */
-	/* Nodes 0 and 2 wait: node 1, never heard from, does not keep the phase going. */
-	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++)
-		window(5, SLICE);
+	CHECK(!s.t[1].free); /* (it asked before: it does not ask again) */
+	/* At its next window the holder has no vote from node 1: it sends the FREE again. */
+	window(0, 0);
+	deliver_all();
+	CHECK(s.t[1].free && turns_token_may_run(&s.t[1]));
+	/* The phase ends; node 1 hears the END, then a late copy of the FREE: that one is
+	 * old, and so is a duplicate END. */
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS - 1; w++)
+		window(~0u, SLICE);
+	window_ex(~0u, SLICE, false);
 	CHECK(!s.t[0].free);
 	CHECK_EQ(s.q[0].data[0], 4);
 	memcpy(end_msg, s.q[0].data, 8);
-	/* Node 1 hears the END, then a late copy of the FREE: that one is old. */
 	deliver_all();
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, free_msg, 8, s.now), TURN_RX_TAKEN);
 	CHECK(!s.t[1].free && s.t[1].epoch == 1);
-	/* A duplicate END, and a vote from an old phase, change nothing either. */
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, end_msg, 8, s.now), TURN_RX_TAKEN);
 	CHECK(!s.t[1].free && !s.t[1].have);
 	CHECK_EQ(tokens(), 1);
 }
 
-TEST(an_end_that_cannot_be_sent_is_sent_at_the_next_poll)
+TEST(the_token_carries_the_phase_number_and_ends_a_phase_it_finds)
+{
+	sim_init(3, 12);
+	adapt_all();
+	begin_phase(0);
+	end_phase();
+	CHECK_EQ(s.t[0].epoch, 1);
+	/* Node 2 missed both (forced here): the token it gets brings phase 1's number, so
+	 * its own next FREE is phase 2 for everyone. */
+	s.t[2].epoch = 0;
+	CHECK(!turns_token_poll(&s.t[2], true, TURN_SLICE, s.now));
+	deliver_all();
+	s.now += 4 * SLICE;
+	CHECK(turns_token_poll(&s.t[0], false, TURN_HALTED, s.now));
+	deliver_all();
+	CHECK(s.t[2].have && s.t[2].epoch == 1);
+	/* A node still free when the token comes (an END not yet heard) leaves the phase. */
+	s.t[2].free = true;
+	CHECK(turns_token_poll(&s.t[2], false, TURN_HALTED, s.now) || !s.t[2].free);
+}
+
+TEST(a_node_whose_vcpus_cannot_run_abstains)
+{
+	sim_init(2, 13);
+	adapt_all();
+	begin_phase(0);
+	/* Node 1 is halted (no waits, but nothing to run): with the holder waiting, the
+	 * phase ends. */
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++) {
+		turns_token_note_wait(&s.t[0], s.now, s.now + SLICE);
+		s.now += SLICE;
+		CHECK(!turns_token_poll(&s.t[1], false, TURN_HALTED, s.now));
+		deliver_all();
+		turns_token_poll(&s.t[0], true, TURN_SLICE, s.now);
+	}
+	CHECK(!s.t[0].free);
+	deliver_all();
+	CHECK(!s.t[1].free);
+}
+
+TEST(an_end_that_cannot_be_sent_is_sent_again_and_the_token_waits)
 {
 	sim_init(2, 8);
 	adapt_all();
+	/* (node 1 asked for the turn before the phase: the holder would pass it) */
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	deliver_all();
 	begin_phase(0);
 	window(~0u, SLICE);
 	window_ex(~0u, SLICE, true);
 	CHECK(!s.t[0].free && s.t[0].end_unsent && s.nq == 0 && s.t[1].free);
-	CHECK_EQ_U64(turns_token_deadline(&s.t[0]), 1);
-	turns_token_poll(&s.t[0], true, TURN_SLICE, s.now + 1);
+	/* An eighth of a slice later, not at once; and the token stays meanwhile. */
+	CHECK_EQ_U64(turns_token_deadline(&s.t[0]), s.now + SLICE / 8);
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	deliver_all();
+	CHECK(!turns_token_poll(&s.t[0], false, TURN_HALTED, s.now + 1));
+	CHECK(s.t[0].have && s.t[0].end_unsent);
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now + SLICE / 8));
 	CHECK(!s.t[0].end_unsent);
 	deliver_all();
 	CHECK(!s.t[1].free && s.t[0].have);

@@ -136,7 +136,7 @@ void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns)
 	const struct turns *t = &tn->t;
 
 	/* (now may be older than asked_since: read before this pass's poll) */
-	if (!t->on || t->have || !t->asked_since || now <= t->asked_since ||
+	if (!t->on || t->have || t->free || !t->asked_since || now <= t->asked_since ||
 	    now - t->asked_since < wait_ns || now - tn->said < wait_ns)
 		return;
 	tn->said = now;

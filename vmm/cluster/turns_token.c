@@ -15,8 +15,11 @@ struct turn_msg {
 	u16 nnodes;
 	u32 seq; /* WANT: the sender's request number; TOKEN: passes so far; FREE, END, VOTE:
 		  * the phase's number */
+	u32 epoch;		     /* TOKEN: the latest free phase its sender heard of */
 	u16 served[TURNS_MAX_NODES]; /* TOKEN: the request last served, per node */
 } __packed;
+
+#define TURN_TOKEN_LEN(n) (TURN_HDR_LEN + 4u + (n) * 2u)
 
 #define TURN_HDR_LEN 8u
 
@@ -58,12 +61,13 @@ static void count_held(struct turns *t, u64 now)
  * new slice begins: better kept than lost for everyone). */
 static bool pass_token(struct turns *t, u32 to, u64 now)
 {
-	struct turn_msg m = { .kind = TURN_TOKEN, .nnodes = (u16)t->nnodes, .seq = t->passes + 1 };
+	struct turn_msg m = { .kind = TURN_TOKEN, .nnodes = (u16)t->nnodes, .seq = t->passes + 1,
+			      .epoch = t->epoch };
 	u16 was = t->served[to];
 
 	t->served[to] = t->heard[to];
 	memcpy(m.served, t->served, t->nnodes * sizeof(u16));
-	if (t->ops->send(t->ctx, to, &m, TURN_HDR_LEN + t->nnodes * 2u) != 0) {
+	if (t->ops->send(t->ctx, to, &m, TURN_TOKEN_LEN(t->nnodes)) != 0) {
 		/* (Its request is not served yet: undone, or it would wait for ever.) */
 		t->served[to] = was;
 		t->send_fails++;
@@ -195,20 +199,23 @@ static bool all_bad(const struct turns *t)
 }
 
 /* In a free phase: judges this node's window, and as the holder may end the phase. */
-static void free_poll(struct turns *t, u64 now)
+static void free_poll(struct turns *t, bool want, u64 now)
 {
 	struct turn_msg v = { .kind = TURN_VOTE, .nnodes = (u16)t->nnodes, .seq = t->epoch };
 	bool bad;
 
-	if (t->end_unsent) /* this node ended phase epoch; some node has not heard */
+	if (t->end_unsent && now >= t->end_retry_at) { /* it ended phase epoch here */
 		t->end_unsent = !tell_all(t, TURN_END, t->epoch, false);
+		t->end_retry_at = now + t->slice_ns / 8;
+	}
 	if (!t->free || now < t->win_start || now - t->win_start < t->slice_ns)
 		return;
 	/* More than half of two windows in a row waiting for pages (over the vCPUs): a bad
 	 * vote. (Two: a phase begins by fetching what the other nodes wrote in their turns;
 	 * measured, that alone ended phases in which the guest computed.) */
 	t->bad_windows = t->win_wait > (now - t->win_start) / 2 * t->nlocal ? t->bad_windows + 1 : 0;
-	bad = t->bad_windows >= TURNS_BAD_WINDOWS;
+	/* (a node whose vCPUs cannot run abstains: it counts as bad) */
+	bad = t->bad_windows >= TURNS_BAD_WINDOWS || !want;
 	t->win_start = now;
 	t->win_wait = 0;
 	if (!t->have) {
@@ -222,7 +229,14 @@ static void free_poll(struct turns *t, u64 now)
 		free_ends(t, now);
 		t->ended_here++;
 		t->end_unsent = !tell_all(t, TURN_END, t->epoch, false);
+		t->end_retry_at = now + t->slice_ns / 8;
+		return;
 	}
+	/* A node not heard from may have missed the FREE (a send that failed): again. */
+	v.kind = TURN_FREE;
+	for (u32 n = 0; n < t->nnodes; n++)
+		if (n != t->self && t->vote[n] == VOTE_NONE && t->ops->node_up(t->ctx, n))
+			(void)t->ops->send(t->ctx, n, &v, TURN_HDR_LEN);
 }
 
 bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
@@ -232,8 +246,9 @@ bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 	if (!t->on)
 		return false;
 	if (t->free || t->end_unsent) {
-		free_poll(t, now);
-		if (t->free)
+		free_poll(t, want, now);
+		/* (nor is the token passed before every node has heard the END) */
+		if (t->free || t->end_unsent)
 			return false;
 	}
 	if (t->have && t->adaptive && (now >= t->probe_at || quiet_turn(t, now))) {
@@ -274,7 +289,7 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	memset(&m, 0, sizeof(m));
 	memcpy(&m, data, MIN(len, sizeof(m)));
 	if (len < TURN_HDR_LEN || m.nnodes != t->nnodes || src >= t->nnodes || src == t->self ||
-	    (m.kind == TURN_TOKEN ? len != TURN_HDR_LEN + t->nnodes * 2u : len != TURN_HDR_LEN) ||
+	    (m.kind == TURN_TOKEN ? len != TURN_TOKEN_LEN(t->nnodes) : len != TURN_HDR_LEN) ||
 	    m.kind < TURN_WANT || m.kind > TURN_VOTE || (m.kind >= TURN_FREE && !t->on) ||
 	    (m.kind == TURN_VOTE && m.bad > 1)) {
 		t->bad++;
@@ -319,6 +334,12 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 		t->bad++;
 		return -E_EXIST; /* two tokens: keep ours */
 	}
+	/* A phase this node missed both ends of: its number, so that this node's next FREE is
+	 * new to everyone. A phase it is still in is over: the holder passes only in turns. */
+	if ((s32)(m.epoch - t->epoch) > 0)
+		t->epoch = m.epoch;
+	if (t->free)
+		free_ends(t, now);
 	memcpy(t->served, m.served, t->nnodes * sizeof(u16));
 	t->passes = m.seq;
 	t->have = true;
@@ -350,7 +371,7 @@ u64 turns_token_deadline(const struct turns *t)
 	if (!t->on)
 		return 0;
 	if (t->free || t->end_unsent)
-		return t->free ? t->win_start + t->slice_ns : 1; /* (1: at once, to resend) */
+		return t->free ? t->win_start + t->slice_ns : t->end_retry_at;
 	/* (later waits move it on: the next poll asks again) */
 	if (t->have && next_waiting(t) >= 0)
 		d = slice_end(t);

@@ -25,9 +25,11 @@
  * TURNS_PROBE_MAX_NS); a longer one resets it. A holder whose turn is quiet (its vCPUs
  * hardly wait for pages while another node waits for the turn) tries one earlier, but
  * not within TURNS_PROBE_MIN_NS of the last. Every node hears FREE and END and keeps
- * the same back-off, so the next holder probes on the same schedule. A node that missed
- * a FREE keeps asking for the turn, and the holder answers its WANT with the FREE again;
- * an END that could not be sent is sent again at the next poll.
+ * the same back-off, so the next holder probes on the same schedule. The holder sends the
+ * FREE again, at every window, to a node it has not heard a vote from, and answers a
+ * WANT during a phase with it; an END that could not be sent is sent again an eighth of
+ * a slice later, and the token does not move before it is. The token carries the latest
+ * phase's number. A node whose vCPUs cannot run votes bad (it abstains).
  */
 #ifndef UNUM_VMM_CLUSTER_TURNS_TOKEN_H
 #define UNUM_VMM_CLUSTER_TURNS_TOKEN_H
@@ -76,6 +78,7 @@ struct turns {
 	bool adaptive;
 	bool free;	      /* in a free phase (this node heard FREE and no END since) */
 	bool end_unsent;      /* this node ended the phase, and some node has not been told */
+	u64 end_retry_at;     /* when to tell them again */
 	u32 epoch;	      /* the number of the latest free phase heard of */
 	u64 free_began;	      /* when this node heard it began */
 	u64 win_start;	      /* this node's current window of the phase */
