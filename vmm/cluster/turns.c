@@ -194,8 +194,8 @@ int turns_init(struct vm *vm, u32 slice_ms, bool adaptive)
 	pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
 		"waiting for pages), at most %u ms%s\n",
 		slice_ms, slice_ms * TURNS_MAX_FACTOR,
-		adaptive ? "; adaptive: all run at once while they wait for pages less than "
-			   "half of the time"
+		adaptive ? "; adaptive: phases in which all run at once, until every node "
+			   "waits for pages more than half of the time"
 			 : "");
 	return net_register(MSG_T_TURN, recv_turn, vm);
 }
