@@ -35,6 +35,9 @@ has() {
 	tr -d '\r' <"$1" | grep -Eq -- "$2"
 }
 
+# lacks FILE REGEX: no line of the file matches (the opposite of has).
+lacks() { ! has "$@"; }
+
 # status_is N: the last cluster run's exit status was N.
 status_is() {
 	[ "$status" -eq "$1" ] || { echo "  exit status $status, expected $1" >&2; return 1; }

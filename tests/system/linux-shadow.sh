@@ -15,7 +15,6 @@ if [ ! -f build/guest/linux/bzImage ] || [ ! -f build/guest/linux/initrd.img ]; 
 	exit 1
 fi
 log=$LOGS/node0.log
-lacks() { ! has "$@"; }
 cmd='nproc; parallel -n 2000000 -m 50000; n=0; for i in $(seq 300); do n=$(($(/bin/echo 1) + n)); done; echo forkexec=$n'
 TIMEOUT=600 cluster --guest linux --memory 512 --cpus 2 --append shadow --exec "$cmd"
 check exit-status status_is 0

@@ -87,3 +87,10 @@ size_t log_read_ring(char *buf, size_t size)
 		buf[n++] = log_ring[i % LOG_RING_SIZE];
 	return n;
 }
+
+void log_lock_report(const char *prefix)
+{
+	struct spinlock copy = log_lock; /* (printing takes the lock itself) */
+
+	spin_report(&copy, prefix);
+}

@@ -29,6 +29,8 @@ int log_get_level(void);
 void log_vprintf(int level, const char *fmt, va_list ap);
 void log_printf(int level, const char *fmt, ...) __printf(2, 3);
 void kprintf(const char *fmt, ...) __printf(1, 2);
+/* The console lock's contention (vmm/host/spinlock.h, spin_report). */
+void log_lock_report(const char *prefix);
 /* Copies the ring's contents, oldest first; returns the bytes copied. */
 size_t log_read_ring(char *buf, size_t size);
 

@@ -452,6 +452,8 @@ int vm_run(struct vm *vm)
 	if (vm->cluster)
 		vm->cluster->stopped(vm); /* (at once: the other nodes still run the guest) */
 	exitstats_report(time_now_ns() - start);
+	spin_report(&vm->dev_lock, "locks");
+	log_lock_report("locks");
 	shadow_vm_report(vm, "shadow: ");
 	if (vm->cluster)
 		vm->cluster->report(vm);
