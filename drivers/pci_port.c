@@ -70,15 +70,15 @@ volatile void *pci_map_bar(const struct pci_dev *d, int i)
 		       PCI_BDF_DEV(d->bdf), PCI_BDF_FN(d->bdf), i);
 		return NULL;
 	}
-	if (b->base == 0 || b->base + b->size > (4ULL << 30) || b->base + b->size < b->base) {
-		pr_err("pci: %02x:%02x.%x: BAR %d at %#llx (%llu bytes) is outside the first 4 "
-		       "GiB, "
-		       "which is all the monitor maps for devices\n",
+	if (b->base == 0 || b->base + b->size < b->base ||
+	    paging_map_device(b->base, b->size) != 0) {
+		pr_err("pci: %02x:%02x.%x: BAR %d at %#llx (%llu bytes) cannot be mapped (the "
+		       "monitor maps devices below %llu TiB)\n",
 		       PCI_BDF_BUS(d->bdf), PCI_BDF_DEV(d->bdf), PCI_BDF_FN(d->bdf), i,
-		       (unsigned long long)b->base, (unsigned long long)b->size);
+		       (unsigned long long)b->base, (unsigned long long)b->size,
+		       (unsigned long long)(PAGING_DEVICE_LIMIT >> 40));
 		return NULL;
 	}
-	paging_set_uncached(b->base, b->size);
 	return (volatile void *)hpa_to_ptr(b->base);
 }
 

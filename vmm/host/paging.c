@@ -15,6 +15,7 @@
 #define PTE_PS	 0x080ULL
 #define PDE_SIZE (2ULL << 20)
 
+extern u64 boot_pml4[512];
 extern u64 boot_pdpt[512];
 extern u64 boot_pd[4 * 512];
 
@@ -44,5 +45,39 @@ int paging_map_ram(hpa_t top)
 		boot_pdpt[gib] = pd_pa | PTE_P | PTE_W;
 	}
 	write_cr3(read_cr3());
+	return 0;
+}
+
+/* The next-level table an entry points to, made (zeroed) if absent; NULL when out of memory. */
+static u64 *table_of(u64 *entry)
+{
+	hpa_t pa;
+
+	if (*entry & PTE_P)
+		return hpa_to_ptr(*entry & 0x000ffffffffff000ULL);
+	pa = page_alloc(1, 1);
+	if (!pa)
+		return NULL;
+	memset(hpa_to_ptr(pa), 0, PAGE_SIZE);
+	*entry = pa | PTE_P | PTE_W;
+	return hpa_to_ptr(pa);
+}
+
+int paging_map_device(hpa_t base, u64 len)
+{
+	if (len == 0 || base + len < base || base + len > PAGING_DEVICE_LIMIT)
+		return -E_RANGE;
+	if (base + len <= (4ULL << 30)) {
+		paging_set_uncached(base, len);
+		return 0;
+	}
+	for (hpa_t pa = ALIGN_DOWN(base, PDE_SIZE); pa < base + len; pa += PDE_SIZE) {
+		u64 *pdpt = table_of(&boot_pml4[(pa >> 39) & 511]);
+		u64 *pd = pdpt ? table_of(&pdpt[(pa >> 30) & 511]) : NULL;
+		if (!pd)
+			return -E_NOMEM;
+		pd[(pa >> 21) & 511] = pa | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT;
+	}
+	write_cr3(read_cr3()); /* flush: the old attributes may be cached in the TLB */
 	return 0;
 }
