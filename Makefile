@@ -134,6 +134,17 @@ $(B)/unum.iso: $(B)/unum.elf $(ISO_CONF) tools/mkiso
 	tools/mkiso --elf $(B)/unum.elf --config $(ISO_CONF) --output $@
 iso: $(B)/unum.iso
 
+# ---- network boot tree ---------------------------------------------------
+# A TFTP root that boots every node of NETBOOT_CONF (BIOS PXE and UEFI), and
+# the dnsmasq.conf that serves it on NETBOOT_IF (README, "Booting a rack").
+NETBOOT_CONF ?= examples/cluster.conf
+NETBOOT_IF ?= eth0
+NETBOOT_ARGS ?=
+netboot: all guest-linux
+	tools/unum-netboot --config $(NETBOOT_CONF) --output $(B)/netboot --elf $(B)/unum.elf \
+		--kernel $(B)/guest/linux/bzImage --initrd $(B)/guest/linux/initrd.img \
+		--interface $(NETBOOT_IF) $(NETBOOT_ARGS)
+
 # ---- tests ---------------------------------------------------------------
 check: $(UNIT_BINS)
 	@tests/run --unit $(UNIT_BINS) --system $(CHECK_SCRIPTS)
@@ -201,12 +212,15 @@ help:
 	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
 	@echo "make bench    benchmarks: Linux under Unum vs bare QEMU, the cluster network, Linux on 1-3 nodes (doc/benchmarks.md)"
 	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
+	@echo "make netboot  network boot tree for a rack: build/netboot (GRUB PXE/UEFI, grub.cfg,"
+	@echo "              dnsmasq.conf) from NETBOOT_CONF (default examples/cluster.conf),"
+	@echo "              served on NETBOOT_IF (default eth0); README, \"Booting a rack\""
 	@echo "make install  install into PREFIX (from ./configure --prefix)"
 	@echo "make deps     install the Debian packages the build and tests need (root)"
 	@echo "make fuzz     longer fuzz runs (FUZZ_TIME seconds each, default 600)"
 	@echo "make format   clang-format the C sources; make lint: layers, cppcheck, format check"
 	@echo "make clean    remove build/"
 
-.PHONY: all tools iso check verify test fuzz bench run install format lint deps clean distclean help
+.PHONY: all tools iso netboot check verify test fuzz bench run install format lint deps clean distclean help
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -5,7 +5,9 @@
  * here is accepted by every node, and a file that fails gives the same
  * messages here as on a node's console.
  *
- *   unum-config check FILE...   validate; exit 0 if every file is valid
+ *   unum-config check [--netboot DIR] FILE...   validate; exit 0 if every file is
+ *                               valid; warn when one differs from the cluster file of
+ *                               the network boot tree DIR (tools/unum-netboot)
  *   unum-config show FILE       validate and print what the file means
  */
 #include "vmm/lib/config.h"
@@ -21,11 +23,14 @@ static struct cluster_config cfg;
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: unum-config check FILE...\n"
+	fprintf(f, "Usage: unum-config check [--netboot DIR] FILE...\n"
 		   "       unum-config show FILE\n"
 		   "       unum-config --version | --help\n\n"
 		   "check  validates each cluster file with the monitor's own parser and prints\n"
 		   "       every error as FILE:LINE:COLUMN: error: MESSAGE; exit status 1 if any.\n"
+		   "       With --netboot DIR, a network boot tree (make netboot,\n"
+		   "       tools/unum-netboot): warns when a file differs from DIR/unum/cluster.conf,\n"
+		   "       the one network-booted nodes load (a warning leaves the status 0).\n"
 		   "show   validates one file and prints the cluster it describes.\n"
 		   "The file format is described in README and examples/cluster.conf.\n");
 }
@@ -75,6 +80,27 @@ static int check_file(const char *path)
 	return cfg.nerrors ? 1 : 0;
 }
 
+/* Warns when path's bytes differ from the netboot tree's cluster file. */
+static void compare_netboot(const char *path, const char *tree)
+{
+	char other[4096];
+	size_t len, other_len;
+	char *mine, *theirs;
+
+	snprintf(other, sizeof(other), "%s/unum/cluster.conf", tree);
+	mine = read_file(path, &len);
+	theirs = read_file(other, &other_len);
+	if (!theirs)
+		printf("%s: warning: %s is not a network boot tree (no unum/cluster.conf; make one "
+		       "with make netboot or tools/unum-netboot)\n", path, tree);
+	else if (mine && (len != other_len || memcmp(mine, theirs, len) != 0))
+		printf("%s: warning: differs from %s, the cluster file the network-booted nodes "
+		       "load; make the tree again (make netboot, or tools/unum-netboot)\n", path,
+		       other);
+	free(mine);
+	free(theirs);
+}
+
 static void show(void)
 {
 	char mac[24], ip[20];
@@ -108,11 +134,23 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc >= 3 && !strcmp(argv[1], "check")) {
-		for (int i = 2; i < argc; i++) {
+		const char *tree = NULL;
+		int first = 2;
+		if (!strcmp(argv[2], "--netboot")) {
+			if (argc < 5) {
+				usage(stderr);
+				return 2;
+			}
+			tree = argv[3];
+			first = 4;
+		}
+		for (int i = first; i < argc; i++) {
 			int rc = check_file(argv[i]);
 			if (rc == 0)
 				printf("%s: ok: %u nodes, %u vCPUs%s\n", argv[i], cfg.nnodes,
 				       config_total_cpus(&cfg), cfg.guest.present ? ", guest" : "");
+			if (rc == 0 && tree)
+				compare_netboot(argv[i], tree);
 			bad |= rc;
 		}
 		return bad;

@@ -175,6 +175,63 @@ static void wait_for_message_layer(void)
 		refuse("the guest spans several nodes, but the cluster network did not come up");
 }
 
+/* Every node of the cluster file up before the guest is built (the join: no
+ * limit), and again when it starts (at most START_WAIT_NS): the guest's memory
+ * has a home on each, and its vCPUs are spread over all. Machines of a rack boot
+ * at their own pace (a network boot, a slow firmware), and a node building its
+ * part of the guest may not poll the network for a moment, so neither is a
+ * failure at once; a line every JOIN_REPORT_NS names the nodes still missing. */
+#define JOIN_REPORT_NS 5000000000ULL
+#define START_WAIT_NS  30000000000ULL
+
+/* The nodes other than self that are down, as "1, 2" in buf; their count. */
+static u32 peers_down(u32 self, char *buf, size_t size)
+{
+	size_t len = 0;
+	u32 count = 0;
+
+	buf[0] = 0;
+	for (u32 n = 0; n < cluster.nnodes; n++)
+		if (n != self && !net_node_up(n)) {
+			count++;
+			if (len + 16 < size)
+				len += (size_t)ksnprintf(buf + len, size - len, "%s%u", len ? ", " : "",
+							 n);
+		}
+	return count;
+}
+
+/* 0 once every other node is up, or -E_TIMEDOUT after limit_ns (0: no limit). */
+static int wait_for_peers(u32 self, u64 limit_ns, const char *why)
+{
+	u64 t0 = time_now_ns(), said = t0, now;
+	char missing[160];
+	u32 count;
+
+	for (;;) {
+		net_poll();
+		count = peers_down(self, missing, sizeof(missing));
+		now = time_now_ns();
+		if (count == 0)
+			break;
+		if (limit_ns && now - t0 >= limit_ns) {
+			kprintf("cluster: %s %s still down after %llu s\n", count == 1 ? "node" : "nodes",
+				missing, (unsigned long long)((now - t0) / 1000000000ULL));
+			return -E_TIMEDOUT;
+		}
+		if (now - said >= JOIN_REPORT_NS) {
+			kprintf("cluster: waiting for %s %s to come up (%s): %llu s\n",
+				count == 1 ? "node" : "nodes", missing, why,
+				(unsigned long long)((now - t0) / 1000000000ULL));
+			said = now;
+		}
+	}
+	if (now - t0 >= JOIN_REPORT_NS)
+		kprintf("cluster: every node is up, after %llu s\n",
+			(unsigned long long)((now - t0) / 1000000000ULL));
+	return 0;
+}
+
 /* (the cluster file's limit, checked when it is read, is the VM's) */
 _Static_assert(CFG_MAX_VCPUS == VM_MAX_VCPUS, "one guest's vCPUs");
 
@@ -192,6 +249,8 @@ static __noreturn void run_guest(u32 node)
 		 * unhalt kick would have to cross nodes: not offered across nodes. */
 		cpuid_kvm_pv_features &= ~(KVM_FEATURE_PV_EOI | KVM_FEATURE_PV_UNHALT);
 		wait_for_message_layer();
+		wait_for_peers(node, 0,
+			       "each boots the same entry and finds itself by its MAC in " CONFIG_MODULE);
 	}
 	layout.self = node;
 	layout.nnodes = cluster.nnodes;
@@ -218,11 +277,21 @@ static __noreturn void run_guest(u32 node)
 	if (rc == 0 && node == 0) /* the guest's image lives on node 0 */
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc == 0 && cluster.nnodes > 1 && remote_sync_time(&vm) != 0)
-		refuse("node 0 did not answer the TSC synchronisation");
+		refuse("node 0 did not answer the TSC synchronisation (see above)");
 	if (rc == 0 && node != 0 && options.tsclag_us)
 		remote_lag_time(&vm, options.tsclag_us);
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");
+	if (cluster.nnodes > 1) {
+		if (wait_for_peers(node, START_WAIT_NS, "building their part of the guest") != 0)
+			refuse("a node of the guest went down before it started (see above)");
+		/* From here a node lost stops the guest (remote.c); check once more that
+		 * none was lost in between. */
+		__atomic_store_n(&vm.started, true, __ATOMIC_RELEASE);
+		char missing[160];
+		if (peers_down(node, missing, sizeof(missing)) != 0)
+			refuse("a node of the guest went down as it started");
+	}
 	kprintf("unum: starting the guest on %s\n", virt->name);
 	monitor_exit(vm_run(&vm));
 }

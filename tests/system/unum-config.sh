@@ -16,4 +16,4 @@ check missing-file-message has "$out" '^/nonexistent.conf: cannot open: No such 
 tools/unum-config frobnicate >"$out" 2>&1
 check bad-usage [ $? -eq 2 ]
 tools/unum-config --help >"$out" 2>&1
-check help has "$out" '^Usage: unum-config check FILE'
+check help has "$out" '^Usage: unum-config check \[--netboot DIR\] FILE'

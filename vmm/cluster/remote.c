@@ -157,6 +157,12 @@ static void peer_lost(void *ctx, u32 node, bool restarted)
 
 	if (__atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE))
 		return;
+	if (!restarted && !__atomic_load_n(&vm->started, __ATOMIC_ACQUIRE)) {
+		/* (main.c waits for it when the guest starts, at most 30 s) */
+		kprintf("cluster: node %u went silent before the guest started: busy building "
+			"its part, or stopped\n", node);
+		return;
+	}
 	vm_stop(vm, EXIT_NODE_LOST,
 		"node %u, which runs part of the guest, %s: its vCPUs and memory are lost, so "
 		"the guest stops on every node",

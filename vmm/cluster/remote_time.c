@@ -21,7 +21,9 @@
 
 #define TIME_PROBES	    16
 #define TIME_PROBE_RETRY_NS 20000000ULL
-#define TIME_LIMIT_NS	    10000000000ULL
+#define TIME_LIMIT_NS	    10000000000ULL /* for the probes, once node 0 answers */
+#define TIME_REPORT_NS	    10000000000ULL /* a line while node 0 has not answered */
+#define TIME_DOWN_NS	    10000000000ULL /* node 0 silent that long: it has stopped */
 
 static void recheck_answer(struct vm *vm, const struct time_msg *m);
 
@@ -72,16 +74,40 @@ static int time_probe(struct remote_state *r, u64 *rtt, s64 *offset, struct time
 
 int remote_sync_time(struct vm *vm)
 {
-	u64 best_rtt = ~0ULL, rtt, t0 = time_now_ns();
+	u64 best_rtt = ~0ULL, rtt, t0 = time_now_ns(), said = t0, down_since = 0;
 	s64 best = 0, offset;
 	struct time_msg got, best_got = { 0 };
 	int n = 0;
 
 	if (vm->self == 0)
 		return 0;
-	while (n < TIME_PROBES && time_now_ns() - t0 < TIME_LIMIT_NS) {
-		if (time_probe(&cluster_of(vm)->remote, &rtt, &offset, &got) != 0)
+	/* Node 0 answers once it has built the guest, which may take a while on a
+	 * slow node (a network boot loads the guest's image over TFTP first): wait
+	 * for as long as node 0 is up, and say so now and then. */
+	while (n < TIME_PROBES && (n == 0 || time_now_ns() - t0 < TIME_LIMIT_NS)) {
+		if (time_probe(&cluster_of(vm)->remote, &rtt, &offset, &got) != 0) {
+			u64 now = time_now_ns();
+			/* (busy building the guest, node 0 may not poll for a moment) */
+			if (net_node_up(0))
+				down_since = 0;
+			else if (!down_since)
+				down_since = now;
+			else if (now - down_since > TIME_DOWN_NS) {
+				kprintf("time: node 0 went down before it answered, and has been "
+					"silent for %llu s\n",
+					(unsigned long long)((now - down_since) / 1000000000ULL));
+				return -E_TIMEDOUT;
+			}
+			if (now - said >= TIME_REPORT_NS) {
+				kprintf("time: waiting for node 0 to answer the TSC synchronisation "
+					"(it answers once it has built the guest): %llu s\n",
+					(unsigned long long)((now - t0) / 1000000000ULL));
+				said = now;
+			}
 			continue; /* node 0 not answering yet: ask again */
+		}
+		if (n == 0)
+			t0 = time_now_ns(); /* the probes' own time limit starts now */
 		n++;
 		if (rtt < best_rtt) {
 			best_rtt = rtt;

@@ -52,6 +52,8 @@ struct vm {
 	u64 kvm_wall_clock; /* MSR_KVM_WALL_CLOCK_NEW as the guest wrote it */
 	u64 tlb_gen;	    /* bumped at every nested page-table change: vCPUs flush at entry */
 	bool stopped;
+	bool started; /* across nodes: every node was up as it started, so a node lost from
+		       * now on stops the guest (vmm/cluster/remote.c); before, it is waited for */
 	int exit_code; /* enum monitor_exit_code, valid once stopped */
 };
 
