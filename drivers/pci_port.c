@@ -64,19 +64,21 @@ int pci_node_devices(struct pci_dev **devs)
 volatile void *pci_map_bar(const struct pci_dev *d, int i)
 {
 	const struct pci_bar *b = &d->bar[i];
+	int rc;
 
 	if (i < 0 || i >= PCI_NR_BARS || (b->kind != PCI_BAR_MEM32 && b->kind != PCI_BAR_MEM64)) {
 		pr_err("pci: %02x:%02x.%x: BAR %d is not a memory BAR\n", PCI_BDF_BUS(d->bdf),
 		       PCI_BDF_DEV(d->bdf), PCI_BDF_FN(d->bdf), i);
 		return NULL;
 	}
-	if (b->base == 0 || b->base + b->size < b->base ||
-	    paging_map_device(b->base, b->size) != 0) {
-		pr_err("pci: %02x:%02x.%x: BAR %d at %#llx (%llu bytes) cannot be mapped (the "
-		       "monitor maps devices below %llu TiB)\n",
+	rc = b->base == 0 || b->base + b->size < b->base ? -E_RANGE
+							   : paging_map_device(b->base, b->size);
+	if (rc != 0) {
+		pr_err("pci: %02x:%02x.%x: BAR %d at %#llx (%llu bytes) cannot be mapped: %s\n",
 		       PCI_BDF_BUS(d->bdf), PCI_BDF_DEV(d->bdf), PCI_BDF_FN(d->bdf), i,
 		       (unsigned long long)b->base, (unsigned long long)b->size,
-		       (unsigned long long)(PAGING_DEVICE_LIMIT >> 40));
+		       rc == -E_RANGE ? "unassigned, or above the 128 TiB the monitor maps devices in"
+				      : "no memory for its page tables");
 		return NULL;
 	}
 	return (volatile void *)hpa_to_ptr(b->base);

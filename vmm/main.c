@@ -244,6 +244,8 @@ static __noreturn void run_guest(u32 node)
 
 	if (virt_select() != 0 || virt->cpu_enable() != 0)
 		refuse("this node cannot run the guest (see above)");
+	if (node == 0 && loader_check_modules(&boot_info, &cluster.guest) != 0)
+		refuse("the guest's image is missing (see above)");
 	if (cluster.nnodes > 1) {
 		/* PV EOI writes a flag in guest memory at every entry and exit, and a PV
 		 * unhalt kick would have to cross nodes: not offered across nodes. */

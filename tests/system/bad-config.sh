@@ -39,3 +39,17 @@ status=$?
 check halted-monitor-ends-launcher status_is 2
 check halted-launcher-says-why has "$LOGS/launcher.out" 'monitor refused to start \(configuration\) \(exit code 1\) and halted'
 check halted-console-exit-code has "$LOGS/node0.log" '^unum: exit code 1$'
+
+# A valid file whose guest line names boot modules node 0 was not given: node 0
+# says which, before it waits for the other node, and refuses.
+cat >"$LOGS/nomod.conf" <<'CONF'
+cluster id=1 secret=00112233445566778899aabbccddeeff
+node id=0 mac=52:54:00:75:6e:00 ip=10.77.0.1
+node id=1 mac=52:54:00:75:6e:01 ip=10.77.0.2
+guest memory=64M kernel=vmlinuz initrd=rootfs
+CONF
+cluster --boot kernel --nodes 2 --config "$LOGS/nomod.conf"
+check missing-module-refuses status_is 2
+check missing-kernel-named has "$LOGS/node0.log" "^loader: no boot module named 'vmlinuz' \\(the guest line's kernel=\\)"
+check missing-initrd-named has "$LOGS/node0.log" "^loader: no boot module named 'rootfs' \\(the guest line's initrd=\\)"
+check missing-module-refusal has "$LOGS/node0.log" "^unum: refusing to start: the guest's image is missing"

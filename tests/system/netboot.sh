@@ -22,12 +22,14 @@ check grub-one-entry [ "$(grep -c '^menuentry' "$cfg")" -eq 1 ]
 check grub-no-id lacks "$cfg" 'multiboot2 .*id='
 check grub-monitor has "$cfg" '^	multiboot2 /unum/unum.elf$'
 check grub-guest-on-node0-only has "$cfg" '^	if \[ "\$net_default_mac" = "52:54:00:00:00:10" \]; then$'
-check grub-guest-kernel has "$cfg" '^		module2 /unum/kernel kernel$'
+check grub-guest-kernel has "$cfg" '^		if module2 /unum/kernel kernel; then true; else$'
+check grub-says-tftp-failure has "$cfg" '^			echo "unum-netboot: node 0 could not load /unum/initrd from \$net_default_server by TFTP'
 check tree-files cmp -s examples/cluster.conf "$tree/unum/cluster.conf"
 dns=$tree/dnsmasq.conf
 check dnsmasq-interface has "$dns" '^interface=ens5$'
 check dnsmasq-node0-lease has "$dns" '^dhcp-host=52:54:00:00:00:10,10.77.0.10,unum-node0$'
 check dnsmasq-node1-lease has "$dns" '^dhcp-host=52:54:00:00:00:11,10.77.0.11,unum-node1$'
+check dnsmasq-unknown-pxe-only has "$dns" '^dhcp-range=tag:pxe,10.77.0.238,10.77.0.253,255.255.255.0,10m$'
 check dnsmasq-uefi-boot-file has "$dns" '^dhcp-boot=tag:efi-x86_64,boot/grub/x86_64-efi/core.efi$'
 check dnsmasq-tftp-root has "$dns" "^tftp-root=$tree\$"
 check dnsmasq-syntax dnsmasq --test -C "$dns"

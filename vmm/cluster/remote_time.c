@@ -81,9 +81,9 @@ int remote_sync_time(struct vm *vm)
 
 	if (vm->self == 0)
 		return 0;
-	/* Node 0 answers once it has built the guest, which may take a while on a
-	 * slow node (a network boot loads the guest's image over TFTP first): wait
-	 * for as long as node 0 is up, and say so now and then. */
+	/* Node 0 answers once every node is up from its side too (main.c, the join)
+	 * and it has set up the guest's devices: wait for as long as node 0 is up,
+	 * and say so now and then (node 0's console says what it waits for). */
 	while (n < TIME_PROBES && (n == 0 || time_now_ns() - t0 < TIME_LIMIT_NS)) {
 		if (time_probe(&cluster_of(vm)->remote, &rtt, &offset, &got) != 0) {
 			u64 now = time_now_ns();
@@ -100,7 +100,9 @@ int remote_sync_time(struct vm *vm)
 			}
 			if (now - said >= TIME_REPORT_NS) {
 				kprintf("time: waiting for node 0 to answer the TSC synchronisation "
-					"(it answers once it has built the guest): %llu s\n",
+					"(it answers once every node is up from its side and it has "
+					"set up the guest's devices; its console says what it waits "
+					"for): %llu s\n",
 					(unsigned long long)((now - t0) / 1000000000ULL));
 				said = now;
 			}

@@ -67,11 +67,8 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 		vm_home_range(vm, n, &acpi.node_base[n], &acpi.node_size[n]);
 	if (g->initrd[0]) {
 		initrd = bootinfo_find_module(bi, g->initrd);
-		if (!initrd) {
-			pr_err("loader: no boot module named '%s' (the guest line's initrd=)\n",
-			       g->initrd);
-			return -E_NOENT;
-		}
+		if (!initrd)
+			return loader_check_modules(bi, g);
 	}
 	tables = vm_guest_writable(vm, ACPI_TABLES_GPA, ACPI_TABLES_SIZE);
 	rsdp = tables ? acpi_build(tables, ACPI_TABLES_GPA, ACPI_TABLES_SIZE, &acpi) : 0;
@@ -83,18 +80,31 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 			  initrd ? initrd->end - initrd->start : 0, g->cmdline, rsdp);
 }
 
+int loader_check_modules(const struct boot_info *bi, const struct cfg_guest *g)
+{
+	const char *what[2] = { g->kernel, g->initrd }, *key[2] = { "kernel", "initrd" };
+	int rc = 0;
+
+	for (int i = 0; i < 2; i++)
+		if (what[i][0] && !bootinfo_find_module(bi, what[i])) {
+			pr_err("loader: no boot module named '%s' (the guest line's %s=): add "
+			       "'module2 /boot/FILE %s' to node 0's GRUB entry; in a network boot, "
+			       "GRUB loads it only on node 0's mac= and says above if the boot "
+			       "server did not send it\n",
+			       what[i], key[i], what[i]);
+			rc = -E_NOENT;
+		}
+	return rc;
+}
+
 int loader_load_guest(struct vm *vm, const struct boot_info *bi, const struct cfg_guest *g)
 {
 	const struct boot_module *m = bootinfo_find_module(bi, g->kernel);
 	const u8 *img;
 	u64 len;
 
-	if (!m) {
-		pr_err("loader: no boot module named '%s' (the guest line's kernel=): add "
-		       "'module2 /boot/FILE %s' to the node's GRUB entry\n",
-		       g->kernel, g->kernel);
-		return -E_NOENT;
-	}
+	if (!m)
+		return loader_check_modules(bi, g);
 	img = hpa_to_ptr(m->start);
 	len = m->end - m->start;
 	if (is_tiny(img, len))

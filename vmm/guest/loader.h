@@ -20,5 +20,8 @@
 
 /* Returns 0, or a negative error with the reason printed. */
 int loader_load_guest(struct vm *vm, const struct boot_info *bi, const struct cfg_guest *g);
+/* 0 if the boot modules the guest line names are there; -E_NOENT, with a line for
+ * each missing one, if not (node 0 checks before it waits for the other nodes). */
+int loader_check_modules(const struct boot_info *bi, const struct cfg_guest *g);
 
 #endif

@@ -48,11 +48,15 @@ int paging_map_ram(hpa_t top)
 	return 0;
 }
 
-/* The next-level table an entry points to, made (zeroed) if absent; NULL when out of memory. */
+/* The next-level table an entry points to, made (zeroed) if absent; NULL when out of
+ * memory, or when the entry maps a large page itself (the monitor maps no 1 GiB page:
+ * a bug). */
 static u64 *table_of(u64 *entry)
 {
 	hpa_t pa;
 
+	if ((*entry & (PTE_P | PTE_PS)) == (PTE_P | PTE_PS))
+		return NULL;
 	if (*entry & PTE_P)
 		return hpa_to_ptr(*entry & 0x000ffffffffff000ULL);
 	pa = page_alloc(1, 1);
