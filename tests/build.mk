@@ -8,7 +8,7 @@ unit_cmdline_SRCS := tests/unit/test_cmdline.c vmm/node/cmdline.c vmm/lib/config
 unit_pmm_SRCS := tests/unit/test_pmm.c vmm/host/pmm.c
 unit_bootinfo_SRCS := tests/unit/test_bootinfo.c vmm/host/bootinfo.c vmm/lib/printf.c
 SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
-	tests/system/boot-grub-uefi.sh tests/system/bad-config.sh tests/system/bad-node-id.sh \
+	tests/system/boot-grub-uefi.sh tests/system/boot-bochs.sh tests/system/bad-config.sh tests/system/bad-node-id.sh \
 	tests/system/crash-dump.sh tests/system/multi-node-boot.sh tests/system/unum-config.sh \
 	tests/system/tiny-guests.sh tests/system/linux-bare-qemu.sh tests/system/linux-unum.sh \
 	tests/system/linux-console.sh tests/system/linux-smp.sh tests/system/cluster-net.sh \

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+# The monitor on an Intel node: Bochs 2.7 (a CPU with VMX, EPT, VPID and
+# unrestricted guest) boots the same unum.elf from the GRUB ISO through its
+# BIOS. The boot report finds the Intel CPU's features and the e1000 NIC; a
+# Bochs node and a QEMU (AMD) node on one vde_switch exchange the network
+# self-test's authenticated messages both ways.
+. "$(dirname "$0")/lib.sh"
+
+cluster --emulator bochs --config examples/cluster.conf --append noguest
+log=$LOGS/node0.log
+check exit-status status_is 0
+check loader has "$log" '^boot: multiboot 2 from "GRUB [^"]*", command line "id=0 poweroff noguest"$'
+check intel-cpu has "$log" '^cpu: GenuineIntel family 0x6 model 0x2a'
+check vmx-features has "$log" '^cpu: VMX yes, EPT yes, VPID yes, unrestricted guest yes$'
+check e1000 has "$log" '^net: NIC 0: e1000 00:0[0-9a-f].0 mac 52:54:00:00:00:10'
+check report-complete has "$log" '^unum: node 0 ready: boot report complete$'
+
+# A mixed cluster's network: node 0 on QEMU (AMD), node 1 on Bochs (Intel).
+cluster --nodes 2 --emulator qemu,bochs --append nettest=200
+check mixed-status status_is 0
+check mixed-node1-intel has "$LOGS/node1.log" '^cpu: VMX yes'
+check mixed-node0-amd has "$LOGS/node0.log" '^cpu: SVM yes'
+check mixed-0-to-1 has "$LOGS/node1.log" '^nettest: node 0 -> node 1: 200 sent, 200 received, 0 bad'
+check mixed-1-to-0 has "$LOGS/node0.log" '^nettest: node 1 -> node 0: 200 sent, 200 received, 0 bad'
