@@ -23,3 +23,11 @@ check mixed-node1-intel has "$LOGS/node1.log" '^cpu: VMX yes'
 check mixed-node0-amd has "$LOGS/node0.log" '^cpu: SVM yes'
 check mixed-0-to-1 has "$LOGS/node1.log" '^nettest: node 0 -> node 1: 200 sent, 200 received, 0 bad'
 check mixed-1-to-0 has "$LOGS/node0.log" '^nettest: node 1 -> node 0: 200 sent, 200 received, 0 bad'
+
+# A guest on the Intel node: the VMX back end reads the capabilities it needs and
+# enters VMX operation; it runs no guest yet, and says so before the guest starts.
+cluster --emulator bochs --guest build/guest/tiny/cpuid.bin
+check vmx-caps has "$LOGS/node0.log" '^vmx: VMCS revision 0x[0-9a-f]+, 4096-byte regions; EPT 4-level write-back, 2 MiB pages yes'
+check vmx-root has "$LOGS/node0.log" '^vmx: CPU 0 in VMX root operation$'
+check vmx-no-guest-yet has "$LOGS/node0.log" '^vmx: vCPU 0: the Intel back end enters VMX operation and has its EPT format, but does not run guests yet'
+check vmx-refusal-status status_is 2

@@ -15,8 +15,8 @@ int virt_select(void)
 		return 0;
 	}
 	if (boot_cpu.vmx) {
-		pr_err("virt: this CPU has Intel VMX, whose back end is not written yet\n");
-		return -E_NOTSUP;
+		virt = &vmx_ops; /* (cpu_enable says what it lacks) */
+		return 0;
 	}
 	pr_err("virt: this CPU has neither AMD SVM nor Intel VMX: it cannot run guests\n");
 	return -E_NOTSUP;

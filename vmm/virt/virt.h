@@ -89,6 +89,7 @@ struct virt_ops {
 
 extern const struct virt_ops *virt;
 extern const struct virt_ops svm_ops;
+extern const struct virt_ops vmx_ops;
 
 /* Picks SVM or VMX from CPUID; returns 0 or -E_NOTSUP having printed why not. */
 int virt_select(void);

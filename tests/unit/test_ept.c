@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The shared nested page-table walker with Intel's EPT entry format (vmm/vmx/ept.c)
+ * over a fake host memory: table entries give read, write and execute (bits 0-2);
+ * leaves carry their rights, the write-back memory type (bits 3-5) and, at 2 MiB, the
+ * large-page bit; write rights always come with read (write-only is a
+ * misconfiguration); a leaf whose rights are taken away keeps its frame, marked by
+ * the ignored bit 11, and gets them back; splitting a 2 MiB page keeps its
+ * neighbours' rights.
+ */
+#include "tests/unit/check.h"
+#include "vmm/vmx/ept.h"
+
+#include <stdlib.h>
+
+#define POOL_PAGES 64
+
+static u8 (*pool)[4096];
+static int used[POOL_PAGES];
+
+static hpa_t fake_alloc(void *ctx)
+{
+	for (int i = 1; i < POOL_PAGES; i++)
+		if (!used[i]) {
+			used[i] = 1;
+			memset(pool[i], 0, 4096);
+			return (hpa_t)i << 12;
+		}
+	return 0;
+}
+
+static void fake_free(hpa_t pa, void *ctx)
+{
+	used[pa >> 12] = 0;
+}
+
+static void *fake_map(hpa_t pa, void *ctx)
+{
+	return pool[pa >> 12];
+}
+
+static struct nested n;
+
+static void setup(void)
+{
+	if (!pool)
+		pool = calloc(POOL_PAGES, 4096);
+	memset(used, 0, sizeof(used));
+	n = (struct nested){ .fmt = &ept_format,
+			     .alloc_page = fake_alloc,
+			     .free_page = fake_free,
+			     .map = fake_map };
+	CHECK_EQ(nested_init(&n), 0);
+}
+
+static u64 entry(hpa_t table, gpa_t gpa, int level)
+{
+	return ((u64 *)fake_map(table, NULL))[(gpa >> (12 + 9 * (level - 1))) & 511];
+}
+
+#define ADDR(e) ((e) & 0x000ffffffffff000ULL)
+
+TEST(hardware_format)
+{
+	u64 pml4e, pdpte, pde, pte;
+
+	setup();
+	CHECK_EQ(nested_map(&n, 0x200000, 0x40000000, SPACE_2M, SPACE_R | SPACE_W), 0);
+	CHECK_EQ(nested_map(&n, 0x3000, 0x9000, SPACE_4K, SPACE_R | SPACE_X), 0);
+	pml4e = entry(n.root, 0, 4);
+	pdpte = entry(ADDR(pml4e), 0, 3);
+	CHECK_EQ_U64(pml4e & 0xff, 7); /* R W X, nothing else */
+	CHECK_EQ_U64(pdpte & 0xff, 7);
+	pde = entry(ADDR(pdpte), 0x200000, 2);
+	CHECK_EQ_U64(pde & 7, 3);	    /* R W, not executable */
+	CHECK_EQ_U64((pde >> 3) & 7, 6);    /* write-back */
+	CHECK(pde & (1ULL << 7));	    /* a 2 MiB page */
+	CHECK(!(pde & (1ULL << 6)));	    /* the guest's PAT still applies */
+	CHECK_EQ_U64(ADDR(pde), 0x40000000);
+	pte = entry(ADDR(entry(ADDR(pdpte), 0, 2)), 0x3000, 1);
+	CHECK_EQ_U64(pte & 7, 5); /* R X */
+	CHECK_EQ_U64((pte >> 3) & 7, 6);
+	CHECK_EQ_U64(ADDR(pte), 0x9000);
+}
+
+TEST(write_comes_with_read)
+{
+	u32 prot;
+	hpa_t hpa;
+	u64 size, pte;
+
+	setup();
+	CHECK_EQ(nested_map(&n, 0x5000, 0xa000, SPACE_4K, SPACE_W), 0);
+	pte = entry(ADDR(entry(ADDR(entry(ADDR(entry(n.root, 0, 4)), 0, 3)), 0, 2)), 0x5000, 1);
+	CHECK_EQ_U64(pte & 3, 3);
+	CHECK_EQ(nested_lookup(&n, 0x5000, &hpa, &prot, &size), 0);
+	CHECK_EQ(prot, SPACE_R | SPACE_W);
+}
+
+TEST(rights_taken_and_given_back)
+{
+	u32 prot;
+	hpa_t hpa;
+	u64 size, pte;
+
+	setup();
+	CHECK_EQ(nested_map(&n, 0x200000, 0x40000000, SPACE_2M, SPACE_RWX), 0);
+	CHECK_EQ(nested_protect(&n, 0x201000, 0), 0); /* splits the 2 MiB page */
+	CHECK_EQ(nested_rights(&n, 0x201000), 0);
+	CHECK_EQ(nested_rights(&n, 0x200000), (int)SPACE_RWX);
+	CHECK_EQ(nested_rights(&n, 0x202000), (int)SPACE_RWX);
+	pte = entry(ADDR(entry(ADDR(entry(ADDR(entry(n.root, 0, 4)), 0, 3)), 0x200000, 2)),
+		    0x201000, 1);
+	CHECK_EQ_U64(pte & 7, 0);	       /* no access: an EPT violation */
+	CHECK(pte & (1ULL << 11));	       /* still a leaf */
+	CHECK_EQ_U64(ADDR(pte), 0x40001000);   /* and its frame kept */
+	CHECK_EQ(nested_protect(&n, 0x201000, SPACE_R), 0);
+	CHECK_EQ(nested_lookup(&n, 0x201abc, &hpa, &prot, &size), 0);
+	CHECK_EQ_U64(hpa, 0x40001abc);
+	CHECK_EQ(prot, SPACE_R);
+	CHECK_EQ_U64(size, SPACE_4K);
+}
