@@ -15,9 +15,9 @@ SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
 	tests/system/cluster-guest.sh tests/system/linux-cluster.sh \
 	tests/system/linux-shadow.sh tests/system/netboot.sh
 UNIT_TESTS += unit_npt unit_cpuid
-unit_npt_SRCS := tests/unit/test_npt.c vmm/virt/nested.c vmm/svm/npt.c
+unit_npt_SRCS := tests/unit/test_npt.c tests/unit/fake_pool.c vmm/virt/nested.c vmm/svm/npt.c
 UNIT_TESTS += unit_ept
-unit_ept_SRCS := tests/unit/test_ept.c vmm/virt/nested.c vmm/vmx/ept.c
+unit_ept_SRCS := tests/unit/test_ept.c tests/unit/fake_pool.c vmm/virt/nested.c vmm/vmx/ept.c
 unit_cpuid_SRCS := tests/unit/test_cpuid.c vmm/virt/cpuid_policy.c
 UNIT_TESTS += unit_vlapic
 unit_vlapic_SRCS := tests/unit/test_vlapic.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c

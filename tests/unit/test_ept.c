@@ -9,43 +9,14 @@
  * neighbours' rights.
  */
 #include "tests/unit/check.h"
+#include "tests/unit/fake_pool.h"
 #include "vmm/vmx/ept.h"
-
-#include <stdlib.h>
-
-#define POOL_PAGES 64
-
-static u8 (*pool)[4096];
-static int used[POOL_PAGES];
-
-static hpa_t fake_alloc(void *ctx)
-{
-	for (int i = 1; i < POOL_PAGES; i++)
-		if (!used[i]) {
-			used[i] = 1;
-			memset(pool[i], 0, 4096);
-			return (hpa_t)i << 12;
-		}
-	return 0;
-}
-
-static void fake_free(hpa_t pa, void *ctx)
-{
-	used[pa >> 12] = 0;
-}
-
-static void *fake_map(hpa_t pa, void *ctx)
-{
-	return pool[pa >> 12];
-}
 
 static struct nested n;
 
 static void setup(void)
 {
-	if (!pool)
-		pool = calloc(POOL_PAGES, 4096);
-	memset(used, 0, sizeof(used));
+	fake_pool_reset();
 	n = (struct nested){ .fmt = &ept_format,
 			     .alloc_page = fake_alloc,
 			     .free_page = fake_free,

@@ -8,46 +8,14 @@
  * disturbing its neighbours), and destroying the tables frees every page.
  */
 #include "tests/unit/check.h"
+#include "tests/unit/fake_pool.h"
 #include "vmm/svm/npt.h"
-
-#include <stdlib.h>
-
-#define POOL_PAGES 64
-
-static u8 (*pool)[4096];
-static int used[POOL_PAGES], allocs, frees;
-
-static hpa_t fake_alloc(void *ctx)
-{
-	for (int i = 1; i < POOL_PAGES; i++)
-		if (!used[i]) {
-			used[i] = 1;
-			allocs++;
-			memset(pool[i], 0, 4096);
-			return (hpa_t)i << 12;
-		}
-	return 0;
-}
-
-static void fake_free(hpa_t pa, void *ctx)
-{
-	used[pa >> 12] = 0;
-	frees++;
-}
-
-static void *fake_map(hpa_t pa, void *ctx)
-{
-	return pool[pa >> 12];
-}
 
 static struct nested n;
 
 static void setup(void)
 {
-	if (!pool)
-		pool = calloc(POOL_PAGES, 4096);
-	memset(used, 0, sizeof(used));
-	allocs = frees = 0;
+	fake_pool_reset();
 	n = (struct nested){ .fmt = &npt_format,
 			     .alloc_page = fake_alloc,
 			     .free_page = fake_free,
@@ -160,7 +128,7 @@ TEST(destroy_frees_everything)
 	CHECK_EQ(nested_map(&n, 0x200000, 0x200000, SPACE_2M, SPACE_R), 0);
 	CHECK_EQ(nested_protect(&n, 0x200000, 0), 0);
 	nested_destroy(&n);
-	CHECK_EQ(frees, allocs);
+	CHECK_EQ(fake_pool_frees, fake_pool_allocs);
 	CHECK_EQ(n.root, 0);
 }
 
