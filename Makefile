@@ -183,8 +183,9 @@ install: all
 	install -m 644 README COPYING examples/cluster.conf $(DESTDIR)$(PREFIX)/share/doc/unum/
 
 # ---- hygiene -------------------------------------------------------------
-# C only: guest-images/tiny/tiny.h and boot/segments.h hold assembler macros.
-FORMAT_FILES = $(filter-out guest-images/tiny/% boot/segments.h,$(shell git ls-files '*.c' '*.h' 2>/dev/null))
+# C only: guest-images/tiny/tiny.h, boot/segments.h and vmm/virt/guest_regs.S.h hold
+# assembler macros.
+FORMAT_FILES = $(filter-out guest-images/tiny/% boot/segments.h vmm/virt/guest_regs.S.h,$(shell git ls-files '*.c' '*.h' 2>/dev/null))
 format:
 	clang-format -i $(FORMAT_FILES)
 lint: all

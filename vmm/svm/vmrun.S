@@ -17,7 +17,7 @@
  * Guest RAX and RSP live in the VMCB; the other general registers are loaded
  * from and stored to struct guest_regs (vmm/virt/vcpu.h, indexed by encoding).
  */
-#define R(n) (8 * (n))
+#include "vmm/virt/guest_regs.S.h"
 
 	.text
 	.code64
@@ -42,39 +42,15 @@ svm_vmrun:
 	vmload %rax
 
 	movq %rdx, %rax
-	movq R(1)(%rax), %rcx
-	movq R(2)(%rax), %rdx
-	movq R(3)(%rax), %rbx
-	movq R(5)(%rax), %rbp
-	movq R(6)(%rax), %rsi
 	movq R(7)(%rax), %rdi
-	movq R(8)(%rax), %r8
-	movq R(9)(%rax), %r9
-	movq R(10)(%rax), %r10
-	movq R(11)(%rax), %r11
-	movq R(12)(%rax), %r12
-	movq R(13)(%rax), %r13
-	movq R(14)(%rax), %r14
-	movq R(15)(%rax), %r15
+	GPRS_LOAD %rax
 	movq (%rsp), %rax		/* guest VMCB */
 	vmrun %rax
 	vmsave %rax
 
 	movq 16(%rsp), %rax		/* regs */
-	movq %rcx, R(1)(%rax)
-	movq %rdx, R(2)(%rax)
-	movq %rbx, R(3)(%rax)
-	movq %rbp, R(5)(%rax)
-	movq %rsi, R(6)(%rax)
 	movq %rdi, R(7)(%rax)
-	movq %r8, R(8)(%rax)
-	movq %r9, R(9)(%rax)
-	movq %r10, R(10)(%rax)
-	movq %r11, R(11)(%rax)
-	movq %r12, R(12)(%rax)
-	movq %r13, R(13)(%rax)
-	movq %r14, R(14)(%rax)
-	movq %r15, R(15)(%rax)
+	GPRS_STORE %rax
 
 	movq 8(%rsp), %rax		/* host VMCB */
 	vmload %rax

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Intel VMX: entering VMX operation on each CPU, and what the CPU offers (see
- * vmm/vmx/vmx.h for what is written so far).
+ * vmm/vmx/vmx.h; the vCPUs are in vcpu.c).
  */
 #include "vmm/vmx/vmx.h"
 #include "vmm/vmx/ept.h"
@@ -84,7 +84,7 @@ static int vmxon(hpa_t pa)
  * (locked by the firmware, or set and locked here), CR0 and CR4 hold the bits
  * VMX operation fixes, CR4.VMXE is set, and VMXON gets a region stamped with
  * the VMCS revision. */
-static int vmx_cpu_enable(void)
+int vmx_cpu_enable(void)
 {
 	const struct cpu_features *f = &boot_cpu;
 	u32 cpu = this_cpu_id();
@@ -142,21 +142,7 @@ static int vmx_cpu_enable(void)
 	return 0;
 }
 
-/* The VMCS and everything after it are not written yet (vmm/vmx/vmx.h): a guest on
- * an Intel node stops here, before it runs, with the reason. */
-static int vmx_vcpu_create(struct vcpu *v, struct nested *space)
+const struct vmx_caps *vmx_caps_of(void)
 {
-	(void)space;
-	pr_err("vmx: vCPU %u: the Intel back end enters VMX operation and has its EPT "
-	       "format, but does not run guests yet (the VMCS, VM entry and the exit "
-	       "handlers are still to be written)\n",
-	       v->id);
-	return -E_NOTSUP;
+	return &caps;
 }
-
-const struct virt_ops vmx_ops = {
-	.name = "Intel VMX with EPT",
-	.cpu_enable = vmx_cpu_enable,
-	.nested_format = &ept_format,
-	.vcpu_create = vmx_vcpu_create,
-};

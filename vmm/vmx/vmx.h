@@ -4,11 +4,12 @@
  * for AMD). Intel SDM vol. 3C: chapter 24 (VMX operation and the VMXON region),
  * appendix A (the capability MSRs), chapter 31.5 (entering VMX operation).
  *
- * Written so far: VMX operation on every CPU (VMXON, with the fixed CR0/CR4
- * bits and IA32_FEATURE_CONTROL), the capabilities a node needs checked and
- * reported, and the EPT entry format (vmm/vmx/ept.c, unit-tested). The VMCS,
- * VM entry and exit, and the exit handlers are not written yet: vcpu_create
- * refuses, so a guest on an Intel node stops with that reason before it runs.
+ * vmx.c: VMX operation on every CPU (VMXON, with the fixed CR0/CR4 bits and
+ * IA32_FEATURE_CONTROL), the capabilities a node needs checked and reported;
+ * vcpu.c: the VMCS, entry and exit, the exits decoded into the generic ones,
+ * event injection; ept.c: the EPT entry format. Not yet: MOV to CR0/CR4 exits
+ * (a guest setting CR0.NE or CR4.VMXE stops as unhandled), shadow page tables,
+ * and guests across nodes on Intel (the tiny guests run on one node).
  */
 #ifndef UNUM_VMM_VMX_VMX_H
 #define UNUM_VMM_VMX_VMX_H
@@ -71,5 +72,9 @@ struct vmx_caps {
 
 /* Reads the capabilities; 0, or -E_NOTSUP with the first missing one in *why. */
 int vmx_read_caps(struct vmx_caps *c, const char **why);
+/* This node's, once a CPU has entered VMX operation. */
+const struct vmx_caps *vmx_caps_of(void);
+/* virt_ops.cpu_enable: VMX operation on this CPU (vmx.c). */
+int vmx_cpu_enable(void);
 
 #endif

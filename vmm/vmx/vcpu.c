@@ -1,0 +1,610 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VMX vCPUs: the VMCS, entry and exit, and the exits decoded into the generic ones
+ * (Intel SDM vol. 3C chapters 24-28; exit reasons: appendix C).
+ *
+ * A vCPU runs on one physical CPU only (its vCPU thread's), where its VMCS is made
+ * current at its first entry; until then (vm_create and the loader run on the boot
+ * CPU) a reset fills a copy of the guest state, written into the VMCS at the next
+ * entry. The guest's CR0 and CR4 keep the bits VMX operation fixes (NE, VMXE): the
+ * guest/host masks cover those bits and the read shadows show the guest its own.
+ */
+#include "vmm/vmx/vmx.h"
+#include "vmm/vmx/vmcs.h"
+#include "vmm/vmx/ept.h"
+#include "vmm/virt/virt.h"
+#include "vmm/host/cpu.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
+#include "vmm/host/percpu.h"
+#include "vmm/host/panic.h"
+#include "vmm/lib/klib.h"
+#include "vmm/lib/x86.h"
+
+#define VMX_MAX_VCPUS 64
+#define MSR_IA32_PAT  0x277
+
+/* Controls (SDM vol. 3C tables 24-5 to 24-13). */
+#define PIN_EXTINT_EXITING   (1u << 0)
+#define PIN_NMI_EXITING	     (1u << 3)
+#define PROC_INTR_WINDOW     (1u << 2)
+#define PROC_TSC_OFFSETTING  (1u << 3)
+#define PROC_HLT_EXITING     (1u << 7)
+#define PROC_UNCOND_IO	     (1u << 24)
+#define PROC_PAUSE_EXITING   (1u << 30)
+#define EXIT_HOST_64	     (1u << 9)
+#define EXIT_SAVE_PAT	     (1u << 18)
+#define EXIT_LOAD_PAT	     (1u << 19)
+#define EXIT_SAVE_EFER	     (1u << 20)
+#define EXIT_LOAD_EFER	     (1u << 21)
+#define ENTRY_IA32E	     (1u << 9)
+#define ENTRY_LOAD_PAT	     (1u << 14)
+#define ENTRY_LOAD_EFER	     (1u << 15)
+
+/* Exit reasons (appendix C). */
+#define REASON_EXCEPTION_NMI 0
+#define REASON_EXTINT	     1
+#define REASON_TRIPLE_FAULT  2
+#define REASON_INIT	     3
+#define REASON_SIPI	     4
+#define REASON_INTR_WINDOW   7
+#define REASON_CPUID	     10
+#define REASON_HLT	     12
+#define REASON_VMCALL	     18
+#define REASON_CR_ACCESS     28
+#define REASON_IO	     30
+#define REASON_RDMSR	     31
+#define REASON_WRMSR	     32
+#define REASON_ENTRY_INVALID 33
+#define REASON_PAUSE	     40
+#define REASON_EPT_VIOLATION 48
+#define REASON_EPT_MISCONFIG 49
+#define REASON_XSETBV	     55
+#define REASON_ENTRY_FAILED  (1u << 31)
+
+/* Event injection and exit interruption information (24.8.3, 24.9.2). */
+#define INTR_VALID	     (1u << 31)
+#define INTR_ERROR	     (1u << 11)
+#define INTR_TYPE_EXTINT     (0u << 8)
+#define INTR_TYPE_NMI	     (2u << 8)
+#define INTR_TYPE_HW_EXC     (3u << 8)
+#define INTR_TYPE_SOFT_INT   (4u << 8)
+#define INTR_TYPE_SOFT_EXC   (6u << 8)
+#define INTR_TYPE_MASK	     (7u << 8)
+
+/* Access rights: the VMCB's packed form (type S DPL P in 7:0, AVL L DB G in 11:8)
+ * widened to VMX's (AVL L DB G in 15:12; bit 16 unusable). */
+#define AR_UNUSABLE (1u << 16)
+
+struct seg {
+	u16 sel;
+	u32 limit, ar;
+	u64 base;
+};
+
+/* The guest state a reset sets (written into the VMCS at the next entry). */
+struct reset_state {
+	struct seg seg[8]; /* ES CS SS DS FS GS LDTR TR: the VMCS's order */
+	u64 gdt_base, idt_base;
+	u32 gdt_limit, idt_limit;
+	u64 cr0, cr3, cr4, efer, pat;
+};
+
+struct vmx_vcpu {
+	hpa_t vmcs;
+	struct nested *ept;
+	bool set_up, launched, pending;
+	s32 cpu;
+	struct reset_state reset;
+	u64 cr0_fixed, cr4_fixed; /* bits the guest's registers must hold, hidden from it */
+	u32 proc; /* primary controls as last written */
+};
+
+static struct vmx_vcpu vmx_vcpus[VMX_MAX_VCPUS];
+static hpa_t current_vmcs[MAX_CPUS];
+
+extern int vmx_enter(struct guest_regs *regs, int launched);
+extern char vmx_exit_point[];
+
+static inline struct vmx_vcpu *vmx_of(struct vcpu *v)
+{
+	return v->arch;
+}
+
+u64 vmcs_read(enum vmcs_field f)
+{
+	u64 val;
+	u8 failed;
+
+	__asm__ volatile("vmread %2, %0; setna %1" : "=rm"(val), "=qm"(failed) : "r"((u64)f) : "cc");
+	if (failed)
+		panic("vmx: VMREAD of field %#x failed", f);
+	return val;
+}
+
+void vmcs_write(enum vmcs_field f, u64 value)
+{
+	u8 failed;
+
+	__asm__ volatile("vmwrite %1, %2; setna %0" : "=qm"(failed) : "rm"(value), "r"((u64)f) : "cc");
+	if (failed)
+		panic("vmx: VMWRITE of %#llx to field %#x failed (VM-instruction error %llu)",
+		      (unsigned long long)value, f,
+		      (unsigned long long)(f == VMCS_INSN_ERROR ? 0 : vmcs_read(VMCS_INSN_ERROR)));
+}
+
+static int vmptrld(hpa_t pa)
+{
+	u8 failed;
+
+	__asm__ volatile("vmptrld %1; setna %0" : "=qm"(failed) : "m"(pa) : "cc", "memory");
+	return failed ? -E_FAULT : 0;
+}
+
+static int vmclear(hpa_t pa)
+{
+	u8 failed;
+
+	__asm__ volatile("vmclear %1; setna %0" : "=qm"(failed) : "m"(pa) : "cc", "memory");
+	return failed ? -E_FAULT : 0;
+}
+
+/* A control value: the bits wanted, with those the CPU requires, and none it forbids. */
+static u32 adjust(u32 msr, u32 want, u32 need, const char *what)
+{
+	u64 cap = rdmsr(msr);
+	u32 must1 = (u32)cap, may1 = (u32)(cap >> 32);
+
+	if (need & ~may1)
+		panic("vmx: the CPU does not allow %s controls %#x", what, need & ~may1);
+	return (want | must1) & may1;
+}
+
+static u32 true_or(u32 true_msr, u32 msr)
+{
+	return vmx_caps_of()->true_ctls ? true_msr : msr;
+}
+
+static void set_up_vmcs(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	const struct vmx_caps *c = vmx_caps_of();
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) gdtr, idtr;
+	u64 *gdt;
+	u32 sec = SECONDARY_EPT | SECONDARY_UNRESTRICTED;
+
+	vmcs_write(VMCS_PIN_CONTROLS,
+		   adjust(true_or(MSR_IA32_VMX_TRUE_PINBASED_CTLS, MSR_IA32_VMX_PINBASED_CTLS),
+			  PIN_EXTINT_EXITING | PIN_NMI_EXITING,
+			  PIN_EXTINT_EXITING | PIN_NMI_EXITING, "pin-based"));
+	x->proc = adjust(true_or(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, MSR_IA32_VMX_PROCBASED_CTLS),
+			 PROC_TSC_OFFSETTING | PROC_HLT_EXITING | PROC_UNCOND_IO |
+				 PRIMARY_SECONDARY_CONTROLS,
+			 PROC_HLT_EXITING | PROC_UNCOND_IO | PRIMARY_SECONDARY_CONTROLS,
+			 "processor-based");
+	vmcs_write(VMCS_PROC_CONTROLS, x->proc);
+	if (c->secondary_may1 & SECONDARY_VPID)
+		sec |= SECONDARY_VPID;
+	vmcs_write(VMCS_PROC_CONTROLS2, adjust(MSR_IA32_VMX_PROCBASED_CTLS2, sec,
+					       SECONDARY_EPT | SECONDARY_UNRESTRICTED,
+					       "secondary"));
+	if (sec & SECONDARY_VPID)
+		vmcs_write(VMCS_VPID, v->id + 1);
+	vmcs_write(VMCS_EXIT_CONTROLS,
+		   adjust(true_or(MSR_IA32_VMX_TRUE_EXIT_CTLS, MSR_IA32_VMX_EXIT_CTLS),
+			  EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER |
+				  EXIT_LOAD_EFER,
+			  EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit"));
+	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	vmcs_write(VMCS_EPT_POINTER, x->ept->root | (3u << 3) | VMX_MEMTYPE_WB);
+	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
+	vmcs_write(VMCS_CR0_MASK, x->cr0_fixed);
+	vmcs_write(VMCS_CR4_MASK, x->cr4_fixed);
+
+	/* The host: this CPU's monitor state, as VM exit loads it (27.5). */
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	gdt = (u64 *)(uintptr_t)gdtr.base;
+	vmcs_write(VMCS_HOST_CR0, read_cr0());
+	vmcs_write(VMCS_HOST_CR3, read_cr3());
+	vmcs_write(VMCS_HOST_CR4, read_cr4());
+	vmcs_write(VMCS_HOST_CS_SEL, 0x08);
+	vmcs_write(VMCS_HOST_SS_SEL, 0x10);
+	vmcs_write(VMCS_HOST_DS_SEL, 0x10);
+	vmcs_write(VMCS_HOST_ES_SEL, 0x10);
+	vmcs_write(VMCS_HOST_FS_SEL, 0);
+	vmcs_write(VMCS_HOST_GS_SEL, 0);
+	vmcs_write(VMCS_HOST_TR_SEL, 0x18);
+	vmcs_write(VMCS_HOST_FS_BASE, rdmsr(MSR_FS_BASE));
+	vmcs_write(VMCS_HOST_GS_BASE, rdmsr(MSR_GS_BASE));
+	/* The TSS descriptor (GDT slot 3, 16 bytes): base 15:0 in 31:16, 23:16 in 39:32,
+	 * 31:24 in 63:56, 63:32 in the next quadword. */
+	vmcs_write(VMCS_HOST_TR_BASE, ((gdt[3] >> 16) & 0xffffff) | ((gdt[3] >> 32) & 0xff000000) |
+					      (gdt[4] << 32));
+	vmcs_write(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmcs_write(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmcs_write(VMCS_HOST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_HOST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	vmcs_write(VMCS_HOST_PAT, rdmsr(MSR_IA32_PAT));
+	vmcs_write(VMCS_HOST_RIP, (u64)(uintptr_t)vmx_exit_point);
+	x->set_up = true;
+}
+
+static int vmx_vcpu_create(struct vcpu *v, struct nested *space)
+{
+	struct vmx_vcpu *x;
+	hpa_t pa;
+
+	if (v->id >= VMX_MAX_VCPUS)
+		return -E_RANGE;
+	pa = page_alloc(1, 1);
+	if (!pa)
+		return -E_NOMEM;
+	memset(hpa_to_ptr(pa), 0, PAGE_SIZE);
+	*(u32 *)hpa_to_ptr(pa) = vmx_caps_of()->revision;
+	x = &vmx_vcpus[v->id];
+	*x = (struct vmx_vcpu){ .vmcs = pa, .ept = space, .cpu = -1 };
+	/* NE and VMXE, and whatever else this CPU fixes to 1 (PE and PG are free with
+	 * unrestricted guest). */
+	x->cr0_fixed = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(X86_CR0_PE | X86_CR0_PG);
+	x->cr4_fixed = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	v->arch = x;
+	return 0;
+}
+
+static void seg_set(struct seg *s, u16 sel, u64 base, u32 limit, u16 attrib)
+{
+	*s = (struct seg){ sel, limit, (attrib & 0xffu) | ((u32)(attrib & 0xf00) << 4), base };
+}
+
+/* The state after INIT followed by SIPI (SDM vol. 3A table 9-1), as svm.c's. */
+static void reset_sipi(struct vcpu *v, u8 vector)
+{
+	struct reset_state *r = &vmx_of(v)->reset;
+
+	memset(r, 0, sizeof(*r));
+	seg_set(&r->seg[1], (u16)(vector << 8), (u64)vector << 12, 0xffff, 0x009b);
+	seg_set(&r->seg[3], 0, 0, 0xffff, 0x0093);
+	r->seg[0] = r->seg[2] = r->seg[4] = r->seg[5] = r->seg[3];
+	seg_set(&r->seg[6], 0, 0, 0xffff, 0x0082);
+	seg_set(&r->seg[7], 0, 0, 0xffff, 0x008b);
+	r->gdt_limit = r->idt_limit = 0xffff;
+	r->cr0 = 0x60000010; /* CD, NW, ET */
+	r->pat = 0x0007040600070406ULL;
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rflags = 0x2;
+	v->regs.gpr[GPR_RDX] = cpuid(1, 0).eax;
+}
+
+static void reset_long64(struct vcpu *v, const struct long_mode_entry *e)
+{
+	struct reset_state *r = &vmx_of(v)->reset;
+
+	reset_sipi(v, 0);
+	seg_set(&r->seg[1], e->cs, 0, 0xffffffff, 0x0a9b);
+	seg_set(&r->seg[3], e->ds, 0, 0xffffffff, 0x0c93);
+	r->seg[0] = r->seg[2] = r->seg[4] = r->seg[5] = r->seg[3];
+	r->seg[6].ar = AR_UNUSABLE;
+	r->gdt_base = e->gdt_base;
+	r->gdt_limit = e->gdt_limit;
+	r->idt_limit = 0;
+	r->cr0 = e->cr0;
+	r->cr3 = e->cr3;
+	r->cr4 = e->cr4;
+	r->efer = e->efer;
+	v->regs.rip = e->rip;
+	v->regs.gpr[GPR_RDX] = 0;
+}
+
+static void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_reset *r)
+{
+	if (r->long64)
+		reset_long64(v, &r->entry);
+	else
+		reset_sipi(v, r->sipi_vector);
+	vmx_of(v)->pending = true;
+}
+
+static void guest_write_cr0(struct vmx_vcpu *x, u64 cr0)
+{
+	vmcs_write(VMCS_CR0_SHADOW, cr0);
+	vmcs_write(VMCS_GUEST_CR0, cr0 | x->cr0_fixed);
+}
+
+static void guest_write_cr4(struct vmx_vcpu *x, u64 cr4)
+{
+	vmcs_write(VMCS_CR4_SHADOW, cr4);
+	vmcs_write(VMCS_GUEST_CR4, cr4 | x->cr4_fixed);
+}
+
+static void write_efer(u64 efer)
+{
+	u32 entry = (u32)vmcs_read(VMCS_ENTRY_CONTROLS);
+
+	vmcs_write(VMCS_GUEST_EFER, efer);
+	/* IA-32e mode guest follows EFER.LMA (26.2.4) */
+	vmcs_write(VMCS_ENTRY_CONTROLS, (efer & (1ULL << 10)) ? entry | ENTRY_IA32E
+							       : entry & ~ENTRY_IA32E);
+}
+
+/* The reset state into the VMCS (on the vCPU's own CPU). */
+static void load_reset(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	const struct reset_state *r = &x->reset;
+
+	for (int i = 0; i < 8; i++) {
+		vmcs_write(VMCS_GUEST_ES_SEL + 2 * i, r->seg[i].sel);
+		vmcs_write(VMCS_GUEST_ES_LIMIT + 2 * i, r->seg[i].limit);
+		vmcs_write(VMCS_GUEST_ES_AR + 2 * i, r->seg[i].ar);
+		vmcs_write(VMCS_GUEST_ES_BASE + 2 * i, r->seg[i].base);
+	}
+	vmcs_write(VMCS_GUEST_GDTR_BASE, r->gdt_base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, r->gdt_limit);
+	vmcs_write(VMCS_GUEST_IDTR_BASE, r->idt_base);
+	vmcs_write(VMCS_GUEST_IDTR_LIMIT, r->idt_limit);
+	vmcs_write(VMCS_ENTRY_CONTROLS,
+		   adjust(true_or(MSR_IA32_VMX_TRUE_ENTRY_CTLS, MSR_IA32_VMX_ENTRY_CTLS),
+			  ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, ENTRY_LOAD_EFER, "VM-entry"));
+	guest_write_cr0(x, r->cr0);
+	guest_write_cr4(x, r->cr4);
+	vmcs_write(VMCS_GUEST_CR3, r->cr3);
+	write_efer(r->efer);
+	vmcs_write(VMCS_GUEST_PAT, r->pat);
+	vmcs_write(VMCS_GUEST_DR7, 0x400);
+	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
+	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmcs_write(VMCS_GUEST_ACTIVITY, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	x->pending = false;
+}
+
+static void exit_io(struct vcpu *v, u64 q)
+{
+	/* exit qualification (table 27-5): size-1 in 2:0, IN in 3, string 4, REP 5, port 31:16 */
+	v->exit.kind = EXIT_IO;
+	v->exit.insn_len = (u32)vmcs_read(VMCS_EXIT_INSN_LEN);
+	v->exit.io.size = (u8)((q & 7) + 1);
+	v->exit.io.in = q & 8;
+	v->exit.io.string = q & 16;
+	v->exit.io.rep = q & 32;
+	v->exit.io.port = (u16)(q >> 16);
+}
+
+static void decode_exit(struct vcpu *v, u32 reason)
+{
+	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
+	u32 len = (u32)vmcs_read(VMCS_EXIT_INSN_LEN);
+
+	v->exit = (struct vm_exit){ .kind = EXIT_UNHANDLED };
+	v->exit.raw.code = reason;
+	v->exit.raw.info1 = q;
+	switch (reason & 0xffff) {
+	case REASON_EXTINT: v->exit.kind = EXIT_INTR; break;
+	case REASON_INTR_WINDOW:
+		vmx_of(v)->proc &= ~PROC_INTR_WINDOW;
+		vmcs_write(VMCS_PROC_CONTROLS, vmx_of(v)->proc);
+		v->exit.kind = EXIT_NONE;
+		break;
+	case REASON_TRIPLE_FAULT: v->exit.kind = EXIT_SHUTDOWN; break;
+	case REASON_CPUID: v->exit.kind = EXIT_CPUID; v->exit.insn_len = len; break;
+	case REASON_HLT: v->exit.kind = EXIT_HLT; v->exit.insn_len = len; break;
+	case REASON_VMCALL: v->exit.kind = EXIT_HYPERCALL; v->exit.insn_len = len; break;
+	case REASON_PAUSE: v->exit.kind = EXIT_PAUSE; v->exit.insn_len = len; break;
+	case REASON_IO: exit_io(v, q); break;
+	case REASON_RDMSR:
+	case REASON_WRMSR:
+		v->exit.kind = (reason & 0xffff) == REASON_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
+		v->exit.insn_len = len;
+		v->exit.msr.index = (u32)v->regs.gpr[GPR_RCX];
+		break;
+	case REASON_EPT_VIOLATION:
+		/* qualification (table 27-7): 0 read, 1 write, 2 fetch; 8 linear address valid,
+		 * and with it 7 clear: the access was the guest's own paging-structure walk */
+		v->exit.kind = EXIT_NPF;
+		v->exit.npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+		v->exit.npf.qual = q;
+		v->exit.npf.write = q & 2;
+		v->exit.npf.fetch = q & 4;
+		v->exit.npf.walk = (q & (1u << 7)) && !(q & (1u << 8));
+		v->exit.npf.in_event = vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_VALID;
+		break;
+	case REASON_ENTRY_INVALID: v->exit.kind = EXIT_INVALID_STATE; break;
+	default: break;
+	}
+	v->exits[v->exit.kind]++;
+}
+
+/* An event the exit interrupted is delivered again at the next entry (27.2.4, 28.2.1);
+ * not a software interrupt or exception, whose instruction simply runs again. */
+static void requeue_interrupted_event(void)
+{
+	u32 info = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
+	u32 type = info & INTR_TYPE_MASK;
+
+	if (!(info & INTR_VALID) || type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_SOFT_EXC)
+		return;
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));
+	if (info & INTR_ERROR)
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
+}
+
+static void vmx_vcpu_run(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	u32 cpu = this_cpu_id(), reason;
+
+	if (x->cpu != (s32)cpu) {
+		BUG_ON(x->cpu >= 0); /* a vCPU stays on its physical CPU */
+		if (vmclear(x->vmcs) != 0 || vmptrld(x->vmcs) != 0)
+			panic("vmx: vCPU %u: VMCLEAR/VMPTRLD of its VMCS failed", v->id);
+		x->cpu = (s32)cpu;
+		current_vmcs[cpu] = x->vmcs;
+		set_up_vmcs(v);
+	}
+	if (x->pending)
+		load_reset(v);
+	vmcs_write(VMCS_GUEST_RSP, v->regs.gpr[GPR_RSP]);
+	vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
+	vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags);
+	vmcs_write(VMCS_TSC_OFFSET, v->tsc_offset);
+	x->proc = v->intercept_pause ? x->proc | PROC_PAUSE_EXITING : x->proc & ~PROC_PAUSE_EXITING;
+	vmcs_write(VMCS_PROC_CONTROLS, x->proc);
+	if (v->flush_tlb) {
+		/* INVEPT single-context (type 1) of this EPT (28.3.3.1) */
+		struct {
+			u64 eptp, zero;
+		} desc = { vmcs_read(VMCS_EPT_POINTER), 0 };
+		__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1ULL) : "cc", "memory");
+		v->flush_tlb = false;
+	}
+	if (vmx_enter(&v->regs, x->launched) != 0) {
+		v->exit = (struct vm_exit){ .kind = EXIT_INVALID_STATE };
+		v->exit.raw.code = ~0ULL;
+		v->exit.raw.info1 = vmcs_read(VMCS_INSN_ERROR);
+		v->exits[EXIT_INVALID_STATE]++;
+		return;
+	}
+	x->launched = true;
+	reason = (u32)vmcs_read(VMCS_EXIT_REASON);
+	v->regs.gpr[GPR_RSP] = vmcs_read(VMCS_GUEST_RSP);
+	v->regs.rip = vmcs_read(VMCS_GUEST_RIP);
+	v->regs.rflags = vmcs_read(VMCS_GUEST_RFLAGS);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	if (reason & REASON_ENTRY_FAILED) {
+		v->exit = (struct vm_exit){ .kind = EXIT_INVALID_STATE };
+		v->exit.raw.code = reason;
+		v->exit.raw.info1 = vmcs_read(VMCS_EXIT_QUALIFICATION);
+		v->exits[EXIT_INVALID_STATE]++;
+		return;
+	}
+	requeue_interrupted_event();
+	decode_exit(v, reason);
+	if (v->exit.kind == EXIT_INTR)
+		__asm__ volatile("sti; nop; cli" ::: "memory"); /* the host takes it now */
+}
+
+static bool vmx_event_window(struct vcpu *v, enum vcpu_event_kind kind)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	u32 intr = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	bool open = !(intr & 3) && !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_VALID);
+
+	if (kind != EVENT_IRQ)
+		return open;
+	if (open && (v->regs.rflags & (1ULL << 9)))
+		return true;
+	x->proc |= PROC_INTR_WINDOW; /* an exit as soon as the guest can take one */
+	vmcs_write(VMCS_PROC_CONTROLS, x->proc);
+	return false;
+}
+
+static void vmx_inject(struct vcpu *v, const struct vcpu_event *e)
+{
+	u32 info = INTR_VALID;
+
+	if (e->kind == EVENT_NMI)
+		info |= INTR_TYPE_NMI | 2;
+	else if (e->kind == EVENT_IRQ)
+		info |= INTR_TYPE_EXTINT | e->vector;
+	else
+		info |= INTR_TYPE_HW_EXC | e->vector | (e->has_error ? INTR_ERROR : 0);
+	if (e->kind == EVENT_EXCEPTION && e->has_error)
+		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, e->error);
+	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
+}
+
+static u64 guest_cr(enum vmcs_field reg, enum vmcs_field shadow, enum vmcs_field mask)
+{
+	u64 m = vmcs_read(mask);
+
+	return (vmcs_read(reg) & ~m) | (vmcs_read(shadow) & m);
+}
+
+static void vmx_get_sys(struct vcpu *v, struct vcpu_sys *sys)
+{
+	u32 cs_ar = (u32)vmcs_read(VMCS_GUEST_ES_AR + 2);
+
+	/* (the guest reads the register's own bits, and the shadow's where the mask is set) */
+	sys->cr0 = guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK);
+	sys->cr2 = read_cr2(); /* (VMX does not switch CR2: the guest's is live) */
+	sys->cr3 = vmcs_read(VMCS_GUEST_CR3);
+	sys->cr4 = guest_cr(VMCS_GUEST_CR4, VMCS_CR4_SHADOW, VMCS_CR4_MASK);
+	sys->efer = vmcs_read(VMCS_GUEST_EFER);
+	sys->pat = vmcs_read(VMCS_GUEST_PAT);
+	for (int i = 0; i < 6; i++)
+		sys->seg_base[i] = vmcs_read(VMCS_GUEST_ES_BASE + 2 * i);
+	if (!(sys->cr0 & X86_CR0_PE))
+		sys->mode = CPU_MODE_REAL;
+	else if ((sys->efer & (1ULL << 10)) && (cs_ar & (1u << 13)))
+		sys->mode = CPU_MODE_LONG64;
+	else
+		sys->mode = (cs_ar & (1u << 14)) ? CPU_MODE_PROT32 : CPU_MODE_PROT16;
+	sys->cpl = (u8)((vmcs_read(VMCS_GUEST_ES_AR + 4) >> 5) & 3); /* SS.DPL */
+	sys->intr_shadow = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & 3;
+}
+
+static void vmx_set_sys(struct vcpu *v, const struct vcpu_sys *sys, u32 fields)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+
+	if (fields & SYS_CR2)
+		__asm__ volatile("mov %0, %%cr2" : : "r"(sys->cr2));
+	if (fields & SYS_CR0)
+		guest_write_cr0(x, (sys->cr0 & ~(X86_CR0_PE | X86_CR0_PG)) |
+					   (guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK) &
+					    (X86_CR0_PE | X86_CR0_PG)));
+	if (fields & SYS_EFER)
+		write_efer((sys->efer & ~(1ULL << 10)) | (vmcs_read(VMCS_GUEST_EFER) & (1ULL << 10)));
+	if (fields & SYS_PAT)
+		vmcs_write(VMCS_GUEST_PAT, sys->pat);
+	if (fields & SYS_INTR_SHADOW)
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~3ULL) | (sys->intr_shadow ? 1 : 0));
+}
+
+static void vmx_dump(struct vcpu *v)
+{
+	static const char *const names[8] = { "ES", "CS", "SS", "DS", "FS", "GS", "LDTR", "TR" };
+
+	kprintf("vCPU %u (VMX): exit reason %#llx qualification %#llx, VM-instruction error %llu\n",
+		v->id, (unsigned long long)v->exit.raw.code, (unsigned long long)v->exit.raw.info1,
+		(unsigned long long)vmcs_read(VMCS_INSN_ERROR));
+	kprintf("  RIP %016llx RSP %016llx RFLAGS %016llx\n", (unsigned long long)v->regs.rip,
+		(unsigned long long)v->regs.gpr[GPR_RSP], (unsigned long long)v->regs.rflags);
+	kprintf("  CR0 %016llx (guest sees %016llx) CR3 %016llx CR4 %016llx EFER %016llx\n",
+		(unsigned long long)vmcs_read(VMCS_GUEST_CR0),
+		(unsigned long long)guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK),
+		(unsigned long long)vmcs_read(VMCS_GUEST_CR3),
+		(unsigned long long)vmcs_read(VMCS_GUEST_CR4),
+		(unsigned long long)vmcs_read(VMCS_GUEST_EFER));
+	for (int i = 0; i < 8; i++)
+		kprintf("  %-4s sel %04llx ar %05llx limit %08llx base %016llx\n", names[i],
+			(unsigned long long)vmcs_read(VMCS_GUEST_ES_SEL + 2 * i),
+			(unsigned long long)vmcs_read(VMCS_GUEST_ES_AR + 2 * i),
+			(unsigned long long)vmcs_read(VMCS_GUEST_ES_LIMIT + 2 * i),
+			(unsigned long long)vmcs_read(VMCS_GUEST_ES_BASE + 2 * i));
+}
+
+const struct virt_ops vmx_ops = {
+	.name = "Intel VMX with EPT",
+	.cpu_enable = vmx_cpu_enable,
+	.nested_format = &ept_format,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_reset = vmx_vcpu_reset,
+	.vcpu_run = vmx_vcpu_run,
+	.get_sys = vmx_get_sys,
+	.set_sys = vmx_set_sys,
+	.event_window = vmx_event_window,
+	.inject = vmx_inject,
+	.dump = vmx_dump,
+};

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * VMCS field encodings (Intel SDM vol. 3D appendix B) and access. An encoding's
+ * bits 14:13 give its width (0 16-bit, 1 64-bit, 2 32-bit, 3 natural) and bits
+ * 11:10 its kind (0 control, 1 read-only data, 2 guest state, 3 host state):
+ * the _Static_asserts below check every encoding used against that rule.
+ */
+#ifndef UNUM_VMM_VMX_VMCS_H
+#define UNUM_VMM_VMX_VMCS_H
+
+#include "vmm/lib/types.h"
+
+enum vmcs_field {
+	/* 16-bit */
+	VMCS_VPID = 0x0000,
+	VMCS_GUEST_ES_SEL = 0x0800,
+	VMCS_GUEST_CS_SEL = 0x0802,
+	VMCS_GUEST_SS_SEL = 0x0804,
+	VMCS_GUEST_DS_SEL = 0x0806,
+	VMCS_GUEST_FS_SEL = 0x0808,
+	VMCS_GUEST_GS_SEL = 0x080a,
+	VMCS_GUEST_LDTR_SEL = 0x080c,
+	VMCS_GUEST_TR_SEL = 0x080e,
+	VMCS_HOST_ES_SEL = 0x0c00,
+	VMCS_HOST_CS_SEL = 0x0c02,
+	VMCS_HOST_SS_SEL = 0x0c04,
+	VMCS_HOST_DS_SEL = 0x0c06,
+	VMCS_HOST_FS_SEL = 0x0c08,
+	VMCS_HOST_GS_SEL = 0x0c0a,
+	VMCS_HOST_TR_SEL = 0x0c0c,
+	/* 64-bit */
+	VMCS_IO_BITMAP_A = 0x2000,
+	VMCS_IO_BITMAP_B = 0x2002,
+	VMCS_MSR_BITMAP = 0x2004,
+	VMCS_TSC_OFFSET = 0x2010,
+	VMCS_EPT_POINTER = 0x201a,
+	VMCS_GUEST_PHYS_ADDR = 0x2400,
+	VMCS_LINK_POINTER = 0x2800,
+	VMCS_GUEST_PAT = 0x2804,
+	VMCS_GUEST_EFER = 0x2806,
+	VMCS_HOST_PAT = 0x2c00,
+	VMCS_HOST_EFER = 0x2c02,
+	/* 32-bit */
+	VMCS_PIN_CONTROLS = 0x4000,
+	VMCS_PROC_CONTROLS = 0x4002,
+	VMCS_EXCEPTION_BITMAP = 0x4004,
+	VMCS_EXIT_CONTROLS = 0x400c,
+	VMCS_ENTRY_CONTROLS = 0x4012,
+	VMCS_ENTRY_INTR_INFO = 0x4016,
+	VMCS_ENTRY_EXCEPTION_ERROR = 0x4018,
+	VMCS_ENTRY_INSN_LEN = 0x401a,
+	VMCS_PROC_CONTROLS2 = 0x401e,
+	VMCS_INSN_ERROR = 0x4400,
+	VMCS_EXIT_REASON = 0x4402,
+	VMCS_EXIT_INTR_INFO = 0x4404,
+	VMCS_EXIT_INTR_ERROR = 0x4406,
+	VMCS_IDT_VECTORING_INFO = 0x4408,
+	VMCS_IDT_VECTORING_ERROR = 0x440a,
+	VMCS_EXIT_INSN_LEN = 0x440c,
+	VMCS_GUEST_ES_LIMIT = 0x4800, /* ES..GS, LDTR, TR: +2 each */
+	VMCS_GUEST_GDTR_LIMIT = 0x4810,
+	VMCS_GUEST_IDTR_LIMIT = 0x4812,
+	VMCS_GUEST_ES_AR = 0x4814, /* ES..GS, LDTR, TR: +2 each */
+	VMCS_GUEST_INTERRUPTIBILITY = 0x4824,
+	VMCS_GUEST_ACTIVITY = 0x4826,
+	VMCS_GUEST_SYSENTER_CS = 0x482a,
+	VMCS_HOST_SYSENTER_CS = 0x4c00,
+	/* natural width */
+	VMCS_CR0_MASK = 0x6000,
+	VMCS_CR4_MASK = 0x6002,
+	VMCS_CR0_SHADOW = 0x6004,
+	VMCS_CR4_SHADOW = 0x6006,
+	VMCS_EXIT_QUALIFICATION = 0x6400,
+	VMCS_GUEST_LINEAR_ADDR = 0x640a,
+	VMCS_GUEST_CR0 = 0x6800,
+	VMCS_GUEST_CR3 = 0x6802,
+	VMCS_GUEST_CR4 = 0x6804,
+	VMCS_GUEST_ES_BASE = 0x6806, /* ES..GS, LDTR, TR: +2 each */
+	VMCS_GUEST_GDTR_BASE = 0x6816,
+	VMCS_GUEST_IDTR_BASE = 0x6818,
+	VMCS_GUEST_DR7 = 0x681a,
+	VMCS_GUEST_RSP = 0x681c,
+	VMCS_GUEST_RIP = 0x681e,
+	VMCS_GUEST_RFLAGS = 0x6820,
+	VMCS_GUEST_PENDING_DBG = 0x6822,
+	VMCS_GUEST_SYSENTER_ESP = 0x6824,
+	VMCS_GUEST_SYSENTER_EIP = 0x6826,
+	VMCS_HOST_CR0 = 0x6c00,
+	VMCS_HOST_CR3 = 0x6c02,
+	VMCS_HOST_CR4 = 0x6c04,
+	VMCS_HOST_FS_BASE = 0x6c06,
+	VMCS_HOST_GS_BASE = 0x6c08,
+	VMCS_HOST_TR_BASE = 0x6c0a,
+	VMCS_HOST_GDTR_BASE = 0x6c0c,
+	VMCS_HOST_IDTR_BASE = 0x6c0e,
+	VMCS_HOST_SYSENTER_ESP = 0x6c10,
+	VMCS_HOST_SYSENTER_EIP = 0x6c12,
+	VMCS_HOST_RSP = 0x6c14,
+	VMCS_HOST_RIP = 0x6c16,
+};
+
+#define VMCS_WIDTH(f) (((f) >> 13) & 3) /* 0 16-bit, 1 64-bit, 2 32-bit, 3 natural */
+#define VMCS_KIND(f)  (((f) >> 10) & 3) /* 0 control, 1 read-only, 2 guest, 3 host */
+_Static_assert(VMCS_WIDTH(VMCS_VPID) == 0 && VMCS_KIND(VMCS_GUEST_TR_SEL) == 2 &&
+		       VMCS_KIND(VMCS_HOST_TR_SEL) == 3,
+	       "16-bit fields");
+_Static_assert(VMCS_WIDTH(VMCS_EPT_POINTER) == 1 && VMCS_KIND(VMCS_GUEST_PHYS_ADDR) == 1 &&
+		       VMCS_KIND(VMCS_GUEST_EFER) == 2 && VMCS_KIND(VMCS_HOST_EFER) == 3,
+	       "64-bit fields");
+_Static_assert(VMCS_WIDTH(VMCS_PROC_CONTROLS2) == 2 && VMCS_KIND(VMCS_EXIT_REASON) == 1 &&
+		       VMCS_KIND(VMCS_GUEST_ACTIVITY) == 2 && VMCS_KIND(VMCS_HOST_SYSENTER_CS) == 3,
+	       "32-bit fields");
+_Static_assert(VMCS_WIDTH(VMCS_CR4_SHADOW) == 3 && VMCS_KIND(VMCS_EXIT_QUALIFICATION) == 1 &&
+		       VMCS_KIND(VMCS_GUEST_RFLAGS) == 2 && VMCS_KIND(VMCS_HOST_RIP) == 3,
+	       "natural-width fields");
+
+/* VMREAD/VMWRITE on the current VMCS (vmx.c): a failure is a monitor bug, reported with
+ * the field and the VM-instruction error. */
+u64 vmcs_read(enum vmcs_field f);
+void vmcs_write(enum vmcs_field f, u64 value);
+
+#endif
