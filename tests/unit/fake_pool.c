@@ -44,3 +44,16 @@ void *fake_map(hpa_t pa, void *ctx)
 	(void)ctx;
 	return pool[pa >> 12];
 }
+
+int fake_pool_nested(struct nested *n, const struct nested_format *fmt)
+{
+	fake_pool_reset();
+	*n = (struct nested){ .fmt = fmt, .alloc_page = fake_alloc, .free_page = fake_free,
+			      .map = fake_map };
+	return nested_init(n);
+}
+
+u64 fake_pool_entry(hpa_t table, gpa_t gpa, int level)
+{
+	return ((u64 *)fake_map(table, NULL))[(gpa >> (12 + 9 * (level - 1))) & 511];
+}

@@ -16,17 +16,12 @@ static struct nested n;
 
 static void setup(void)
 {
-	fake_pool_reset();
-	n = (struct nested){ .fmt = &ept_format,
-			     .alloc_page = fake_alloc,
-			     .free_page = fake_free,
-			     .map = fake_map };
-	CHECK_EQ(nested_init(&n), 0);
+	CHECK_EQ(fake_pool_nested(&n, &ept_format), 0);
 }
 
 static u64 entry(hpa_t table, gpa_t gpa, int level)
 {
-	return ((u64 *)fake_map(table, NULL))[(gpa >> (12 + 9 * (level - 1))) & 511];
+	return fake_pool_entry(table, gpa, level);
 }
 
 #define ADDR(e) ((e) & 0x000ffffffffff000ULL)
