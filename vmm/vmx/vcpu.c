@@ -311,6 +311,10 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_reset *r)
 	vmx_of(v)->pending = true;
 }
 
+/* A control register as the guest reads it: the register's own bits, and the read
+ * shadow's where the guest/host mask is set. */
+static u64 guest_cr(enum vmcs_field reg, enum vmcs_field shadow, enum vmcs_field mask);
+
 static void guest_write_cr0(struct vmx_vcpu *x, u64 cr0)
 {
 	vmcs_write(VMCS_CR0_SHADOW, cr0);
@@ -408,8 +412,9 @@ static void decode_exit(struct vcpu *v, u32 reason)
 		v->exit.msr.index = (u32)v->regs.gpr[GPR_RCX];
 		break;
 	case REASON_EPT_VIOLATION:
-		/* qualification (table 27-7): 0 read, 1 write, 2 fetch; 8 linear address valid,
-		 * and with it 7 clear: the access was the guest's own paging-structure walk */
+		/* qualification (table 27-7): 0 read, 1 write, 2 fetch; 7 the linear address
+		 * is valid, and with it 8 clear: the access was the guest's own paging-structure
+		 * walk */
 		v->exit.kind = EXIT_NPF;
 		v->exit.npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 		v->exit.npf.qual = q;
@@ -438,10 +443,13 @@ static void requeue_interrupted_event(void)
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
 }
 
-static void vmx_vcpu_run(struct vcpu *v)
+/* The vCPU's VMCS current on this CPU, set up, with any reset state in it: before the
+ * first entry, generic code may already ask for an event window or inject (the first
+ * pass of vcpu_loop delivers pending interrupts before it enters). */
+static void ensure_current(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_of(v);
-	u32 cpu = this_cpu_id(), reason;
+	u32 cpu = this_cpu_id();
 
 	if (x->cpu != (s32)cpu) {
 		BUG_ON(x->cpu >= 0); /* a vCPU stays on its physical CPU */
@@ -453,6 +461,14 @@ static void vmx_vcpu_run(struct vcpu *v)
 	}
 	if (x->pending)
 		load_reset(v);
+}
+
+static void vmx_vcpu_run(struct vcpu *v)
+{
+	struct vmx_vcpu *x = vmx_of(v);
+	u32 reason;
+
+	ensure_current(v);
 	vmcs_write(VMCS_GUEST_RSP, v->regs.gpr[GPR_RSP]);
 	vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
 	vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags);
@@ -474,8 +490,9 @@ static void vmx_vcpu_run(struct vcpu *v)
 		v->exits[EXIT_INVALID_STATE]++;
 		return;
 	}
-	x->launched = true;
 	reason = (u32)vmcs_read(VMCS_EXIT_REASON);
+	if (!(reason & REASON_ENTRY_FAILED))
+		x->launched = true; /* (an entry that failed leaves the VMCS clear: 30.3) */
 	v->regs.gpr[GPR_RSP] = vmcs_read(VMCS_GUEST_RSP);
 	v->regs.rip = vmcs_read(VMCS_GUEST_RIP);
 	v->regs.rflags = vmcs_read(VMCS_GUEST_RFLAGS);
@@ -496,9 +513,14 @@ static void vmx_vcpu_run(struct vcpu *v)
 static bool vmx_event_window(struct vcpu *v, enum vcpu_event_kind kind)
 {
 	struct vmx_vcpu *x = vmx_of(v);
-	u32 intr = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	u32 intr;
+
+	ensure_current(v);
+	intr = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 	bool open = !(intr & 3) && !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_VALID);
 
+	if (kind == EVENT_NMI)
+		return open && !(intr & 8); /* (bit 3: blocking by NMI) */
 	if (kind != EVENT_IRQ)
 		return open;
 	if (open && (v->regs.rflags & (1ULL << 9)))
@@ -511,14 +533,20 @@ static bool vmx_event_window(struct vcpu *v, enum vcpu_event_kind kind)
 static void vmx_inject(struct vcpu *v, const struct vcpu_event *e)
 {
 	u32 info = INTR_VALID;
+	bool error;
 
+	ensure_current(v);
+	/* In real mode an exception pushes no error code, and VM entry refuses one
+	 * (26.2.1.3): a guest's real-mode fault must not stop the monitor. */
+	error = e->kind == EVENT_EXCEPTION && e->has_error &&
+		(guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK) & X86_CR0_PE);
 	if (e->kind == EVENT_NMI)
 		info |= INTR_TYPE_NMI | 2;
 	else if (e->kind == EVENT_IRQ)
 		info |= INTR_TYPE_EXTINT | e->vector;
 	else
-		info |= INTR_TYPE_HW_EXC | e->vector | (e->has_error ? INTR_ERROR : 0);
-	if (e->kind == EVENT_EXCEPTION && e->has_error)
+		info |= INTR_TYPE_HW_EXC | e->vector | (error ? INTR_ERROR : 0);
+	if (error)
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, e->error);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
@@ -532,7 +560,10 @@ static u64 guest_cr(enum vmcs_field reg, enum vmcs_field shadow, enum vmcs_field
 
 static void vmx_get_sys(struct vcpu *v, struct vcpu_sys *sys)
 {
-	u32 cs_ar = (u32)vmcs_read(VMCS_GUEST_ES_AR + 2);
+	u32 cs_ar;
+
+	ensure_current(v);
+	cs_ar = (u32)vmcs_read(VMCS_GUEST_ES_AR + 2);
 
 	/* (the guest reads the register's own bits, and the shadow's where the mask is set) */
 	sys->cr0 = guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK);
@@ -557,6 +588,7 @@ static void vmx_set_sys(struct vcpu *v, const struct vcpu_sys *sys, u32 fields)
 {
 	struct vmx_vcpu *x = vmx_of(v);
 
+	ensure_current(v);
 	if (fields & SYS_CR2)
 		__asm__ volatile("mov %0, %%cr2" : : "r"(sys->cr2));
 	if (fields & SYS_CR0)
