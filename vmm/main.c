@@ -244,6 +244,9 @@ static __noreturn void run_guest(u32 node)
 
 	if (virt_select() != 0 || virt->cpu_enable() != 0)
 		refuse("this node cannot run the guest (see above)");
+	if (options.shadow && virt != &svm_ops)
+		refuse("shadow page tables (shadow) are written for AMD SVM only; the Intel back "
+		       "end walks the guest's own tables through EPT");
 	if (node == 0 && loader_check_modules(&boot_info, &cluster.guest) != 0)
 		refuse("the guest's image is missing (see above)");
 	if (cluster.nnodes > 1) {

@@ -55,3 +55,7 @@ check vmx-hlt-cli-stops-guest status_is 5
 guest outside-ram
 check vmx-outside-ram-stops-guest status_is 5
 check vmx-outside-ram-reported has "$LOGS/node0.log" '^guest: vCPU 0 accessed guest-physical 0xe0000000 at RIP 0x[0-9a-f]+ \(instruction bytes: a1 00 00 00 e0 .*\): no RAM and no device there$'
+# Shadow page tables are AMD's only: an Intel node refuses the option with the reason.
+guest cpuid --append shadow
+check vmx-shadow-refused status_is 2
+check vmx-shadow-reason has "$LOGS/node0.log" '^unum: refusing to start: shadow page tables \(shadow\) are written for AMD SVM only'

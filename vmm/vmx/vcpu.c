@@ -200,6 +200,14 @@ static void set_up_vmcs(struct vcpu *v)
 				  EXIT_LOAD_EFER,
 			  EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit"));
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	/* Fields the CPU reads that stay 0 here, written all the same (24.11.3): no #PF
+	 * error-code filter, no CR3-target values, no MSRs loaded or stored. */
+	vmcs_write(VMCS_PF_ERROR_MASK, 0);
+	vmcs_write(VMCS_PF_ERROR_MATCH, 0);
+	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VMCS_EPT_POINTER, x->ept->root | (3u << 3) | VMX_MEMTYPE_WB);
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write(VMCS_CR0_MASK, x->cr0_fixed);
