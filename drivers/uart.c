@@ -60,6 +60,12 @@ void uart_write(const char *s, size_t n)
 	}
 }
 
+void uart_write_raw(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		uart_putc(s[i]);
+}
+
 int uart_getc(void)
 {
 	if (!uart_present || !(inb(COM1 + UART_LSR) & LSR_DR))

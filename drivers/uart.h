@@ -10,6 +10,7 @@
 void uart_init(void);
 void uart_putc(char c);
 void uart_write(const char *s, size_t n);
+void uart_write_raw(const char *s, size_t n); /* (no CR added before LF) */
 /* A received byte, or -1 when none is waiting. */
 int uart_getc(void);
 

@@ -320,7 +320,7 @@ void monitor_main(u32 magic, u32 info)
 {
 	u32 node;
 
-	log_set_console(uart_write); /* (a panic this early still reaches the port) */
+	log_set_console(uart_write, uart_write_raw); /* (a panic this early still reaches the port) */
 	percpu_init(0, (hva_t)boot_stack_top);
 	gdt_init_cpu(0);
 	idt_init();

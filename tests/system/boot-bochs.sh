@@ -4,7 +4,8 @@
 # unrestricted guest) boots the same unum.elf from the GRUB ISO through its
 # BIOS. The boot report finds the Intel CPU's features and the e1000 NIC; a
 # Bochs node and a QEMU (AMD) node on one vde_switch exchange the network
-# self-test's authenticated messages both ways.
+# self-test's authenticated messages both ways. Then the tiny test guests with
+# the checks they pass on AMD (tiny-guests-common.sh), and Linux on 2 vCPUs.
 . "$(dirname "$0")/lib.sh"
 
 cluster --emulator bochs --config examples/cluster.conf --append noguest
@@ -25,37 +26,31 @@ check mixed-0-to-1 has "$LOGS/node1.log" '^nettest: node 0 -> node 1: 200 sent, 
 check mixed-1-to-0 has "$LOGS/node0.log" '^nettest: node 1 -> node 0: 200 sent, 200 received, 0 bad'
 
 # Guests on the Intel node: the VMX back end (VMCS, EPT, unrestricted guest for
-# the real-mode start) runs the tiny test guests that tests/system/tiny-guests.sh
-# runs on AMD: a passing guest ends with launcher status 64, the crashing ones are
-# stopped with their report.
-guest() {
-	local name=$1
-	shift
-	TIMEOUT=90 cluster --emulator bochs --guest "build/guest/tiny/$name.bin" "$@"
-	cp "$LOGS/node0.log" "$LOGS/$name.log"
-}
+# the real-mode start) runs the tiny test guests with the checks they pass on AMD.
+TINY_ARGS="--emulator bochs" TINY_TIMEOUT=120
+. "$(dirname "$0")/tiny-guests-common.sh"
 guest cpuid
-check vmx-caps has "$LOGS/node0.log" '^vmx: VMCS revision 0x[0-9a-f]+, 4096-byte regions; EPT 4-level write-back, 2 MiB pages yes'
-check vmx-root has "$LOGS/node0.log" '^vmx: CPU 0 in VMX root operation$'
-check vmx-guest-on-vmx has "$LOGS/node0.log" '^unum: starting the guest on Intel VMX with EPT$'
-check vmx-cpuid status_is 64
-for name in portio longmode apic-timer paging mmio lock-contend; do
-	guest $name
-	check vmx-$name status_is 64
-done
-guest smp-ipi --cpus 2
-check vmx-smp-ipi-2 status_is 64
-guest ipi-ping --cpus 2
-check vmx-ipi-ping-2 status_is 64
-guest triple-fault
-check vmx-triple-fault-stops-guest status_is 4
-check vmx-triple-fault-reported has "$LOGS/node0.log" '^guest: vCPU 0 triple fault \(shutdown\): the guest crashed$'
-guest hlt-cli
-check vmx-hlt-cli-stops-guest status_is 5
-guest outside-ram
-check vmx-outside-ram-stops-guest status_is 5
-check vmx-outside-ram-reported has "$LOGS/node0.log" '^guest: vCPU 0 accessed guest-physical 0xe0000000 at RIP 0x[0-9a-f]+ \(instruction bytes: a1 00 00 00 e0 .*\): no RAM and no device there$'
+check vmx-caps has "$log" '^vmx: VMCS revision 0x[0-9a-f]+, 4096-byte regions; EPT 4-level write-back, 2 MiB pages yes'
+check vmx-root has "$log" '^vmx: CPU 0 in VMX root operation$'
+check vmx-guest-on-vmx has "$log" '^unum: starting the guest on Intel VMX with EPT$'
 # Shadow page tables are AMD's only: an Intel node refuses the option with the reason.
 guest cpuid --append shadow
 check vmx-shadow-refused status_is 2
-check vmx-shadow-reason has "$LOGS/node0.log" '^unum: refusing to start: shadow page tables \(shadow\) are written for AMD SVM only'
+check vmx-shadow-reason has "$log" '^unum: refusing to start: shadow page tables \(shadow\) are written for AMD SVM only'
+
+# Linux on one Intel node with two vCPUs: both CPUs seen, the parallel program's
+# per-thread checksums and shared atomic counter exact, ACPI power-off.
+if [ -f build/guest/linux/bzImage ]; then
+	TIMEOUT=900 cluster --emulator bochs --cpus 2 --memory 512 --guest linux \
+		--exec 'nproc; parallel -n 200000 -m 2000 | tail -1'
+	out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p' | sed '1d;$d')
+	cp "$LOGS/node0.log" "$LOGS/linux.log"
+	check linux-status status_is 0
+	check linux-booted has "$LOGS/linux.log" '^===UNUM-INIT-READY=== kernel=[0-9.]+-[0-9]+-amd64 cpus=2 '
+	check linux-nproc [ "$(echo "$out" | sed -n 1p)" = 2 ]
+	check linux-parallel-exact grep -q '^parallel: threads=2 ok counter=4000 expected=4000$' <<<"$out"
+	check linux-powered-off has "$LOGS/linux.log" '^guest: powered off \(ACPI S5\)$'
+	check linux-no-unhandled-exit lacks "$LOGS/linux.log" 'not handled by the monitor'
+else
+	echo "FAIL: $NAME/linux (no Linux guest image: run make guest-linux)"
+fi

@@ -10,7 +10,7 @@
 wait_for() {
 	local deadline=$((SECONDS + $2))
 	while [ $SECONDS -lt $deadline ]; do
-		tr -d '\r' <"$LOGS/node0.log" 2>/dev/null | grep -Eq -- "$1" && return 0
+		tr -d '\r' 2>/dev/null <"$LOGS/node0.log" | grep -Eq -- "$1" && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.2
 	done

@@ -83,6 +83,19 @@ TEST(invariant_tsc_and_passthrough)
 	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
 }
 
+/* Leaf 6 shows only ARAT: no APERF/MPERF (ECX bit 0), no thermal sensor or HWP,
+ * whose MSRs the monitor does not have; whatever the host has, or lacks. */
+TEST(power_leaf)
+{
+	struct cpuid_regs zero = { 0, 0, 0, 0 };
+	struct cpuid_regs r = cpuid_policy(6, 0, all_ones, 0, 1);
+
+	CHECK_EQ(r.eax, 1u << 2);
+	CHECK_EQ(r.ebx | r.ecx | r.edx, 0);
+	r = cpuid_policy(6, 0, zero, 0, 1);
+	CHECK_EQ(r.eax, 1u << 2);
+}
+
 /* Shadow page tables hide the paging features they do not shadow; without them,
  * those pass through. */
 TEST(shadow_paging_hides_features)

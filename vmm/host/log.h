@@ -21,14 +21,31 @@ enum log_level {
 
 #define LOG_RING_SIZE 65536
 
-/* Where console output goes (the UART driver's write, set by main once the UART is up;
- * before, messages reach only the ring). The log sits below the drivers, so it is told. */
-void log_set_console(void (*write)(const char *s, size_t n));
+/* Where console output goes (the UART driver's write, which ends lines with CR LF, and
+ * its raw write for the guest's bytes; set by main once the UART is up; before,
+ * messages reach only the ring). The log sits below the drivers, so it is told. */
+void log_set_console(void (*write)(const char *s, size_t n),
+		     void (*write_raw)(const char *s, size_t n));
 void log_set_level(int level);
 int log_get_level(void);
 void log_vprintf(int level, const char *fmt, va_list ap);
 void log_printf(int level, const char *fmt, ...) __printf(2, 3);
 void kprintf(const char *fmt, ...) __printf(1, 2);
+/*
+ * The guest's console (its COM1's transmitter) shares the serial port with the log. Its
+ * bytes go out a line at a time under the log's lock, so a monitor line never lands
+ * inside one of the guest's, nor a guest line inside the monitor's. A partial line
+ * (a prompt) waits for its end, for LOG_GUEST_LINE bytes, or LOG_GUEST_LINGER_NS,
+ * whichever comes first: log_guest_poll() sends it then, and says when it is due.
+ */
+#define LOG_GUEST_LINE	    256
+#define LOG_GUEST_LINGER_NS 20000000ULL /* 20 ms */
+void log_guest_putc(char c, u64 now_ns);
+/* Sends a partial line older than LOG_GUEST_LINGER_NS; returns when the one waiting will
+ * be due (ns), or 0 if none waits. */
+u64 log_guest_poll(u64 now_ns);
+/* Sends whatever waits (the guest stopped, or the node does). */
+void log_guest_flush(void);
 /* The console lock's contention (vmm/host/spinlock.h, spin_report). */
 void log_lock_report(const char *prefix);
 /* Copies the ring's contents, oldest first; returns the bytes copied. */

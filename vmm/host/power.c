@@ -42,6 +42,7 @@ void monitor_exit(enum monitor_exit_code code)
 
 	/* Said even without poweroff: the launcher (tools/unum-cluster) and an operator
 	 * read it on the console of a node that halts. */
+	log_guest_flush();
 	kprintf("unum: exit code %d\n", code);
 	for (u32 i = 0; first && i < smp_online_cpus(); i++)
 		if (i != this_cpu_id())

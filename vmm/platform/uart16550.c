@@ -14,6 +14,7 @@
 #include "vmm/virt/irq.h"
 #include "vmm/virt/vm.h"
 #include "vmm/host/tsc.h"
+#include "vmm/host/log.h"
 
 #define COM1_BASE  0x3f8
 #define REG_DATA   0 /* RBR/THR, or DLL with DLAB */
@@ -126,7 +127,7 @@ static void uart_write_reg(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val
 		if (u->lcr & LCR_DLAB)
 			u->dll = (u8)val;
 		else if (!(u->mcr & MCR_LOOP))
-			uart_putc((char)val);
+			log_guest_putc((char)val, time_now_ns());
 		if (!(u->lcr & LCR_DLAB))
 			u->thre_irq = true; /* sent at once: empty again */
 		break;
@@ -149,17 +150,20 @@ static void uart_write_reg(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val
 	update_irq(u);
 }
 
-/* Looks for console input while the guest waits for it (rate-limited). */
+/* Sends a partial line of output that has waited long enough (a prompt: see
+ * vmm/host/log.h), and looks for console input while the guest waits for it
+ * (rate-limited). */
 static u64 uart16550_poll(struct vm *vm, u64 now_ns)
 {
 	struct uart16550 *u = &com1;
+	u64 next = log_guest_poll(now_ns);
 
 	if (!(u->ier & IER_RX) || u->pending >= 0 || now_ns - u->last_poll_ns < RX_POLL_NS)
-		return 0;
+		return next;
 	u->last_poll_ns = now_ns;
 	u->pending = uart_getc();
 	update_irq(u);
-	return 0;
+	return next;
 }
 
 int uart16550_init(struct vm *vm)

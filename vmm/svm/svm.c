@@ -17,6 +17,7 @@
 #include "vmm/host/panic.h"
 #include "vmm/host/percpu.h"
 #include "vmm/svm/npt.h"
+#include "vmm/virt/msr.h"
 #include "vmm/lib/x86.h"
 
 #define IOPM_PAGES  3
@@ -25,7 +26,7 @@
 static struct svm_vcpu svm_vcpus[SVM_MAX_VCPUS];
 static hpa_t iopm_pa, msrpm_pa;
 
-/* Lets the guest reach an MSR that lives in the VMCB state (VMLOAD/VMSAVE moves it). */
+/* Lets the guest reach an MSR without an exit (vmm/virt/msr.h: msr_passthrough). */
 static void msrpm_pass(u8 *pm, u32 msr)
 {
 	u32 base = msr >= 0xC0010000 ? 0x1000 : msr >= 0xC0000000 ? 0x800 : 0;
@@ -36,10 +37,6 @@ static void msrpm_pass(u8 *pm, u32 msr)
 
 static int svm_global_init(void)
 {
-	static const u32 passthrough[] = { 0xC0000100, 0xC0000101, 0xC0000102, /* FS, GS, KGS */
-					   0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084,
-					   0x174,      0x175,	   0x176 /* SYSENTER */ };
-
 	iopm_pa = page_alloc(IOPM_PAGES, 1);
 	msrpm_pa = page_alloc(MSRPM_PAGES, 1);
 	if (!iopm_pa || !msrpm_pa)
@@ -47,8 +44,8 @@ static int svm_global_init(void)
 	/* Intercept every port and every MSR, then open the few that are safe. */
 	memset(hpa_to_ptr(iopm_pa), 0xff, IOPM_PAGES * PAGE_SIZE);
 	memset(hpa_to_ptr(msrpm_pa), 0xff, MSRPM_PAGES * PAGE_SIZE);
-	for (size_t i = 0; i < ARRAY_SIZE(passthrough); i++)
-		msrpm_pass(hpa_to_ptr(msrpm_pa), passthrough[i]);
+	for (u32 i = 0; i < msr_passthrough_count; i++)
+		msrpm_pass(hpa_to_ptr(msrpm_pa), msr_passthrough[i]);
 	return 0;
 }
 

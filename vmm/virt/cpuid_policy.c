@@ -22,6 +22,8 @@
 #define D1_MCE	BIT(7)
 #define D1_MTRR BIT(12)
 #define D1_MCA	BIT(14)
+/* leaf 6 EAX */
+#define P6_ARAT BIT(2)
 /* leaf 7 subleaf 0 EBX and ECX */
 #define S7B_INVPCID BIT(10)
 #define S7C_PKU	    BIT(3)
@@ -98,6 +100,13 @@ struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u3
 
 	switch (leaf) {
 	case 1: return leaf1(host, vcpu_id, nvcpus);
+	case 6: {
+		/* Power management: none of its MSRs is virtualized (APERF/MPERF, thermal,
+		 * HWP), so only "the APIC timer always runs", which the virtual LAPIC's
+		 * does; Linux would otherwise sample APERF/MPERF at every tick. */
+		struct cpuid_regs r = { P6_ARAT, 0, 0, 0 };
+		return r;
+	}
 	case 7: return leaf7(host, subleaf);
 	case 0xd: /* XSAVE state: none while XSAVE is hidden */ return zero;
 	case CPUID_UNUM_BASE: return signature_leaf();

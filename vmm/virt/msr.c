@@ -24,6 +24,14 @@
 #define EFER_NXE	     (1ULL << 11)
 #define EFER_GUEST_BITS	     (EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE)
 
+const u32 msr_passthrough[] = {
+	MSR_FS_BASE, MSR_GS_BASE, 0xc0000102,		/* KERNEL_GS_BASE */
+	0xc0000081,  0xc0000082,  0xc0000083, 0xc0000084, /* STAR LSTAR CSTAR SFMASK */
+	0x174,	     0x175,	  0x176,		/* SYSENTER_CS ESP EIP */
+	0xc0000103,					/* TSC_AUX (RDTSCP, RDPID) */
+};
+const u32 msr_passthrough_count = ARRAY_SIZE(msr_passthrough);
+
 /* Unknown MSRs are reported once each (a guest probing in a loop must not flood the log). */
 static void report_unknown(struct vcpu *v, u32 msr, bool write)
 {

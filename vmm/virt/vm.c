@@ -160,6 +160,7 @@ void vm_stop(struct vm *vm, int exit_code, const char *fmt, ...)
 	va_start(ap, fmt);
 	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	log_guest_flush(); /* (the guest's last words before the monitor's) */
 	kprintf("guest: %s\n", msg);
 	spin_lock(&stop_lock);
 	if (!vm->stopped) {

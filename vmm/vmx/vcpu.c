@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * VMX vCPUs: the VMCS, entry and exit, and the exits decoded into the generic ones
- * (Intel SDM vol. 3C chapters 24-28; exit reasons: appendix C).
+ * VMX vCPUs: the VMCS, entry and exit, event injection, the guest's system state
+ * (Intel SDM vol. 3C chapters 24-28; the exits are decoded in exit.c).
  *
  * A vCPU runs on one physical CPU only (its vCPU thread's), where its VMCS is made
  * current at its first entry; until then (vm_create and the loader run on the boot
  * CPU) a reset fills a copy of the guest state, written into the VMCS at the next
  * entry. The guest's CR0 and CR4 keep the bits VMX operation fixes (NE, VMXE): the
- * guest/host masks cover those bits and the read shadows show the guest its own.
+ * guest/host masks cover those bits (and CR0's CD and NW) and the read shadows show
+ * the guest its own; a guest write that would change a masked bit exits (exit.c).
  */
 #include "vmm/vmx/vmx.h"
 #include "vmm/vmx/vmcs.h"
@@ -18,6 +19,8 @@
 #include "vmm/host/mm.h"
 #include "vmm/host/paging.h"
 #include "vmm/host/percpu.h"
+#include "vmm/host/tsc.h"
+#include "vmm/virt/vm.h"
 #include "vmm/host/panic.h"
 #include "vmm/lib/klib.h"
 #include "vmm/lib/x86.h"
@@ -25,92 +28,15 @@
 #define VMX_MAX_VCPUS 64
 #define MSR_IA32_PAT  0x277
 
-/* Controls (SDM vol. 3C tables 24-5 to 24-13). */
-#define PIN_EXTINT_EXITING   (1u << 0)
-#define PIN_NMI_EXITING	     (1u << 3)
-#define PROC_INTR_WINDOW     (1u << 2)
-#define PROC_TSC_OFFSETTING  (1u << 3)
-#define PROC_HLT_EXITING     (1u << 7)
-#define PROC_UNCOND_IO	     (1u << 24)
-#define PROC_PAUSE_EXITING   (1u << 30)
-#define EXIT_HOST_64	     (1u << 9)
-#define EXIT_SAVE_PAT	     (1u << 18)
-#define EXIT_LOAD_PAT	     (1u << 19)
-#define EXIT_SAVE_EFER	     (1u << 20)
-#define EXIT_LOAD_EFER	     (1u << 21)
-#define ENTRY_IA32E	     (1u << 9)
-#define ENTRY_LOAD_PAT	     (1u << 14)
-#define ENTRY_LOAD_EFER	     (1u << 15)
-
-/* Exit reasons (appendix C). */
-#define REASON_EXCEPTION_NMI 0
-#define REASON_EXTINT	     1
-#define REASON_TRIPLE_FAULT  2
-#define REASON_INIT	     3
-#define REASON_SIPI	     4
-#define REASON_INTR_WINDOW   7
-#define REASON_CPUID	     10
-#define REASON_HLT	     12
-#define REASON_VMCALL	     18
-#define REASON_CR_ACCESS     28
-#define REASON_IO	     30
-#define REASON_RDMSR	     31
-#define REASON_WRMSR	     32
-#define REASON_ENTRY_INVALID 33
-#define REASON_PAUSE	     40
-#define REASON_EPT_VIOLATION 48
-#define REASON_EPT_MISCONFIG 49
-#define REASON_XSETBV	     55
-#define REASON_ENTRY_FAILED  (1u << 31)
-
-/* Event injection and exit interruption information (24.8.3, 24.9.2). */
-#define INTR_VALID	     (1u << 31)
-#define INTR_ERROR	     (1u << 11)
-#define INTR_TYPE_EXTINT     (0u << 8)
-#define INTR_TYPE_NMI	     (2u << 8)
-#define INTR_TYPE_HW_EXC     (3u << 8)
-#define INTR_TYPE_SOFT_INT   (4u << 8)
-#define INTR_TYPE_SOFT_EXC   (6u << 8)
-#define INTR_TYPE_MASK	     (7u << 8)
-
 /* Access rights: the VMCB's packed form (type S DPL P in 7:0, AVL L DB G in 11:8)
  * widened to VMX's (AVL L DB G in 15:12; bit 16 unusable). */
 #define AR_UNUSABLE (1u << 16)
-
-struct seg {
-	u16 sel;
-	u32 limit, ar;
-	u64 base;
-};
-
-/* The guest state a reset sets (written into the VMCS at the next entry). */
-struct reset_state {
-	struct seg seg[8]; /* ES CS SS DS FS GS LDTR TR: the VMCS's order */
-	u64 gdt_base, idt_base;
-	u32 gdt_limit, idt_limit;
-	u64 cr0, cr3, cr4, efer, pat;
-};
-
-struct vmx_vcpu {
-	hpa_t vmcs;
-	struct nested *ept;
-	bool set_up, launched, pending;
-	s32 cpu;
-	struct reset_state reset;
-	u64 cr0_fixed, cr4_fixed; /* bits the guest's registers must hold, hidden from it */
-	u32 proc; /* primary controls as last written */
-};
 
 static struct vmx_vcpu vmx_vcpus[VMX_MAX_VCPUS];
 static hpa_t current_vmcs[MAX_CPUS];
 
 extern int vmx_enter(struct guest_regs *regs, int launched);
 extern char vmx_exit_point[];
-
-static inline struct vmx_vcpu *vmx_of(struct vcpu *v)
-{
-	return v->arch;
-}
 
 u64 vmcs_read(enum vmcs_field f)
 {
@@ -175,30 +101,54 @@ static void set_up_vmcs(struct vcpu *v)
 		u64 base;
 	} __attribute__((packed)) gdtr, idtr;
 	u64 *gdt;
-	u32 sec = SECONDARY_EPT | SECONDARY_UNRESTRICTED;
+	u32 sec;
 
-	vmcs_write(VMCS_PIN_CONTROLS,
-		   adjust(true_or(MSR_IA32_VMX_TRUE_PINBASED_CTLS, MSR_IA32_VMX_PINBASED_CTLS),
-			  PIN_EXTINT_EXITING | PIN_NMI_EXITING,
-			  PIN_EXTINT_EXITING | PIN_NMI_EXITING, "pin-based"));
+	/* Physical interrupts and NMIs exit; the guest's NMI blocking is tracked apart
+	 * from the CPU's (virtual NMIs), which an NMI window needs. The VMX-preemption
+	 * timer ends every entry after the heartbeat at the latest, even where an
+	 * interrupt would not: Bochs 2.7 takes no external-interrupt exit while the
+	 * guest keeps RFLAGS.IF clear (it decides what IF masks before it marks the
+	 * CPU as in the guest). */
+	x->pin = adjust(true_or(MSR_IA32_VMX_TRUE_PINBASED_CTLS, MSR_IA32_VMX_PINBASED_CTLS),
+			PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS |
+				PIN_PREEMPTION_TIMER,
+			PIN_EXTINT_EXITING | PIN_NMI_EXITING, "pin-based");
+	vmcs_write(VMCS_PIN_CONTROLS, x->pin);
+	if (x->pin & PIN_PREEMPTION_TIMER) {
+		/* it counts down at the TSC rate divided by 2^(IA32_VMX_MISC bits 4:0) */
+		u64 ticks = (tsc_hz() / (1000000000ULL / VM_HEARTBEAT_NS)) >>
+			    (rdmsr(MSR_IA32_VMX_MISC) & 0x1f);
+
+		x->preemption_ticks = ticks > 0xffffffffULL ? 0xffffffffU : ticks ? (u32)ticks : 1;
+	}
+	/* Every port and HLT exit; MSRs by the bitmap; CR8 is the virtual LAPIC's TPR
+	 * (without exits, MOV to CR8 would set the physical one). CR3 accesses exit only
+	 * on a CPU that cannot turn that off (no TRUE controls). */
 	x->proc = adjust(true_or(MSR_IA32_VMX_TRUE_PROCBASED_CTLS, MSR_IA32_VMX_PROCBASED_CTLS),
 			 PROC_TSC_OFFSETTING | PROC_HLT_EXITING | PROC_UNCOND_IO |
+				 PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
+				 PROC_MSR_BITMAPS | PRIMARY_SECONDARY_CONTROLS,
+			 PROC_HLT_EXITING | PROC_UNCOND_IO | PROC_CR8_LOAD_EXITING |
+				 PROC_CR8_STORE_EXITING | PROC_MSR_BITMAPS |
 				 PRIMARY_SECONDARY_CONTROLS,
-			 PROC_HLT_EXITING | PROC_UNCOND_IO | PRIMARY_SECONDARY_CONTROLS,
 			 "processor-based");
 	vmcs_write(VMCS_PROC_CONTROLS, x->proc);
-	if (c->secondary_may1 & SECONDARY_VPID)
-		sec |= SECONDARY_VPID;
-	vmcs_write(VMCS_PROC_CONTROLS2, adjust(MSR_IA32_VMX_PROCBASED_CTLS2, sec,
-					       SECONDARY_EPT | SECONDARY_UNRESTRICTED,
-					       "secondary"));
+	vmcs_write(VMCS_MSR_BITMAP, vmx_msr_bitmap);
+	/* RDTSCP (and RDPID) and INVPCID would raise #UD without theirs: enabled where the
+	 * CPU has them, so the guest can use what its CPUID shows. */
+	sec = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+		     SECONDARY_EPT | SECONDARY_UNRESTRICTED | SECONDARY_RDTSCP | SECONDARY_INVPCID |
+			     (c->secondary_may1 & SECONDARY_VPID),
+		     SECONDARY_EPT | SECONDARY_UNRESTRICTED, "secondary");
+	vmcs_write(VMCS_PROC_CONTROLS2, sec);
 	if (sec & SECONDARY_VPID)
 		vmcs_write(VMCS_VPID, v->id + 1);
 	vmcs_write(VMCS_EXIT_CONTROLS,
 		   adjust(true_or(MSR_IA32_VMX_TRUE_EXIT_CTLS, MSR_IA32_VMX_EXIT_CTLS),
-			  EXIT_HOST_64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER |
-				  EXIT_LOAD_EFER,
-			  EXIT_HOST_64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER, "VM-exit"));
+			  EXIT_HOST_64 | EXIT_SAVE_DEBUG | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
+				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+			  EXIT_HOST_64 | EXIT_SAVE_DEBUG | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+			  "VM-exit"));
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
 	/* Fields the CPU reads that stay 0 here, written all the same (24.11.3): no #PF
 	 * error-code filter, no CR3-target values, no MSRs loaded or stored. */
@@ -210,7 +160,7 @@ static void set_up_vmcs(struct vcpu *v)
 	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write(VMCS_EPT_POINTER, x->ept->root | (3u << 3) | VMX_MEMTYPE_WB);
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
-	vmcs_write(VMCS_CR0_MASK, x->cr0_fixed);
+	vmcs_write(VMCS_CR0_MASK, x->cr0_mask);
 	vmcs_write(VMCS_CR4_MASK, x->cr4_fixed);
 
 	/* The host: this CPU's monitor state, as VM exit loads it (27.5). */
@@ -262,6 +212,7 @@ static int vmx_vcpu_create(struct vcpu *v, struct nested *space)
 	 * unrestricted guest). */
 	x->cr0_fixed = rdmsr(MSR_IA32_VMX_CR0_FIXED0) & ~(X86_CR0_PE | X86_CR0_PG);
 	x->cr4_fixed = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	x->cr0_mask = x->cr0_fixed | X86_CR0_CD | X86_CR0_NW;
 	v->arch = x;
 	return 0;
 }
@@ -319,30 +270,43 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_reset *r)
 	vmx_of(v)->pending = true;
 }
 
-/* A control register as the guest reads it: the register's own bits, and the read
- * shadow's where the guest/host mask is set. */
-static u64 guest_cr(enum vmcs_field reg, enum vmcs_field shadow, enum vmcs_field mask);
-
-static void guest_write_cr0(struct vmx_vcpu *x, u64 cr0)
+static u64 guest_cr(enum vmcs_field reg, enum vmcs_field shadow, enum vmcs_field mask)
 {
-	vmcs_write(VMCS_CR0_SHADOW, cr0);
-	vmcs_write(VMCS_GUEST_CR0, cr0 | x->cr0_fixed);
+	u64 m = vmcs_read(mask);
+
+	return (vmcs_read(reg) & ~m) | (vmcs_read(shadow) & m);
 }
 
-static void guest_write_cr4(struct vmx_vcpu *x, u64 cr4)
+u64 vmx_guest_cr0(void)
+{
+	return guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK);
+}
+
+u64 vmx_guest_cr4(void)
+{
+	return guest_cr(VMCS_GUEST_CR4, VMCS_CR4_SHADOW, VMCS_CR4_MASK);
+}
+
+void vmx_write_cr0(struct vmx_vcpu *x, u64 cr0)
+{
+	vmcs_write(VMCS_CR0_SHADOW, cr0);
+	vmcs_write(VMCS_GUEST_CR0, (cr0 & ~(x->cr0_mask & ~x->cr0_fixed)) | x->cr0_fixed);
+}
+
+void vmx_write_cr4(struct vmx_vcpu *x, u64 cr4)
 {
 	vmcs_write(VMCS_CR4_SHADOW, cr4);
 	vmcs_write(VMCS_GUEST_CR4, cr4 | x->cr4_fixed);
 }
 
-static void write_efer(u64 efer)
+void vmx_write_efer(u64 efer)
 {
 	u32 entry = (u32)vmcs_read(VMCS_ENTRY_CONTROLS);
 
 	vmcs_write(VMCS_GUEST_EFER, efer);
 	/* IA-32e mode guest follows EFER.LMA (26.2.4) */
-	vmcs_write(VMCS_ENTRY_CONTROLS, (efer & (1ULL << 10)) ? entry | ENTRY_IA32E
-							       : entry & ~ENTRY_IA32E);
+	vmcs_write(VMCS_ENTRY_CONTROLS, (efer & EFER_LMA) ? entry | ENTRY_IA32E
+							 : entry & ~ENTRY_IA32E);
 }
 
 /* The reset state into the VMCS (on the vCPU's own CPU). */
@@ -363,13 +327,15 @@ static void load_reset(struct vcpu *v)
 	vmcs_write(VMCS_GUEST_IDTR_LIMIT, r->idt_limit);
 	vmcs_write(VMCS_ENTRY_CONTROLS,
 		   adjust(true_or(MSR_IA32_VMX_TRUE_ENTRY_CTLS, MSR_IA32_VMX_ENTRY_CTLS),
-			  ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, ENTRY_LOAD_EFER, "VM-entry"));
-	guest_write_cr0(x, r->cr0);
-	guest_write_cr4(x, r->cr4);
+			  ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
+			  ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER, "VM-entry"));
+	vmx_write_cr0(x, r->cr0);
+	vmx_write_cr4(x, r->cr4);
 	vmcs_write(VMCS_GUEST_CR3, r->cr3);
-	write_efer(r->efer);
+	vmx_write_efer(r->efer);
 	vmcs_write(VMCS_GUEST_PAT, r->pat);
 	vmcs_write(VMCS_GUEST_DR7, 0x400);
+	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmcs_write(VMCS_GUEST_ACTIVITY, 0);
@@ -378,77 +344,6 @@ static void load_reset(struct vcpu *v)
 	vmcs_write(VMCS_GUEST_SYSENTER_EIP, 0);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
 	x->pending = false;
-}
-
-static void exit_io(struct vcpu *v, u64 q)
-{
-	/* exit qualification (table 27-5): size-1 in 2:0, IN in 3, string 4, REP 5, port 31:16 */
-	v->exit.kind = EXIT_IO;
-	v->exit.insn_len = (u32)vmcs_read(VMCS_EXIT_INSN_LEN);
-	v->exit.io.size = (u8)((q & 7) + 1);
-	v->exit.io.in = q & 8;
-	v->exit.io.string = q & 16;
-	v->exit.io.rep = q & 32;
-	v->exit.io.port = (u16)(q >> 16);
-}
-
-static void decode_exit(struct vcpu *v, u32 reason)
-{
-	u64 q = vmcs_read(VMCS_EXIT_QUALIFICATION);
-	u32 len = (u32)vmcs_read(VMCS_EXIT_INSN_LEN);
-
-	v->exit = (struct vm_exit){ .kind = EXIT_UNHANDLED };
-	v->exit.raw.code = reason;
-	v->exit.raw.info1 = q;
-	switch (reason & 0xffff) {
-	case REASON_EXTINT: v->exit.kind = EXIT_INTR; break;
-	case REASON_INTR_WINDOW:
-		vmx_of(v)->proc &= ~PROC_INTR_WINDOW;
-		vmcs_write(VMCS_PROC_CONTROLS, vmx_of(v)->proc);
-		v->exit.kind = EXIT_NONE;
-		break;
-	case REASON_TRIPLE_FAULT: v->exit.kind = EXIT_SHUTDOWN; break;
-	case REASON_CPUID: v->exit.kind = EXIT_CPUID; v->exit.insn_len = len; break;
-	case REASON_HLT: v->exit.kind = EXIT_HLT; v->exit.insn_len = len; break;
-	case REASON_VMCALL: v->exit.kind = EXIT_HYPERCALL; v->exit.insn_len = len; break;
-	case REASON_PAUSE: v->exit.kind = EXIT_PAUSE; v->exit.insn_len = len; break;
-	case REASON_IO: exit_io(v, q); break;
-	case REASON_RDMSR:
-	case REASON_WRMSR:
-		v->exit.kind = (reason & 0xffff) == REASON_RDMSR ? EXIT_MSR_READ : EXIT_MSR_WRITE;
-		v->exit.insn_len = len;
-		v->exit.msr.index = (u32)v->regs.gpr[GPR_RCX];
-		break;
-	case REASON_EPT_VIOLATION:
-		/* qualification (table 27-7): 0 read, 1 write, 2 fetch; 7 the linear address
-		 * is valid, and with it 8 clear: the access was the guest's own paging-structure
-		 * walk */
-		v->exit.kind = EXIT_NPF;
-		v->exit.npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
-		v->exit.npf.qual = q;
-		v->exit.npf.write = q & 2;
-		v->exit.npf.fetch = q & 4;
-		v->exit.npf.walk = (q & (1u << 7)) && !(q & (1u << 8));
-		v->exit.npf.in_event = vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_VALID;
-		break;
-	case REASON_ENTRY_INVALID: v->exit.kind = EXIT_INVALID_STATE; break;
-	default: break;
-	}
-	v->exits[v->exit.kind]++;
-}
-
-/* An event the exit interrupted is delivered again at the next entry (27.2.4, 28.2.1);
- * not a software interrupt or exception, whose instruction simply runs again. */
-static void requeue_interrupted_event(void)
-{
-	u32 info = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
-	u32 type = info & INTR_TYPE_MASK;
-
-	if (!(info & INTR_VALID) || type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_SOFT_EXC)
-		return;
-	vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));
-	if (info & INTR_ERROR)
-		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
 }
 
 /* The vCPU's VMCS current on this CPU, set up, with any reset state in it: before the
@@ -471,6 +366,25 @@ static void ensure_current(struct vcpu *v)
 		load_reset(v);
 }
 
+/* The guest-physical and combined translations of this vCPU's EPT dropped (28.3.3.1,
+ * 30.3 INVEPT): single-context where the CPU has it, all contexts otherwise. */
+static void invept(void)
+{
+	struct {
+		u64 eptp, zero;
+	} desc = { vmcs_read(VMCS_EPT_POINTER), 0 };
+	u64 type = (vmx_caps_of()->ept_vpid & EPT_CAP_INVEPT_CTX) ? 1 : 2;
+	u8 failed;
+
+	__asm__ volatile("invept %1, %2; setna %0"
+			 : "=qm"(failed)
+			 : "m"(desc), "r"(type)
+			 : "cc", "memory");
+	if (failed)
+		panic("vmx: INVEPT type %llu failed (VM-instruction error %llu)",
+		      (unsigned long long)type, (unsigned long long)vmcs_read(VMCS_INSN_ERROR));
+}
+
 static void vmx_vcpu_run(struct vcpu *v)
 {
 	struct vmx_vcpu *x = vmx_of(v);
@@ -481,16 +395,12 @@ static void vmx_vcpu_run(struct vcpu *v)
 	vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
 	vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags);
 	vmcs_write(VMCS_TSC_OFFSET, v->tsc_offset);
+	if (x->pin & PIN_PREEMPTION_TIMER)
+		vmcs_write(VMCS_GUEST_PREEMPTION_TIMER, x->preemption_ticks);
 	x->proc = v->intercept_pause ? x->proc | PROC_PAUSE_EXITING : x->proc & ~PROC_PAUSE_EXITING;
 	vmcs_write(VMCS_PROC_CONTROLS, x->proc);
-	if (v->flush_tlb) {
-		/* INVEPT single-context (type 1) of this EPT (28.3.3.1) */
-		struct {
-			u64 eptp, zero;
-		} desc = { vmcs_read(VMCS_EPT_POINTER), 0 };
-		__asm__ volatile("invept %0, %1" : : "m"(desc), "r"(1ULL) : "cc", "memory");
-		v->flush_tlb = false;
-	}
+	if (v->flush_tlb)
+		invept();
 	if (vmx_enter(&v->regs, x->launched) != 0) {
 		v->exit = (struct vm_exit){ .kind = EXIT_INVALID_STATE };
 		v->exit.raw.code = ~0ULL;
@@ -512,10 +422,7 @@ static void vmx_vcpu_run(struct vcpu *v)
 		v->exits[EXIT_INVALID_STATE]++;
 		return;
 	}
-	requeue_interrupted_event();
-	decode_exit(v, reason);
-	if (v->exit.kind == EXIT_INTR)
-		__asm__ volatile("sti; nop; cli" ::: "memory"); /* the host takes it now */
+	vmx_decode_exit(v, reason);
 }
 
 static bool vmx_event_window(struct vcpu *v, enum vcpu_event_kind kind)
@@ -525,10 +432,17 @@ static bool vmx_event_window(struct vcpu *v, enum vcpu_event_kind kind)
 
 	ensure_current(v);
 	intr = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
-	bool open = !(intr & 3) && !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_VALID);
+	bool open = !(intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)) && !(vmcs_read(VMCS_ENTRY_INTR_INFO) & INTR_VALID);
 
-	if (kind == EVENT_NMI)
-		return open && !(intr & 8); /* (bit 3: blocking by NMI) */
+	if (kind == EVENT_NMI) {
+		if (open && !(intr & INTERRUPTIBILITY_NMI))
+			return true;
+		if (x->pin & PIN_VIRTUAL_NMIS) { /* an exit once the guest's IRET unblocks */
+			x->proc |= PROC_NMI_WINDOW;
+			vmcs_write(VMCS_PROC_CONTROLS, x->proc);
+		}
+		return false;
+	}
 	if (kind != EVENT_IRQ)
 		return open;
 	if (open && (v->regs.rflags & (1ULL << 9)))
@@ -547,7 +461,7 @@ static void vmx_inject(struct vcpu *v, const struct vcpu_event *e)
 	/* In real mode an exception pushes no error code, and VM entry refuses one
 	 * (26.2.1.3): a guest's real-mode fault must not stop the monitor. */
 	error = e->kind == EVENT_EXCEPTION && e->has_error &&
-		(guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK) & X86_CR0_PE);
+		(vmx_guest_cr0() & X86_CR0_PE);
 	if (e->kind == EVENT_NMI)
 		info |= INTR_TYPE_NMI | 2;
 	else if (e->kind == EVENT_IRQ)
@@ -559,13 +473,6 @@ static void vmx_inject(struct vcpu *v, const struct vcpu_event *e)
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
-static u64 guest_cr(enum vmcs_field reg, enum vmcs_field shadow, enum vmcs_field mask)
-{
-	u64 m = vmcs_read(mask);
-
-	return (vmcs_read(reg) & ~m) | (vmcs_read(shadow) & m);
-}
-
 static void vmx_get_sys(struct vcpu *v, struct vcpu_sys *sys)
 {
 	u32 cs_ar;
@@ -574,10 +481,10 @@ static void vmx_get_sys(struct vcpu *v, struct vcpu_sys *sys)
 	cs_ar = (u32)vmcs_read(VMCS_GUEST_ES_AR + 2);
 
 	/* (the guest reads the register's own bits, and the shadow's where the mask is set) */
-	sys->cr0 = guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK);
+	sys->cr0 = vmx_guest_cr0();
 	sys->cr2 = read_cr2(); /* (VMX does not switch CR2: the guest's is live) */
 	sys->cr3 = vmcs_read(VMCS_GUEST_CR3);
-	sys->cr4 = guest_cr(VMCS_GUEST_CR4, VMCS_CR4_SHADOW, VMCS_CR4_MASK);
+	sys->cr4 = vmx_guest_cr4();
 	sys->efer = vmcs_read(VMCS_GUEST_EFER);
 	sys->pat = vmcs_read(VMCS_GUEST_PAT);
 	for (int i = 0; i < 6; i++)
@@ -600,11 +507,10 @@ static void vmx_set_sys(struct vcpu *v, const struct vcpu_sys *sys, u32 fields)
 	if (fields & SYS_CR2)
 		__asm__ volatile("mov %0, %%cr2" : : "r"(sys->cr2));
 	if (fields & SYS_CR0)
-		guest_write_cr0(x, (sys->cr0 & ~(X86_CR0_PE | X86_CR0_PG)) |
-					   (guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK) &
-					    (X86_CR0_PE | X86_CR0_PG)));
+		vmx_write_cr0(x, (sys->cr0 & ~(X86_CR0_PE | X86_CR0_PG)) |
+					 (vmx_guest_cr0() & (X86_CR0_PE | X86_CR0_PG)));
 	if (fields & SYS_EFER)
-		write_efer((sys->efer & ~(1ULL << 10)) | (vmcs_read(VMCS_GUEST_EFER) & (1ULL << 10)));
+		vmx_write_efer((sys->efer & ~EFER_LMA) | (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA));
 	if (fields & SYS_PAT)
 		vmcs_write(VMCS_GUEST_PAT, sys->pat);
 	if (fields & SYS_INTR_SHADOW)
@@ -623,7 +529,7 @@ static void vmx_dump(struct vcpu *v)
 		(unsigned long long)v->regs.gpr[GPR_RSP], (unsigned long long)v->regs.rflags);
 	kprintf("  CR0 %016llx (guest sees %016llx) CR3 %016llx CR4 %016llx EFER %016llx\n",
 		(unsigned long long)vmcs_read(VMCS_GUEST_CR0),
-		(unsigned long long)guest_cr(VMCS_GUEST_CR0, VMCS_CR0_SHADOW, VMCS_CR0_MASK),
+		(unsigned long long)vmx_guest_cr0(),
 		(unsigned long long)vmcs_read(VMCS_GUEST_CR3),
 		(unsigned long long)vmcs_read(VMCS_GUEST_CR4),
 		(unsigned long long)vmcs_read(VMCS_GUEST_EFER));
@@ -633,6 +539,11 @@ static void vmx_dump(struct vcpu *v)
 			(unsigned long long)vmcs_read(VMCS_GUEST_ES_AR + 2 * i),
 			(unsigned long long)vmcs_read(VMCS_GUEST_ES_LIMIT + 2 * i),
 			(unsigned long long)vmcs_read(VMCS_GUEST_ES_BASE + 2 * i));
+	kprintf("  GDTR limit %08llx base %016llx\n  IDTR limit %08llx base %016llx\n",
+		(unsigned long long)vmcs_read(VMCS_GUEST_GDTR_LIMIT),
+		(unsigned long long)vmcs_read(VMCS_GUEST_GDTR_BASE),
+		(unsigned long long)vmcs_read(VMCS_GUEST_IDTR_LIMIT),
+		(unsigned long long)vmcs_read(VMCS_GUEST_IDTR_BASE));
 }
 
 const struct virt_ops vmx_ops = {

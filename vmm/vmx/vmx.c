@@ -13,10 +13,33 @@
 #include "vmm/host/percpu.h"
 #include "vmm/lib/klib.h"
 #include "vmm/lib/x86.h"
+#include "vmm/virt/msr.h"
 
 static struct vmx_caps caps;
 static bool caps_read;
 static hpa_t vmxon_region[MAX_CPUS];
+hpa_t vmx_msr_bitmap;
+
+/* The MSR bitmap (SDM vol. 3C 24.6.9): read bitmaps for MSRs 0-1FFFh and
+ * C0000000h-C0001FFFh at bytes 0 and 1024, write bitmaps at 2048 and 3072; a set
+ * bit makes the access exit. Every MSR exits but msr_passthrough's. */
+static int msr_bitmap_init(void)
+{
+	u8 *bm;
+
+	vmx_msr_bitmap = page_alloc(1, 1);
+	if (!vmx_msr_bitmap)
+		return -E_NOMEM;
+	bm = hpa_to_ptr(vmx_msr_bitmap);
+	memset(bm, 0xff, PAGE_SIZE);
+	for (u32 i = 0; i < msr_passthrough_count; i++) {
+		u32 msr = msr_passthrough[i], at = (msr >= 0xc0000000 ? 1024 : 0) + (msr & 0x1fff) / 8;
+
+		bm[at] &= (u8) ~(1u << (msr & 7));
+		bm[2048 + at] &= (u8) ~(1u << (msr & 7));
+	}
+	return 0;
+}
 
 /* The controls that may be 1 in a capability MSR (its high half, appendix A.3). */
 static u32 may_be_one(u32 msr)
@@ -110,14 +133,17 @@ int vmx_cpu_enable(void)
 			pr_err("vmx: cannot run guests: %s\n", why);
 			return -E_NOTSUP;
 		}
+		if (msr_bitmap_init() != 0)
+			return -E_NOMEM;
 		caps_read = true;
 		kprintf("vmx: VMCS revision %#x, %u-byte regions; EPT 4-level write-back, "
 			"2 MiB pages %s, A/D bits %s, INVEPT single-context %s; VPID %s "
-			"(INVVPID %s); unrestricted guest yes\n",
+			"(INVVPID %s); unrestricted guest yes; preemption timer %s\n",
 			caps.revision, caps.region_size, yn(caps.ept_vpid & EPT_CAP_2M),
 			yn(caps.ept_vpid & EPT_CAP_AD), yn(caps.ept_vpid & EPT_CAP_INVEPT_CTX),
 			yn(caps.secondary_may1 & SECONDARY_VPID),
-			yn(caps.ept_vpid & VPID_CAP_INVVPID));
+			yn(caps.ept_vpid & VPID_CAP_INVVPID),
+			yn(may_be_one(MSR_IA32_VMX_PINBASED_CTLS) & PIN_PREEMPTION_TIMER));
 	}
 	cr0 = (read_cr0() | rdmsr(MSR_IA32_VMX_CR0_FIXED0)) & rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	cr4 = ((read_cr4() | CR4_VMXE) | rdmsr(MSR_IA32_VMX_CR4_FIXED0)) &
