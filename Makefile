@@ -169,6 +169,10 @@ bench: all guest-linux
 	tools/bench-cluster $(BENCH_CLUSTER_ARGS)
 	tools/bench-cluster --one-core $(BENCH_CLUSTER_ARGS)
 
+# The Intel back end on Bochs: slow (about an hour), so apart from make bench.
+bench-intel: all guest-linux
+	tools/bench-bochs $(BENCH_INTEL_ARGS)
+
 # ---- running -------------------------------------------------------------
 RUN_ARGS ?= --guest linux --memory 512
 run: all guest-linux
@@ -212,6 +216,7 @@ help:
 	@echo "              (tools/unum-cluster; RUN_ARGS=... replaces its options)"
 	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
 	@echo "make bench    benchmarks: Linux under Unum vs bare QEMU, the cluster network, Linux on 1-3 nodes (doc/benchmarks.md)"
+	@echo "make bench-intel  the Intel back end on Bochs: Linux under Unum vs bare Bochs, on 1 and 2 nodes (doc/benchmarks.md)"
 	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
 	@echo "make netboot  network boot tree for a rack: build/netboot (GRUB PXE/UEFI, grub.cfg,"
 	@echo "              dnsmasq.conf) from NETBOOT_CONF (default examples/cluster.conf),"
@@ -222,6 +227,6 @@ help:
 	@echo "make format   clang-format the C sources; make lint: layers, cppcheck, format check"
 	@echo "make clean    remove build/"
 
-.PHONY: all tools iso netboot check verify test fuzz bench run install format lint deps clean distclean help
+.PHONY: all tools iso netboot check verify test fuzz bench bench-intel run install format lint deps clean distclean help
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

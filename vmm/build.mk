@@ -29,6 +29,7 @@ MON_SRCS += vmm/platform/uart16550.c vmm/platform/testdev.c vmm/platform/power.c
 	vmm/platform/legacy.c vmm/platform/pci.c
 # svm: the AMD back end.
 MON_SRCS += vmm/svm/svm.c vmm/svm/exit.c vmm/svm/npt.c vmm/svm/vmrun.S
+MON_SRCS += vmm/virt/virt_pick.c
 MON_SRCS += vmm/vmx/vmx.c vmm/vmx/vcpu.c vmm/vmx/exit.c vmm/vmx/ept.c vmm/vmx/vmentry.S
 # guest: building the guest (loader, Linux boot protocol, ACPI tables).
 MON_SRCS += vmm/guest/loader.c vmm/guest/linux.c vmm/guest/acpi.c vmm/guest/acpi_numa.c

@@ -2,10 +2,12 @@
 /*
  * The guest's CPUID policy: virtualization extensions hidden, hypervisor bit
  * and Unum signature present, per-vCPU APIC id and count, XSAVE hidden while
- * XSETBV is not emulated, the rest of the host's answer untouched.
+ * XSETBV is not emulated, the rest of the host's answer untouched; and the
+ * back end (SVM or VMX) picked from the host's CPUID.
  */
 #include "tests/unit/check.h"
 #include "vmm/virt/cpuid.h"
+#include "vmm/virt/virt_pick.h"
 
 static const struct cpuid_regs all_ones = { ~0u, ~0u, ~0u, ~0u };
 
@@ -115,4 +117,46 @@ TEST(shadow_paging_hides_features)
 	CHECK(r.ebx & (1u << 7));			       /* SMEP passes through */
 	CHECK_EQ(cpuid_policy(7, 1, all_ones, 0, 1).ecx, ~0u); /* other subleaves untouched */
 	cpuid_shadow_paging = false;
+}
+
+/* The back end comes from CPUID: a fake CPU answers from these words. */
+static u32 fake_max, fake_max_ext, fake_c1_ecx, fake_e1_ecx;
+
+static struct cpuid_regs fake_cpuid(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r = { 0, 0, 0, 0 };
+
+	(void)subleaf;
+	if (leaf == 0)
+		r.eax = fake_max;
+	else if (leaf == 1)
+		r.ecx = fake_c1_ecx;
+	else if (leaf == 0x80000000)
+		r.eax = fake_max_ext;
+	else if (leaf == 0x80000001)
+		r.ecx = fake_e1_ecx;
+	return r;
+}
+
+static enum virt_kind pick(u32 max, u32 c1_ecx, u32 max_ext, u32 e1_ecx)
+{
+	fake_max = max;
+	fake_c1_ecx = c1_ecx;
+	fake_max_ext = max_ext;
+	fake_e1_ecx = e1_ecx;
+	return virt_kind_of(fake_cpuid);
+}
+
+TEST(back_end_from_cpuid)
+{
+	/* an AMD CPU: SVM in 8000_0001h ECX bit 2 (QEMU's qemu64,+svm) */
+	CHECK_EQ(pick(0xd, 0x80a02201, 0x8000000a, 0x25), VIRT_SVM);
+	/* an Intel CPU: VMX in leaf 1 ECX bit 5 (Bochs's Sandy Bridge), no SVM bit */
+	CHECK_EQ(pick(0xd, 0x1fbae3ff, 0x80000008, 0x1), VIRT_VMX);
+	/* neither: no back end */
+	CHECK_EQ(pick(0xd, 0x80a02001, 0x80000008, 0x1), VIRT_NONE);
+	/* 8000_0001h beyond the CPU's extended leaves is not believed */
+	CHECK_EQ(pick(0xd, 0, 0x80000000, 1u << 2), VIRT_NONE);
+	/* nor leaf 1 on a CPU whose leaf 0 says it has none */
+	CHECK_EQ(pick(0, 1u << 5, 0x80000008, 0), VIRT_NONE);
 }

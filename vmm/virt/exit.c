@@ -125,10 +125,15 @@ static void handle_shutdown(struct vcpu *v)
 		v->id);
 }
 
+/* The CPU refused to enter the guest. The state is the guest's own making or a monitor
+ * bug; either way the guest stops with its state dumped, and the monitor stays up. */
 static void handle_invalid(struct vcpu *v)
 {
 	virt->dump(v);
-	panic("the CPU refused to enter the guest (invalid VMCB/VMCS state): a monitor bug");
+	vm_stop(v->vm, EXIT_GUEST_CRASH,
+		"vCPU %u: the CPU refused to enter the guest (exit %#llx, %#llx: invalid "
+		"VMCB/VMCS state); the guest stops",
+		v->id, (unsigned long long)v->exit.raw.code, (unsigned long long)v->exit.raw.info1);
 }
 
 static void handle_unhandled(struct vcpu *v)

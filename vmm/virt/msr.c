@@ -137,6 +137,13 @@ int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 	case MSR_EFER:
 		if (val & ~EFER_GUEST_BITS)
 			return -E_INVAL; /* reserved bits (and SVME: the guest has no SVM) */
+		/* NXE only on a CPU with NX; LME cannot change while paging is on (SDM vol. 3A
+		 * 10.8.5, AMD APM vol. 2 14.6.1): VM entry would refuse that state. */
+		if ((val & EFER_NXE) && !(cpuid(0x80000001, 0).edx & (1u << 20)))
+			return -E_INVAL;
+		virt->get_sys(v, &sys);
+		if ((sys.cr0 & X86_CR0_PG) && ((val ^ sys.efer) & EFER_LME))
+			return -E_INVAL;
 		sys.efer = val;
 		virt->set_sys(v, &sys, SYS_EFER);
 		return 0;

@@ -90,11 +90,14 @@ static bool emulate_cr0(struct vcpu *v, u64 val)
 	    (real & ~rdmsr(MSR_IA32_VMX_CR0_FIXED1)))
 		return false;
 	if ((val & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME)) {
-		if (!(cr4 & CR4_PAE))
+		/* IA-32e mode needs PAE, and a CS without L (L and D both set are invalid
+		 * there: the CPU refuses, and so would VM entry) */
+		if (!(cr4 & CR4_PAE) || (vmcs_read(VMCS_GUEST_ES_AR + 2) & CS_AR_L))
 			return false;
 		new_efer |= EFER_LMA;
 	} else if (!(val & X86_CR0_PG) && (old & X86_CR0_PG) && (efer & EFER_LMA)) {
-		if (long_mode_64())
+		/* not from 64-bit code, and not with PCIDs on (both #GP) */
+		if (long_mode_64() || (cr4 & CR4_PCIDE))
 			return false;
 		new_efer &= ~EFER_LMA;
 	}
@@ -201,15 +204,20 @@ static void exit_cr(struct vcpu *v, u64 q)
 }
 
 /* An event whose delivery the exit interrupted is delivered again at the next entry
- * (27.2.4, 28.2.1); not a software interrupt or exception, whose instruction simply
- * runs again. */
+ * (27.2.4, 28.2.1); not one an instruction raised (INT n, INT3/INTO, ICEBP), which
+ * simply runs again. An NMI's delivery left "blocking by NMI" set, which would make
+ * its injection fail: cleared (SDM vol. 3C 31.7.1.2). */
 static void requeue_interrupted_event(void)
 {
 	u32 info = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
 	u32 type = info & INTR_TYPE_MASK;
 
-	if (!(info & INTR_VALID) || type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_SOFT_EXC)
+	if (!(info & INTR_VALID) || type == INTR_TYPE_SOFT_INT || type == INTR_TYPE_PRIV_SOFT ||
+	    type == INTR_TYPE_SOFT_EXC)
 		return;
+	if (type == INTR_TYPE_NMI)
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & ~(u64)INTERRUPTIBILITY_NMI);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info & ~(1u << 12));
 	if (info & INTR_ERROR)
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
@@ -235,6 +243,11 @@ static void exit_ept_violation(struct vcpu *v, u64 q)
 	v->exit.npf.fetch = q & 4;
 	v->exit.npf.walk = (q & (1u << 7)) && !(q & (1u << 8));
 	v->exit.npf.in_event = vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_VALID;
+	/* bit 12: the guest's IRET had unblocked NMIs before the fault; it runs again, so
+	 * they are blocked again until it does (27.2.3, 31.7.1.2) */
+	if ((q & (1u << 12)) && !v->exit.npf.in_event && (vmx_of(v)->pin & PIN_VIRTUAL_NMIS))
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
 }
 
 /* Turns off a window exit the back end asked for; the run loop injects next. */

@@ -147,8 +147,7 @@ static void set_up_vmcs(struct vcpu *v)
 		   adjust(true_or(MSR_IA32_VMX_TRUE_EXIT_CTLS, MSR_IA32_VMX_EXIT_CTLS),
 			  EXIT_HOST_64 | EXIT_SAVE_DEBUG | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
 				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-			  EXIT_HOST_64 | EXIT_SAVE_DEBUG | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
-			  "VM-exit"));
+			  EXIT_HOST_64 | EXIT_SAVE_DEBUG | EXIT_PAT_EFER, "VM-exit"));
 	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
 	/* Fields the CPU reads that stay 0 here, written all the same (24.11.3): no #PF
 	 * error-code filter, no CR3-target values, no MSRs loaded or stored. */
@@ -268,6 +267,7 @@ static void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_reset *r)
 	else
 		reset_sipi(v, r->sipi_vector);
 	vmx_of(v)->pending = true;
+	v->flush_tlb = true; /* (the VPID's translations are the old life's) */
 }
 
 static u64 guest_cr(enum vmcs_field reg, enum vmcs_field shadow, enum vmcs_field mask)
@@ -328,7 +328,7 @@ static void load_reset(struct vcpu *v)
 	vmcs_write(VMCS_ENTRY_CONTROLS,
 		   adjust(true_or(MSR_IA32_VMX_TRUE_ENTRY_CTLS, MSR_IA32_VMX_ENTRY_CTLS),
 			  ENTRY_LOAD_DEBUG | ENTRY_LOAD_PAT | ENTRY_LOAD_EFER,
-			  ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER, "VM-entry"));
+			  ENTRY_LOAD_DEBUG | ENTRY_PAT_EFER, "VM-entry"));
 	vmx_write_cr0(x, r->cr0);
 	vmx_write_cr4(x, r->cr4);
 	vmcs_write(VMCS_GUEST_CR3, r->cr3);
@@ -391,6 +391,17 @@ static void vmx_vcpu_run(struct vcpu *v)
 	u32 reason;
 
 	ensure_current(v);
+	/* RIP wraps at 4 GiB outside 64-bit mode, where VM entry wants bits 63:32 clear
+	 * (26.3.1.4): an instruction skipped at the top of the address space ends at 0. */
+	if (!((vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) &&
+	      (vmcs_read(VMCS_GUEST_ES_AR + 2) & (1u << 13))))
+		v->regs.rip = (u32)v->regs.rip;
+	if (x->clear_shadow) { /* (asked for by another core: vmx_set_sys) */
+		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+				   ~(u64)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+		x->clear_shadow = false;
+	}
 	vmcs_write(VMCS_GUEST_RSP, v->regs.gpr[GPR_RSP]);
 	vmcs_write(VMCS_GUEST_RIP, v->regs.rip);
 	vmcs_write(VMCS_GUEST_RFLAGS, v->regs.rflags);
@@ -399,8 +410,10 @@ static void vmx_vcpu_run(struct vcpu *v)
 		vmcs_write(VMCS_GUEST_PREEMPTION_TIMER, x->preemption_ticks);
 	x->proc = v->intercept_pause ? x->proc | PROC_PAUSE_EXITING : x->proc & ~PROC_PAUSE_EXITING;
 	vmcs_write(VMCS_PROC_CONTROLS, x->proc);
-	if (v->flush_tlb)
+	if (v->flush_tlb) {
 		invept();
+		v->flush_tlb = false;
+	}
 	if (vmx_enter(&v->regs, x->launched) != 0) {
 		v->exit = (struct vm_exit){ .kind = EXIT_INVALID_STATE };
 		v->exit.raw.code = ~0ULL;
@@ -503,6 +516,16 @@ static void vmx_set_sys(struct vcpu *v, const struct vcpu_sys *sys, u32 fields)
 {
 	struct vmx_vcpu *x = vmx_of(v);
 
+	/* Another core (the boot core completing a port access forwarded to node 0,
+	 * vmm/cluster/remote_io.c) may end the interrupt shadow of a vCPU that waits; the
+	 * VMCS is its own core's, so that waits for its next entry. */
+	if (x->cpu >= 0 && x->cpu != (s32)this_cpu_id()) {
+		if (fields != SYS_INTR_SHADOW || sys->intr_shadow)
+			panic("vmx: vCPU %u's state (fields %#x) written from CPU %u, not its own",
+			      v->id, fields, this_cpu_id());
+		x->clear_shadow = true;
+		return;
+	}
 	ensure_current(v);
 	if (fields & SYS_CR2)
 		__asm__ volatile("mov %0, %%cr2" : : "r"(sys->cr2));

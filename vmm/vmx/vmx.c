@@ -81,6 +81,16 @@ int vmx_read_caps(struct vmx_caps *c, const char **why)
 		*why = "EPT without 4-level tables in write-back memory";
 		return -E_NOTSUP;
 	}
+	if (!(c->ept_vpid & EPT_CAP_2M)) {
+		*why = "EPT without 2 MiB pages (guest RAM is mapped with them)";
+		return -E_NOTSUP;
+	}
+	/* PAT and EFER switched by entry and exit: the guest's must never be the host's */
+	if ((may_be_one(MSR_IA32_VMX_EXIT_CTLS) & EXIT_PAT_EFER) != EXIT_PAT_EFER ||
+	    (may_be_one(MSR_IA32_VMX_ENTRY_CTLS) & ENTRY_PAT_EFER) != ENTRY_PAT_EFER) {
+		*why = "VM entry and exit cannot load and save IA32_PAT and IA32_EFER";
+		return -E_NOTSUP;
+	}
 	if (!(c->ept_vpid & EPT_CAP_INVEPT) ||
 	    !(c->ept_vpid & (EPT_CAP_INVEPT_CTX | EPT_CAP_INVEPT_ALL))) {
 		*why = "no INVEPT (the DSM must flush a page's translations before it leaves)";

@@ -90,6 +90,8 @@
 #define ENTRY_IA32E	      (1u << 9)
 #define ENTRY_LOAD_PAT	      (1u << 14)
 #define ENTRY_LOAD_EFER	      (1u << 15)
+#define EXIT_PAT_EFER  (EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER)
+#define ENTRY_PAT_EFER (ENTRY_LOAD_PAT | ENTRY_LOAD_EFER)
 
 /* Exit reasons (appendix C). */
 #define REASON_EXCEPTION_NMI 0
@@ -127,6 +129,7 @@
 #define INTR_TYPE_NMI	   (2u << 8)
 #define INTR_TYPE_HW_EXC   (3u << 8)
 #define INTR_TYPE_SOFT_INT (4u << 8)
+#define INTR_TYPE_PRIV_SOFT (5u << 8) /* ICEBP (INT1) */
 #define INTR_TYPE_SOFT_EXC (6u << 8)
 #define INTR_TYPE_MASK	   (7u << 8)
 
@@ -174,6 +177,7 @@ struct vmx_vcpu {
 	u64 cr0_fixed, cr4_fixed, cr0_mask;
 	u32 pin, proc; /* pin-based and primary controls as last written */
 	u32 preemption_ticks; /* the VMX-preemption timer's start value: the heartbeat */
+	bool clear_shadow;    /* end the interrupt shadow at the next entry (vmx_set_sys) */
 };
 
 static inline struct vmx_vcpu *vmx_of(struct vcpu *v)
