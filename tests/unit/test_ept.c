@@ -86,3 +86,44 @@ TEST(rights_taken_and_given_back)
 	CHECK_EQ(prot, SPACE_R);
 	CHECK_EQ_U64(size, SPACE_4K);
 }
+
+/* The EPT pointer: write-back (6) in bits 2:0, a 4-level walk (3) in 5:3, and bit 6
+ * clear: no accessed and dirty flags in EPT entries, so the CPU's reads of the
+ * guest's page tables are reads (what lets them stay read-shared across nodes). */
+TEST(eptp_without_ad_flags)
+{
+	u64 p = ept_pointer(0x12345000);
+
+	CHECK_EQ(p & 7, 6);
+	CHECK_EQ((p >> 3) & 7, 3);
+	CHECK_EQ(p & (1u << 6), 0);
+	CHECK_EQ(p & ~0xfffULL, 0x12345000);
+}
+
+/* EPT violations as the SDM describes them (table 27-7), in generic terms. */
+TEST(violation_qualifications)
+{
+	struct ept_violation v;
+
+	/* a data read through a valid translation: bits 0, 7, 8 */
+	v = ept_violation_of(0x181);
+	CHECK(!v.write && !v.fetch && !v.walk);
+	/* the guest's walk reading a paging-structure entry: bits 0, 7 (8 clear) */
+	v = ept_violation_of(0x81);
+	CHECK(!v.write && !v.fetch && v.walk);
+	/* the CPU setting an accessed or dirty flag in a guest paging-structure entry:
+	 * a write during the walk (bits 1, 7; 8 clear), so the page table is written */
+	v = ept_violation_of(0x82);
+	CHECK(v.write && !v.fetch && v.walk);
+	/* ... and the same A/D update of the final entry is still part of the walk */
+	v = ept_violation_of(0x8a);
+	CHECK(v.write && v.walk);
+	/* a data write and an instruction fetch through a translation */
+	v = ept_violation_of(0x182);
+	CHECK(v.write && !v.walk);
+	v = ept_violation_of(0x184);
+	CHECK(v.fetch && !v.write && !v.walk);
+	/* no linear address (bit 7 clear: e.g. the PDPTEs loaded for PAE): not a walk */
+	v = ept_violation_of(0x1);
+	CHECK(!v.walk);
+}

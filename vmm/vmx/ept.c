@@ -37,6 +37,22 @@ static u32 ept_leaf_prot(u64 e)
 	return SPACE_R | ((e & EPT_W) ? SPACE_W : 0) | ((e & EPT_X) ? SPACE_X : 0);
 }
 
+u64 ept_pointer(hpa_t root)
+{
+	return (root & 0x000ffffffffff000ULL) | ((4 - 1) << 3) | 6; /* (bit 6: no A/D) */
+}
+
+struct ept_violation ept_violation_of(u64 q)
+{
+	struct ept_violation v = {
+		.write = q & (1u << 1),
+		.fetch = q & (1u << 2),
+		.walk = (q & (1u << 7)) && !(q & (1u << 8)),
+	};
+
+	return v;
+}
+
 const struct nested_format ept_format = {
 	.addr_mask = 0x000ffffffffff000ULL,
 	.table_bits = EPT_R | EPT_W | EPT_X,

@@ -8,6 +8,7 @@
  */
 #include "vmm/vmx/vmx.h"
 #include "vmm/vmx/vmcs.h"
+#include "vmm/vmx/ept.h"
 #include "vmm/virt/virt.h"
 #include "vmm/virt/guest_mem.h"
 #include "vmm/lib/x86.h"
@@ -235,13 +236,13 @@ static void exit_io(struct vcpu *v, u64 q)
 
 static void exit_ept_violation(struct vcpu *v, u64 q)
 {
-	/* qualification (table 27-7): 0 read, 1 write, 2 fetch; 7 the linear address is
-	 * valid, and with it 8 clear: the access was the guest's own paging-structure walk */
+	struct ept_violation e = ept_violation_of(q); /* (host-tested: ept.c) */
+
 	v->exit.npf.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 	v->exit.npf.qual = q;
-	v->exit.npf.write = q & 2;
-	v->exit.npf.fetch = q & 4;
-	v->exit.npf.walk = (q & (1u << 7)) && !(q & (1u << 8));
+	v->exit.npf.write = e.write;
+	v->exit.npf.fetch = e.fetch;
+	v->exit.npf.walk = e.walk;
 	v->exit.npf.in_event = vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_VALID;
 	/* bit 12: the guest's IRET had unblocked NMIs before the fault; it runs again, so
 	 * they are blocked again until it does (27.2.3, 31.7.1.2) */

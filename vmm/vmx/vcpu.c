@@ -157,7 +157,7 @@ static void set_up_vmcs(struct vcpu *v)
 	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
-	vmcs_write(VMCS_EPT_POINTER, x->ept->root | (3u << 3) | VMX_MEMTYPE_WB);
+	vmcs_write(VMCS_EPT_POINTER, ept_pointer(x->ept->root));
 	vmcs_write(VMCS_LINK_POINTER, ~0ULL);
 	vmcs_write(VMCS_CR0_MASK, x->cr0_mask);
 	vmcs_write(VMCS_CR4_MASK, x->cr4_fixed);
