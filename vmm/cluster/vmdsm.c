@@ -46,22 +46,75 @@ void vmdsm_turn_began(struct vm *vm)
 	vmpf_turn_began(&vmdsm_of(vm)->pf);
 }
 
-/* A protocol message that cannot be queued is lost, and the page's holders would wait for
- * ever: stop the guest, saying why, instead. */
+/*
+ * The protocol sends and never waits; the message layer has a fixed pool of buffers, which
+ * a peer slow to acknowledge (a slow node or NIC, one busy building its part of the guest)
+ * fills: a burst of answers, page data each, can outrun it. Such messages wait here, in
+ * order, and go before any newer one (the protocol relies on each peer's messages
+ * arriving in order). Only when this queue too is full is a message lost, and the page's
+ * holders would wait for ever: the guest stops, saying why.
+ */
+static void lost(struct vm_dsm *d, unsigned dst, int rc)
+{
+	if (d->vm->stopped) /* said once: the stop follows */
+		return;
+	net_msg_line("dsm: message layer: ");
+	vm_stop(d->vm, EXIT_GUEST_STOPPED,
+		"dsm: a protocol message for node %u could not be queued (error %d: the message "
+		"layer's buffers are full, and the %u messages waiting for them too)",
+		dst, rc, VMDSM_OUTQ_SLOTS);
+}
+
+/* Sends what waits, oldest first, until the layer has no buffer again. */
+static void outq_flush(struct vm_dsm *d)
+{
+	struct vmdsm_outq *q = d->outq;
+
+	while (q->n) {
+		typeof(q->slot[0]) *m = &q->slot[q->head];
+		int rc = msg_send_parts(net_msg_layer(), m->dst, MSG_T_DSM, m->data, m->len, NULL, 0);
+
+		if (rc == -MSG_E_AGAIN)
+			return;
+		if (rc) {
+			lost(d, m->dst, rc);
+			return;
+		}
+		q->head = (q->head + 1) % VMDSM_OUTQ_SLOTS;
+		q->n--;
+	}
+}
+
 static int op_send(void *ctx, unsigned dst, const void *hdr, size_t hdr_len, const void *payload,
 		   size_t payload_len)
 {
-	int rc = msg_send_parts(net_msg_layer(), (u16)dst, MSG_T_DSM, hdr, hdr_len, payload,
-				payload_len);
+	struct vm_dsm *d = ctx;
+	struct vmdsm_outq *q = d->outq;
+	typeof(q->slot[0]) *m;
+	int rc = -MSG_E_AGAIN;
 
-	if (rc && !((struct vm_dsm *)ctx)->vm->stopped) { /* said once: the stop follows */
-		net_msg_line("dsm: message layer: ");
-		vm_stop(((struct vm_dsm *)ctx)->vm, EXIT_GUEST_STOPPED,
-			"dsm: a protocol message for node %u could not be queued (error %d: the "
-			"message layer's buffers are full)",
-			dst, rc);
+	if (!q->n) /* (else after those that wait) */
+		rc = msg_send_parts(net_msg_layer(), (u16)dst, MSG_T_DSM, hdr, hdr_len, payload,
+				    payload_len);
+	if (rc != -MSG_E_AGAIN || hdr_len + payload_len > sizeof(m->data)) {
+		if (rc)
+			lost(d, dst, rc);
+		return rc;
 	}
-	return rc;
+	if (q->n == VMDSM_OUTQ_SLOTS) {
+		lost(d, dst, rc);
+		return rc;
+	}
+	m = &q->slot[(q->head + q->n) % VMDSM_OUTQ_SLOTS];
+	m->dst = (u16)dst;
+	m->len = (u16)(hdr_len + payload_len);
+	memcpy(m->data, hdr, hdr_len);
+	if (payload_len)
+		memcpy(m->data + hdr_len, payload, payload_len);
+	q->n++;
+	q->delayed++;
+	q->most = MAX(q->most, q->n);
+	return 0;
 }
 
 static uint64_t op_now(void *ctx)
@@ -145,10 +198,14 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 		home_start[n] >>= PAGE_SHIFT;
 	}
 	size = dsm_mem_size(&c);
-	mem = page_alloc(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE, 1);
+	hpa_t outq = page_alloc(ALIGN_UP(sizeof(*d->outq), PAGE_SIZE) / PAGE_SIZE, 1);
 
-	if (!mem)
+	mem = page_alloc(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE, 1);
+	if (!mem || !outq)
 		return -E_NOMEM;
+	d->outq = hpa_to_ptr(outq);
+	d->outq->head = d->outq->n = d->outq->most = 0;
+	d->outq->delayed = 0;
 	d->vm = vm;
 	d->waits.rng = 0x9e3779b97f4a7c15ULL; /* (the reservoir sample's generator) */
 	rc = dsm_init(&d->node, &c, &vmdsm_ops, d, hpa_to_ptr(mem), size);
@@ -276,6 +333,7 @@ void vmdsm_poll(struct vm *vm)
 	struct vm_dsm *d = vmdsm_of(vm);
 
 	BUG_ON(!on_boot_core()); /* the protocol is the boot core's alone */
+	outq_flush(d);
 	dsm_poll(d->node);
 	vmpf_poll(&d->pf, turns_may_run(vm));
 }

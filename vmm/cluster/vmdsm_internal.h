@@ -8,6 +8,7 @@
 #include "vmm/cluster/vmdsm.h"
 #include "dsm/dsm.h"
 #include "vmm/cluster/vmdsm_prefetch.h"
+#include "net/msg.h"
 
 #define VCPU_DSM_HOLDS 16 /* recent pages a vCPU keeps pinned (held has a bit each) */
 
@@ -46,6 +47,19 @@ struct vm_dsm {
 		u32 faults, writes;
 	} rips[FAULT_RIPS]; /* open addressing on rip; once full, new RIPs go uncounted */
 	u64 rips_uncounted;
+	struct vmdsm_outq *outq; /* messages waiting for a message-layer buffer (vmdsm.c) */
+};
+
+/* Messages the message layer had no buffer for, in order (vmdsm.c). */
+#define VMDSM_OUTQ_SLOTS 2048
+struct vmdsm_outq {
+	u32 head, n;
+	u32 most;    /* the most waiting at once */
+	u64 delayed; /* messages that waited */
+	struct {
+		u16 dst, len;
+		u8 data[MSG_MAX_PAYLOAD];
+	} slot[VMDSM_OUTQ_SLOTS];
 };
 
 struct vcpu_pages *vmdsm_pages_of(const struct vcpu *v);
