@@ -59,6 +59,7 @@ enum msg_type {
 	MSG_T_MMIO = 37, /* an MMIO access for node 0's devices, or its answer */
 	MSG_T_EOI = 38,	 /* a level-triggered interrupt's EOI, for node 0's IOAPIC */
 	MSG_T_TURN = 39, /* the turns' request or token (vmm/cluster/turns.c) */
+	MSG_T_BUILT = 40, /* the sender has built its part of the guest (vmm/main.c) */
 };
 
 /* Why msg_input() dropped a packet, in the order the checks run. doc/net.md explains each. */

@@ -176,13 +176,84 @@ static void wait_for_message_layer(void)
 }
 
 /* Every node of the cluster file up before the guest is built (the join: no
- * limit), and again when it starts (at most START_WAIT_NS): the guest's memory
+ * limit), and every one built when it starts (wait_until_built): the guest's memory
  * has a home on each, and its vCPUs are spread over all. Machines of a rack boot
  * at their own pace (a network boot, a slow firmware), and a node building its
  * part of the guest may not poll the network for a moment, so neither is a
  * failure at once; a line every JOIN_REPORT_NS names the nodes still missing. */
 #define JOIN_REPORT_NS 5000000000ULL
 #define START_WAIT_NS  30000000000ULL
+
+/* The nodes that said they have built their part of the guest (MSG_T_BUILT). */
+static volatile bool built[MSG_MAX_NODES];
+
+static void recv_built(void *ctx, u16 src, const void *data, size_t len)
+{
+	if (src < cluster.nnodes)
+		built[src] = true;
+}
+
+/* The start barrier. Every node tells the others it has built its part of the guest
+ * (and, but node 0, agreed on the guest's TSC with node 0: remote_sync_time), then
+ * waits until each has said the same: a node that only came up must not find the guest
+ * running already (its vCPUs' IPIs, pages and turns would wait for it, and node 0
+ * answering its TSC probes from a busy run loop took long enough on a slow node for
+ * the others to think it gone). No limit while the others are up: building may take
+ * minutes on a slow node or network (node 0 loads the kernel into pages homed on the
+ * others); one down for START_WAIT_NS fails it. A line every JOIN_REPORT_NS says who it
+ * waits for. */
+static int wait_until_built(u32 self)
+{
+	u64 t0 = time_now_ns(), said = t0, down_since = 0, now;
+	bool sent[MSG_MAX_NODES] = { false };
+	const u8 one = 1;
+
+	for (;;) {
+		char missing[160];
+		size_t len = 0;
+		u32 waiting = 0, down = 0;
+
+		net_poll();
+		now = time_now_ns();
+		missing[0] = 0;
+		for (u32 n = 0; n < cluster.nnodes; n++) {
+			if (n == self)
+				continue;
+			/* (again at the next pass if the layer had no buffer) */
+			if (!sent[n] && msg_send(net_msg_layer(), (u16)n, MSG_T_BUILT, &one, 1) == 0)
+				sent[n] = true;
+			if (built[n])
+				continue;
+			waiting++;
+			down += !net_node_up(n);
+			if (len + 16 < sizeof(missing))
+				len += (size_t)ksnprintf(missing + len, sizeof(missing) - len, "%s%u",
+							 len ? ", " : "", n);
+		}
+		if (!waiting)
+			break;
+		if (!down)
+			down_since = 0;
+		else if (!down_since)
+			down_since = now;
+		else if (now - down_since >= START_WAIT_NS) {
+			kprintf("cluster: %s %s down for %llu s before the guest started\n",
+				waiting == 1 ? "node" : "nodes", missing,
+				(unsigned long long)((now - down_since) / 1000000000ULL));
+			return -E_TIMEDOUT;
+		}
+		if (now - said >= JOIN_REPORT_NS) {
+			kprintf("cluster: waiting for %s %s to build %s part of the guest: %llu s\n",
+				waiting == 1 ? "node" : "nodes", missing, waiting == 1 ? "its" : "their",
+				(unsigned long long)((now - t0) / 1000000000ULL));
+			said = now;
+		}
+	}
+	if (now - t0 >= JOIN_REPORT_NS)
+		kprintf("cluster: every node has built its part, after %llu s\n",
+			(unsigned long long)((now - t0) / 1000000000ULL));
+	return 0;
+}
 
 /* The nodes other than self that are down, as "1, 2" in buf; their count. */
 static u32 peers_down(u32 self, char *buf, size_t size)
@@ -253,6 +324,9 @@ static __noreturn void run_guest(u32 node)
 		/* PV EOI writes a flag in guest memory at every entry and exit, and a PV
 		 * unhalt kick would have to cross nodes: not offered across nodes. */
 		cpuid_kvm_pv_features &= ~(KVM_FEATURE_PV_EOI | KVM_FEATURE_PV_UNHALT);
+		/* (before any peer could say it has built its part) */
+		if (net_register(MSG_T_BUILT, recv_built, NULL) != 0)
+			refuse("cannot take the cluster's start messages");
 		wait_for_message_layer();
 		wait_for_peers(node, 0,
 			       "each boots the same entry and finds itself by its MAC in " CONFIG_MODULE);
@@ -288,7 +362,7 @@ static __noreturn void run_guest(u32 node)
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");
 	if (cluster.nnodes > 1) {
-		if (wait_for_peers(node, START_WAIT_NS, "building their part of the guest") != 0)
+		if (wait_until_built(node) != 0)
 			refuse("a node of the guest went down before it started (see above)");
 		/* From here a node lost stops the guest (remote.c); check once more that
 		 * none was lost in between. */

@@ -51,6 +51,17 @@ check 2-nodes-node1-fetched-pages has "$LOGS/2-nodes/node1.log" '^dsm: [1-9][0-9
 check 2-nodes-no-turns lacks "$LOGS/2-nodes/node0.log" '^turns: the nodes'
 check 2-nodes-same-tsc-rate [ "$(grep -ah '^time: TSC' "$LOGS"/2-nodes/node0.log)" = "$(grep -ah '^time: TSC' "$LOGS"/2-nodes/node1.log)" ]
 
+# A mixed cluster: node 0 on QEMU (AMD SVM), node 1 on Bochs (Intel VMX) run one
+# guest: INIT/SIPI and every IPI kind across, shared counters coherent. Node 0 starts
+# the guest only once node 1, much slower, has built its part (the start barrier).
+TIMEOUT=300 cluster --nodes 2 --emulator qemu,bochs --guest "$G/smp-ipi.bin"
+mkdir -p "$LOGS/mixed-guest" && cp "$LOGS"/node*.log "$LOGS/mixed-guest/"
+check mixed-guest-passes status_is 64
+check mixed-guest-said-ok has "$LOGS/mixed-guest/node0.log" '^tiny smp-ipi: ok'
+check mixed-guest-node0-amd has "$LOGS/mixed-guest/node0.log" '^unum: starting the guest on AMD SVM'
+check mixed-guest-node1-intel has "$LOGS/mixed-guest/node1.log" '^unum: starting the guest on Intel VMX'
+check mixed-guest-vcpu1-started-by-sipi has "$LOGS/mixed-guest/node1.log" '^vcpus: vCPU 1: [1-9][0-9]* INIT, [1-9][0-9]* SIPI, started [1-9]'
+
 # Linux on one Intel node with two vCPUs: both CPUs seen, the parallel program's
 # per-thread checksums and shared atomic counter exact, ACPI power-off.
 if [ -f build/guest/linux/bzImage ]; then
