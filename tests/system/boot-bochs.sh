@@ -29,6 +29,22 @@ check mixed-1-to-0 has "$LOGS/node0.log" '^nettest: node 1 -> node 0: 200 sent, 
 # the real-mode start) runs the tiny test guests with the checks they pass on AMD.
 TINY_ARGS="--emulator bochs" TINY_TIMEOUT=120
 . "$(dirname "$0")/tiny-guests-common.sh"
+# Bochs raises every #DB and #AC debug-exc tries, with DR6 as hardware has it.
+log=$LOGS/debug-exc/node0.log
+check debug-exc-vmx-all lacks "$log" '^tiny debug-exc: this CPU'
+check debug-exc-vmx-ac-ok has "$log" '^tiny debug-exc: #AC ok'
+check debug-exc-vmx-ac-reflected has "$log" '^exits: +1  guest exception #AC$'
+# A hostile guest's endless #DB (a data breakpoint where its delivery pushes) and
+# #AC (a misaligned CPL 3 stack): each turn is an exit, and vCPU 0 stops the guest.
+# Without the intercepts Bochs itself crashed. (QEMU crashes on a data breakpoint
+# hit while it delivers an event, intercepted or not: not run there.)
+guest exc-loop --cpus 3
+check exc-loop-stopped status_is 64
+check exc-loop-said-ok has "$log" '^tiny exc-loop: ok'
+check exc-loop-both-looped lacks "$log" '^tiny exc-loop: this CPU ends'
+check exc-loop-db-through-monitor has "$log" '^exits: +[0-9]{2,}  guest exception #DB$'
+check exc-loop-ac-through-monitor has "$log" '^exits: +[0-9]{2,}  guest exception #AC$'
+
 guest cpuid
 check vmx-caps has "$log" '^vmx: VMCS revision 0x[0-9a-f]+, 4096-byte regions; EPT 4-level write-back, 2 MiB pages yes'
 check vmx-root has "$log" '^vmx: CPU 0 in VMX root operation$'

@@ -11,6 +11,12 @@
 TINY_ARGS="--boot kernel" TINY_TIMEOUT=60
 . "$(dirname "$0")/tiny-guests-common.sh"
 
+# What QEMU's CPU lacks, which debug-exc says rather than fails (Bochs has all).
+log=$LOGS/debug-exc/node0.log
+check debug-exc-qemu-int1-ud has "$log" '^tiny debug-exc: this CPU raises #UD for INT1'
+check debug-exc-qemu-no-gd has "$log" '^tiny debug-exc: this CPU has no general detect'
+check debug-exc-qemu-no-ac has "$log" '^tiny debug-exc: this CPU raises no #AC'
+
 # Shadow page tables (AMD only): the paging guest again, where the shadows must
 # have done the work.
 AS=paging-shadow guest paging --append shadow

@@ -116,6 +116,19 @@ static void exit_pf(struct vcpu *v, struct vmcb *vmcb)
 	v->exit.pf.in_event = vmcb->control.exitintinfo & EVENT_VALID;
 }
 
+/* A #DB or #AC (intercepted: generic exit.c). The CPU has already set the guest's
+ * DR6 and DR7 in the VMCB as it would for the delivery; EXITINFO1 holds #AC's error
+ * code (APM vol. 2 15.12). (INT1 raises no #DB intercept, APM 15.12.) */
+static void exit_exception(struct vcpu *v, struct vmcb *vmcb)
+{
+	u8 vector = (u8)(vmcb->control.exitcode - VMEXIT_EXCEPTION_BASE);
+
+	exit_simple(v, EXIT_EXCEPTION, 0);
+	v->exit.exc.vector = vector;
+	v->exit.exc.has_error = vector == VEC_AC;
+	v->exit.exc.error = (u32)vmcb->control.exitinfo1;
+}
+
 /* INIT, SMI and NMI addressed to this physical CPU while it ran the guest. */
 static void exit_ignore(struct vcpu *v, struct vmcb *vmcb)
 {
@@ -146,7 +159,9 @@ static const svm_exit_fn svm_exit_table[0x90] = {
 	[VMEXIT_CR_READ_BASE + 3] = exit_cr,
 	[VMEXIT_CR_WRITE_BASE + 0] = exit_cr,
 	[VMEXIT_CR_WRITE_BASE + 3] = exit_cr,
+	[VMEXIT_EXCEPTION_BASE + VEC_DB] = exit_exception,
 	[VMEXIT_EXCEPTION_BASE + VEC_PF] = exit_pf,
+	[VMEXIT_EXCEPTION_BASE + VEC_AC] = exit_exception,
 };
 
 void svm_decode_exit(struct vcpu *v, struct vmcb *vmcb)

@@ -83,6 +83,8 @@ static void vmcb_init_control(struct vmcb_control *c, hpa_t n_cr3)
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
 			     INTERCEPT_XSETBV;
+	/* #DB and #AC, whose delivery can raise them again forever (generic exit.c) */
+	c->intercept_exceptions = INTERCEPT_EXC(VEC_DB) | INTERCEPT_EXC(VEC_AC);
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
 	c->guest_asid = 1;

@@ -137,7 +137,9 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INTERCEPT_CR_READ(n)  (1u << (n))
 #define INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
 #define INTERCEPT_EXC(n)      (1u << (n))
+#define VEC_DB		      1
 #define VEC_PF		      14
+#define VEC_AC		      17
 
 /* vintr (offset 0x60) */
 #define V_IRQ		    (1ULL << 8)

@@ -118,6 +118,21 @@ static void handle_pause(struct vcpu *v)
 	v->pause_yields++;
 }
 
+/*
+ * A #DB or #AC the back end intercepted and made ready to deliver (the debug
+ * registers set as the CPU would have them): it goes to the guest as it came.
+ * The intercept exists because delivering either can raise the same exception
+ * again before one guest instruction runs (a data breakpoint on the stack the
+ * delivery writes, a misaligned stack under alignment checking at CPL 3); the
+ * CPU would loop in microcode and never take an interrupt again, holding its
+ * core from the monitor (CVE-2015-8104, CVE-2015-5307). Intercepted, each turn
+ * of such a loop is an exit: the guest only hangs itself.
+ */
+static void handle_exception(struct vcpu *v)
+{
+	virt_inject_exception(v, v->exit.exc.vector, v->exit.exc.has_error, v->exit.exc.error);
+}
+
 static void handle_shutdown(struct vcpu *v)
 {
 	virt->dump(v);
@@ -157,6 +172,7 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 	[EXIT_PAUSE] = handle_pause,
 	[EXIT_CR] = shadow_vm_cr,
 	[EXIT_GUEST_PF] = shadow_vm_pf,
+	[EXIT_EXCEPTION] = handle_exception,
 	[EXIT_INVALID_STATE] = handle_invalid,
 	[EXIT_UNHANDLED] = handle_unhandled,
 };

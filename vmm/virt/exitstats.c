@@ -47,13 +47,15 @@ static const char *const kind_names[NR_EXIT_KINDS] = {
 	[EXIT_PAUSE] = "PAUSE (spin-wait yield)",
 	[EXIT_CR] = "CR access (shadow paging)",
 	[EXIT_GUEST_PF] = "guest #PF (shadow paging)",
+	[EXIT_EXCEPTION] = "guest #DB/#AC (reflected)",
 	[EXIT_INVALID_STATE] = "invalid state",
 	[EXIT_UNHANDLED] = "unhandled",
 };
 
 static bool has_detail(enum exit_kind k)
 {
-	return k == EXIT_IO || k == EXIT_MSR_READ || k == EXIT_MSR_WRITE || k == EXIT_NPF;
+	return k == EXIT_IO || k == EXIT_MSR_READ || k == EXIT_MSR_WRITE || k == EXIT_NPF ||
+	       k == EXIT_EXCEPTION;
 }
 
 static u64 detail_key(const struct vcpu *v)
@@ -61,6 +63,7 @@ static u64 detail_key(const struct vcpu *v)
 	switch (v->exit.kind) {
 	case EXIT_IO: return v->exit.io.port;
 	case EXIT_NPF: return v->exit.npf.gpa & PAGE_MASK;
+	case EXIT_EXCEPTION: return v->exit.exc.vector;
 	default: return v->exit.msr.index;
 	}
 }
@@ -107,6 +110,8 @@ static void describe(const struct detail *d, char *buf, size_t size)
 		ksnprintf(buf, size, "port I/O %#llx", (unsigned long long)d->key);
 	else if (d->kind == EXIT_NPF)
 		ksnprintf(buf, size, "MMIO page %#llx", (unsigned long long)d->key);
+	else if (d->kind == EXIT_EXCEPTION)
+		ksnprintf(buf, size, "guest exception %s", d->key == 1 ? "#DB" : "#AC");
 	else
 		ksnprintf(buf, size, "%s %#llx", kind_names[d->kind], (unsigned long long)d->key);
 }

@@ -53,6 +53,7 @@ enum exit_kind {
 	EXIT_PAUSE,	    /* a spin-wait hint (intercepted only across nodes) */
 	EXIT_CR,	    /* a control-register access (intercepted with shadow page tables) */
 	EXIT_GUEST_PF,	    /* the guest's #PF (intercepted with shadow page tables) */
+	EXIT_EXCEPTION,	    /* a #DB or #AC, intercepted so that no loop of them holds the CPU */
 	EXIT_INVALID_STATE, /* the hardware refused to enter the guest */
 	EXIT_UNHANDLED,	    /* an intercept generic code has no handler for */
 	NR_EXIT_KINDS
@@ -87,6 +88,11 @@ struct vm_exit {
 			gva_t addr;
 			bool in_event; /* raised while delivering another event */
 		} pf;
+		struct {
+			u8 vector; /* with its error code, as the guest is to see it again */
+			bool has_error;
+			u32 error;
+		} exc;
 		struct {
 			u64 code; /* vendor exit code, for the report */
 			u64 info1, info2;

@@ -224,6 +224,62 @@ static void requeue_interrupted_event(void)
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
 }
 
+/* DR6 as a #DB delivered by the CPU would leave it: B0-B3 replaced, BD and BS set
+ * as the exit qualification says (table 27-1); bits 11 and 16 (BLD, RTM, features
+ * the guest has not) read 1. DR6 is the guest's own, never switched: the monitor
+ * uses no debug register and a vCPU keeps its core. */
+static void set_dr6(u64 q)
+{
+	u64 dr6;
+
+	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
+	dr6 = (dr6 & ~0xfULL) | (q & 0x600f) | 0xffff0ff0;
+	__asm__ volatile("mov %0, %%db6" ::"r"(dr6));
+}
+
+/*
+ * A #DB or #AC (intercepted: generic exit.c), made ready to be delivered again. An
+ * exit on a #DB leaves the debug state as it was (27.1): DR6 gets the qualification,
+ * a general-detect #DB clears DR7.GD, and a single step that leaves STI or MOV SS
+ * blocking behind must show as a pending BS, or VM entry fails (26.3.1.5). INT1 exits
+ * on the instruction itself, which completes. An event whose delivery raised either
+ * is dropped: both are benign, so the CPU would have handled them serially (SDM vol.
+ * 3A table 6-5), delivering only the new one.
+ */
+static enum exit_kind exit_exception(struct vcpu *v, u32 info, u64 q)
+{
+	u8 vector = info & 0xff;
+	u32 type = info & INTR_TYPE_MASK;
+	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+
+	if (!(vector == VEC_DB && (type == INTR_TYPE_HW_EXC || type == INTR_TYPE_PRIV_SOFT)) &&
+	    !(vector == VEC_AC && type == INTR_TYPE_HW_EXC))
+		return EXIT_UNHANDLED;
+	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	v->exit.exc.vector = vector;
+	if (vector == VEC_AC) {
+		v->exit.exc.has_error = true;
+		v->exit.exc.error = (u32)vmcs_read(VMCS_EXIT_INTR_ERROR);
+		/* a fault in the guest's IRET, which had unblocked NMIs: they are blocked
+		 * again while it runs again (27.2.2, 31.7.1.2) */
+		if ((info & INTR_NMI_UNBLOCKED) && !(vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_VALID) &&
+		    (vmx_of(v)->pin & PIN_VIRTUAL_NMIS))
+			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr | INTERRUPTIBILITY_NMI);
+		return EXIT_EXCEPTION;
+	}
+	if (type == INTR_TYPE_PRIV_SOFT) {
+		skip_insn(v);
+		return EXIT_EXCEPTION;
+	}
+	set_dr6(q);
+	if (q & (1u << 13)) /* BD */
+		vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~(1ULL << 13));
+	if ((v->regs.rflags & (1ULL << 8)) &&
+	    (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
+		vmcs_write(VMCS_GUEST_PENDING_DBG, vmcs_read(VMCS_GUEST_PENDING_DBG) | (1u << 14));
+	return EXIT_EXCEPTION;
+}
+
 static void exit_io(struct vcpu *v, u64 q)
 {
 	/* exit qualification (table 27-5): size-1 in 2:0, IN in 3, string 4, REP 5, port 31:16 */
@@ -269,7 +325,7 @@ static enum exit_kind decode(struct vcpu *v, u32 reason, u64 q)
 	case REASON_EXCEPTION_NMI:
 		info = (u32)vmcs_read(VMCS_EXIT_INTR_INFO);
 		if ((info & (INTR_VALID | INTR_TYPE_MASK)) != (INTR_VALID | INTR_TYPE_NMI))
-			return EXIT_UNHANDLED; /* (no exception is intercepted) */
+			return exit_exception(v, info, q);
 		/* A physical NMI (another core stopping the node: power.c) goes to the
 		 * monitor's own handler, as the host's STGI does it on AMD. */
 		__asm__ volatile("int $2" ::: "memory");

@@ -148,7 +148,8 @@ static void set_up_vmcs(struct vcpu *v)
 			  EXIT_HOST_64 | EXIT_SAVE_DEBUG | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
 				  EXIT_SAVE_EFER | EXIT_LOAD_EFER,
 			  EXIT_HOST_64 | EXIT_SAVE_DEBUG | EXIT_PAT_EFER, "VM-exit"));
-	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	/* #DB and #AC, whose delivery can raise them again forever (generic exit.c) */
+	vmcs_write(VMCS_EXCEPTION_BITMAP, (1u << VEC_DB) | (1u << VEC_AC));
 	/* Fields the CPU reads that stay 0 here, written all the same (24.11.3): no #PF
 	 * error-code filter, no CR3-target values, no MSRs loaded or stored. */
 	vmcs_write(VMCS_PF_ERROR_MASK, 0);

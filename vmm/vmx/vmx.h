@@ -133,6 +133,11 @@
 #define INTR_TYPE_SOFT_EXC (6u << 8)
 #define INTR_TYPE_MASK	   (7u << 8)
 
+#define INTR_NMI_UNBLOCKED (1u << 12) /* exit interruption information: by IRET */
+
+#define VEC_DB 1
+#define VEC_AC 17
+
 /* Guest interruptibility state (table 24-3). */
 #define INTERRUPTIBILITY_STI	(1u << 0)
 #define INTERRUPTIBILITY_MOV_SS (1u << 1)
