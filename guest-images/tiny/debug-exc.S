@@ -11,6 +11,8 @@
  *   after the instruction that follows it, as QEMU has it);
  *   an instruction breakpoint (DR0): DR6.B0, EIP at the instruction (4);
  *   a data write breakpoint (DR1): DR6.B1, EIP after the write (5);
+ *   an instruction breakpoint with DR7.GD set: the delivery clears GD, or the
+ *   handler's MOV from DR6 would raise a second #DB (10);
  *   INT1 (ICEBP): EIP after it (6; QEMU raises #UD instead: said);
  *   general detect (DR7.GD, then a MOV to DR): DR6.BD, EIP at the MOV, and GD
  *   clear in the handler, which reads DR6 itself and would fault again (7;
@@ -101,6 +103,18 @@ dw_after:
 	movl %eax, %db7
 	CHECK_DB 4, dw_after, 0x2, 5
 
+	/* an instruction breakpoint with DR7.GD set: every #DB's delivery clears GD, so
+	 * the handler's own MOV from DR6 does not fault (QEMU has no GD: passes as is) */
+	movl $ib2_insn, %eax
+	movl %eax, %db0
+	movl $0x401 | DR7_GD, %eax
+	movl %eax, %db7
+ib2_insn:
+	nop
+	xorl %eax, %eax
+	movl %eax, %db7
+	CHECK_DB 5, ib2_insn, 0x1, 10
+
 	/* INT1 (QEMU raises #UD for it: said, and counted as a #DB so the count goes on) */
 icebp:	.byte 0xf1
 icebp_after:
@@ -110,7 +124,7 @@ icebp_after:
 	incl db_count
 	movl $icebp_after, db_eip
 1:	movl db_count, %eax
-	cmpl $5, %eax
+	cmpl $6, %eax
 	jne fail_6
 	cmpl $icebp_after, db_eip
 	jne fail_6
@@ -121,11 +135,11 @@ icebp_after:
 	movl $0x400, %ebx
 gd_insn:
 	movl %ebx, %db7		/* #DB before it runs; then again, GD now clear */
-	cmpl $5, db_count
+	cmpl $6, db_count
 	jne 1f
 	PUTS32 no_gd		/* (QEMU) */
 	jmp 2f
-1:	CHECK_DB 6, gd_insn, DR6_BD, 7
+1:	CHECK_DB 7, gd_insn, DR6_BD, 7
 	movl %db7, %eax
 	testl $DR7_GD, %eax
 	jnz fail_7
@@ -165,7 +179,7 @@ no_ac:	PUTS32 ac_none
 	PUTS32 ok
 	EXIT 0
 
-	FAIL_EXITS 2, 3, 4, 5, 6, 7, 8, 9
+	FAIL_EXITS 2, 3, 4, 5, 6, 7, 8, 9, 10
 unexpected:
 	EXIT 60
 

@@ -12,6 +12,7 @@
 #include "vmm/host/log.h"
 
 #define VEC_UD 6
+#define DR7_GD (1ULL << 13)
 
 typedef void (*svm_exit_fn)(struct vcpu *v, struct vmcb *vmcb);
 
@@ -116,9 +117,10 @@ static void exit_pf(struct vcpu *v, struct vmcb *vmcb)
 	v->exit.pf.in_event = vmcb->control.exitintinfo & EVENT_VALID;
 }
 
-/* A #DB or #AC (intercepted: generic exit.c). The CPU has already set the guest's
- * DR6 and DR7 in the VMCB as it would for the delivery; EXITINFO1 holds #AC's error
- * code (APM vol. 2 15.12). (INT1 raises no #DB intercept, APM 15.12.) */
+/* A #DB or #AC (intercepted: generic exit.c). The CPU has already set the guest's DR6
+ * in the VMCB as it would for the delivery; DR7.GD, which every #DB's delivery clears
+ * (SDM vol. 3B 17.2.4), is cleared here. EXITINFO1 holds #AC's error code (APM vol. 2
+ * 15.12). */
 static void exit_exception(struct vcpu *v, struct vmcb *vmcb)
 {
 	u8 vector = (u8)(vmcb->control.exitcode - VMEXIT_EXCEPTION_BASE);
@@ -127,6 +129,19 @@ static void exit_exception(struct vcpu *v, struct vmcb *vmcb)
 	v->exit.exc.vector = vector;
 	v->exit.exc.has_error = vector == VEC_AC;
 	v->exit.exc.error = (u32)vmcb->control.exitinfo1;
+	if (vector == VEC_DB)
+		vmcb->save.dr7 &= ~DR7_GD;
+}
+
+/* INT1 (ICEBP, one byte: F1), intercepted before it runs (APM 15.12 says its #DB
+ * meets no #DB intercept): it completes, and its #DB, a trap, goes to the guest. */
+static void exit_icebp(struct vcpu *v, struct vmcb *vmcb)
+{
+	v->regs.rip += 1;
+	vmcb->control.interrupt_shadow &= ~1ULL;
+	exit_simple(v, EXIT_EXCEPTION, 0);
+	v->exit.exc.vector = VEC_DB;
+	vmcb->save.dr7 &= ~DR7_GD;
 }
 
 /* INIT, SMI and NMI addressed to this physical CPU while it ran the guest. */
@@ -147,6 +162,7 @@ static const svm_exit_fn svm_exit_table[0x90] = {
 	[VMEXIT_IOIO] = exit_ioio,
 	[VMEXIT_MSR] = exit_msr,
 	[VMEXIT_SHUTDOWN] = exit_shutdown,
+	[VMEXIT_ICEBP] = exit_icebp,
 	[VMEXIT_VMRUN] = exit_svm_insn,
 	[VMEXIT_VMMCALL] = exit_vmmcall,
 	[VMEXIT_VMLOAD] = exit_svm_insn,

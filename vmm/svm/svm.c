@@ -82,8 +82,9 @@ static void vmcb_init_control(struct vmcb_control *c, hpa_t n_cr3)
 	/* VMRUN must be intercepted (APM 15.5.1 consistency checks); the rest hide SVM. */
 	c->intercept_misc2 = INTERCEPT_VMRUN | INTERCEPT_VMMCALL | INTERCEPT_VMLOAD |
 			     INTERCEPT_VMSAVE | INTERCEPT_STGI | INTERCEPT_CLGI | INTERCEPT_SKINIT |
-			     INTERCEPT_XSETBV;
-	/* #DB and #AC, whose delivery can raise them again forever (generic exit.c) */
+			     INTERCEPT_XSETBV | INTERCEPT_ICEBP;
+	/* #DB and #AC, whose delivery can raise them again forever (generic exit.c); INT1,
+	 * whose #DB no intercept sees and EXITINTINFO could not tell from another */
 	c->intercept_exceptions = INTERCEPT_EXC(VEC_DB) | INTERCEPT_EXC(VEC_AC);
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;

@@ -130,6 +130,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INTERCEPT_STGI	  (1u << 4)
 #define INTERCEPT_CLGI	  (1u << 5)
 #define INTERCEPT_SKINIT  (1u << 6)
+#define INTERCEPT_ICEBP	  (1u << 8)
 #define INTERCEPT_XSETBV  (1u << 13)
 
 /* intercept_cr (offset 0x00): reads of CRn at bit n, writes at bit 16 + n; and
@@ -175,6 +176,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define VMEXIT_IOIO	      0x07b
 #define VMEXIT_MSR	      0x07c
 #define VMEXIT_SHUTDOWN	      0x07f
+#define VMEXIT_ICEBP	      0x088
 #define VMEXIT_VMRUN	      0x080
 #define VMEXIT_VMMCALL	      0x081
 #define VMEXIT_VMLOAD	      0x082

@@ -22,6 +22,7 @@
 #include "vmm/host/tsc.h"
 
 #define RFLAGS_IF (1ULL << 9)
+#define RFLAGS_RF (1ULL << 16)
 
 void vcpu_skip_insn(struct vcpu *v)
 {
@@ -130,6 +131,10 @@ static void handle_pause(struct vcpu *v)
  */
 static void handle_exception(struct vcpu *v)
 {
+	/* #AC is a fault: the RFLAGS its handler returns to has RF set, so that an
+	 * instruction breakpoint there does not fire again (SDM vol. 3B 17.3.1.1) */
+	if (v->exit.exc.vector == 17)
+		v->regs.rflags |= RFLAGS_RF;
 	virt_inject_exception(v, v->exit.exc.vector, v->exit.exc.has_error, v->exit.exc.error);
 }
 

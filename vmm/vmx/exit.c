@@ -20,6 +20,10 @@
 #define CR4_SMEP  (1ULL << 20)
 #define CS_AR_L	  (1u << 13)
 #define AR_TYPE	  0xfu
+#define RFLAGS_TF      (1ULL << 8)
+#define DR7_GD	       (1ULL << 13)
+#define DEBUGCTL_BTF   (1ULL << 1)
+#define PENDING_DBG_BS (1ULL << 14)
 
 /* The instruction the exit was for completes: RIP past it, and the interrupt shadow
  * of a STI or MOV SS before it has ended. */
@@ -224,59 +228,68 @@ static void requeue_interrupted_event(void)
 		vmcs_write(VMCS_ENTRY_EXCEPTION_ERROR, vmcs_read(VMCS_IDT_VECTORING_ERROR));
 }
 
-/* DR6 as a #DB delivered by the CPU would leave it: B0-B3 replaced, BD and BS set
- * as the exit qualification says (table 27-1); bits 11 and 16 (BLD, RTM, features
- * the guest has not) read 1. DR6 is the guest's own, never switched: the monitor
- * uses no debug register and a vCPU keeps its core. */
+/* DR6 as a #DB delivered by the CPU would leave it: B0-B3 replaced, BD and BS set as
+ * the exit qualification says (table 27-1), BLD (11) and RTM (16), which read 1 unless
+ * their condition occurred, cleared when the qualification reports it. DR6 is the
+ * guest's own, never switched: the monitor uses no debug register and a vCPU keeps
+ * its core. */
 static void set_dr6(u64 q)
 {
+	const u64 active_low = (1u << 11) | (1u << 16);
 	u64 dr6;
 
 	__asm__ volatile("mov %%db6, %0" : "=r"(dr6));
-	dr6 = (dr6 & ~0xfULL) | (q & 0x600f) | 0xffff0ff0;
+	dr6 = ((dr6 & ~0xfULL) | (q & 0x600f) | 0xffff0ff0) & ~(q & active_low);
 	__asm__ volatile("mov %0, %%db6" ::"r"(dr6));
 }
 
+static void vmcs_set_bits(u32 field, u64 bits)
+{
+	vmcs_write(field, vmcs_read(field) | bits);
+}
+
 /*
- * A #DB or #AC (intercepted: generic exit.c), made ready to be delivered again. An
- * exit on a #DB leaves the debug state as it was (27.1): DR6 gets the qualification,
- * a general-detect #DB clears DR7.GD, and a single step that leaves STI or MOV SS
- * blocking behind must show as a pending BS, or VM entry fails (26.3.1.5). INT1 exits
- * on the instruction itself, which completes. An event whose delivery raised either
- * is dropped: both are benign, so the CPU would have handled them serially (SDM vol.
- * 3A table 6-5), delivering only the new one.
+ * A #DB or #AC (intercepted: generic exit.c), made ready to be delivered again.
+ * - An event whose delivery raised either is dropped: both are benign, so the CPU
+ *   would have handled them serially (SDM vol. 3A table 6-5), delivering only the new
+ *   one. An NMI's delivery had begun, so NMIs stay blocked until the guest's IRET.
+ * - An exit on a #DB leaves the debug state as it was (27.1): DR6 gets the
+ *   qualification, and DR7.GD is cleared as every #DB's delivery clears it (17.2.4).
+ *   INT1 exits on the instruction itself, which completes.
+ * - A single step that leaves STI or MOV SS blocking behind must show as a pending
+ *   BS, or VM entry fails (26.3.1.5; Bochs does not check it).
  */
 static enum exit_kind exit_exception(struct vcpu *v, u32 info, u64 q)
 {
 	u8 vector = info & 0xff;
-	u32 type = info & INTR_TYPE_MASK;
-	u64 intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+	u32 type = info & INTR_TYPE_MASK, idt = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
+	bool vnmi = vmx_of(v)->pin & PIN_VIRTUAL_NMIS;
 
 	if (!(vector == VEC_DB && (type == INTR_TYPE_HW_EXC || type == INTR_TYPE_PRIV_SOFT)) &&
 	    !(vector == VEC_AC && type == INTR_TYPE_HW_EXC))
 		return EXIT_UNHANDLED;
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	if ((idt & INTR_VALID) && (idt & INTR_TYPE_MASK) == INTR_TYPE_NMI && vnmi)
+		vmcs_set_bits(VMCS_GUEST_INTERRUPTIBILITY, INTERRUPTIBILITY_NMI);
 	v->exit.exc.vector = vector;
 	if (vector == VEC_AC) {
 		v->exit.exc.has_error = true;
 		v->exit.exc.error = (u32)vmcs_read(VMCS_EXIT_INTR_ERROR);
 		/* a fault in the guest's IRET, which had unblocked NMIs: they are blocked
 		 * again while it runs again (27.2.2, 31.7.1.2) */
-		if ((info & INTR_NMI_UNBLOCKED) && !(vmcs_read(VMCS_IDT_VECTORING_INFO) & INTR_VALID) &&
-		    (vmx_of(v)->pin & PIN_VIRTUAL_NMIS))
-			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY, intr | INTERRUPTIBILITY_NMI);
-		return EXIT_EXCEPTION;
+		if ((info & INTR_NMI_UNBLOCKED) && !(idt & INTR_VALID) && vnmi)
+			vmcs_set_bits(VMCS_GUEST_INTERRUPTIBILITY, INTERRUPTIBILITY_NMI);
+	} else {
+		if (type == INTR_TYPE_PRIV_SOFT)
+			skip_insn(v);
+		else
+			set_dr6(q);
+		vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~DR7_GD);
 	}
-	if (type == INTR_TYPE_PRIV_SOFT) {
-		skip_insn(v);
-		return EXIT_EXCEPTION;
-	}
-	set_dr6(q);
-	if (q & (1u << 13)) /* BD */
-		vmcs_write(VMCS_GUEST_DR7, vmcs_read(VMCS_GUEST_DR7) & ~(1ULL << 13));
-	if ((v->regs.rflags & (1ULL << 8)) &&
-	    (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
-		vmcs_write(VMCS_GUEST_PENDING_DBG, vmcs_read(VMCS_GUEST_PENDING_DBG) | (1u << 14));
+	if ((v->regs.rflags & RFLAGS_TF) && !(vmcs_read(VMCS_GUEST_DEBUGCTL) & DEBUGCTL_BTF) &&
+	    (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) &
+	     (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS)))
+		vmcs_set_bits(VMCS_GUEST_PENDING_DBG, PENDING_DBG_BS);
 	return EXIT_EXCEPTION;
 }
 
@@ -303,8 +316,7 @@ static void exit_ept_violation(struct vcpu *v, u64 q)
 	/* bit 12: the guest's IRET had unblocked NMIs before the fault; it runs again, so
 	 * they are blocked again until it does (27.2.3, 31.7.1.2) */
 	if ((q & (1u << 12)) && !v->exit.npf.in_event && (vmx_of(v)->pin & PIN_VIRTUAL_NMIS))
-		vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
-			   vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
+		vmcs_set_bits(VMCS_GUEST_INTERRUPTIBILITY, INTERRUPTIBILITY_NMI);
 }
 
 /* Turns off a window exit the back end asked for; the run loop injects next. */
