@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # drivers/: the node's physical devices (the CPU's own, LAPIC and TSC, are in vmm/host/).
-MON_SRCS += drivers/pic.c drivers/uart.c drivers/rtc.c
+MON_SRCS += drivers/pic.c drivers/ioapic.c drivers/uart.c drivers/rtc.c
 # PCI enumeration and the NIC drivers (issue 5; doc/net.md). pci.c and virtq.c are pure and
 # also build into host tests (tests/drivers/).
 MON_SRCS += drivers/pci.c drivers/pci_port.c drivers/virtq.c drivers/virtio_pci.c \

@@ -3,12 +3,17 @@
  * Intel 82540EM gigabit Ethernet, the "e1000" QEMU emulates (PCI/PCI-X Family of Gigabit
  * Ethernet Controllers Software Developer's Manual, 8254x, rev. 4.0: section 3.2 receive and
  * 3.3 transmit descriptors, section 13 registers, section 14 initialisation). Legacy
- * descriptors, 128-entry rings of 2 KiB buffers, CRC stripped, no offloads, polled: the
- * 82540EM has no MSI, and the monitor does not route INTx. Everything the device writes back
+ * descriptors, 128-entry rings of 2 KiB buffers, CRC stripped, no offloads. The 82540EM has
+ * no MSI: its INTx, which the firmware routed to an ISA IRQ (configuration register 0x3c),
+ * goes through the host's I/O APIC to this CPU, level-triggered, for received frames only
+ * (no receive delay), and only wakes the network context, as virtio-net's MSI-X does; reading
+ * ICR ends it. Without an I/O APIC or a routed IRQ, the NIC is polled. Everything the device writes back
  * (descriptor status, length, errors) is checked: errors, frames spanning descriptors and
  * lengths out of range are counted and dropped.
  */
 #include "drivers/e1000.h"
+#include "drivers/ioapic.h"
+#include "vmm/host/lapic.h"
 #include "vmm/host/tsc.h"
 #include "vmm/lib/klib.h"
 #include "vmm/host/log.h"
@@ -224,10 +229,37 @@ static int e1000_poll(struct nic *nic, nic_rx_fn fn, void *ctx, int budget)
 	return n;
 }
 
+/* Reading ICR clears every cause, which lowers the level-triggered line (13.4.17). */
+static void e1000_irq_ack(struct nic *nic)
+{
+	(void)e1000_rd(nic->priv, E1000_ICR);
+}
+
 static const struct nic_ops e1000_ops = {
 	.send = e1000_send,
 	.poll = e1000_poll,
+	.irq_ack = e1000_irq_ack,
 };
+
+/* The receive interrupt through the I/O APIC, if the firmware routed the device's INTx. */
+static void e1000_route_irq(struct e1000 *e, const struct pci_access *a, const struct pci_dev *d)
+{
+	u8 pin = pci_cfg_read8(a, d->bdf, PCI_INTERRUPT_LINE + 1), line;
+	u8 vector = (u8)(NIC_IRQ_VECTOR_BASE + NIC_IRQ_VECTORS / 2 + e1000_count);
+
+	line = pci_cfg_read8(a, d->bdf, PCI_INTERRUPT_LINE);
+	if (pin < 1 || pin > 4 || line == 0 || line >= 0xff) {
+		pr_info("e1000: no interrupt line routed (pin %u, line %u): polled\n", pin, line);
+		return;
+	}
+	if (ioapic_route_level(line, vector, lapic_id()) != 0)
+		return; /* (said why: polled) */
+	e1000_wr(e, E1000_RDTR, 0);
+	(void)e1000_rd(e, E1000_ICR);
+	e1000_wr(e, E1000_IMS, E1000_INT_RXT0 | E1000_INT_RXDMT0 | E1000_INT_RXO);
+	e->nic.irq_vector = vector;
+	e->nic.irq_line = line;
+}
 
 static int e1000_start(struct e1000 *e)
 {
@@ -264,6 +296,7 @@ int e1000_probe(const struct pci_access *a, struct pci_dev *d, struct nic **out)
 	rc = e1000_start(e);
 	if (rc)
 		return rc;
+	e1000_route_irq(e, a, d);
 	e1000_count++;
 	d->driver = e->nic.name;
 	*out = &e->nic;

@@ -17,6 +17,7 @@
 #define E1000_IMS    0x00d0
 #define E1000_IMC    0x00d8
 #define E1000_RCTL   0x0100
+#define E1000_RDTR   0x2820
 #define E1000_TCTL   0x0400
 #define E1000_TIPG   0x0410
 #define E1000_RDBAL  0x2800
@@ -41,6 +42,11 @@
 #define E1000_EERD_ADDR_SHIFT 8
 #define E1000_EERD_DATA_SHIFT 16
 #define E1000_RAH_AV	      (1u << 31)
+/* interrupt causes (ICR, IMS: section 13.4.17): receiver timer (a frame written back),
+ * receive descriptors below the threshold, receiver overrun */
+#define E1000_INT_RXDMT0      (1u << 4)
+#define E1000_INT_RXO	      (1u << 6)
+#define E1000_INT_RXT0	      (1u << 7)
 
 #define E1000_RCTL_EN	      (1u << 1)
 #define E1000_RCTL_BAM	      (1u << 15)

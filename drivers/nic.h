@@ -19,7 +19,8 @@
 #define NIC_ETH_HLEN  14
 #define NIC_MAX_FRAME (NIC_ETH_HLEN + NIC_MTU) /* without the FCS, which devices strip */
 #define NIC_MIN_FRAME 14
-/* LAPIC vectors 0x50..0x57 wake the network context for NICs that can interrupt. */
+/* LAPIC vectors 0x50..0x57 wake the network context for NICs that can interrupt (the
+ * first half virtio-net's, the second e1000's). */
 #define NIC_IRQ_VECTOR_BASE 0x50
 #define NIC_IRQ_VECTORS	    8
 
@@ -52,6 +53,7 @@ struct nic {
 	u8 mac[6];
 	pci_bdf_t bdf;
 	u8 irq_vector; /* 0: polled only; else the LAPIC vector its receive interrupt uses */
+	u8 irq_line;   /* 0: MSI-X; else the I/O APIC input it comes through */
 	const struct nic_ops *ops;
 	void *priv;
 	struct nic_stats stats;

@@ -9,6 +9,7 @@
 #include "vmm/host/lapic.h"
 #include "vmm/host/idt.h"
 #include "vmm/host/log.h"
+#include "vmm/lib/printf.h"
 
 typedef int (*nic_probe_fn)(const struct pci_access *a, struct pci_dev *d, struct nic **out);
 
@@ -17,8 +18,13 @@ static struct nic *net_nics[NET_MAX_NICS];
 static int net_nr_nics = -1;
 static u64 net_irq_count;
 
+/* The NIC's interrupt is acknowledged at the device before the EOI: a level-triggered one
+ * (through the I/O APIC) would otherwise come straight back. */
 static void net_nic_irq(struct trap_frame *tf)
 {
+	for (int i = 0; i < net_nr_nics; i++)
+		if (net_nics[i]->irq_vector == tf->vector && net_nics[i]->ops->irq_ack)
+			net_nics[i]->ops->irq_ack(net_nics[i]);
 	net_irq_count++;
 	lapic_eoi();
 }
@@ -58,12 +64,20 @@ int net_nics_probe(struct nic ***nics)
 		pci_report();
 		for (int i = 0; i < net_nr_nics; i++) {
 			const u8 *m = net_nics[i]->mac;
+			char how[48];
+
+			if (!net_nics[i]->irq_vector)
+				ksnprintf(how, sizeof(how), "polled");
+			else if (net_nics[i]->irq_line)
+				ksnprintf(how, sizeof(how), "receive interrupt on IRQ %u (I/O APIC)",
+					  net_nics[i]->irq_line);
+			else
+				ksnprintf(how, sizeof(how), "MSI-X receive interrupt");
 			kprintf("net: NIC %d: %s %02x:%02x.%x mac %02x:%02x:%02x:%02x:%02x:%02x, "
 				"%s\n",
 				i, net_nics[i]->name, PCI_BDF_BUS(net_nics[i]->bdf),
 				PCI_BDF_DEV(net_nics[i]->bdf), PCI_BDF_FN(net_nics[i]->bdf), m[0],
-				m[1], m[2], m[3], m[4], m[5],
-				net_nics[i]->irq_vector ? "MSI-X receive interrupt" : "polled");
+				m[1], m[2], m[3], m[4], m[5], how);
 		}
 	}
 	*nics = net_nics;

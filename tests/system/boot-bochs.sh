@@ -15,6 +15,7 @@ check loader has "$log" '^boot: multiboot 2 from "GRUB [^"]*", command line "id=
 check intel-cpu has "$log" '^cpu: GenuineIntel family 0x6 model 0x2a'
 check vmx-features has "$log" '^cpu: VMX yes, EPT yes, VPID yes, unrestricted guest yes$'
 check e1000 has "$log" '^net: NIC 0: e1000 00:0[0-9a-f].0 mac 52:54:00:00:00:10'
+check e1000-irq has "$log" '^net: NIC 0: e1000 .*, receive interrupt on IRQ [0-9]+ \(I/O APIC\)$'
 check report-complete has "$log" '^unum: node 0 ready: boot report complete$'
 
 # A mixed cluster's network: node 0 on QEMU (AMD), node 1 on Bochs (Intel).

@@ -25,6 +25,9 @@ for i in 0 1 2; do
 	done
 	check "node$i-nettest-done" has "$LOGS/node$i.log" "^nettest: done: "
 done
+# The e1000 (no MSI) interrupts through the I/O APIC: the firmware's INTx routing.
+check node2-e1000-irq has "$LOGS/node2.log" '^net: NIC 0: e1000 .*, receive interrupt on IRQ [0-9]+ \(I/O APIC\)$'
+check node2-e1000-irqs-taken has "$LOGS/node2.log" '^net: stats: NIC rx [0-9]+ tx [0-9]+ \(.*irqs [1-9][0-9]*\)'
 
 D=$LOGS/down
 mkdir -p "$D"
