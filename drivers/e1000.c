@@ -7,7 +7,8 @@
  * no MSI: its INTx, which the firmware routed to an ISA IRQ (configuration register 0x3c),
  * goes through the host's I/O APIC to this CPU, level-triggered, for received frames only
  * (no receive delay), and only wakes the network context, as virtio-net's MSI-X does; reading
- * ICR ends it. Without an I/O APIC or a routed IRQ, the NIC is polled. Everything the device writes back
+ * ICR ends it. Without an I/O APIC or a routed IRQ, the NIC is polled, and so it is from the
+ * moment another device is seen to keep raising the same line. Everything the device writes back
  * (descriptor status, length, errors) is checked: errors, frames spanning descriptors and
  * lengths out of range are counted and dropped.
  */
@@ -36,6 +37,7 @@ struct e1000 {
 	hpa_t rx_buf_pa, tx_buf_pa;
 	u16 rx_next, tx_next;
 	bool rx_discarding; /* inside a frame that spans descriptors: drop up to its EOP */
+	u32 foreign_irqs;   /* interrupts in a row that were not this device's */
 };
 
 static struct e1000 e1000_devices[2];
@@ -229,35 +231,72 @@ static int e1000_poll(struct nic *nic, nic_rx_fn fn, void *ctx, int budget)
 	return n;
 }
 
-/* Reading ICR clears every cause, which lowers the level-triggered line (13.4.17). */
-static void e1000_irq_ack(struct nic *nic)
+/* After this many interrupts in a row that were not the e1000's, the line is taken to
+ * be another device's too, which nobody here acknowledges: the NIC goes back to polling. */
+#define E1000_FOREIGN_IRQS 1000
+
+/* Reading ICR clears every cause, which lowers the level-triggered line (13.4.17). A zero
+ * ICR means the interrupt was not this device's. */
+static bool e1000_irq_ack(struct nic *nic)
 {
-	(void)e1000_rd(nic->priv, E1000_ICR);
+	struct e1000 *e = nic->priv;
+
+	if (e1000_rd(e, E1000_ICR)) {
+		e->foreign_irqs = 0;
+		return true;
+	}
+	if (++e->foreign_irqs == E1000_FOREIGN_IRQS)
+		nic->ops->irq_disable(nic);
+	return false;
+}
+
+/* The receive interrupt through the I/O APIC, on the line the firmware routed the
+ * device's INTx to (found at probe): turned on once the NIC is bound. */
+static void e1000_irq_enable(struct nic *nic)
+{
+	struct e1000 *e = nic->priv;
+
+	if (ioapic_route_level(nic->irq_line, nic->irq_vector, lapic_id()) != 0) {
+		nic->irq_vector = 0; /* (said why: polled) */
+		nic->irq_line = 0;
+		return;
+	}
+	e1000_wr(e, E1000_RDTR, 0);
+	(void)e1000_rd(e, E1000_ICR);
+	e1000_wr(e, E1000_IMS, E1000_INT_RXT0 | E1000_INT_RXDMT0 | E1000_INT_RXO);
+}
+
+static void e1000_irq_disable(struct nic *nic)
+{
+	struct e1000 *e = nic->priv;
+
+	e1000_wr(e, E1000_IMC, 0xffffffffu);
+	ioapic_mask(nic->irq_line);
+	pr_warn("e1000: IRQ %u raised %u times in a row by another device: masked, the NIC is "
+		"polled from now on\n",
+		nic->irq_line, E1000_FOREIGN_IRQS);
+	nic->irq_vector = 0;
 }
 
 static const struct nic_ops e1000_ops = {
 	.send = e1000_send,
 	.poll = e1000_poll,
 	.irq_ack = e1000_irq_ack,
+	.irq_enable = e1000_irq_enable,
+	.irq_disable = e1000_irq_disable,
 };
 
-/* The receive interrupt through the I/O APIC, if the firmware routed the device's INTx. */
-static void e1000_route_irq(struct e1000 *e, const struct pci_access *a, const struct pci_dev *d)
+/* The line and vector the receive interrupt will use, if the firmware routed INTx. */
+static void e1000_pick_irq(struct e1000 *e, const struct pci_access *a, const struct pci_dev *d)
 {
-	u8 pin = pci_cfg_read8(a, d->bdf, PCI_INTERRUPT_LINE + 1), line;
-	u8 vector = (u8)(NIC_IRQ_VECTOR_BASE + NIC_IRQ_VECTORS / 2 + e1000_count);
+	u8 pin = pci_cfg_read8(a, d->bdf, PCI_INTERRUPT_LINE + 1);
+	u8 line = pci_cfg_read8(a, d->bdf, PCI_INTERRUPT_LINE);
 
-	line = pci_cfg_read8(a, d->bdf, PCI_INTERRUPT_LINE);
 	if (pin < 1 || pin > 4 || line == 0 || line >= 0xff) {
 		pr_info("e1000: no interrupt line routed (pin %u, line %u): polled\n", pin, line);
 		return;
 	}
-	if (ioapic_route_level(line, vector, lapic_id()) != 0)
-		return; /* (said why: polled) */
-	e1000_wr(e, E1000_RDTR, 0);
-	(void)e1000_rd(e, E1000_ICR);
-	e1000_wr(e, E1000_IMS, E1000_INT_RXT0 | E1000_INT_RXDMT0 | E1000_INT_RXO);
-	e->nic.irq_vector = vector;
+	e->nic.irq_vector = (u8)(NIC_IRQ_VECTOR_BASE + NIC_IRQ_VECTORS / 2 + e1000_count);
 	e->nic.irq_line = line;
 }
 
@@ -296,7 +335,7 @@ int e1000_probe(const struct pci_access *a, struct pci_dev *d, struct nic **out)
 	rc = e1000_start(e);
 	if (rc)
 		return rc;
-	e1000_route_irq(e, a, d);
+	e1000_pick_irq(e, a, d);
 	e1000_count++;
 	d->driver = e->nic.name;
 	*out = &e->nic;

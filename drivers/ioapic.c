@@ -50,13 +50,25 @@ int ioapic_route_level(u32 gsi, u8 vector, u32 apic_id)
 		return -E_NOENT;
 	}
 	entries = ((version >> 16) & 0xff) + 1;
-	if (gsi >= entries) {
-		pr_warn("ioapic: input %u asked for, the I/O APIC has %u\n", gsi, entries);
+	if (gsi >= entries || apic_id > 0xff) {
+		pr_warn("ioapic: input %u to APIC id %u asked for; the I/O APIC has %u inputs and "
+			"8-bit destinations\n",
+			gsi, apic_id, entries);
 		return -E_RANGE;
+	}
+	if (!(ioapic_read(IOAPIC_REDIR(gsi)) & REDIR_MASKED)) {
+		pr_warn("ioapic: input %u is routed already (vector %#x)\n", gsi,
+			ioapic_read(IOAPIC_REDIR(gsi)) & 0xff);
+		return -E_BUSY;
 	}
 	/* masked while the high half changes, then unmasked with the vector */
 	ioapic_write(IOAPIC_REDIR(gsi), REDIR_MASKED);
 	ioapic_write(IOAPIC_REDIR(gsi) + 1, apic_id << 24);
 	ioapic_write(IOAPIC_REDIR(gsi), REDIR_LEVEL | vector);
 	return 0;
+}
+
+void ioapic_mask(u32 gsi)
+{
+	ioapic_write(IOAPIC_REDIR(gsi), ioapic_read(IOAPIC_REDIR(gsi)) | REDIR_MASKED);
 }

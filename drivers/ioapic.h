@@ -14,8 +14,11 @@
  * APIC @apic_id: fixed delivery, physical destination, level-triggered, active high (as a
  * PC's firmware describes the PCI interrupts it routed to ISA IRQs: the MADT's overrides
  * under QEMU and Bochs). Returns 0; -E_NOENT when no I/O APIC answers there; -E_RANGE when
- * it has no such input (the reason is printed).
+ * it has no such input or the APIC id does not fit its 8-bit destination; -E_BUSY when the
+ * input is already routed (another NIC on the same line). The reason is printed.
  */
 int ioapic_route_level(u32 gsi, u8 vector, u32 apic_id);
+/* Masks input @gsi again (routed by ioapic_route_level). */
+void ioapic_mask(u32 gsi);
 
 #endif

@@ -44,8 +44,14 @@ struct nic_ops {
 	int (*send)(struct nic *nic, const void *frame, size_t len);
 	/* Hands up to @budget received frames to @fn and returns how many it handed. */
 	int (*poll)(struct nic *nic, nic_rx_fn fn, void *ctx, int budget);
-	/* Acknowledges the device's interrupt, if it raised one (may be NULL). */
-	void (*irq_ack)(struct nic *nic);
+	/* Acknowledges the device's interrupt; false if the device had not raised one (may
+	 * be NULL: nothing to acknowledge at the device). */
+	bool (*irq_ack)(struct nic *nic);
+	/* Turns the receive interrupt on, once the NIC is bound and its handler installed;
+	 * clears irq_vector (polled) if it cannot (may be NULL). */
+	void (*irq_enable)(struct nic *nic);
+	/* Turns it off for good (a line another device keeps raising): polled after. */
+	void (*irq_disable)(struct nic *nic);
 };
 
 struct nic {

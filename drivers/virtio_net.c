@@ -140,9 +140,11 @@ static int vnet_poll(struct nic *nic, nic_rx_fn fn, void *ctx, int budget)
 	return n;
 }
 
-static void vnet_irq_ack(struct nic *nic)
+static bool vnet_irq_ack(struct nic *nic)
 {
-	/* MSI-X needs no acknowledgement at the device; only the LAPIC's EOI. */
+	/* MSI-X needs no acknowledgement at the device; only the LAPIC's EOI. Its vector
+	 * is its own, so the interrupt is always this device's. */
+	return true;
 }
 
 static const struct nic_ops vnet_ops = {

@@ -23,9 +23,9 @@ static u64 net_irq_count;
 static void net_nic_irq(struct trap_frame *tf)
 {
 	for (int i = 0; i < net_nr_nics; i++)
-		if (net_nics[i]->irq_vector == tf->vector && net_nics[i]->ops->irq_ack)
-			net_nics[i]->ops->irq_ack(net_nics[i]);
-	net_irq_count++;
+		if (net_nics[i]->irq_vector == tf->vector &&
+		    (!net_nics[i]->ops->irq_ack || net_nics[i]->ops->irq_ack(net_nics[i])))
+			net_irq_count++;
 	lapic_eoi();
 }
 
@@ -43,10 +43,19 @@ static void net_nics_bind(struct pci_dev *d)
 			       d->vendor, d->device, rc);
 			return;
 		}
+		if (net_nr_nics == NET_MAX_NICS) {
+			pr_warn("net: %02x:%02x.%x: more than %d NICs; this one is not used\n",
+				PCI_BDF_BUS(d->bdf), PCI_BDF_DEV(d->bdf), PCI_BDF_FN(d->bdf),
+				NET_MAX_NICS);
+			nic->irq_vector = 0;
+			return;
+		}
+		net_nics[net_nr_nics++] = nic;
+		/* the handler first, then the device may interrupt */
 		if (nic->irq_vector)
 			idt_set_handler(nic->irq_vector, net_nic_irq);
-		if (net_nr_nics < NET_MAX_NICS)
-			net_nics[net_nr_nics++] = nic;
+		if (nic->irq_vector && nic->ops->irq_enable)
+			nic->ops->irq_enable(nic);
 		return;
 	}
 }

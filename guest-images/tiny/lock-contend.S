@@ -14,7 +14,9 @@
  * APs use no stack; the lock and the counter have a page of their own.
  */
 #include "tiny.h"
+#ifndef ITERS
 #define ITERS 500000
+#endif
 #define DELAY 2000
 #define SPIN 0xffffffff
 
@@ -72,7 +74,11 @@ bsp32:
 	.code32
 	PUTS_BODY puts32_body
 	GDT_TABLE
-hello:	.asciz "tiny lock-contend: every vCPU takes one spinlock 500000 times\r\n"
+#define STR(x) #x
+#define XSTR(x) STR(x)
+hello:	.ascii "tiny lock-contend: every vCPU takes one spinlock "
+	.ascii XSTR(ITERS)
+	.asciz " times\r\n"
 ok:	.asciz "tiny lock-contend: ok, the counter is exact\r\n"
 
 	.org 0x1000

@@ -68,6 +68,14 @@ check 2-nodes-node1-fetched-pages has "$LOGS/2-nodes/node1.log" '^dsm: [1-9][0-9
 check 2-nodes-no-turns lacks "$LOGS/2-nodes/node0.log" '^turns: the nodes'
 check 2-nodes-same-tsc-rate [ "$(grep -ah '^time: TSC' "$LOGS"/2-nodes/node0.log)" = "$(grep -ah '^time: TSC' "$LOGS"/2-nodes/node1.log)" ]
 
+# A shared counter under one spinlock across 2 Intel nodes running at once: mutual
+# exclusion holds while the lock's page moves between them.
+TIMEOUT=400 cluster --nodes 2 --emulator bochs --guest "$G/lock-contend-short.bin" --append slice=0
+mkdir -p "$LOGS/2-nodes-lock" && cp "$LOGS"/node*.log "$LOGS/2-nodes-lock/"
+check 2-nodes-lock-passes status_is 64
+check 2-nodes-lock-exact has "$LOGS/2-nodes-lock/node0.log" '^tiny lock-contend: ok, the counter is exact'
+check 2-nodes-lock-page-moved has "$LOGS/2-nodes-lock/node1.log" '^dsm: [0-9]+ read and [1-9][0-9]* write faults sent'
+
 # A mixed cluster: node 0 on QEMU (AMD SVM), node 1 on Bochs (Intel VMX) run one
 # guest: INIT/SIPI and every IPI kind across, shared counters coherent. Node 0 starts
 # the guest only once node 1, much slower, has built its part (the start barrier).
@@ -78,6 +86,15 @@ check mixed-guest-said-ok has "$LOGS/mixed-guest/node0.log" '^tiny smp-ipi: ok'
 check mixed-guest-node0-amd has "$LOGS/mixed-guest/node0.log" '^unum: starting the guest on AMD SVM'
 check mixed-guest-node1-intel has "$LOGS/mixed-guest/node1.log" '^unum: starting the guest on Intel VMX'
 check mixed-guest-vcpu1-started-by-sipi has "$LOGS/mixed-guest/node1.log" '^vcpus: vCPU 1: [1-9][0-9]* INIT, [1-9][0-9]* SIPI, started [1-9]'
+# Forwarded I/O across vendors: vCPU 1 on the Intel node writes COM1, reads its scratch
+# register and programs the IOAPIC, all done by node 0's devices (remote-io without its
+# TSC checks: the two nodes' TSCs run at different rates).
+TIMEOUT=300 cluster --nodes 2 --emulator qemu,bochs --guest "$G/remote-io-mixed.bin"
+mkdir -p "$LOGS/mixed-io" && cp "$LOGS"/node*.log "$LOGS/mixed-io/"
+check mixed-io-passes status_is 64
+check mixed-io-line-on-node0 has "$LOGS/mixed-io/node0.log" '^tiny remote-io: hello from vCPU 1'
+check mixed-io-node1-mmio-forwarded has "$LOGS/mixed-io/node1.log" '^exits: +[0-9]+ +MMIO page 0xfec00000'
+check mixed-io-node1-port-forwarded has "$LOGS/mixed-io/node1.log" '^exits: +[0-9]+ +port I/O 0x3f[8f]'
 
 # Linux on one Intel node with two vCPUs: both CPUs seen, the parallel program's
 # per-thread checksums and shared atomic counter exact, ACPI power-off.

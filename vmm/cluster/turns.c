@@ -124,10 +124,10 @@ bool turns_may_run(const struct vm *vm)
 	return turns_token_may_run(&tn->t);
 }
 
-bool turns_pause_exits(const struct vm *vm)
+bool turns_others_wait(const struct vm *vm)
 {
 	struct turns_node *tn = &cluster_of(vm)->turns;
-	return !tn->t.on || turns_token_others_wait(&tn->t);
+	return turns_token_others_wait(&tn->t);
 }
 
 void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns)

@@ -60,7 +60,7 @@ bool turns_idle(const struct vm *vm);
 /* May this node's vCPUs enter the guest now? */
 bool turns_may_run(const struct vm *vm);
 /* Does another node wait for the turn this node has? Then PAUSE exits (vmm/virt/exit.c). */
-bool turns_pause_exits(const struct vm *vm);
+bool turns_others_wait(const struct vm *vm);
 /* Says so if this node has waited more than wait_ns for the turn (once per wait_ns). */
 void turns_check_wait(const struct vm *vm, u64 now, u64 wait_ns);
 /* For the "stats:" line: whether this node has the turn or asked for it. */

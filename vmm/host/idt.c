@@ -6,6 +6,7 @@
  * produces a dump instead of a silent triple fault.
  */
 #include "vmm/host/idt.h"
+#include "vmm/host/lapic.h"
 #include "vmm/host/log.h"
 #include "vmm/host/panic.h"
 #include "vmm/host/percpu.h"
@@ -137,7 +138,9 @@ void trap_dispatch(struct trap_frame *tf)
 		fn(tf);
 		return;
 	}
-	if (tf->vector != VEC_SPURIOUS)
+	if (tf->vector != VEC_SPURIOUS) {
 		pr_warn("unexpected interrupt vector %llu on CPU %u; ignored\n",
 			(unsigned long long)tf->vector, this_cpu_id());
+		lapic_eoi(); /* (else it blocks every vector of its class and below) */
+	}
 }

@@ -27,9 +27,8 @@ struct vm_cluster {
 	void (*stats)(struct vm *vm);
 	/* May this node's vCPUs enter the guest now (is the turn this node's)? */
 	bool (*may_run)(const struct vm *vm);
-	/* Should a vCPU about to enter intercept PAUSE? With turns, when another node
-	 * waits for the turn; with the nodes running at once (no turns), always. */
-	bool (*pause_exits)(const struct vm *vm);
+	/* Should a vCPU about to enter intercept PAUSE (another node waits for the turn)? */
+	bool (*others_wait)(const struct vm *vm);
 	/* A nested fault on guest RAM this node has too few rights to (a write, an
 	 * instruction fetch, or on the guest's own page-table walk): sets v->mem_waiting,
 	 * which the boot core clears (and kicks v) when the rights are here. */

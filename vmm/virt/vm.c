@@ -414,12 +414,8 @@ static void vcpu_loop(struct vcpu *v)
 		}
 		deliver_interrupts(v);
 		pv_eoi_before_entry(v);
-		/* A vCPU spinning while another node waits for the turn yields it; with
-		 * no turns, a spinning vCPU most likely waits for a vCPU of another node,
-		 * which may need a page this node holds: it lets its pages go and this
-		 * core serves the network (a guest spinning with interrupts off takes no
-		 * NIC interrupt on Bochs 2.7, which masks them at VM entry). */
-		v->intercept_pause = vm->cluster && vm->cluster->pause_exits(vm);
+		/* A vCPU spinning while another node waits for the turn yields it. */
+		v->intercept_pause = vm->cluster && vm->cluster->others_wait(vm);
 		if (vm->shadow)
 			shadow_vm_before_entry(v);
 		if (!vcpu_enter(v))
