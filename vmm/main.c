@@ -33,6 +33,7 @@
 #include "vmm/virt/vm.h"
 #include "vmm/cluster/cluster.h"
 #include "vmm/cluster/remote.h"
+#include "vmm/cluster/turns.h"
 #include "vmm/virt/shadow_vm.h"
 #include "vmm/lib/x86.h"
 #include "net/net.h"
@@ -184,13 +185,18 @@ static void wait_for_message_layer(void)
 #define JOIN_REPORT_NS 5000000000ULL
 #define START_WAIT_NS  30000000000ULL
 
-/* The nodes that said they have built their part of the guest (MSG_T_BUILT). */
-static volatile bool built[MSG_MAX_NODES];
+/* The nodes that said they have built their part of the guest (MSG_T_BUILT), and
+ * which of them walk the guest's page tables with reads only (its one byte: bit 0 set,
+ * bit 1 BUILT_WALKS_READ: Intel EPT without A/D flags). */
+#define BUILT_WALKS_READ 2
+static volatile bool built[MSG_MAX_NODES], walks_read[MSG_MAX_NODES];
 
 static void recv_built(void *ctx, u16 src, const void *data, size_t len)
 {
-	if (src < cluster.nnodes)
+	if (src < cluster.nnodes && len >= 1) {
+		walks_read[src] = ((const u8 *)data)[0] & BUILT_WALKS_READ;
 		built[src] = true;
+	}
 }
 
 /* The start barrier. Every node tells the others it has built its part of the guest
@@ -206,7 +212,7 @@ static int wait_until_built(u32 self)
 {
 	u64 t0 = time_now_ns(), said = t0, down_since = 0, now;
 	bool sent[MSG_MAX_NODES] = { false };
-	const u8 one = 1;
+	const u8 one = 1 | (virt == &vmx_ops ? BUILT_WALKS_READ : 0);
 
 	for (;;) {
 		char missing[160];
@@ -362,8 +368,13 @@ static __noreturn void run_guest(u32 node)
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");
 	if (cluster.nnodes > 1) {
+		bool all_read = virt == &vmx_ops;
+
 		if (wait_until_built(node) != 0)
 			refuse("a node of the guest went down before it started (see above)");
+		for (u32 n = 0; n < cluster.nnodes; n++)
+			all_read &= n == node || walks_read[n];
+		turns_settle(&vm, all_read, options.slice_given);
 		/* From here a node lost stops the guest (remote.c); check once more that
 		 * none was lost in between. */
 		__atomic_store_n(&vm.started, true, __ATOMIC_RELEASE);

@@ -55,22 +55,23 @@ guest cpuid --append shadow
 check vmx-shadow-refused status_is 2
 check vmx-shadow-reason has "$log" '^unum: refusing to start: shadow page tables \(shadow\) are written for AMD SVM only'
 
-# One guest across 2 Intel nodes, both running at once (slice=0, no turns: on EPT
-# without A/D bits the guest's page-table walks read its tables, so they can stay
-# read-shared): vCPU 1 on node 1 started by INIT/SIPI over the network, every IPI
+# One guest across 2 Intel nodes, both running at once (no turns: every node is an
+# Intel one, and on EPT without A/D bits the guest's page-table walks read its tables,
+# so they stay read-shared): vCPU 1 on node 1 started by INIT/SIPI over the network, every IPI
 # kind across nodes, the shared counters coherent.
-TIMEOUT=300 cluster --nodes 2 --emulator bochs --guest "$G/smp-ipi.bin" --append slice=0
+TIMEOUT=300 cluster --nodes 2 --emulator bochs --guest "$G/smp-ipi.bin"
 mkdir -p "$LOGS/2-nodes" && cp "$LOGS"/node*.log "$LOGS/2-nodes/"
 check 2-nodes-passes status_is 64
 check 2-nodes-said-ok has "$LOGS/2-nodes/node0.log" '^tiny smp-ipi: ok'
 check 2-nodes-vcpu1-started-by-sipi has "$LOGS/2-nodes/node1.log" '^vcpus: vCPU 1: [1-9][0-9]* INIT, [1-9][0-9]* SIPI, started [1-9]'
 check 2-nodes-node1-fetched-pages has "$LOGS/2-nodes/node1.log" '^dsm: [1-9][0-9]* read and [0-9]+ write faults sent'
 check 2-nodes-no-turns lacks "$LOGS/2-nodes/node0.log" '^turns: the nodes'
+check 2-nodes-no-turns-said has "$LOGS/2-nodes/node1.log" '^turns: none: every node.s CPU walks the guest.s page tables with reads'
 check 2-nodes-same-tsc-rate [ "$(grep -ah '^time: TSC' "$LOGS"/2-nodes/node0.log)" = "$(grep -ah '^time: TSC' "$LOGS"/2-nodes/node1.log)" ]
 
 # A shared counter under one spinlock across 2 Intel nodes running at once: mutual
 # exclusion holds while the lock's page moves between them.
-TIMEOUT=400 cluster --nodes 2 --emulator bochs --guest "$G/lock-contend-short.bin" --append slice=0
+TIMEOUT=400 cluster --nodes 2 --emulator bochs --guest "$G/lock-contend-short.bin"
 mkdir -p "$LOGS/2-nodes-lock" && cp "$LOGS"/node*.log "$LOGS/2-nodes-lock/"
 check 2-nodes-lock-passes status_is 64
 check 2-nodes-lock-exact has "$LOGS/2-nodes-lock/node0.log" '^tiny lock-contend: ok, the counter is exact'
@@ -85,6 +86,7 @@ check mixed-guest-passes status_is 64
 check mixed-guest-said-ok has "$LOGS/mixed-guest/node0.log" '^tiny smp-ipi: ok'
 check mixed-guest-node0-amd has "$LOGS/mixed-guest/node0.log" '^unum: starting the guest on AMD SVM'
 check mixed-guest-node1-intel has "$LOGS/mixed-guest/node1.log" '^unum: starting the guest on Intel VMX'
+check mixed-guest-takes-turns has "$LOGS/mixed-guest/node0.log" '^turns: the nodes. vCPUs take turns'
 check mixed-guest-vcpu1-started-by-sipi has "$LOGS/mixed-guest/node1.log" '^vcpus: vCPU 1: [1-9][0-9]* INIT, [1-9][0-9]* SIPI, started [1-9]'
 # Forwarded I/O across vendors: vCPU 1 on the Intel node writes COM1, reads its scratch
 # register and programs the IOAPIC, all done by node 0's devices (remote-io without its

@@ -51,8 +51,10 @@ TEST(bad_values)
 	CHECK_EQ(cmdline_parse("stats=5", &opt, err, sizeof(err)), 0);
 	CHECK_EQ(opt.stats, 5);
 	CHECK_EQ(opt.slice_ms, CMDLINE_DEFAULT_SLICE_MS);
+	CHECK(!opt.slice_given); /* (the nodes' CPUs decide: turns_settle) */
 	CHECK_EQ(cmdline_parse("slice=0", &opt, err, sizeof(err)), 0);
 	CHECK_EQ(opt.slice_ms, 0);
+	CHECK(opt.slice_given);
 	CHECK_EQ(cmdline_parse("tsclag=2000", &opt, err, sizeof(err)), 0);
 	CHECK_EQ(opt.tsclag_us, 2000);
 	CHECK(cmdline_parse("tsclag=0", &opt, err, sizeof(err)) != 0);

@@ -191,13 +191,27 @@ int turns_init(struct vm *vm, u32 slice_ms, bool adaptive)
 		return 0;
 	if (adaptive)
 		turns_token_adapt(&tn->t, time_now_ns());
-	pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
-		"waiting for pages), at most %u ms%s\n",
-		slice_ms, slice_ms * TURNS_MAX_FACTOR,
-		adaptive ? "; adaptive: phases in which all run at once, until every node "
-			   "waits for pages more than half of the time"
-			 : "");
 	return net_register(MSG_T_TURN, recv_turn, vm);
+}
+
+void turns_settle(struct vm *vm, bool all_walks_read, bool slice_given)
+{
+	struct turns *t = &cluster_of(vm)->turns.t;
+	u32 slice_ms = (u32)(t->slice_ns / 1000000);
+
+	if (t->on && all_walks_read && !slice_given) {
+		t->on = false; /* (before any turn message: they begin with the guest) */
+		pr_info("turns: none: every node's CPU walks the guest's page tables with reads "
+			"(Intel EPT without A/D flags), so they stay shared and the nodes run at "
+			"once (slice=MS asks for turns)\n");
+	} else if (t->on) {
+		pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
+			"waiting for pages), at most %u ms%s\n",
+			slice_ms, slice_ms * TURNS_MAX_FACTOR,
+			t->adaptive ? "; adaptive: phases in which all run at once, until every "
+				      "node waits for pages more than half of the time"
+				    : "");
+	}
 }
 
 void turns_report(const struct vm *vm)

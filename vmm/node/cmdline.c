@@ -36,6 +36,7 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strncmp(w, "slice=", 6) == 0) {
 		if (!cfgval_u32(w + 6, 0, 1000, &opt->slice_ms, &why))
 			goto bad;
+		opt->slice_given = true;
 	} else if (strncmp(w, "tsclag=", 7) == 0) {
 		if (!cfgval_u32(w + 7, 1, 1000000, &opt->tsclag_us, &why))
 			goto bad;

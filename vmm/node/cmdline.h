@@ -15,7 +15,8 @@
  * `stats=SECONDS` (a "stats:" line every SECONDS while the guest runs: exits,
  * each local vCPU's state, coherence faults, pages held, forwarded I/O),
  * `slice=MS` (across nodes, the nodes' vCPUs take turns of MS ms of progress,
- * vmm/cluster/turns.h; 0: all run at once; default 200), `tsclag=US` (a test of the
+ * vmm/cluster/turns.h; 0: all run at once; default 200, or 0 when every node is an
+ * Intel one: vmm/cluster/turns.h, turns_settle), `tsclag=US` (a test of the
  * periodic time re-check: a node other than 0 starts its guest TSC US
  * microseconds behind node 0's, which the re-check must find and correct).
  * Builds on the host.
@@ -39,6 +40,7 @@ struct monitor_options {
 	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
+	bool slice_given; /* slice= was on the command line (else: by the nodes' CPUs) */
 	/* turns=always (the default) / turns=adaptive (vmm/cluster/turns.h) */
 	enum { TURNS_ALWAYS, TURNS_ADAPTIVE } turns;
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
