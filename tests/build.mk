@@ -13,7 +13,7 @@ SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
 	tests/system/tiny-guests.sh tests/system/linux-bare-qemu.sh tests/system/linux-unum.sh \
 	tests/system/linux-console.sh tests/system/linux-smp.sh tests/system/cluster-net.sh \
 	tests/system/cluster-guest.sh tests/system/linux-cluster.sh \
-	tests/system/linux-shadow.sh tests/system/netboot.sh
+	tests/system/linux-shadow.sh tests/system/netboot.sh tests/system/linux-disk.sh
 UNIT_TESTS += unit_npt unit_cpuid
 unit_npt_SRCS := tests/unit/test_npt.c tests/unit/fake_pool.c vmm/virt/nested.c vmm/svm/npt.c
 UNIT_TESTS += unit_ept
@@ -21,7 +21,8 @@ unit_ept_SRCS := tests/unit/test_ept.c tests/unit/fake_pool.c vmm/virt/nested.c 
 unit_cpuid_SRCS := tests/unit/test_cpuid.c vmm/virt/cpuid_policy.c vmm/virt/virt_pick.c
 UNIT_TESTS += unit_vlapic
 unit_vlapic_SRCS := tests/unit/test_vlapic.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c
-UNIT_TESTS += unit_acpi
+UNIT_TESTS += unit_acpi unit_virtq
+unit_virtq_SRCS := tests/unit/test_virtq.c vmm/platform/virtq.c vmm/platform/disk.c
 unit_acpi_SRCS := tests/unit/test_acpi.c vmm/guest/acpi.c vmm/guest/acpi_numa.c
 UNIT_TESTS += unit_decode unit_emulate unit_gwalk
 unit_decode_SRCS := tests/unit/test_decode.c vmm/emu/decode.c

@@ -312,6 +312,25 @@ static int wait_for_peers(u32 self, u64 limit_ns, const char *why)
 /* (the cluster file's limit, checked when it is read, is the VM's) */
 _Static_assert(CFG_MAX_VCPUS == VM_MAX_VCPUS, "one guest's vCPUs");
 
+/* The guest's disk (the cluster file's disk line): node 0 serves it from its module;
+ * the other nodes register its registers, to forward the guest's accesses. */
+static int start_disk(struct vm *vm, u32 node)
+{
+	const struct boot_module *m = NULL;
+
+	if (node == 0) {
+		m = bootinfo_find_module(&boot_info, cluster.disk.module);
+		if (!m) {
+			pr_err("disk: no boot module named '%s' (the disk line's module=, line %u "
+			       "of " CONFIG_MODULE "): add 'module2 /boot/FILE %s' to node 0's "
+			       "GRUB entry\n",
+			       cluster.disk.module, cluster.disk.line, cluster.disk.module);
+			return -E_NOENT;
+		}
+	}
+	return virtio_blk_init(vm, m ? hpa_to_ptr(m->start) : NULL, m ? m->end - m->start : 0);
+}
+
 /* Builds the guest on this node and runs it until it stops. */
 static __noreturn void run_guest(u32 node)
 {
@@ -359,6 +378,8 @@ static __noreturn void run_guest(u32 node)
 		rc = legacy_devices_init(&vm);
 	if (rc == 0)
 		rc = pci_init();
+	if (rc == 0 && cluster.disk.present)
+		rc = start_disk(&vm, node);
 	if (rc == 0 && node == 0) /* the guest's image lives on node 0 */
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc == 0 && cluster.nnodes > 1 && remote_sync_time(&vm) != 0)
@@ -383,7 +404,10 @@ static __noreturn void run_guest(u32 node)
 			refuse("a node of the guest went down as it started");
 	}
 	kprintf("unum: starting the guest on %s\n", virt->name);
-	monitor_exit(vm_run(&vm));
+	rc = vm_run(&vm);
+	if (cluster.disk.present)
+		virtio_blk_report();
+	monitor_exit(rc);
 }
 
 /* Starts the CPUs the cluster file gives this node (cpus=). */

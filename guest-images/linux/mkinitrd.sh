@@ -8,11 +8,13 @@
 # /etc. It writes the archive's manifest to OUT/initrd.manifest and packs it
 # with tools/mkcpio, so neither the cpio package nor root is needed.
 #
-# It also carries the few kernel modules a network needs (virtio-net over
-# virtio-pci: the Debian kernel builds them as modules), taken from the
-# kernel .deb fetch.sh cached (OUT/debs/linux-image-RELEASE_*.deb, RELEASE
-# from OUT/kernel-release) into OUT/modules/, with OUT/modules/order, the
-# order in which /init loads them when the command line has unum.ip=
+# It also carries the few kernel modules a network and a disk need (virtio-net
+# and virtio-blk over virtio-pci, and ext4: the Debian kernel builds them as
+# modules), taken from the kernel .deb fetch.sh cached
+# (OUT/debs/linux-image-RELEASE_*.deb, RELEASE from OUT/kernel-release) into
+# OUT/modules/, with two lists in the order /init loads them:
+# OUT/modules/order when the command line has unum.ip=, and
+# OUT/modules/disk.order when the machine has a virtio disk
 # (doc/guest-linux.md). Without that .deb the image is built without them.
 #
 # Usage: mkinitrd.sh OUT PROGRAM...
@@ -48,10 +50,13 @@ applets=$("$out/busybox" --list-full) || die "$out/busybox --list-full failed"
 # Modules for unum.ip=, dependencies first: each one's depends= (its .modinfo)
 # must name only modules listed before it, so a future kernel that splits a
 # driver differently fails here, naming the module, rather than in the guest.
-NET_MODULES="kernel/drivers/virtio/virtio_ring kernel/drivers/virtio/virtio
+VIRTIO_MODULES="kernel/drivers/virtio/virtio_ring kernel/drivers/virtio/virtio
 kernel/drivers/virtio/virtio_pci_modern_dev kernel/drivers/virtio/virtio_pci_legacy_dev
-kernel/drivers/virtio/virtio_pci kernel/net/core/failover kernel/drivers/net/net_failover
+kernel/drivers/virtio/virtio_pci"
+NET_MODULES="$VIRTIO_MODULES kernel/net/core/failover kernel/drivers/net/net_failover
 kernel/drivers/net/virtio_net"
+DISK_MODULES="$VIRTIO_MODULES kernel/drivers/block/virtio_blk kernel/lib/crc16
+kernel/fs/mbcache kernel/fs/jbd2/jbd2 kernel/crypto/crc32c_generic kernel/fs/ext4/ext4"
 
 # module_depends KO: the modules KO's .modinfo says it needs, one per line.
 module_depends() {
@@ -66,36 +71,45 @@ net_modules() {
 	deb=$(ls "$out/debs/linux-image-${release}_"*.deb 2>/dev/null | sort -V | tail -n 1)
 	if [ -z "$release" ] || [ -z "$deb" ]; then
 		echo "mkinitrd.sh: warning: no cached kernel .deb for '${release:-?}' in $out/debs:" \
-			"the image has no network modules (unum.ip= will not work)" >&2
+			"the image has no network or disk modules (unum.ip= and the disk will not work)" >&2
 		return 1
 	fi
 	mods=$out/modules
-	[ "$(cat "$mods/source" 2>/dev/null)" = "$(basename "$deb")" ] && return 0
+	stamp="$(basename "$deb") $(echo "$NET_MODULES $DISK_MODULES" | cksum)"
+	[ "$(cat "$mods/source" 2>/dev/null)" = "$stamp" ] && return 0
 	rm -rf "$mods" "$out/.modules"
 	mkdir -p "$out/.modules" "$mods"
 	globs=
-	for m in $NET_MODULES; do
+	# (each once: tar says "not found" of a pattern a file already matched)
+	for m in $(printf '%s\n' $NET_MODULES $DISK_MODULES | sort -u); do
 		globs="$globs ./lib/modules/$release/$m.ko*"
 	done
 	# shellcheck disable=SC2086 # one pattern per module
 	dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$out/.modules" --wildcards $globs ||
-		die "$deb: cannot extract the network modules"
-	: >"$mods/order"
-	for m in $NET_MODULES; do
+		die "$deb: cannot extract the network and disk modules"
+	module_list order NET_MODULES "$NET_MODULES"
+	module_list disk.order DISK_MODULES "$DISK_MODULES"
+	rm -rf "$out/.modules"
+	echo "$stamp" >"$mods/source"
+}
+
+# module_list FILE NAME LIST: moves LIST's modules from $out/.modules into
+# $mods (once each) and writes their load order to $mods/FILE.
+module_list() {
+	: >"$mods/$1"
+	for m in $3; do
 		name=$(basename "$m")
 		ko=$out/.modules/lib/modules/$release/$m.ko
 		# Debian may compress modules; busybox insmod takes them plain.
 		[ -f "$ko.xz" ] && xz -d "$ko.xz"
-		[ -f "$ko" ] || die "$deb: no $m.ko (.ko.xz)"
-		for dep in $(module_depends "$ko"); do
-			grep -qx "$dep.ko" "$mods/order" ||
-				die "$name needs $dep, which NET_MODULES does not load before it"
+		[ -f "$ko" ] && mv "$ko" "$mods/$name.ko"
+		[ -f "$mods/$name.ko" ] || die "$deb: no $m.ko (.ko.xz)"
+		for dep in $(module_depends "$mods/$name.ko"); do
+			grep -qx "$dep.ko" "$mods/$1" ||
+				die "$name needs $dep, which $2 does not load before it"
 		done
-		mv "$ko" "$mods/$name.ko"
-		echo "$name.ko" >>"$mods/order"
+		echo "$name.ko" >>"$mods/$1"
 	done
-	rm -rf "$out/.modules"
-	basename "$deb" >"$mods/source"
 }
 
 modules=no
@@ -129,9 +143,10 @@ manifest=$out/initrd.manifest
 		echo "dir /lib 0755 0 0"
 		echo "dir /lib/modules 0755 0 0"
 		echo "file /lib/modules/order $out/modules/order 0644 0 0"
-		while read -r ko; do
+		echo "file /lib/modules/disk.order $out/modules/disk.order 0644 0 0"
+		sort -u "$out/modules/order" "$out/modules/disk.order" | while read -r ko; do
 			echo "file /lib/modules/$ko $out/modules/$ko 0644 0 0"
-		done <"$out/modules/order"
+		done
 	fi
 } >"$manifest"
 

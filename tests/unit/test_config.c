@@ -106,7 +106,7 @@ TEST(statement_and_key_errors)
 {
 	EXPECT_ERROR(
 		GOOD_HEAD "nodes id=1\n",
-		"t.conf:3:1: error: unknown statement 'nodes' (expected cluster, node or guest)");
+		"t.conf:3:1: error: unknown statement 'nodes' (expected cluster, node, guest or disk)");
 	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 ram=4\n",
 		     "t.conf:3:45: error: unknown key 'ram' (expected: node id=N "
 		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
@@ -187,6 +187,24 @@ TEST(file_level_errors)
 		"t.conf:3:1: error: node id=2, but there are 2 nodes: ids must run from 0 to 1");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\nguest memory=64M kernel=k\n",
 		     "t.conf:4:1: error: second guest line (the first is on line 3)");
+}
+
+TEST(disk_line)
+{
+	CHECK_EQ(parse(GOOD_HEAD "guest memory=64M kernel=k\ndisk module=disk.img\n"), 0);
+	CHECK(cfg.disk.present);
+	CHECK_STR(cfg.disk.module, "disk.img");
+	CHECK_EQ(cfg.disk.line, 4);
+	EXPECT_ERROR(GOOD_HEAD "disk module=d\n",
+		     "t.conf:3:1: error: a disk line needs a guest line (the disk is the guest's)");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk\n",
+		     "t.conf:4:5: error: disk line is missing module= (expected: disk "
+		     "module=MODULE)");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk module=a/b\n",
+		     "t.conf:4:13: error: module: expected a module name (letters, digits, '.', "
+		     "'_', '-'), found \"a/b\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk module=a\ndisk module=b\n",
+		     "t.conf:5:1: error: second disk line (the first is on line 4)");
 }
 
 TEST(same_port_different_ip_is_fine)

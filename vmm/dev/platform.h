@@ -13,5 +13,8 @@
 #define ACPI_S5_SLP_TYP	   5
 #define IOAPIC_GPA	   0xfec00000ULL
 #define LAPIC_GPA	   0xfee00000ULL
+/* The PCI host bridge's memory window (its _CRS): the virtio devices' BARs. */
+#define ACPI_PCI_WINDOW_BASE 0xfe000000ULL
+#define ACPI_PCI_WINDOW_SIZE 0x800000ULL
 
 #endif

@@ -65,8 +65,8 @@ _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT revision 6 is 276 bytes");
 #define BOOT_ARCH_VGA_NOT_PRESENT (1u << 2)
 #define GAS_SYSTEM_IO		  1
 
-/* DSDT body: Name (_S5, Package () { 5, 5, 0, 0 }) in AML (ACPI 6.4 chapter 20). */
-static const u8 dsdt_aml[] = {
+/* DSDT body, part 1: Name (_S5, Package () { 5, 5, 0, 0 }) in AML (ACPI 6.4 chapter 20). */
+static const u8 dsdt_s5[] = {
 	0x08, '_',
 	'S',  '5',
 	'_', /* NameOp, NameSeg */
@@ -76,6 +76,100 @@ static const u8 dsdt_aml[] = {
 	0x0a, ACPI_S5_SLP_TYP, /* BytePrefix 5: SLP_TYPb */
 	0x00, 0x00,	       /* ZeroOp, ZeroOp */
 };
+
+/*
+ * Part 2: the PCI host bridge, so the guest scans bus 0 for the virtio devices. Without a
+ * bridge in the namespace an ACPI kernel (Linux) scans no PCI bus at all.
+ *   Scope (\_SB) { Device (PCI0) { Name (_HID, EisaId ("PNP0A03")) Name (_UID, 0)
+ *                                  Name (_CRS, ResourceTemplate () { ... }) } }
+ * _CRS (ACPI 6.4, 6.4.3.5): bus numbers 0-255; the configuration ports 0xcf8-0xcff; the
+ * other I/O ports; and the memory window the monitor puts the devices' BARs in.
+ */
+static const u8 pci_crs[] = {
+	/* WordBusNumber: producer, min and max fixed, 0x00-0xff */
+	0x88, 0x0d, 0x00, 0x02, 0x0c, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x00, 0x00, 0x00,
+	0x00, 0x01,
+	/* IO (Decode16, 0xcf8, 0xcf8, 1, 8) */
+	0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08,
+	/* WordIO 0x0000-0x0cf7 and 0x0d00-0xffff, entire range */
+	0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0x00, 0x00, 0x00, 0x00, 0xf7, 0x0c, 0x00, 0x00,
+	0xf8, 0x0c,
+	0x88, 0x0d, 0x00, 0x01, 0x0c, 0x03, 0x00, 0x00, 0x00, 0x0d, 0xff, 0xff, 0x00, 0x00,
+	0x00, 0xf3,
+	/* DWordMemory, read-write, not cacheable: ACPI_PCI_WINDOW_BASE, ACPI_PCI_WINDOW_SIZE */
+	0x87, 0x17, 0x00, 0x00, 0x0c, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xfe,
+	0xff, 0xff, 0x7f, 0xfe, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x80, 0x00,
+	/* EndTag */
+	0x79, 0x00,
+};
+_Static_assert(ACPI_PCI_WINDOW_BASE == 0xfe000000ULL && ACPI_PCI_WINDOW_SIZE == 0x800000ULL,
+	       "pci_crs's DWordMemory spells the window out");
+
+/* An AML PkgLength (ACPI 6.4, 20.2.4) for body bytes after it: its bytes, how many. */
+static size_t aml_pkglen(u8 *out, size_t body)
+{
+	size_t total = body + 1;
+
+	if (total <= 0x3f) {
+		out[0] = (u8)total;
+		return 1;
+	}
+	total = body + 2; /* (at most 0xfff here: the tables are small) */
+	out[0] = (u8)(0x40 | (total & 0xf));
+	out[1] = (u8)(total >> 4);
+	return 2;
+}
+
+/* Part 2 into out (at least DSDT_PCI_MAX bytes): its length. */
+#define DSDT_PCI_MAX 160
+static size_t dsdt_pci(u8 *out)
+{
+	static const u8 hid_uid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,
+				      0x08, '_', 'U', 'I', 'D', 0x00 };
+	u8 crs[16], dev[DSDT_PCI_MAX];
+	size_t n = 0, c = 0, d = 0;
+
+	/* Name (_CRS, Buffer (len) { pci_crs }) */
+	crs[c++] = 0x08;
+	memcpy(crs + c, "_CRS", 4);
+	c += 4;
+	crs[c++] = 0x11; /* BufferOp */
+	{
+		u8 len[2];
+		size_t l = aml_pkglen(len, 2 + sizeof(pci_crs));
+		memcpy(crs + c, len, l);
+		c += l;
+	}
+	crs[c++] = 0x0a; /* BytePrefix: the buffer's size */
+	crs[c++] = (u8)sizeof(pci_crs);
+	_Static_assert(sizeof(pci_crs) < 0x100, "a byte-sized buffer");
+	/* Device (PCI0) { hid_uid, Name (_CRS, ...) } */
+	memcpy(dev + d, "PCI0", 4);
+	d += 4;
+	memcpy(dev + d, hid_uid, sizeof(hid_uid));
+	d += sizeof(hid_uid);
+	memcpy(dev + d, crs, c);
+	d += c;
+	memcpy(dev + d, pci_crs, sizeof(pci_crs));
+	d += sizeof(pci_crs);
+	/* Scope (\_SB) { DeviceOp PkgLength dev } */
+	{
+		u8 body[DSDT_PCI_MAX];
+		size_t b = 0;
+		memcpy(body + b, "\\_SB_", 5);
+		b += 5;
+		body[b++] = 0x5b;
+		body[b++] = 0x82; /* DeviceOp */
+		b += aml_pkglen(body + b, d);
+		memcpy(body + b, dev, d);
+		b += d;
+		out[n++] = 0x10; /* ScopeOp */
+		n += aml_pkglen(out + n, b);
+		memcpy(out + n, body, b);
+		n += b;
+	}
+	return n;
+}
 
 static u8 checksum(const void *p, size_t n)
 {
@@ -119,13 +213,17 @@ void acpi_seal(struct acpi_header *h)
 
 static gpa_t build_dsdt(struct builder *b)
 {
+	u8 pci[DSDT_PCI_MAX];
+	size_t npci = dsdt_pci(pci);
+	u32 len = (u32)(sizeof(struct acpi_header) + sizeof(dsdt_s5) + npci);
 	gpa_t at;
-	struct acpi_header *h = acpi_take(b, sizeof(*h) + sizeof(dsdt_aml), &at);
+	struct acpi_header *h = acpi_take(b, len, &at);
 
 	if (!h)
 		return 0;
-	acpi_header_init(h, "DSDT", sizeof(*h) + sizeof(dsdt_aml), 2);
-	memcpy(h + 1, dsdt_aml, sizeof(dsdt_aml));
+	acpi_header_init(h, "DSDT", len, 2);
+	memcpy(h + 1, dsdt_s5, sizeof(dsdt_s5));
+	memcpy((u8 *)(h + 1) + sizeof(dsdt_s5), pci, npci);
 	acpi_seal(h);
 	return at;
 }

@@ -408,6 +408,31 @@ static const struct key_spec guest_keys[] = {
 	{ NULL, false, NULL },
 };
 
+/* disk module=MODULE */
+static bool disk_module(struct line *ln, const struct word *w, void *obj)
+{
+	return guest_module(ln, w, ((struct cfg_disk *)obj)->module);
+}
+
+static void disk_finish(struct line *ln, void *obj)
+{
+	struct cfg_disk *d = obj;
+
+	if (ln->cfg->disk.present) {
+		cfg_error(ln->cfg, ln->no, 1, "second disk line (the first is on line %u)",
+			  ln->cfg->disk.line);
+		return;
+	}
+	d->present = true;
+	d->line = ln->no;
+	ln->cfg->disk = *d;
+}
+
+static const struct key_spec disk_keys[] = {
+	{ "module", true, disk_module },
+	{ NULL, false, NULL },
+};
+
 static const struct stmt statements[] = {
 	{ "cluster", "cluster id=N secret=<32 hex digits> [name=NAME]", cluster_keys,
 	  cluster_finish },
@@ -415,6 +440,7 @@ static const struct stmt statements[] = {
 	  node_finish },
 	{ "guest", "guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline=\"...\"]", guest_keys,
 	  guest_finish },
+	{ "disk", "disk module=MODULE", disk_keys, disk_finish },
 };
 
 static const struct key_spec *find_key(const struct key_spec *keys, const char *key, u32 *idx)
@@ -458,6 +484,7 @@ static void parse_statement(struct line *ln)
 	union {
 		struct cfg_node node;
 		struct cfg_guest guest;
+		struct cfg_disk disk;
 	} obj;
 
 	for (size_t i = 0; i < ARRAY_SIZE(statements); i++) {
@@ -474,7 +501,7 @@ static void parse_statement(struct line *ln)
 		return;
 	}
 	cfg_error(ln->cfg, ln->no, ln->words[0].col,
-		  "unknown statement '%s' (expected cluster, node or guest)", kw);
+		  "unknown statement '%s' (expected cluster, node, guest or disk)", kw);
 }
 
 /* ---- the whole file ------------------------------------------------------ */
@@ -540,6 +567,9 @@ int config_parse(struct cluster_config *cfg, const char *filename, const char *t
 		cfg_error(cfg, no + 1, 1, "end of file: no cluster line (expected: %s)",
 			  statements[0].usage);
 	check_nodes(cfg, no + 1);
+	if (cfg->disk.present && !cfg->guest.present)
+		cfg_error(cfg, cfg->disk.line, 1, "a disk line needs a guest line (the disk is the "
+			  "guest's)");
 	return cfg->nerrors ? -E_INVAL : 0;
 }
 

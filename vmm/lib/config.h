@@ -8,6 +8,7 @@
  *   cluster id=7 secret=00112233445566778899aabbccddeeff [name=lab]
  *   node    id=0 mac=52:54:00:00:00:01 ip=10.77.0.1 [port=7700] [cpus=1]
  *   guest   memory=512M kernel=kernel [initrd=initrd] [cmdline="console=ttyS0"]
+ *   disk    module=disk.img
  *
  * The parser builds on the host too: tools/unum-config and the monitor print
  * the very same messages, each naming file, line, column and what was expected.
@@ -49,6 +50,13 @@ struct cfg_guest {
 	u32 line;
 };
 
+/* The guest's virtio-blk disk (doc/config.md): a raw image in a multiboot module. */
+struct cfg_disk {
+	bool present;
+	char module[CFG_MODNAME_MAX];
+	u32 line;
+};
+
 struct cfg_error {
 	u32 line, col; /* 1-based */
 	char msg[192];
@@ -64,6 +72,7 @@ struct cluster_config {
 	u32 nnodes;
 	struct cfg_node nodes[CFG_MAX_NODES]; /* nodes[i].id == i once parsed */
 	struct cfg_guest guest;
+	struct cfg_disk disk;
 	u32 nerrors;				 /* all errors found */
 	struct cfg_error errors[CFG_MAX_ERRORS]; /* the first CFG_MAX_ERRORS */
 };

@@ -21,5 +21,16 @@ struct vcpu;
 void power_reset_write(struct vcpu *v, u16 port, u32 val);
 int legacy_devices_init(struct vm *vm);
 int pci_init(void);
+/* A device in slot `slot` (1-31) of bus 0, function 0: read returns the configuration
+ * dword at reg (a multiple of 4); write gives the bytes of val under mask. */
+#define PCI_SLOTS 32
+typedef u32 (*pci_cfg_read_fn)(void *ctx, u32 reg);
+typedef void (*pci_cfg_write_fn)(void *ctx, u32 reg, u32 val, u32 mask);
+int pci_add_device(u8 slot, pci_cfg_read_fn read, pci_cfg_write_fn write, void *ctx);
+/* The guest's virtio-blk disk (vmm/platform/virtio_blk.c): on node 0 with the image of
+ * len bytes at image, elsewhere (image NULL) its registers only, for forwarding. */
+int virtio_blk_init(struct vm *vm, const u8 *image, u64 len);
+/* At guest stop, on node 0: one "disk:" line of what the guest did with it. */
+void virtio_blk_report(void);
 
 #endif

@@ -2,10 +2,11 @@
 /*
  * The guest's PCI bus: configuration mechanism 1 (ports 0xcf8 address,
  * 0xcfc-0xcff data; PCI Local Bus specification 3.0, section 3.2.2.3.2) with
- * one device, a host bridge at 00:00.0. Without it Linux finds no usable
+ * a host bridge at 00:00.0 and the devices that register a slot of bus 0
+ * (function 0 only; pci_add_device). Without the bridge Linux finds no usable
  * configuration mechanism (its sanity check wants a host bridge on bus 0)
  * and probes every possible bus through the ports instead: 33,000 exits
- * during boot, measured. Every other device reads as absent (all ones).
+ * during boot, measured. Every other slot reads as absent (all ones).
  * Port 0xcf9, the reset control register, sits in the same range.
  */
 #include "vmm/platform/devices.h"
@@ -24,6 +25,21 @@
 static u32 pci_address;
 static u16 host_command;
 
+struct pci_slot {
+	pci_cfg_read_fn read;
+	pci_cfg_write_fn write;
+	void *ctx;
+};
+static struct pci_slot slots[PCI_SLOTS];
+
+int pci_add_device(u8 slot, pci_cfg_read_fn read, pci_cfg_write_fn write, void *ctx)
+{
+	if (slot == 0 || slot >= PCI_SLOTS || slots[slot].read)
+		return -E_EXIST;
+	slots[slot] = (struct pci_slot){ read, write, ctx };
+	return 0;
+}
+
 /* The dword at reg of 00:00.0's configuration space (type 0 header). */
 static u32 host_bridge_dword(u32 reg)
 {
@@ -36,10 +52,20 @@ static u32 host_bridge_dword(u32 reg)
 	}
 }
 
-/* Bus, device and function of the current address: 00:00.0 is the only device. */
+/* Bus, device and function of the current address: 00:00.0, the bridge? */
 static bool addressed_host(void)
 {
 	return (pci_address & ADDR_ENABLE) && (pci_address & 0x00ffff00) == 0;
+}
+
+/* The registered device at the current address (bus 0, function 0), or NULL. */
+static const struct pci_slot *addressed_slot(void)
+{
+	u32 slot = (pci_address >> 11) & 0x1f;
+
+	if (!(pci_address & ADDR_ENABLE) || (pci_address & 0x00ff0700) || !slots[slot].read)
+		return NULL;
+	return &slots[slot];
 }
 
 static u32 pci_read(struct vcpu *v, void *ctx, u16 port, u8 size)
@@ -48,9 +74,14 @@ static u32 pci_read(struct vcpu *v, void *ctx, u16 port, u8 size)
 
 	if (port == PCI_ADDR_PORT && size == 4)
 		return pci_address;
-	if (port < PCI_DATA_PORT || !addressed_host())
+	if (port < PCI_DATA_PORT)
 		return 0xffffffff;
-	dword = host_bridge_dword(pci_address & 0xfc);
+	if (addressed_host())
+		dword = host_bridge_dword(pci_address & 0xfc);
+	else if (addressed_slot())
+		dword = addressed_slot()->read(addressed_slot()->ctx, pci_address & 0xfc);
+	else
+		return 0xffffffff;
 	return dword >> (8 * off);
 }
 
@@ -63,6 +94,13 @@ static void pci_write(struct vcpu *v, void *ctx, u16 port, u8 size, u32 val)
 	else if (port == PCI_DATA_PORT + (pci_address & 2 ? 2 : 0) && addressed_host() &&
 		 (pci_address & 0xfc) == 0x04 && !(pci_address & 2))
 		host_command = val & 0x0007; /* I/O, memory, bus master enables */
+	else if (port >= PCI_DATA_PORT && addressed_slot()) {
+		/* Bytes [off, off + size) of the dword: the device merges them. */
+		u32 off = port - PCI_DATA_PORT;
+		u32 mask = (size == 4 ? 0xffffffffu : ((1u << (8 * size)) - 1)) << (8 * off);
+		addressed_slot()->write(addressed_slot()->ctx, pci_address & 0xfc,
+					(val << (8 * off)) & mask, mask);
+	}
 }
 
 int pci_init(void)

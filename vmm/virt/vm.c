@@ -131,6 +131,15 @@ int vm_add_poll(struct vm *vm, vm_poll_fn fn)
 	return 0;
 }
 
+int vm_add_work(struct vm *vm, vm_work_fn fn, void *ctx)
+{
+	if (vm->nworks == VM_MAX_WORKS)
+		return -E_NOSPC;
+	vm->works[vm->nworks].fn = fn;
+	vm->works[vm->nworks++].ctx = ctx;
+	return 0;
+}
+
 void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
 {
 	u64 start = ALIGN_DOWN(vm->mem_size / vm->nnodes * node, VM_HOME_ALIGN);
@@ -340,8 +349,8 @@ static void print_stats(struct vm *vm, u64 now)
 }
 
 /* The devices only the boot core drives: the PIT's IRQ 0 and console input; and,
- * across nodes, the cluster (so a busy guest cannot starve the protocol). Returns
- * the next deadline. */
+ * across nodes, the cluster (so a busy guest cannot starve the protocol); then the
+ * devices' work on guest RAM (the disk's requests). Returns the next deadline. */
 static u64 poll_platform(struct vm *vm, u64 now)
 {
 	static u64 next_stats;
@@ -359,6 +368,8 @@ static u64 poll_platform(struct vm *vm, u64 now)
 	spin_unlock(&vm->dev_lock);
 	if (vm->cluster)
 		next = earliest(next, vm->cluster->poll(vm, now));
+	for (u32 i = 0; i < vm->nworks; i++) /* (after the network: what it brought) */
+		next = earliest(next, vm->works[i].fn(vm, now, vm->works[i].ctx));
 	return next;
 }
 

@@ -21,7 +21,13 @@ struct vm;
  * its next deadline in ns, or 0 for none. */
 typedef u64 (*vm_poll_fn)(struct vm *vm, u64 now);
 
+/* Device work the boot core does between guest exits, outside dev_lock and outside the
+ * network's message handlers, so it may read and write guest RAM (which across nodes may
+ * wait for pages): returns its next deadline in ns (now: more to do at once), or 0. */
+typedef u64 (*vm_work_fn)(struct vm *vm, u64 now, void *ctx);
+
 #define VM_MAX_VCPUS	  64
+#define VM_MAX_WORKS	  4
 #define VM_MAX_POLLS	  4
 #define VM_HEARTBEAT_NS	  50000000ULL /* 50 ms */
 #define VM_PAUSE_YIELD_NS 1000000ULL  /* a spinning vCPU across nodes stays out 1 ms */
@@ -44,6 +50,11 @@ struct vm {
 	struct vm_shadow *shadow;	  /* shadow page tables (vmm/virt/shadow_vm.h), or NULL */
 	vm_poll_fn polls[VM_MAX_POLLS];	  /* devices the boot core polls (vm_add_poll) */
 	u32 npolls;
+	struct {
+		vm_work_fn fn;
+		void *ctx;
+	} works[VM_MAX_WORKS]; /* device work on the boot core (vm_add_work) */
+	u32 nworks;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	u64 tsc_base;	    /* guest system time 0, as a guest TSC value (node 0's), for kvmclock */
 	u64 tsc_offset;	    /* guest TSC = host TSC + tsc_offset (0 on node 0) */
@@ -78,6 +89,8 @@ void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
 /* A device (the UART's console input, say) asks to be polled by the boot core between
  * guest exits. 0, or -E_NOSPC past VM_MAX_POLLS. */
 int vm_add_poll(struct vm *vm, vm_poll_fn fn);
+/* A device asks for work time on the boot core (vm_work_fn): 0, or -E_NOSPC. */
+int vm_add_work(struct vm *vm, vm_work_fn fn, void *ctx);
 /* Runs vCPU 0 here and vCPU i on CPU i until the guest stops; returns the
  * monitor exit code. */
 int vm_run(struct vm *vm);

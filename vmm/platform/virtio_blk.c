@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The guest's disk: a virtio-blk device (Virtual I/O Device (VIRTIO) Version 1.1,
+ * section 5.2) on the virtio PCI transport (vmm/platform/virtio_pci.h), in PCI slot 1,
+ * served by node 0 from a raw image in a boot module with a copy-on-write overlay
+ * (vmm/platform/disk.h). One request queue. Each request is a chain: a 16-byte header
+ * the device reads (type, reserved, sector), the data buffers, and one status byte the
+ * device writes last. The guest's buffers are read and written through the monitor's
+ * guest-memory path: across nodes the coherence protocol brings each page to node 0.
+ * A buffer outside guest RAM, a length that is not whole sectors, or a sector past the
+ * end fails the request (VIRTIO_BLK_S_IOERR); a chain the device cannot follow at all
+ * (virtq_pop's reasons, or no status byte) stops the queue until the driver resets it.
+ */
+#include "vmm/platform/virtio_pci.h"
+#include "vmm/platform/devices.h"
+#include "vmm/platform/disk.h"
+#include "vmm/virt/guest_mem.h"
+#include "vmm/virt/vm.h"
+#include "vmm/host/log.h"
+#include "vmm/host/mm.h"
+#include "vmm/host/paging.h"
+#include "vmm/lib/klib.h"
+
+#define BLK_SLOT	1
+#define BLK_QUEUE_SIZE	128
+#define BLK_SEG_MAX	(BLK_QUEUE_SIZE - 2) /* header and status take two descriptors */
+#define BLK_F_SEG_MAX	(1ULL << 2)
+#define BLK_F_BLK_SIZE	(1ULL << 6)
+#define BLK_F_FLUSH	(1ULL << 9)
+#define BLK_T_IN	0
+#define BLK_T_OUT	1
+#define BLK_T_FLUSH	4
+#define BLK_T_GET_ID	8
+#define BLK_S_OK	0
+#define BLK_S_IOERR	1
+#define BLK_S_UNSUPP	2
+#define BLK_ID_BYTES	20
+#define CLASS_STORAGE_OTHER 0x018000
+
+struct blk_header {
+	u32 type, reserved;
+	u64 sector;
+} __packed;
+
+struct blk_stats {
+	u64 reads, writes, flushes, others, errors;
+	u64 bytes_read, bytes_written;
+};
+
+static struct virtio_blk {
+	struct virtio_pci pci;
+	struct disk disk;
+	struct blk_stats st;
+	bool said_bad_buffer;
+	u8 bounce[PAGE_SIZE];
+} blk;
+
+static u64 blk_config_read(struct virtio_pci *p, u32 off, unsigned size)
+{
+	struct virtio_blk *b = p->dev;
+	u8 c[24] = { 0 };
+	u64 cap = b->disk.size / DISK_SECTOR, v = 0;
+	u32 seg_max = BLK_SEG_MAX, blk_size = DISK_SECTOR;
+
+	memcpy(c + 0, &cap, 8);	      /* capacity, in 512-byte sectors */
+	memcpy(c + 12, &seg_max, 4);  /* (size_max at 8: not offered) */
+	memcpy(c + 20, &blk_size, 4); /* (geometry at 16: not offered) */
+	if (off < sizeof(c))
+		memcpy(&v, c + off, MIN((u64)size, sizeof(c) - off));
+	return v;
+}
+
+/* Moves len bytes between the disk at disk_off and a guest buffer, a page at a time
+ * through the bounce buffer: 0, or the error that ended it. */
+static int transfer(struct virtio_blk *b, const struct virtq_seg *s, u64 disk_off, bool to_guest)
+{
+	struct vm *vm = b->pci.vm;
+
+	for (u64 done = 0; done < s->len;) {
+		u64 n = MIN((u64)s->len - done, PAGE_SIZE);
+		int rc;
+		if (to_guest) {
+			rc = disk_read(&b->disk, disk_off + done, b->bounce, n);
+			if (rc == 0)
+				rc = vm_write_guest(vm, s->addr + done, b->bounce, n);
+		} else {
+			rc = vm_read_guest(vm, s->addr + done, b->bounce, n);
+			if (rc == 0)
+				rc = disk_write(&b->disk, disk_off + done, b->bounce, n);
+		}
+		if (rc)
+			return rc;
+		done += n;
+	}
+	return 0;
+}
+
+static void bad_buffer(struct virtio_blk *b, const char *what, gpa_t addr, u32 len, int rc)
+{
+	if (b->said_bad_buffer)
+		return;
+	b->said_bad_buffer = true;
+	pr_warn("virtio-blk: a request failed: %s (buffer %#llx, %u bytes): error %d; "
+		"the guest sees an I/O error (said once)\n", what, (unsigned long long)addr, len,
+		rc);
+}
+
+/* One request: its status and the bytes the device wrote into the chain. */
+static u8 request(struct virtio_blk *b, const struct virtq_seg *segs, u32 n, u32 *written)
+{
+	struct blk_header h;
+	u64 off, total = 0;
+	bool in;
+	int rc;
+
+	*written = 0;
+	if (segs[0].write || segs[0].len < sizeof(h)) {
+		bad_buffer(b, "the header is not 16 device-readable bytes", segs[0].addr,
+			   segs[0].len, -E_INVAL);
+		return BLK_S_IOERR;
+	}
+	rc = vm_read_guest(b->pci.vm, segs[0].addr, &h, sizeof(h));
+	if (rc) {
+		bad_buffer(b, "the header is not in guest RAM", segs[0].addr, segs[0].len, rc);
+		return BLK_S_IOERR;
+	}
+	if (h.type == BLK_T_FLUSH) {
+		b->st.flushes++; /* (the image is in memory: nothing to flush to) */
+		return BLK_S_OK;
+	}
+	if (h.type == BLK_T_GET_ID) {
+		static const char id[BLK_ID_BYTES] = "unum-virtio-blk";
+		b->st.others++;
+		if (n < 3 || !segs[1].write)
+			return BLK_S_IOERR;
+		rc = vm_write_guest(b->pci.vm, segs[1].addr, id, MIN(segs[1].len, BLK_ID_BYTES));
+		*written = MIN(segs[1].len, BLK_ID_BYTES);
+		return rc ? BLK_S_IOERR : BLK_S_OK;
+	}
+	if (h.type != BLK_T_IN && h.type != BLK_T_OUT) {
+		b->st.others++;
+		return BLK_S_UNSUPP;
+	}
+	in = h.type == BLK_T_IN;
+	for (u32 i = 1; i + 1 < n; i++) {
+		if (segs[i].write != in) {
+			bad_buffer(b, in ? "a read's data buffer is not device-writable"
+					 : "a write's data buffer is device-writable",
+				   segs[i].addr, segs[i].len, -E_INVAL);
+			return BLK_S_IOERR;
+		}
+		total += segs[i].len;
+	}
+	if (h.sector > b->disk.size / DISK_SECTOR || total % DISK_SECTOR ||
+	    total > b->disk.size - h.sector * DISK_SECTOR) {
+		bad_buffer(b, "sectors past the end of the disk, or not whole sectors",
+			   h.sector * DISK_SECTOR, (u32)total, -E_RANGE);
+		return BLK_S_IOERR;
+	}
+	off = h.sector * DISK_SECTOR;
+	for (u32 i = 1; i + 1 < n; i++) {
+		rc = transfer(b, &segs[i], off, in);
+		if (rc) {
+			bad_buffer(b, rc == -E_NOMEM ? "no memory left for the disk's overlay"
+						     : "a data buffer is not in guest RAM",
+				   segs[i].addr, segs[i].len, rc);
+			return BLK_S_IOERR;
+		}
+		off += segs[i].len;
+	}
+	if (in) {
+		b->st.reads++;
+		b->st.bytes_read += total;
+		*written = (u32)total;
+	} else {
+		b->st.writes++;
+		b->st.bytes_written += total;
+	}
+	return BLK_S_OK;
+}
+
+static void blk_serve(struct virtio_pci *p, u16 qi, struct virtq *q)
+{
+	struct virtio_blk *b = p->dev;
+	static struct virtq_seg segs[BLK_QUEUE_SIZE]; /* (the boot core's alone) */
+	bool used = false;
+
+	for (;;) {
+		const char *why;
+		u32 n, written;
+		u16 head;
+		u8 status;
+		int rc = virtq_pop(q, virtio_copy, p->vm, &head, segs, BLK_QUEUE_SIZE, &n, &why);
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			virtio_pci_refuse(p, qi, why);
+			break;
+		}
+		if (n < 2 || !segs[n - 1].write || segs[n - 1].len < 1) {
+			virtio_pci_refuse(p, qi, "a request without a device-writable status byte "
+						 "at the end of its chain");
+			break;
+		}
+		status = request(b, segs, n, &written);
+		if (status != BLK_S_OK)
+			b->st.errors++;
+		rc = vm_write_guest(p->vm, segs[n - 1].addr, &status, 1);
+		if (rc == 0)
+			rc = virtq_push(q, virtio_copy, p->vm, head, written + 1);
+		if (rc) {
+			virtio_pci_refuse(p, qi, "its used ring or a status byte is not in guest "
+						 "RAM");
+			break;
+		}
+		used = true;
+	}
+	if (used)
+		virtio_pci_queue_interrupt(p, qi, q);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.name = "virtio-blk",
+	.type = 2,
+	.class_code = CLASS_STORAGE_OTHER,
+	.features = BLK_F_SEG_MAX | BLK_F_BLK_SIZE | BLK_F_FLUSH,
+	.nqueues = 1,
+	.queue_max = BLK_QUEUE_SIZE,
+	.config_read = blk_config_read,
+	.config_len = 24,
+	.serve = blk_serve,
+};
+
+static void *overlay_block(void *ctx)
+{
+	hpa_t pa = page_alloc(1, 1);
+
+	return pa ? hpa_to_ptr(pa) : NULL;
+}
+
+void virtio_blk_report(void)
+{
+	if (!blk.pci.serving)
+		return;
+	kprintf("disk: %llu reads (%llu KiB), %llu writes (%llu KiB), %llu flushes, %llu "
+		"other, %llu failed; %llu KiB written to the overlay in memory (lost at "
+		"power-off)\n",
+		(unsigned long long)blk.st.reads, (unsigned long long)(blk.st.bytes_read >> 10),
+		(unsigned long long)blk.st.writes,
+		(unsigned long long)(blk.st.bytes_written >> 10),
+		(unsigned long long)blk.st.flushes, (unsigned long long)blk.st.others,
+		(unsigned long long)blk.st.errors,
+		(unsigned long long)(blk.disk.copied * DISK_BLOCK >> 10));
+}
+
+int virtio_blk_init(struct vm *vm, const u8 *image, u64 len)
+{
+	if (image) {
+		u64 table = ALIGN_UP(disk_table_bytes(len), PAGE_SIZE) / PAGE_SIZE;
+		hpa_t pa = table ? page_alloc(table, 1) : 0;
+		if (len < DISK_SECTOR) {
+			pr_err("virtio-blk: the disk image is %llu bytes: less than one "
+			       "512-byte sector\n", (unsigned long long)len);
+			return -E_INVAL;
+		}
+		if (!pa) {
+			pr_err("virtio-blk: no memory for the overlay table of a %llu MiB disk "
+			       "(%llu pages)\n", (unsigned long long)(len >> 20),
+			       (unsigned long long)table);
+			return -E_NOMEM;
+		}
+		disk_init(&blk.disk, image, len, hpa_to_ptr(pa), overlay_block, NULL);
+		if (len % DISK_SECTOR)
+			pr_warn("virtio-blk: the image's last %llu bytes are not a whole sector: "
+				"the guest does not see them\n",
+				(unsigned long long)(len % DISK_SECTOR));
+		pr_info("virtio-blk: a %llu KiB disk (%llu sectors) in PCI slot %u; the guest's "
+			"writes go to an overlay in node 0's memory, lost at power-off\n",
+			(unsigned long long)(blk.disk.size >> 10),
+			(unsigned long long)(blk.disk.size / DISK_SECTOR), BLK_SLOT);
+	}
+	return virtio_pci_init(&blk.pci, vm, BLK_SLOT, &blk_ops, &blk, image != NULL);
+}
