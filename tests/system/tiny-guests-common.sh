@@ -85,3 +85,21 @@ check triple-fault-state-dumped has "$log" '^  IDTR .*limit 00000000'
 guest hlt-cli
 check hlt-cli-stops-guest status_is 5
 check hlt-cli-reported has "$log" '^guest: vCPU 0 halted with interrupts disabled at RIP 0x[0-9a-f]+: it can never wake up$'
+
+# The virtio-blk disk, driven by hand and abused: a 64 KiB image whose sector N is
+# all bytes N; the guest reads, writes, reads back, gets I/O errors for a sector past
+# the end and a buffer outside RAM, and has a looping chain, a next index past the
+# queue, a misaligned ring and a read-only status byte refused (NEEDS_RESET) with
+# the monitor intact; the image file is never written.
+disk=$LOGS/virtio-blk.img
+python3 -c 'import sys; sys.stdout.buffer.write(b"".join(bytes([n]) * 512 for n in range(128)))' >"$disk"
+disk_sum=$(md5sum <"$disk")
+guest virtio-blk --disk "$disk"
+check virtio-blk-passes status_is 64
+check virtio-blk-said-ok has "$log" '^tiny virtio-blk: ok'
+check virtio-blk-loop-refused has "$log" '^virtio-blk: queue 0 refused: a descriptor chain is longer than the queue \(a loop\); the device needs a reset'
+check virtio-blk-said-past-end has "$log" '^virtio-blk: a request failed: sector 128, 512 bytes: past the end of the disk \(128 sectors\)'
+check virtio-blk-no-status-refused has "$log" '^virtio-blk: queue 0 refused: a request without a device-writable status byte'
+check virtio-blk-misaligned-said has "$log" '^virtio-blk: queue 0 not enabled: size 8 .* areas at 0x10004'
+check virtio-blk-report has "$log" '^disk: 3 reads \(1 KiB\), 1 writes \(0 KiB\), 0 flushes, 0 other, 2 failed; 4 KiB written to the overlay'
+check virtio-blk-image-untouched [ "$(md5sum <"$disk")" = "$disk_sum" ]

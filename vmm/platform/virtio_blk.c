@@ -153,8 +153,13 @@ static u8 request(struct virtio_blk *b, const struct virtq_seg *segs, u32 n, u32
 	}
 	if (h.sector > b->disk.size / DISK_SECTOR || total % DISK_SECTOR ||
 	    total > b->disk.size - h.sector * DISK_SECTOR) {
-		bad_buffer(b, "sectors past the end of the disk, or not whole sectors",
-			   h.sector * DISK_SECTOR, (u32)total, -E_RANGE);
+		if (!b->said_bad_buffer)
+			pr_warn("virtio-blk: a request failed: sector %llu, %llu bytes: past the "
+				"end of the disk (%llu sectors) or not whole sectors; the guest "
+				"sees an I/O error (said once)\n",
+				(unsigned long long)h.sector, (unsigned long long)total,
+				(unsigned long long)(b->disk.size / DISK_SECTOR));
+		b->said_bad_buffer = true;
 		return BLK_S_IOERR;
 	}
 	off = h.sector * DISK_SECTOR;
