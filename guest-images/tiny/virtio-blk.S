@@ -5,8 +5,9 @@
  * polling (no interrupts): the device is at PCI 00:01.0 (1af4:1042) with its BAR at
  * 0xfe010000 (exits 1, 2); the driver negotiates VERSION_1 (3, 4); the capacity is
  * 128 sectors (5); sector 1 reads back as ones (6, 7); a write of sector 2 reads back
- * (8, 9); a read past the end (10) and one into an address that is not RAM (11) fail
- * with IOERR. Then chains the device must refuse without following them: a descriptor
+ * (8, 9); any arrangement of descriptors works: a write whose header and data share
+ * one descriptor (18), a read whose data and status share one (19); a read past the
+ * end (10) and one into an address that is not RAM (11) fail with IOERR. Then chains the device must refuse without following them: a descriptor
  * that loops to itself (12: NEEDS_RESET; 13: nothing used), and after a reset the
  * device works again (14); a next index past the queue (15); a queue whose descriptor
  * table is misaligned (16); a status byte the device cannot write (17).
@@ -24,6 +25,8 @@
 #define HDR	 0x14000
 #define STATUS	 0x14010
 #define WDATA	 0x15000
+#define HDR2	 0x16000
+#define RDATA	 0x17000
 #define QSIZE	 8
 #define S_NEEDS_RESET 0x40
 
@@ -92,6 +95,56 @@ pm32:
 	movl $128, %ecx
 	repe scasl
 	jne fail_9
+
+	/* any arrangement of descriptors: a write whose header and data share one
+	 * descriptor, then a read whose data and status share one */
+	movl $HDR2 + 16, %edi
+	movl $0xcdcdcdcd, %eax
+	movl $128, %ecx
+	rep stosl
+	movl $1, HDR2
+	movl $0, HDR2 + 4
+	movl $3, HDR2 + 8
+	movl $0, HDR2 + 12
+	movb $0xff, STATUS
+	movl $HDR2, DESC + 0
+	movl $0, DESC + 4
+	movl $16 + 512, DESC + 8
+	movw $1, DESC + 12
+	movw $1, DESC + 14
+	movl $STATUS, DESC + 16
+	movl $0, DESC + 20
+	movl $1, DESC + 24
+	movw $2, DESC + 28
+	movw $0, DESC + 30
+	call offer
+	call wait_used
+	cmpb $0, STATUS
+	jne fail_18
+	movl $0, HDR
+	movl $0, HDR + 4
+	movl $3, HDR + 8
+	movl $0, HDR + 12
+	movb $0xff, RDATA + 512
+	movl $HDR, DESC + 0
+	movl $0, DESC + 4
+	movl $16, DESC + 8
+	movw $1, DESC + 12
+	movw $1, DESC + 14
+	movl $RDATA, DESC + 16
+	movl $0, DESC + 20
+	movl $512 + 1, DESC + 24
+	movw $2, DESC + 28
+	movw $0, DESC + 30
+	call offer
+	call wait_used
+	cmpb $0, RDATA + 512
+	jne fail_19
+	movl $RDATA, %edi
+	movl $0xcdcdcdcd, %eax
+	movl $128, %ecx
+	repe scasl
+	jne fail_19
 
 	/* past the end, and into what is not RAM: I/O errors */
 	movl $0, %eax
@@ -267,14 +320,19 @@ offer:
 submit:
 	call build
 	call offer
+	call wait_used
+	movb STATUS, %al
+	ret
+
+/* wait_used: until the used index catches up with the available one (or long). */
+wait_used:
 	movl $10000000, %ecx
 1:	movw USED + 2, %ax
 	cmpw aidx, %ax
 	je 2f
 	pause
 	loop 1b
-2:	movb STATUS, %al
-	ret
+2:	ret
 
 /* wait_needs_reset: ZF set once the device status has NEEDS_RESET. */
 wait_needs_reset:
@@ -288,7 +346,7 @@ wait_needs_reset:
 2:	xorl %eax, %eax			/* ZF set */
 	ret
 
-	FAIL_EXITS 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17
+	FAIL_EXITS 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19
 	PUTS_BODY puts32_body
 	PUTS16_BODY
 	GDT_TABLE

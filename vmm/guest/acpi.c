@@ -114,7 +114,7 @@ static size_t aml_pkglen(u8 *out, size_t body)
 		out[0] = (u8)total;
 		return 1;
 	}
-	total = body + 2; /* (at most 0xfff here: the tables are small) */
+	total = body + 2; /* (at most 0xfff: every body is at most DSDT_PCI_MAX bytes) */
 	out[0] = (u8)(0x40 | (total & 0xf));
 	out[1] = (u8)(total >> 4);
 	return 2;
@@ -122,6 +122,7 @@ static size_t aml_pkglen(u8 *out, size_t body)
 
 /* Part 2 into out (at least DSDT_PCI_MAX bytes): its length. */
 #define DSDT_PCI_MAX 160
+_Static_assert(DSDT_PCI_MAX + 2 <= 0xfff, "two-byte PkgLengths suffice");
 static size_t dsdt_pci(u8 *out)
 {
 	static const u8 hid_uid[] = { 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0a, 0x03,

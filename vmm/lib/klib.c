@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The C library functions the freestanding monitor needs (declared in
- * vmm/lib/klib.h). Simple byte loops: the compiler is told -fno-builtin, so these
- * are what memcpy and friends are; the monitor never copies enough for
- * their speed to matter yet.
+ * vmm/lib/klib.h). The compiler is told -fno-builtin, so these are what memcpy and
+ * friends are. memcpy and memset use the string instructions, 8 bytes a step: the
+ * monitor copies every page that crosses the network and every block of the guest's
+ * disk, and a byte loop cost the disk 60% of its sequential throughput under QEMU
+ * (doc/benchmarks.md). The rest are simple loops.
  */
 #include "vmm/lib/klib.h"
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	u8 *d = dst;
-	const u8 *s = src;
+	void *d = dst;
+	size_t words = n / 8;
 
-	while (n--)
-		*d++ = *s++;
+	/* String moves: 8 bytes a step, then the tail (the monitor runs with DF clear). */
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+	n %= 8;
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 
@@ -31,10 +35,13 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	u8 *d = dst;
+	void *d = dst;
+	size_t words = n / 8;
+	u64 pattern = 0x0101010101010101ULL * (u8)c;
 
-	while (n--)
-		*d++ = (u8)c;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+	n %= 8;
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(pattern) : "memory");
 	return dst;
 }
 

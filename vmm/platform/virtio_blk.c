@@ -70,58 +70,89 @@ static u64 blk_config_read(struct virtio_pci *p, u32 off, unsigned size)
 	return v;
 }
 
-/* Moves len bytes between the disk at disk_off and a guest buffer, a page at a time
+/*
+ * A chain's buffers as two byte streams (VIRTIO 1.1, 2.6.4: the device may assume no
+ * particular arrangement of descriptors): the bytes the device reads, in chain order,
+ * and the bytes it writes. A request is the header (the first 16 readable bytes), then
+ * the data (the rest of the readable bytes for a write; the writable bytes but the last
+ * for a read), then the status (the last writable byte).
+ */
+struct chain {
+	const struct virtq_seg *segs;
+	u32 n;
+	u64 readable, writable; /* bytes of each kind */
+};
+
+/* Moves len bytes between the stream of one kind (writable or not), from byte start
+ * of it, and the disk at disk_off (disk NULL: to or from buf instead), a page at a time
  * through the bounce buffer: 0, or the error that ended it. */
-static int transfer(struct virtio_blk *b, const struct virtq_seg *s, u64 disk_off, bool to_guest)
+static int stream(struct virtio_blk *b, const struct chain *c, bool writable, u64 start, u64 len,
+		  u64 disk_off, void *buf)
 {
 	struct vm *vm = b->pci.vm;
+	u64 pos = 0; /* the stream's byte where segment i starts */
 
-	for (u64 done = 0; done < s->len;) {
-		u64 n = MIN((u64)s->len - done, PAGE_SIZE);
-		int rc;
-		if (to_guest) {
-			rc = disk_read(&b->disk, disk_off + done, b->bounce, n);
-			if (rc == 0)
-				rc = vm_write_guest(vm, s->addr + done, b->bounce, n);
-		} else {
-			rc = vm_read_guest(vm, s->addr + done, b->bounce, n);
-			if (rc == 0)
-				rc = disk_write(&b->disk, disk_off + done, b->bounce, n);
+	for (u32 i = 0; i < c->n && len; i++) {
+		const struct virtq_seg *s = &c->segs[i];
+		if (s->write != writable)
+			continue;
+		if (start >= pos + s->len) {
+			pos += s->len;
+			continue;
 		}
-		if (rc)
-			return rc;
-		done += n;
+		for (u64 in = start - pos; in < s->len && len;) {
+			u64 k = MIN(MIN((u64)s->len - in, len), PAGE_SIZE);
+			u8 *tmp = buf ? buf : b->bounce;
+			int rc = 0;
+			if (writable) { /* to the guest */
+				if (!buf)
+					rc = disk_read(&b->disk, disk_off, tmp, k);
+				if (rc == 0)
+					rc = vm_write_guest(vm, s->addr + in, tmp, k);
+			} else {
+				rc = vm_read_guest(vm, s->addr + in, tmp, k);
+				if (rc == 0 && !buf)
+					rc = disk_write(&b->disk, disk_off, tmp, k);
+			}
+			if (rc)
+				return rc;
+			if (buf)
+				buf = (u8 *)buf + k;
+			in += k;
+			start += k;
+			disk_off += k;
+			len -= k;
+		}
+		pos += s->len;
 	}
 	return 0;
 }
 
-static void bad_buffer(struct virtio_blk *b, const char *what, gpa_t addr, u32 len, int rc)
+static void bad_buffer(struct virtio_blk *b, const char *what, int rc)
 {
 	if (b->said_bad_buffer)
 		return;
 	b->said_bad_buffer = true;
-	pr_warn("virtio-blk: a request failed: %s (buffer %#llx, %u bytes): error %d; "
-		"the guest sees an I/O error (said once)\n", what, (unsigned long long)addr, len,
-		rc);
+	pr_warn("virtio-blk: a request failed: %s (error %d); the guest sees an I/O error "
+		"(said once)\n", what, rc);
 }
 
-/* One request: its status and the bytes the device wrote into the chain. */
-static u8 request(struct virtio_blk *b, const struct virtq_seg *segs, u32 n, u32 *written)
+/* One request: its status, and the bytes the device wrote before the status byte. */
+static u8 request(struct virtio_blk *b, const struct chain *c, u32 *written)
 {
 	struct blk_header h;
-	u64 off, total = 0;
+	u64 off, total;
 	bool in;
 	int rc;
 
 	*written = 0;
-	if (segs[0].write || segs[0].len < sizeof(h)) {
-		bad_buffer(b, "the header is not 16 device-readable bytes", segs[0].addr,
-			   segs[0].len, -E_INVAL);
+	if (c->readable < sizeof(h)) {
+		bad_buffer(b, "the header is not 16 device-readable bytes", -E_INVAL);
 		return BLK_S_IOERR;
 	}
-	rc = vm_read_guest(b->pci.vm, segs[0].addr, &h, sizeof(h));
+	rc = stream(b, c, false, 0, sizeof(h), 0, &h);
 	if (rc) {
-		bad_buffer(b, "the header is not in guest RAM", segs[0].addr, segs[0].len, rc);
+		bad_buffer(b, "the header is not in guest RAM", rc);
 		return BLK_S_IOERR;
 	}
 	if (h.type == BLK_T_FLUSH) {
@@ -130,29 +161,21 @@ static u8 request(struct virtio_blk *b, const struct virtq_seg *segs, u32 n, u32
 	}
 	if (h.type == BLK_T_GET_ID) {
 		static const char id[BLK_ID_BYTES] = "unum-virtio-blk";
+		u64 k = MIN(c->writable - 1, (u64)BLK_ID_BYTES);
 		b->st.others++;
-		if (n < 3 || !segs[1].write)
+		if (stream(b, c, true, 0, k, 0, (void *)id) != 0)
 			return BLK_S_IOERR;
-		rc = vm_write_guest(b->pci.vm, segs[1].addr, id, MIN(segs[1].len, BLK_ID_BYTES));
-		*written = MIN(segs[1].len, BLK_ID_BYTES);
-		return rc ? BLK_S_IOERR : BLK_S_OK;
+		*written = (u32)k;
+		return BLK_S_OK;
 	}
 	if (h.type != BLK_T_IN && h.type != BLK_T_OUT) {
 		b->st.others++;
 		return BLK_S_UNSUPP;
 	}
 	in = h.type == BLK_T_IN;
-	for (u32 i = 1; i + 1 < n; i++) {
-		if (segs[i].write != in) {
-			bad_buffer(b, in ? "a read's data buffer is not device-writable"
-					 : "a write's data buffer is device-writable",
-				   segs[i].addr, segs[i].len, -E_INVAL);
-			return BLK_S_IOERR;
-		}
-		total += segs[i].len;
-	}
+	total = in ? c->writable - 1 : c->readable - sizeof(h);
 	if (h.sector > b->disk.size / DISK_SECTOR || total % DISK_SECTOR ||
-	    total > b->disk.size - h.sector * DISK_SECTOR) {
+	    total > b->disk.size - h.sector * DISK_SECTOR || total > 0xfffffffeULL) {
 		if (!b->said_bad_buffer)
 			pr_warn("virtio-blk: a request failed: sector %llu, %llu bytes: past the "
 				"end of the disk (%llu sectors) or not whole sectors; the guest "
@@ -163,15 +186,12 @@ static u8 request(struct virtio_blk *b, const struct virtq_seg *segs, u32 n, u32
 		return BLK_S_IOERR;
 	}
 	off = h.sector * DISK_SECTOR;
-	for (u32 i = 1; i + 1 < n; i++) {
-		rc = transfer(b, &segs[i], off, in);
-		if (rc) {
-			bad_buffer(b, rc == -E_NOMEM ? "no memory left for the disk's overlay"
-						     : "a data buffer is not in guest RAM",
-				   segs[i].addr, segs[i].len, rc);
-			return BLK_S_IOERR;
-		}
-		off += segs[i].len;
+	rc = stream(b, c, in, in ? 0 : sizeof(h), total, off, NULL);
+	if (rc) {
+		bad_buffer(b, rc == -E_NOMEM ? "no memory left for the disk's overlay"
+					     : "a data buffer is not in guest RAM",
+			   rc);
+		return BLK_S_IOERR;
 	}
 	if (in) {
 		b->st.reads++;
@@ -184,33 +204,49 @@ static u8 request(struct virtio_blk *b, const struct virtq_seg *segs, u32 n, u32
 	return BLK_S_OK;
 }
 
-static void blk_serve(struct virtio_pci *p, u16 qi, struct virtq *q)
+/* The last writable byte of the chain: where the status goes. */
+static gpa_t status_byte(const struct chain *c)
+{
+	const struct virtq_seg *s = &c->segs[c->n - 1]; /* (writable ones come last) */
+
+	return s->addr + s->len - 1;
+}
+
+static bool blk_serve(struct virtio_pci *p, u16 qi, struct virtq *q, u32 budget)
 {
 	struct virtio_blk *b = p->dev;
 	static struct virtq_seg segs[BLK_QUEUE_SIZE]; /* (the boot core's alone) */
-	bool used = false;
+	bool used = false, more = false;
 
-	for (;;) {
+	for (u32 done = 0;; done++) {
+		struct chain c = { segs, 0, 0, 0 };
 		const char *why;
-		u32 n, written;
+		u32 written;
 		u16 head;
 		u8 status;
-		int rc = virtq_pop(q, virtio_copy, p->vm, &head, segs, BLK_QUEUE_SIZE, &n, &why);
+		int rc;
+		if (done == budget) {
+			more = true;
+			break;
+		}
+		rc = virtq_pop(q, virtio_copy, p->vm, &head, segs, BLK_QUEUE_SIZE, &c.n, &why);
 		if (rc == 0)
 			break;
 		if (rc < 0) {
 			virtio_pci_refuse(p, qi, why);
 			break;
 		}
-		if (n < 2 || !segs[n - 1].write || segs[n - 1].len < 1) {
+		for (u32 i = 0; i < c.n; i++)
+			*(segs[i].write ? &c.writable : &c.readable) += segs[i].len;
+		if (c.writable < 1) {
 			virtio_pci_refuse(p, qi, "a request without a device-writable status byte "
 						 "at the end of its chain");
 			break;
 		}
-		status = request(b, segs, n, &written);
+		status = request(b, &c, &written);
 		if (status != BLK_S_OK)
 			b->st.errors++;
-		rc = vm_write_guest(p->vm, segs[n - 1].addr, &status, 1);
+		rc = vm_write_guest(p->vm, status_byte(&c), &status, 1);
 		if (rc == 0)
 			rc = virtq_push(q, virtio_copy, p->vm, head, written + 1);
 		if (rc) {
@@ -222,6 +258,7 @@ static void blk_serve(struct virtio_pci *p, u16 qi, struct virtq *q)
 	}
 	if (used)
 		virtio_pci_queue_interrupt(p, qi, q);
+	return more;
 }
 
 static const struct virtio_dev_ops blk_ops = {

@@ -59,6 +59,8 @@ static gpa_t bar_of(const struct virtio_pci *p)
 	return VIRTIO_PCI_BAR_BASE + (gpa_t)p->slot * 0x10000;
 }
 
+static void msix_send_pending(struct virtio_pci *p);
+
 int virtio_copy(void *ctx, gpa_t gpa, void *buf, u64 len, bool write)
 {
 	return write ? vm_write_guest(ctx, gpa, buf, len) : vm_read_guest(ctx, gpa, buf, len);
@@ -134,8 +136,11 @@ static void cfg_write(void *ctx, u32 reg, u32 val, u32 mask)
 	else if (reg == 0x10 && mask == 0xffffffff)
 		p->bar_sizing = (val & ~0xfu) == (u32)~0xfu; /* else: it stays where it is */
 	else if (reg == CAP_MSIX && (mask & 0xffff0000)) {
-		u16 ctrl = (u16)((val & mask) >> 16);
-		p->msix_ctrl = ctrl & (MSIX_ENABLE | MSIX_MASKALL);
+		u16 m = (u16)(mask >> 16), was = p->msix_ctrl;
+		p->msix_ctrl = (u16)((was & ~m) | ((val >> 16) & m)) & (MSIX_ENABLE | MSIX_MASKALL);
+		if ((p->msix_ctrl & MSIX_ENABLE) && !(p->msix_ctrl & MSIX_MASKALL) &&
+		    ((was & MSIX_MASKALL) || !(was & MSIX_ENABLE)))
+			msix_send_pending(p); /* the function unmasked: what waited goes */
 	}
 }
 
@@ -162,6 +167,14 @@ static void msix_signal(struct virtio_pci *p, u16 vec)
 	}
 	irq_deliver(p->vm, (e->addr_lo >> 12) & 0xff, e->addr_lo & 4, (e->data >> 8) & 7,
 		    e->data & 0xff, false);
+}
+
+/* Every vector with a message pending that is no longer masked. dev_lock. */
+static void msix_send_pending(struct virtio_pci *p)
+{
+	for (u16 vec = 0; vec < VIRTIO_MSIX_VECTORS; vec++)
+		if ((p->msix_pending & (1u << vec)) && !(p->msix[vec].ctrl & 1))
+			msix_signal(p, vec);
 }
 
 void virtio_pci_queue_interrupt(struct virtio_pci *p, u16 qi, struct virtq *q)
@@ -198,6 +211,7 @@ static void reset(struct virtio_pci *p)
 	p->status = 0;
 	p->isr = 0;
 	p->refused = false;
+	p->reset_pending = false;
 	for (u32 i = 0; i < VIRTIO_MAX_QUEUES; i++)
 		p->q[i] = (struct virtq){ .size = p->ops->queue_max, .msix_vector = VIRTIO_NO_VECTOR };
 	__atomic_store_n(&p->kicked, 0, __ATOMIC_RELAXED);
@@ -255,9 +269,14 @@ static void set_half(gpa_t *a, u32 off, unsigned size, u64 val)
 static void write_status(struct virtio_pci *p, u8 val)
 {
 	if (val == 0) {
-		reset(p);
+		if (p->in_serve)
+			p->reset_pending = true; /* (serve_kicked resets when it is done) */
+		else
+			reset(p);
 		return;
 	}
+	if (p->reset_pending)
+		return; /* a driver that did not wait for the reset to be done */
 	if ((val & VIRTIO_S_FEATURES_OK) && !(p->status & VIRTIO_S_FEATURES_OK) &&
 	    ((p->driver_features & ~offered(p)) || !(p->driver_features & VIRTIO_F_VERSION_1))) {
 		pr_warn("%s: the driver accepted features %#llx of %#llx offered: FEATURES_OK "
@@ -283,7 +302,9 @@ static void common_write(struct virtio_pci *p, u32 off, unsigned size, u64 val)
 					     (u64)(u32)val << sh;
 		}
 		return;
-	case 0x10: p->msix_config = (u16)val; return;
+	case 0x10:
+		p->msix_config = (u16)val < VIRTIO_MSIX_VECTORS ? (u16)val : VIRTIO_NO_VECTOR;
+		return;
 	case 0x14: write_status(p, (u8)val); return;
 	case 0x16: p->queue_sel = (u16)val; return;
 	case 0x18:
@@ -304,6 +325,8 @@ static void common_write(struct virtio_pci *p, u32 off, unsigned size, u64 val)
 				(unsigned long long)q->desc, (unsigned long long)q->avail,
 				(unsigned long long)q->used);
 			p->status |= VIRTIO_S_NEEDS_RESET;
+			p->isr |= 2;
+			msix_signal(p, p->msix_config);
 			return;
 		}
 		q->enabled = true;
@@ -316,11 +339,16 @@ static void common_write(struct virtio_pci *p, u32 off, unsigned size, u64 val)
 
 /* ---- the BAR ------------------------------------------------------------------ */
 
-static u32 *msix_word(struct virtio_pci *p, u64 off)
+/* The MSI-X table's dword at BAR offset off, for an access of size bytes: NULL unless
+ * it is a naturally aligned dword or qword inside the table (PCI 3.0, 6.8.2). */
+static u32 *msix_word(struct virtio_pci *p, u64 off, unsigned size)
 {
 	u64 i = (off - BAR_MSIX) / 16;
 
-	return i < VIRTIO_MSIX_VECTORS ? (u32 *)&p->msix[i] + (off % 16) / 4 : NULL;
+	if (off < BAR_MSIX || i >= VIRTIO_MSIX_VECTORS || (size != 4 && size != 8) ||
+	    (off & (size - 1)))
+		return NULL;
+	return (u32 *)&p->msix[i] + (off % 16) / 4;
 }
 
 static int bar_read(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 *val)
@@ -335,11 +363,10 @@ static int bar_read(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 *val)
 		p->isr = 0;
 	} else if (off >= BAR_DEVICE && off < BAR_DEVICE + p->ops->config_len)
 		*val = p->ops->config_read(p, (u32)(off - BAR_DEVICE), size);
-	else if (off >= BAR_MSIX && off < BAR_MSIX + 16 * VIRTIO_MSIX_VECTORS && size == 4)
-		*val = *msix_word(p, off);
-	else if (off >= BAR_MSIX && off < BAR_MSIX + 16 * VIRTIO_MSIX_VECTORS && size == 8)
-		*val = msix_word(p, off)[0] | (u64)msix_word(p, off)[1] << 32;
-	else if (off == BAR_PBA)
+	else if (msix_word(p, off, size))
+		*val = size == 4 ? *msix_word(p, off, size)
+				 : msix_word(p, off, 8)[0] | (u64)msix_word(p, off, 8)[1] << 32;
+	else if (off == BAR_PBA && (size == 4 || size == 8))
 		*val = p->msix_pending;
 	return 0;
 }
@@ -349,7 +376,7 @@ static void notify(struct virtio_pci *p, u64 off)
 	u64 qi = (off - BAR_NOTIFY) / NOTIFY_MULTIPLIER;
 	struct vm *vm = p->vm;
 
-	if (qi >= p->ops->nqueues || !p->q[qi].enabled || p->refused ||
+	if (qi >= p->ops->nqueues || !p->q[qi].enabled || p->refused || p->reset_pending ||
 	    !(p->status & VIRTIO_S_DRIVER_OK))
 		return;
 	__atomic_or_fetch(&p->kicked, 1u << qi, __ATOMIC_RELEASE);
@@ -365,11 +392,10 @@ static int bar_write(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 val)
 		common_write(p, (u32)off, size, val);
 	else if (off >= BAR_NOTIFY && off < BAR_NOTIFY + VIRTIO_MAX_QUEUES * NOTIFY_MULTIPLIER)
 		notify(p, off);
-	else if (off >= BAR_MSIX && off < BAR_MSIX + 16 * VIRTIO_MSIX_VECTORS &&
-		 (size == 4 || size == 8)) {
-		u32 vec = (u32)(off - BAR_MSIX) / 16, *w = msix_word(p, off);
+	else if (msix_word(p, off, size)) {
+		u32 vec = (u32)(off - BAR_MSIX) / 16, *w = msix_word(p, off, size);
 		w[0] = (u32)val;
-		if (size == 8 && (off % 16) < 12)
+		if (size == 8) /* (aligned: the entry's next dword) */
 			w[1] = (u32)(val >> 32);
 		p->msix[vec].ctrl &= 1;
 		if (!(p->msix[vec].ctrl & 1) && (p->msix_pending & (1u << vec)))
@@ -381,30 +407,43 @@ static int bar_write(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 val)
 
 /* ---- serving the queues (node 0's boot core) --------------------------------- */
 
+/* Chains served per queue per call: the boot core also runs the network, the protocol
+ * and the PIT, which a guest that keeps its queue full must not starve. */
+#define SERVE_BUDGET 32
+
 static u64 serve_kicked(struct vm *vm, u64 now, void *ctx)
 {
 	struct virtio_pci *p = ctx;
-	u32 kicked = __atomic_exchange_n(&p->kicked, 0, __ATOMIC_ACQUIRE);
+	u32 kicked = __atomic_exchange_n(&p->kicked, 0, __ATOMIC_ACQUIRE), again = 0;
 
 	for (u16 qi = 0; kicked && qi < p->ops->nqueues; qi++) {
 		struct virtq q;
-		u32 gen;
+		bool go;
 		if (!(kicked & (1u << qi)))
 			continue;
 		spin_lock(&vm->dev_lock);
 		q = p->q[qi];
-		gen = p->generation;
+		go = q.enabled && !p->refused && !p->reset_pending;
+		p->in_serve = go;
 		spin_unlock(&vm->dev_lock);
-		if (!q.enabled || p->refused)
+		if (!go)
 			continue;
-		p->ops->serve(p, qi, &q);
+		if (p->ops->serve(p, qi, &q, SERVE_BUDGET))
+			again |= 1u << qi;
 		spin_lock(&vm->dev_lock);
-		if (gen == p->generation && p->q[qi].enabled) {
+		p->in_serve = false;
+		if (p->reset_pending) { /* the driver reset it meanwhile: now it is done */
+			p->reset_pending = false;
+			again &= ~(1u << qi);
+			reset(p);
+		} else {
 			p->q[qi].last_avail = q.last_avail;
 			p->q[qi].used_idx = q.used_idx;
 		}
 		spin_unlock(&vm->dev_lock);
 	}
+	if (again)
+		__atomic_or_fetch(&p->kicked, again, __ATOMIC_RELEASE);
 	return __atomic_load_n(&p->kicked, __ATOMIC_ACQUIRE) ? now : 0;
 }
 

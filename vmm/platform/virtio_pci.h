@@ -50,9 +50,10 @@ struct virtio_dev_ops {
 	/* The device's configuration (bytes [off, off + size) of it, size 1, 2, 4 or 8). */
 	u64 (*config_read)(struct virtio_pci *p, u32 off, unsigned size);
 	u32 config_len;
-	/* Boot core of node 0, no lock held: serve queue q (its state is a copy: the
-	 * transport stores it back unless the driver reset the device meanwhile). */
-	void (*serve)(struct virtio_pci *p, u16 qi, struct virtq *q);
+	/* Boot core of node 0, no lock held: serve queue q (its state is a copy, stored
+	 * back after), at most budget chains: returns true if it stopped at the budget
+	 * with more waiting (it is called again at once, after the network's turn). */
+	bool (*serve)(struct virtio_pci *p, u16 qi, struct virtq *q, u32 budget);
 };
 
 struct msix_entry {
@@ -79,8 +80,11 @@ struct virtio_pci {
 	struct msix_entry msix[VIRTIO_MSIX_VECTORS];
 	u32 msix_pending; /* a bit per vector: signalled while masked */
 	u32 kicked;	  /* a bit per queue: notified, not yet served (atomic) */
-	u32 generation;	  /* bumped at every reset: work begun before it is dropped */
+	u32 generation;	  /* bumped at every reset */
 	bool refused;	  /* a malformed chain was said: the device needs a reset */
+	bool in_serve;	  /* the boot core is serving a queue, outside dev_lock */
+	bool reset_pending; /* the driver wrote status 0 meanwhile: done when the serve
+			     * ends (status reads non-zero until then, 4.1.4.3.2) */
 };
 
 /* Registers the device's PCI function and BAR on this node (every node: the others
