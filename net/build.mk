@@ -21,10 +21,11 @@ LWIP_TREE := $(B)/lwip/lwip-2.1.3
 LWIP_STAMP := $(LWIP_TREE)/src/core/udp.c
 LWIP_FILES := core/init.c core/def.c core/inet_chksum.c core/ip.c core/mem.c core/memp.c \
 	core/netif.c core/pbuf.c core/stats.c core/timeouts.c core/udp.c \
+	core/tcp.c core/tcp_in.c core/tcp_out.c \
 	core/ipv4/etharp.c core/ipv4/icmp.c core/ipv4/ip4.c core/ipv4/ip4_addr.c \
 	core/ipv4/ip4_frag.c netif/ethernet.c
 LWIP_SRCS := $(addprefix $(LWIP_TREE)/src/,$(LWIP_FILES))
-NET_LWIP_SRCS := net/lwip/port.c net/lwip/netif.c net/transport.c net/nics.c net/net.c
+NET_LWIP_SRCS := net/lwip/port.c net/lwip/netif.c net/transport.c net/nics.c net/net.c net/nbd.c
 NET_PURE_SRCS := net/addr.c net/epoch.c net/membership.c net/nettest.c
 MON_SRCS += $(LWIP_SRCS) $(NET_LWIP_SRCS) $(NET_PURE_SRCS)
 

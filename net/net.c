@@ -35,7 +35,9 @@
  */
 #define NET_RTO_MIN_NS 25000000ull
 
-enum net_state { NET_OFF, NET_WAIT_EPOCH, NET_RUNNING };
+/* NET_ALONE: a cluster of one node: lwIP is up (for the disk's NBD server), with no
+ * message layer. */
+enum net_state { NET_OFF, NET_ALONE, NET_WAIT_EPOCH, NET_RUNNING };
 
 struct net_handler {
 	net_msg_handler fn;
@@ -282,6 +284,7 @@ int net_start(const struct cluster_config *cfg, u32 self)
 		/* (the message layer needs a peer: it refused to start, later, in the
 		 * middle of the guest's console output) */
 		kprintf("net: a cluster of one node: no cluster messages\n");
+		net.state = NET_ALONE;
 		return 0;
 	}
 	net.start_ns = time_now_ns();

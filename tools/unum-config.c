@@ -119,6 +119,12 @@ static void show(void)
 		       cfg.guest.initrd[0] ? cfg.guest.initrd : "(none)", cfg.guest.cmdline);
 	else
 		printf("no guest\n");
+	if (cfg.disk.present && cfg.disk.module[0])
+		printf("disk module %s\n", cfg.disk.module);
+	else if (cfg.disk.present) {
+		config_format_ip(cfg.disk.nbd_ip, ip, sizeof(ip));
+		printf("disk nbd %s:%u export '%s'\n", ip, cfg.disk.nbd_port, cfg.disk.export_name);
+	}
 }
 
 int main(int argc, char **argv)

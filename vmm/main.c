@@ -38,6 +38,8 @@
 #include "vmm/lib/x86.h"
 #include "net/net.h"
 #include "net/nettest.h"
+#include "net/nbd.h"
+#include "vmm/cluster/vmdsm.h"
 
 #define CONFIG_MODULE "cluster.conf"
 #define TIMER_HZ      100
@@ -312,23 +314,92 @@ static int wait_for_peers(u32 self, u64 limit_ns, const char *why)
 /* (the cluster file's limit, checked when it is read, is the VM's) */
 _Static_assert(CFG_MAX_VCPUS == VM_MAX_VCPUS, "one guest's vCPUs");
 
-/* The guest's disk (the cluster file's disk line): node 0 serves it from its module;
- * the other nodes register its registers, to forward the guest's accesses. */
+/* ---- the guest's disk ---------------------------------------------------------- */
+
+static u32 nbd_flags;
+
+static int nbd_be_read(void *ctx, u64 off, void *buf, u32 len)
+{
+	return nbd_read(off, buf, len);
+}
+
+static int nbd_be_write(void *ctx, u64 off, const void *buf, u32 len)
+{
+	if (nbd_flags & NBD_TFLAG_READ_ONLY)
+		return -E_IO;
+	return nbd_write(off, buf, len, false);
+}
+
+static int nbd_be_flush(void *ctx)
+{
+	return nbd_flush();
+}
+
+static void nbd_be_report(void *ctx)
+{
+	nbd_line("disk: NBD: ");
+}
+
+static void nbd_wait_poll(void *ctx)
+{
+	vmdsm_poll(ctx); /* (peers' page requests are served while node 0 waits) */
+}
+
+/* NBD: the export's size and flags from the server, before the guest is built. */
+static int nbd_backend(struct vm *vm, struct disk_backend *be)
+{
+	const struct cfg_disk *d = &cluster.disk;
+	static char about[128];
+	struct nbd_export e;
+	char ip[16];
+
+	config_format_ip(d->nbd_ip, ip, sizeof(ip));
+	if (vm->cluster)
+		nbd_set_wait_poll(nbd_wait_poll, vm);
+	if (nbd_open(d->nbd_ip, d->nbd_port, d->export_name, &e) != 0) {
+		pr_err("disk: cannot open export '%s' of the NBD server at %s:%u (the disk line, "
+		       "line %u of " CONFIG_MODULE ")\n",
+		       d->export_name, ip, d->nbd_port, d->line);
+		return -E_IO;
+	}
+	nbd_flags = e.flags;
+	ksnprintf(about, sizeof(about), "export '%s' of the NBD server at %s:%u%s%s",
+		  d->export_name, ip, d->nbd_port,
+		  e.flags & NBD_TFLAG_READ_ONLY ? ", read-only: writes fail" : "",
+		  e.flags & NBD_TFLAG_SEND_FLUSH ? ", flushed on the guest's flushes" : "");
+	*be = (struct disk_backend){
+		.size = e.size,
+		.max_io = NBD_MAX_REQUEST,
+		.read = nbd_be_read,
+		.write = nbd_be_write,
+		.flush = e.flags & NBD_TFLAG_SEND_FLUSH ? nbd_be_flush : NULL,
+		.about = about,
+		.report = nbd_be_report,
+	};
+	return 0;
+}
+
+/* The guest's disk (the cluster file's disk line): node 0 serves it from its module or
+ * its NBD server; the other nodes register its registers, to forward the guest's
+ * accesses. */
 static int start_disk(struct vm *vm, u32 node)
 {
-	const struct boot_module *m = NULL;
+	const struct boot_module *m;
+	struct disk_backend be;
+	int rc;
 
-	if (node == 0) {
-		m = bootinfo_find_module(&boot_info, cluster.disk.module);
-		if (!m) {
-			pr_err("disk: no boot module named '%s' (the disk line's module=, line %u "
-			       "of " CONFIG_MODULE "): add 'module2 /boot/FILE %s' to node 0's "
-			       "GRUB entry\n",
-			       cluster.disk.module, cluster.disk.line, cluster.disk.module);
-			return -E_NOENT;
-		}
-	}
-	return virtio_blk_init(vm, m ? hpa_to_ptr(m->start) : NULL, m ? m->end - m->start : 0);
+	if (node != 0)
+		return virtio_blk_init(vm, NULL);
+	if (cluster.disk.nbd_port)
+		rc = nbd_backend(vm, &be);
+	else if (!(m = bootinfo_find_module(&boot_info, cluster.disk.module))) {
+		pr_err("disk: no boot module named '%s' (the disk line's module=, line %u of "
+		       CONFIG_MODULE "): add 'module2 /boot/FILE %s' to node 0's GRUB entry\n",
+		       cluster.disk.module, cluster.disk.line, cluster.disk.module);
+		rc = -E_NOENT;
+	} else
+		rc = virtio_blk_image(hpa_to_ptr(m->start), m->end - m->start, &be);
+	return rc ? rc : virtio_blk_init(vm, &be);
 }
 
 /* Builds the guest on this node and runs it until it stops. */

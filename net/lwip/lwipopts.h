@@ -3,7 +3,8 @@
  * lwIP 2.1.3's configuration for the monitor (lwIP's src/include/lwip/opt.h documents every
  * option). One context owns lwIP (NO_SYS, raw API, no locking): the network context, which
  * feeds it frames from the NIC and runs its timers (net/net.c). IPv4 with ARP, ICMP echo
- * (so a node answers ping) and UDP only: the cluster message layer needs nothing else.
+ * (so a node answers ping) and UDP for the cluster message layer; TCP for node 0's one
+ * client connection, to the guest disk's NBD server (net/nbd.c).
  * Addresses come from the cluster file, so no DHCP, AutoIP or DNS. A message-layer packet is
  * up to 4224 bytes, three IP fragments on a 1500-byte MTU: fragmentation and reassembly are
  * on, with enough buffers for a full send window from every peer to be in reassembly at once.
@@ -25,7 +26,7 @@
 #define LWIP_ICMP	    1
 #define LWIP_RAW	    0
 #define LWIP_UDP	    1
-#define LWIP_TCP	    0
+#define LWIP_TCP	    1
 #define LWIP_DHCP	    0
 #define LWIP_AUTOIP	    0
 #define LWIP_IGMP	    0
@@ -56,6 +57,17 @@
 #define MEMP_NUM_UDP_PCB  4
 #define PBUF_POOL_SIZE	  512 /* receive buffers: 512 x 1.6 KiB */
 #define PBUF_POOL_BUFSIZE 1600
+
+/* TCP: one client connection (the NBD disk), a 64 KiB window each way. */
+#define MEMP_NUM_TCP_PCB	2
+#define MEMP_NUM_TCP_PCB_LISTEN 1
+#define TCP_MSS			1460
+#define TCP_WND			(44 * TCP_MSS)
+#define TCP_SND_BUF		(44 * TCP_MSS)
+#define TCP_SND_QUEUELEN	(2 * TCP_SND_BUF / TCP_MSS)
+#define MEMP_NUM_TCP_SEG	TCP_SND_QUEUELEN
+#define CHECKSUM_GEN_TCP	1
+#define CHECKSUM_CHECK_TCP	1
 
 #define LWIP_NETIF_STATUS_CALLBACK 0
 #define LWIP_NETIF_LINK_CALLBACK   0

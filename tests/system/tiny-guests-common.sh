@@ -101,5 +101,6 @@ check virtio-blk-loop-refused has "$log" '^virtio-blk: queue 0 refused: a descri
 check virtio-blk-said-past-end has "$log" '^virtio-blk: a request failed: sector 128, 512 bytes: past the end of the disk \(128 sectors\)'
 check virtio-blk-no-status-refused has "$log" '^virtio-blk: queue 0 refused: a request without a device-writable status byte'
 check virtio-blk-misaligned-said has "$log" '^virtio-blk: queue 0 not enabled: size 8 .* areas at 0x10004'
-check virtio-blk-report has "$log" '^disk: 4 reads \(2 KiB\), 2 writes \(1 KiB\), 0 flushes, 0 other, 2 failed; 4 KiB written to the overlay'
+check virtio-blk-report has "$log" '^disk: 4 reads \(2 KiB\), 2 writes \(1 KiB\), 0 flushes, 0 other, 2 failed$'
+check virtio-blk-overlay has "$log" '^disk: 4 KiB written to the overlay in memory'
 check virtio-blk-image-untouched [ "$(md5sum <"$disk")" = "$disk_sum" ]

@@ -195,14 +195,32 @@ TEST(disk_line)
 	CHECK(cfg.disk.present);
 	CHECK_STR(cfg.disk.module, "disk.img");
 	CHECK_EQ(cfg.disk.line, 4);
+	CHECK_EQ(parse(GOOD_HEAD "guest memory=64M kernel=k\ndisk nbd=10.77.0.254:10809 "
+				 "export=unum\n"),
+		 0);
+	CHECK_STR(cfg.disk.module, "");
+	CHECK_EQ(cfg.disk.nbd_ip, 0x0a4d00fe);
+	CHECK_EQ(cfg.disk.nbd_port, 10809);
+	CHECK_STR(cfg.disk.export_name, "unum");
 	EXPECT_ERROR(GOOD_HEAD "disk module=d\n",
 		     "t.conf:3:1: error: a disk line needs a guest line (the disk is the guest's)");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk\n",
-		     "t.conf:4:5: error: disk line is missing module= (expected: disk "
-		     "module=MODULE)");
+		     "t.conf:4:5: error: disk line needs one of module= and nbd= (expected: disk "
+		     "module=MODULE | nbd=A.B.C.D:PORT [export=NAME])");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk module=a nbd=1.2.3.4:5\n",
+		     "t.conf:4:28: error: disk line needs one of module= and nbd= (expected: disk "
+		     "module=MODULE | nbd=A.B.C.D:PORT [export=NAME])");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk module=a/b\n",
 		     "t.conf:4:13: error: module: expected a module name (letters, digits, '.', "
 		     "'_', '-'), found \"a/b\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk nbd=1.2.3.4\n",
+		     "t.conf:4:10: error: nbd: expected A.B.C.D:PORT, the NBD server's address and "
+		     "port, found \"1.2.3.4\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk nbd=1.2.3.4:0\n",
+		     "t.conf:4:10: error: nbd: expected a port from 1 to 65535 after the ':', found "
+		     "\"1.2.3.4:0\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk module=a export=b\n",
+		     "t.conf:4:1: error: export= goes with nbd=, not module=");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk module=a\ndisk module=b\n",
 		     "t.conf:5:1: error: second disk line (the first is on line 4)");
 }

@@ -408,16 +408,50 @@ static const struct key_spec guest_keys[] = {
 	{ NULL, false, NULL },
 };
 
-/* disk module=MODULE */
+/* disk module=MODULE | nbd=A.B.C.D:PORT [export=NAME] */
 static bool disk_module(struct line *ln, const struct word *w, void *obj)
 {
 	return guest_module(ln, w, ((struct cfg_disk *)obj)->module);
+}
+
+static bool disk_nbd(struct line *ln, const struct word *w, void *obj)
+{
+	struct cfg_disk *d = obj;
+	char ip[16];
+	const char *colon = strchr(w->val, ':'), *why;
+	u32 port;
+
+	if (!colon || (size_t)(colon - w->val) >= sizeof(ip))
+		return bad_value(ln, w, "A.B.C.D:PORT, the NBD server's address and port");
+	memcpy(ip, w->val, (size_t)(colon - w->val));
+	ip[colon - w->val] = 0;
+	if (!cfgval_ipv4(ip, &d->nbd_ip, &why))
+		return bad_value(ln, w, why);
+	if (!cfgval_u32(colon + 1, 1, 65535, &port, &why))
+		return bad_value(ln, w, "a port from 1 to 65535 after the ':'");
+	d->nbd_port = (u16)port;
+	return true;
+}
+
+static bool disk_export(struct line *ln, const struct word *w, void *obj)
+{
+	return guest_module(ln, w, ((struct cfg_disk *)obj)->export_name);
 }
 
 static void disk_finish(struct line *ln, void *obj)
 {
 	struct cfg_disk *d = obj;
 
+	if (!d->module[0] == !d->nbd_port) {
+		cfg_error(ln->cfg, ln->no, ln->end_col,
+			  "disk line needs one of module= and nbd= (expected: %s)",
+			  "disk module=MODULE | nbd=A.B.C.D:PORT [export=NAME]");
+		return;
+	}
+	if (d->module[0] && d->export_name[0]) {
+		cfg_error(ln->cfg, ln->no, 1, "export= goes with nbd=, not module=");
+		return;
+	}
 	if (ln->cfg->disk.present) {
 		cfg_error(ln->cfg, ln->no, 1, "second disk line (the first is on line %u)",
 			  ln->cfg->disk.line);
@@ -429,7 +463,9 @@ static void disk_finish(struct line *ln, void *obj)
 }
 
 static const struct key_spec disk_keys[] = {
-	{ "module", true, disk_module },
+	{ "module", false, disk_module },
+	{ "nbd", false, disk_nbd },
+	{ "export", false, disk_export },
 	{ NULL, false, NULL },
 };
 
@@ -440,7 +476,7 @@ static const struct stmt statements[] = {
 	  node_finish },
 	{ "guest", "guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline=\"...\"]", guest_keys,
 	  guest_finish },
-	{ "disk", "disk module=MODULE", disk_keys, disk_finish },
+	{ "disk", "disk module=MODULE | nbd=A.B.C.D:PORT [export=NAME]", disk_keys, disk_finish },
 };
 
 static const struct key_spec *find_key(const struct key_spec *keys, const char *key, u32 *idx)

@@ -8,7 +8,7 @@
  *   cluster id=7 secret=00112233445566778899aabbccddeeff [name=lab]
  *   node    id=0 mac=52:54:00:00:00:01 ip=10.77.0.1 [port=7700] [cpus=1]
  *   guest   memory=512M kernel=kernel [initrd=initrd] [cmdline="console=ttyS0"]
- *   disk    module=disk.img
+ *   disk    module=disk.img | nbd=10.77.0.254:10809 [export=NAME]
  *
  * The parser builds on the host too: tools/unum-config and the monitor print
  * the very same messages, each naming file, line, column and what was expected.
@@ -50,10 +50,14 @@ struct cfg_guest {
 	u32 line;
 };
 
-/* The guest's virtio-blk disk (doc/config.md): a raw image in a multiboot module. */
+/* The guest's virtio-blk disk (doc/config.md): a raw image in a multiboot module, or
+ * an export of an NBD server on the cluster network. */
 struct cfg_disk {
 	bool present;
-	char module[CFG_MODNAME_MAX];
+	char module[CFG_MODNAME_MAX]; /* empty: NBD */
+	u32 nbd_ip;		      /* host byte order */
+	u16 nbd_port;
+	char export_name[CFG_MODNAME_MAX]; /* empty: the server's default export */
 	u32 line;
 };
 

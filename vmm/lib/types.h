@@ -58,6 +58,7 @@ enum {
 	E_NOTSUP = 95, /* not supported */
 	E_TIMEDOUT = 110,
 	E_CANCELED = 125, /* the guest stopped meanwhile */
+	E_IO = 5,	  /* an I/O error: a device or its server failed */
 };
 
 #endif

@@ -58,6 +58,13 @@ void report_cluster(const struct cluster_config *cfg, u32 self)
 			cfg->guest.initrd[0] ? cfg->guest.initrd : "(none)", cfg->guest.cmdline);
 	else
 		kprintf("cluster: no guest line\n");
+	if (cfg->disk.present && cfg->disk.module[0])
+		kprintf("cluster: disk from module '%s'\n", cfg->disk.module);
+	else if (cfg->disk.present) {
+		config_format_ip(cfg->disk.nbd_ip, ip, sizeof(ip));
+		kprintf("cluster: disk from export '%s' of the NBD server at %s:%u\n",
+			cfg->disk.export_name, ip, cfg->disk.nbd_port);
+	}
 	kprintf("node: this is node %u of %u\n", self, cfg->nnodes);
 }
 

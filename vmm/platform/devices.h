@@ -27,9 +27,24 @@ int pci_init(void);
 typedef u32 (*pci_cfg_read_fn)(void *ctx, u32 reg);
 typedef void (*pci_cfg_write_fn)(void *ctx, u32 reg, u32 val, u32 mask);
 int pci_add_device(u8 slot, pci_cfg_read_fn read, pci_cfg_write_fn write, void *ctx);
-/* The guest's virtio-blk disk (vmm/platform/virtio_blk.c): on node 0 with the image of
- * len bytes at image, elsewhere (image NULL) its registers only, for forwarding. */
-int virtio_blk_init(struct vm *vm, const u8 *image, u64 len);
+/* Where the guest disk's sectors are, for node 0's virtio-blk (vmm/platform/virtio_blk.c):
+ * the module's image, or a server (vmm/main.c wires NBD). Calls move at most max_io bytes
+ * (0: any) and return 0 or a negative error (-E_IO: the guest sees an I/O error). */
+struct disk_backend {
+	u64 size; /* bytes */
+	u32 max_io;
+	int (*read)(void *ctx, u64 off, void *buf, u32 len);
+	int (*write)(void *ctx, u64 off, const void *buf, u32 len);
+	int (*flush)(void *ctx); /* NULL: nothing to flush */
+	void *ctx;
+	const char *about;	    /* the end of the boot line that says where it is */
+	void (*report)(void *ctx); /* more "disk:" lines at guest stop, or NULL */
+};
+/* The guest's virtio-blk disk: on node 0 with its back end, elsewhere (NULL) its
+ * registers only, for forwarding. */
+int virtio_blk_init(struct vm *vm, const struct disk_backend *be);
+/* The back end of a module's image of len bytes, with its copy-on-write overlay. */
+int virtio_blk_image(const u8 *image, u64 len, struct disk_backend *out);
 /* At guest stop, on node 0: one "disk:" line of what the guest did with it. */
 void virtio_blk_report(void);
 

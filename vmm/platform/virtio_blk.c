@@ -37,6 +37,8 @@
 #define BLK_ID_BYTES	20
 #define CLASS_STORAGE_OTHER 0x018000
 
+#define BLK_BOUNCE (64 * 1024) /* bytes moved per back-end call, at most */
+
 struct blk_header {
 	u32 type, reserved;
 	u64 sector;
@@ -49,17 +51,18 @@ struct blk_stats {
 
 static struct virtio_blk {
 	struct virtio_pci pci;
-	struct disk disk;
+	struct disk_backend be; /* where the sectors are (node 0) */
+	struct disk image;	/* the module back end's image and overlay */
 	struct blk_stats st;
 	bool said_bad_buffer;
-	u8 bounce[PAGE_SIZE];
+	u8 bounce[BLK_BOUNCE];
 } blk;
 
 static u64 blk_config_read(struct virtio_pci *p, u32 off, unsigned size)
 {
 	struct virtio_blk *b = p->dev;
 	u8 c[24] = { 0 };
-	u64 cap = b->disk.size / DISK_SECTOR, v = 0;
+	u64 cap = b->be.size / DISK_SECTOR, v = 0;
 	u32 seg_max = BLK_SEG_MAX, blk_size = DISK_SECTOR;
 
 	memcpy(c + 0, &cap, 8);	      /* capacity, in 512-byte sectors */
@@ -84,8 +87,8 @@ struct chain {
 };
 
 /* Moves len bytes between the stream of one kind (writable or not), from byte start
- * of it, and the disk at disk_off (disk NULL: to or from buf instead), a page at a time
- * through the bounce buffer: 0, or the error that ended it. */
+ * of it, and the disk at disk_off (buf non-NULL: to or from buf instead), through the
+ * bounce buffer: 0, or the error that ended it. */
 static int stream(struct virtio_blk *b, const struct chain *c, bool writable, u64 start, u64 len,
 		  u64 disk_off, void *buf)
 {
@@ -101,18 +104,20 @@ static int stream(struct virtio_blk *b, const struct chain *c, bool writable, u6
 			continue;
 		}
 		for (u64 in = start - pos; in < s->len && len;) {
-			u64 k = MIN(MIN((u64)s->len - in, len), PAGE_SIZE);
+			u64 k = MIN(MIN((u64)s->len - in, len), (u64)BLK_BOUNCE);
+			if (b->be.max_io)
+				k = MIN(k, (u64)b->be.max_io);
 			u8 *tmp = buf ? buf : b->bounce;
 			int rc = 0;
 			if (writable) { /* to the guest */
 				if (!buf)
-					rc = disk_read(&b->disk, disk_off, tmp, k);
+					rc = b->be.read(b->be.ctx, disk_off, tmp, (u32)k);
 				if (rc == 0)
 					rc = vm_write_guest(vm, s->addr + in, tmp, k);
 			} else {
 				rc = vm_read_guest(vm, s->addr + in, tmp, k);
 				if (rc == 0 && !buf)
-					rc = disk_write(&b->disk, disk_off, tmp, k);
+					rc = b->be.write(b->be.ctx, disk_off, tmp, (u32)k);
 			}
 			if (rc)
 				return rc;
@@ -156,7 +161,11 @@ static u8 request(struct virtio_blk *b, const struct chain *c, u32 *written)
 		return BLK_S_IOERR;
 	}
 	if (h.type == BLK_T_FLUSH) {
-		b->st.flushes++; /* (the image is in memory: nothing to flush to) */
+		b->st.flushes++; /* (the module's image is in memory: nothing to flush to) */
+		if (b->be.flush && b->be.flush(b->be.ctx) != 0) {
+			bad_buffer(b, "the disk's server failed a flush", -E_IO);
+			return BLK_S_IOERR;
+		}
 		return BLK_S_OK;
 	}
 	if (h.type == BLK_T_GET_ID) {
@@ -174,14 +183,14 @@ static u8 request(struct virtio_blk *b, const struct chain *c, u32 *written)
 	}
 	in = h.type == BLK_T_IN;
 	total = in ? c->writable - 1 : c->readable - sizeof(h);
-	if (h.sector > b->disk.size / DISK_SECTOR || total % DISK_SECTOR ||
-	    total > b->disk.size - h.sector * DISK_SECTOR || total > 0xfffffffeULL) {
+	if (h.sector > b->be.size / DISK_SECTOR || total % DISK_SECTOR ||
+	    total > b->be.size - h.sector * DISK_SECTOR || total > 0xfffffffeULL) {
 		if (!b->said_bad_buffer)
 			pr_warn("virtio-blk: a request failed: sector %llu, %llu bytes: past the "
 				"end of the disk (%llu sectors) or not whole sectors; the guest "
 				"sees an I/O error (said once)\n",
 				(unsigned long long)h.sector, (unsigned long long)total,
-				(unsigned long long)(b->disk.size / DISK_SECTOR));
+				(unsigned long long)(b->be.size / DISK_SECTOR));
 		b->said_bad_buffer = true;
 		return BLK_S_IOERR;
 	}
@@ -189,6 +198,7 @@ static u8 request(struct virtio_blk *b, const struct chain *c, u32 *written)
 	rc = stream(b, c, in, in ? 0 : sizeof(h), total, off, NULL);
 	if (rc) {
 		bad_buffer(b, rc == -E_NOMEM ? "no memory left for the disk's overlay"
+			      : rc == -E_IO  ? "the disk's server failed it"
 					     : "a data buffer is not in guest RAM",
 			   rc);
 		return BLK_S_IOERR;
@@ -280,46 +290,80 @@ static void *overlay_block(void *ctx)
 	return pa ? hpa_to_ptr(pa) : NULL;
 }
 
+/* ---- the module back end: the image in memory, writes to the overlay ---------- */
+
+static int image_read(void *ctx, u64 off, void *buf, u32 len)
+{
+	return disk_read(ctx, off, buf, len);
+}
+
+static int image_write(void *ctx, u64 off, const void *buf, u32 len)
+{
+	return disk_write(ctx, off, buf, len);
+}
+
+static void image_report(void *ctx)
+{
+	const struct disk *d = ctx;
+
+	kprintf("disk: %llu KiB written to the overlay in memory (lost at power-off)\n",
+		(unsigned long long)(d->copied * DISK_BLOCK >> 10));
+}
+
+int virtio_blk_image(const u8 *image, u64 len, struct disk_backend *out)
+{
+	u64 table = ALIGN_UP(disk_table_bytes(len), PAGE_SIZE) / PAGE_SIZE;
+	hpa_t pa;
+
+	if (len < DISK_SECTOR) {
+		pr_err("virtio-blk: the disk image is %llu bytes: less than one 512-byte "
+		       "sector\n", (unsigned long long)len);
+		return -E_INVAL;
+	}
+	pa = page_alloc(table, 1);
+	if (!pa) {
+		pr_err("virtio-blk: no memory for the overlay table of a %llu MiB disk (%llu "
+		       "pages)\n", (unsigned long long)(len >> 20), (unsigned long long)table);
+		return -E_NOMEM;
+	}
+	disk_init(&blk.image, image, len, hpa_to_ptr(pa), overlay_block, NULL);
+	if (len % DISK_SECTOR)
+		pr_warn("virtio-blk: the image's last %llu bytes are not a whole sector: the "
+			"guest does not see them\n", (unsigned long long)(len % DISK_SECTOR));
+	*out = (struct disk_backend){
+		.size = blk.image.size,
+		.read = image_read,
+		.write = image_write,
+		.ctx = &blk.image,
+		.about = "the guest's writes go to an overlay in node 0's memory, lost at "
+			 "power-off",
+		.report = image_report,
+	};
+	return 0;
+}
+
 void virtio_blk_report(void)
 {
 	if (!blk.pci.serving)
 		return;
 	kprintf("disk: %llu reads (%llu KiB), %llu writes (%llu KiB), %llu flushes, %llu "
-		"other, %llu failed; %llu KiB written to the overlay in memory (lost at "
-		"power-off)\n",
+		"other, %llu failed\n",
 		(unsigned long long)blk.st.reads, (unsigned long long)(blk.st.bytes_read >> 10),
 		(unsigned long long)blk.st.writes,
 		(unsigned long long)(blk.st.bytes_written >> 10),
 		(unsigned long long)blk.st.flushes, (unsigned long long)blk.st.others,
-		(unsigned long long)blk.st.errors,
-		(unsigned long long)(blk.disk.copied * DISK_BLOCK >> 10));
+		(unsigned long long)blk.st.errors);
+	if (blk.be.report)
+		blk.be.report(blk.be.ctx);
 }
 
-int virtio_blk_init(struct vm *vm, const u8 *image, u64 len)
+int virtio_blk_init(struct vm *vm, const struct disk_backend *be)
 {
-	if (image) {
-		u64 table = ALIGN_UP(disk_table_bytes(len), PAGE_SIZE) / PAGE_SIZE;
-		hpa_t pa = table ? page_alloc(table, 1) : 0;
-		if (len < DISK_SECTOR) {
-			pr_err("virtio-blk: the disk image is %llu bytes: less than one "
-			       "512-byte sector\n", (unsigned long long)len);
-			return -E_INVAL;
-		}
-		if (!pa) {
-			pr_err("virtio-blk: no memory for the overlay table of a %llu MiB disk "
-			       "(%llu pages)\n", (unsigned long long)(len >> 20),
-			       (unsigned long long)table);
-			return -E_NOMEM;
-		}
-		disk_init(&blk.disk, image, len, hpa_to_ptr(pa), overlay_block, NULL);
-		if (len % DISK_SECTOR)
-			pr_warn("virtio-blk: the image's last %llu bytes are not a whole sector: "
-				"the guest does not see them\n",
-				(unsigned long long)(len % DISK_SECTOR));
-		pr_info("virtio-blk: a %llu KiB disk (%llu sectors) in PCI slot %u; the guest's "
-			"writes go to an overlay in node 0's memory, lost at power-off\n",
-			(unsigned long long)(blk.disk.size >> 10),
-			(unsigned long long)(blk.disk.size / DISK_SECTOR), BLK_SLOT);
+	if (be) {
+		blk.be = *be;
+		pr_info("virtio-blk: a %llu KiB disk (%llu sectors) in PCI slot %u; %s\n",
+			(unsigned long long)(be->size >> 10),
+			(unsigned long long)(be->size / DISK_SECTOR), BLK_SLOT, be->about);
 	}
-	return virtio_pci_init(&blk.pci, vm, BLK_SLOT, &blk_ops, &blk, image != NULL);
+	return virtio_pci_init(&blk.pci, vm, BLK_SLOT, &blk_ops, &blk, be != NULL);
 }
