@@ -21,6 +21,7 @@
 #include "vmm/host/tsc.h"
 #include "vmm/lib/klib.h"
 #include "net/net.h"
+#include "vmm/lib/config.h"
 
 #define NBD_MAGIC      0x4e42444d41474943ULL /* "NBDMAGIC" */
 #define NBD_IHAVEOPT   0x49484156454f5054ULL /* "IHAVEOPT" */
@@ -84,13 +85,17 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		tcp_arg(pcb, NULL);
 		tcp_recv(pcb, NULL);
 		tcp_err(pcb, NULL);
-		tcp_close(pcb);
 		lose("it closed the connection");
+		if (tcp_close(pcb) != ERR_OK) {
+			tcp_abort(pcb);
+			return ERR_ABRT;
+		}
 		return ERR_OK;
 	}
 	if (err != ERR_OK || p->tot_len > RING - (c.tail - c.head)) {
+		/* (the window is smaller than the ring: this cannot come from a TCP peer) */
 		pbuf_free(p);
-		lose("it sent more than was asked for");
+		lose("its data overran the receive ring");
 		return ERR_ABRT;
 	}
 	for (struct pbuf *q = p; q; q = q->next)
@@ -120,16 +125,19 @@ static int wait_for(bool (*done)(u32 want), u32 want, u64 timeout_ns)
 	u64 t0 = time_now_ns();
 
 	BUG_ON(net_in_poll());
-	while (!c.lost && !done(want)) {
+	for (;;) {
+		if (done(want))
+			return 0; /* (even if the server closed right after: what came is good) */
+		if (c.lost)
+			return -E_IO;
 		if (time_now_ns() - t0 > timeout_ns) {
 			lose("no answer in 10 s");
-			break;
+			return -E_IO;
 		}
 		net_poll();
 		if (c.wait_poll)
 			c.wait_poll(c.wait_ctx);
 	}
-	return c.lost ? -E_IO : 0;
 }
 
 static bool have_bytes(u32 n)
@@ -142,21 +150,27 @@ static bool is_connected(u32 unused)
 	return c.connected;
 }
 
-/* Takes n received bytes (waiting for them) into buf (NULL: drops them). */
+/* Takes n received bytes into buf, as they come: each wait is for at least one more
+ * byte (silent 10 s: lost), and the window opens by what was taken, so a reply larger
+ * than the window still flows. */
 static int take(void *buf, u32 n)
 {
 	u8 *b = buf;
-	int rc = wait_for(have_bytes, n, NBD_TIMEOUT_NS);
 
-	if (rc)
-		return rc;
-	for (u32 i = 0; i < n; i++, c.head++)
-		if (b)
+	while (n) {
+		u32 k;
+		if (wait_for(have_bytes, 1, NBD_TIMEOUT_NS))
+			return -E_IO;
+		k = MIN(n, c.tail - c.head);
+		for (u32 i = 0; i < k; i++, c.head++)
 			b[i] = c.ring[c.head % RING];
-	for (u32 left = n; c.pcb && left;) { /* the window opens by what was taken */
-		u16 k = (u16)MIN(left, 0xffffu);
-		tcp_recved(c.pcb, k);
-		left -= k;
+		b += k;
+		n -= k;
+		for (u32 left = k; c.pcb && left;) {
+			u16 piece = (u16)MIN(left, 0xffffu);
+			tcp_recved(c.pcb, piece);
+			left -= piece;
+		}
 	}
 	return 0;
 }
@@ -169,16 +183,29 @@ static bool can_send(u32 n)
 static int send(const void *buf, u32 n)
 {
 	const u8 *b = buf;
+	u32 tries = 0;
+	err_t err;
 
 	while (n) {
 		u32 k;
 		if (wait_for(can_send, n, NBD_TIMEOUT_NS))
 			return -E_IO;
 		k = MIN(n, (u32)tcp_sndbuf(c.pcb));
-		if (tcp_write(c.pcb, b, (u16)k, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+		err = tcp_write(c.pcb, b, (u16)k, TCP_WRITE_FLAG_COPY);
+		if (err == ERR_MEM) { /* (queue or heap full for now: send, poll, again) */
+			tcp_output(c.pcb);
+			if (++tries > 100000) {
+				lose("no memory to send to it");
+				return -E_IO;
+			}
+			net_poll();
+			continue;
+		}
+		if (err != ERR_OK) {
 			lose("it stopped taking data");
 			return -E_IO;
 		}
+		tries = 0;
 		tcp_output(c.pcb);
 		b += k;
 		n -= k;
@@ -205,20 +232,26 @@ static void put_be(u8 *p, u64 v, int bytes)
 
 int nbd_open(u32 ip, u16 port, const char *name, struct nbd_export *out)
 {
-	u8 hello[18], opt[16 + 64], reply[10 + 124];
+	u8 hello[18], opt[20 + CFG_MODNAME_MAX], reply[10 + 124];
 	u32 namelen = (u32)strlen(name), client_flags = 0;
 	ip_addr_t addr;
 	u16 hs;
 
 	c.ip = ip;
 	c.port = port;
-	if (namelen > 64)
+	if (namelen > sizeof(opt) - 20)
 		return -E_INVAL;
+	if (!net_lwip_up()) {
+		pr_err("nbd: node 0 has no network (see its net: lines above) to reach the "
+		       "server\n");
+		return -E_IO;
+	}
 	c.pcb = tcp_new();
 	if (!c.pcb) {
 		pr_err("nbd: no TCP connection block\n");
 		return -E_NOMEM;
 	}
+	tcp_nagle_disable(c.pcb); /* (a write's last piece must not wait for an ACK) */
 	tcp_recv(c.pcb, on_recv);
 	tcp_err(c.pcb, on_err);
 	IP4_ADDR(ip_2_ip4(&addr), ip >> 24, (ip >> 16) & 0xff, (ip >> 8) & 0xff, ip & 0xff);
@@ -251,6 +284,8 @@ int nbd_open(u32 ip, u16 port, const char *name, struct nbd_export *out)
 	}
 	out->size = be64(reply);
 	out->flags = (u16)(reply[8] << 8 | reply[9]);
+	if (!(out->flags & NBD_TFLAG_HAS_FLAGS))
+		out->flags = 0; /* (the other bits mean nothing without it) */
 	return 0;
 }
 
@@ -303,6 +338,13 @@ int nbd_write(u64 off, const void *buf, u32 len, bool fua)
 int nbd_flush(void)
 {
 	return request(CMD_FLUSH, 0, 0, NULL, 0);
+}
+
+u64 nbd_idle_poll(u64 now)
+{
+	if (!net_in_poll())
+		net_poll();
+	return net_next_deadline(now);
 }
 
 void nbd_line(const char *prefix)

@@ -6,7 +6,8 @@
  * call sends its request and waits for the answer, polling the network (and the extra
  * work nbd_set_wait_poll names: the coherence protocol) meanwhile. Boot core only, never
  * from inside a network message handler. A server that closes the connection, resets
- * it, answers garbage or is silent for NBD_TIMEOUT_NS is lost: the call fails, says why
+ * it, answers garbage or sends nothing for NBD_TIMEOUT_NS while an answer is due is
+ * lost: the call fails, says why
  * once, and every later call fails at once (-E_IO), so the guest sees I/O errors and
  * nothing waits for ever.
  */
@@ -19,6 +20,7 @@
 #define NBD_MAX_REQUEST	 (64 * 1024)	/* bytes one read or write moves */
 #define NBD_DEFAULT_PORT 10809
 
+#define NBD_TFLAG_HAS_FLAGS  (1u << 0)
 #define NBD_TFLAG_READ_ONLY  (1u << 1)
 #define NBD_TFLAG_SEND_FLUSH (1u << 2)
 #define NBD_TFLAG_SEND_FUA   (1u << 3)
@@ -39,5 +41,9 @@ int nbd_flush(void);
 void nbd_set_wait_poll(void (*fn)(void *ctx), void *ctx);
 /* One line of what went over the connection, after prefix. */
 void nbd_line(const char *prefix);
+/* On a node whose guest does not span nodes, nothing else polls the network: the boot
+ * core calls this between exits so the connection's acknowledgements, window updates
+ * and retransmissions go on between requests. Returns the next deadline. */
+u64 nbd_idle_poll(u64 now);
 
 #endif

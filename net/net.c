@@ -380,6 +380,11 @@ bool net_in_poll(void)
 	return net.polling;
 }
 
+bool net_lwip_up(void)
+{
+	return net.state != NET_OFF;
+}
+
 bool net_node_up(u32 node)
 {
 	return node == net.self ||

@@ -48,6 +48,8 @@ bool net_node_up(u32 node);
 /* Is net_poll() running (a message handler is on the stack)? A nested net_poll()
  * returns at once, so code there must not wait for the network. */
 bool net_in_poll(void);
+/* Is lwIP up on this node's NIC (net_start got that far), cluster or not? */
+bool net_lwip_up(void);
 
 /* fn(ctx, node, restarted) runs (in the network context) whenever a peer goes
  * down or comes back having restarted; one hook, the guest's. */

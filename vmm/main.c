@@ -326,8 +326,13 @@ static int nbd_be_read(void *ctx, u64 off, void *buf, u32 len)
 static int nbd_be_write(void *ctx, u64 off, const void *buf, u32 len)
 {
 	if (nbd_flags & NBD_TFLAG_READ_ONLY)
-		return -E_IO;
+		return -E_IO; /* (the guest was told: VIRTIO_BLK_F_RO) */
 	return nbd_write(off, buf, len, false);
+}
+
+static u64 nbd_be_idle(struct vm *vm, u64 now, void *ctx)
+{
+	return nbd_idle_poll(now);
 }
 
 static int nbd_be_flush(void *ctx)
@@ -362,14 +367,27 @@ static int nbd_backend(struct vm *vm, struct disk_backend *be)
 		       d->export_name, ip, d->nbd_port, d->line);
 		return -E_IO;
 	}
+	if (e.size < 512) {
+		pr_err("disk: export '%s' of the NBD server at %s:%u has %llu bytes: less than "
+		       "one 512-byte sector\n", d->export_name, ip, d->nbd_port,
+		       (unsigned long long)e.size);
+		return -E_INVAL;
+	}
+	if (e.size % 512)
+		pr_warn("disk: the export's last %llu bytes are not a whole sector: the guest "
+			"does not see them\n", (unsigned long long)(e.size % 512));
+	if (!vm->cluster && vm_add_work(vm, nbd_be_idle, NULL) != 0)
+		return -E_NOSPC;
 	nbd_flags = e.flags;
 	ksnprintf(about, sizeof(about), "export '%s' of the NBD server at %s:%u%s%s",
 		  d->export_name, ip, d->nbd_port,
-		  e.flags & NBD_TFLAG_READ_ONLY ? ", read-only: writes fail" : "",
-		  e.flags & NBD_TFLAG_SEND_FLUSH ? ", flushed on the guest's flushes" : "");
+		  e.flags & NBD_TFLAG_READ_ONLY ? ", read-only" : "",
+		  e.flags & NBD_TFLAG_SEND_FLUSH ? ", flushed on the guest's flushes"
+						 : ", which takes no flushes");
 	*be = (struct disk_backend){
-		.size = e.size,
+		.size = e.size - e.size % 512,
 		.max_io = NBD_MAX_REQUEST,
+		.read_only = e.flags & NBD_TFLAG_READ_ONLY,
 		.read = nbd_be_read,
 		.write = nbd_be_write,
 		.flush = e.flags & NBD_TFLAG_SEND_FLUSH ? nbd_be_flush : NULL,

@@ -58,7 +58,7 @@
 #define PBUF_POOL_SIZE	  512 /* receive buffers: 512 x 1.6 KiB */
 #define PBUF_POOL_BUFSIZE 1600
 
-/* TCP: one client connection (the NBD disk), a 64 KiB window each way. */
+/* TCP: one client connection (the NBD disk), a 64,240-byte window each way. */
 #define MEMP_NUM_TCP_PCB	2
 #define MEMP_NUM_TCP_PCB_LISTEN 1
 #define TCP_MSS			1460

@@ -33,6 +33,7 @@ int pci_add_device(u8 slot, pci_cfg_read_fn read, pci_cfg_write_fn write, void *
 struct disk_backend {
 	u64 size; /* bytes */
 	u32 max_io;
+	bool read_only; /* offered to the guest as such (VIRTIO_BLK_F_RO) */
 	int (*read)(void *ctx, u64 off, void *buf, u32 len);
 	int (*write)(void *ctx, u64 off, const void *buf, u32 len);
 	int (*flush)(void *ctx); /* NULL: nothing to flush */

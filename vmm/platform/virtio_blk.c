@@ -25,6 +25,7 @@
 #define BLK_QUEUE_SIZE	128
 #define BLK_SEG_MAX	(BLK_QUEUE_SIZE - 2) /* header and status take two descriptors */
 #define BLK_F_SEG_MAX	(1ULL << 2)
+#define BLK_F_RO	(1ULL << 5)
 #define BLK_F_BLK_SIZE	(1ULL << 6)
 #define BLK_F_FLUSH	(1ULL << 9)
 #define BLK_T_IN	0
@@ -271,7 +272,7 @@ static bool blk_serve(struct virtio_pci *p, u16 qi, struct virtq *q, u32 budget)
 	return more;
 }
 
-static const struct virtio_dev_ops blk_ops = {
+static struct virtio_dev_ops blk_ops = { /* (features: BLK_F_RO added for a read-only disk) */
 	.name = "virtio-blk",
 	.type = 2,
 	.class_code = CLASS_STORAGE_OTHER,
@@ -361,6 +362,8 @@ int virtio_blk_init(struct vm *vm, const struct disk_backend *be)
 {
 	if (be) {
 		blk.be = *be;
+		if (be->read_only)
+			blk_ops.features |= BLK_F_RO;
 		pr_info("virtio-blk: a %llu KiB disk (%llu sectors) in PCI slot %u; %s\n",
 			(unsigned long long)(be->size >> 10),
 			(unsigned long long)(be->size / DISK_SECTOR), BLK_SLOT, be->about);
