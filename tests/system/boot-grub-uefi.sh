@@ -15,5 +15,5 @@ cluster --boot uefi --config examples/cluster.conf --append noguest
 log=$LOGS/node0.log
 check exit-status status_is 0
 check loader has "$log" '^boot: multiboot 2 from "GRUB [^"]*", command line "id=0 poweroff noguest"$'
-check module has "$log" "^boot:   module 0 'cluster.conf' at 0x[0-9a-f]+-0x[0-9a-f]+ \\(1494 bytes\\)"
+check module has "$log" "^boot:   module 0 'cluster.conf' at 0x[0-9a-f]+-0x[0-9a-f]+ \\($(wc -c <examples/cluster.conf) bytes\\)"
 check report-complete has "$log" '^unum: node 0 ready: boot report complete$'
