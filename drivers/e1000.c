@@ -278,12 +278,24 @@ static void e1000_irq_disable(struct nic *nic)
 	nic->irq_vector = 0;
 }
 
+/* Receive address 1 for a bridged guest's MAC (section 13.4.28: 16 are filtered), and
+ * every multicast frame (the MTA is clear): the guest's IPv6 and the like. */
+static void e1000_accept_mac(struct nic *nic, const u8 mac[6])
+{
+	struct e1000 *e = nic->priv;
+
+	e1000_wr(e, E1000_RAL1, mac[0] | mac[1] << 8 | mac[2] << 16 | (u32)mac[3] << 24);
+	e1000_wr(e, E1000_RAH1, mac[4] | mac[5] << 8 | E1000_RAH_AV);
+	e1000_wr(e, E1000_RCTL, e1000_rd(e, E1000_RCTL) | E1000_RCTL_MPE);
+}
+
 static const struct nic_ops e1000_ops = {
 	.send = e1000_send,
 	.poll = e1000_poll,
 	.irq_ack = e1000_irq_ack,
 	.irq_enable = e1000_irq_enable,
 	.irq_disable = e1000_irq_disable,
+	.accept_mac = e1000_accept_mac,
 };
 
 /* The line and vector the receive interrupt will use, if the firmware routed INTx. */

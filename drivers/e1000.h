@@ -33,6 +33,8 @@
 #define E1000_MTA    0x5200
 #define E1000_RAL0   0x5400
 #define E1000_RAH0   0x5404
+#define E1000_RAL1   0x5408 /* receive address 1: a bridged guest's */
+#define E1000_RAH1   0x540c
 
 #define E1000_CTRL_ASDE	      (1u << 5)
 #define E1000_CTRL_SLU	      (1u << 6)
@@ -50,6 +52,7 @@
 
 #define E1000_RCTL_EN	      (1u << 1)
 #define E1000_RCTL_BAM	      (1u << 15)
+#define E1000_RCTL_MPE	      (1u << 4) /* multicast promiscuous */
 #define E1000_RCTL_BSIZE_2048 (0u << 16)
 #define E1000_RCTL_SECRC      (1u << 26)
 

@@ -52,6 +52,9 @@ struct nic_ops {
 	void (*irq_enable)(struct nic *nic);
 	/* Turns it off for good (a line another device keeps raising): polled after. */
 	void (*irq_disable)(struct nic *nic);
+	/* Also accepts frames for @mac (a guest's NIC bridged onto this one), and multicast
+	 * frames; NULL if the device takes every frame anyway. */
+	void (*accept_mac)(struct nic *nic, const u8 mac[6]);
 };
 
 struct nic {

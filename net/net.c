@@ -59,6 +59,10 @@ static struct {
 	bool stats_shown;
 	u64 start_ns, rtc_checked_ns, rtc_sec0;
 	struct net_handler handlers[256];
+	/* the guest's NIC (net_guest_attach) */
+	void (*guest_rx)(const void *frame, size_t len);
+	u8 guest_mac[6];
+	u64 guest_rx_frames, guest_tx_frames, guest_tx_full, guest_echoes;
 } net;
 
 static void net_deliver(void *ctx, uint16_t src, uint8_t type, const void *data, size_t len)
@@ -316,10 +320,87 @@ static void net_show_stats(void)
 		(unsigned long long)drops);
 }
 
+/* Is this broadcast or multicast frame an IPv4 UDP datagram to a node's port: the
+ * cluster's own, never the guest's? */
+static bool net_is_cluster_frame(const u8 *f, size_t len)
+{
+	size_t ihl;
+	u16 port;
+
+	if (len < NIC_ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00 || f[NIC_ETH_HLEN + 9] != 17)
+		return false;
+	ihl = (size_t)(f[NIC_ETH_HLEN] & 0xf) * 4;
+	if (len < NIC_ETH_HLEN + ihl + 8)
+		return true; /* (too short to say: not the guest's either) */
+	port = (u16)(f[NIC_ETH_HLEN + ihl + 2] << 8 | f[NIC_ETH_HLEN + ihl + 3]);
+	for (u32 i = 0; i < net.cfg->nnodes; i++)
+		if (net.cfg->nodes[i].port == port)
+			return true;
+	return false;
+}
+
+/* nic_rx_fn: a received frame to lwIP, to the guest's NIC, or to both. */
+static void net_rx_frame(void *ctx, const void *frame, size_t len)
+{
+	const u8 *f = frame;
+
+	if (net.guest_rx) {
+		if (memcmp(f + 6, net.guest_mac, 6) == 0) {
+			net.guest_echoes++; /* (a hub-like link echoing the guest's own) */
+			return;
+		}
+		if (memcmp(f, net.guest_mac, 6) == 0) {
+			net.guest_rx_frames++;
+			net.guest_rx(frame, len);
+			return;
+		}
+		if ((f[0] & 1) && !net_is_cluster_frame(f, len)) {
+			net.guest_rx_frames++;
+			net.guest_rx(frame, len);
+		}
+	}
+	net_netif_queue_frame(&net.nif, frame, len);
+}
+
+int net_guest_attach(const u8 mac[6], void (*rx)(const void *frame, size_t len))
+{
+	if (net.state == NET_OFF || net.guest_rx || !rx)
+		return -E_INVAL;
+	memcpy(net.guest_mac, mac, 6);
+	if (net.nic->ops->accept_mac)
+		net.nic->ops->accept_mac(net.nic, mac);
+	net.guest_rx = rx;
+	return 0;
+}
+
+int net_guest_send(const void *frame, size_t len)
+{
+	int rc;
+
+	if (!net.guest_rx || len < NIC_MIN_FRAME || len > NIC_MAX_FRAME)
+		return -E_INVAL;
+	rc = net.nic->ops->send(net.nic, frame, len);
+	if (rc == -E_NOSPC)
+		net.guest_tx_full++;
+	else if (rc == 0)
+		net.guest_tx_frames++;
+	return rc;
+}
+
+void net_guest_line(void)
+{
+	if (!net.guest_rx)
+		return;
+	kprintf("net: guest: %llu frames to the guest's NIC, %llu from it (the NIC's ring full "
+		"%llu times), %llu of its own echoed back and dropped\n",
+		(unsigned long long)net.guest_rx_frames, (unsigned long long)net.guest_tx_frames,
+		(unsigned long long)net.guest_tx_full, (unsigned long long)net.guest_echoes);
+}
+
 static void net_poll_nic(void)
 {
 	for (int round = 0; round < NET_RX_ROUNDS; round++) {
-		int n = net.nic->ops->poll(net.nic, net_netif_queue_frame, &net.nif, NET_RX_BUDGET);
+		int n = net.nic->ops->poll(net.nic, net_rx_frame, NULL, NET_RX_BUDGET);
 		net_netif_input(&net.nif);
 		if (n < NET_RX_BUDGET)
 			break;

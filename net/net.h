@@ -50,6 +50,19 @@ bool net_node_up(u32 node);
 bool net_in_poll(void);
 /* Is lwIP up on this node's NIC (net_start got that far), cluster or not? */
 bool net_lwip_up(void);
+/*
+ * The guest's NIC on node 0, bridged onto this node's NIC beside the cluster's traffic:
+ * from now on, frames for @mac, and broadcast and multicast frames but the cluster's own
+ * (UDP to a node's port), go to @rx (in the network context) as well as, for broadcast
+ * and multicast, to lwIP; frames from @mac (echoes) are dropped. The NIC is told to
+ * accept @mac. 0, or -E_INVAL (the network is not up, or a port is already attached).
+ */
+int net_guest_attach(const u8 mac[6], void (*rx)(const void *frame, size_t len));
+/* Sends one of the guest's frames (its source is @mac: checked by the caller) on the
+ * NIC: 0, -E_NOSPC (the NIC's ring is full), or -E_INVAL. Boot core, outside net_poll. */
+int net_guest_send(const void *frame, size_t len);
+/* "net: guest:" figures of the bridge, at guest stop. */
+void net_guest_line(void);
 
 /* fn(ctx, node, restarted) runs (in the network context) whenever a peer goes
  * down or comes back having restarted; one hook, the guest's. */

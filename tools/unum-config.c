@@ -125,6 +125,10 @@ static void show(void)
 		config_format_ip(cfg.disk.nbd_ip, ip, sizeof(ip));
 		printf("disk nbd %s:%u export '%s'\n", ip, cfg.disk.nbd_port, cfg.disk.export_name);
 	}
+	if (cfg.nic.present) {
+		config_format_mac(cfg.nic.mac, mac, sizeof(mac));
+		printf("nic mac %s\n", mac);
+	}
 }
 
 int main(int argc, char **argv)

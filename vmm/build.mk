@@ -27,7 +27,8 @@ MON_SRCS += vmm/virt/virt.c vmm/virt/vm.c vmm/virt/exit.c vmm/virt/exitstats.c v
 # platform: the guest's devices wired to the VM's port and MMIO dispatch.
 MON_SRCS += vmm/platform/uart16550.c vmm/platform/testdev.c vmm/platform/power.c \
 	vmm/platform/legacy.c vmm/platform/pci.c vmm/platform/virtq.c vmm/platform/disk.c \
-	vmm/platform/virtio_pci.c vmm/platform/virtio_blk.c
+	vmm/platform/virtio_pci.c vmm/platform/virtio_blk.c \
+	vmm/platform/virtio_net.c
 # svm: the AMD back end.
 MON_SRCS += vmm/svm/svm.c vmm/svm/exit.c vmm/svm/npt.c vmm/svm/vmrun.S
 MON_SRCS += vmm/virt/virt_pick.c

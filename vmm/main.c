@@ -330,11 +330,6 @@ static int nbd_be_write(void *ctx, u64 off, const void *buf, u32 len)
 	return nbd_write(off, buf, len, false);
 }
 
-static u64 nbd_be_idle(struct vm *vm, u64 now, void *ctx)
-{
-	return nbd_idle_poll(now);
-}
-
 static int nbd_be_flush(void *ctx)
 {
 	return nbd_flush();
@@ -376,8 +371,6 @@ static int nbd_backend(struct vm *vm, struct disk_backend *be)
 	if (e.size % 512)
 		pr_warn("disk: the export's last %llu bytes are not a whole sector: the guest "
 			"does not see them\n", (unsigned long long)(e.size % 512));
-	if (!vm->cluster && vm_add_work(vm, nbd_be_idle, NULL) != 0)
-		return -E_NOSPC;
 	nbd_flags = e.flags;
 	ksnprintf(about, sizeof(about), "export '%s' of the NBD server at %s:%u%s%s",
 		  d->export_name, ip, d->nbd_port,
@@ -418,6 +411,39 @@ static int start_disk(struct vm *vm, u32 node)
 	} else
 		rc = virtio_blk_image(hpa_to_ptr(m->start), m->end - m->start, &be);
 	return rc ? rc : virtio_blk_init(vm, &be);
+}
+
+/* ---- the guest's NIC ------------------------------------------------------------- */
+
+static int nic_link_send(void *ctx, const void *frame, size_t len)
+{
+	return net_guest_send(frame, len);
+}
+
+/* The guest's NIC (the cluster file's nic line): node 0 serves it, bridged onto its own
+ * NIC; the other nodes register its registers, to forward the guest's accesses. */
+static int start_nic(struct vm *vm, u32 node)
+{
+	static const struct guest_link link = {
+		.send = nic_link_send,
+		.about = "its frames bridged onto node 0's NIC",
+	};
+
+	if (node != 0)
+		return virtio_net_init(vm, cluster.nic.mac, NULL);
+	if (net_guest_attach(cluster.nic.mac, virtio_net_receive) != 0) {
+		pr_err("nic: node 0's network is not up: the guest's NIC (the nic line, line %u "
+		       "of " CONFIG_MODULE ") has nothing to bridge onto\n", cluster.nic.line);
+		return -E_NOENT;
+	}
+	return virtio_net_init(vm, cluster.nic.mac, &link);
+}
+
+/* A cluster of one node with the disk's NBD server or the guest's NIC: the network's
+ * turn on the boot core (across nodes, the cluster's poll gives it). */
+static u64 alone_net_poll(struct vm *vm, u64 now, void *ctx)
+{
+	return nbd_idle_poll(now);
 }
 
 /* Builds the guest on this node and runs it until it stops. */
@@ -469,6 +495,10 @@ static __noreturn void run_guest(u32 node)
 		rc = pci_init();
 	if (rc == 0 && cluster.disk.present)
 		rc = start_disk(&vm, node);
+	if (rc == 0 && cluster.nic.present)
+		rc = start_nic(&vm, node);
+	if (rc == 0 && !vm.cluster && (cluster.disk.nbd_port || cluster.nic.present))
+		rc = vm_add_work(&vm, alone_net_poll, NULL);
 	if (rc == 0 && node == 0) /* the guest's image lives on node 0 */
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc == 0 && cluster.nnodes > 1 && remote_sync_time(&vm) != 0)
@@ -496,6 +526,10 @@ static __noreturn void run_guest(u32 node)
 	rc = vm_run(&vm);
 	if (cluster.disk.present)
 		virtio_blk_report();
+	if (cluster.nic.present) {
+		virtio_net_report();
+		net_guest_line();
+	}
 	monitor_exit(rc);
 }
 

@@ -35,8 +35,14 @@ has() {
 	tr -d '\r' <"$1" | grep -Eq -- "$2"
 }
 
-# lacks FILE REGEX: no line of the file matches (the opposite of has).
-lacks() { ! has "$@"; }
+# lacks FILE REGEX: no line of the file matches (the opposite of has); the first
+# lines that do match are printed, so a failure in CI's excerpt says what was found.
+lacks() {
+	local found
+	found=$(tr -d '\r' <"$1" | grep -Ea -m 5 -- "$2") || return 0
+	echo "$found" | sed 's/^/  found: /'
+	return 1
+}
 
 # status_is N: the last cluster run's exit status was N.
 status_is() {

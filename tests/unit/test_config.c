@@ -106,7 +106,7 @@ TEST(statement_and_key_errors)
 {
 	EXPECT_ERROR(
 		GOOD_HEAD "nodes id=1\n",
-		"t.conf:3:1: error: unknown statement 'nodes' (expected cluster, node, guest or disk)");
+		"t.conf:3:1: error: unknown statement 'nodes' (expected cluster, node, guest, disk or nic)");
 	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 ram=4\n",
 		     "t.conf:3:45: error: unknown key 'ram' (expected: node id=N "
 		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
@@ -223,6 +223,28 @@ TEST(disk_line)
 		     "t.conf:4:1: error: export= goes with nbd=, not module=");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\ndisk module=a\ndisk module=b\n",
 		     "t.conf:5:1: error: second disk line (the first is on line 4)");
+}
+
+TEST(nic_line)
+{
+	CHECK_EQ(parse(GOOD_HEAD "guest memory=64M kernel=k\nnic mac=52:54:00:00:01:00\n"), 0);
+	CHECK(cfg.nic.present);
+	CHECK_EQ(cfg.nic.mac[4], 1);
+	CHECK_EQ(cfg.nic.line, 4);
+	EXPECT_ERROR(GOOD_HEAD "nic mac=52:54:00:00:01:00\n",
+		     "t.conf:3:1: error: a nic line needs a guest line (the NIC is the guest's)");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\nnic\n",
+		     "t.conf:4:4: error: nic line is missing mac= (expected: nic "
+		     "mac=XX:XX:XX:XX:XX:XX)");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\nnic mac=53:54:00:00:01:00\n",
+		     "t.conf:4:9: error: mac: expected a unicast MAC address (the first octet's "
+		     "low bit clear), found \"53:54:00:00:01:00\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\nnic mac=52:54:00:00:00:01\n",
+		     "t.conf:4:1: error: nic mac=52:54:00:00:00:01 is node 0's (line 2): the "
+		     "guest's NIC needs a MAC address of its own");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\nnic mac=52:54:00:00:01:00\n"
+			       "nic mac=52:54:00:00:01:01\n",
+		     "t.conf:5:1: error: second nic line (the first is on line 4)");
 }
 
 TEST(same_port_different_ip_is_fine)

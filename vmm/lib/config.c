@@ -469,6 +469,33 @@ static const struct key_spec disk_keys[] = {
 	{ NULL, false, NULL },
 };
 
+/* nic mac=XX:XX:XX:XX:XX:XX */
+static bool nic_mac(struct line *ln, const struct word *w, void *obj)
+{
+	const char *why;
+
+	return cfgval_mac(w->val, ((struct cfg_nic *)obj)->mac, &why) || bad_value(ln, w, why);
+}
+
+static void nic_finish(struct line *ln, void *obj)
+{
+	struct cfg_nic *n = obj;
+
+	if (ln->cfg->nic.present) {
+		cfg_error(ln->cfg, ln->no, 1, "second nic line (the first is on line %u)",
+			  ln->cfg->nic.line);
+		return;
+	}
+	n->present = true;
+	n->line = ln->no;
+	ln->cfg->nic = *n;
+}
+
+static const struct key_spec nic_keys[] = {
+	{ "mac", true, nic_mac },
+	{ NULL, false, NULL },
+};
+
 static const struct stmt statements[] = {
 	{ "cluster", "cluster id=N secret=<32 hex digits> [name=NAME]", cluster_keys,
 	  cluster_finish },
@@ -477,6 +504,7 @@ static const struct stmt statements[] = {
 	{ "guest", "guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline=\"...\"]", guest_keys,
 	  guest_finish },
 	{ "disk", "disk module=MODULE | nbd=A.B.C.D:PORT [export=NAME]", disk_keys, disk_finish },
+	{ "nic", "nic mac=XX:XX:XX:XX:XX:XX", nic_keys, nic_finish },
 };
 
 static const struct key_spec *find_key(const struct key_spec *keys, const char *key, u32 *idx)
@@ -521,6 +549,7 @@ static void parse_statement(struct line *ln)
 		struct cfg_node node;
 		struct cfg_guest guest;
 		struct cfg_disk disk;
+		struct cfg_nic nic;
 	} obj;
 
 	for (size_t i = 0; i < ARRAY_SIZE(statements); i++) {
@@ -537,7 +566,7 @@ static void parse_statement(struct line *ln)
 		return;
 	}
 	cfg_error(ln->cfg, ln->no, ln->words[0].col,
-		  "unknown statement '%s' (expected cluster, node, guest or disk)", kw);
+		  "unknown statement '%s' (expected cluster, node, guest, disk or nic)", kw);
 }
 
 /* ---- the whole file ------------------------------------------------------ */
@@ -606,6 +635,17 @@ int config_parse(struct cluster_config *cfg, const char *filename, const char *t
 	if (cfg->disk.present && !cfg->guest.present)
 		cfg_error(cfg, cfg->disk.line, 1, "a disk line needs a guest line (the disk is the "
 			  "guest's)");
+	if (cfg->nic.present && !cfg->guest.present)
+		cfg_error(cfg, cfg->nic.line, 1, "a nic line needs a guest line (the NIC is the "
+			  "guest's)");
+	for (u32 i = 0; cfg->nic.present && i < cfg->nnodes; i++)
+		if (memcmp(cfg->nodes[i].mac, cfg->nic.mac, 6) == 0) {
+			char mac[24];
+			config_format_mac(cfg->nic.mac, mac, sizeof(mac));
+			cfg_error(cfg, cfg->nic.line, 1,
+				  "nic mac=%s is node %u's (line %u): the guest's NIC needs a MAC "
+				  "address of its own", mac, i, cfg->nodes[i].line);
+		}
 	return cfg->nerrors ? -E_INVAL : 0;
 }
 

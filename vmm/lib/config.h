@@ -9,6 +9,7 @@
  *   node    id=0 mac=52:54:00:00:00:01 ip=10.77.0.1 [port=7700] [cpus=1]
  *   guest   memory=512M kernel=kernel [initrd=initrd] [cmdline="console=ttyS0"]
  *   disk    module=disk.img | nbd=10.77.0.254:10809 [export=NAME]
+ *   nic     mac=52:54:00:00:01:00
  *
  * The parser builds on the host too: tools/unum-config and the monitor print
  * the very same messages, each naming file, line, column and what was expected.
@@ -61,6 +62,14 @@ struct cfg_disk {
 	u32 line;
 };
 
+/* The guest's virtio-net NIC (doc/config.md): served by node 0, its frames bridged
+ * onto node 0's NIC under this MAC address, which no node may use. */
+struct cfg_nic {
+	bool present;
+	u8 mac[6];
+	u32 line;
+};
+
 struct cfg_error {
 	u32 line, col; /* 1-based */
 	char msg[192];
@@ -77,6 +86,7 @@ struct cluster_config {
 	struct cfg_node nodes[CFG_MAX_NODES]; /* nodes[i].id == i once parsed */
 	struct cfg_guest guest;
 	struct cfg_disk disk;
+	struct cfg_nic nic;
 	u32 nerrors;				 /* all errors found */
 	struct cfg_error errors[CFG_MAX_ERRORS]; /* the first CFG_MAX_ERRORS */
 };

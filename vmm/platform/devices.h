@@ -48,5 +48,22 @@ int virtio_blk_init(struct vm *vm, const struct disk_backend *be);
 int virtio_blk_image(const u8 *image, u64 len, struct disk_backend *out);
 /* At guest stop, on node 0: one "disk:" line of what the guest did with it. */
 void virtio_blk_report(void);
+/* Where the guest NIC's frames go, for node 0's virtio-net (vmm/platform/virtio_net.c):
+ * node 0's own NIC (vmm/main.c wires net/net.h's guest port). send() takes one Ethernet
+ * frame without its FCS and returns 0, -E_NOSPC (the NIC's ring is full: try again
+ * later) or another error (dropped). */
+struct guest_link {
+	int (*send)(void *ctx, const void *frame, size_t len);
+	void *ctx;
+	const char *about; /* the end of the boot line that says where its frames go */
+};
+/* The guest's virtio-net NIC with MAC address mac: on node 0 with its link, elsewhere
+ * (NULL) its registers only, for forwarding. */
+int virtio_net_init(struct vm *vm, const u8 mac[6], const struct guest_link *link);
+/* Node 0's network context: a frame for the guest (copied; dropped and counted if the
+ * guest's driver is not up or too many wait). */
+void virtio_net_receive(const void *frame, size_t len);
+/* At guest stop, on node 0: one "nic:" line of the guest's traffic. */
+void virtio_net_report(void);
 
 #endif

@@ -384,6 +384,20 @@ static void notify(struct virtio_pci *p, u64 off)
 	vcpu_kick(&vm->vcpus[vm->first_local]);
 }
 
+void virtio_pci_kick(struct virtio_pci *p, u16 qi)
+{
+	__atomic_or_fetch(&p->kicked, 1u << qi, __ATOMIC_RELEASE);
+}
+
+bool virtio_pci_queue_ready(const struct virtio_pci *p, u16 qi)
+{
+	/* (racy reads of what the vCPUs write under dev_lock: a frame that slips past a
+	 * reset waits for the driver's next bring-up; serve_kicked checks under the lock) */
+	return qi < p->ops->nqueues && __atomic_load_n(&p->q[qi].enabled, __ATOMIC_RELAXED) &&
+	       (__atomic_load_n(&p->status, __ATOMIC_RELAXED) & VIRTIO_S_DRIVER_OK) &&
+	       !__atomic_load_n(&p->refused, __ATOMIC_RELAXED);
+}
+
 static int bar_write(struct vcpu *v, void *ctx, u64 off, unsigned size, u64 val)
 {
 	struct virtio_pci *p = ctx;

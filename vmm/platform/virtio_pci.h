@@ -94,6 +94,11 @@ int virtio_pci_init(struct virtio_pci *p, struct vm *vm, u8 slot,
 /* The device used buffers of queue qi: its MSI-X vector, if the driver wants one. Boot
  * core, no lock held. */
 void virtio_pci_queue_interrupt(struct virtio_pci *p, u16 qi, struct virtq *q);
+/* Queue qi has work the device found itself (received frames): the boot core serves it
+ * at its next round. Boot core. */
+void virtio_pci_kick(struct virtio_pci *p, u16 qi);
+/* Is queue qi enabled, with the driver up (DRIVER_OK) and the device not refused? */
+bool virtio_pci_queue_ready(const struct virtio_pci *p, u16 qi);
 /* A chain the device cannot follow: says why (once), sets NEEDS_RESET and tells the
  * driver (the configuration vector). The queue is not served until the driver resets. */
 void virtio_pci_refuse(struct virtio_pci *p, u16 qi, const char *why);
