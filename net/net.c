@@ -8,6 +8,7 @@
  */
 #include "net/net.h"
 #include "vmm/host/tsc.h"
+#include "lwip/etharp.h"
 #include "lwip/init.h"
 #include "lwip/timeouts.h"
 #include "net/addr.h"
@@ -34,6 +35,10 @@
  * 25 ms none were, at the same throughput (doc/net.md).
  */
 #define NET_RTO_MIN_NS 25000000ull
+/* The guest's frames sent between two polls of the NIC, at most: a guest that keeps its
+ * transmit queue full leaves the NIC's ring room for the cluster's messages (an eighth
+ * of the 128 slots of e1000's and virtio-net's rings). */
+#define NET_GUEST_TX_PER_POLL 16
 
 /* NET_ALONE: a cluster of one node: lwIP is up (for the disk's NBD server), with no
  * message layer. */
@@ -62,7 +67,8 @@ static struct {
 	/* the guest's NIC (net_guest_attach) */
 	void (*guest_rx)(const void *frame, size_t len);
 	u8 guest_mac[6];
-	u64 guest_rx_frames, guest_tx_frames, guest_tx_full, guest_echoes;
+	u64 guest_rx_frames, guest_tx_frames, guest_tx_full, guest_echoes, guest_refused;
+	u32 guest_sent_this_poll;
 } net;
 
 static void net_deliver(void *ctx, uint16_t src, uint8_t type, const void *data, size_t len)
@@ -281,6 +287,18 @@ int net_start(const struct cluster_config *cfg, u32 self)
 	rc = net_netif_add(&net.nif, net.nic, node->ip, mask);
 	if (rc)
 		return rc;
+	/* Every node's address, fixed from the cluster file: no ARP answer (a guest's
+	 * bridged onto a node's NIC included) can redirect the cluster's traffic. */
+	for (u32 i = 0; i < cfg->nnodes; i++) {
+		ip4_addr_t a;
+		if (i == self)
+			continue;
+		ip4_addr_set_u32(&a, lwip_htonl(cfg->nodes[i].ip));
+		if (etharp_add_static_entry(&a, (struct eth_addr *)(void *)cfg->nodes[i].mac) !=
+		    ERR_OK)
+			pr_warn("net: no room for node %u's fixed ARP entry (ARP_TABLE_SIZE): its "
+				"address is learned instead\n", i);
+	}
 	config_format_ip(node->ip, ip, sizeof(ip));
 	kprintf("net: node %u on %s: %s/%d, UDP port %u, lwIP 2.1.3\n", self, net.nic->name, ip,
 		__builtin_popcount(mask), node->port);
@@ -329,6 +347,8 @@ static bool net_is_cluster_frame(const u8 *f, size_t len)
 
 	if (len < NIC_ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00 || f[NIC_ETH_HLEN + 9] != 17)
 		return false;
+	if ((f[NIC_ETH_HLEN + 6] & 0x1f) | f[NIC_ETH_HLEN + 7])
+		return true; /* (a later fragment: no UDP header to tell; not the guest's) */
 	ihl = (size_t)(f[NIC_ETH_HLEN] & 0xf) * 4;
 	if (len < NIC_ETH_HLEN + ihl + 8)
 		return true; /* (too short to say: not the guest's either) */
@@ -373,12 +393,53 @@ int net_guest_attach(const u8 mac[6], void (*rx)(const void *frame, size_t len))
 	return 0;
 }
 
+static bool net_is_node_ip(const u8 *a)
+{
+	u32 ip = (u32)a[0] << 24 | (u32)a[1] << 16 | (u32)a[2] << 8 | a[3];
+
+	for (u32 i = 0; i < net.cfg->nnodes; i++)
+		if (net.cfg->nodes[i].ip == ip)
+			return true;
+	return false;
+}
+
+/* May the guest send this frame? Not to a node's MAC address; not as a node's IPv4
+ * address (its source, or the sender of an ARP message, whose sender MAC must be the
+ * guest's); no link control (802.3x PAUSE, and the bridge group addresses
+ * 01:80:c2:00:00:0x that switches keep for themselves). */
+static bool net_guest_frame_allowed(const u8 *f, size_t len)
+{
+	static const u8 link_local[5] = { 0x01, 0x80, 0xc2, 0x00, 0x00 };
+	u16 type = (u16)(f[12] << 8 | f[13]);
+
+	if (memcmp(f, link_local, 5) == 0 && f[5] < 0x10)
+		return false;
+	if (type == 0x8808 || net_node_by_mac(net.cfg, f) >= 0)
+		return false;
+	if (type == 0x0806) /* ARP: sender MAC at 8, sender IP at 14 of its body */
+		return len >= NIC_ETH_HLEN + 28 &&
+		       memcmp(f + NIC_ETH_HLEN + 8, net.guest_mac, 6) == 0 &&
+		       !net_is_node_ip(f + NIC_ETH_HLEN + 14);
+	if (type == 0x0800)
+		return len >= NIC_ETH_HLEN + 20 && !net_is_node_ip(f + NIC_ETH_HLEN + 12);
+	return true;
+}
+
 int net_guest_send(const void *frame, size_t len)
 {
 	int rc;
 
 	if (!net.guest_rx || len < NIC_MIN_FRAME || len > NIC_MAX_FRAME)
 		return -E_INVAL;
+	if (!net_guest_frame_allowed(frame, len)) {
+		net.guest_refused++;
+		return -E_PERM;
+	}
+	if (net.guest_sent_this_poll >= NET_GUEST_TX_PER_POLL) {
+		net.guest_tx_full++;
+		return -E_NOSPC; /* (the cluster's own frames keep their room on the NIC) */
+	}
+	net.guest_sent_this_poll++;
 	rc = net.nic->ops->send(net.nic, frame, len);
 	if (rc == -E_NOSPC)
 		net.guest_tx_full++;
@@ -391,10 +452,12 @@ void net_guest_line(void)
 {
 	if (!net.guest_rx)
 		return;
-	kprintf("net: guest: %llu frames to the guest's NIC, %llu from it (the NIC's ring full "
-		"%llu times), %llu of its own echoed back and dropped\n",
+	kprintf("net: guest: %llu frames to the guest's NIC, %llu from it (%llu times held back "
+		"for the cluster's share of the NIC), %llu refused (a node's address, link "
+		"control), %llu of its own echoed back and dropped\n",
 		(unsigned long long)net.guest_rx_frames, (unsigned long long)net.guest_tx_frames,
-		(unsigned long long)net.guest_tx_full, (unsigned long long)net.guest_echoes);
+		(unsigned long long)net.guest_tx_full, (unsigned long long)net.guest_refused,
+		(unsigned long long)net.guest_echoes);
 }
 
 static void net_poll_nic(void)
@@ -414,6 +477,7 @@ void net_poll(void)
 	if (net.state == NET_OFF || net.polling)
 		return;
 	net.polling = true;
+	net.guest_sent_this_poll = 0;
 	net_poll_nic();
 	sys_check_timeouts();
 	now = time_now_ns();

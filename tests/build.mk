@@ -21,8 +21,10 @@ unit_ept_SRCS := tests/unit/test_ept.c tests/unit/fake_pool.c vmm/virt/nested.c 
 unit_cpuid_SRCS := tests/unit/test_cpuid.c vmm/virt/cpuid_policy.c vmm/virt/virt_pick.c
 UNIT_TESTS += unit_vlapic
 unit_vlapic_SRCS := tests/unit/test_vlapic.c vmm/dev/vlapic.c vmm/dev/vlapic_timer.c
-UNIT_TESTS += unit_acpi unit_virtq unit_virtio_blk
-unit_virtio_blk_SRCS := tests/unit/test_virtio_blk.c vmm/platform/virtio_pci.c vmm/platform/virtq.c \
+UNIT_TESTS += unit_acpi unit_virtq unit_virtio_blk unit_virtio_net
+unit_virtio_net_SRCS := tests/unit/test_virtio_net.c tests/unit/virtio_harness.c vmm/platform/virtio_pci.c \
+	vmm/platform/virtq.c vmm/platform/virtio_net.c vmm/lib/printf.c
+unit_virtio_blk_SRCS := tests/unit/test_virtio_blk.c tests/unit/virtio_harness.c vmm/platform/virtio_pci.c vmm/platform/virtq.c \
 	vmm/platform/virtio_blk.c vmm/platform/disk.c
 unit_virtq_SRCS := tests/unit/test_virtq.c vmm/platform/virtq.c vmm/platform/disk.c
 unit_acpi_SRCS := tests/unit/test_acpi.c vmm/guest/acpi.c vmm/guest/acpi_numa.c

@@ -420,6 +420,12 @@ static int nic_link_send(void *ctx, const void *frame, size_t len)
 	return net_guest_send(frame, len);
 }
 
+static void nic_stats(void)
+{
+	virtio_net_report();
+	net_guest_line();
+}
+
 /* The guest's NIC (the cluster file's nic line): node 0 serves it, bridged onto its own
  * NIC; the other nodes register its registers, to forward the guest's accesses. */
 static int start_nic(struct vm *vm, u32 node)
@@ -428,15 +434,19 @@ static int start_nic(struct vm *vm, u32 node)
 		.send = nic_link_send,
 		.about = "its frames bridged onto node 0's NIC",
 	};
+	int rc;
 
 	if (node != 0)
 		return virtio_net_init(vm, cluster.nic.mac, NULL);
-	if (net_guest_attach(cluster.nic.mac, virtio_net_receive) != 0) {
+	if (!net_lwip_up()) {
 		pr_err("nic: node 0's network is not up: the guest's NIC (the nic line, line %u "
 		       "of " CONFIG_MODULE ") has nothing to bridge onto\n", cluster.nic.line);
 		return -E_NOENT;
 	}
-	return virtio_net_init(vm, cluster.nic.mac, &link);
+	rc = virtio_net_init(vm, cluster.nic.mac, &link);
+	if (rc == 0)
+		rc = net_guest_attach(cluster.nic.mac, virtio_net_receive);
+	return rc ? rc : vm_add_stats(vm, nic_stats);
 }
 
 /* A cluster of one node with the disk's NBD server or the guest's NIC: the network's
@@ -493,12 +503,14 @@ static __noreturn void run_guest(u32 node)
 		rc = legacy_devices_init(&vm);
 	if (rc == 0)
 		rc = pci_init();
+	/* (before the devices' work: frames the network brings are served in the same
+	 * round, not at the next deadline) */
+	if (rc == 0 && !vm.cluster && (cluster.disk.nbd_port || cluster.nic.present))
+		rc = vm_add_work(&vm, alone_net_poll, NULL);
 	if (rc == 0 && cluster.disk.present)
 		rc = start_disk(&vm, node);
 	if (rc == 0 && cluster.nic.present)
 		rc = start_nic(&vm, node);
-	if (rc == 0 && !vm.cluster && (cluster.disk.nbd_port || cluster.nic.present))
-		rc = vm_add_work(&vm, alone_net_poll, NULL);
 	if (rc == 0 && node == 0) /* the guest's image lives on node 0 */
 		rc = loader_load_guest(&vm, &boot_info, &cluster.guest);
 	if (rc == 0 && cluster.nnodes > 1 && remote_sync_time(&vm) != 0)
@@ -526,10 +538,8 @@ static __noreturn void run_guest(u32 node)
 	rc = vm_run(&vm);
 	if (cluster.disk.present)
 		virtio_blk_report();
-	if (cluster.nic.present) {
-		virtio_net_report();
-		net_guest_line();
-	}
+	if (cluster.nic.present)
+		nic_stats();
 	monitor_exit(rc);
 }
 

@@ -124,9 +124,13 @@ net_modules && modules=yes
 # dropbear and what it links: "lib.so => /path (addr)" and the loader's path.
 dropbear=$(command -v dropbear 2>/dev/null) || dropbear=
 if [ -n "$dropbear" ]; then
-	dropbear_libs=$(ldd "$dropbear" | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' |
-		sort -u) || die "ldd $dropbear failed"
-	[ -n "$dropbear_libs" ] || die "ldd $dropbear named no libraries"
+	# (a static dropbear names none: ldd fails for it, which is fine)
+	ldd_out=$(ldd "$dropbear" 2>/dev/null) || ldd_out=
+	dropbear_libs=$(echo "$ldd_out" |
+		sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) .*/\1/p' | sort -u)
+	if [ -z "$dropbear_libs" ] && echo "$ldd_out" | grep -q '=>'; then
+		die "ldd $dropbear named libraries this script could not read: $ldd_out"
+	fi
 else
 	echo "mkinitrd.sh: warning: no dropbear on this host (apt-get install dropbear-bin):" \
 		"the image has no SSH server" >&2
@@ -159,9 +163,16 @@ manifest=$out/initrd.manifest
 	echo "dir /lib 0755 0 0"
 	if [ -n "$dropbear" ]; then
 		echo "dir /etc/dropbear 0700 0 0"
-		echo "dir /lib64 0755 0 0"
-		echo "dir /lib/x86_64-linux-gnu 0755 0 0"
 		echo "file /usr/sbin/dropbear $dropbear 0755 0 0"
+		# every directory the libraries' paths need, parents first (once each)
+		for l in $dropbear_libs; do
+			d=$(dirname "$l")
+			while [ "$d" != / ]; do
+				echo "$d"
+				d=$(dirname "$d")
+			done
+		done | sort -u | grep -vxE '/lib|/usr|/usr/local|/bin|/sbin|/usr/bin|/usr/sbin' |
+			while read -r d; do echo "dir $d 0755 0 0"; done
 		for l in $dropbear_libs; do
 			echo "file $l $(readlink -f "$l") 0755 0 0"
 		done

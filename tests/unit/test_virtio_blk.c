@@ -11,111 +11,21 @@
  * own state. The VM's services are stubs here: guest RAM is an array.
  */
 #include "tests/unit/check.h"
+#include "tests/unit/virtio_harness.h"
 #include "vmm/platform/devices.h"
-#include "vmm/platform/virtio_pci.h"
-#include "vmm/virt/guest_mem.h"
-#include "vmm/virt/irq.h"
-#include "vmm/virt/mmio.h"
-#include "vmm/host/log.h"
-#include "vmm/host/mm.h"
-#include <stdarg.h>
 #include <stdlib.h>
 
-#define RAM_SIZE  (1 << 20)
 #define DISK_SIZE (64 * 1024)
 #define BAR	  (VIRTIO_PCI_BAR_BASE + 0x10000)
+#define DESC	  QDESC(0)
+#define AVAIL	  QAVAIL(0)
+#define USED	  QUSED(0)
 
-static u8 ram[RAM_SIZE], disk[DISK_SIZE];
-static struct vm vm;
-static struct mmio_device bar_dev;
-static pci_cfg_read_fn cfg_rd;
-static pci_cfg_write_fn cfg_wr;
-static void *cfg_ctx;
-static vm_work_fn work_fn;
-static void *work_ctx;
-static int delivered, last_dest, last_vector;
-static bool quiet;
-
-/* ---- the VM's services, stubbed ---------------------------------------------- */
-
-void spin_lock(struct spinlock *l) { (void)l; }
-void spin_unlock(struct spinlock *l) { (void)l; }
-bool spin_held_by_me(const struct spinlock *l) { (void)l; return false; }
-void log_printf(int level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)level;
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-}
-void kprintf(const char *fmt, ...)
-{
-	(void)fmt;
-}
-void irq_deliver(struct vm *v, u32 dest, bool logical, u8 mode, u8 vector, bool level)
-{
-	(void)v, (void)logical, (void)mode, (void)level;
-	delivered++;
-	last_dest = (int)dest;
-	last_vector = vector;
-}
-void vcpu_kick(struct vcpu *v) { (void)v; }
-int mmio_register(const struct mmio_device *d)
-{
-	bar_dev = *d;
-	return 0;
-}
-int vm_add_work(struct vm *v, vm_work_fn fn, void *ctx)
-{
-	(void)v;
-	work_fn = fn;
-	work_ctx = ctx;
-	return 0;
-}
-int pci_add_device(u8 slot, pci_cfg_read_fn r, pci_cfg_write_fn w, void *ctx)
-{
-	(void)slot;
-	cfg_rd = r;
-	cfg_wr = w;
-	cfg_ctx = ctx;
-	return 0;
-}
-static int guest_copy(gpa_t gpa, void *buf, u64 len, bool write)
-{
-	if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
-		return -E_NOENT;
-	if (write)
-		memcpy(ram + gpa, buf, len);
-	else
-		memcpy(buf, ram + gpa, len);
-	return 0;
-}
-int vm_read_guest(struct vm *v, gpa_t gpa, void *dst, u64 len)
-{
-	(void)v;
-	return guest_copy(gpa, dst, len, false);
-}
-int vm_write_guest(struct vm *v, gpa_t gpa, const void *src, u64 len)
-{
-	(void)v;
-	return guest_copy(gpa, (void *)src, len, true);
-}
-hpa_t page_alloc(u64 npages, u64 align_pages)
-{
-	(void)npages, (void)align_pages;
-	return 0;
-}
+static u8 disk[DISK_SIZE];
 
 /* The disk back end: an array; optionally a reset written from inside a read. */
 static bool reset_inside_read;
 static long backend_calls;
-static u64 rd32(u64 off);
-static void wr(u64 off, unsigned size, u64 val);
-
 static int be_read(void *ctx, u64 off, void *buf, u32 len)
 {
 	(void)ctx;
@@ -136,32 +46,6 @@ static int be_write(void *ctx, u64 off, const void *buf, u32 len)
 	return 0;
 }
 
-/* ---- register access --------------------------------------------------------- */
-
-static u64 rd(u64 off, unsigned size)
-{
-	u64 v = 0;
-
-	bar_dev.read(NULL, bar_dev.ctx, off, size, &v);
-	return v;
-}
-static u64 rd32(u64 off)
-{
-	return rd(off, 4);
-}
-static void wr(u64 off, unsigned size, u64 val)
-{
-	bar_dev.write(NULL, bar_dev.ctx, off, size, val);
-}
-static u32 cfg(u32 reg)
-{
-	return cfg_rd(cfg_ctx, reg);
-}
-static void serve(void)
-{
-	work_fn(&vm, 0, work_ctx);
-}
-
 static void setup(void)
 {
 	static const struct disk_backend be = { DISK_SIZE, 0, false, be_read, be_write, NULL,
@@ -176,41 +60,10 @@ static void setup(void)
 	quiet = false;
 }
 
-#define DESC  0x10000
-#define AVAIL 0x11000
-#define USED  0x12000
-
 /* Linux's bring-up: reset, features, queue 0 of 8, MSI-X (vector 0 config, 1 queue). */
-static void driver_up(void)
+static void blk_up(void)
 {
-	wr(0x14, 1, 0);
-	CHECK_EQ(rd(0x14, 1), 0);
-	wr(0x14, 1, 3);
-	wr(0x08, 4, 1);
-	wr(0x0c, 4, 1); /* VERSION_1 */
-	wr(0x08, 4, 0);
-	wr(0x0c, 4, 0);
-	wr(0x14, 1, 0xb);
-	CHECK(rd(0x14, 1) & 8);
-	cfg_wr(cfg_ctx, 0x40, 0xc000u << 16, 0xffff0000); /* MSI-X enable | mask all */
-	wr(0x3000 + 16 * 1 + 0, 4, 0xfee02000);	  /* vector 1 to APIC 2 */
-	wr(0x3000 + 16 * 1 + 4, 4, 0);
-	wr(0x3000 + 16 * 1 + 8, 4, 0x41);
-	wr(0x3000 + 16 * 1 + 12, 4, 0); /* entry unmasked */
-	wr(0x10, 2, 0);
-	wr(0x16, 2, 0);
-	wr(0x18, 2, 8);
-	wr(0x1a, 2, 1);
-	CHECK_EQ(rd(0x1a, 2), 1);
-	wr(0x20, 4, DESC);
-	wr(0x24, 4, 0);
-	wr(0x28, 4, AVAIL);
-	wr(0x2c, 4, 0);
-	wr(0x30, 4, USED);
-	wr(0x34, 4, 0);
-	wr(0x1c, 2, 1);
-	CHECK_EQ(rd(0x1c, 2), 1);
-	wr(0x14, 1, 0xf);
+	driver_up(0, 1);
 }
 
 /* A read of sector `sector` into 0x20000 as three descriptors; notified. */
@@ -243,9 +96,9 @@ TEST(pci_identity_and_capabilities)
 	CHECK_EQ(cfg(0x00), 0x10421af4);
 	CHECK(cfg(0x04) & (0x10 << 16)); /* capability list */
 	CHECK_EQ(cfg(0x10), (u32)BAR);
-	cfg_wr(cfg_ctx, 0x10, 0xffffffff, 0xffffffff);
+	cfg_write(0x10, 0xffffffff, 0xffffffff);
 	CHECK_EQ(cfg(0x10), (u32)~(VIRTIO_PCI_BAR_SIZE - 1));
-	cfg_wr(cfg_ctx, 0x10, 0x12345000, 0xffffffff); /* a move: it stays */
+	cfg_write(0x10, 0x12345000, 0xffffffff); /* a move: it stays */
 	CHECK_EQ(cfg(0x10), (u32)BAR);
 	for (at = cfg(0x34) & 0xff; at; at = (cfg(at) >> 8) & 0xff) {
 		u32 id = cfg(at) & 0xff;
@@ -265,8 +118,8 @@ TEST(read_served_with_its_interrupt)
 	u16 used;
 
 	setup();
-	driver_up();
-	cfg_wr(cfg_ctx, 0x40, 0x8000u << 16, 0xffff0000); /* unmask the function */
+	blk_up();
+	unmask(); /* unmask the function */
 	read_request(5, 1);
 	serve();
 	memcpy(&used, ram + USED + 2, 2);
@@ -280,12 +133,12 @@ TEST(read_served_with_its_interrupt)
 TEST(masked_message_sent_on_unmask)
 {
 	setup();
-	driver_up(); /* the function stays masked */
+	blk_up(); /* the function stays masked */
 	read_request(1, 1);
 	serve();
 	CHECK_EQ(delivered, 0);
 	CHECK_EQ(rd(0x3800, 4), 2); /* vector 1 pending */
-	cfg_wr(cfg_ctx, 0x40, 0x8000u << 16, 0xffff0000);
+	unmask();
 	CHECK_EQ(delivered, 1);
 	CHECK_EQ(rd(0x3800, 4), 0);
 }
@@ -293,14 +146,14 @@ TEST(masked_message_sent_on_unmask)
 TEST(reset_while_serving_waits_for_the_serve)
 {
 	setup();
-	driver_up();
+	blk_up();
 	reset_inside_read = true;
 	read_request(3, 1);
 	serve();
 	CHECK(!reset_inside_read);
 	CHECK_EQ(rd(0x14, 1), 0); /* done once the serve ended, with no stale NEEDS_RESET */
-	driver_up();		  /* and the device works again */
-	cfg_wr(cfg_ctx, 0x40, 0x8000u << 16, 0xffff0000);
+	blk_up();		  /* and the device works again */
+	unmask();
 	read_request(7, 1);
 	serve();
 	CHECK_EQ(ram[0x14010], 0);
@@ -348,7 +201,7 @@ TEST(hostile_register_and_ring_fuzz)
 	setup();
 	quiet = true;
 	srand(1);
-	driver_up();
+	blk_up();
 	for (int i = 0; i < 1000000; i++) {
 		int what = rand() % 32;
 		u64 off = (u64)rand() % (VIRTIO_PCI_BAR_SIZE + 0x100);
@@ -359,7 +212,7 @@ TEST(hostile_register_and_ring_fuzz)
 		else if (what < 6 && off != 0x14)
 			wr(off, size, val);
 		else if (what == 6)
-			cfg_wr(cfg_ctx, (u32)(rand() % 64) * 4, (u32)val, 0xffffffffu << (8 * (rand() % 4)));
+			cfg_write((u32)(rand() % 64) * 4, (u32)val, 0xffffffffu << (8 * (rand() % 4)));
 		else if (what == 7)
 			cfg((u32)(rand() % 64) * 4);
 		else if (what == 8)
@@ -367,8 +220,8 @@ TEST(hostile_register_and_ring_fuzz)
 		else if (what == 9 || (rd(0x14, 1) & 0x40)) {
 			memset(ram + DESC, 0, 0x3000);
 			aidx = 0;
-			driver_up();
-			cfg_wr(cfg_ctx, 0x40, 0x8000u << 16, 0xffff0000);
+			blk_up();
+			unmask();
 		} else if (what < 26)
 			fuzz_request(&aidx);
 		else
@@ -378,8 +231,8 @@ TEST(hostile_register_and_ring_fuzz)
 	printf("fuzz: %ld back-end calls, %d messages\n", backend_calls, delivered);
 	CHECK(backend_calls > 10000); /* (the requests did reach the disk) */
 	memset(ram + DESC, 0, 0x3000);
-	driver_up(); /* and after all that, a driver can still bring it up */
-	cfg_wr(cfg_ctx, 0x40, 0x8000u << 16, 0xffff0000);
+	blk_up(); /* and after all that, a driver can still bring it up */
+	unmask();
 	disk[9 * 512] = 0x99; /* (the fuzz's writes changed the disk) */
 	read_request(9, 1);
 	serve();

@@ -333,6 +333,7 @@ void vmdsm_poll(struct vm *vm)
 	struct vm_dsm *d = vmdsm_of(vm);
 
 	BUG_ON(!on_boot_core()); /* the protocol is the boot core's alone */
+	vmdsm_unhold(vm);	 /* (the monitor's last access is over) */
 	outq_flush(d);
 	dsm_poll(d->node);
 	vmpf_poll(&d->pf, turns_may_run(vm));

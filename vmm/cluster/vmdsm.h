@@ -17,8 +17,12 @@ int vmdsm_init(struct vm *vm, bool prefetch);
  * v->mem_waiting set (the run loop then waits for the protocol). */
 void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk);
 /* Rights on [gpa, gpa+len) for the monitor itself, waiting for them: boot core only
- * (the cluster's take hook). 0 or an error. */
+ * (the cluster's take hook). 0 or an error. The last page stays pinned against peers'
+ * requests until the next such access or the next vmdsm_poll(), so the caller may
+ * touch it in between. */
 int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write);
+/* The monitor is done with the page its last access took: peers may have it. */
+void vmdsm_unhold(struct vm *vm);
 /* The monitor copies from or to [gpa, gpa + len), each page taken through the protocol
  * first (the cluster's copy hook); from another core the boot core does it. 0, -E_NOENT
  * when it is not RAM, or the protocol's error. */

@@ -36,6 +36,7 @@ struct vm_dsm {
 	struct dsm_hold monitor_hold; /* the monitor's own accesses (vmdsm_acquire_sync) */
 	volatile bool monitor_done;
 	bool monitor_busy;
+	bool monitor_held; /* monitor_hold still pins the last page taken (vmdsm_unhold) */
 	struct vcpu_pages pages[VM_MAX_VCPUS];
 	struct vmpf pf;
 	struct {

@@ -52,11 +52,28 @@ static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
 	return 0;
 }
 
+/* Ends the monitor's hold on the last page it took: what peers asked for meanwhile is
+ * served now (dsm_release drains the page's deferred requests at once). */
+void vmdsm_unhold(struct vm *vm)
+{
+	struct vm_dsm *d = vmdsm_of(vm);
+
+	if (d->monitor_held && !d->monitor_busy) {
+		d->monitor_held = false;
+		dsm_release(d->node, &d->monitor_hold);
+	}
+}
+
 /*
  * Takes one page at a time through the protocol, waiting for each. Called on the
- * boot core (which also runs the network), so waiting means polling it. Every page
- * stays this node's until a peer asks for it, which it can only do through
- * net_poll(): a caller that touches the memory before polling again is safe.
+ * boot core (which also runs the network), so waiting means polling it. The last page
+ * stays held, pinned against peers' requests, until the next access or the next
+ * vmdsm_poll() (vmdsm_unhold): the caller touches it in between. Releasing it at once
+ * was wrong: dsm_release() serves the requests that waited for the pin there and then,
+ * so the page could leave before the caller's copy, and a write into it was lost (the
+ * guest's NIC, across nodes: a used-ring entry read back as zero). The earlier pages
+ * of a longer range are released as the next is taken (copy_here copies each page
+ * right after it is taken).
  */
 int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 {
@@ -74,8 +91,13 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 		       (unsigned long long)gpa);
 		return -E_BUSY;
 	}
+	vmdsm_unhold(vm); /* (the caller is done with the last one) */
 	d->monitor_busy = true;
 	for (gpa_t p = gpa & PAGE_MASK; p < gpa + len && rc == 0; p += PAGE_SIZE) {
+		if (d->monitor_held) {
+			d->monitor_held = false;
+			dsm_release(d->node, &d->monitor_hold);
+		}
 		d->monitor_hold.cookie = NULL;
 		d->monitor_done = false;
 		rc = dsm_acquire(d->node, &d->monitor_hold, p, 1, write);
@@ -85,14 +107,15 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 			rc = monitor_wait(d, p, write);
 		}
 		if (rc == 0)
-			dsm_release(d->node, &d->monitor_hold);
+			d->monitor_held = true;
+		else
+			dsm_release(d->node, &d->monitor_hold); /* (given up: if it waits still) */
 	}
 	d->monitor_busy = false;
 	return rc;
 }
 
-/* Page by page: a page is copied right after it is taken, before the next wait
- * polls the network (where a peer could take it back). */
+/* Page by page: a page is copied while the monitor's hold pins it, then let go. */
 static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 {
 	u8 *p = vm_gpa_ptr(vm, gpa, len);
@@ -108,6 +131,7 @@ static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 			memcpy(p, buf, chunk);
 		else
 			memcpy(buf, p, chunk);
+		vmdsm_unhold(vm); /* (copied: peers may have it now) */
 		gpa += chunk;
 		p += chunk;
 		buf += chunk;

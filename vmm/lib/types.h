@@ -59,6 +59,7 @@ enum {
 	E_TIMEDOUT = 110,
 	E_CANCELED = 125, /* the guest stopped meanwhile */
 	E_IO = 5,	  /* an I/O error: a device or its server failed */
+	E_PERM = 1,	  /* not allowed */
 };
 
 #endif

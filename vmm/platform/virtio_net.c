@@ -34,7 +34,9 @@
 #define NET_QUEUE_SIZE	   256
 #define NET_RX		   0
 #define NET_TX		   1
+#define NET_F_MTU	   (1ULL << 3)
 #define NET_F_MAC	   (1ULL << 5)
+#define NET_MTU		   1500
 #define NET_HDR		   12 /* struct virtio_net_hdr with num_buffers (5.1.6) */
 #define NET_HDR_F_NEEDS_CSUM 1
 #define NET_ETH_HLEN	   14
@@ -47,11 +49,12 @@ struct net_stats {
 	u64 rx_full;	 /* the pending ring was full: dropped */
 	u64 rx_not_ready; /* the guest's driver was not up: dropped */
 	u64 rx_small;	 /* the guest's buffer could not hold it: dropped */
+	u64 rx_lost;	 /* its buffer could not be written (the DSM failed): dropped */
 	u64 tx_frames, tx_bytes;
 	u64 tx_bad;	 /* too short, too long, an offload not offered, not in guest RAM */
-	u64 tx_spoofed;	 /* not from the guest's MAC address */
+	u64 tx_spoofed;	 /* not from the guest's MAC address, or as a node (the link's -E_PERM) */
 	u64 tx_link_err; /* the link refused it */
-	u64 tx_nic_full; /* serves that found the NIC's ring full (sent later) */
+	u64 tx_nic_full; /* times the link held a frame back (sent later) */
 };
 
 struct pending {
@@ -66,8 +69,14 @@ static struct virtio_net {
 	struct net_stats st;
 	bool said_bad;
 	u32 rx_head, rx_tail; /* free-running: head - tail frames pending */
+	u32 generation;	      /* the transport's at the last serve: a reset drops what waits */
 	struct pending rx[RX_PENDING];
 	u8 buf[NET_HDR + NET_MAX_FRAME]; /* one frame with its header (boot core) */
+	/* a frame the link held back: sent before any other, its chain used after */
+	bool holding;
+	u16 hold_head;
+	u16 hold_len;
+	u8 hold[NET_MAX_FRAME];
 } net;
 
 static u64 net_config_read(struct virtio_pci *p, u32 off, unsigned size)
@@ -76,8 +85,10 @@ static u64 net_config_read(struct virtio_pci *p, u32 off, unsigned size)
 	u8 c[12] = { 0 };
 	u64 v = 0;
 
-	memcpy(c, n->mac, 6); /* mac; status (6), max_virtqueue_pairs (8), mtu (10): not
-			       * offered, read as zero */
+	u16 mtu = NET_MTU;
+
+	memcpy(c, n->mac, 6); /* mac; status (6), max_virtqueue_pairs (8): not offered */
+	memcpy(c + 10, &mtu, 2);
 	if (off < sizeof(c))
 		memcpy(&v, c + off, MIN((u64)size, sizeof(c) - off));
 	return v;
@@ -104,16 +115,35 @@ static long gather(struct virtio_net *n, const struct virtq_seg *segs, u32 nseg,
 			continue;
 		if (segs[i].len > cap - got)
 			return -E_INVAL;
-		if (vm_read_guest(n->pci.vm, segs[i].addr, n->buf + got, segs[i].len) != 0)
-			return -E_NOENT;
+		int rc = vm_read_guest(n->pci.vm, segs[i].addr, n->buf + got, segs[i].len);
+		if (rc)
+			return rc == -E_INVAL ? -E_IO : rc; /* (-E_INVAL: too long, below) */
 		got += segs[i].len;
 	}
 	return (long)got;
 }
 
-/* One chain of the transmit queue: 0 (used: sent or dropped), or -E_NOSPC (the link's
- * ring is full: leave it available). */
-static int transmit(struct virtio_net *n, const struct virtq_seg *segs, u32 nseg)
+/* The link's answer to a frame: 0 (done: sent or dropped), or -E_NOSPC (held back). */
+static int link_result(struct virtio_net *n, int rc, size_t len)
+{
+	if (rc == -E_NOSPC) {
+		n->st.tx_nic_full++;
+		return rc;
+	}
+	if (rc == -E_PERM)
+		n->st.tx_spoofed++;
+	else if (rc)
+		n->st.tx_link_err++;
+	else {
+		n->st.tx_frames++;
+		n->st.tx_bytes += len;
+	}
+	return 0;
+}
+
+/* One chain of the transmit queue: 0 (used: sent or dropped), or -E_NOSPC (the link
+ * held it back: it is kept in n->hold, its chain used once it is sent). */
+static int transmit(struct virtio_net *n, u16 head, const struct virtq_seg *segs, u32 nseg)
 {
 	long len = gather(n, segs, nseg, sizeof(n->buf));
 	const u8 *frame = n->buf + NET_HDR;
@@ -121,6 +151,10 @@ static int transmit(struct virtio_net *n, const struct virtq_seg *segs, u32 nseg
 
 	if (len == -E_NOENT) {
 		bad_frame(n, "a buffer is not in guest RAM");
+		return 0;
+	}
+	if (len < 0 && len != -E_INVAL) {
+		bad_frame(n, "its buffers could not be read (the coherence protocol failed)");
 		return 0;
 	}
 	if (len < 0 || len > NET_HDR + NET_MAX_FRAME) {
@@ -139,18 +173,24 @@ static int transmit(struct virtio_net *n, const struct virtq_seg *segs, u32 nseg
 		n->st.tx_spoofed++;
 		return 0;
 	}
-	rc = n->link.send(n->link.ctx, frame, (size_t)len - NET_HDR);
+	rc = link_result(n, n->link.send(n->link.ctx, frame, (size_t)len - NET_HDR),
+			 (size_t)len - NET_HDR);
 	if (rc == -E_NOSPC) {
-		n->st.tx_nic_full++;
-		return rc;
+		n->holding = true;
+		n->hold_head = head;
+		n->hold_len = (u16)(len - NET_HDR);
+		memcpy(n->hold, frame, n->hold_len);
 	}
-	if (rc) {
-		n->st.tx_link_err++;
-		return 0;
-	}
-	n->st.tx_frames++;
-	n->st.tx_bytes += (u64)len - NET_HDR;
-	return 0;
+	return rc;
+}
+
+/* The held frame again: true if it went (its chain is then used). */
+static bool send_held(struct virtio_net *n)
+{
+	if (link_result(n, n->link.send(n->link.ctx, n->hold, n->hold_len), n->hold_len) != 0)
+		return false;
+	n->holding = false;
+	return true;
 }
 
 /* The oldest pending frame into one receive chain: the bytes written (0: dropped), or
@@ -175,8 +215,13 @@ static long receive(struct virtio_net *n, const struct pending *f, const struct 
 		if (!segs[i].write)
 			continue;
 		k = MIN((u64)segs[i].len, len - done);
-		if (vm_write_guest(n->pci.vm, segs[i].addr, n->buf + done, k) != 0)
-			return -E_NOENT;
+		int rc = vm_write_guest(n->pci.vm, segs[i].addr, n->buf + done, k);
+		if (rc == -E_NOENT)
+			return rc;
+		if (rc) {
+			n->st.rx_lost++; /* (the guest's driver gets it back empty) */
+			return 0;
+		}
 		done += k;
 	}
 	n->st.rx_frames++;
@@ -190,6 +235,20 @@ static bool net_serve(struct virtio_pci *p, u16 qi, struct virtq *q, u32 budget)
 	static struct virtq_seg segs[NET_QUEUE_SIZE]; /* (the boot core's alone) */
 	bool used = false, more = false;
 
+	if (n->generation != p->generation) { /* a reset: what waited was for the last driver */
+		n->generation = p->generation;
+		n->rx_tail = n->rx_head;
+		n->holding = false;
+	}
+	if (qi == NET_TX && n->holding) {
+		if (!send_held(n))
+			return true;
+		if (virtq_push(q, virtio_copy, p->vm, n->hold_head, 0) != 0) {
+			virtio_pci_refuse(p, qi, "its used ring is not in guest RAM");
+			return false;
+		}
+		used = true;
+	}
 	for (u32 done = 0;; done++) {
 		const char *why;
 		u32 nseg;
@@ -209,9 +268,8 @@ static bool net_serve(struct virtio_pci *p, u16 qi, struct virtq *q, u32 budget)
 			virtio_pci_refuse(p, qi, why);
 			break;
 		}
-		if (qi == NET_TX && transmit(n, segs, nseg) == -E_NOSPC) {
-			q->last_avail--; /* (not taken after all: the next serve sends it) */
-			more = true;
+		if (qi == NET_TX && transmit(n, head, segs, nseg) == -E_NOSPC) {
+			more = true; /* (held: the next serve sends it first) */
 			break;
 		}
 		if (qi == NET_RX) {
@@ -237,7 +295,7 @@ static const struct virtio_dev_ops net_ops = {
 	.name = "virtio-net",
 	.type = 1,
 	.class_code = CLASS_NETWORK_ETHERNET,
-	.features = NET_F_MAC,
+	.features = NET_F_MAC | NET_F_MTU,
 	.nqueues = 2,
 	.queue_max = NET_QUEUE_SIZE,
 	.config_read = net_config_read,
@@ -253,7 +311,11 @@ void virtio_net_receive(const void *frame, size_t len)
 		net.st.rx_not_ready++;
 		return;
 	}
-	if (len > NET_MAX_FRAME || net.rx_head - net.rx_tail == RX_PENDING) {
+	if (len > NET_MAX_FRAME) {
+		net.st.rx_small++;
+		return;
+	}
+	if (net.rx_head - net.rx_tail == RX_PENDING) {
 		net.st.rx_full++;
 		return;
 	}
@@ -271,13 +333,14 @@ void virtio_net_report(void)
 	if (!net.pci.serving)
 		return;
 	kprintf("nic: received %llu frames (%llu KiB), dropped %llu (%llu with its ring full, "
-		"%llu before its driver was up, %llu too big for its buffer); sent %llu frames "
-		"(%llu KiB), dropped %llu (%llu malformed, %llu not from its MAC, %llu refused by "
-		"the link); the NIC's ring full %llu times\n",
+		"%llu before its driver was up, %llu too big for its buffer, %llu not written); "
+		"sent %llu frames (%llu KiB), dropped %llu (%llu malformed, %llu not from its MAC "
+		"or as a node, %llu refused by the link); held back %llu times\n",
 		(unsigned long long)s->rx_frames, (unsigned long long)(s->rx_bytes >> 10),
-		(unsigned long long)(s->rx_full + s->rx_not_ready + s->rx_small),
+		(unsigned long long)(s->rx_full + s->rx_not_ready + s->rx_small + s->rx_lost),
 		(unsigned long long)s->rx_full, (unsigned long long)s->rx_not_ready,
-		(unsigned long long)s->rx_small, (unsigned long long)s->tx_frames,
+		(unsigned long long)s->rx_small, (unsigned long long)s->rx_lost,
+		(unsigned long long)s->tx_frames,
 		(unsigned long long)(s->tx_bytes >> 10),
 		(unsigned long long)(s->tx_bad + s->tx_spoofed + s->tx_link_err),
 		(unsigned long long)s->tx_bad, (unsigned long long)s->tx_spoofed,

@@ -179,6 +179,10 @@ static void msix_send_pending(struct virtio_pci *p)
 
 void virtio_pci_queue_interrupt(struct virtio_pci *p, u16 qi, struct virtq *q)
 {
+	/* The used index is stored; the driver's flags are loaded after it (2.6.7.2): the
+	 * driver clears NO_INTERRUPT, then reads the used index, so one of the two sees
+	 * the other's store. Without a full fence the load could pass the store. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!virtq_wants_interrupt(q, virtio_copy, p->vm))
 		return;
 	spin_lock(&p->vm->dev_lock);

@@ -131,6 +131,14 @@ int vm_add_poll(struct vm *vm, vm_poll_fn fn)
 	return 0;
 }
 
+int vm_add_stats(struct vm *vm, void (*fn)(void))
+{
+	if (vm->nstats == VM_MAX_WORKS)
+		return -E_NOSPC;
+	vm->stats_fns[vm->nstats++] = fn;
+	return 0;
+}
+
 int vm_add_work(struct vm *vm, vm_work_fn fn, void *ctx)
 {
 	if (vm->nworks == VM_MAX_WORKS)
@@ -346,6 +354,8 @@ static void print_stats(struct vm *vm, u64 now)
 	kprintf("\n");
 	if (vm->cluster)
 		vm->cluster->stats(vm);
+	for (u32 i = 0; i < vm->nstats; i++)
+		vm->stats_fns[i]();
 }
 
 /* The devices only the boot core drives: the PIT's IRQ 0 and console input; and,

@@ -55,6 +55,8 @@ struct vm {
 		void *ctx;
 	} works[VM_MAX_WORKS]; /* device work on the boot core (vm_add_work) */
 	u32 nworks;
+	void (*stats_fns[VM_MAX_WORKS])(void); /* devices' stats= lines (vm_add_stats) */
+	u32 nstats;
 	struct vcpu vcpus[VM_MAX_VCPUS];
 	u64 tsc_base;	    /* guest system time 0, as a guest TSC value (node 0's), for kvmclock */
 	u64 tsc_offset;	    /* guest TSC = host TSC + tsc_offset (0 on node 0) */
@@ -91,6 +93,8 @@ void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
 int vm_add_poll(struct vm *vm, vm_poll_fn fn);
 /* A device asks for work time on the boot core (vm_work_fn): 0, or -E_NOSPC. */
 int vm_add_work(struct vm *vm, vm_work_fn fn, void *ctx);
+/* A device's lines for the periodic stats= report (boot core): 0, or -E_NOSPC. */
+int vm_add_stats(struct vm *vm, void (*fn)(void));
 /* Runs vCPU 0 here and vCPU i on CPU i until the guest stops; returns the
  * monitor exit code. */
 int vm_run(struct vm *vm);
