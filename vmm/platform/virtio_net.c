@@ -69,11 +69,12 @@ static struct virtio_net {
 	struct net_stats st;
 	bool said_bad;
 	u32 rx_head, rx_tail; /* free-running: head - tail frames pending */
-	u32 generation;	      /* the transport's at the last serve: a reset drops what waits */
+	u32 rx_generation;    /* the transport's the pending frames are for (a reset drops them) */
 	struct pending rx[RX_PENDING];
 	u8 buf[NET_HDR + NET_MAX_FRAME]; /* one frame with its header (boot core) */
 	/* a frame the link held back: sent before any other, its chain used after */
 	bool holding;
+	u32 hold_generation;
 	u16 hold_head;
 	u16 hold_len;
 	u8 hold[NET_MAX_FRAME];
@@ -177,6 +178,7 @@ static int transmit(struct virtio_net *n, u16 head, const struct virtq_seg *segs
 			 (size_t)len - NET_HDR);
 	if (rc == -E_NOSPC) {
 		n->holding = true;
+		n->hold_generation = n->pci.generation;
 		n->hold_head = head;
 		n->hold_len = (u16)(len - NET_HDR);
 		memcpy(n->hold, frame, n->hold_len);
@@ -235,11 +237,12 @@ static bool net_serve(struct virtio_pci *p, u16 qi, struct virtq *q, u32 budget)
 	static struct virtq_seg segs[NET_QUEUE_SIZE]; /* (the boot core's alone) */
 	bool used = false, more = false;
 
-	if (n->generation != p->generation) { /* a reset: what waited was for the last driver */
-		n->generation = p->generation;
+	if (n->rx_generation != p->generation) { /* a reset: they were for the last driver */
+		n->rx_generation = p->generation;
 		n->rx_tail = n->rx_head;
-		n->holding = false;
 	}
+	if (n->holding && n->hold_generation != p->generation)
+		n->holding = false;
 	if (qi == NET_TX && n->holding) {
 		if (!send_held(n))
 			return true;
@@ -310,6 +313,10 @@ void virtio_net_receive(const void *frame, size_t len)
 	if (!virtio_pci_queue_ready(&net.pci, NET_RX)) {
 		net.st.rx_not_ready++;
 		return;
+	}
+	if (net.rx_generation != net.pci.generation) { /* (the frames of a driver before) */
+		net.rx_generation = net.pci.generation;
+		net.rx_tail = net.rx_head;
 	}
 	if (len > NET_MAX_FRAME) {
 		net.st.rx_small++;
