@@ -32,14 +32,17 @@
 #define OPT_EXPORT_NAME 1
 #define CMD_READ       0
 #define CMD_WRITE      1
+#define CMD_DISC       2
 #define CMD_FLUSH      3
 #define CMD_FLAG_FUA   1
 #define RING	       (2 * NBD_MAX_REQUEST) /* a power of two */
 #define CONNECT_NS     10000000000ULL
+#define CLOSE_NS       2000000000ULL /* for the disconnect to be acknowledged */
 
 static struct {
 	struct tcp_pcb *pcb;
 	bool connected, lost;
+	bool closing, closed; /* nbd_close: the disconnect sent; and acknowledged */
 	const char *why; /* why it was lost (said once) */
 	u8 ring[RING];
 	u32 head, tail; /* free-running: taken at head, added at tail */
@@ -57,6 +60,18 @@ void nbd_set_wait_poll(void (*fn)(void *ctx), void *ctx)
 	c.wait_ctx = ctx;
 }
 
+/* The connection, without our callbacks: no lwIP call reaches us about it again. */
+static struct tcp_pcb *detach(void)
+{
+	struct tcp_pcb *p = c.pcb;
+
+	c.pcb = NULL;
+	tcp_arg(p, NULL);
+	tcp_recv(p, NULL);
+	tcp_err(p, NULL);
+	return p;
+}
+
 static void lose(const char *why)
 {
 	if (c.lost)
@@ -66,14 +81,8 @@ static void lose(const char *why)
 	pr_err("nbd: the server at %u.%u.%u.%u:%u is lost (%s): the guest's disk requests fail "
 	       "from now on\n", c.ip >> 24, (c.ip >> 16) & 0xff, (c.ip >> 8) & 0xff, c.ip & 0xff,
 	       c.port, why);
-	if (c.pcb) {
-		struct tcp_pcb *p = c.pcb;
-		c.pcb = NULL;
-		tcp_arg(p, NULL);
-		tcp_recv(p, NULL);
-		tcp_err(p, NULL);
-		tcp_abort(p);
-	}
+	if (c.pcb)
+		tcp_abort(detach());
 }
 
 /* ---- lwIP's callbacks (inside net_poll) ---------------------------------------- */
@@ -85,7 +94,8 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		tcp_arg(pcb, NULL);
 		tcp_recv(pcb, NULL);
 		tcp_err(pcb, NULL);
-		lose("it closed the connection");
+		if (!c.closing)
+			lose("it closed the connection");
 		if (tcp_close(pcb) != ERR_OK) {
 			tcp_abort(pcb);
 			return ERR_ABRT;
@@ -108,7 +118,8 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 static void on_err(void *arg, err_t err)
 {
 	c.pcb = NULL; /* (already freed by lwIP) */
-	lose(err == ERR_RST ? "it reset the connection" : "the connection failed");
+	if (!c.closing)
+		lose(err == ERR_RST ? "it reset the connection" : "the connection failed");
 }
 
 static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
@@ -340,6 +351,45 @@ int nbd_flush(void)
 	return request(CMD_FLUSH, 0, 0, NULL, 0);
 }
 
+/* Everything sent has been acknowledged (or the connection is gone). */
+static bool all_acked(void)
+{
+	return !c.pcb || (!c.pcb->unsent && !c.pcb->unacked);
+}
+
+void nbd_close(void)
+{
+	u8 req[28];
+	u64 t0;
+
+	if (c.lost || !c.pcb || c.closing)
+		return;
+	memset(req, 0, sizeof(req));
+	put_be(req, NBD_REQ_MAGIC, 4);
+	put_be(req + 6, CMD_DISC, 2);
+	put_be(req + 8, ++c.handle, 8);
+	if (send(req, sizeof(req)) != 0)
+		return; /* (lost: said so) */
+	c.closing = true; /* (the server may close first now: that is not a loss) */
+	t0 = time_now_ns();
+	while (!all_acked() && time_now_ns() - t0 < CLOSE_NS) {
+		net_poll();
+		if (c.wait_poll)
+			c.wait_poll(c.wait_ctx);
+	}
+	c.closed = all_acked();
+	if (!c.closed)
+		pr_warn("nbd: the server at %u.%u.%u.%u:%u did not acknowledge the disconnect in "
+			"2 s; the connection is closed anyway\n", c.ip >> 24, (c.ip >> 16) & 0xff,
+			(c.ip >> 8) & 0xff, c.ip & 0xff, c.port);
+	if (c.pcb) {
+		struct tcp_pcb *p = detach();
+		if (tcp_close(p) != ERR_OK)
+			tcp_abort(p);
+		net_poll(); /* (the FIN on its way) */
+	}
+}
+
 u64 nbd_idle_poll(u64 now)
 {
 	if (!net_in_poll())
@@ -349,7 +399,8 @@ u64 nbd_idle_poll(u64 now)
 
 void nbd_line(const char *prefix)
 {
-	kprintf("%s%llu requests, %llu KiB, %llu answered with an error%s%s\n", prefix,
+	kprintf("%s%llu requests, %llu KiB, %llu answered with an error%s%s%s\n", prefix,
 		(unsigned long long)c.requests, (unsigned long long)(c.bytes >> 10),
-		(unsigned long long)c.errors, c.lost ? "; lost: " : "", c.lost ? c.why : "");
+		(unsigned long long)c.errors, c.lost ? "; lost: " : "", c.lost ? c.why : "",
+		c.closed ? "; disconnected (NBD_CMD_DISC acknowledged)" : "");
 }

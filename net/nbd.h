@@ -41,6 +41,10 @@ int nbd_flush(void);
 void nbd_set_wait_poll(void (*fn)(void *ctx), void *ctx);
 /* One line of what went over the connection, after prefix. */
 void nbd_line(const char *prefix);
+/* At the guest's stop: NBD_CMD_DISC, then the connection closed once the server has
+ * acknowledged it (at most 2 s), so the server ends the session rather than keep a
+ * connection nobody will use. Nothing if the server was lost. */
+void nbd_close(void);
 /* On a node whose guest does not span nodes, nothing else polls the network: the boot
  * core calls this between exits so the connection's acknowledgements, window updates
  * and retransmissions go on between requests. Returns the next deadline. */

@@ -536,6 +536,8 @@ static __noreturn void run_guest(u32 node)
 	}
 	kprintf("unum: starting the guest on %s\n", virt->name);
 	rc = vm_run(&vm);
+	if (cluster.disk.present && cluster.disk.nbd_port && node == 0)
+		nbd_close();
 	if (cluster.disk.present)
 		virtio_blk_report();
 	if (cluster.nic.present)

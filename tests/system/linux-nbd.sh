@@ -43,7 +43,7 @@ check image-clean fsck_clean "$image"
 check flushes-served has "$LOGS/node0.log" "^disk: [0-9]+ reads .*, [1-9][0-9]* writes .*, [1-9][0-9]* flushes, [0-9]+ other, 0 failed"
 check large-reads grep -qx "4+0 records in" <<<"$out"
 check server-kept lacks "$LOGS/node0.log" "is lost"
-check nbd-line has "$LOGS/node0.log" "^disk: NBD: [1-9][0-9]* requests, [0-9]+ KiB, 0 answered with an error"
+check nbd-line has "$LOGS/node0.log" "^disk: NBD: [1-9][0-9]* requests, [0-9]+ KiB, 0 answered with an error; disconnected \(NBD_CMD_DISC acknowledged\)"
 
 # The server killed in the middle of the guest's writes.
 truncate -s 32M "$LOGS/kill.img"
