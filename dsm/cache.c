@@ -13,6 +13,8 @@
  */
 #include "dsm/internal.h"
 
+#define MIN_RIGHTS(a, b) ((a) < (b) ? (a) : (b))
+
 /*
  * Was r, arriving now, sent after the home served our pending request (so it is about the
  * role that request gives us, and must wait for the grant)? Yes if a grant from the home
@@ -26,8 +28,8 @@ static bool cache_is_post(struct dsm_node *d, const struct dsm_act *a, uint64_t 
 {
 	enum dsm_rights rights = ce_rights(d, page);
 
-	if (!a || a->pend == PEND_NONE)
-		return false;
+	if (!a || a->pend == PEND_NONE || a->pend == PEND_PUT)
+		return false; /* (no request out: everything is about the copy we have) */
 	if (a->granted == GRANT_HOME)
 		return true;
 	for (uint32_t i = a->dq_head; i != DSM_NIL; i = d->rec[i].next) {
@@ -43,15 +45,21 @@ static bool cache_is_post(struct dsm_node *d, const struct dsm_act *a, uint64_t 
 	return rights == DSM_NONE;
 }
 
-/* A message from before our request needs a copy to act on: else the home and we disagree. */
-static bool cache_can_serve(const struct dsm_node *d, const struct dsm_rec *r)
+/*
+ * A message from before our request needs a copy to act on: else the home and we disagree.
+ * While our PUT is out the copy has no rights, but its frame still serves (doc/dsm.md).
+ */
+static bool cache_can_serve(struct dsm_node *d, const struct dsm_rec *r)
 {
 	enum dsm_rights rights = ce_rights(d, r->page);
+	const struct dsm_act *a = act_find(d, r->page);
 
+	if (a && a->pend == PEND_PUT)
+		return true;
 	return rights != DSM_NONE && !(r->type == DSM_MSG_INV && rights == DSM_WRITE);
 }
 
-static void cache_set_rights(struct dsm_node *d, uint64_t page, enum dsm_rights rights)
+void cache_set_rights(struct dsm_node *d, uint64_t page, enum dsm_rights rights)
 {
 	ce_set_flags(d, page, CE_RIGHTS, rights);
 	d->ops->set_rights(d->ctx, page, rights);
@@ -79,6 +87,7 @@ static void cache_surrender(struct dsm_node *d, uint64_t page, enum dsm_rights l
 static void cache_serve_fwd(struct dsm_node *d, const struct dsm_rec *r)
 {
 	bool write = r->flags & MF_WRITE;
+	struct dsm_act *a = act_find(d, r->page);
 	struct dsm_rec g = {
 		.type = DSM_MSG_GRANT,
 		.page = r->page,
@@ -87,7 +96,13 @@ static void cache_serve_fwd(struct dsm_node *d, const struct dsm_rec *r)
 	};
 	unsigned content;
 
-	cache_surrender(d, r->page, write ? DSM_NONE : DSM_READ);
+	if (a && a->pend == PEND_PUT) {
+		/* What we may map again if the home refuses: a refusal only answers an owner,
+		 * which a read forward leaves us (read-only) and a write forward does not. */
+		a->granted = (uint8_t)(write ? DSM_NONE : MIN_RIGHTS(a->granted, DSM_READ));
+	} else {
+		cache_surrender(d, r->page, write ? DSM_NONE : DSM_READ);
+	}
 	g.label = ce_version(d, r->page);
 	content = grant_content(g.label, r);
 	g.flags = (uint8_t)((r->flags & MF_WRITE) | content);
@@ -100,10 +115,14 @@ static void cache_serve(struct dsm_node *d, const struct dsm_rec *r)
 {
 	struct dsm_rec ack = { .type = DSM_MSG_ACK, .page = r->page, .requester = r->requester };
 
+	struct dsm_act *a = act_find(d, r->page);
+
 	if (r->type == DSM_MSG_FWD) {
 		cache_serve_fwd(d, r);
 		return;
 	}
+	if (a && a->pend == PEND_PUT)
+		a->granted = DSM_NONE; /* (no longer in any role: nothing to map again) */
 	cache_surrender(d, r->page, DSM_NONE);
 	proto_send(d, r->requester, &ack, NULL);
 }
@@ -240,7 +259,7 @@ static void cache_try_complete(struct dsm_node *d, struct dsm_act *a)
 }
 
 /* Put the granted content in the frame. */
-static int cache_install(struct dsm_node *d, const struct dsm_rec *r, const void *payload)
+int cache_install(struct dsm_node *d, const struct dsm_rec *r, const void *payload)
 {
 	enum dsm_rights rights = ce_rights(d, r->page);
 	bool zero_held = ce_valid(d, r->page) && ce_version(d, r->page) == 0;
@@ -270,7 +289,8 @@ static int cache_grant(struct dsm_node *d, const struct dsm_rec *r, const void *
 	struct dsm_act *a = act_find(d, r->page);
 	int rc;
 
-	if (r->requester != d->self || !a || a->pend == PEND_NONE || a->granted)
+	if (r->requester != d->self || !a || a->pend == PEND_NONE || a->pend == PEND_PUT ||
+	    a->granted)
 		return DSM_EPROTO;
 	if (!(r->flags & MF_WRITE) != (a->pend == PEND_READ))
 		return DSM_EPROTO;
@@ -287,7 +307,7 @@ static int cache_ack(struct dsm_node *d, const struct dsm_rec *r)
 {
 	struct dsm_act *a = act_find(d, r->page);
 
-	if (r->requester != d->self || !a || a->pend == PEND_NONE)
+	if (r->requester != d->self || !a || a->pend == PEND_NONE || a->pend == PEND_PUT)
 		return DSM_EPROTO;
 	if (a->acks <= -(int)d->nnodes || (a->granted && a->acks <= 0))
 		return DSM_EPROTO; /* more acks than there can be sharers */
@@ -296,7 +316,74 @@ static int cache_ack(struct dsm_node *d, const struct dsm_rec *r)
 	return 0;
 }
 
-/* Every message but REQ lands here. */
+/*
+ * The home has handled our PUT. Accepted: the copy is forgotten (its frame will back
+ * another page, so no version claim may survive) and the frame is free. Refused: we are
+ * still the owner, so the page is mapped again. Either way the accesses that waited go on.
+ */
+static int cache_put_ack(struct dsm_node *d, const struct dsm_rec *r)
+{
+	struct dsm_act *a = act_find(d, r->page);
+	bool freed = !(r->flags & MF_REFUSED);
+
+	if (r->from != node_home_of(d, r->page) || r->requester != d->self || !a ||
+	    a->pend != PEND_PUT || (r->flags & ~MF_REFUSED))
+		return DSM_EPROTO;
+	if (!freed && a->granted == DSM_NONE)
+		return DSM_EPROTO; /* refused after the home took our role: not from a correct home */
+	a->pend = PEND_NONE;
+	if (freed)
+		ce_set_flags(d, r->page, CE_VALID, 0);
+	else
+		cache_set_rights(d, r->page, (enum dsm_rights)a->granted);
+	a->granted = 0;
+	if (d->ops->evicted)
+		d->ops->evicted(d->ctx, r->page, freed);
+	hold_kick(d, r->page, false);
+	act_maybe_free(d, r->page);
+	return 0;
+}
+
+int dsm_evict(struct dsm_node *d, uint64_t page)
+{
+	struct dsm_rec m = { .type = DSM_MSG_PUT, .page = page, .requester = (uint16_t)d->self };
+	enum dsm_rights rights;
+	struct dsm_act *a;
+	uint64_t ver;
+	int rc = DSM_PENDING;
+
+	if (page >= d->npages || node_home_of(d, page) == d->self)
+		return DSM_EINVAL;
+	if (!proto_enter(d))
+		return DSM_EBUSY;
+	rights = ce_rights(d, page);
+	if (ce_active(d, page) || hold_pin_deadline(d, page) != 0) {
+		rc = DSM_EBUSY;
+	} else if (rights == DSM_NONE) {
+		rc = ce_valid(d, page) ? 0 : DSM_EINVAL;
+		if (rc == 0) {
+			ce_set_flags(d, page, CE_VALID, 0); /* the directory has no record of it */
+			d->st.forgets++;
+		}
+	} else if (!(a = act_get(d, page))) {
+		rc = DSM_ENOSPC;
+	} else {
+		cache_surrender(d, page, DSM_NONE);
+		a->pend = PEND_PUT;
+		a->granted = (uint8_t)rights;
+		a->t_req = dsm_now(d);
+		ver = ce_version(d, page);
+		m.label = ver;
+		m.flags = (uint8_t)((rights == DSM_WRITE ? MF_WRITE : 0) | (ver ? MF_DATA : MF_ZERO));
+		d->st.puts++;
+		d->st.puts_data += ver != 0;
+		proto_send(d, node_home_of(d, page), &m, ver ? d->ops->frame(d->ctx, page) : NULL);
+	}
+	proto_leave(d);
+	return rc;
+}
+
+/* Every message but REQ and PUT lands here. */
 int cache_handle(struct dsm_node *d, const struct dsm_rec *r, const void *payload)
 {
 	switch (r->type) {
@@ -304,6 +391,7 @@ int cache_handle(struct dsm_node *d, const struct dsm_rec *r, const void *payloa
 	case DSM_MSG_INV: return cache_remote(d, r);
 	case DSM_MSG_GRANT: return cache_grant(d, r, payload);
 	case DSM_MSG_ACK: return cache_ack(d, r);
+	case DSM_MSG_PUT_ACK: return cache_put_ack(d, r);
 	}
 	return DSM_EPROTO;
 }

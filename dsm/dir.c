@@ -98,6 +98,22 @@ static int dir_add(struct dsm_node *d, struct dsm_dentry *e, unsigned node)
 	return -1;
 }
 
+/* Take `node` out of the copyset (a spilled set stays spilled). */
+static void dir_remove(struct dsm_node *d, struct dsm_dentry *e, unsigned node)
+{
+	unsigned n = de_ninline(e);
+
+	if (n == DE_SPILLED) {
+		de_bitmap(d, e)[node / 8] &= (uint8_t)~(1u << (node % 8));
+	} else if (n >= 1 && (e->share & 0xffu) == node) {
+		e->share = (uint16_t)(e->share >> 8);
+		de_set(e, de_mode(e), n - 1);
+	} else if (n == 2 && (e->share >> 8) == node) {
+		e->share &= 0xffu;
+		de_set(e, de_mode(e), 1);
+	}
+}
+
 static void dir_clear(struct dsm_node *d, struct dsm_dentry *e)
 {
 	if (de_ninline(e) == DE_SPILLED) {
@@ -249,6 +265,65 @@ static int dir_req_shared(struct dsm_node *d, struct dsm_dentry *e, const struct
 			 NULL);
 	}
 	dir_make_excl(d, e, r->from);
+	return 0;
+}
+
+/*
+ * The owner gives the page back (doc/dsm.md, "Eviction"). The home becomes the owner if its
+ * own frame can take the page now: nothing of its own in flight for it. Returns whether it
+ * took the role, or a negative error for a PUT no correct owner sends.
+ */
+static int dir_put_owner(struct dsm_node *d, struct dsm_dentry *e, const struct dsm_rec *r,
+			 const void *payload)
+{
+	const struct dsm_act *a = act_find(d, r->page);
+	enum dsm_rights here = ce_rights(d, r->page);
+	int rc;
+
+	if (here == DSM_WRITE || (here == DSM_READ && de_mode(e) != DSM_DIR_SHARED))
+		return DSM_EPROTO; /* we would be a second copy beside an exclusive owner */
+	if (a) {
+		d->st.puts_refused++;
+		return 0;
+	}
+	if (here == DSM_NONE) {
+		rc = cache_install(d, r, payload);
+		if (rc < 0)
+			return rc;
+		cache_set_rights(d, r->page, DSM_READ);
+	}
+	dir_remove(d, e, d->self);
+	de_set(e, DSM_DIR_SHARED, de_ninline(e));
+	e->owner = (uint8_t)d->self;
+	d->st.puts_owner++;
+	return 1;
+}
+
+/* A PUT from r->from, for a page homed here: it gives its copy back. */
+int dir_handle_put(struct dsm_node *d, const struct dsm_rec *r, const void *payload)
+{
+	struct dsm_rec ack = { .type = DSM_MSG_PUT_ACK, .page = r->page, .requester = r->from };
+	unsigned content = r->flags & MF_CONTENT;
+	struct dsm_dentry *e;
+
+	if (node_home_of(d, r->page) != d->self || r->requester != r->from ||
+	    r->from == d->self || r->acks || (r->flags & MF_VALID))
+		return DSM_EPROTO;
+	if (content == MF_SAME || (content == MF_ZERO) != (r->label == 0))
+		return DSM_EPROTO;
+	e = node_dir(d, r->page);
+	if (de_mode(e) != DSM_DIR_ZERO && e->owner == r->from) {
+		int rc = dir_put_owner(d, e, r, payload);
+		if (rc < 0)
+			return rc;
+		if (rc == 0)
+			ack.flags = MF_REFUSED;
+	} else if (dir_has(d, e, r->from)) {
+		dir_remove(d, e, r->from);
+	} else {
+		d->st.puts_stale++;
+	}
+	proto_send(d, r->from, &ack, NULL);
 	return 0;
 }
 

@@ -46,6 +46,8 @@ enum dsm_msg_type {
 	DSM_MSG_INV,	 /* home -> sharer: drop your copy, ack the requester */
 	DSM_MSG_GRANT,	 /* home or owner -> requester: rights, maybe the page */
 	DSM_MSG_ACK,	 /* sharer -> requester: invalidation done */
+	DSM_MSG_PUT,	 /* evicting node -> home: I drop my copy (maybe the page) */
+	DSM_MSG_PUT_ACK, /* home -> evicting node: nothing more comes about that copy */
 	DSM_MSG_NTYPES
 };
 
@@ -68,6 +70,9 @@ struct dsm_ops {
 	bool (*test_clear_dirty)(void *ctx, uint64_t page);
 	/* A hold that returned DSM_PENDING now has all its pages. Must not call into dsm. */
 	void (*resume)(void *ctx, struct dsm_hold *h);
+	/* An eviction that returned DSM_PENDING is over: the page's frame is free (freed), or
+	 * the home refused it and the copy stays. May be NULL. Must not call into dsm. */
+	void (*evicted)(void *ctx, uint64_t page, bool freed);
 };
 
 struct dsm_config {
@@ -114,6 +119,12 @@ struct dsm_stats {
 	uint64_t pend_defers;	       /* requests deferred until our own grant arrived */
 	uint64_t fair_waits;	       /* local acquires queued behind deferred remote requests */
 	uint64_t evictions;	       /* sharers dropped because the spill pool was full */
+	uint64_t puts;		       /* copies given back to their home (dsm_evict) */
+	uint64_t puts_data;	       /* ... with the 4 KiB page */
+	uint64_t forgets;	       /* copies without rights forgotten, no message */
+	uint64_t puts_owner;	       /* home: PUTs from the owner, the home owner now */
+	uint64_t puts_stale;	       /* home: PUTs from a node no longer in any role */
+	uint64_t puts_refused;	       /* home: owners' PUTs refused (its own request in flight) */
 	uint64_t spills;	       /* copysets moved to a spill bitmap */
 	uint64_t bad_msgs;	       /* malformed or inconsistent messages rejected */
 	uint64_t send_errors;
@@ -139,6 +150,16 @@ int dsm_init(struct dsm_node **out, const struct dsm_config *cfg, const struct d
  * node waits for them; dsm_release() then returns 1 and the access must be redone.
  */
 int dsm_acquire(struct dsm_node *d, struct dsm_hold *h, uint64_t gpa, uint64_t len, bool write);
+/*
+ * Give up this node's copy of a page homed elsewhere, so that its frame can back another
+ * page (a bounded cache; doc/dsm.md, "Eviction"). Returns 0 when the frame is free now (a
+ * copy without rights is simply forgotten); DSM_PENDING when a PUT went to the home: the
+ * frame still serves what the home sent before it saw the PUT, and ops->evicted(page,
+ * freed) tells the outcome; DSM_EBUSY while the page is held or pinned here, or has a request,
+ * an eviction or deferred messages in flight; DSM_ENOSPC without a free active record;
+ * DSM_EINVAL for a page homed here or with no copy here.
+ */
+int dsm_evict(struct dsm_node *d, uint64_t page);
 int dsm_release(struct dsm_node *d, struct dsm_hold *h);
 static inline bool dsm_hold_lost(const struct dsm_hold *h)
 {
@@ -165,6 +186,7 @@ struct dsm_page_info {
 	unsigned pending;	/* 0, or the rights requested (DSM_READ, DSM_WRITE) */
 	uint64_t pending_since; /* when that request left: with the page, names the fault */
 	unsigned deferred;	/* remote requests waiting here */
+	bool evicting;		/* a PUT is out: the frame is still in use */
 };
 struct dsm_dir_info {
 	unsigned mode; /* DSM_DIR_ZERO / _EXCL / _SHARED */

@@ -55,6 +55,7 @@ _Static_assert(sizeof(struct dsm_dentry) == 8, "directory entry is 8 bytes");
 #define MF_SAME	   0x04u /* requester's copy is current */
 #define MF_ZERO	   0x08u /* never written: fill with zeros */
 #define MF_ALL	   0x0fu
+#define MF_REFUSED 0x02u /* PUT_ACK: the home cannot take the page now: keep it */
 #define MF_POST	   0x80u /* deferred cell only: sent after the home served our request */
 
 #define DSM_NIL UINT32_MAX
@@ -75,6 +76,7 @@ struct dsm_rec {
 #define PEND_NONE  0u
 #define PEND_READ  1u
 #define PEND_WRITE 2u
+#define PEND_PUT   3u /* an eviction: PUT sent, the frame kept until PUT_ACK */
 
 /* A page with a request in flight or messages deferred here. */
 struct dsm_act {
@@ -84,7 +86,9 @@ struct dsm_act {
 	uint32_t next_free;
 	int16_t acks; /* acks still due; negative until the grant says how many */
 	uint8_t pend;
-	uint8_t granted; /* 0, GRANT_HOME or GRANT_OWNER: who sent the grant */
+	/* 0, GRANT_HOME or GRANT_OWNER: who sent the grant. With PEND_PUT: the rights to map
+	 * again if the home refuses (lowered to DSM_READ by a read forward served meanwhile). */
+	uint8_t granted;
 };
 #define GRANT_HOME  1u
 #define GRANT_OWNER 2u
@@ -142,6 +146,7 @@ int wire_decode(const struct dsm_node *d, unsigned from, const void *msg, size_t
 
 /* dir.c: the home side */
 int dir_handle_req(struct dsm_node *d, const struct dsm_rec *r);
+int dir_handle_put(struct dsm_node *d, const struct dsm_rec *r, const void *payload);
 bool dir_has(const struct dsm_node *d, const struct dsm_dentry *e, unsigned node);
 unsigned dir_count(const struct dsm_node *d, const struct dsm_dentry *e);
 
@@ -149,6 +154,8 @@ unsigned dir_count(const struct dsm_node *d, const struct dsm_dentry *e);
 int cache_handle(struct dsm_node *d, const struct dsm_rec *r, const void *payload);
 void cache_drain(struct dsm_node *d, uint64_t page);
 int cache_request(struct dsm_node *d, uint64_t page, unsigned want);
+int cache_install(struct dsm_node *d, const struct dsm_rec *r, const void *payload);
+void cache_set_rights(struct dsm_node *d, uint64_t page, enum dsm_rights rights);
 
 /* hold.c */
 void hold_kick(struct dsm_node *d, uint64_t page, bool granted);

@@ -4,7 +4,8 @@
  * it handles its event, and messages the node addresses to itself (the home and the cache
  * of one node talking) go through a FIFO of cells that is drained before the call returns,
  * so handlers never recurse into each other and per-peer FIFO order holds for the node's
- * own traffic too. Messages to other nodes go straight to ops->send.
+ * own traffic too. Messages to other nodes go straight to ops->send. Requests and PUTs go
+ * to the home side (dir.c), everything else to the cache side (cache.c).
  */
 #include "dsm/internal.h"
 
@@ -22,7 +23,7 @@ void proto_bad(struct dsm_node *d)
 	d->st.bad_msgs++;
 }
 
-/* Send r to dst. The page goes along when payload is non-NULL (grants with data only). */
+/* Send r to dst. The page goes along when payload is non-NULL (grants and PUTs with data). */
 void proto_send(struct dsm_node *d, unsigned dst, const struct dsm_rec *r, const void *payload)
 {
 	uint8_t hdr[DSM_MSG_HDR];
@@ -60,6 +61,8 @@ static int proto_dispatch(struct dsm_node *d, const struct dsm_rec *r, const voi
 
 	if (r->type == DSM_MSG_REQ)
 		rc = dir_handle_req(d, r);
+	else if (r->type == DSM_MSG_PUT)
+		rc = dir_handle_put(d, r, payload);
 	else
 		rc = cache_handle(d, r, payload);
 	if (rc < 0)

@@ -62,7 +62,9 @@ int dsm_page_info(const struct dsm_node *d, uint64_t page, struct dsm_page_info 
 	out->rights = ce_rights(d, page);
 	out->valid = ce_valid(d, page);
 	out->version = ce_version(d, page);
-	out->pending = a ? a->pend : PEND_NONE; /* PEND_READ/WRITE equal DSM_READ/WRITE */
+	/* (PEND_READ/WRITE equal DSM_READ/WRITE) */
+	out->pending = a && a->pend != PEND_PUT ? a->pend : PEND_NONE;
+	out->evicting = a && a->pend == PEND_PUT;
 	out->pending_since = a ? a->t_req : 0;
 	out->deferred = 0;
 	for (i = a ? a->dq_head : DSM_NIL; i != DSM_NIL; i = d->rec[i].next)

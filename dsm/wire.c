@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The DSM wire format: a fixed 24-byte little-endian header, followed by the 4 KiB page in a
- * grant that carries data. wire_decode() is the only door from the network into the
+ * grant or a PUT that carries data. wire_decode() is the only door from the network into the
  * protocol: it checks every field against the node's configuration before a handler sees it,
  * so handlers only have to check the protocol's own consistency (see dir.c, cache.c).
  *
@@ -49,7 +49,8 @@ void wire_encode(uint8_t *buf, const struct dsm_rec *r)
 
 static bool wire_carries_page(const struct dsm_rec *r)
 {
-	return r->type == DSM_MSG_GRANT && (r->flags & MF_CONTENT) == MF_DATA;
+	return (r->type == DSM_MSG_GRANT || r->type == DSM_MSG_PUT) &&
+	       (r->flags & MF_CONTENT) == MF_DATA;
 }
 
 /*

@@ -4,7 +4,8 @@
  * and channels that can be held to force an order: a write-write race on one page, a read
  * storm and its invalidation, split accesses across pages homed on different nodes, an
  * invalidation that overtakes the grant it must wait for, the pin window, zero pages and
- * version skips, the three-message fault, and malformed messages. Every run also goes
+ * version skips, the three-message fault, evictions (a PUT taken by the home, crossing a
+ * forward, refused), and malformed messages. Every run also goes
  * through the simulator's checkers (single writer, freshness, SC, quiescent agreement).
  */
 #include "tests/dsm/sim.h"
@@ -386,5 +387,153 @@ TEST(malformed_messages_rejected)
 	CHECK(inject(s, 1, 9, m, DSM_MSG_HDR) < 0); /* from a node that does not exist */
 	CHECK_EQ(st->bad_msgs, 12);
 	CHECK(dsm_idle(sim_node(s, 1)));
+	sim_free(s);
+}
+
+/* Evict node's copy of page and run until the eviction is over. */
+static int evict(struct sim *s, unsigned node, uint64_t page)
+{
+	int rc = dsm_evict(sim_node(s, node), page);
+
+	sim_kick(s, node);
+	sim_run(s, 1000000);
+	return rc;
+}
+
+TEST(eviction_owner_gives_back)
+{
+	struct sim *s = mk(3, 6, 0);
+	struct dsm_dir_info di;
+	struct dsm_page_info pi;
+	uint64_t m0, m1, b;
+
+	run_op(s, op_word(1, 0, true, 0x5151)); /* page 0: home 0, owner 1, written */
+	CHECK_EQ(evict(s, 1, 0), DSM_PENDING);
+	dsm_page_info(sim_node(s, 1), 0, &pi);
+	CHECK(!pi.valid && !pi.evicting && pi.rights == DSM_NONE);
+	CHECK(sim_frame(s, 1, 0)[0] == 0x5a); /* the frame was freed (scribbled) */
+	dsm_dir_info(sim_node(s, 0), 0, &di);
+	CHECK(di.mode == DSM_DIR_SHARED && di.owner == 0 && di.nsharers == 0);
+	CHECK_EQ(sim_rights(s, 0, 0), DSM_READ);
+	CHECK_EQ(word(s, 0, 0), 0x5151);
+	CHECK_EQ(dsm_stats(sim_node(s, 0))->puts_owner, 1);
+	CHECK_EQ(dsm_stats(sim_node(s, 1))->puts_data, 1);
+	/* The home answers the next read itself: two messages, the page from its frame. */
+	m0 = wire(s, 3, &b);
+	run_op(s, op_word(2, 0, false, 0));
+	m1 = wire(s, 3, &b);
+	CHECK_EQ(m1 - m0, 2);
+	CHECK_EQ(word(s, 2, 0), 0x5151);
+	/* A sharer gives its copy back too; the home keeps being the owner. */
+	CHECK_EQ(evict(s, 2, 0), DSM_PENDING);
+	dsm_dir_info(sim_node(s, 0), 0, &di);
+	CHECK(di.owner == 0 && di.nsharers == 0);
+	/* And node 1 asks again as a newcomer. */
+	run_op(s, op_word(1, 0, true, 0x6161));
+	finish(s);
+}
+
+TEST(eviction_put_crosses_forward)
+{
+	/* Node 1 owns page 0 and gives it back; its PUT is held up while node 2's write is
+	 * forwarded to it: it serves the forward from the frame it kept, and the PUT arrives
+	 * stale. */
+	struct sim *s = mk(3, 6, 0);
+	struct op wr = op_word(2, 0, true, 0x2222);
+
+	run_op(s, op_word(1, 0, true, 0x1111));
+	sim_hold_channel(s, 1, 0, true);
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 0), DSM_PENDING);
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 0), DSM_EBUSY); /* (already under way) */
+	CHECK_EQ(op_start(s, &wr), DSM_PENDING);
+	sim_run(s, 1000000);
+	CHECK(wr.done); /* the page came from node 1's kept frame */
+	CHECK_EQ(sim_parked(s, 1, 0), 1);
+	sim_hold_channel(s, 1, 0, false);
+	sim_run(s, 1000000);
+	CHECK_EQ(dsm_stats(sim_node(s, 0))->puts_stale, 1);
+	CHECK_EQ(sim_rights(s, 2, 0), DSM_WRITE);
+	CHECK_EQ(word(s, 2, 0), 0x2222);
+	finish(s);
+}
+
+TEST(eviction_refused_while_home_reads)
+{
+	/* Node 1 owns page 0 and gives it back while the home's own read is forwarded to it:
+	 * node 1 serves the read from its kept frame, and its grant to the home follows the
+	 * PUT. The home's frame is about to receive that grant, so it refuses the PUT, and
+	 * node 1 keeps the page as the owner, read-only. */
+	struct sim *s = mk(3, 6, 0);
+	struct op rd = op_word(0, 0, false, 0);
+	struct dsm_dir_info di;
+
+	run_op(s, op_word(1, 0, true, 0x1111));
+	sim_hold_channel(s, 1, 0, true);
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 0), DSM_PENDING);
+	CHECK_EQ(op_start(s, &rd), DSM_PENDING);
+	sim_run(s, 1000000);
+	CHECK_EQ(sim_parked(s, 1, 0), 2); /* the PUT, then the grant */
+	sim_hold_channel(s, 1, 0, false);
+	sim_run(s, 1000000);
+	CHECK(rd.done);
+	CHECK_EQ(dsm_stats(sim_node(s, 0))->puts_refused, 1);
+	CHECK_EQ(sim_rights(s, 1, 0), DSM_READ);
+	CHECK_EQ(word(s, 1, 0), 0x1111); /* the frame was not freed */
+	dsm_dir_info(sim_node(s, 0), 0, &di);
+	CHECK(di.mode == DSM_DIR_SHARED && di.owner == 1 && di.nsharers == 1);
+	/* Tried again with nothing in flight at the home, the PUT is taken. */
+	CHECK_EQ(evict(s, 1, 0), DSM_PENDING);
+	dsm_dir_info(sim_node(s, 0), 0, &di);
+	CHECK(di.owner == 0 && di.nsharers == 0);
+	CHECK_EQ(sim_rights(s, 1, 0), DSM_NONE);
+	finish(s);
+}
+
+TEST(eviction_calls)
+{
+	struct sim *s = mk(3, 6, 0);
+	struct op keep = op_word(1, 0, false, 0);
+
+	CHECK_EQ(dsm_evict(sim_node(s, 0), 0), DSM_EINVAL); /* homed here */
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 0), DSM_EINVAL); /* no copy */
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 99), DSM_EINVAL);
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 2), DSM_EINVAL); /* pages 2-3 are node 1's */
+	keep.keep = true;
+	op_start(s, &keep);
+	sim_run(s, 1000000);
+	CHECK(keep.done);
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 0), DSM_EBUSY); /* held */
+	dsm_release(sim_node(s, 1), &keep.h);
+	/* A copy the page's next writer invalidated: forgotten without a message. */
+	run_op(s, op_word(2, 0, true, 3));
+	CHECK_EQ(sim_rights(s, 1, 0), DSM_NONE);
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 0), 0);
+	CHECK_EQ(dsm_stats(sim_node(s, 1))->forgets, 1);
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 0), DSM_EINVAL); /* nothing left */
+	finish(s);
+}
+
+TEST(malformed_eviction_messages_rejected)
+{
+	struct sim *s = mk(3, 6, 0);
+	uint8_t m[DSM_MSG_MAX] = { 0 };
+	const struct dsm_stats *st0 = dsm_stats(sim_node(s, 0));
+
+	m[0] = DSM_MSG_PUT, m[2] = 1, m[1] = 0x08; /* a PUT of zeros for page 0, from node 1 */
+	CHECK(inject(s, 2, 1, m, DSM_MSG_HDR) < 0); /* to node 2, not the home */
+	m[2] = 2;
+	CHECK(inject(s, 0, 1, m, DSM_MSG_HDR) < 0); /* requester is not the sender */
+	m[2] = 1, m[1] = 0x04;
+	CHECK(inject(s, 0, 1, m, DSM_MSG_HDR) < 0); /* "same version": not a PUT's */
+	m[1] = 0x08, m[16] = 5;
+	CHECK(inject(s, 0, 1, m, DSM_MSG_HDR) < 0); /* zeros at version 5 */
+	m[16] = 0, m[1] = 0x00;
+	CHECK(inject(s, 0, 1, m, DSM_MSG_HDR) < 0); /* data announced, none sent */
+	CHECK_EQ(st0->bad_msgs, 4); /* (the first one was node 2's to count) */
+	m[1] = 0x08;
+	CHECK_EQ(inject(s, 0, 1, m, DSM_MSG_HDR), 0); /* well formed: a stale PUT, answered */
+	CHECK_EQ(st0->puts_stale, 1);
+	sim_run(s, 1000000); /* ...and node 1 rejects the PUT_ACK it did not ask for */
+	CHECK_EQ(dsm_stats(sim_node(s, 1))->bad_msgs, 1);
 	sim_free(s);
 }

@@ -79,10 +79,16 @@ void wl_report(const char *title, const struct wl_result *r)
 	       (unsigned long long)r->retries, (unsigned long long)r->max_retries);
 	wl_report_faults(r, faults);
 	printf("  pin-window waits %llu, pins expired %llu, deferred until granted %llu,"
-	       " local waits behind remote %llu, evictions %llu, spills %llu\n",
+	       " local waits behind remote %llu, sharers dropped for room %llu, spills %llu\n",
 	       (unsigned long long)s->pin_waits, (unsigned long long)s->pin_expired,
 	       (unsigned long long)s->pend_defers, (unsigned long long)s->fair_waits,
 	       (unsigned long long)s->evictions, (unsigned long long)s->spills);
+	if (s->puts || s->forgets)
+		printf("  evictions: %llu PUTs (%llu with the page), %llu copies without rights "
+		       "forgotten; at the homes %llu from the owner, %llu refused, %llu stale\n",
+		       (unsigned long long)s->puts, (unsigned long long)s->puts_data,
+		       (unsigned long long)s->forgets, (unsigned long long)s->puts_owner,
+		       (unsigned long long)s->puts_refused, (unsigned long long)s->puts_stale);
 	printf("  fault latency mean %.1f us, max %.1f us\n", per(s->fault_ns_sum, faults) / 1e3,
 	       (double)s->fault_ns_max / 1e3);
 	printf("  faults per page:");

@@ -264,6 +264,18 @@ static void sim_op_resume(void *ctx, struct dsm_hold *h)
 		n->s->resume(n->s, n->id, h);
 }
 
+/* A frame no copy uses any more: garbage, so that any later use without a grant shows. */
+static void sim_scribble(struct sim_node *n, uint64_t page)
+{
+	memset(n->frames + page * DSM_PAGE_SIZE, 0x5a, DSM_PAGE_SIZE);
+}
+
+static void sim_op_evicted(void *ctx, uint64_t page, bool freed)
+{
+	if (freed)
+		sim_scribble(ctx, page);
+}
+
 static const struct dsm_ops sim_ops = {
 	.send = sim_op_send,
 	.now = sim_op_now,
@@ -271,7 +283,57 @@ static const struct dsm_ops sim_ops = {
 	.set_rights = sim_op_set_rights,
 	.test_clear_dirty = sim_op_dirty,
 	.resume = sim_op_resume,
+	.evicted = sim_op_evicted,
 };
+
+/* Does the node's frame of a page homed elsewhere hold, or wait for, a copy? */
+static bool sim_frame_used(struct sim_node *n, uint64_t page)
+{
+	struct dsm_page_info pi;
+
+	dsm_page_info(n->d, page, &pi);
+	return pi.valid || pi.rights != DSM_NONE || pi.pending || pi.evicting;
+}
+
+/* Give back one copy; true if its frame is free now. */
+static bool sim_evict_one(struct sim_node *n, uint64_t page)
+{
+	int rc = dsm_evict(n->d, page);
+
+	if (rc == 0 || (rc == DSM_PENDING && (n->s->p.inject & SIM_INJECT_PUT_FREE)))
+		sim_scribble(n, page);
+	return rc == 0;
+}
+
+void sim_cache_trim(struct sim *s, unsigned node)
+{
+	struct sim_node *n = &s->node[node];
+	unsigned used = 0, npages = s->p.npages;
+
+	for (uint64_t p = 0; p < npages; p++)
+		used += dsm_home_of(n->d, p) != node && sim_frame_used(n, p);
+	if (used > n->cache_peak)
+		n->cache_peak = used;
+	for (unsigned tries = 0; s->p.cache_pages && used > s->p.cache_pages && tries < npages;
+	     tries++) {
+		uint64_t p = n->hand++ % npages;
+
+		if (dsm_home_of(n->d, p) != node && sim_evict_one(n, p))
+			used--;
+	}
+	if (sim_rand(s) % 4 == 0) {
+		uint64_t p = sim_rand(s) % npages;
+
+		if (dsm_home_of(n->d, p) != node)
+			sim_evict_one(n, p);
+	}
+	sim_after(s, node);
+}
+
+unsigned sim_cache_peak(const struct sim *s, unsigned node)
+{
+	return s->node[node].cache_peak;
+}
 
 struct sim *sim_new(const struct sim_params *p)
 {

@@ -23,6 +23,7 @@
 #define SIM_INJECT_NO_DIRTY 0x2u /* the dirty test always says "clean" */
 #define SIM_INJECT_DROP	    0x4u /* the network loses a message */
 #define SIM_INJECT_REORDER  0x8u /* FIFO per peer broken */
+#define SIM_INJECT_PUT_FREE 0x10u /* an evicted frame reused at the PUT, not at its ack */
 
 #define SIM_MAX_NODES 16
 #define SIM_MAX_PAGES 64
@@ -38,6 +39,10 @@ struct sim_params {
 	uint64_t delay_min_ns, delay_max_ns; /* uniform; 1 in 16 up to 8x max, unless equal */
 	uint64_t seed;
 	unsigned inject;
+	/* Evictions (sim_cache_trim): each node keeps at most cache_pages frames of pages
+	 * homed elsewhere (0: no bound), and also gives back a random copy now and then. */
+	bool evict;
+	unsigned cache_pages;
 };
 
 /* Per-fault message accounting, from the wire (messages a node sends itself are free). */
@@ -68,6 +73,16 @@ void sim_kick(struct sim *s, unsigned node);
 bool sim_step(struct sim *s);
 /* Run events until none are left or `limit` events ran; returns events run. */
 uint64_t sim_run(struct sim *s, uint64_t limit);
+
+/*
+ * The node's cache policy, run after each of its accesses when p.evict is set: a clock
+ * hand gives back copies of pages homed elsewhere (dsm_evict) while more than cache_pages
+ * frames hold them, and one random copy in four runs. A freed frame is filled with garbage,
+ * so a copy used after its eviction is caught by the checkers.
+ */
+void sim_cache_trim(struct sim *s, unsigned node);
+/* The most frames of pages homed elsewhere a node held at once (PUTs in flight included). */
+unsigned sim_cache_peak(const struct sim *s, unsigned node);
 
 /* Park (or release, delivering everything parked) the messages from src to dst. */
 void sim_hold_channel(struct sim *s, unsigned src, unsigned dst, bool hold);

@@ -41,7 +41,7 @@ uint64_t sim_checked(const struct sim *s)
 
 void sim_trace_msg(struct sim *s, const char *what, const struct sim_msg *m)
 {
-	static const char *names[] = { "?", "REQ", "FWD", "INV", "GRANT", "ACK" };
+	static const char *names[] = { "?", "REQ", "FWD", "INV", "GRANT", "ACK", "PUT", "PUT_ACK" };
 	unsigned type, req;
 	uint64_t page;
 
@@ -49,7 +49,7 @@ void sim_trace_msg(struct sim *s, const char *what, const struct sim_msg *m)
 	    page != (uint64_t)s->trace_page)
 		return;
 	printf("  %10llu %s %u->%u %s req %u flags %#x acks %u\n", (unsigned long long)s->now, what,
-	       m->src, m->dst, names[type < 6 ? type : 0], req, m->buf[1], m->buf[4]);
+	       m->src, m->dst, names[type < DSM_MSG_NTYPES ? type : 0], req, m->buf[1], m->buf[4]);
 }
 
 /* Every rights change of every node: at most one writer, and new rights see new data. */
@@ -124,8 +124,8 @@ void sim_account(struct sim *s, unsigned src, const struct sim_msg *m)
 	uint64_t page;
 
 	if (dsm_msg_peek(m->buf, m->len, &type, &req, &page) || req >= s->p.nnodes ||
-	    page >= s->p.npages)
-		return;
+	    page >= s->p.npages || type == DSM_MSG_PUT || type == DSM_MSG_PUT_ACK)
+		return; /* (an eviction is no fault) */
 	dsm_page_info(s->node[req].d, page, &pi);
 	if (!pi.pending) {
 		sim_violation(s, "node %u sent type %u for a fault node %u does not have", src,
@@ -202,10 +202,18 @@ static void sim_check_counters(struct sim *s)
 			      (unsigned long long)t.grants_direct, (unsigned long long)t.grants_fwd,
 			      (unsigned long long)t.data_sent, (unsigned long long)t.same_skips,
 			      (unsigned long long)t.zero_grants);
-	if (t.bytes != msgs * DSM_MSG_HDR + t.data_sent * DSM_PAGE_SIZE)
-		sim_violation(s, "%llu bytes sent for %llu messages and %llu pages",
+	if (t.bytes != msgs * DSM_MSG_HDR + (t.data_sent + t.puts_data) * DSM_PAGE_SIZE)
+		sim_violation(s, "%llu bytes sent for %llu messages and %llu + %llu pages",
 			      (unsigned long long)t.bytes, (unsigned long long)msgs,
-			      (unsigned long long)t.data_sent);
+			      (unsigned long long)t.data_sent, (unsigned long long)t.puts_data);
+	if (t.msgs[DSM_MSG_PUT] != t.puts || t.msgs[DSM_MSG_PUT_ACK] != t.puts ||
+	    t.puts_owner + t.puts_refused + t.puts_stale > t.puts)
+		sim_violation(s, "%llu PUTs, %llu sent, %llu answered; %llu to the owner, %llu "
+			      "refused, %llu stale",
+			      (unsigned long long)t.puts, (unsigned long long)t.msgs[DSM_MSG_PUT],
+			      (unsigned long long)t.msgs[DSM_MSG_PUT_ACK],
+			      (unsigned long long)t.puts_owner, (unsigned long long)t.puts_refused,
+			      (unsigned long long)t.puts_stale);
 }
 
 bool sim_check_quiescent(struct sim *s)

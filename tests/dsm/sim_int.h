@@ -37,6 +37,7 @@ struct sim_node {
 	enum dsm_rights rights[SIM_MAX_PAGES]; /* as set through ops->set_rights */
 	bool dirty[SIM_MAX_PAGES];
 	uint64_t poll_at;
+	unsigned hand, cache_peak; /* sim_cache_trim's clock hand; its high-water mark */
 };
 
 struct sim_chan {

@@ -3,7 +3,9 @@
  * The DSM protocol under random workloads (dsm_sim): many seeds on 2, 3, 4 and 8 nodes,
  * over a million checked operations in all, each run checked for single writer, sequential
  * consistency, directory agreement and completion (see sim.h). Every failing run prints its
- * seed; DSM_SEED=<seed> DSM_NODES=<n> build/tests/unit/dsm_sim replay replays one run.
+ * seed; DSM_SEED=<seed> DSM_NODES=<n> DSM_EVICT=<cache> build/tests/unit/dsm_sim replay
+ * replays one run. Then the same with evictions: nodes whose caches hold one or two pages of
+ * other homes.
  * Then the checkers are shown to bite: each injected fault must be caught. Last, the
  * metadata figure: at most 16 bytes per guest page on every node up to 256 nodes.
  */
@@ -22,20 +24,37 @@ static double wall_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* The parameters a failing run prints are enough to replay it. */
-static void sim_replay_params(struct wl_params *p, unsigned nodes, uint64_t seed)
+/*
+ * The parameters a failing run prints are enough to replay it. cache: -1 no evictions,
+ * else evictions with a cache of that many frames of other homes' pages (0: no bound).
+ */
+static void sim_replay_params(struct wl_params *p, unsigned nodes, uint64_t seed, int cache)
 {
 	wl_defaults(p, nodes, seed);
 	p->sim.npages = nodes + 1 + (unsigned)(seed % (nodes + 2));
 	p->sim.spill_slots = seed % 3 == 0 ? p->sim.npages : seed % 3 == 1 ? 1 : 0;
+	p->sim.evict = cache >= 0;
+	p->sim.cache_pages = cache > 0 ? (unsigned)cache : 0;
 }
 
-/* Run `runs` seeds on `nodes` nodes; returns operations checked. */
-static uint64_t sim_seeds(unsigned nodes, unsigned runs, uint64_t ops, uint64_t seed0)
+/* The most frames of other homes' pages a node may hold: its cache, plus one access of
+ * each actor fetched since the last trim. */
+static bool sim_cache_bounded(const struct wl_params *p, const struct wl_result *r)
+{
+	for (unsigned i = 0; p->sim.cache_pages && i < p->sim.nnodes; i++)
+		if (r->cache_peak[i] > p->sim.cache_pages + p->actors * p->sim.max_hold_pages)
+			return false;
+	return true;
+}
+
+/* Run `runs` seeds on `nodes` nodes (cache as for sim_replay_params); returns operations
+ * checked. */
+static uint64_t sim_seeds(unsigned nodes, unsigned runs, uint64_t ops, uint64_t seed0, int cache,
+			  struct wl_result *sum)
 {
 	struct wl_result total, r;
 	struct wl_params p;
-	char title[80];
+	char title[100];
 	double t0 = wall_ms();
 
 	memset(&total, 0, sizeof(total));
@@ -44,20 +63,27 @@ static uint64_t sim_seeds(unsigned nodes, unsigned runs, uint64_t ops, uint64_t 
 
 		/* The shape varies with the seed: fewer pages, more contention; spill slots
 		 * for large copysets plenty, one, or none (readers evict each other). */
-		sim_replay_params(&p, nodes, seed);
+		sim_replay_params(&p, nodes, seed, cache);
 		p.ops = ops;
 		if (!wl_run(&p, &r))
-			printf("  failing run: DSM_SEED=%llu DSM_NODES=%u (npages %u)\n",
-			       (unsigned long long)seed, nodes, p.sim.npages);
+			printf("  failing run: DSM_SEED=%llu DSM_NODES=%u DSM_EVICT=%d (npages %u)\n",
+			       (unsigned long long)seed, nodes, cache, p.sim.npages);
 		CHECK(r.finished);
 		CHECK_EQ(r.violations, 0);
 		CHECK_EQ(r.faults.crit_max > 3, 0);
+		CHECK(sim_cache_bounded(&p, &r));
 		wl_accumulate(&total, &r);
 	}
-	snprintf(title, sizeof(title), "dsm_sim %u nodes, %u seeds from %llu", nodes, runs,
-		 (unsigned long long)seed0);
+	if (cache >= 0)
+		snprintf(title, sizeof(title), "dsm_sim %u nodes, %u seeds from %llu, evicting "
+			 "(cache of %d pages)", nodes, runs, (unsigned long long)seed0, cache);
+	else
+		snprintf(title, sizeof(title), "dsm_sim %u nodes, %u seeds from %llu", nodes, runs,
+			 (unsigned long long)seed0);
 	wl_report(title, &total);
 	printf("  wall time %.0f ms\n", wall_ms() - t0);
+	if (sum)
+		wl_accumulate(sum, &total);
 	return total.ops;
 }
 
@@ -65,22 +91,50 @@ static uint64_t sim_total_ops;
 
 TEST(random_2_nodes)
 {
-	sim_total_ops += sim_seeds(2, 50, 1250, 1);
+	sim_total_ops += sim_seeds(2, 50, 1250, 1, -1, NULL);
 }
 
 TEST(random_3_nodes)
 {
-	sim_total_ops += sim_seeds(3, 50, 850, 1000);
+	sim_total_ops += sim_seeds(3, 50, 850, 1000, -1, NULL);
 }
 
 TEST(random_4_nodes)
 {
-	sim_total_ops += sim_seeds(4, 50, 650, 2000);
+	sim_total_ops += sim_seeds(4, 50, 650, 2000, -1, NULL);
 }
 
 TEST(random_8_nodes)
 {
-	sim_total_ops += sim_seeds(8, 40, 400, 3000);
+	sim_total_ops += sim_seeds(8, 40, 400, 3000, -1, NULL);
+}
+
+/*
+ * Evictions (doc/dsm.md, "Eviction"): every node keeps one or two frames of other homes'
+ * pages, and gives back a random copy now and then besides, so PUTs cross forwards,
+ * invalidations and the home's own requests. Over a million operations; every kind of PUT
+ * outcome must have happened.
+ */
+TEST(evicting)
+{
+	struct wl_result sum;
+	uint64_t ops = 0;
+
+	memset(&sum, 0, sizeof(sum));
+	ops += sim_seeds(2, 40, 1250, 5000, 1, &sum);
+	ops += sim_seeds(3, 40, 850, 6000, 1, &sum);
+	ops += sim_seeds(4, 40, 650, 7000, 2, &sum);
+	ops += sim_seeds(8, 30, 400, 8000, 2, &sum);
+	ops += sim_seeds(3, 20, 850, 9000, 0, &sum);
+	printf("dsm_sim evicting: %llu operations, %llu PUTs: %llu to the owner, %llu refused, "
+	       "%llu stale; %llu copies forgotten\n", (unsigned long long)ops,
+	       (unsigned long long)sum.sum.puts, (unsigned long long)sum.sum.puts_owner,
+	       (unsigned long long)sum.sum.puts_refused, (unsigned long long)sum.sum.puts_stale,
+	       (unsigned long long)sum.sum.forgets);
+	CHECK(ops >= 1000000);
+	CHECK(sum.sum.puts_owner > 0 && sum.sum.puts_refused > 0 && sum.sum.puts_stale > 0);
+	CHECK(sum.sum.forgets > 0);
+	sim_total_ops += ops;
 }
 
 /* Run i of the randomized search: every parameter drawn from well-mixed bits of i. */
@@ -97,6 +151,8 @@ static void sim_stress_params(struct wl_params *p, unsigned i)
 	p->sim.pin_ns = 1000 + (x >> 20) % 60000;
 	p->sim.delay_max_ns = p->sim.delay_min_ns + (x >> 28) % 40000;
 	p->sim.spill_slots = (unsigned)((x >> 44) % 4);
+	p->sim.evict = (x >> 50) % 2;
+	p->sim.cache_pages = (unsigned)((x >> 52) % 4);
 	p->ops = 300;
 }
 
@@ -144,6 +200,8 @@ static uint64_t sim_injected(unsigned inject, bool ignore_lost, uint64_t seed)
 	struct wl_result r;
 
 	wl_defaults(&p, 3, seed);
+	p.sim.evict = inject & SIM_INJECT_PUT_FREE;
+	p.sim.cache_pages = 1;
 	p.sim.inject = inject;
 	p.ignore_lost = ignore_lost;
 	p.ops = 300;
@@ -177,6 +235,12 @@ TEST(checker_catches_lost_message)
 TEST(checker_catches_fifo_violation)
 {
 	CHECK(sim_injected(SIM_INJECT_REORDER, false, 15) > 0);
+}
+
+/* A forward or invalidation that crossed the PUT would be served from a reused frame. */
+TEST(checker_catches_frame_reused_before_put_ack)
+{
+	CHECK(sim_injected(SIM_INJECT_PUT_FREE, false, 16) > 0);
 }
 
 /* Per-node metadata over the whole guest space, in bytes per guest page. */
@@ -221,7 +285,8 @@ TEST(metadata_per_page)
 }
 
 /*
- * DSM_SEED=<seed> DSM_NODES=<n> [DSM_OPS=<per actor>] replays one run (DSM_DUMP=1 prints
+ * DSM_SEED=<seed> DSM_NODES=<n> [DSM_EVICT=<cache pages>] [DSM_OPS=<per actor>] replays one
+ * run (DSM_DUMP=1 prints
  * the state if it gets stuck, DSM_TRACE=<page> that page's traffic). Without DSM_SEED,
  * check what replay rests on: the same seed gives the same run, event for event.
  */
@@ -232,13 +297,14 @@ TEST(replay)
 	struct wl_result r, again;
 
 	if (seed) {
-		sim_replay_params(&p, nodes ? (unsigned)atoi(nodes) : 2, strtoull(seed, NULL, 0));
+		sim_replay_params(&p, nodes ? (unsigned)atoi(nodes) : 2, strtoull(seed, NULL, 0),
+				  getenv("DSM_EVICT") ? atoi(getenv("DSM_EVICT")) : -1);
 		p.ops = getenv("DSM_OPS") ? strtoull(getenv("DSM_OPS"), NULL, 0) : 1000;
 		CHECK(wl_run(&p, &r));
 		wl_report("replay", &r);
 		return;
 	}
-	sim_replay_params(&p, 4, 4242);
+	sim_replay_params(&p, 4, 4242, 1);
 	p.ops = 200;
 	CHECK(wl_run(&p, &r));
 	CHECK(wl_run(&p, &again));

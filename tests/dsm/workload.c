@@ -138,6 +138,8 @@ static void wl_perform(struct sim *s, void *arg)
 		wl_do_access(w, a);
 	dsm_release(sim_node(s, a->node), &a->h);
 	sim_kick(s, a->node);
+	if (w->p->sim.evict)
+		sim_cache_trim(s, a->node);
 	if (lost) {
 		w->r->retries++;
 		if (++a->retries > w->r->max_retries)
@@ -185,6 +187,8 @@ static void wl_collect(struct wl *w, struct wl_result *r)
 				r->page_faults[st->hot[k].page] += st->hot[k].faults;
 	}
 	r->violations = sim_violations(w->s);
+	for (unsigned i = 0; i < w->p->sim.nnodes; i++)
+		r->cache_peak[i] = sim_cache_peak(w->s, i);
 }
 
 /* What a stuck run looks like: every page's state and every actor's hold. */

@@ -24,6 +24,7 @@ struct wl_result {
 	struct dsm_stats sum;
 	struct sim_faults faults;
 	uint64_t page_faults[SIM_MAX_PAGES]; /* from the homes' hot-page tables */
+	unsigned cache_peak[SIM_MAX_NODES];  /* sim_cache_peak() of each node */
 };
 
 /* Defaults for a node count and seed: pages, delays, pin window, actors. */

@@ -165,7 +165,11 @@ static void op_resume(void *ctx, struct dsm_hold *h)
 }
 
 static const struct dsm_ops vmdsm_ops = {
-	op_send, op_now, op_frame, op_set_rights, NULL, op_resume,
+	.send = op_send,
+	.now = op_now,
+	.frame = op_frame,
+	.set_rights = op_set_rights,
+	.resume = op_resume, /* (no eviction yet: every node backs the whole guest RAM) */
 };
 
 static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
