@@ -6,7 +6,7 @@
 # and the static test programs of guest-images/linux/progs/, packed by
 # guest-images/linux/mkinitrd.sh with tools/mkcpio). See doc/guest-linux.md.
 GUEST_LINUX_DIR := $(B)/guest/linux
-GUEST_LINUX_PROGS := $(addprefix $(GUEST_LINUX_DIR)/progs/,parallel mutexcount diskbench)
+GUEST_LINUX_PROGS := $(addprefix $(GUEST_LINUX_DIR)/progs/,parallel mutexcount diskbench memfill)
 # Guest programs are ordinary static x86-64 Linux programs: the host compiler
 # with libc.a (Debian package libc6-dev).
 GUEST_PROG_CFLAGS := -std=gnu11 -O2 -static -pthread $(WARN)

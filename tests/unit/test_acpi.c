@@ -158,6 +158,43 @@ TEST(numa_tables)
 	CHECK_EQ(slit[47], 10);
 }
 
+/* RAM above 4 GiB: node 1's range holds the devices' window, which the SRAT leaves out. */
+TEST(numa_ranges_around_the_hole)
+{
+	struct acpi_config cfg = { .ncpus = 2,
+				   .ioapic_id = 2,
+				   .nnodes = 2,
+				   .cpu_node = { 0, 1 },
+				   .node_base = { 0, 0x90000000ULL },
+				   .node_size = { 0x90000000ULL, 0x122000000ULL - 0x90000000ULL },
+				   .hole_base = 0xfe000000ULL,
+				   .hole_end = 0x100000000ULL };
+	static const u64 want[3][3] = { /* domain, base, length */
+		{ 0, 0, 0x90000000ULL },
+		{ 1, 0x90000000ULL, 0xfe000000ULL - 0x90000000ULL },
+		{ 1, 0x100000000ULL, 0x22000000ULL },
+	};
+	gpa_t rsdp = acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg);
+	const u8 *xsdt = rsdp ? table(rd64(at(rsdp) + 24), "XSDT") : NULL, *srat;
+	u32 mems = 0;
+
+	CHECK(xsdt != NULL);
+	if (!xsdt || !(srat = table(rd64(xsdt + 52), "SRAT")))
+		return;
+	for (u32 off = 48; off < rd32(srat + 4) && srat[off + 1] >= 16; off += srat[off + 1]) {
+		if (srat[off] != 1)
+			continue;
+		CHECK(mems < 3);
+		if (mems >= 3)
+			break;
+		CHECK_EQ(rd32(srat + off + 2), (u32)want[mems][0]);
+		CHECK_EQ_U64(rd64(srat + off + 8), want[mems][1]);
+		CHECK_EQ_U64(rd64(srat + off + 16), want[mems][2]);
+		mems++;
+	}
+	CHECK_EQ(mems, 3);
+}
+
 TEST(too_small_or_bad_config)
 {
 	struct acpi_config cfg = { .ncpus = 1, .nnodes = 1 };

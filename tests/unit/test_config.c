@@ -149,9 +149,8 @@ TEST(value_errors)
 		     "t.conf:3:14: error: memory: expected at least 16M, found \"15M\"");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=17M kernel=k\n",
 		     "t.conf:3:14: error: memory: expected a multiple of 2M, found \"17M\"");
-	EXPECT_ERROR(GOOD_HEAD "guest memory=4G kernel=k\n",
-		     "t.conf:3:14: error: memory: expected at most 4064M (guest RAM above the "
-		     "devices below 4 GiB is not supported yet), found \"4G\"");
+	EXPECT_ERROR(GOOD_HEAD "guest memory=2T kernel=k\n",
+		     "t.conf:3:14: error: memory: expected at most 1T, found \"2T\"");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=1X kernel=k\n",
 		     "t.conf:3:14: error: memory: expected a size like 512M or 2G (suffix K, M, "
 		     "G or T; no suffix: bytes), found \"1X\"");

@@ -124,7 +124,12 @@ static uint64_t op_now(void *ctx)
 
 static void *op_frame(void *ctx, uint64_t page)
 {
-	return vm_gpa_ptr(((struct vm_dsm *)ctx)->vm, page << PAGE_SHIFT, PAGE_SIZE);
+	/* A page in the hole below 4 GiB is no RAM: no correct node asks for one, and a
+	 * message about one gets a frame of nothing rather than a NULL. */
+	static u8 nowhere[PAGE_SIZE] __aligned(PAGE_SIZE);
+	void *p = vm_gpa_ptr(((struct vm_dsm *)ctx)->vm, page << PAGE_SHIFT, PAGE_SIZE);
+
+	return p ? p : nowhere;
 }
 
 static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
@@ -186,7 +191,7 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 	uint64_t home_start[VM_MAX_VCPUS]; /* (dsm_init copies it) */
 	struct dsm_config c = { .self = vm->self,
 				.nnodes = vm->nnodes,
-				.npages = vm->mem_size >> PAGE_SHIFT,
+				.npages = vm->gpa_end >> PAGE_SHIFT, /* (the hole's too) */
 				/* the same on every node: enough for any node's vCPUs */
 				.max_holds = vm->nvcpus * VCPU_DSM_HOLDS + 1 + VMPF_HOLDS,
 				.max_hold_pages = 2,
@@ -220,7 +225,8 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 	if (rc)
 		return rc;
 	/* Nothing is mapped until the protocol grants it. */
-	for (gpa_t gpa = 0; gpa < vm->mem_size && rc == 0; gpa += PAGE_SIZE)
+	for (gpa_t gpa = 0; (gpa = vm_next_ram(vm, gpa)) < vm->gpa_end && rc == 0;
+	     gpa += PAGE_SIZE)
 		rc = nested_protect(&vm->space, gpa, 0);
 	pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state\n",
 		(unsigned long long)c.npages, c.nnodes, size >> 10);

@@ -118,12 +118,11 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 /* Page by page: a page is copied while the monitor's hold pins it, then let go. */
 static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 {
-	u8 *p = vm_gpa_ptr(vm, gpa, len);
-
-	if (!p)
+	if (len && !vm_gpa_is_ram(vm, gpa, len))
 		return -E_NOENT;
 	while (len) {
 		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		u8 *p = vm_gpa_ptr(vm, gpa, chunk);
 		int rc = vmdsm_acquire_sync(vm, gpa, chunk, write);
 		if (rc)
 			return rc;
@@ -133,7 +132,6 @@ static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 			memcpy(buf, p, chunk);
 		vmdsm_unhold(vm); /* (copied: peers may have it now) */
 		gpa += chunk;
-		p += chunk;
 		buf += chunk;
 		len -= chunk;
 	}

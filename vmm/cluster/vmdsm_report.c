@@ -76,7 +76,7 @@ void vmdsm_stats_line(struct vm *vm)
 	const struct dsm_stats *s = dsm_stats(d->node);
 	u64 held = 0, writable = 0;
 
-	for (u64 p = 0; p < vm->mem_size >> PAGE_SHIFT; p++) {
+	for (u64 p = 0; p < vm->gpa_end >> PAGE_SHIFT; p++) {
 		struct dsm_page_info pi;
 		if (dsm_page_info(d->node, p, &pi) == 0 && pi.rights != DSM_NONE) {
 			held++;

@@ -29,6 +29,9 @@ struct acpi_config {
 	u8 cpu_node[256];
 	gpa_t node_base[ACPI_MAX_NODES];
 	u64 node_size[ACPI_MAX_NODES];
+	/* Not RAM inside those ranges (the devices' window below 4 GiB): [hole_base,
+	 * hole_end), left out of the SRAT's memory ranges; equal for none. */
+	gpa_t hole_base, hole_end;
 };
 
 /*

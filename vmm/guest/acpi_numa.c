@@ -30,11 +30,35 @@ _Static_assert(sizeof(struct srat_mem) == 40, "SRAT memory affinity");
 #define SLIT_LOCAL   10
 #define SLIT_REMOTE  20
 
+/* Node n's memory without the hole: up to two ranges into base[], size[]; returns how many. */
+static u32 node_ranges(const struct acpi_config *cfg, u32 n, gpa_t base[2], u64 size[2])
+{
+	gpa_t b = cfg->node_base[n], e = b + cfg->node_size[n];
+	u32 k = 0;
+
+	if (cfg->hole_base == cfg->hole_end || e <= cfg->hole_base || b >= cfg->hole_end) {
+		base[k] = b, size[k++] = e - b;
+		return k;
+	}
+	if (b < cfg->hole_base)
+		base[k] = b, size[k++] = cfg->hole_base - b;
+	if (e > cfg->hole_end)
+		base[k] = cfg->hole_end, size[k++] = e - cfg->hole_end;
+	return k;
+}
+
 gpa_t acpi_build_srat(struct builder *b, const struct acpi_config *cfg)
 {
-	u32 len = 48 + cfg->ncpus * sizeof(struct srat_cpu) + cfg->nnodes * sizeof(struct srat_mem);
+	gpa_t base[2];
+	u64 size[2];
+	u32 nmem = 0, len;
 	gpa_t at;
-	u8 *t = acpi_take(b, len, &at), *p;
+	u8 *t, *p;
+
+	for (u32 n = 0; n < cfg->nnodes; n++)
+		nmem += node_ranges(cfg, n, base, size);
+	len = 48 + cfg->ncpus * sizeof(struct srat_cpu) + nmem * sizeof(struct srat_mem);
+	t = acpi_take(b, len, &at);
 
 	if (!t)
 		return 0;
@@ -47,17 +71,19 @@ gpa_t acpi_build_srat(struct builder *b, const struct acpi_config *cfg)
 							   .domain_lo = cfg->cpu_node[i],
 							   .apic_id = (u8)i,
 							   .flags = SRAT_ENABLED };
-	for (u32 n = 0; n < cfg->nnodes; n++, p += sizeof(struct srat_mem))
-		*(struct srat_mem *)p = (struct srat_mem){
-			.type = 1,
-			.length = 40,
-			.domain = n,
-			.base_lo = (u32)cfg->node_base[n],
-			.base_hi = (u32)(cfg->node_base[n] >> 32),
-			.length_lo = (u32)cfg->node_size[n],
-			.length_hi = (u32)(cfg->node_size[n] >> 32),
-			.flags = SRAT_ENABLED,
-		};
+	for (u32 n = 0; n < cfg->nnodes; n++)
+		for (u32 k = 0, m = node_ranges(cfg, n, base, size); k < m;
+		     k++, p += sizeof(struct srat_mem))
+			*(struct srat_mem *)p = (struct srat_mem){
+				.type = 1,
+				.length = 40,
+				.domain = n,
+				.base_lo = (u32)base[k],
+				.base_hi = (u32)(base[k] >> 32),
+				.length_lo = (u32)size[k],
+				.length_hi = (u32)(size[k] >> 32),
+				.flags = SRAT_ENABLED,
+			};
 	acpi_seal((struct acpi_header *)t);
 	return at;
 }

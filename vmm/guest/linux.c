@@ -124,14 +124,16 @@ static void fill_boot_params(struct vm *vm, const struct bzimage *bz, u8 *bp, gp
 	e820_add(bp, 0, 0x9fc00, E820_RAM);
 	e820_add(bp, 0x9fc00, 0x400, E820_RESERVED);
 	e820_add(bp, 0xe0000, 0x20000, E820_RESERVED); /* ACPI tables and "BIOS" */
-	e820_add(bp, 0x100000, vm->mem_size - 0x100000, E820_RAM);
+	e820_add(bp, 0x100000, vm->low_size - 0x100000, E820_RAM);
+	if (vm->mem_size > vm->low_size)
+		e820_add(bp, VM_HIGH_RAM_BASE, vm->mem_size - vm->low_size, E820_RAM);
 }
 
 /* Copies the initrd as high as the kernel allows; *where = its address (0: none). */
 static int place_initrd(struct vm *vm, const struct bzimage *bz, const u8 *initrd, u64 len,
 			gpa_t *where)
 {
-	u64 max = MIN((u64)rd32(bz->img + HDR_INITRD_ADDR_MAX) + 1, vm->mem_size);
+	u64 max = MIN((u64)rd32(bz->img + HDR_INITRD_ADDR_MAX) + 1, vm->low_size);
 	u64 kernel_end = bz->load + MAX((u64)bz->init_size, bz->len - bz->setup_len);
 	gpa_t at;
 
@@ -164,7 +166,7 @@ int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd
 	if (rc)
 		return rc;
 	body = kernel_len - bz.setup_len;
-	if (!vm_gpa_ptr(vm, bz.load, MAX((u64)bz.init_size, body))) {
+	if (!vm_gpa_is_ram(vm, bz.load, MAX((u64)bz.init_size, body))) {
 		pr_err("linux: the kernel needs %u MiB from %#llx; the guest has %llu MiB\n",
 		       bz.init_size >> 20, (unsigned long long)bz.load,
 		       (unsigned long long)(vm->mem_size >> 20));

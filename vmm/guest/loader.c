@@ -65,6 +65,10 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 		acpi.cpu_node[i] = (u8)vm->vcpu_node[i];
 	for (u32 n = 0; n < vm->nnodes; n++)
 		vm_home_range(vm, n, &acpi.node_base[n], &acpi.node_size[n]);
+	if (vm->mem_size > vm->low_size) {
+		acpi.hole_base = vm->low_size;
+		acpi.hole_end = VM_HIGH_RAM_BASE;
+	}
 	if (g->initrd[0]) {
 		initrd = bootinfo_find_module(bi, g->initrd);
 		if (!initrd)

@@ -351,9 +351,7 @@ static bool guest_memory(struct line *ln, const struct word *w, void *obj)
 	if (v % CFG_GUEST_MEMORY_ALIGN)
 		return bad_value(ln, w, "a multiple of 2M");
 	if (v > CFG_MAX_GUEST_MEMORY)
-		return bad_value(ln, w,
-				 "at most 4064M (guest RAM above the devices below 4 GiB "
-				 "is not supported yet)");
+		return bad_value(ln, w, "at most 1T");
 	((struct cfg_guest *)obj)->memory = v;
 	return true;
 }

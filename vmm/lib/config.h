@@ -31,7 +31,7 @@
 #define CFG_MIN_GUEST_MEMORY   (16ULL << 20)
 #define CFG_GUEST_MEMORY_ALIGN (2ULL << 20)
 /* Guest RAM is one range from 0: it must end below the devices at 0xfe000000+. */
-#define CFG_MAX_GUEST_MEMORY (0xfe000000ULL)
+#define CFG_MAX_GUEST_MEMORY (1ULL << 40) /* 1 TiB; every node holds all of it, for now */
 
 struct cfg_node {
 	u32 id;

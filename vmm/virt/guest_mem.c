@@ -7,19 +7,24 @@
 #include "vmm/virt/cluster.h"
 #include "vmm/lib/klib.h"
 
-static int copy_guest(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write)
+static int copy_guest(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 {
-	u8 *p;
-
+	if (len && !vm_gpa_is_ram(vm, gpa, len))
+		return -E_NOENT;
 	if (vm->cluster)
 		return vm->cluster->copy(vm, gpa, buf, len, write);
-	p = vm_gpa_ptr(vm, gpa, len);
-	if (!p)
-		return -E_NOENT;
-	if (write)
-		memcpy(p, buf, len);
-	else
-		memcpy(buf, p, len);
+	while (len) { /* (chunk by chunk: each is its own host allocation) */
+		u64 piece = MIN(len, VM_CHUNK - (gpa & (VM_CHUNK - 1)));
+		u8 *p = vm_gpa_ptr(vm, gpa, piece);
+
+		if (write)
+			memcpy(p, buf, piece);
+		else
+			memcpy(buf, p, piece);
+		gpa += piece;
+		buf += piece;
+		len -= piece;
+	}
 	return 0;
 }
 
@@ -30,7 +35,7 @@ int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len)
 
 int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len)
 {
-	int rc = copy_guest(vm, gpa, (void *)src, len, true);
+	int rc = copy_guest(vm, gpa, (u8 *)src, len, true);
 
 	if (rc == 0 && vm->shadow) /* (a guest page table, maybe) */
 		shadow_vm_monitor_wrote(vm, gpa, len);

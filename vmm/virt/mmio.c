@@ -123,7 +123,7 @@ static int cb_mem_read(void *opaque, gpa_t gpa, unsigned size, u64 *val)
 {
 	struct vcpu *v = opaque;
 
-	if (!vm_gpa_ptr(v->vm, gpa, size))
+	if (!vm_gpa_is_ram(v->vm, gpa, size))
 		return cb_mmio_read(opaque, gpa, size, val);
 	*val = 0;
 	return vm_read_guest(v->vm, gpa, val, size);
@@ -133,7 +133,7 @@ static int cb_mem_write(void *opaque, gpa_t gpa, unsigned size, u64 val)
 {
 	struct vcpu *v = opaque;
 
-	if (!vm_gpa_ptr(v->vm, gpa, size))
+	if (!vm_gpa_is_ram(v->vm, gpa, size))
 		return cb_mmio_write(opaque, gpa, size, val);
 	return vm_write_guest(v->vm, gpa, &val, size);
 }

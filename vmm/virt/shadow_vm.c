@@ -89,16 +89,23 @@ static int op_protect(void *ctx, u64 gfn, bool on)
 int shadow_vm_init(struct vm *vm, u32 pool_pages)
 {
 	const struct shadow_ops ops = { op_read, op_cmpxchg, op_protect, vm };
-	u64 guest_pages = vm->mem_size >> PAGE_SHIFT;
+	u64 guest_pages = vm->gpa_end >> PAGE_SHIFT;
 	u64 meta_size = shadow_meta_size(pool_pages, guest_pages);
 	/* Far above the guest's RAM and devices, inside the physical address width: the
 	 * CPU checks the shadow's entries against it. */
 	gpa_t pool_gpa = 1ULL << (MIN(boot_cpu.phys_addr_bits, 48u) - 1); /* (4-level nested) */
 	u64 mirror = vm->cluster ? guest_pages : 0;
-	hpa_t pool = page_alloc(pool_pages, 512), meta;
+	hpa_t pool, meta;
 	struct vm_shadow *vs;
 	int rc;
 
+	if (vm->gpa_end > pool_gpa) {
+		pr_err("shadow: the guest's RAM reaches %#llx, where the shadow tables live: at "
+		       "most %llu GiB of guest RAM with shadow\n", (unsigned long long)vm->gpa_end,
+		       (unsigned long long)((pool_gpa - VM_HIGH_RAM_BASE + VM_LOW_RAM_MAX) >> 30));
+		return -E_NOSPC;
+	}
+	pool = page_alloc(pool_pages, 512);
 	meta = page_alloc(ALIGN_UP(sizeof(*vs) + meta_size + mirror, PAGE_SIZE) / PAGE_SIZE, 1);
 	if (!pool || !meta) {
 		pr_err("shadow: cannot allocate %u KiB of shadow page tables\n", pool_pages * 4);

@@ -20,6 +20,7 @@
 #include "vmm/virt/irq.h"
 #include "vmm/host/lapic.h"
 #include "vmm/host/tsc.h"
+#include "vmm/host/cpu.h"
 #include <stdarg.h>
 
 static const struct vm *vm_current; /* one guest per node: for the TSC conversion */
@@ -61,6 +62,69 @@ static void *space_map_pa(hpa_t pa, void *ctx)
 	return hpa_to_ptr(pa);
 }
 
+void vm_ram_layout(u64 mem_size, u64 *low_size, gpa_t *gpa_end)
+{
+	*low_size = MIN(mem_size, VM_LOW_RAM_MAX);
+	*gpa_end = mem_size > VM_LOW_RAM_MAX ? VM_HIGH_RAM_BASE + (mem_size - VM_LOW_RAM_MAX)
+					     : mem_size;
+}
+
+static bool is_ram(const struct vm *vm, gpa_t gpa)
+{
+	return gpa < vm->low_size || (gpa >= VM_HIGH_RAM_BASE && gpa < vm->gpa_end);
+}
+
+/* Where a RAM address is in guest RAM counted from 0 without the hole (is_ram(gpa)). */
+static u64 ram_index(const struct vm *vm, gpa_t gpa)
+{
+	return gpa < vm->low_size ? gpa : gpa - VM_HIGH_RAM_BASE + vm->low_size;
+}
+
+/* The guest-physical address of a RAM index (ram_index's inverse). */
+static gpa_t ram_gpa(const struct vm *vm, u64 index)
+{
+	return index < vm->low_size ? index : index - vm->low_size + VM_HIGH_RAM_BASE;
+}
+
+gpa_t vm_next_ram(const struct vm *vm, gpa_t gpa)
+{
+	if (is_ram(vm, gpa) || gpa >= vm->gpa_end)
+		return MIN(gpa, vm->gpa_end);
+	return gpa < VM_HIGH_RAM_BASE ? MIN(VM_HIGH_RAM_BASE, vm->gpa_end) : vm->gpa_end;
+}
+
+bool vm_gpa_is_ram(const struct vm *vm, gpa_t gpa, u64 len)
+{
+	gpa_t last = gpa + len - 1;
+
+	if (len == 0 || last < gpa || !is_ram(vm, gpa) || !is_ram(vm, last))
+		return false;
+	return (gpa < vm->low_size) == (last < vm->low_size); /* (not across the hole) */
+}
+
+/* Guest RAM in 2 MiB chunks from anywhere in host memory: a node's RAM above and below
+ * 4 GiB need not hold one contiguous range as large as the guest. */
+static int alloc_ram(struct vm *vm)
+{
+	u64 n = vm->mem_size / VM_CHUNK;
+	hpa_t table = page_alloc(ALIGN_UP(n * sizeof(hpa_t), PAGE_SIZE) / PAGE_SIZE, 1);
+
+	if (!table)
+		goto nomem;
+	vm->chunks = hpa_to_ptr(table);
+	for (u64 i = 0; i < n; i++) {
+		vm->chunks[i] = page_alloc(VM_CHUNK / PAGE_SIZE, VM_CHUNK / PAGE_SIZE);
+		if (!vm->chunks[i])
+			goto nomem;
+	}
+	return 0;
+nomem:
+	pr_err("vm: cannot allocate %llu MiB of guest RAM (%llu MiB free)\n",
+	       (unsigned long long)(vm->mem_size >> 20),
+	       (unsigned long long)(mm_free_pages() * PAGE_SIZE >> 20));
+	return -E_NOMEM;
+}
+
 int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 {
 	int rc = vm_place_vcpus(vm, layout);
@@ -68,15 +132,19 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 	if (rc)
 		return rc;
 	vm->mem_size = mem_size;
+	vm_ram_layout(mem_size, &vm->low_size, &vm->gpa_end);
+	if (vm->gpa_end > 1ULL << MIN(boot_cpu.phys_addr_bits, 48u)) {
+		pr_err("vm: %llu MiB of guest RAM ends at %#llx, beyond the %u-bit physical "
+		       "addresses of this CPU and its nested tables\n",
+		       (unsigned long long)(mem_size >> 20), (unsigned long long)vm->gpa_end,
+		       MIN(boot_cpu.phys_addr_bits, 48u));
+		return -E_NOSPC;
+	}
 	vm->tsc_hz = tsc_hz(); /* (another node's is node 0's, from remote_sync_time) */
 	vm->dev_lock = (struct spinlock)SPINLOCK_INIT("devices");
-	vm->mem_hpa = page_alloc(mem_size / PAGE_SIZE, SPACE_2M / PAGE_SIZE);
-	if (!vm->mem_hpa) {
-		pr_err("vm: cannot allocate %llu MiB of guest RAM (%llu MiB free)\n",
-		       (unsigned long long)(mem_size >> 20),
-		       (unsigned long long)(mm_free_pages() * PAGE_SIZE >> 20));
-		return -E_NOMEM;
-	}
+	rc = alloc_ram(vm);
+	if (rc)
+		return rc;
 	vm->space = (struct nested){ .fmt = virt->nested_format,
 				     .alloc_page = space_alloc,
 				     .free_page = space_free,
@@ -84,8 +152,9 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 	rc = nested_init(&vm->space);
 	if (rc)
 		return rc;
-	for (u64 off = 0; off < mem_size; off += SPACE_2M) {
-		rc = nested_map(&vm->space, off, vm->mem_hpa + off, SPACE_2M, SPACE_RWX);
+	for (gpa_t gpa = 0; (gpa = vm_next_ram(vm, gpa)) < vm->gpa_end; gpa += VM_CHUNK) {
+		rc = nested_map(&vm->space, gpa, vm->chunks[ram_index(vm, gpa) / VM_CHUNK],
+				VM_CHUNK, SPACE_RWX);
 		if (rc)
 			return rc;
 	}
@@ -104,8 +173,10 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 		if (rc)
 			return rc;
 	}
-	pr_info("vm: %llu MiB of guest RAM at host %#llx, %u vCPU%s here (%u in the cluster), %s\n",
-		(unsigned long long)(mem_size >> 20), (unsigned long long)vm->mem_hpa, vm->nlocal,
+	pr_info("vm: %llu MiB of guest RAM (%llu MiB below 4 GiB%s), %u vCPU%s here (%u in the "
+		"cluster), %s\n",
+		(unsigned long long)(mem_size >> 20), (unsigned long long)(vm->low_size >> 20),
+		mem_size > vm->low_size ? ", the rest from 4 GiB" : "", vm->nlocal,
 		vm->nlocal == 1 ? "" : "s", vm->nvcpus, virt->name);
 	return 0;
 }
@@ -148,22 +219,31 @@ int vm_add_work(struct vm *vm, vm_work_fn fn, void *ctx)
 	return 0;
 }
 
+/* (Shares of RAM without the hole; a range that reaches the hole's start goes on to
+ * 4 GiB, so the ranges cover every guest page number and the hole is some node's.) */
 void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
 {
 	u64 start = ALIGN_DOWN(vm->mem_size / vm->nnodes * node, VM_HOME_ALIGN);
 	u64 end = node + 1 == vm->nnodes
 			  ? vm->mem_size
 			  : ALIGN_DOWN(vm->mem_size / vm->nnodes * (node + 1), VM_HOME_ALIGN);
+	gpa_t b = node == 0 ? 0 : ram_gpa(vm, start);
+	gpa_t e = node + 1 == vm->nnodes ? vm->gpa_end : ram_gpa(vm, end);
 
-	*base = start;
-	*size = end - start;
+	*base = b;
+	*size = e - b;
 }
 
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len)
 {
-	if (gpa >= vm->mem_size || len > vm->mem_size - gpa)
+	u64 i;
+
+	if (!vm_gpa_is_ram(vm, gpa, len))
 		return NULL;
-	return hpa_to_ptr(vm->mem_hpa + gpa);
+	i = ram_index(vm, gpa);
+	if (i / VM_CHUNK != (i + len - 1) / VM_CHUNK)
+		return NULL;
+	return hpa_to_ptr(vm->chunks[i / VM_CHUNK] + i % VM_CHUNK);
 }
 
 /* The first stop gives the exit code; later ones (other cores, peers) only say why. The

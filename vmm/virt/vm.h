@@ -32,10 +32,16 @@ typedef u64 (*vm_work_fn)(struct vm *vm, u64 now, void *ctx);
 #define VM_HEARTBEAT_NS	  50000000ULL /* 50 ms */
 #define VM_PAUSE_YIELD_NS 1000000ULL  /* a spinning vCPU across nodes stays out 1 ms */
 #define VM_HOME_ALIGN	  0x200000ULL /* home ranges start on 2 MiB: the guest's large pages */
+/* Guest RAM: [0, low_size) below the devices' window, the rest from 4 GiB up. */
+#define VM_LOW_RAM_MAX	  0xfe000000ULL
+#define VM_HIGH_RAM_BASE  0x100000000ULL
+#define VM_CHUNK	  0x200000ULL /* guest RAM is backed by 2 MiB host chunks */
 
 struct vm {
-	u64 mem_size;
-	hpa_t mem_hpa;
+	u64 mem_size;  /* bytes of guest RAM */
+	u64 low_size;  /* of them below VM_LOW_RAM_MAX; the rest at VM_HIGH_RAM_BASE */
+	gpa_t gpa_end; /* the end of guest RAM: every guest page number is below gpa_end */
+	hpa_t *chunks; /* host address of each 2 MiB of guest RAM, in guest-physical order */
 	struct nested space; /* nested page tables (the back end's entry format) */
 	/* Serialises the platform devices (ports, MMIO, PIT, UART) between vCPUs;
 	 * taken with interrupts off, never while waiting for another CPU. */
@@ -86,8 +92,15 @@ static inline bool vcpu_is_local(const struct vm *vm, u32 id)
 /* Node `node`'s home range of guest RAM: equal contiguous shares, 2 MiB aligned, the last
  * to the end. The coherence protocol's homes and the ACPI tables' NUMA nodes. */
 void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size);
-/* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM, else NULL. */
+/* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM and within one 2 MiB
+ * chunk (one host allocation), else NULL. Longer copies go chunk by chunk (guest_mem.h). */
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
+/* Is all of guest-physical [gpa, gpa+len) RAM (of any length, len > 0)? */
+bool vm_gpa_is_ram(const struct vm *vm, gpa_t gpa, u64 len);
+/* The first guest RAM address at or after gpa (gpa_end if none): walks skip the hole. */
+gpa_t vm_next_ram(const struct vm *vm, gpa_t gpa);
+/* Where guest RAM of a size is: low part, and the end of guest-physical RAM. */
+void vm_ram_layout(u64 mem_size, u64 *low_size, gpa_t *gpa_end);
 /* A device (the UART's console input, say) asks to be polled by the boot core between
  * guest exits. 0, or -E_NOSPC past VM_MAX_POLLS. */
 int vm_add_poll(struct vm *vm, vm_poll_fn fn);
