@@ -54,8 +54,8 @@ static bool cache_can_serve(struct dsm_node *d, const struct dsm_rec *r)
 	enum dsm_rights rights = ce_rights(d, r->page);
 	const struct dsm_act *a = act_find(d, r->page);
 
-	if (a && a->pend == PEND_PUT)
-		return true;
+	if (a && a->pend == PEND_PUT) /* (an exclusive owner is never invalidated) */
+		return !(r->type == DSM_MSG_INV && a->granted == DSM_WRITE);
 	return rights != DSM_NONE && !(r->type == DSM_MSG_INV && rights == DSM_WRITE);
 }
 
@@ -327,11 +327,16 @@ static int cache_put_ack(struct dsm_node *d, const struct dsm_rec *r)
 	bool freed = !(r->flags & MF_REFUSED);
 
 	if (r->from != node_home_of(d, r->page) || r->requester != d->self || !a ||
-	    a->pend != PEND_PUT || (r->flags & ~MF_REFUSED))
+	    a->pend != PEND_PUT || (r->flags & ~MF_REFUSED) || r->acks || r->label)
 		return DSM_EPROTO;
 	if (!freed && a->granted == DSM_NONE)
 		return DSM_EPROTO; /* refused after the home took our role: not from a correct home */
 	a->pend = PEND_NONE;
+	d->puts_out--;
+	/* (Refused, the rights come back as the directory has them. Writable again would need
+	 * a refusal to an exclusive owner that served nothing: a home request that could
+	 * cause it is always forwarded to that owner first, so it is not seen in practice;
+	 * it would be right all the same: the directory still says EXCL for us.) */
 	if (freed)
 		ce_set_flags(d, r->page, CE_VALID, 0);
 	else
@@ -357,17 +362,20 @@ int dsm_evict(struct dsm_node *d, uint64_t page)
 	if (!proto_enter(d))
 		return DSM_EBUSY;
 	rights = ce_rights(d, page);
-	if (ce_active(d, page) || hold_pin_deadline(d, page) != 0) {
-		rc = DSM_EBUSY;
+	if (ce_active(d, page) || hold_covers(d, page)) {
+		rc = DSM_EBUSY; /* (a lost hold's actor may still touch the frame) */
 	} else if (rights == DSM_NONE) {
 		rc = ce_valid(d, page) ? 0 : DSM_EINVAL;
 		if (rc == 0) {
 			ce_set_flags(d, page, CE_VALID, 0); /* the directory has no record of it */
 			d->st.forgets++;
 		}
+	} else if (d->puts_out >= d->max_holds) {
+		rc = DSM_EBUSY; /* (evictions have their own records, max_holds of them) */
 	} else if (!(a = act_get(d, page))) {
 		rc = DSM_ENOSPC;
 	} else {
+		d->puts_out++;
 		cache_surrender(d, page, DSM_NONE);
 		a->pend = PEND_PUT;
 		a->granted = (uint8_t)rights;

@@ -98,13 +98,26 @@ static int dir_add(struct dsm_node *d, struct dsm_dentry *e, unsigned node)
 	return -1;
 }
 
-/* Take `node` out of the copyset (a spilled set stays spilled). */
+static void dir_clear(struct dsm_node *d, struct dsm_dentry *e);
+
+/*
+ * Take `node` out of the copyset. A spilled set that shrinks to two goes back inline and
+ * frees its slot: sets shrink by evictions too, not only when a write clears them.
+ */
 static void dir_remove(struct dsm_node *d, struct dsm_dentry *e, unsigned node)
 {
-	unsigned n = de_ninline(e);
+	unsigned n = de_ninline(e), ids[2], k = 0;
 
 	if (n == DE_SPILLED) {
 		de_bitmap(d, e)[node / 8] &= (uint8_t)~(1u << (node % 8));
+		if (dir_count(d, e) > 2)
+			return;
+		for (unsigned i = 0; i < d->nnodes; i++)
+			if (dir_has(d, e, i))
+				ids[k++] = i;
+		dir_clear(d, e);
+		e->share = (uint16_t)(k == 0 ? 0 : k == 1 ? ids[0] : ids[0] | ids[1] << 8);
+		de_set(e, de_mode(e), k);
 	} else if (n >= 1 && (e->share & 0xffu) == node) {
 		e->share = (uint16_t)(e->share >> 8);
 		de_set(e, de_mode(e), n - 1);

@@ -155,8 +155,9 @@ int dsm_acquire(struct dsm_node *d, struct dsm_hold *h, uint64_t gpa, uint64_t l
  * page (a bounded cache; doc/dsm.md, "Eviction"). Returns 0 when the frame is free now (a
  * copy without rights is simply forgotten); DSM_PENDING when a PUT went to the home: the
  * frame still serves what the home sent before it saw the PUT, and ops->evicted(page,
- * freed) tells the outcome; DSM_EBUSY while the page is held or pinned here, or has a request,
- * an eviction or deferred messages in flight; DSM_ENOSPC without a free active record;
+ * freed) tells the outcome; DSM_EBUSY while the page is held here (a lost hold too), has a
+ * request, an eviction or deferred messages in flight, or max_holds evictions are in flight
+ * already; DSM_ENOSPC without a free active record;
  * DSM_EINVAL for a page homed here or with no copy here.
  */
 int dsm_evict(struct dsm_node *d, uint64_t page);

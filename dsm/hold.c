@@ -51,6 +51,19 @@ uint64_t hold_pin_deadline(const struct dsm_node *d, uint64_t page)
 	return deadline;
 }
 
+/* Does any hold, lost or not, have the page (its actor may still touch the frame)? */
+bool hold_covers(const struct dsm_node *d, uint64_t page)
+{
+	const struct dsm_hold *h;
+
+	HOLDS_EACH(d, h)
+	{
+		if (hold_has(h, page))
+			return true;
+	}
+	return false;
+}
+
 /* The page now has only `left` rights here: holds that needed more must redo their access. */
 unsigned hold_mark_lost(struct dsm_node *d, uint64_t page, enum dsm_rights left)
 {

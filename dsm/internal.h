@@ -118,6 +118,7 @@ struct dsm_node {
 	uint32_t selfq_head, selfq_tail;
 	struct dsm_hold holds; /* list head of active holds */
 	unsigned nholds, max_holds, max_hold_pages;
+	unsigned puts_out; /* evictions in flight: at most max_holds (their own records) */
 	uint64_t pin_ns, next_deadline;
 	size_t mem_size;
 	bool busy;
@@ -160,6 +161,7 @@ void cache_set_rights(struct dsm_node *d, uint64_t page, enum dsm_rights rights)
 /* hold.c */
 void hold_kick(struct dsm_node *d, uint64_t page, bool granted);
 uint64_t hold_pin_deadline(const struct dsm_node *d, uint64_t page);
+bool hold_covers(const struct dsm_node *d, uint64_t page);
 unsigned hold_mark_lost(struct dsm_node *d, uint64_t page, enum dsm_rights left);
 
 /* stats.c */

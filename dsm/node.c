@@ -48,7 +48,8 @@ static bool layout_valid(const struct dsm_config *c)
 
 /*
  * Active records: one per page pinned by a hold (max_holds * max_hold_pages) plus one per
- * outstanding request, with slack for holds released while waiting. Message cells: each
+ * outstanding request, with slack for holds released while waiting, plus one per eviction
+ * in flight (at most max_holds: dsm_evict says busy beyond). Message cells: each
  * request outstanding anywhere puts at most one message (FWD, INV, or our own REQ/GRANT)
  * in this node's queues, and every node has at most max_holds (+2 slack) outstanding.
  */
@@ -59,7 +60,7 @@ static bool layout_compute(const struct dsm_config *c, uint32_t spill_slots, str
 	if (!layout_valid(c))
 		return false;
 	l->home_count = layout_start(c, c->self + 1) - layout_start(c, c->self);
-	l->nact = c->max_holds * (c->max_hold_pages + 2);
+	l->nact = c->max_holds * (c->max_hold_pages + 3);
 	for (l->nhash = 16; l->nhash < 2 * l->nact; l->nhash <<= 1)
 		;
 	l->nrec = c->nnodes * (c->max_holds + 2) + 16;

@@ -537,3 +537,77 @@ TEST(malformed_eviction_messages_rejected)
 	CHECK_EQ(dsm_stats(sim_node(s, 1))->bad_msgs, 1);
 	sim_free(s);
 }
+
+TEST(evictions_keep_records_for_invalidations)
+{
+	/* Node 1 reads 25 pages homed at node 0 and keeps a hold on a 26th; then gives the 25
+	 * back at once. Evictions have records of their own (max_holds of them): the rest are
+	 * refused as busy, and the invalidation of the held page, which must wait behind the
+	 * pin in a record, still finds one. */
+	struct sim *s = mk(2, 64, 0); /* (pages 0-31 homed at node 0) */
+	struct op keep = op_word(1, 25 * PAGE, false, 0), wr = op_word(0, 25 * PAGE, true, 9);
+	unsigned pending = 0, busy = 0;
+
+	for (uint64_t p = 0; p < 25; p++)
+		run_op(s, op_word(1, p * PAGE, false, 0));
+	keep.keep = true;
+	op_start(s, &keep);
+	sim_run(s, 1000000);
+	for (uint64_t p = 0; p < 25; p++) {
+		int rc = dsm_evict(sim_node(s, 1), p);
+		pending += rc == DSM_PENDING;
+		busy += rc == DSM_EBUSY;
+	}
+	CHECK_EQ(pending, 4); /* max_holds of mk() */
+	CHECK_EQ(busy, 21);
+	CHECK_EQ(op_start(s, &wr), DSM_PENDING);
+	sim_run(s, 20000); /* the invalidation arrives and waits for the pin */
+	dsm_release(sim_node(s, 1), &keep.h);
+	sim_kick(s, 1);
+	sim_run(s, 1000000);
+	CHECK(wr.done);
+	CHECK_EQ(dsm_stats(sim_node(s, 1))->bad_msgs, 0);
+	finish(s);
+}
+
+TEST(eviction_empties_a_spilled_copyset)
+{
+	/* Four nodes read page 0 (its copyset spills into the one slot), then all give it
+	 * back: the slot is free again, so the readers of page 1 spill rather than evict. */
+	struct sim *s = mk(5, 10, 1);
+	struct dsm_dir_info di;
+
+	for (unsigned n = 1; n < 5; n++)
+		run_op(s, op_word(n, 0, false, 0));
+	dsm_dir_info(sim_node(s, 0), 0, &di);
+	CHECK(di.spilled && di.nsharers == 4);
+	for (unsigned n = 1; n < 5; n++)
+		evict(s, n, 0);
+	dsm_dir_info(sim_node(s, 0), 0, &di);
+	CHECK(!di.spilled && di.nsharers == 0);
+	for (unsigned n = 1; n < 5; n++)
+		run_op(s, op_word(n, PAGE, false, 0));
+	dsm_dir_info(sim_node(s, 0), 1, &di);
+	CHECK(di.spilled);
+	CHECK_EQ(dsm_stats(sim_node(s, 0))->evictions, 0);
+	finish(s);
+}
+
+TEST(eviction_waits_for_a_lost_hold)
+{
+	/* Node 1's write hold outlives its pin window: node 2's read takes the page's write
+	 * rights and marks the hold lost, but its actor may still touch the frame, so the
+	 * page cannot be given back until the hold ends. */
+	struct sim *s = mk(3, 6, 0);
+	struct op keep = op_word(1, 0, true, 1);
+
+	keep.keep = true;
+	op_start(s, &keep);
+	sim_run(s, 1000000);
+	run_op(s, op_word(2, 0, false, 0));
+	CHECK(dsm_hold_lost(&keep.h));
+	CHECK_EQ(dsm_evict(sim_node(s, 1), 0), DSM_EBUSY);
+	CHECK_EQ(dsm_release(sim_node(s, 1), &keep.h), 1);
+	CHECK_EQ(evict(s, 1, 0), DSM_PENDING);
+	finish(s);
+}
