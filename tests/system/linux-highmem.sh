@@ -3,8 +3,8 @@
 # Guest RAM above 4 GiB: a 4608 MiB Linux guest, whose RAM is 4064 MiB below the
 # devices' window and 544 MiB from 4 GiB up. The guest's e820 map and /proc/iomem show
 # both ranges, the SRAT gives each node's memory without the window, and memfill (in
-# the guest image) writes and verifies a pattern over 3.5 GiB on 1 node, which Linux
-# can only place by using the RAM above 4 GiB too. Across 2 nodes, node 1's home range
+# the guest image) writes and verifies a pattern over 4000 MiB on 1 node, more than the
+# RAM below the window has free, so Linux must place some of it above 4 GiB. Across 2 nodes, node 1's home range
 # holds the window and the high RAM: the SRAT splits it around the window, and a
 # smaller fill, written on one vCPU and verified on the other, is exact.
 . "$(dirname "$0")/lib.sh"
@@ -16,7 +16,7 @@ fi
 
 exec_out() { tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p'; }
 
-TIMEOUT=900 cluster --nodes 1 --guest linux --guest-memory 4608M --exec "dmesg | grep -E 'BIOS-e820|SRAT: Node'; grep 'System RAM' /proc/iomem; memfill -m 3584"
+TIMEOUT=900 cluster --nodes 1 --guest linux --guest-memory 4608M --exec "dmesg | grep -E 'BIOS-e820|SRAT: Node'; grep 'System RAM' /proc/iomem; memfill -m 4000"
 out=$(exec_out)
 check one-status status_is 0
 check one-vm-layout has "$LOGS/node0.log" "^vm: 4608 MiB of guest RAM \(4064 MiB below 4 GiB, the rest from 4 GiB\)"

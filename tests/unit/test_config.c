@@ -150,7 +150,7 @@ TEST(value_errors)
 	EXPECT_ERROR(GOOD_HEAD "guest memory=17M kernel=k\n",
 		     "t.conf:3:14: error: memory: expected a multiple of 2M, found \"17M\"");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=2T kernel=k\n",
-		     "t.conf:3:14: error: memory: expected at most 1T, found \"2T\"");
+		     "t.conf:3:14: error: memory: expected at most 512G, found \"2T\"");
 	EXPECT_ERROR(GOOD_HEAD "guest memory=1X kernel=k\n",
 		     "t.conf:3:14: error: memory: expected a size like 512M or 2G (suffix K, M, "
 		     "G or T; no suffix: bytes), found \"1X\"");

@@ -124,8 +124,9 @@ static uint64_t op_now(void *ctx)
 
 static void *op_frame(void *ctx, uint64_t page)
 {
-	/* A page in the hole below 4 GiB is no RAM: no correct node asks for one, and a
-	 * message about one gets a frame of nothing rather than a NULL. */
+	/* A page in the hole below 4 GiB is no RAM: the monitor never asks for one (faults
+	 * there are MMIO, the read-ahead stops before it), and a peer's message about one
+	 * gets a frame of nothing rather than a NULL. */
 	static u8 nowhere[PAGE_SIZE] __aligned(PAGE_SIZE);
 	void *p = vm_gpa_ptr(((struct vm_dsm *)ctx)->vm, page << PAGE_SHIFT, PAGE_SIZE);
 
@@ -139,6 +140,8 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 	u32 prot = rights == DSM_WRITE ? SPACE_RWX : rights == DSM_READ ? SPACE_R | SPACE_X : 0;
 	int old;
 
+	if (!vm_gpa_is_ram(vm, page << PAGE_SHIFT, PAGE_SIZE))
+		return; /* (the hole: nothing mapped, nothing to flush) */
 	if (vm->shadow) { /* (they keep W off the page tables they derive from) */
 		old = (int)shadow_vm_rights(vm, page, prot);
 	} else {
@@ -219,7 +222,9 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 	d->waits.rng = 0x9e3779b97f4a7c15ULL; /* (the reservoir sample's generator) */
 	rc = dsm_init(&d->node, &c, &vmdsm_ops, d, hpa_to_ptr(mem), size);
 	if (rc == 0)
-		rc = prefetch ? vmpf_init(&d->pf, d->node, c.npages) : 0;
+		rc = prefetch ? vmpf_init(&d->pf, d->node, c.npages, vm->low_size >> PAGE_SHIFT,
+					  vm_next_ram(vm, vm->low_size) >> PAGE_SHIFT)
+			      : 0;
 	if (rc == 0)
 		rc = net_register(MSG_T_DSM, recv_dsm, d);
 	if (rc)

@@ -60,10 +60,12 @@ static void *alloc_bytes(u64 bytes)
 	return hpa_to_ptr(pa);
 }
 
-int vmpf_init(struct vmpf *pf, struct dsm_node *node, u64 npages)
+int vmpf_init(struct vmpf *pf, struct dsm_node *node, u64 npages, u64 hole_first, u64 hole_end)
 {
 	pf->node = node;
 	pf->npages = npages;
+	pf->hole_first = hole_first;
+	pf->hole_end = hole_end;
 	pf->stamp = alloc_bytes(npages * sizeof(u16));
 	pf->flags = alloc_bytes(npages);
 	pf->lost = alloc_bytes(VMPF_LOST * sizeof(u32));
@@ -144,7 +146,8 @@ void vmpf_note_fault(struct vmpf *pf, u64 page, bool write)
 		return;
 	if (pf->next <= page || pf->next > page + VMPF_AHEAD + 1)
 		pf->next = page + 1; /* (a new run, or one that jumped) */
-	while (pf->next <= page + VMPF_AHEAD && pf->next < pf->npages && room()) {
+	while (pf->next <= page + VMPF_AHEAD && pf->next < pf->npages &&
+	       !(pf->next >= pf->hole_first && pf->next < pf->hole_end) && room()) {
 		int i = free_hold(pf, VMPF_WINDOW, VMPF_HOLDS), rc;
 		if (i < 0)
 			break;

@@ -27,6 +27,7 @@ struct vmpf_holds {
 struct vmpf {
 	struct dsm_node *node;
 	u64 npages;
+	u64 hole_first, hole_end; /* guest pages that are no RAM: the read-ahead stops there */
 	u16 *stamp; /* per page: 1 + the turn (mod 2^16) in which a vCPU last faulted on it */
 	u8 *flags;  /* per page: PG_LOST (in lost[]), PG_WROTE (its last fault wrote) */
 	u32 *lost;  /* pages lost since this node's turn ended */
@@ -40,8 +41,9 @@ struct vmpf {
 	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
 };
 
-/* Before the guest runs: per-page state for npages guest pages. 0 or -E_NOMEM. */
-int vmpf_init(struct vmpf *pf, struct dsm_node *node, u64 npages);
+/* Before the guest runs: per-page state for npages guest pages, of which [hole_first,
+ * hole_end) are no RAM (equal: none). 0 or -E_NOMEM. */
+int vmpf_init(struct vmpf *pf, struct dsm_node *node, u64 npages, u64 hole_first, u64 hole_end);
 /* A vCPU faulted on page (for writing or not): remembered, and may start a read-ahead. */
 void vmpf_note_fault(struct vmpf *pf, u64 page, bool write);
 /* Should a vCPU's data read fault on page ask for write rights? (its last fault here

@@ -351,7 +351,7 @@ static bool guest_memory(struct line *ln, const struct word *w, void *obj)
 	if (v % CFG_GUEST_MEMORY_ALIGN)
 		return bad_value(ln, w, "a multiple of 2M");
 	if (v > CFG_MAX_GUEST_MEMORY)
-		return bad_value(ln, w, "at most 1T");
+		return bad_value(ln, w, "at most 512G");
 	((struct cfg_guest *)obj)->memory = v;
 	return true;
 }

@@ -30,8 +30,9 @@
 #define CFG_SECRET_BYTES       16
 #define CFG_MIN_GUEST_MEMORY   (16ULL << 20)
 #define CFG_GUEST_MEMORY_ALIGN (2ULL << 20)
-/* Guest RAM is one range from 0: it must end below the devices at 0xfe000000+. */
-#define CFG_MAX_GUEST_MEMORY (1ULL << 40) /* 1 TiB; every node holds all of it, for now */
+/* Guest RAM: below the devices at 0xfe000000, the rest from 4 GiB. Every node holds all of
+ * it for now, and the monitor maps at most 512 GiB of a node's memory. */
+#define CFG_MAX_GUEST_MEMORY (512ULL << 30)
 
 struct cfg_node {
 	u32 id;

@@ -62,6 +62,9 @@ static void *space_map_pa(hpa_t pa, void *ctx)
 	return hpa_to_ptr(pa);
 }
 
+_Static_assert(VM_LOW_RAM_MAX % VM_CHUNK == 0 && VM_HIGH_RAM_BASE % VM_CHUNK == 0,
+	       "guest RAM ranges are whole chunks");
+
 void vm_ram_layout(u64 mem_size, u64 *low_size, gpa_t *gpa_end)
 {
 	*low_size = MIN(mem_size, VM_LOW_RAM_MAX);
@@ -106,7 +109,7 @@ bool vm_gpa_is_ram(const struct vm *vm, gpa_t gpa, u64 len)
  * 4 GiB need not hold one contiguous range as large as the guest. */
 static int alloc_ram(struct vm *vm)
 {
-	u64 n = vm->mem_size / VM_CHUNK;
+	u64 n = vm->mem_size / VM_CHUNK, free_mib = mm_free_pages() * PAGE_SIZE >> 20;
 	hpa_t table = page_alloc(ALIGN_UP(n * sizeof(hpa_t), PAGE_SIZE) / PAGE_SIZE, 1);
 
 	if (!table)
@@ -120,8 +123,7 @@ static int alloc_ram(struct vm *vm)
 	return 0;
 nomem:
 	pr_err("vm: cannot allocate %llu MiB of guest RAM (%llu MiB free)\n",
-	       (unsigned long long)(vm->mem_size >> 20),
-	       (unsigned long long)(mm_free_pages() * PAGE_SIZE >> 20));
+	       (unsigned long long)(vm->mem_size >> 20), (unsigned long long)free_mib);
 	return -E_NOMEM;
 }
 
@@ -131,6 +133,8 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 
 	if (rc)
 		return rc;
+	if (mem_size == 0 || mem_size % VM_CHUNK) /* (the cluster file makes it so) */
+		return -E_INVAL;
 	vm->mem_size = mem_size;
 	vm_ram_layout(mem_size, &vm->low_size, &vm->gpa_end);
 	if (vm->gpa_end > 1ULL << MIN(boot_cpu.phys_addr_bits, 48u)) {

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The guest virtual machine on this node: its RAM (one contiguous block of
- * host memory mapped at guest-physical 0 in the nested address space), its
- * vCPUs, and how it ended. vm_run() enters vCPU 0 and handles its exits
+ * The guest virtual machine on this node: its RAM (2 MiB chunks of host memory
+ * mapped in the nested address space from guest-physical 0 up to the devices'
+ * window, the rest from 4 GiB), its vCPUs, and how it ended. vm_run() enters vCPU 0 and handles its exits
  * (vmm/virt/exit.c) until the guest stops.
  */
 #ifndef UNUM_VMM_VIRT_VM_H
