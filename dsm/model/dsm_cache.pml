@@ -1,18 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The cache side and the actor of the model (mirrors dsm/cache.c and dsm/hold.c): requests,
- * grants and acks, serving or deferring forwards and invalidations, pins, and the actor
- * that acquires its pages in ascending order, performs one access and releases. Included
- * by dsm.pml.
+ * grants and acks, serving or deferring forwards and invalidations, pins, the actor that
+ * acquires its pages in ascending order, performs one access and releases, and evictions
+ * (PUT, and PUT_ACK at the evicting node). Included by dsm.pml.
  */
 
-/* Is page p pinned at node n: acquired by its actor, which has not performed yet?
- * (MUTANT_* are deliberate bugs: tests/dsm/spin-model checks that spin finds them.) */
+/* Is page p held at node n: acquired by its actor, which has not performed yet? Held pages
+ * are pinned: what would take them away waits. (MUTANT_* are deliberate bugs:
+ * tests/dsm/spin-model checks that spin finds them.) */
+#define HELD(n, p) ((hstate[n] == H_WAIT && hfirst[n] <= (p) && (p) < hcur[n]) || \
+		    (hstate[n] == H_HELD && hfirst[n] <= (p) && (p) <= hlast[n]))
 #ifdef MUTANT_NO_PIN
 #define PINNED(n, p) (0)
 #else
-#define PINNED(n, p) ((hstate[n] == H_WAIT && hfirst[n] <= (p) && (p) < hcur[n]) || \
-		      (hstate[n] == H_HELD && hfirst[n] <= (p) && (p) <= hlast[n]))
+#define PINNED(n, p) HELD(n, p)
 #endif
 
 /* Give up rights down to r; a written page gets the next content version. */
@@ -25,29 +27,39 @@ inline surrender(n, p, r) {
 	fi
 }
 
-/* Serve message (mt, mp, mw, mf, mr, ma, ml) at node n: a forward or an invalidation. */
+/* Serve message (mt, mp, mw, mf, mr, ma, ml) at node n: a forward or an invalidation.
+ * With a PUT out the rights are already gone and the kept frame serves; granted[] then
+ * holds the rights to map again if the home refuses, lowered by what is served. */
 inline serve(n) {
 	if
 	:: mt == T_FWD ->
-		if :: mw -> rgt = NONE :: else -> rgt = READ fi;
+		if :: mw || pend[IX(n, mp)] == PUT -> rgt = NONE :: else -> rgt = READ fi;
+		if
+		:: pend[IX(n, mp)] == PUT && mw -> granted[IX(n, mp)] = NONE
+		:: pend[IX(n, mp)] == PUT && !mw && granted[IX(n, mp)] == WRITE ->
+			granted[IX(n, mp)] = READ
+		:: else -> skip
+		fi;
 		surrender(n, mp, rgt);
 		lab = label[IX(n, mp)];
 		content_of(lab, mf, ml);
 		assert(cont != C_SAME || val[IX(mr, mp)] == val[IX(n, mp)]);
 		send(n, mr, T_GRANT, mp, mw, cont, mr, ma, lab, val[IX(n, mp)])
 	:: mt == T_INV ->
+		if :: pend[IX(n, mp)] == PUT -> granted[IX(n, mp)] = NONE :: else -> skip fi;
 		surrender(n, mp, NONE);
 		send(n, mr, T_ACK, mp, 0, 0, mr, 0, 0, 0)
 	fi
 }
 
-/* b = the message arriving now was sent after the home served our pending request. */
+/* b = the message arriving now was sent after the home served our pending request. (With
+ * a PUT out there is no request: everything is about the copy the PUT gives back.) */
 inline is_post(n) {
 	i = IX(n, mp);
 	b = 0;
 	if
-	:: pend[i] != 0 && granted[i] == G_HOME -> b = 1
-	:: pend[i] != 0 && granted[i] != G_HOME ->
+	:: (pend[i] == READ || pend[i] == WRITE) && granted[i] == G_HOME -> b = 1
+	:: (pend[i] == READ || pend[i] == WRITE) && granted[i] != G_HOME ->
 		rgt = rights[i];
 		for (k : 0 .. dqn[i] - 1) {
 			if
@@ -74,7 +86,8 @@ inline defer(n, post) {
 	dqn[i]++
 }
 
-#define SERVABLE(n, p, t) (rights[IX(n, p)] != NONE && !((t) == T_INV && rights[IX(n, p)] == WRITE))
+#define SERVABLE(n, p, t) (pend[IX(n, p)] == PUT || \
+			   (rights[IX(n, p)] != NONE && !((t) == T_INV && rights[IX(n, p)] == WRITE)))
 
 inline cache_remote(n) {
 	assert(from == mp && mr != n);
@@ -173,7 +186,8 @@ inline try_complete(n, p) {
 
 inline cache_grant(n) {
 	i = IX(n, mp);
-	assert(mr == n && pend[i] != 0 && granted[i] == 0 && mw == (pend[i] == WRITE));
+	assert(mr == n && (pend[i] == READ || pend[i] == WRITE) && granted[i] == 0 &&
+	       mw == (pend[i] == WRITE));
 	if
 	:: mf == C_DATA -> assert(rights[i] == NONE); val[i] = mv; label[i] = ml; valid[i] = 1
 	:: mf == C_SAME -> assert(valid[i])
@@ -188,17 +202,64 @@ inline cache_grant(n) {
 
 inline cache_ack(n) {
 	i = IX(n, mp);
-	assert(mr == n && pend[i] != 0);
+	assert(mr == n && (pend[i] == READ || pend[i] == WRITE));
 	acks[i]--;
 	try_complete(n, mp)
 }
 
+/*
+ * Eviction (dsm_evict) of page p, homed elsewhere, at node n: a copy with rights, not held,
+ * with no request or deferred message. The rights go (a written page gets its next
+ * version), the frame stays to serve what the home sent before it sees the PUT, and the
+ * PUT carries the page to the home. At most EVICTS per node and EVMAX in all, to bound the
+ * state space.
+ */
+#define EVICTABLE(n, p) (evleft[n] > 0 && evdone < EVMAX && (p) < P && (p) != (n) && rights[IX(n, p)] != NONE && \
+			 pend[IX(n, p)] == 0 && dqn[IX(n, p)] == 0 && !HELD(n, p))
+
+inline evict(n, p) {
+	TR(("node %d evicts page %d\n", n, p));
+	i = IX(n, p);
+	granted[i] = rights[i];
+	surrender(n, p, NONE);
+	i = IX(n, p);
+	pend[i] = PUT;
+	evleft[n]--;
+	evdone++;
+	send(n, p, T_PUT, p, 0, 0, n, 0, label[i], val[i]);
+#ifdef MUTANT_PUT_FREE
+	/* the frame is given up with the PUT: a forward that crossed it finds garbage */
+	valid[i] = 0; label[i] = 0; val[i] = 0;
+#endif
+	skip
+}
+
+/* PUT_ACK: nothing more comes about the copy, which is forgotten (the frame will hold
+ * another page). Refused (flags 1): we are still the owner and map the page again with
+ * the rights the forwards served meanwhile left us. Either way an access that waited goes
+ * on, with a fresh request if it needs one. */
+inline cache_put_ack(n) {
+	i = IX(n, mp);
+	assert(from == mp && mr == n && pend[i] == PUT && rights[i] == NONE && dqn[i] == 0);
+	pend[i] = 0;
+	if
+	:: mf == 0 -> valid[i] = 0; label[i] = 0; val[i] = 0; dirty[i] = 0
+	:: mf != 0 -> assert(granted[i] != NONE); set_rights(n, mp, granted[i])
+	fi;
+	i = IX(n, mp);
+	granted[i] = 0;
+	kick(n, mp, 255)
+}
+
 inline handle(n) {
+	TR(("node %d takes type %d page %d from %d\n", n, mt, mp, from));
 	if
 	:: mt == T_REQ -> dir_handle(n)
 	:: mt == T_FWD || mt == T_INV -> cache_remote(n)
 	:: mt == T_GRANT -> cache_grant(n)
 	:: mt == T_ACK -> cache_ack(n)
+	:: mt == T_PUT -> dir_put(n)
+	:: mt == T_PUT_ACK -> cache_put_ack(n)
 	fi;
 	mt = 0; mp = 0; mw = 0; mf = 0; mr = 0; ma = 0; ml = 0; mv = 0; from = 0
 }
@@ -213,11 +274,13 @@ inline op_start(n) {
 	fi;
 	hcur[n] = hfirst[n];
 	hstate[n] = H_WAIT;
+	TR(("node %d starts write %d of pages %d-%d\n", n, hwrite[n], hfirst[n], hlast[n]));
 	step(n, 255)
 }
 
 /* The access itself, then release: the pins end and what waited is served. */
 inline op_perform(n) {
+	TR(("node %d performs write %d of pages %d-%d\n", n, hwrite[n], hfirst[n], hlast[n]));
 	for (x : hfirst[n] .. hlast[n]) {
 		i = IX(n, x);
 		assert(val[i] == latest[x]);

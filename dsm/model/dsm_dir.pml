@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The home side of the model (mirrors dsm/dir.c): one request is decided on arrival and the
- * directory updated at once. Included by dsm.pml.
+ * The home side of the model (mirrors dsm/dir.c): one request or PUT is decided on arrival
+ * and the directory updated at once. Included by dsm.pml.
  */
 
 /* Invalidate every copyset member of page mp but the requester; x = how many. */
@@ -100,4 +100,51 @@ inline dir_handle(me) {
 	:: mode[mp] == M_SHARED && !mw -> dir_shared_read(me)
 	:: mode[mp] == M_SHARED && mw -> dir_shared_write(me)
 	fi
+}
+
+/*
+ * A PUT from node `from` (dsm_evict): its copy comes back with the page, version ml, value
+ * mv. From the owner, when the home's own cache has nothing in flight for the page (no
+ * request, nothing deferred), the home becomes the owner, SHARED (an EXCL page keeps no
+ * sharers), and leaves the copyset: a read-only copy of its own is current, else it installs
+ * the page read-only. From the owner while the home's cache has something in flight, the
+ * PUT is refused (PUT_ACK flags 1: keep it) and nothing changes: an older grant and an
+ * invalidation behind it may be on their way to the home's frame. From a sharer, it leaves
+ * the copyset; from neither (a stale PUT: a forward or invalidation that removed it is on
+ * its way), nothing changes. (MUTANT_PUT_ACCEPT: never refuse, the home does nothing more
+ * when it has a read out or a read-only copy. MUTANT_PUT_NODATA: the home maps its own
+ * frame, not the PUT's page.)
+ */
+inline dir_put(me) {
+	assert(mp == me && mr == from && from != me);
+	i = IX(me, mp);
+	b = 0;
+	if
+	:: mode[mp] != M_ZERO && owner[mp] == from ->
+#ifndef MUTANT_PUT_ACCEPT
+		b = (pend[i] != 0 || dqn[i] != 0);
+#endif
+		if
+		:: b -> skip
+		:: else ->
+			if :: mode[mp] == M_EXCL -> cs[mp] = 0 :: else -> skip fi;
+			assert(pend[i] != WRITE && rights[i] != WRITE);
+			if
+			:: pend[i] == READ || rights[i] == READ ->
+#ifndef MUTANT_PUT_ACCEPT
+				assert(cs[mp] & BIT(me));
+#endif
+				skip
+			:: else ->
+				assert((cs[mp] & BIT(me)) == 0);
+#ifndef MUTANT_PUT_NODATA
+				val[i] = mv; label[i] = ml; valid[i] = 1;
+#endif
+				set_rights(me, mp, READ)
+			fi;
+			mode[mp] = M_SHARED; owner[mp] = me; cs[mp] = cs[mp] & ~BIT(me)
+		fi
+	:: else -> cs[mp] = cs[mp] & ~BIT(from)
+	fi;
+	send(me, from, T_PUT_ACK, mp, 0, b, from, 0, 0, 0)
 }
