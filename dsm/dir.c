@@ -295,7 +295,8 @@ static int dir_put_owner(struct dsm_node *d, struct dsm_dentry *e, const struct 
 
 	if (here == DSM_WRITE || (here == DSM_READ && de_mode(e) != DSM_DIR_SHARED))
 		return DSM_EPROTO; /* we would be a second copy beside an exclusive owner */
-	if (a) {
+	if (a) { /* (no record: nothing in flight, as our messages to ourselves are all
+		  * handled before the call that sent them returns: proto_leave) */
 		d->st.puts_refused++;
 		return 0;
 	}
