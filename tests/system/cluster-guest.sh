@@ -49,6 +49,25 @@ for layout in 3x1 1x3; do
 	fi
 done
 
+# The bounded cache (vmm/cluster/vmdsm_cache.h): 64 MiB of guest RAM on two nodes, 32
+# MiB homed on each, and a cache of 4 MiB each for the other's pages. Each vCPU
+# fills 12 MiB homed on the other node and reads it back, then reads what the
+# other filled, then writes it again (tiny memfill): every word must be right, and
+# both nodes must have given pages back with their contents (PUTs) and never used
+# more frames than the bound.
+TIMEOUT=300 cluster --nodes 2 --guest build/guest/tiny/memfill.bin --guest-memory 64M \
+	--memory 128 --cache 4M
+mkdir -p "$LOGS/memfill"
+cp "$LOGS"/node*.log "$LOGS/memfill/"
+check memfill-passes status_is 64
+check memfill-said-ok has "$LOGS/node0.log" '^tiny memfill: ok'
+for n in 0 1; do
+	log=$LOGS/node$n.log
+	check memfill-node$n-bounded has "$log" '^dsm: cache: 1024 frames \(4 MiB\) for pages homed elsewhere, at most (10[01][0-9]|102[0-4]|[1-9][0-9]{0,2}) used'
+	check memfill-node$n-gave-pages-back has "$log" '^dsm: cache: [0-9]+ frames filled; evictions: [1-9][0-9]* PUTs \([1-9][0-9]* freed'
+	check memfill-node$n-home-took-them has "$log" '^dsm: evictions: .* of the PUTs received: [1-9][0-9]* from the owner'
+done
+
 # IPIs alone move no pages: ipi-ping (the IPI round-trip benchmark's guest)
 # across 2 nodes times 200 round trips; each vCPU writes only its own pages,
 # so node 1's vCPU faults only while it starts (its code, stack and the IDT).

@@ -12,7 +12,9 @@
 
 /* After vm_create(), before the devices: 0, or a negative error (reason printed). With
  * slice_ms 0 the nodes do not take turns (slice=0 on the command line); with adaptive,
- * only while running at once would cost them more (turns=adaptive, vmm/cluster/turns.h). */
-int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms, bool adaptive);
+ * only while running at once would cost them more (turns=adaptive, vmm/cluster/turns.h).
+ * cache_bytes bounds this node's copies of pages homed elsewhere (0: its free memory;
+ * vmm/cluster/vmdsm_cache.h). */
+int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms, bool adaptive, u64 cache_bytes);
 
 #endif
