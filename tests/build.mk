@@ -41,3 +41,9 @@ UNIT_TESTS += cluster_turns
 cluster_turns_SRCS := tests/cluster/turns_test.c vmm/cluster/turns_token.c
 UNIT_TESTS += cluster_remote_wire
 cluster_remote_wire_SRCS := tests/cluster/remote_wire_test.c vmm/cluster/remote_wire.c
+# The DSM simulator's lossy transport (tests/dsm/sim_wire.c) runs the real message layer:
+# both binaries that link the simulator link it. Its million-operation run is make verify's.
+dsm_sim_SRCS += tests/dsm/sim_wire.c $(NET_MSG_SRCS)
+dsm_cases_SRCS += tests/dsm/sim_wire.c $(NET_MSG_SRCS)
+VERIFY_SCRIPTS += tests/dsm/sim-lossy-full
+verify: $(B)/tests/unit/dsm_sim

@@ -489,8 +489,13 @@ static __noreturn void run_guest(u32 node)
 	}
 	rc = vm_create(&vm, cluster.guest.memory, &layout);
 	if (rc == 0 && cluster.nnodes > 1)
-		rc = cluster_init(&vm, !options.noprefetch, options.slice_ms,
-				  options.turns == TURNS_ADAPTIVE, cluster.nodes[node].cache);
+		rc = cluster_init(&vm, &(struct cluster_options){
+					       .prefetch = !options.noprefetch,
+					       .slice_ms = options.slice_ms,
+					       .adaptive = options.turns == TURNS_ADAPTIVE,
+					       .cache_bytes = cluster.nodes[node].cache,
+					       .cache_ahead = options.cacheahead,
+				       });
 	if (rc == 0 && options.shadow)
 		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES);
 	if (rc == 0)

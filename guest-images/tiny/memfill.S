@@ -2,7 +2,7 @@
 /*
  * A pattern over more guest memory than a node's cache holds (the DSM's bounded cache:
  * tests/system/cluster-guest.sh runs it on two nodes with 64 MiB of guest RAM, 32 MiB
- * homed on each, and a cache of 4 MiB each). vCPU 0 starts vCPU 1 with INIT and a
+ * homed on each, and a cache of 5 MiB each). vCPU 0 starts vCPU 1 with INIT and a
  * SIPI; both go to flat 32-bit protected mode.
  *
  * Each vCPU fills a 12 MiB region homed on the other node, a dword at each address a
@@ -21,7 +21,7 @@
 #include "tiny.h"
 #define REGION_A 0x02800000	/* 40 MiB: node 1's home */
 #define REGION_B 0x00800000	/* 8 MiB: node 0's home */
-#define REGION_LEN 0x00c00000	/* 12 MiB: three times a node's 4 MiB cache */
+#define REGION_LEN 0x00c00000	/* 12 MiB: more than twice a node's 5 MiB cache */
 #define SEED0 0x5a5a0000
 #define SEED1 0xc3c30000
 #define SEED2 0x0f0f0000
@@ -83,9 +83,13 @@ bsp32:
 	movl $1, BSP_STEP
 	PUTS32 filled
 	WAIT_FOR AP_STEP, 1
+	cmpl $0, AP_FAIL		/* (each wait may end with vCPU 1's failure) */
+	jne ap_failed
 	CHECK REGION_B, SEED1, fail_4
 	movl $2, BSP_STEP
 	WAIT_FOR AP_STEP, 2
+	cmpl $0, AP_FAIL
+	jne ap_failed
 	FILL REGION_B, SEED2
 	WAIT_FOR AP_STEP, 3
 	cmpl $0, AP_FAIL
@@ -124,7 +128,7 @@ ap32:
 	FILL REGION_A, SEED2
 	movl $3, AP_STEP
 	jmp ap_idle
-ap_fail_3:
+ap_fail_3:				/* (AP_FAIL before AP_STEP: vCPU 0 reads them so) */
 	movl $3, AP_FAIL
 	movl $3, AP_STEP
 	jmp ap_idle

@@ -30,6 +30,7 @@ void wl_accumulate(struct wl_result *t, const struct wl_result *r)
 		t->faults.crit_max = r->faults.crit_max;
 	for (unsigned i = 0; i < SIM_MAX_PAGES; i++)
 		t->page_faults[i] += r->page_faults[i];
+	sim_wire_stats_add(&t->wire, &r->wire);
 }
 
 static double per(uint64_t a, uint64_t b)
@@ -64,6 +65,25 @@ static void wl_report_faults(const struct wl_result *r, uint64_t faults)
 	       (unsigned long long)s->zero_grants);
 }
 
+/* The lossy transport: what the wire did, and what the layers did about it. */
+static void wl_report_wire(const struct sim_wire_stats *w)
+{
+	const struct msg_stats *m = &w->msg;
+
+	printf("  wire: %llu packets, %llu lost, %llu duplicated, %llu corrupted; layers: %llu "
+	       "messages, %llu retransmissions, %llu acks, dropped %llu bad MAC, %llu truncated,"
+	       " %llu replays; %llu duplicates, %llu held out of order; %llu messages waited "
+	       "for a buffer (at most %llu on a node)\n",
+	       (unsigned long long)w->packets, (unsigned long long)w->lost,
+	       (unsigned long long)w->duplicated, (unsigned long long)w->corrupted,
+	       (unsigned long long)m->delivered, (unsigned long long)m->tx_retrans,
+	       (unsigned long long)m->tx_acks, (unsigned long long)m->drops[MSG_DROP_BAD_MAC],
+	       (unsigned long long)m->drops[MSG_DROP_TRUNCATED],
+	       (unsigned long long)m->drops[MSG_DROP_REPLAY], (unsigned long long)m->rx_dup,
+	       (unsigned long long)m->rx_held, (unsigned long long)w->waited,
+	       (unsigned long long)w->waited_max);
+}
+
 void wl_report(const char *title, const struct wl_result *r)
 {
 	const struct dsm_stats *s = &r->sum;
@@ -89,6 +109,8 @@ void wl_report(const char *title, const struct wl_result *r)
 		       (unsigned long long)s->puts, (unsigned long long)s->puts_data,
 		       (unsigned long long)s->forgets, (unsigned long long)s->puts_owner,
 		       (unsigned long long)s->puts_refused, (unsigned long long)s->puts_stale);
+	if (r->wire.packets)
+		wl_report_wire(&r->wire);
 	printf("  fault latency mean %.1f us, max %.1f us\n", per(s->fault_ns_sum, faults) / 1e3,
 	       (double)s->fault_ns_max / 1e3);
 	printf("  faults per page:");

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Core of the DSM simulator (see sim.h): the event queue, the network, and the dsm_ops
+ * Core of the DSM simulator (see sim.h): the event queue, the direct network, and the dsm_ops
  * callbacks that bind each simulated node to its frames. The callbacks double as checkers:
  * set_rights sees every rights change of every node, so the single-writer invariant and
  * "new rights come with the latest contents" are checked at each step where they could
- * break. sim_check.c holds the access and quiescence checkers and the fault accounting.
+ * break. sim_check.c holds the access and quiescence checkers and the fault accounting,
+ * sim_wire.c the lossy network (the message layer over a faulty wire).
  */
 #include "tests/dsm/sim_int.h"
 
@@ -76,9 +77,51 @@ static struct sim_ev ev_pop(struct sim *s)
 	return top;
 }
 
+/*
+ * Messages and packets take their buffers from a free list: a run sends millions, and ASan's
+ * allocator fills and quarantines every buffer it hands out, which costs more than the rest
+ * of a message's trip. Every buffer has room for the largest packet of the lossy wire.
+ */
+struct sim_msg *sim_msg_new(struct sim *s, unsigned src, unsigned dst, size_t len)
+{
+	struct sim_msg *m = s->msg_free;
+
+	if (len > MSG_MAX_PACKET) {
+		printf("  sim: a message of %zu bytes\n", len);
+		abort();
+	}
+	if (m)
+		s->msg_free = m->next;
+	else
+		m = malloc(sizeof(*m) + MSG_MAX_PACKET);
+	m->next = NULL, m->src = src, m->dst = dst, m->len = len;
+	return m;
+}
+
+void sim_msg_free(struct sim *s, struct sim_msg *m)
+{
+	m->next = s->msg_free;
+	s->msg_free = m;
+}
+
+static void sim_msg_free_list(struct sim_msg *m)
+{
+	while (m) {
+		struct sim_msg *next = m->next;
+
+		free(m);
+		m = next;
+	}
+}
+
 void sim_at(struct sim *s, uint64_t t, void (*fn)(struct sim *, void *), void *arg)
 {
 	ev_push(s, (struct sim_ev){ .t = t, .kind = EV_CALL, .fn = fn, .arg = arg });
+}
+
+void sim_post(struct sim *s, uint64_t t, int kind, unsigned node, struct sim_msg *m)
+{
+	ev_push(s, (struct sim_ev){ .t = t, .kind = kind, .node = node, .msg = m });
 }
 
 /* Ask for a poll at the node's next pin deadline. Stale poll events are ignored. */
@@ -99,7 +142,7 @@ void sim_kick(struct sim *s, unsigned node)
 	sim_after(s, node);
 }
 
-static uint64_t sim_delay(struct sim *s)
+uint64_t sim_delay(struct sim *s)
 {
 	uint64_t span = s->p.delay_max_ns - s->p.delay_min_ns + 1;
 	uint64_t d = s->p.delay_min_ns + sim_rand(s) % span;
@@ -130,11 +173,10 @@ static int sim_op_send(void *ctx, unsigned dst, const void *hdr, size_t hdr_len,
 {
 	struct sim_node *n = ctx;
 	struct sim *s = n->s;
-	struct sim_msg *m = malloc(sizeof(*m) + hdr_len + payload_len);
+	struct sim_msg *m = sim_msg_new(s, n->id, dst, hdr_len + payload_len);
 	struct sim_chan *c;
 	uint64_t t;
 
-	m->src = n->id, m->dst = dst, m->len = hdr_len + payload_len, m->next = NULL;
 	memcpy(m->buf, hdr, hdr_len);
 	if (payload_len)
 		memcpy(m->buf + hdr_len, payload, payload_len);
@@ -143,7 +185,11 @@ static int sim_op_send(void *ctx, unsigned dst, const void *hdr, size_t hdr_len,
 	if (s->p.inject & SIM_INJECT_FAKE_ACK)
 		sim_fake_ack(s, m);
 	if ((s->p.inject & SIM_INJECT_DROP) && sim_rand(s) % 64 == 0) {
-		free(m);
+		sim_msg_free(s, m);
+		return 0;
+	}
+	if (s->p.lossy.on) {
+		sim_wire_send(s, m);
 		return 0;
 	}
 	c = &s->chan[m->src][m->dst];
@@ -166,10 +212,10 @@ static void sim_deliver(struct sim *s, struct sim_msg *m)
 		sim_violation(s, "node %u rejected message type %u from %u: %d", m->dst, m->buf[0],
 			      m->src, rc);
 	sim_after(s, m->dst);
-	free(m);
+	sim_msg_free(s, m);
 }
 
-static void sim_msg_arrive(struct sim *s, struct sim_msg *m)
+void sim_msg_arrive(struct sim *s, struct sim_msg *m)
 {
 	struct sim_chan *c = &s->chan[m->src][m->dst];
 
@@ -224,6 +270,8 @@ bool sim_step(struct sim *s)
 		dsm_poll(s->node[ev.node].d);
 		sim_after(s, ev.node);
 		break;
+	case EV_PKT: sim_wire_arrive(s, ev.msg); break;
+	case EV_NET: sim_wire_poll(s, ev.node, ev.t); break;
 	}
 	return true;
 }
@@ -357,12 +405,13 @@ struct sim *sim_new(const struct sim_params *p)
 
 		cfg.self = i;
 		size = dsm_mem_size(&cfg);
-		n->s = s, n->id = i, n->poll_at = UINT64_MAX;
+		n->s = s, n->id = i, n->poll_at = n->net_poll_at = UINT64_MAX;
 		n->mem = aligned_alloc(64, (size + 63) & ~(size_t)63);
 		/* Frames start as garbage: a zero grant must really clear them. */
 		n->frames = malloc((size_t)p->npages * DSM_PAGE_SIZE);
 		memset(n->frames, 0xa5, (size_t)p->npages * DSM_PAGE_SIZE);
-		if (!size || dsm_init(&n->d, &cfg, &sim_ops, n, n->mem, size) != 0) {
+		if (!size || dsm_init(&n->d, &cfg, &sim_ops, n, n->mem, size) != 0 ||
+		    (p->lossy.on && sim_wire_init(s, i) != 0)) {
 			sim_free(s);
 			return NULL;
 		}
@@ -380,22 +429,17 @@ void sim_free(struct sim *s)
 	while (s->nheap) {
 		struct sim_ev ev = ev_pop(s);
 
-		if (ev.kind == EV_MSG)
+		if (ev.kind == EV_MSG || ev.kind == EV_PKT)
 			free(ev.msg);
 	}
 	for (unsigned i = 0; i < s->p.nnodes; i++) {
-		for (unsigned j = 0; j < s->p.nnodes; j++) {
-			s->chan[i][j].held = false;
-			while (s->chan[i][j].park_head) {
-				struct sim_msg *m = s->chan[i][j].park_head;
-
-				s->chan[i][j].park_head = m->next;
-				free(m);
-			}
-		}
+		for (unsigned j = 0; j < s->p.nnodes; j++)
+			sim_msg_free_list(s->chan[i][j].park_head);
 		free(s->node[i].mem);
 		free(s->node[i].frames);
 	}
+	sim_wire_free(s);
+	sim_msg_free_list(s->msg_free);
 	free(s->heap);
 	free(s->shadow);
 	free(s);

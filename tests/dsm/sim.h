@@ -2,11 +2,16 @@
 /*
  * A discrete-event simulator for the DSM protocol: K nodes, each a real struct dsm_node with
  * its own frames, wired to a simulated network that delivers in order per (src, dst) pair
- * with random delays, so messages from different peers interleave arbitrarily. The checkers
- * run inside it: every rights change checks the single-writer invariant and that a node
- * gaining rights holds the latest contents, every access checks the rights are really held
- * and that a read returns the latest write (see sim_access()), and sim_check_quiescent()
- * compares every node's state with the directory once the traffic has stopped.
+ * with random delays, so messages from different peers interleave arbitrarily. Or, with
+ * p.lossy.on, the monitor's transport (sim_wire.c): each node owns a real message layer
+ * (net/msg.c) on the simulator's clock, and its packets cross a wire that loses, duplicates,
+ * corrupts and reorders them; the layer must give the protocol back the reliable, per-peer
+ * FIFO stream it assumes, and a run ends only when no layer has anything unacknowledged.
+ * The checkers run inside it: every rights change checks the single-writer invariant and
+ * that a node gaining rights holds the latest contents, every access checks the rights are
+ * really held and that a read returns the latest write (see sim_access()), and
+ * sim_check_quiescent() compares every node's state with the directory once the traffic has
+ * stopped, and (lossy) every layer's books: idle, all buffers free, every message delivered.
  *
  * workload.c drives it with random actors; cases.c scripts targeted races with it.
  */
@@ -14,6 +19,7 @@
 #define UNUM_TESTS_DSM_SIM_H
 
 #include "dsm/dsm.h"
+#include "net/msg.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -31,6 +37,14 @@
 
 struct sim;
 
+/* The lossy transport (sim_wire.c); all zero: messages go straight to their node. */
+struct sim_lossy {
+	bool on;
+	unsigned loss_pct, dup_pct, corrupt_pct; /* per packet on the wire */
+	uint64_t jitter_ns; /* added to each packet's delay, uniform: packets overtake */
+	unsigned slots;	    /* each layer's buffer pool; 0: a window each way per peer */
+};
+
 struct sim_params {
 	unsigned nnodes, npages;
 	unsigned max_holds, max_hold_pages;
@@ -43,6 +57,7 @@ struct sim_params {
 	 * homed elsewhere (0: no bound), and also gives back a random copy now and then. */
 	bool evict;
 	unsigned cache_pages;
+	struct sim_lossy lossy;
 };
 
 /* Per-fault message accounting, from the wire (messages a node sends itself are free). */
@@ -50,6 +65,14 @@ struct sim_faults {
 	uint64_t hist[SIM_HIST]; /* faults by wire messages they cost (last bucket: more) */
 	uint64_t crit_max;	 /* most REQ+FWD+GRANT messages seen in one fault */
 	uint64_t wire_faults;	 /* faults that sent at least one message */
+};
+
+/* What the lossy transport saw: the wire's own counts and the layers' counters, summed. */
+struct sim_wire_stats {
+	uint64_t packets, lost, duplicated, corrupted; /* on the wire */
+	uint64_t waited;     /* DSM messages that waited for a layer buffer (-MSG_E_AGAIN) */
+	uint64_t waited_max; /* most waiting at once on one node */
+	struct msg_stats msg;
 };
 
 typedef void (*sim_resume_fn)(struct sim *s, unsigned node, struct dsm_hold *h);
@@ -84,7 +107,8 @@ void sim_cache_trim(struct sim *s, unsigned node);
 /* The most frames of pages homed elsewhere a node held at once (PUTs in flight included). */
 unsigned sim_cache_peak(const struct sim *s, unsigned node);
 
-/* Park (or release, delivering everything parked) the messages from src to dst. */
+/* Park (or release, delivering everything parked) the messages from src to dst. With the
+ * lossy transport a message is parked as its layer delivers it. */
 void sim_hold_channel(struct sim *s, unsigned src, unsigned dst, bool hold);
 unsigned sim_parked(const struct sim *s, unsigned src, unsigned dst);
 
@@ -104,5 +128,8 @@ bool sim_check_quiescent(struct sim *s);
 void sim_dump(struct sim *s);
 void sim_stats_sum(const struct sim *s, struct dsm_stats *sum);
 const struct sim_faults *sim_faults(struct sim *s);
+/* All zero unless p.lossy.on. */
+void sim_wire_stats(const struct sim *s, struct sim_wire_stats *out);
+void sim_wire_stats_add(struct sim_wire_stats *sum, const struct sim_wire_stats *x);
 
 #endif

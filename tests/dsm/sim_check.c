@@ -233,6 +233,7 @@ bool sim_check_quiescent(struct sim *s)
 	for (uint64_t p = 0; p < s->p.npages; p++)
 		sim_check_page(s, p);
 	sim_check_counters(s);
+	sim_wire_check_quiescent(s);
 	return s->violations == before;
 }
 

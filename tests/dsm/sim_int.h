@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The simulator's private state, shared by sim.c (events, network, callbacks) and
- * sim_check.c (checkers and accounting). Tests use sim.h only.
+ * The simulator's private state, shared by sim.c (events, network, callbacks), sim_check.c
+ * (checkers and accounting) and sim_wire.c (the lossy transport). Tests use sim.h only.
  */
 #ifndef UNUM_TESTS_DSM_SIM_INT_H
 #define UNUM_TESTS_DSM_SIM_INT_H
@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+/* A DSM message, or a packet on the lossy wire (EV_PKT). */
 struct sim_msg {
 	struct sim_msg *next;
 	unsigned src, dst;
@@ -17,7 +18,8 @@ struct sim_msg {
 	uint8_t buf[];
 };
 
-enum { EV_MSG, EV_CALL, EV_POLL };
+/* EV_PKT: a packet reaches its node's layer; EV_NET: a layer's timers are due. */
+enum { EV_MSG, EV_CALL, EV_POLL, EV_PKT, EV_NET };
 
 struct sim_ev {
 	uint64_t t, seq;
@@ -38,6 +40,13 @@ struct sim_node {
 	bool dirty[SIM_MAX_PAGES];
 	uint64_t poll_at;
 	unsigned hand, cache_peak; /* sim_cache_trim's clock hand; its high-water mark */
+	/* The lossy transport (sim_wire.c): the node's message layer and its buffers, the
+	 * messages that wait for a buffer, oldest first, and the next timer event. */
+	struct msg_layer *net;
+	struct msg_slot *slots;
+	struct sim_msg *wait_head, *wait_tail;
+	unsigned nwait;
+	uint64_t net_poll_at;
 };
 
 struct sim_chan {
@@ -66,13 +75,31 @@ struct sim {
 	uint64_t violations, checked;
 	struct sim_open_fault of[SIM_MAX_NODES][SIM_MAX_PAGES];
 	struct sim_faults faults;
+	struct sim_wire_stats wire; /* the wire's counts (the layers' are summed on demand) */
+	struct sim_msg *msg_free;   /* spare message buffers (sim_msg_new) */
 	sim_resume_fn resume;
 	long trace_page; /* DSM_TRACE=<page>: print that page's traffic (-1: none) */
 };
 
 void sim_after(struct sim *s, unsigned node);
+void sim_post(struct sim *s, uint64_t t, int kind, unsigned node, struct sim_msg *m);
+uint64_t sim_delay(struct sim *s);
+void sim_msg_arrive(struct sim *s, struct sim_msg *m);
+/* A buffer for a message or packet of len <= MSG_MAX_PACKET bytes, and its return. */
+struct sim_msg *sim_msg_new(struct sim *s, unsigned src, unsigned dst, size_t len);
+void sim_msg_free(struct sim *s, struct sim_msg *m);
 void sim_trace_msg(struct sim *s, const char *what, const struct sim_msg *m);
 void sim_account(struct sim *s, unsigned src, const struct sim_msg *m);
 void sim_op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights);
+
+/* sim_wire.c: set up node's layer, free every layer; hand a DSM message to its sender's
+ * layer (taking it); the EV_PKT and EV_NET events; whether every layer's books are closed
+ * (violations if not). */
+int sim_wire_init(struct sim *s, unsigned node);
+void sim_wire_free(struct sim *s);
+void sim_wire_send(struct sim *s, struct sim_msg *m);
+void sim_wire_arrive(struct sim *s, struct sim_msg *pkt);
+void sim_wire_poll(struct sim *s, unsigned node, uint64_t t);
+bool sim_wire_check_quiescent(struct sim *s);
 
 #endif

@@ -189,6 +189,7 @@ static void wl_collect(struct wl *w, struct wl_result *r)
 	r->violations = sim_violations(w->s);
 	for (unsigned i = 0; i < w->p->sim.nnodes; i++)
 		r->cache_peak[i] = sim_cache_peak(w->s, i);
+	sim_wire_stats(w->s, &r->wire);
 }
 
 /* What a stuck run looks like: every page's state and every actor's hold. */

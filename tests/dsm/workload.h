@@ -25,6 +25,7 @@ struct wl_result {
 	struct sim_faults faults;
 	uint64_t page_faults[SIM_MAX_PAGES]; /* from the homes' hot-page tables */
 	unsigned cache_peak[SIM_MAX_NODES];  /* sim_cache_peak() of each node */
+	struct sim_wire_stats wire;	     /* the lossy transport's figures (p.sim.lossy) */
 };
 
 /* Defaults for a node count and seed: pages, delays, pin window, actors. */

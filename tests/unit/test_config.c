@@ -282,8 +282,21 @@ TEST(node_memory_and_cache)
 	EXPECT_ERROR(THREE_NODES("memory=256M", "memory=512M", "memory=512M")
 		     "guest memory=1100M kernel=k\n",
 		     "t.conf:2:1: error: node id=0: memory=256M cannot hold its 220 MiB share of "
-		     "the guest's 1100 MiB, at least 4 MiB of cache and 32 MiB for the monitor "
-		     "and its tables: 257 MiB in all");
+		     "the guest's 1100 MiB, at least 5 MiB of cache and 33 MiB for the monitor "
+		     "and its tables: 258 MiB in all");
+	/* A cache smaller than what the vCPUs may pin (4 MiB and 256 KiB a vCPU: 4.75). */
+	EXPECT_ERROR(THREE_NODES("", "cache=4M", "") "guest memory=768M kernel=k\n",
+		     "t.conf:3:1: error: node id=1: cache=4M is less than the 5 MiB the guest's 3 "
+		     "vCPUs and the protocol may pin at once (4 MiB and 256 KiB a vCPU)");
+	/* Every node needs a home range: 2 MiB pieces. */
+	EXPECT_ERROR(THREE_NODES("memory=32M", "memory=1T", "memory=1T")
+		     "guest memory=16M kernel=k\n",
+		     "t.conf:5:1: error: memory=16M leaves node id=0 no home range: the guest's "
+		     "RAM is shared out in 2 MiB pieces in proportion to the nodes' memory=");
+	/* One node: all of the guest, no cache. */
+	EXPECT_ERROR(GOOD_HEAD_NODE("memory=256M") "guest memory=240M kernel=k\n",
+		     "t.conf:2:1: error: node id=0: memory=256M cannot hold the guest's 240 MiB and "
+		     "26 MiB for the monitor and its tables: 266 MiB in all");
 	EXPECT_ERROR(THREE_NODES("memory=384M", "memory=384M cache=200M", "memory=384M")
 		     "guest memory=768M kernel=k\n",
 		     "t.conf:3:1: error: node id=1: memory=384M cannot hold its 256 MiB share of "

@@ -168,8 +168,8 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 		old = nested_rights(&vm->space, page << PAGE_SHIFT);
 		nested_protect(&vm->space, page << PAGE_SHIFT, prot);
 	}
-	if (old > 0 && ((u32)old & ~prot))
-		vmpf_note_lost(&d->pf, page);
+	if (old > 0 && ((u32)old & ~prot) && !d->cache.evicting)
+		vmpf_note_lost(&d->pf, page); /* (not a page this node chose to give back) */
 	/* More rights: a stale entry only faults again. Fewer: no core may go on
 	 * using them, as the page's contents are about to leave. */
 	vm_flush_guest_tlbs(vm, old < 0 || ((u32)old & ~prot));
@@ -209,7 +209,7 @@ static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
 		pr_warn("dsm: message from node %u rejected (error %d)\n", src, rc);
 }
 
-int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes)
+int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead)
 {
 	struct vm_dsm *d = vmdsm_of(vm);
 	uint64_t home_start[VM_MAX_VCPUS]; /* (dsm_init copies it) */
@@ -242,23 +242,24 @@ int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes)
 	d->vm = vm;
 	d->waits.rng = 0x9e3779b97f4a7c15ULL; /* (the reservoir sample's generator) */
 	rc = dsm_init(&d->node, &c, &vmdsm_ops, d, hpa_to_ptr(mem), size);
-	/* (the cache must hold, besides free frames, every page a hold may pin) */
-	if (rc == 0)
-		rc = vmcache_init(&d->cache, vm, d->node, cache_bytes,
-				  2 * c.max_holds * c.max_hold_pages + 128);
 	if (rc == 0)
 		rc = prefetch ? vmpf_init(&d->pf, d->node, &d->cache, c.npages, vm->low_size >> PAGE_SHIFT,
 					  vm_next_ram(vm, vm->low_size) >> PAGE_SHIFT)
 			      : 0;
 	if (rc == 0)
 		rc = net_register(MSG_T_DSM, recv_dsm, d);
-	if (rc)
-		return rc;
 	/* Nothing is mapped until the protocol grants it (pages homed elsewhere have no
 	 * frame yet either). */
 	for (gpa_t gpa = vm->home_base; (gpa = vm_next_ram(vm, gpa)) < vm->home_end && rc == 0;
 	     gpa += PAGE_SIZE)
 		rc = nested_protect(&vm->space, gpa, 0);
+	/* Last: the cache is sized by what the rest left free. It must hold, besides free
+	 * frames, every page a hold may pin. */
+	if (rc == 0)
+		rc = vmcache_init(&d->cache, vm, d->node, cache_bytes,
+				  2 * c.max_holds * c.max_hold_pages + 128, ahead);
+	if (rc)
+		return rc;
 	pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state\n",
 		(unsigned long long)c.npages, c.nnodes, size >> 10);
 	return rc;
@@ -283,10 +284,12 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 	struct dsm_hold *h;
 	int rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true);
 
-	if (rc == -E_AGAIN) { /* (vmdsm_poll asks again when a frame is free) */
+	if (rc == -E_AGAIN || rc == -E_BUSY) { /* (vmdsm_poll asks again: frame_waiters_run) */
 		struct vcpu_pages *vp = vmdsm_pages_of(v);
 		typeof(d->frame_waiters) *q = &d->frame_waiters;
 
+		if (!vp->frame_wait.waiting)
+			++*(rc == -E_BUSY ? &d->cache.put_waits : &d->cache.waits);
 		vp->frame_wait.gpa = gpa;
 		vp->frame_wait.write = write;
 		vp->frame_wait.fetch = fetch;
@@ -295,6 +298,7 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 		q->id[(q->head + q->n++) % VM_MAX_VCPUS] = v->id;
 		return;
 	}
+	vmdsm_pages_of(v)->frame_wait.waiting = false;
 	if (rc) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u: no cache frame for guest-physical %#llx (error %d)", v->id,
@@ -387,19 +391,18 @@ void vmdsm_yield(struct vcpu *v)
 		handoff(v->vm, yield_work, &v, sizeof(v));
 }
 
-/* The faults that waited for a cache frame, oldest first, while frames are free. */
+/* The faults that waited for a cache frame, oldest first, each asking once more (one
+ * that still finds none, or its page's PUT still out, queues again). */
 static void frame_waiters_run(struct vm_dsm *d)
 {
 	typeof(d->frame_waiters) *q = &d->frame_waiters;
 
-	/* (each once: one whose page's PUT is still out queues again) */
-	for (u32 n = q->n; n && q->n && vmcache_may_fill(&d->cache); n--) {
+	for (u32 n = q->n; n && q->n; n--) {
 		struct vcpu *v = &d->vm->vcpus[q->id[q->head]];
 		struct vcpu_pages *vp = vmdsm_pages_of(v);
 
 		q->head = (q->head + 1) % VM_MAX_VCPUS;
 		q->n--;
-		vp->frame_wait.waiting = false;
 		fault_here(v, vp->frame_wait.gpa, vp->frame_wait.write, vp->frame_wait.fetch,
 			   vp->frame_wait.walk);
 	}

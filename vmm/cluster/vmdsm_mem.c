@@ -57,9 +57,11 @@ static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
 static int frame_wait(struct vm_dsm *d, gpa_t gpa)
 {
 	u64 t0 = time_now_ns();
-	int rc;
+	int rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true);
 
-	while ((rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true)) == -E_AGAIN) {
+	if (rc == -E_AGAIN || rc == -E_BUSY)
+		++*(rc == -E_BUSY ? &d->cache.put_waits : &d->cache.waits);
+	for (; rc == -E_AGAIN || rc == -E_BUSY; rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true)) {
 		if (time_now_ns() - t0 > VMDSM_MONITOR_GIVE_UP_NS) {
 			pr_err("dsm: no cache frame for guest-physical %#llx in %llu s (%u frames, "
 			       "%u of them with a PUT out): giving up\n",
@@ -72,6 +74,7 @@ static int frame_wait(struct vm_dsm *d, gpa_t gpa)
 			return -E_CANCELED;
 		net_poll();
 		dsm_poll(d->node);
+		vmcache_poll(&d->cache);
 	}
 	return rc;
 }

@@ -657,18 +657,54 @@ u64 config_min_cache(u32 nvcpus)
 	return CFG_MIN_CACHE + nvcpus * CFG_MIN_CACHE_PER_VCPU;
 }
 
-/* With the nodes' memory= (all or none), the guest's RAM must fit: each node holds its
- * home range, its cache (cache=, or the least it may have) and the monitor's reserve. */
+static u64 mib_up(u64 bytes)
+{
+	return (bytes + (1ULL << 20) - 1) >> 20;
+}
+
+/* Node i's home range in bytes of guest RAM (weight: the nodes' memory= in MiB, or 1). */
+static u64 home_bytes(const struct cluster_config *cfg, const u64 *weight, u32 i)
+{
+	u64 units = cfg->guest.memory / CFG_HOME_ALIGN;
+
+	return (config_home_unit(units, weight, cfg->nnodes, i + 1) -
+		config_home_unit(units, weight, cfg->nnodes, i)) * CFG_HOME_ALIGN;
+}
+
+/* Node i (of several) can hold its home range, its cache (cache=, or the least; no more
+ * than the pages homed elsewhere) and the monitor's reserve in its memory=. */
+static void check_node_fits(struct cluster_config *cfg, u32 i, u64 home)
+{
+	const struct cfg_node *nd = &cfg->nodes[i];
+	u64 g = cfg->guest.memory, reserve = config_node_reserve(g);
+	u64 cache = MIN(nd->cache ? nd->cache : config_min_cache(config_total_cpus(cfg)), g - home);
+
+	if (home + cache + reserve <= nd->memory)
+		return;
+	cfg_error(cfg, nd->line, 1,
+		  "node id=%u: memory=%lluM cannot hold its %llu MiB share of the guest's %llu "
+		  "MiB, %s %llu MiB of cache and %llu MiB for the monitor and its tables: %llu "
+		  "MiB in all",
+		  i, (unsigned long long)(nd->memory >> 20), (unsigned long long)mib_up(home),
+		  (unsigned long long)(g >> 20), nd->cache ? "its" : "at least",
+		  (unsigned long long)mib_up(cache), (unsigned long long)mib_up(reserve),
+		  (unsigned long long)(mib_up(home) + mib_up(cache) + mib_up(reserve)));
+}
+
+/*
+ * The guest's RAM across the nodes: every node gets a home range; a cache= holds at
+ * least what the vCPUs may pin (or every page homed elsewhere); with the nodes' memory=
+ * (all or none), each node holds its home range, its cache and the monitor's reserve.
+ */
 static void check_memory(struct cluster_config *cfg)
 {
 	static u64 weight[CFG_MAX_NODES];
-	u64 sum = 0, units = cfg->guest.memory / CFG_HOME_ALIGN, g = cfg->guest.memory;
+	u64 sum = 0, g = cfg->guest.memory, least = config_min_cache(config_total_cpus(cfg));
 	u32 n = cfg->nnodes, given = 0;
 
 	for (u32 i = 0; i < n; i++) {
 		given += cfg->nodes[i].memory != 0;
 		sum += cfg->nodes[i].memory;
-		weight[i] = cfg->nodes[i].memory >> 20;
 	}
 	for (u32 i = 0; given && given < n; i++)
 		if (!cfg->nodes[i].memory) {
@@ -677,9 +713,9 @@ static void check_memory(struct cluster_config *cfg)
 				  "every node or for none (the guest's RAM is shared out by it)", i);
 			return;
 		}
-	if (!given || !cfg->guest.present)
+	if (!cfg->guest.present)
 		return;
-	if (g > sum) {
+	if (given && g > sum) {
 		cfg_error(cfg, cfg->guest.line, 1,
 			  "memory=%lluM is more than the cluster has: %llu MiB in all (memory= of "
 			  "its %u node%s)",
@@ -687,24 +723,41 @@ static void check_memory(struct cluster_config *cfg)
 			  n == 1 ? "" : "s");
 		return;
 	}
+	if (n == 1) {
+		u64 need = g + config_node_reserve(g);
+
+		if (given && need > cfg->nodes[0].memory)
+			cfg_error(cfg, cfg->nodes[0].line, 1,
+				  "node id=0: memory=%lluM cannot hold the guest's %llu MiB and %llu "
+				  "MiB for the monitor and its tables: %llu MiB in all",
+				  (unsigned long long)(cfg->nodes[0].memory >> 20),
+				  (unsigned long long)(g >> 20),
+				  (unsigned long long)mib_up(config_node_reserve(g)),
+				  (unsigned long long)((g >> 20) + mib_up(config_node_reserve(g))));
+		return;
+	}
+	for (u32 i = 0; i < n; i++)
+		weight[i] = given ? cfg->nodes[i].memory >> 20 : 1;
 	for (u32 i = 0; i < n; i++) {
 		const struct cfg_node *nd = &cfg->nodes[i];
-		u64 home = (config_home_unit(units, weight, n, i + 1) -
-			    config_home_unit(units, weight, n, i)) * CFG_HOME_ALIGN;
-		u64 cache = n == 1 ? 0 : nd->cache ? nd->cache
-						   : config_min_cache(config_total_cpus(cfg));
-		u64 reserve = config_node_reserve(g);
+		u64 home = home_bytes(cfg, weight, i);
 
-		if (home + cache + reserve > nd->memory)
+		if (!home) {
+			cfg_error(cfg, cfg->guest.line, 1,
+				  "memory=%lluM leaves node id=%u no home range: the guest's RAM is "
+				  "shared out in 2 MiB pieces %s",
+				  (unsigned long long)(g >> 20), i,
+				  given ? "in proportion to the nodes' memory=" : "equally");
+			return;
+		}
+		if (nd->cache && nd->cache < least && nd->cache < g - home)
 			cfg_error(cfg, nd->line, 1,
-				  "node id=%u: memory=%lluM cannot hold its %llu MiB share of the "
-				  "guest's %llu MiB, %s %llu MiB of cache and %llu MiB for the "
-				  "monitor and its tables: %llu MiB in all",
-				  i, (unsigned long long)(nd->memory >> 20),
-				  (unsigned long long)(home >> 20), (unsigned long long)(g >> 20),
-				  nd->cache ? "its" : "at least", (unsigned long long)(cache >> 20),
-				  (unsigned long long)(reserve >> 20),
-				  (unsigned long long)((home + cache + reserve) >> 20));
+				  "node id=%u: cache=%lluM is less than the %llu MiB the guest's %u "
+				  "vCPUs and the protocol may pin at once (4 MiB and 256 KiB a vCPU)",
+				  i, (unsigned long long)(nd->cache >> 20),
+				  (unsigned long long)mib_up(least), config_total_cpus(cfg));
+		else if (given)
+			check_node_fits(cfg, i, home);
 	}
 }
 
