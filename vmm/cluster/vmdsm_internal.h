@@ -37,6 +37,7 @@ struct vm_dsm {
 	volatile bool monitor_done;
 	bool monitor_busy;
 	bool monitor_held; /* monitor_hold still pins the last page taken (vmdsm_unhold) */
+	u64 monitor_redone; /* monitor accesses asked again: the page left before the copy */
 	struct vcpu_pages pages[VM_MAX_VCPUS];
 	struct vmpf pf;
 	struct {

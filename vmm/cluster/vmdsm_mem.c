@@ -78,6 +78,8 @@ void vmdsm_unhold(struct vm *vm)
 int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 {
 	struct vm_dsm *d = vmdsm_of(vm);
+	gpa_t again = ~0ULL; /* the page being asked for again */
+	u64 t_page = 0;
 	int rc = 0;
 
 	if (!len)
@@ -94,6 +96,8 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 	vmdsm_unhold(vm); /* (the caller is done with the last one) */
 	d->monitor_busy = true;
 	for (gpa_t p = gpa & PAGE_MASK; p < gpa + len && rc == 0; p += PAGE_SIZE) {
+		if (p != again)
+			t_page = time_now_ns();
 		if (d->monitor_held) {
 			d->monitor_held = false;
 			dsm_release(d->node, &d->monitor_hold);
@@ -105,6 +109,31 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 			/* dsm_poll too: our request may queue behind a peer's that waits
 			 * for a pin of this node's own vCPU to run out. */
 			rc = monitor_wait(d, p, write);
+		}
+		if (rc == 0 && dsm_hold_lost(&d->monitor_hold)) {
+			/* The page came and went: its pin ran out before the wait saw the
+			 * grant (the boot core away longer than the pin between the message
+			 * and the next dsm_poll, as on a slow or busy host), and a peer that
+			 * asked has it now. Copying into the frame would lose the write (the
+			 * guest's NIC, across nodes: a used-ring entry older than its index,
+			 * "id is not a head"). Ask again. */
+			dsm_release(d->node, &d->monitor_hold);
+			d->monitor_redone++;
+			if (time_now_ns() - t_page > VMDSM_MONITOR_GIVE_UP_NS) {
+				pr_err("dsm: the monitor's access to guest-physical %#llx lost its "
+				       "page before the copy for %llu s: giving up\n",
+				       (unsigned long long)p,
+				       (unsigned long long)(VMDSM_MONITOR_GIVE_UP_NS / 1000000000));
+				rc = -E_TIMEDOUT;
+				break;
+			}
+			/* (the network first: a hold is also lost when the protocol had no
+			 * record free to ask with, which only its messages free) */
+			net_poll();
+			dsm_poll(d->node);
+			again = p;
+			p -= PAGE_SIZE; /* (the loop's step brings it back to this page) */
+			continue;
 		}
 		if (rc == 0)
 			d->monitor_held = true;

@@ -183,8 +183,10 @@ void vmdsm_report(struct vm *vm)
 		(unsigned long long)s->bytes, (unsigned long long)s->home_faults,
 		(unsigned long long)(s->fault_ns_sum / 1000 / MAX(s->faults[0] + s->faults[1], 1)),
 		(unsigned long long)(s->fault_ns_max / 1000), (unsigned long long)s->bad_msgs);
-	kprintf("dsm: %llu messages waited for a message-layer buffer, at most %u at once (of %u)\n",
-		(unsigned long long)d->outq->delayed, d->outq->most, VMDSM_OUTQ_SLOTS);
+	kprintf("dsm: %llu messages waited for a message-layer buffer, at most %u at once (of %u); "
+		"%llu monitor accesses asked again (their page left before the copy)\n",
+		(unsigned long long)d->outq->delayed, d->outq->most, VMDSM_OUTQ_SLOTS,
+		(unsigned long long)d->monitor_redone);
 	print_vcpu_faults("dsm: ", vm);
 	vmpf_report(&d->pf, "dsm: ");
 	print_waits(d, "dsm: ");
