@@ -168,6 +168,7 @@ bench: all guest-linux
 	tools/bench-net $(BENCH_NET_ARGS)
 	tools/bench-cluster $(BENCH_CLUSTER_ARGS)
 	tools/bench-cluster --one-core $(BENCH_CLUSTER_ARGS)
+	tools/bench-memory --big $(BENCH_MEMORY_ARGS)
 
 # The Intel back end on Bochs: slow (about an hour), so apart from make bench.
 bench-intel: all guest-linux
@@ -215,7 +216,7 @@ help:
 	@echo "make run      boot the Linux guest under Unum in QEMU, console on this terminal"
 	@echo "              (tools/unum-cluster; RUN_ARGS=... replaces its options)"
 	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
-	@echo "make bench    benchmarks: Linux under Unum vs bare QEMU, the cluster network, Linux on 1-3 nodes (doc/benchmarks.md)"
+	@echo "make bench    benchmarks: Linux under Unum vs bare QEMU, the cluster network, Linux on 1-3 nodes, a guest larger than a node (doc/benchmarks.md)"
 	@echo "make bench-intel  the Intel back end on Bochs: Linux under Unum vs bare Bochs, on 1 and 2 nodes (doc/benchmarks.md)"
 	@echo "make iso      GRUB rescue ISO with the monitor and examples/cluster.conf"
 	@echo "make netboot  network boot tree for a rack: build/netboot (GRUB PXE/UEFI, grub.cfg,"

@@ -101,6 +101,18 @@ static void compare_netboot(const char *path, const char *tree)
 	free(theirs);
 }
 
+/* Node i's share of the guest's RAM, as the monitor lays it out (the nodes' memory=). */
+static unsigned long long home_share(unsigned i)
+{
+	static u64 weight[CFG_MAX_NODES];
+	u64 units = cfg.guest.memory / CFG_HOME_ALIGN;
+
+	for (unsigned n = 0; n < cfg.nnodes; n++)
+		weight[n] = cfg.nodes[n].memory >> 20;
+	return (config_home_unit(units, weight, cfg.nnodes, i + 1) -
+		config_home_unit(units, weight, cfg.nnodes, i)) * CFG_HOME_ALIGN;
+}
+
 static void show(void)
 {
 	char mac[24], ip[20];
@@ -111,7 +123,14 @@ static void show(void)
 		const struct cfg_node *n = &cfg.nodes[i];
 		config_format_mac(n->mac, mac, sizeof(mac));
 		config_format_ip(n->ip, ip, sizeof(ip));
-		printf("node %u mac %s ip %s port %u cpus %u\n", n->id, mac, ip, n->port, n->cpus);
+		printf("node %u mac %s ip %s port %u cpus %u", n->id, mac, ip, n->port, n->cpus);
+		if (n->memory)
+			printf(" memory %llu MiB", (unsigned long long)(n->memory >> 20));
+		if (n->memory && cfg.guest.present && cfg.nnodes > 1)
+			printf(" home %llu MiB", (unsigned long long)(home_share(i) >> 20));
+		if (n->cache)
+			printf(" cache %llu MiB", (unsigned long long)(n->cache >> 20));
+		printf("\n");
 	}
 	if (cfg.guest.present)
 		printf("guest memory %llu MiB kernel %s initrd %s cmdline \"%s\"\n",

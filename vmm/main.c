@@ -483,12 +483,19 @@ static __noreturn void run_guest(u32 node)
 	}
 	layout.self = node;
 	layout.nnodes = cluster.nnodes;
-	for (u32 n = 0; n < cluster.nnodes; n++)
+	for (u32 n = 0; n < cluster.nnodes; n++) {
 		layout.cpus[n] = cluster.nodes[n].cpus;
+		layout.home_weight[n] = cluster.nodes[n].memory >> 20; /* (all or none) */
+	}
 	rc = vm_create(&vm, cluster.guest.memory, &layout);
 	if (rc == 0 && cluster.nnodes > 1)
-		rc = cluster_init(&vm, !options.noprefetch, options.slice_ms,
-				  options.turns == TURNS_ADAPTIVE);
+		rc = cluster_init(&vm, &(struct cluster_options){
+					       .prefetch = !options.noprefetch,
+					       .slice_ms = options.slice_ms,
+					       .adaptive = options.turns == TURNS_ADAPTIVE,
+					       .cache_bytes = cluster.nodes[node].cache,
+					       .cache_ahead = options.cacheahead,
+				       });
 	if (rc == 0 && options.shadow)
 		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES);
 	if (rc == 0)

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # A cluster file with mistakes: tools/unum-config check and the monitor's
 # console must give the same messages (file name aside), and the monitor must
-# refuse to start. Also checks the launcher refuses the file by itself.
+# refuse to start. Also checks the launcher refuses the file by itself, and a
+# guest larger than the cluster is refused with the sum.
 . "$(dirname "$0")/lib.sh"
 
 conf=$LOGS/bad.conf
@@ -39,6 +40,20 @@ status=$?
 check halted-monitor-ends-launcher status_is 2
 check halted-launcher-says-why has "$LOGS/launcher.out" 'monitor refused to start \(configuration\) \(exit code 1\) and halted'
 check halted-console-exit-code has "$LOGS/node0.log" '^unum: exit code 1$'
+
+# A guest larger than the nodes' memory= together: refused by the checker and by
+# node 0, both with the sum.
+cat >"$LOGS/big.conf" <<'CONF'
+cluster id=1 secret=00112233445566778899aabbccddeeff
+node id=0 mac=52:54:00:75:6e:00 ip=10.77.0.1 memory=256M
+node id=1 mac=52:54:00:75:6e:01 ip=10.77.0.2 memory=256M
+guest memory=600M kernel=kernel
+CONF
+tools/unum-config check "$LOGS/big.conf" >"$LOGS/unum-config.out" 2>&1
+check too-big-tool-refuses has "$LOGS/unum-config.out" ':4:1: error: memory=600M is more than the cluster has: 512 MiB in all \(memory= of its 2 nodes\)$'
+cluster --boot kernel --config "$LOGS/big.conf" --no-check
+check too-big-monitor-refuses status_is 2
+check too-big-monitor-says-sum has "$LOGS/node0.log" '^cluster.conf:4:1: error: memory=600M is more than the cluster has: 512 MiB in all \(memory= of its 2 nodes\)$'
 
 # A valid file whose guest line names boot modules node 0 was not given: node 0
 # says which, before it waits for the other node, and refuses.

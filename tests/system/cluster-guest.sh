@@ -49,6 +49,34 @@ for layout in 3x1 1x3; do
 	fi
 done
 
+# The bounded cache (vmm/cluster/vmdsm_cache.h): 64 MiB of guest RAM on two nodes, 32
+# MiB homed on each, and a cache of 5 MiB each for the other's pages. Each vCPU
+# fills 12 MiB homed on the other node and reads it back, then reads what the
+# other filled, then writes it again (tiny memfill): every word must be right, and
+# both nodes must have filled their 1280 frames twice over or more, given pages back
+# with their contents (PUTs) and had their homes take them. Then the same with no
+# frames kept free ahead (cacheahead=0): faults find none and wait for a PUT.
+for ahead in default 0; do
+	args=()
+	[ "$ahead" = default ] || args=(--append "cacheahead=$ahead")
+	TIMEOUT=300 cluster --nodes 2 --guest build/guest/tiny/memfill.bin --guest-memory 64M \
+		--memory 128 --cache 5M "${args[@]}"
+	t=memfill-ahead-$ahead
+	mkdir -p "$LOGS/$t"
+	cp "$LOGS"/node*.log "$LOGS/$t/"
+	check $t-passes status_is 64
+	check $t-said-ok has "$LOGS/node0.log" '^tiny memfill: ok'
+	for n in 0 1; do
+		log=$LOGS/node$n.log
+		check $t-node$n-bound has "$log" '^dsm: cache: 1280 frames \(5 MiB\) for pages homed elsewhere'
+		check $t-node$n-refilled has "$log" '^dsm: cache: ([2-9][0-9]{3}|[1-9][0-9]{4,}) frames filled; evictions: [1-9][0-9]* PUTs \([1-9][0-9]* freed'
+		check $t-node$n-home-took-them has "$log" '^dsm: evictions: .* of the PUTs received: [1-9][0-9]* from the owner'
+		if [ "$ahead" = 0 ]; then
+			check $t-node$n-faults-waited has "$log" '^dsm: cache: [1-9][0-9]* accesses waited for a free frame, [0-9]+ for their page.s PUT to end; 0 frames kept free ahead'
+		fi
+	done
+done
+
 # IPIs alone move no pages: ipi-ping (the IPI round-trip benchmark's guest)
 # across 2 nodes times 200 round trips; each vCPU writes only its own pages,
 # so node 1's vCPU faults only while it starts (its code, stack and the IDT).

@@ -59,6 +59,11 @@ TEST(bad_values)
 	CHECK_EQ(opt.tsclag_us, 2000);
 	CHECK(cmdline_parse("tsclag=0", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'tsclag=0': expected tsclag=US with US from 1 to 1000000");
+	CHECK_EQ(opt.cacheahead, CMDLINE_DEFAULT_CACHEAHEAD);
+	CHECK_EQ(cmdline_parse("cacheahead=0", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.cacheahead, 0);
+	CHECK(cmdline_parse("cacheahead=x", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'cacheahead=x': expected cacheahead=N with N from 0 to 65536");
 	CHECK(cmdline_parse("slice=1001", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'slice=1001': expected slice=MS with MS from 0 to 1000");
 	CHECK_EQ(opt.turns, TURNS_ALWAYS);

@@ -2,7 +2,9 @@
 /*
  * The cluster configuration parser: a valid file parses into the expected
  * structure, and malformed input of every kind is rejected with an error
- * naming the exact line and column and what was expected.
+ * naming the exact line and column and what was expected. The nodes' memory= shares the
+ * guest's RAM out (homes in proportion), and a guest they cannot hold is refused with the
+ * figures.
  */
 #include "tests/unit/check.h"
 #include "vmm/lib/config.h"
@@ -34,6 +36,9 @@ static void expect_error(int line, const char *text, const char *want)
 		check_fail(__FILE__, line, "%u errors, expected 1", cfg.nerrors);
 }
 #define EXPECT_ERROR(text, want) expect_error(__LINE__, text, want)
+#define GOOD_HEAD_NODE(keys)                                     \
+	"cluster id=7 secret=00112233445566778899aabbccddeeff\n" \
+	"node id=0 mac=52:54:00:00:00:01 ip=10.0.0.1 " keys "\n"
 
 TEST(full_file)
 {
@@ -109,12 +114,12 @@ TEST(statement_and_key_errors)
 		"t.conf:3:1: error: unknown statement 'nodes' (expected cluster, node, guest, disk or nic)");
 	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 ram=4\n",
 		     "t.conf:3:45: error: unknown key 'ram' (expected: node id=N "
-		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
+		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C] [memory=SIZE] [cache=SIZE])");
 	EXPECT_ERROR(GOOD_HEAD "node id=1 id=2 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
 		     "t.conf:3:11: error: id= given twice");
 	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02\n",
 		     "t.conf:3:32: error: node line is missing ip= (expected: node id=N "
-		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
+		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C] [memory=SIZE] [cache=SIZE])");
 }
 
 TEST(value_errors)
@@ -170,7 +175,7 @@ TEST(file_level_errors)
 		     "secret=<32 hex digits> [name=NAME])");
 	EXPECT_ERROR("cluster id=7 secret=00112233445566778899aabbccddeeff\n",
 		     "t.conf:2:1: error: end of file: no node lines (expected at least: node id=N "
-		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C])");
+		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C] [memory=SIZE] [cache=SIZE])");
 	EXPECT_ERROR(GOOD_HEAD "cluster id=8 secret=00112233445566778899aabbccddeeff\n",
 		     "t.conf:3:1: error: second cluster line (the first is on line 1)");
 	EXPECT_ERROR(GOOD_HEAD "node id=0 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
@@ -244,6 +249,71 @@ TEST(nic_line)
 	EXPECT_ERROR(GOOD_HEAD "guest memory=64M kernel=k\nnic mac=52:54:00:00:01:00\n"
 			       "nic mac=52:54:00:00:01:01\n",
 		     "t.conf:5:1: error: second nic line (the first is on line 4)");
+}
+
+#define THREE_NODES(m0, m1, m2)                                           \
+	"cluster id=7 secret=00112233445566778899aabbccddeeff\n"                \
+	"node id=0 mac=52:54:00:00:00:01 ip=10.0.0.1 " m0 "\n"                   \
+	"node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 " m1 "\n"                   \
+	"node id=2 mac=52:54:00:00:00:03 ip=10.0.0.3 " m2 "\n"
+
+TEST(node_memory_and_cache)
+{
+	static const u64 w[3] = { 1024, 512, 512 };
+	u64 units = (2048ULL << 20) / CFG_HOME_ALIGN;
+
+	/* 768 MiB on three nodes of 384: 256 each, and a cache each. */
+	CHECK_EQ(parse(THREE_NODES("memory=384M", "memory=384M cache=64M", "memory=384M")
+		       "guest memory=768M kernel=k\n"), 0);
+	CHECK_EQ_U64(cfg.nodes[1].memory, 384ULL << 20);
+	CHECK_EQ_U64(cfg.nodes[1].cache, 64ULL << 20);
+	CHECK_EQ_U64(cfg.nodes[0].cache, 0);
+	/* Homes in proportion to memory: 1 GiB, 512 MiB, 512 MiB of a 2 GiB guest. */
+	CHECK_EQ_U64(config_home_unit(units, w, 3, 0), 0);
+	CHECK_EQ_U64(config_home_unit(units, w, 3, 1), units / 2);
+	CHECK_EQ_U64(config_home_unit(units, w, 3, 2), units * 3 / 4);
+	CHECK_EQ_U64(config_home_unit(units, w, 3, 3), units);
+	/* More than the cluster has. */
+	EXPECT_ERROR(THREE_NODES("memory=384M", "memory=384M", "memory=384M")
+		     "guest memory=1200M kernel=k\n",
+		     "t.conf:5:1: error: memory=1200M is more than the cluster has: 1152 MiB in "
+		     "all (memory= of its 3 nodes)");
+	/* Within the sum, but a node cannot hold its share with the monitor and a cache. */
+	EXPECT_ERROR(THREE_NODES("memory=256M", "memory=512M", "memory=512M")
+		     "guest memory=1100M kernel=k\n",
+		     "t.conf:2:1: error: node id=0: memory=256M cannot hold its 220 MiB share of "
+		     "the guest's 1100 MiB, at least 5 MiB of cache and 33 MiB for the monitor "
+		     "and its tables: 258 MiB in all");
+	/* A cache smaller than what the vCPUs may pin (4 MiB and 256 KiB a vCPU: 4.75). */
+	EXPECT_ERROR(THREE_NODES("", "cache=4M", "") "guest memory=768M kernel=k\n",
+		     "t.conf:3:1: error: node id=1: cache=4M is less than the 5 MiB the guest's 3 "
+		     "vCPUs and the protocol may pin at once (4 MiB and 256 KiB a vCPU)");
+	/* Every node needs a home range: 2 MiB pieces. */
+	EXPECT_ERROR(THREE_NODES("memory=32M", "memory=1T", "memory=1T")
+		     "guest memory=16M kernel=k\n",
+		     "t.conf:5:1: error: memory=16M leaves node id=0 no home range: the guest's "
+		     "RAM is shared out in 2 MiB pieces in proportion to the nodes' memory=");
+	/* One node: all of the guest, no cache. */
+	EXPECT_ERROR(GOOD_HEAD_NODE("memory=256M") "guest memory=240M kernel=k\n",
+		     "t.conf:2:1: error: node id=0: memory=256M cannot hold the guest's 240 MiB and "
+		     "26 MiB for the monitor and its tables: 266 MiB in all");
+	EXPECT_ERROR(THREE_NODES("memory=384M", "memory=384M cache=200M", "memory=384M")
+		     "guest memory=768M kernel=k\n",
+		     "t.conf:3:1: error: node id=1: memory=384M cannot hold its 256 MiB share of "
+		     "the guest's 768 MiB, its 200 MiB of cache and 30 MiB for the monitor and "
+		     "its tables: 486 MiB in all");
+	/* All or none. */
+	EXPECT_ERROR(THREE_NODES("memory=384M", "", "memory=384M")
+		     "guest memory=768M kernel=k\n",
+		     "t.conf:3:1: error: node id=1 has no memory=, but other nodes have: give it "
+		     "for every node or for none (the guest's RAM is shared out by it)");
+	EXPECT_ERROR(GOOD_HEAD_NODE("cache=1M"),
+		     "t.conf:2:51: error: cache: expected from 4M to 512G, found \"1M\"");
+	EXPECT_ERROR(GOOD_HEAD_NODE("memory=16M"),
+		     "t.conf:2:52: error: memory: expected from 32M to 1T, the node's memory, "
+		     "found \"16M\"");
+	/* Without memory= nothing is checked here: each node checks its own at start. */
+	CHECK_EQ(parse(THREE_NODES("", "", "") "guest memory=4G kernel=k\n"), 0);
 }
 
 TEST(same_port_different_ip_is_fine)

@@ -5,7 +5,9 @@
  * both sizes read back, entries have the hardware format NPT needs (U/S on
  * every level, NX when not executable), overlaps and misalignment are
  * refused, rights change per 4 KiB page (splitting a 2 MiB page without
- * disturbing its neighbours), and destroying the tables frees every page.
+ * disturbing its neighbours), a 4 KiB page unmaps (the DSM's cache reuses its frame),
+ * the accessed bit the CPU sets reads back once, and destroying the tables frees every
+ * page.
  */
 #include "tests/unit/check.h"
 #include "tests/unit/fake_pool.h"
@@ -21,6 +23,16 @@ static void setup(void)
 static u64 entry(hpa_t table, gpa_t gpa, int level)
 {
 	return fake_pool_entry(table, gpa, level);
+}
+
+/* The 4 KiB leaf entry of gpa (its tables exist). */
+static u64 *leaf_of(gpa_t gpa)
+{
+	hpa_t t = n.root;
+
+	for (int level = 4; level > 1; level--)
+		t = fake_pool_entry(t, gpa, level) & 0x000ffffffffff000ULL;
+	return (u64 *)fake_map(t, NULL) + ((gpa >> 12) & 511);
 }
 
 TEST(map_and_lookup)
@@ -113,6 +125,39 @@ TEST(protect_splits_large_page)
 	CHECK_EQ(nested_protect(&n, 0x600000, SPACE_R), 0);
 	CHECK_EQ(n.table_pages, before);
 	CHECK_EQ(nested_protect(&n, 0x900000, SPACE_R), -E_NOENT);
+}
+
+TEST(unmap_and_accessed)
+{
+	hpa_t hpa;
+	u32 prot;
+	u64 size, *pte;
+
+	setup();
+	CHECK_EQ(nested_map(&n, 0x5000, 0x9000, SPACE_4K, 0), 0); /* a frame, no rights yet */
+	CHECK_EQ(nested_rights(&n, 0x5000), 0);
+	CHECK_EQ(nested_protect(&n, 0x5000, SPACE_RWX), 0);
+	pte = leaf_of(0x5000);
+	CHECK_EQ_U64(*pte & 0x20, 0); /* A clear: the CPU marks the page when it uses it */
+	CHECK_EQ(nested_test_clear_accessed(&n, 0x5000), 0);
+	*pte |= 0x20; /* (as the CPU does) */
+	CHECK_EQ(nested_test_clear_accessed(&n, 0x5000), 1);
+	CHECK_EQ(nested_test_clear_accessed(&n, 0x5000), 0);
+	CHECK_EQ(nested_unmap(&n, 0x5000), 0);
+	CHECK_EQ_U64(*pte, 0); /* (not even the old frame's address) */
+	CHECK_EQ(nested_lookup(&n, 0x5000, &hpa, &prot, &size), -E_NOENT);
+	CHECK_EQ(nested_unmap(&n, 0x5000), -E_NOENT);
+	CHECK_EQ(nested_test_clear_accessed(&n, 0x5000), -E_NOENT);
+	CHECK_EQ(nested_map(&n, 0x5000, 0xa000, SPACE_4K, SPACE_R), 0); /* another frame */
+	CHECK_EQ(nested_lookup(&n, 0x5000, &hpa, &prot, &size), 0);
+	CHECK_EQ_U64(hpa, 0xa000);
+	/* Inside a 2 MiB page: split, the neighbours stay. */
+	CHECK_EQ(nested_map(&n, 0x400000, 0x800000, SPACE_2M, SPACE_RWX), 0);
+	CHECK_EQ(nested_unmap(&n, 0x401000), 0);
+	CHECK_EQ(nested_lookup(&n, 0x401000, &hpa, &prot, &size), -E_NOENT);
+	CHECK_EQ(nested_lookup(&n, 0x402000, &hpa, &prot, &size), 0);
+	CHECK_EQ_U64(hpa, 0x802000);
+	CHECK_EQ(prot, SPACE_RWX);
 }
 
 TEST(destroy_frees_everything)

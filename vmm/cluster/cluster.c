@@ -154,7 +154,7 @@ static const struct vm_cluster cluster_hooks = {
 /* This node's cluster: one, as there is one guest (zero until cluster_init). */
 static struct cluster the_cluster;
 
-int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms, bool adaptive)
+int cluster_init(struct vm *vm, const struct cluster_options *o)
 {
 	struct cluster *c = &the_cluster;
 	int rc;
@@ -167,8 +167,8 @@ int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms, bool adaptive)
 	vm->cluster = &c->hooks;
 	rc = remote_init(vm);
 	if (rc == 0)
-		rc = vmdsm_init(vm, prefetch);
+		rc = vmdsm_init(vm, o->prefetch, o->cache_bytes, o->cache_ahead);
 	if (rc == 0)
-		rc = turns_init(vm, slice_ms, adaptive);
+		rc = turns_init(vm, o->slice_ms, o->adaptive);
 	return rc; /* (on an error the node refuses to start, see main.c) */
 }

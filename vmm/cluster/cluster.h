@@ -10,9 +10,16 @@
 
 #include "vmm/virt/vm.h"
 
-/* After vm_create(), before the devices: 0, or a negative error (reason printed). With
- * slice_ms 0 the nodes do not take turns (slice=0 on the command line); with adaptive,
- * only while running at once would cost them more (turns=adaptive, vmm/cluster/turns.h). */
-int cluster_init(struct vm *vm, bool prefetch, u32 slice_ms, bool adaptive);
+/* How the cluster runs (the monitor's command line and this node's cluster-file line). */
+struct cluster_options {
+	bool prefetch;	 /* ask for pages before a vCPU faults (vmm/cluster/vmdsm_prefetch.h) */
+	u32 slice_ms;	 /* turns of slice_ms ms; 0: the nodes do not take turns (slice=0) */
+	bool adaptive;	 /* turns only while running at once would cost more (turns=adaptive) */
+	u64 cache_bytes; /* the cache of pages homed elsewhere (0: the node's free memory) */
+	u32 cache_ahead; /* its frames kept free by evicting ahead (cacheahead=) */
+};
+
+/* After vm_create(), before the devices: 0, or a negative error (reason printed). */
+int cluster_init(struct vm *vm, const struct cluster_options *o);
 
 #endif

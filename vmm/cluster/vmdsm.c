@@ -28,6 +28,13 @@
 #include "vmm/virt/virt.h"
 #include "vmm/virt/shadow_vm.h"
 #include "vmm/lib/x86.h"
+#include "vmm/lib/config.h"
+
+/* The cluster file's least cache (vmm/lib/config.h) holds what vmdsm_init asks for: the
+ * pages every hold may pin, twice over, and 128 frames to evict ahead. */
+_Static_assert(2 * VCPU_DSM_HOLDS * 2 * PAGE_SIZE <= CFG_MIN_CACHE_PER_VCPU &&
+		       (2 * (1 + VMPF_HOLDS) * 2 + 128) * PAGE_SIZE <= CFG_MIN_CACHE,
+	       "the least cache in the cluster file is too small for the protocol");
 
 #define VMDSM_PIN_NS 2000000ULL /* how long a fetched page stays for the vCPU that wanted it */
 
@@ -126,11 +133,24 @@ static void *op_frame(void *ctx, uint64_t page)
 {
 	/* A page in the hole below 4 GiB is no RAM: the monitor never asks for one (faults
 	 * there are MMIO, the read-ahead stops before it), and a peer's message about one
-	 * gets a frame of nothing rather than a NULL. */
+	 * gets a frame of nothing rather than a NULL. So does a page homed elsewhere the
+	 * cache has no frame for, which the protocol never touches (it has no copy of it):
+	 * if it does, the guest stops. */
 	static u8 nowhere[PAGE_SIZE] __aligned(PAGE_SIZE);
-	void *p = vm_gpa_ptr(((struct vm_dsm *)ctx)->vm, page << PAGE_SHIFT, PAGE_SIZE);
+	struct vm_dsm *d = ctx;
+	void *p = vm_gpa_ptr(d->vm, page << PAGE_SHIFT, PAGE_SIZE);
 
+	if (!p && vm_gpa_is_ram(d->vm, page << PAGE_SHIFT, PAGE_SIZE))
+		vm_stop(d->vm, EXIT_GUEST_STOPPED,
+			"dsm: the protocol used guest-physical %#llx, which has no frame in this "
+			"node's cache (a monitor bug)",
+			(unsigned long long)(page << PAGE_SHIFT));
 	return p ? p : nowhere;
+}
+
+static void op_evicted(void *ctx, uint64_t page, bool freed)
+{
+	vmcache_evicted(&((struct vm_dsm *)ctx)->cache, page, freed);
 }
 
 static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
@@ -148,8 +168,8 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 		old = nested_rights(&vm->space, page << PAGE_SHIFT);
 		nested_protect(&vm->space, page << PAGE_SHIFT, prot);
 	}
-	if (old > 0 && ((u32)old & ~prot))
-		vmpf_note_lost(&d->pf, page);
+	if (old > 0 && ((u32)old & ~prot) && !d->cache.evicting)
+		vmpf_note_lost(&d->pf, page); /* (not a page this node chose to give back) */
 	/* More rights: a stale entry only faults again. Fewer: no core may go on
 	 * using them, as the page's contents are about to leave. */
 	vm_flush_guest_tlbs(vm, old < 0 || ((u32)old & ~prot));
@@ -177,7 +197,8 @@ static const struct dsm_ops vmdsm_ops = {
 	.now = op_now,
 	.frame = op_frame,
 	.set_rights = op_set_rights,
-	.resume = op_resume, /* (no eviction yet: every node backs the whole guest RAM) */
+	.resume = op_resume,
+	.evicted = op_evicted,
 };
 
 static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
@@ -188,7 +209,7 @@ static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
 		pr_warn("dsm: message from node %u rejected (error %d)\n", src, rc);
 }
 
-int vmdsm_init(struct vm *vm, bool prefetch)
+int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead)
 {
 	struct vm_dsm *d = vmdsm_of(vm);
 	uint64_t home_start[VM_MAX_VCPUS]; /* (dsm_init copies it) */
@@ -222,17 +243,23 @@ int vmdsm_init(struct vm *vm, bool prefetch)
 	d->waits.rng = 0x9e3779b97f4a7c15ULL; /* (the reservoir sample's generator) */
 	rc = dsm_init(&d->node, &c, &vmdsm_ops, d, hpa_to_ptr(mem), size);
 	if (rc == 0)
-		rc = prefetch ? vmpf_init(&d->pf, d->node, c.npages, vm->low_size >> PAGE_SHIFT,
+		rc = prefetch ? vmpf_init(&d->pf, d->node, &d->cache, c.npages, vm->low_size >> PAGE_SHIFT,
 					  vm_next_ram(vm, vm->low_size) >> PAGE_SHIFT)
 			      : 0;
 	if (rc == 0)
 		rc = net_register(MSG_T_DSM, recv_dsm, d);
-	if (rc)
-		return rc;
-	/* Nothing is mapped until the protocol grants it. */
-	for (gpa_t gpa = 0; (gpa = vm_next_ram(vm, gpa)) < vm->gpa_end && rc == 0;
+	/* Nothing is mapped until the protocol grants it (pages homed elsewhere have no
+	 * frame yet either). */
+	for (gpa_t gpa = vm->home_base; (gpa = vm_next_ram(vm, gpa)) < vm->home_end && rc == 0;
 	     gpa += PAGE_SIZE)
 		rc = nested_protect(&vm->space, gpa, 0);
+	/* Last: the cache is sized by what the rest left free. It must hold, besides free
+	 * frames, every page a hold may pin. */
+	if (rc == 0)
+		rc = vmcache_init(&d->cache, vm, d->node, cache_bytes,
+				  2 * c.max_holds * c.max_hold_pages + 128, ahead);
+	if (rc)
+		return rc;
 	pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state\n",
 		(unsigned long long)c.npages, c.nnodes, size >> 10);
 	return rc;
@@ -255,8 +282,29 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 	struct vm_dsm *d = vmdsm_of(v->vm);
 	u8 slot = vmdsm_pages_of(v)->cur;
 	struct dsm_hold *h;
-	int rc;
+	int rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true);
 
+	if (rc == -E_AGAIN || rc == -E_BUSY) { /* (vmdsm_poll asks again: frame_waiters_run) */
+		struct vcpu_pages *vp = vmdsm_pages_of(v);
+		typeof(d->frame_waiters) *q = &d->frame_waiters;
+
+		if (!vp->frame_wait.waiting)
+			++*(rc == -E_BUSY ? &d->cache.put_waits : &d->cache.waits);
+		vp->frame_wait.gpa = gpa;
+		vp->frame_wait.write = write;
+		vp->frame_wait.fetch = fetch;
+		vp->frame_wait.walk = walk;
+		vp->frame_wait.waiting = true;
+		q->id[(q->head + q->n++) % VM_MAX_VCPUS] = v->id;
+		return;
+	}
+	vmdsm_pages_of(v)->frame_wait.waiting = false;
+	if (rc) {
+		vm_stop(v->vm, EXIT_GUEST_STOPPED,
+			"vCPU %u: no cache frame for guest-physical %#llx (error %d)", v->id,
+			(unsigned long long)gpa, rc);
+		return;
+	}
 	if (v->regs.rip != vmdsm_pages_of(v)->chain_rip) {
 		vmdsm_pages_of(v)->chain_rip = v->regs.rip;
 		vmdsm_pages_of(v)->chain = 0;
@@ -343,6 +391,23 @@ void vmdsm_yield(struct vcpu *v)
 		handoff(v->vm, yield_work, &v, sizeof(v));
 }
 
+/* The faults that waited for a cache frame, oldest first, each asking once more (one
+ * that still finds none, or its page's PUT still out, queues again). */
+static void frame_waiters_run(struct vm_dsm *d)
+{
+	typeof(d->frame_waiters) *q = &d->frame_waiters;
+
+	for (u32 n = q->n; n && q->n; n--) {
+		struct vcpu *v = &d->vm->vcpus[q->id[q->head]];
+		struct vcpu_pages *vp = vmdsm_pages_of(v);
+
+		q->head = (q->head + 1) % VM_MAX_VCPUS;
+		q->n--;
+		fault_here(v, vp->frame_wait.gpa, vp->frame_wait.write, vp->frame_wait.fetch,
+			   vp->frame_wait.walk);
+	}
+}
+
 void vmdsm_poll(struct vm *vm)
 {
 	struct vm_dsm *d = vmdsm_of(vm);
@@ -351,6 +416,8 @@ void vmdsm_poll(struct vm *vm)
 	vmdsm_unhold(vm);	 /* (the monitor's last access is over) */
 	outq_flush(d);
 	dsm_poll(d->node);
+	vmcache_poll(&d->cache);
+	frame_waiters_run(d);
 	vmpf_poll(&d->pf, turns_may_run(vm));
 }
 

@@ -8,6 +8,7 @@
 #include "vmm/cluster/vmdsm.h"
 #include "dsm/dsm.h"
 #include "vmm/cluster/vmdsm_prefetch.h"
+#include "vmm/cluster/vmdsm_cache.h"
 #include "net/msg.h"
 
 #define VCPU_DSM_HOLDS 16 /* recent pages a vCPU keeps pinned (held has a bit each) */
@@ -21,6 +22,10 @@ struct vcpu_pages {
 	u16 chain; /* the holds of the faults at chain_rip */
 	u64 chain_rip;
 	u64 wait_since;		      /* when it began waiting for its page */
+	struct {		      /* its fault waits for a cache frame (frame_waiters) */
+		gpa_t gpa;
+		bool write, fetch, walk, waiting;
+	} frame_wait;
 	u64 walk_faults, data_faults; /* on its page-table walks / on other accesses */
 	volatile bool yield_queued;   /* a yield is queued for the boot core (vmdsm_yield) */
 };
@@ -40,6 +45,11 @@ struct vm_dsm {
 	u64 monitor_redone; /* monitor accesses asked again: the page left before the copy */
 	struct vcpu_pages pages[VM_MAX_VCPUS];
 	struct vmpf pf;
+	struct vmcache cache; /* frames for pages homed elsewhere */
+	struct {	      /* vCPUs whose fault waits for a free frame, in order */
+		u32 id[VM_MAX_VCPUS];
+		u32 head, n;
+	} frame_waiters;
 	struct {
 		u32 us[WAIT_SAMPLES]; /* a reservoir sample of how long vCPUs waited */
 		u64 n, rng;

@@ -52,6 +52,33 @@ static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
 	return 0;
 }
 
+/* Waits for a cache frame for page gpa (a page homed elsewhere may have none, and every
+ * frame may be in use): the evictions that free one need the network. */
+static int frame_wait(struct vm_dsm *d, gpa_t gpa)
+{
+	u64 t0 = time_now_ns();
+	int rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true);
+
+	if (rc == -E_AGAIN || rc == -E_BUSY)
+		++*(rc == -E_BUSY ? &d->cache.put_waits : &d->cache.waits);
+	for (; rc == -E_AGAIN || rc == -E_BUSY; rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true)) {
+		if (time_now_ns() - t0 > VMDSM_MONITOR_GIVE_UP_NS) {
+			pr_err("dsm: no cache frame for guest-physical %#llx in %llu s (%u frames, "
+			       "%u of them with a PUT out): giving up\n",
+			       (unsigned long long)gpa,
+			       (unsigned long long)(VMDSM_MONITOR_GIVE_UP_NS / 1000000000),
+			       d->cache.nframes, d->cache.putting);
+			return -E_TIMEDOUT;
+		}
+		if (__atomic_load_n(&d->vm->stopped, __ATOMIC_ACQUIRE))
+			return -E_CANCELED;
+		net_poll();
+		dsm_poll(d->node);
+		vmcache_poll(&d->cache);
+	}
+	return rc;
+}
+
 /* Ends the monitor's hold on the last page it took: what peers asked for meanwhile is
  * served now (dsm_release drains the page's deferred requests at once). */
 void vmdsm_unhold(struct vm *vm)
@@ -104,6 +131,9 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 		}
 		d->monitor_hold.cookie = NULL;
 		d->monitor_done = false;
+		rc = frame_wait(d, p);
+		if (rc)
+			break;
 		rc = dsm_acquire(d->node, &d->monitor_hold, p, 1, write);
 		if (rc == DSM_PENDING) {
 			/* dsm_poll too: our request may queue behind a peer's that waits
@@ -151,10 +181,18 @@ static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 		return -E_NOENT;
 	while (len) {
 		u64 chunk = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		u8 *p = vm_gpa_ptr(vm, gpa, chunk);
 		int rc = vmdsm_acquire_sync(vm, gpa, chunk, write);
+		/* (after: a page homed elsewhere has its cache frame from now until the
+		 * hold ends) */
+		u8 *p = rc ? NULL : vm_gpa_ptr(vm, gpa, chunk);
+
 		if (rc)
 			return rc;
+		if (!p) {
+			pr_err("dsm: guest-physical %#llx has no memory here after its access was "
+			       "granted\n", (unsigned long long)gpa);
+			return -E_FAULT;
+		}
 		if (write)
 			memcpy(p, buf, chunk);
 		else

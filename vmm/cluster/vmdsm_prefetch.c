@@ -34,6 +34,7 @@
  * pools for.
  */
 #include "vmm/cluster/vmdsm_prefetch.h"
+#include "vmm/cluster/vmdsm_cache.h"
 #include "net/msg.h"
 #include "net/net.h"
 #include "vmm/lib/klib.h"
@@ -60,9 +61,11 @@ static void *alloc_bytes(u64 bytes)
 	return hpa_to_ptr(pa);
 }
 
-int vmpf_init(struct vmpf *pf, struct dsm_node *node, u64 npages, u64 hole_first, u64 hole_end)
+int vmpf_init(struct vmpf *pf, struct dsm_node *node, struct vmcache *cache, u64 npages,
+	      u64 hole_first, u64 hole_end)
 {
 	pf->node = node;
+	pf->cache = cache;
 	pf->npages = npages;
 	pf->hole_first = hole_first;
 	pf->hole_end = hole_end;
@@ -111,6 +114,10 @@ static int ask(struct vmpf *pf, u32 i, u64 page, bool write)
 {
 	int rc;
 
+	if (vmcache_frame(pf->cache, page, false) != 0) {
+		pf->refused++; /* (a prefetch evicts nothing) */
+		return -1;
+	}
 	pf->holds.h[i].cookie = pf;
 	pf->holds.done[i] = false;
 	rc = dsm_acquire(pf->node, &pf->holds.h[i], page << PAGE_SHIFT, 1, write);

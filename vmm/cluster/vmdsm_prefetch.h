@@ -24,8 +24,11 @@ struct vmpf_holds {
 };
 
 /* The prefetcher's state, one per node (part of struct cluster). */
+struct vmcache;
+
 struct vmpf {
 	struct dsm_node *node;
+	struct vmcache *cache; /* a page homed elsewhere is asked for only into a free frame */
 	u64 npages;
 	u64 hole_first, hole_end; /* guest pages that are no RAM: the read-ahead stops there */
 	u16 *stamp; /* per page: 1 + the turn (mod 2^16) in which a vCPU last faulted on it */
@@ -43,7 +46,8 @@ struct vmpf {
 
 /* Before the guest runs: per-page state for npages guest pages, of which [hole_first,
  * hole_end) are no RAM (equal: none). 0 or -E_NOMEM. */
-int vmpf_init(struct vmpf *pf, struct dsm_node *node, u64 npages, u64 hole_first, u64 hole_end);
+int vmpf_init(struct vmpf *pf, struct dsm_node *node, struct vmcache *cache, u64 npages,
+	      u64 hole_first, u64 hole_end);
 /* A vCPU faulted on page (for writing or not): remembered, and may start a read-ahead. */
 void vmpf_note_fault(struct vmpf *pf, u64 page, bool write);
 /* Should a vCPU's data read fault on page ask for write rights? (its last fault here

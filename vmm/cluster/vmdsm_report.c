@@ -54,6 +54,14 @@ void vmdsm_wait_line(struct vm *vm, const struct vcpu *v, u64 waited_ns)
 	struct dsm_page_info pi = { 0 };
 	struct dsm_dir_info di = { 0 };
 
+	if (vmdsm_pages_of(v)->frame_wait.waiting) {
+		pr_warn("dsm: vCPU %u has waited %llu ms for a cache frame for guest-physical "
+			"%#llx: %u frames, %u used, %u with a PUT out to their homes\n",
+			v->id, (unsigned long long)(waited_ns / 1000000),
+			(unsigned long long)vmdsm_pages_of(v)->frame_wait.gpa, d->cache.nframes,
+			d->cache.used, d->cache.putting);
+		return;
+	}
 	dsm_page_info(d->node, page, &pi);
 	pr_warn("dsm: vCPU %u has waited %llu ms for guest-physical page %#llx: home node %u",
 		v->id, (unsigned long long)(waited_ns / 1000000),
@@ -75,6 +83,7 @@ void vmdsm_stats_line(struct vm *vm)
 	struct vm_dsm *d = vmdsm_of(vm);
 	const struct dsm_stats *s = dsm_stats(d->node);
 	u64 held = 0, writable = 0;
+	char cache[120];
 
 	for (u64 p = 0; p < vm->gpa_end >> PAGE_SHIFT; p++) {
 		struct dsm_page_info pi;
@@ -83,12 +92,13 @@ void vmdsm_stats_line(struct vm *vm)
 			writable += pi.rights == DSM_WRITE;
 		}
 	}
+	vmcache_stats_part(&d->cache, cache, sizeof(cache));
 	kprintf("stats: dsm: %llu read and %llu write faults sent, %llu served locally, %llu "
-		"served as home; %llu pages held (%llu writable); %llu KiB sent\n",
+		"served as home; %llu pages held (%llu writable); %llu KiB sent; %s\n",
 		(unsigned long long)s->faults[0], (unsigned long long)s->faults[1],
 		(unsigned long long)s->hits, (unsigned long long)s->home_faults,
 		(unsigned long long)held, (unsigned long long)writable,
-		(unsigned long long)(s->bytes >> 10));
+		(unsigned long long)(s->bytes >> 10), cache);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		if (vm->vcpus[i].mem_waiting)
 			kprintf("stats: dsm: vCPU %u waits for page %#llx\n", i,
@@ -187,6 +197,13 @@ void vmdsm_report(struct vm *vm)
 		"%llu monitor accesses asked again (their page left before the copy)\n",
 		(unsigned long long)d->outq->delayed, d->outq->most, VMDSM_OUTQ_SLOTS,
 		(unsigned long long)d->monitor_redone);
+	kprintf("dsm: evictions: %llu PUTs sent (%llu with the page), %llu copies without "
+		"rights forgotten; as home, of the PUTs received: %llu from the owner, %llu "
+		"stale, %llu refused\n",
+		(unsigned long long)s->puts, (unsigned long long)s->puts_data,
+		(unsigned long long)s->forgets, (unsigned long long)s->puts_owner,
+		(unsigned long long)s->puts_stale, (unsigned long long)s->puts_refused);
+	vmcache_report(&d->cache);
 	print_vcpu_faults("dsm: ", vm);
 	vmpf_report(&d->pf, "dsm: ");
 	print_waits(d, "dsm: ");

@@ -28,17 +28,18 @@ static bool is_bzimage(const u8 *img, u64 len)
 
 static int load_tiny(struct vm *vm, const u8 *img, u64 len)
 {
-	void *dst = vm_gpa_ptr(vm, TINY_LOAD_GPA, len);
+	void *dst;
 
-	if (!dst) {
+	if (!vm_gpa_is_ram(vm, TINY_LOAD_GPA, len)) {
 		pr_err("loader: the %llu-byte test guest does not fit in %llu MiB of guest RAM\n",
 		       (unsigned long long)len, (unsigned long long)(vm->mem_size >> 20));
 		return -E_NOSPC;
 	}
 	if (testdev_scratch_init() != 0)
 		return -E_EXIST;
-	/* Across nodes the image's pages must be this node's to write. */
-	if (!vm_guest_writable(vm, TINY_LOAD_GPA, len)) {
+	/* Across nodes the image's pages must be this node's to write (node 0's home: its
+	 * first 2 MiB are always). */
+	if (!(dst = vm_guest_writable(vm, TINY_LOAD_GPA, len))) {
 		pr_err("loader: the coherence protocol refused the test guest's pages\n");
 		return -E_INVAL;
 	}

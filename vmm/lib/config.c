@@ -296,6 +296,33 @@ static bool node_cpus(struct line *ln, const struct word *w, void *obj)
 	return true;
 }
 
+/* A size from min to max, or the error "expected" (a phrase). */
+static bool get_size(struct line *ln, const struct word *w, u64 min, u64 max, const char *expected,
+		     u64 *out)
+{
+	const char *why;
+	u64 v;
+
+	if (!cfgval_size(w->val, &v, &why))
+		return bad_value(ln, w, why);
+	if (v < min || v > max)
+		return bad_value(ln, w, expected);
+	*out = v;
+	return true;
+}
+
+static bool node_memory(struct line *ln, const struct word *w, void *obj)
+{
+	return get_size(ln, w, 32ULL << 20, 1ULL << 40, "from 32M to 1T, the node's memory",
+			&((struct cfg_node *)obj)->memory);
+}
+
+static bool node_cache(struct line *ln, const struct word *w, void *obj)
+{
+	return get_size(ln, w, CFG_MIN_CACHE, CFG_MAX_GUEST_MEMORY, "from 4M to 512G",
+			&((struct cfg_node *)obj)->cache);
+}
+
 /* A node clashes with an earlier one if it repeats its id, MAC or ip:port. */
 static void node_finish(struct line *ln, void *obj)
 {
@@ -335,7 +362,8 @@ static void node_finish(struct line *ln, void *obj)
 
 static const struct key_spec node_keys[] = {
 	{ "id", true, node_id },      { "mac", true, node_mac },    { "ip", true, node_ip },
-	{ "port", false, node_port }, { "cpus", false, node_cpus }, { NULL, false, NULL },
+	{ "port", false, node_port }, { "cpus", false, node_cpus }, { "memory", false, node_memory },
+	{ "cache", false, node_cache }, { NULL, false, NULL },
 };
 
 /* guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline="..."] */
@@ -497,7 +525,8 @@ static const struct key_spec nic_keys[] = {
 static const struct stmt statements[] = {
 	{ "cluster", "cluster id=N secret=<32 hex digits> [name=NAME]", cluster_keys,
 	  cluster_finish },
-	{ "node", "node id=N mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C]", node_keys,
+	{ "node", "node id=N mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C] [memory=SIZE] "
+		  "[cache=SIZE]", node_keys,
 	  node_finish },
 	{ "guest", "guest memory=SIZE kernel=MODULE [initrd=MODULE] [cmdline=\"...\"]", guest_keys,
 	  guest_finish },
@@ -604,6 +633,134 @@ static void check_nodes(struct cluster_config *cfg, u32 eof_line)
 	}
 }
 
+u64 config_home_unit(u64 units, const u64 *weight, u32 nnodes, u32 node)
+{
+	u64 before = 0, all = 0;
+
+	for (u32 n = 0; n < nnodes; n++) {
+		before += n < node ? weight[n] : 0;
+		all += weight[n];
+	}
+	return node >= nnodes ? units : units * before / all;
+}
+
+u64 config_node_reserve(u64 guest_bytes)
+{
+	u64 hole = 0x100000000ULL - 0xfe000000ULL; /* (page numbers run through the hole) */
+	u64 pages = (guest_bytes > 0xfe000000ULL ? guest_bytes + hole : guest_bytes) >> 12;
+
+	return CFG_NODE_RESERVE + pages * CFG_RESERVE_PER_PAGE;
+}
+
+u64 config_min_cache(u32 nvcpus)
+{
+	return CFG_MIN_CACHE + nvcpus * CFG_MIN_CACHE_PER_VCPU;
+}
+
+static u64 mib_up(u64 bytes)
+{
+	return (bytes + (1ULL << 20) - 1) >> 20;
+}
+
+/* Node i's home range in bytes of guest RAM (weight: the nodes' memory= in MiB, or 1). */
+static u64 home_bytes(const struct cluster_config *cfg, const u64 *weight, u32 i)
+{
+	u64 units = cfg->guest.memory / CFG_HOME_ALIGN;
+
+	return (config_home_unit(units, weight, cfg->nnodes, i + 1) -
+		config_home_unit(units, weight, cfg->nnodes, i)) * CFG_HOME_ALIGN;
+}
+
+/* Node i (of several) can hold its home range, its cache (cache=, or the least; no more
+ * than the pages homed elsewhere) and the monitor's reserve in its memory=. */
+static void check_node_fits(struct cluster_config *cfg, u32 i, u64 home)
+{
+	const struct cfg_node *nd = &cfg->nodes[i];
+	u64 g = cfg->guest.memory, reserve = config_node_reserve(g);
+	u64 cache = MIN(nd->cache ? nd->cache : config_min_cache(config_total_cpus(cfg)), g - home);
+
+	if (home + cache + reserve <= nd->memory)
+		return;
+	cfg_error(cfg, nd->line, 1,
+		  "node id=%u: memory=%lluM cannot hold its %llu MiB share of the guest's %llu "
+		  "MiB, %s %llu MiB of cache and %llu MiB for the monitor and its tables: %llu "
+		  "MiB in all",
+		  i, (unsigned long long)(nd->memory >> 20), (unsigned long long)mib_up(home),
+		  (unsigned long long)(g >> 20), nd->cache ? "its" : "at least",
+		  (unsigned long long)mib_up(cache), (unsigned long long)mib_up(reserve),
+		  (unsigned long long)(mib_up(home) + mib_up(cache) + mib_up(reserve)));
+}
+
+/*
+ * The guest's RAM across the nodes: every node gets a home range; a cache= holds at
+ * least what the vCPUs may pin (or every page homed elsewhere); with the nodes' memory=
+ * (all or none), each node holds its home range, its cache and the monitor's reserve.
+ */
+static void check_memory(struct cluster_config *cfg)
+{
+	static u64 weight[CFG_MAX_NODES];
+	u64 sum = 0, g = cfg->guest.memory, least = config_min_cache(config_total_cpus(cfg));
+	u32 n = cfg->nnodes, given = 0;
+
+	for (u32 i = 0; i < n; i++) {
+		given += cfg->nodes[i].memory != 0;
+		sum += cfg->nodes[i].memory;
+	}
+	for (u32 i = 0; given && given < n; i++)
+		if (!cfg->nodes[i].memory) {
+			cfg_error(cfg, cfg->nodes[i].line, 1,
+				  "node id=%u has no memory=, but other nodes have: give it for "
+				  "every node or for none (the guest's RAM is shared out by it)", i);
+			return;
+		}
+	if (!cfg->guest.present)
+		return;
+	if (given && g > sum) {
+		cfg_error(cfg, cfg->guest.line, 1,
+			  "memory=%lluM is more than the cluster has: %llu MiB in all (memory= of "
+			  "its %u node%s)",
+			  (unsigned long long)(g >> 20), (unsigned long long)(sum >> 20), n,
+			  n == 1 ? "" : "s");
+		return;
+	}
+	if (n == 1) {
+		u64 need = g + config_node_reserve(g);
+
+		if (given && need > cfg->nodes[0].memory)
+			cfg_error(cfg, cfg->nodes[0].line, 1,
+				  "node id=0: memory=%lluM cannot hold the guest's %llu MiB and %llu "
+				  "MiB for the monitor and its tables: %llu MiB in all",
+				  (unsigned long long)(cfg->nodes[0].memory >> 20),
+				  (unsigned long long)(g >> 20),
+				  (unsigned long long)mib_up(config_node_reserve(g)),
+				  (unsigned long long)((g >> 20) + mib_up(config_node_reserve(g))));
+		return;
+	}
+	for (u32 i = 0; i < n; i++)
+		weight[i] = given ? cfg->nodes[i].memory >> 20 : 1;
+	for (u32 i = 0; i < n; i++) {
+		const struct cfg_node *nd = &cfg->nodes[i];
+		u64 home = home_bytes(cfg, weight, i);
+
+		if (!home) {
+			cfg_error(cfg, cfg->guest.line, 1,
+				  "memory=%lluM leaves node id=%u no home range: the guest's RAM is "
+				  "shared out in 2 MiB pieces %s",
+				  (unsigned long long)(g >> 20), i,
+				  given ? "in proportion to the nodes' memory=" : "equally");
+			return;
+		}
+		if (nd->cache && nd->cache < least && nd->cache < g - home)
+			cfg_error(cfg, nd->line, 1,
+				  "node id=%u: cache=%lluM is less than the %llu MiB the guest's %u "
+				  "vCPUs and the protocol may pin at once (4 MiB and 256 KiB a vCPU)",
+				  i, (unsigned long long)(nd->cache >> 20),
+				  (unsigned long long)mib_up(least), config_total_cpus(cfg));
+		else if (given)
+			check_node_fits(cfg, i, home);
+	}
+}
+
 int config_parse(struct cluster_config *cfg, const char *filename, const char *text, size_t len)
 {
 	static struct line ln; /* large: keep it off the monitor's small stack */
@@ -630,6 +787,8 @@ int config_parse(struct cluster_config *cfg, const char *filename, const char *t
 		cfg_error(cfg, no + 1, 1, "end of file: no cluster line (expected: %s)",
 			  statements[0].usage);
 	check_nodes(cfg, no + 1);
+	if (!cfg->nerrors)
+		check_memory(cfg);
 	if (cfg->disk.present && !cfg->guest.present)
 		cfg_error(cfg, cfg->disk.line, 1, "a disk line needs a guest line (the disk is the "
 			  "guest's)");

@@ -18,8 +18,10 @@
  * vmm/cluster/turns.h; 0: all run at once; default 200, or 0 when every node is an
  * Intel one: vmm/cluster/turns.h, turns_settle), `tsclag=US` (a test of the
  * periodic time re-check: a node other than 0 starts its guest TSC US
- * microseconds behind node 0's, which the re-check must find and correct).
- * Builds on the host.
+ * microseconds behind node 0's, which the re-check must find and correct),
+ * `cacheahead=N` (across nodes, the frames of the cache of pages homed elsewhere kept
+ * free by evicting ahead, vmm/cluster/vmdsm_cache.h; default 64, 0: evict only when a
+ * fault finds none). Builds on the host.
  */
 #ifndef UNUM_VMM_NODE_CMDLINE_H
 #define UNUM_VMM_NODE_CMDLINE_H
@@ -27,6 +29,7 @@
 #include "vmm/lib/types.h"
 
 #define CMDLINE_DEFAULT_SLICE_MS 200
+#define CMDLINE_DEFAULT_CACHEAHEAD 64
 
 struct monitor_options {
 	bool has_id;
@@ -45,6 +48,7 @@ struct monitor_options {
 	enum { TURNS_ALWAYS, TURNS_ADAPTIVE } turns;
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
 	u32 tsclag_us; /* tsclag=US: start this node's guest TSC behind node 0's (a test) */
+	u32 cacheahead; /* cacheahead=N: cache frames kept free by evicting ahead */
 	u32 nettest;   /* nettest=N: network self-test, N messages to every peer (0: off) */
 	enum { NETBENCH_OFF, NETBENCH_RTT = 1, NETBENCH_PAGES = 2, NETBENCH_ALL = 3 } netbench;
 	char unknown[256]; /* words not understood, for a warning */

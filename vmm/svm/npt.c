@@ -16,7 +16,7 @@
 
 static u64 npt_leaf_bits(u32 prot, bool large)
 {
-	u64 e = PTE_U | PTE_A;
+	u64 e = PTE_U; /* (A clear: the CPU marks the pages it uses, for the DSM's cache) */
 
 	if (prot & SPACE_R)
 		e |= PTE_P;
@@ -40,6 +40,7 @@ const struct nested_format npt_format = {
 	.used_mask = PTE_P,
 	.large_bit = PTE_PS,
 	.leaf_bit = PTE_AVL9,
+	.accessed_bit = PTE_A,
 	.leaf_bits = npt_leaf_bits,
 	.leaf_prot = npt_leaf_prot,
 };

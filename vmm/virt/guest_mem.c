@@ -44,9 +44,10 @@ int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len)
 
 void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len)
 {
-	void *p = vm_gpa_ptr(vm, gpa, len);
-
-	if (!p || (vm->cluster && len && vm->cluster->take(vm, gpa, len, true) != 0))
+	/* (the pointer after the take: across nodes, a page homed elsewhere gets its cache
+	 * frame there) */
+	if (!vm_gpa_is_ram(vm, gpa, len) ||
+	    (vm->cluster && vm->cluster->take(vm, gpa, len, true) != 0))
 		return NULL;
-	return p;
+	return vm_gpa_ptr(vm, gpa, len);
 }

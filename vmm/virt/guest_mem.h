@@ -15,8 +15,9 @@
 int vm_read_guest(struct vm *vm, gpa_t gpa, void *dst, u64 len);
 int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len);
 /* A pointer to write [gpa, gpa + len) in place, or NULL if it is not all RAM or its pages
- * could not be had. Across nodes: on the boot core only, and the pages stay this node's
- * only until its next network poll. */
+ * could not be had, or (across nodes) if the range is not one piece of this node's memory:
+ * pages homed elsewhere are single frames of its cache. Across nodes: on the boot core
+ * only, and the pages stay this node's only until its next network poll. */
 void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len);
 
 #endif

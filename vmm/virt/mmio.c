@@ -233,7 +233,7 @@ static int pt_copy(struct vcpu *v, gpa_t gpa, void *buf, unsigned size, bool wri
 		if (n < size) /* (the next page of the access need not be the next gpa) */
 			return -E_INVAL;
 		if (!p)
-			return vm_gpa_ptr(v->vm, gpa, 1) ? -E_AGAIN : -E_NOENT;
+			return vm_gpa_is_ram(v->vm, gpa, 1) ? -E_AGAIN : -E_NOENT;
 		if (!write)
 			memcpy(buf, p, n);
 		else if (n == 8 && !(gpa & 7))
@@ -357,13 +357,13 @@ void mmio_handle_npf(struct vcpu *v)
 
 	if (v->vm->shadow && shadow_vm_npf(v))
 		return; /* (a write to a page table the shadows derive from) */
-	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1) && v->vm->cluster) {
+	if (vm_gpa_is_ram(v->vm, v->exit.npf.gpa, 1) && v->vm->cluster) {
 		/* Guest RAM this node lacks rights to: the protocol fetches them. */
 		v->vm->cluster->fault(v, v->exit.npf.gpa, v->exit.npf.write, v->exit.npf.fetch,
 				      v->exit.npf.walk);
 		return;
 	}
-	if (vm_gpa_ptr(v->vm, v->exit.npf.gpa, 1)) {
+	if (vm_gpa_is_ram(v->vm, v->exit.npf.gpa, 1)) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u: nested page fault on guest RAM at "
 			"%#llx (%s, qualification %#llx): a monitor mapping bug",

@@ -109,6 +109,17 @@ static int split_2m(struct nested *n, u64 *e)
 	return 0;
 }
 
+/* Splits the 2 MiB leaf *e that maps gpa; *e is then gpa's 4 KiB leaf. */
+static int split_around(struct nested *n, gpa_t gpa, u64 **e, int *level)
+{
+	int rc = split_2m(n, *e);
+
+	if (rc)
+		return rc;
+	*e = walk_find(n, gpa, level);
+	return 0;
+}
+
 int nested_protect(struct nested *n, gpa_t gpa, u32 prot)
 {
 	int level, rc;
@@ -116,14 +127,35 @@ int nested_protect(struct nested *n, gpa_t gpa, u32 prot)
 
 	if (!e)
 		return -E_NOENT;
-	if (level == 2 && n->fmt->leaf_prot(*e) != prot) {
-		rc = split_2m(n, e);
-		if (rc)
-			return rc;
-		e = walk_find(n, gpa, &level);
-	}
+	if (level == 2 && n->fmt->leaf_prot(*e) != prot && (rc = split_around(n, gpa, &e, &level)))
+		return rc;
 	*e = leaf(n, *e & n->fmt->addr_mask, prot, level == 2);
 	return 0;
+}
+
+int nested_unmap(struct nested *n, gpa_t gpa)
+{
+	int level, rc;
+	u64 *e = walk_find(n, gpa, &level);
+
+	if (!e)
+		return -E_NOENT;
+	if (level == 2 && (rc = split_around(n, gpa, &e, &level)))
+		return rc;
+	*e = 0;
+	return 0;
+}
+
+int nested_test_clear_accessed(struct nested *n, gpa_t gpa)
+{
+	int level;
+	u64 *e = walk_find(n, gpa, &level);
+	u64 bit = n->fmt->accessed_bit;
+
+	if (!e)
+		return -E_NOENT;
+	/* (atomic: the CPU sets bits in the same entry with locked writes) */
+	return bit && (__atomic_fetch_and(e, ~bit, __ATOMIC_RELAXED) & bit) ? 1 : 0;
 }
 
 int nested_lookup(const struct nested *n, gpa_t gpa, hpa_t *hpa, u32 *prot, u64 *size)

@@ -28,6 +28,7 @@ struct nested_format {
 	u64 used_mask;	/* an entry with any of these bits points to a table (or is a leaf) */
 	u64 large_bit;	/* a 2 MiB leaf at level 2 */
 	u64 leaf_bit;	/* a software-available bit: this entry is a leaf, rights or not */
+	u64 accessed_bit; /* the bit the CPU sets in a leaf it uses; 0: the format has none */
 	/* A leaf's bits besides its address, for rights prot (SPACE_*). */
 	u64 (*leaf_bits)(u32 prot, bool large);
 	/* The rights a leaf gives. */
@@ -51,6 +52,16 @@ int nested_init(struct nested *n);
 int nested_map(struct nested *n, gpa_t gpa, hpa_t hpa, u64 size, u32 prot);
 /* Changes the rights of the 4 KiB page at gpa (prot 0: no access). -E_NOENT if unmapped. */
 int nested_protect(struct nested *n, gpa_t gpa, u32 prot);
+/* Removes the 4 KiB mapping at gpa (splitting a 2 MiB page around it): nothing is left
+ * there, not even the frame's address. The caller flushes as for a rights change.
+ * 0, -E_NOENT if unmapped, -E_NOMEM. */
+int nested_unmap(struct nested *n, gpa_t gpa);
+/* Has the CPU used the 4 KiB page at gpa since the last call (or since its rights last
+ * changed)? Clears the mark: 1 used, 0 not or the format cannot tell, -E_NOENT. A CPU
+ * may go on using a cached translation without marking it again until its TLB is
+ * flushed, so a page can look unused when it is not: good enough to choose what to
+ * evict, never a correctness signal. */
+int nested_test_clear_accessed(struct nested *n, gpa_t gpa);
 /* Finds the mapping of gpa: host address, rights and page size. -E_NOENT if none. */
 int nested_lookup(const struct nested *n, gpa_t gpa, hpa_t *hpa, u32 *prot, u64 *size);
 /* The rights gpa is mapped with now (SPACE_*), or -E_NOENT. */

@@ -37,12 +37,14 @@ static u32 granted(const struct vm_shadow *vs, u64 gfn)
 void *shadow_vm_local(struct vm *vm, gpa_t gpa, u64 len, bool write)
 {
 	struct vm_shadow *vs = vm->shadow;
-	void *p = vm_gpa_ptr(vm, gpa, len);
+	void *p;
 
 	spin_assert_held(&vs->lock);
-	if (!p || ((gpa & ~PAGE_MASK) + len > PAGE_SIZE))
+	if (!vm_gpa_is_ram(vm, gpa, len) || ((gpa & ~PAGE_MASK) + len > PAGE_SIZE))
 		return NULL;
-	if (granted(vs, gpa >> PAGE_SHIFT) & (write ? SPACE_W : SPACE_R))
+	/* (rights first: a page homed elsewhere has a cache frame while it has rights) */
+	if ((granted(vs, gpa >> PAGE_SHIFT) & (write ? SPACE_W : SPACE_R)) &&
+	    (p = vm_gpa_ptr(vm, gpa, len)))
 		return p;
 	vs->need_gpa = gpa;
 	vs->need_write = write;
@@ -52,7 +54,7 @@ void *shadow_vm_local(struct vm *vm, gpa_t gpa, u64 len, bool write)
 /* Why a local access failed: no rights here yet (-E_AGAIN), or not RAM at all. */
 static int local_error(struct vm *vm, gpa_t gpa)
 {
-	return vm_gpa_ptr(vm, gpa, 1) ? -E_AGAIN : -E_FAULT;
+	return vm_gpa_is_ram(vm, gpa, 1) ? -E_AGAIN : -E_FAULT;
 }
 
 static int op_read(void *ctx, gpa_t gpa, u64 *val)
@@ -378,7 +380,7 @@ bool shadow_vm_npf(struct vcpu *v)
 	gpa_t gpa = v->exit.npf.gpa;
 	bool ours;
 
-	if (!vm_gpa_ptr(v->vm, gpa, 1))
+	if (!vm_gpa_is_ram(v->vm, gpa, 1))
 		return false;
 	int rc = 0;
 

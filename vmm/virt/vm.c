@@ -21,6 +21,7 @@
 #include "vmm/host/lapic.h"
 #include "vmm/host/tsc.h"
 #include "vmm/host/cpu.h"
+#include "vmm/lib/config.h"
 #include <stdarg.h>
 
 static const struct vm *vm_current; /* one guest per node: for the TSC conversion */
@@ -28,8 +29,14 @@ static const struct vm *vm_current; /* one guest per node: for the TSC conversio
 /* vCPU ids run across nodes in node order: node k has the ones after node k-1's. */
 static int vm_place_vcpus(struct vm *vm, const struct vm_layout *l)
 {
+	u64 wsum = 0;
+
 	vm->self = l->self;
 	vm->nnodes = l->nnodes;
+	for (u32 n = 0; n < l->nnodes; n++)
+		wsum += l->home_weight[n];
+	for (u32 n = 0; n < l->nnodes; n++) /* (all or none: equal shares) */
+		vm->home_weight[n] = wsum ? l->home_weight[n] : 1;
 	vm->nvcpus = 0;
 	for (u32 n = 0; n < l->nnodes; n++) {
 		if (vm->nvcpus + l->cpus[n] > VM_MAX_VCPUS) {
@@ -105,8 +112,17 @@ bool vm_gpa_is_ram(const struct vm *vm, gpa_t gpa, u64 len)
 	return (gpa < vm->low_size) == (last < vm->low_size); /* (not across the hole) */
 }
 
+u64 vm_home_ram(const struct vm *vm)
+{
+	u64 lo = MIN(vm->home_end, vm->low_size), hi_base = MAX(vm->home_base, VM_HIGH_RAM_BASE);
+
+	return (lo > vm->home_base ? lo - vm->home_base : 0) +
+	       (vm->home_end > hi_base ? vm->home_end - hi_base : 0);
+}
+
 /* Guest RAM in 2 MiB chunks from anywhere in host memory: a node's RAM above and below
- * 4 GiB need not hold one contiguous range as large as the guest. */
+ * 4 GiB need not hold one contiguous range as large as the guest. Across nodes, only the
+ * home range: the pages of other homes come into the cache (vmm/cluster/vmdsm_cache.c). */
 static int alloc_ram(struct vm *vm)
 {
 	u64 n = vm->mem_size / VM_CHUNK, free_mib = mm_free_pages() * PAGE_SIZE >> 20;
@@ -116,20 +132,31 @@ static int alloc_ram(struct vm *vm)
 		goto nomem;
 	vm->chunks = hpa_to_ptr(table);
 	for (u64 i = 0; i < n; i++) {
+		gpa_t gpa = ram_gpa(vm, i * VM_CHUNK);
+
+		if (gpa < vm->home_base || gpa >= vm->home_end)
+			continue;
 		vm->chunks[i] = page_alloc(VM_CHUNK / PAGE_SIZE, VM_CHUNK / PAGE_SIZE);
 		if (!vm->chunks[i])
 			goto nomem;
 	}
 	return 0;
 nomem:
-	pr_err("vm: cannot allocate %llu MiB of guest RAM (%llu MiB free)\n",
-	       (unsigned long long)(vm->mem_size >> 20), (unsigned long long)free_mib);
+	if (vm->nnodes > 1)
+		pr_err("vm: cannot allocate this node's home range of guest RAM, %llu MiB of "
+		       "%llu (%llu MiB free)\n",
+		       (unsigned long long)(vm_home_ram(vm) >> 20),
+		       (unsigned long long)(vm->mem_size >> 20), (unsigned long long)free_mib);
+	else
+		pr_err("vm: cannot allocate %llu MiB of guest RAM (%llu MiB free)\n",
+		       (unsigned long long)(vm->mem_size >> 20), (unsigned long long)free_mib);
 	return -E_NOMEM;
 }
 
 int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 {
 	int rc = vm_place_vcpus(vm, layout);
+	u64 size;
 
 	if (rc)
 		return rc;
@@ -146,6 +173,13 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 	}
 	vm->tsc_hz = tsc_hz(); /* (another node's is node 0's, from remote_sync_time) */
 	vm->dev_lock = (struct spinlock)SPINLOCK_INIT("devices");
+	vm_home_range(vm, vm->self, &vm->home_base, &size);
+	vm->home_end = vm->home_base + size;
+	if (vm_home_ram(vm) == 0) {
+		pr_err("vm: node %u's share of the %llu MiB of guest RAM is empty: its home weight "
+		       "is too small\n", vm->self, (unsigned long long)(mem_size >> 20));
+		return -E_INVAL;
+	}
 	rc = alloc_ram(vm);
 	if (rc)
 		return rc;
@@ -156,7 +190,8 @@ int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout)
 	rc = nested_init(&vm->space);
 	if (rc)
 		return rc;
-	for (gpa_t gpa = 0; (gpa = vm_next_ram(vm, gpa)) < vm->gpa_end; gpa += VM_CHUNK) {
+	for (gpa_t gpa = vm->home_base; (gpa = vm_next_ram(vm, gpa)) < vm->home_end;
+	     gpa += VM_CHUNK) {
 		rc = nested_map(&vm->space, gpa, vm->chunks[ram_index(vm, gpa) / VM_CHUNK],
 				VM_CHUNK, SPACE_RWX);
 		if (rc)
@@ -223,16 +258,22 @@ int vm_add_work(struct vm *vm, vm_work_fn fn, void *ctx)
 	return 0;
 }
 
-/* (Shares of RAM without the hole; a range that reaches the hole's start goes on to
+/* (Shares of RAM without the hole, counted in VM_HOME_ALIGN units: at most 2^18 of them
+ * times weights of at most 2^28 in all (vmm/lib/config.c). A range that reaches the hole's start goes on to
  * 4 GiB, so the ranges cover every guest page number and the hole is some node's.) */
+_Static_assert(VM_HOME_ALIGN == CFG_HOME_ALIGN, "the checker's homes are the monitor's");
+
+static u64 home_start_unit(const struct vm *vm, u32 node)
+{
+	return config_home_unit(vm->mem_size / VM_HOME_ALIGN, vm->home_weight, vm->nnodes, node);
+}
+
 void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
 {
-	u64 start = ALIGN_DOWN(vm->mem_size / vm->nnodes * node, VM_HOME_ALIGN);
-	u64 end = node + 1 == vm->nnodes
-			  ? vm->mem_size
-			  : ALIGN_DOWN(vm->mem_size / vm->nnodes * (node + 1), VM_HOME_ALIGN);
-	gpa_t b = node == 0 ? 0 : ram_gpa(vm, start);
-	gpa_t e = node + 1 == vm->nnodes ? vm->gpa_end : ram_gpa(vm, end);
+	gpa_t b = node == 0 ? 0 : ram_gpa(vm, home_start_unit(vm, node) * VM_HOME_ALIGN);
+	gpa_t e = node + 1 == vm->nnodes
+			  ? vm->gpa_end
+			  : ram_gpa(vm, home_start_unit(vm, node + 1) * VM_HOME_ALIGN);
 
 	*base = b;
 	*size = e - b;
@@ -241,13 +282,24 @@ void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size)
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len)
 {
 	u64 i;
+	u32 f;
 
 	if (!vm_gpa_is_ram(vm, gpa, len))
 		return NULL;
 	i = ram_index(vm, gpa);
 	if (i / VM_CHUNK != (i + len - 1) / VM_CHUNK)
 		return NULL;
-	return hpa_to_ptr(vm->chunks[i / VM_CHUNK] + i % VM_CHUNK);
+	if (vm->chunks[i / VM_CHUNK])
+		return hpa_to_ptr(vm->chunks[i / VM_CHUNK] + i % VM_CHUNK);
+	/* A page homed elsewhere: its cache frame, if it has one now. (The cache assigns
+	 * and frees them on the boot core; a reader elsewhere holds the protocol's rights,
+	 * which end before the frame is freed.) */
+	f = vm->page_frame ? __atomic_load_n(&vm->page_frame[gpa >> PAGE_SHIFT], __ATOMIC_ACQUIRE)
+			   : 0;
+	if (!f-- || (gpa & ~PAGE_MASK) + len > PAGE_SIZE)
+		return NULL;
+	return hpa_to_ptr(vm->frame_chunks[f / (VM_CHUNK / PAGE_SIZE)] +
+			  (f % (VM_CHUNK / PAGE_SIZE)) * PAGE_SIZE + (gpa & ~PAGE_MASK));
 }
 
 /* The first stop gives the exit code; later ones (other cores, peers) only say why. The

@@ -41,7 +41,15 @@ struct vm {
 	u64 mem_size;  /* bytes of guest RAM */
 	u64 low_size;  /* of them below VM_LOW_RAM_MAX; the rest at VM_HIGH_RAM_BASE */
 	gpa_t gpa_end; /* the end of guest RAM: every guest page number is below gpa_end */
-	hpa_t *chunks; /* host address of each 2 MiB of guest RAM, in guest-physical order */
+	/* Host address of each 2 MiB of guest RAM, in guest-physical order; across nodes
+	 * only this node's home range has chunks (0 elsewhere). */
+	hpa_t *chunks;
+	gpa_t home_base, home_end; /* this node's home range (all of RAM on one node) */
+	/* Across nodes, pages homed elsewhere live in 4 KiB frames of a bounded cache
+	 * (vmm/cluster/vmdsm_cache.c): per guest page, 0 or 1 + its frame's index; the
+	 * frames are 512 to each 2 MiB of frame_chunks. NULL on one node. */
+	u32 *page_frame;
+	hpa_t *frame_chunks;
 	struct nested space; /* nested page tables (the back end's entry format) */
 	/* Serialises the platform devices (ports, MMIO, PIT, UART) between vCPUs;
 	 * taken with interrupts off, never while waiting for another CPU. */
@@ -52,6 +60,7 @@ struct vm {
 	u32 first_local, nlocal;     /* the vCPUs this node runs: vCPU first_local + i on core i */
 	u32 self, nnodes;	     /* cluster node ids */
 	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
+	u64 home_weight[VM_MAX_VCPUS]; /* per node: its share of the homes (vm_home_range) */
 	const struct vm_cluster *cluster; /* when the guest spans nodes (vmm/virt/cluster.h) */
 	struct vm_shadow *shadow;	  /* shadow page tables (vmm/virt/shadow_vm.h), or NULL */
 	vm_poll_fn polls[VM_MAX_POLLS];	  /* devices the boot core polls (vm_add_poll) */
@@ -80,20 +89,28 @@ struct vm {
 struct vm_layout {
 	u32 self, nnodes;
 	u32 cpus[VM_MAX_VCPUS]; /* per node */
+	/* Per node: the share of guest RAM it is home for, in MiB of its memory (at most
+	 * 2^20 each); all 0: equal shares. */
+	u64 home_weight[VM_MAX_VCPUS];
 };
 
-/* Allocates and maps guest RAM and creates this node's vCPUs; returns 0 or a
- * negative error, reason printed. */
+/* Allocates and maps guest RAM (across nodes: this node's home range) and creates this
+ * node's vCPUs; returns 0 or a negative error, reason printed. */
 int vm_create(struct vm *vm, u64 mem_size, const struct vm_layout *layout);
 static inline bool vcpu_is_local(const struct vm *vm, u32 id)
 {
 	return id >= vm->first_local && id < vm->first_local + vm->nlocal;
 }
-/* Node `node`'s home range of guest RAM: equal contiguous shares, 2 MiB aligned, the last
- * to the end. The coherence protocol's homes and the ACPI tables' NUMA nodes. */
+/* Node `node`'s home range of guest RAM: contiguous shares in proportion to the layout's
+ * home weights (equal without), 2 MiB aligned, the last to the end. The coherence
+ * protocol's homes, the ACPI tables' NUMA nodes, and the RAM a node allocates. */
 void vm_home_range(const struct vm *vm, u32 node, gpa_t *base, u64 *size);
-/* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM and within one 2 MiB
- * chunk (one host allocation), else NULL. Longer copies go chunk by chunk (guest_mem.h). */
+/* Bytes of guest RAM in this node's home range (the hole not counted). */
+u64 vm_home_ram(const struct vm *vm);
+/* A pointer to guest-physical [gpa, gpa+len) if all of it is RAM this node has memory for
+ * now and within one 2 MiB chunk of the home range (one host allocation) or one 4 KiB
+ * frame of the cache, else NULL. Longer copies go piece by piece (guest_mem.h). Whether
+ * the node may use the memory is the coherence protocol's business (vmm/cluster/). */
 void *vm_gpa_ptr(struct vm *vm, gpa_t gpa, u64 len);
 /* Is all of guest-physical [gpa, gpa+len) RAM (of any length, len > 0)? */
 bool vm_gpa_is_ram(const struct vm *vm, gpa_t gpa, u64 len);
