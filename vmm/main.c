@@ -495,6 +495,7 @@ static __noreturn void run_guest(u32 node)
 					       .adaptive = options.turns == TURNS_ADAPTIVE,
 					       .cache_bytes = cluster.nodes[node].cache,
 					       .cache_ahead = options.cacheahead,
+					       .pin_us = options.pin_us,
 				       });
 	if (rc == 0 && options.shadow)
 		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES);

@@ -60,6 +60,11 @@ TEST(bad_values)
 	CHECK(cmdline_parse("tsclag=0", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'tsclag=0': expected tsclag=US with US from 1 to 1000000");
 	CHECK_EQ(opt.cacheahead, CMDLINE_DEFAULT_CACHEAHEAD);
+	CHECK_EQ(opt.pin_us, CMDLINE_DEFAULT_PIN_US);
+	CHECK_EQ(cmdline_parse("pin=0", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.pin_us, 0);
+	CHECK(cmdline_parse("pin=2000000", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'pin=2000000': expected pin=US with US from 0 to 1000000");
 	CHECK_EQ(cmdline_parse("cacheahead=0", &opt, err, sizeof(err)), 0);
 	CHECK_EQ(opt.cacheahead, 0);
 	CHECK(cmdline_parse("cacheahead=x", &opt, err, sizeof(err)) != 0);

@@ -167,7 +167,7 @@ int cluster_init(struct vm *vm, const struct cluster_options *o)
 	vm->cluster = &c->hooks;
 	rc = remote_init(vm);
 	if (rc == 0)
-		rc = vmdsm_init(vm, o->prefetch, o->cache_bytes, o->cache_ahead);
+		rc = vmdsm_init(vm, o->prefetch, o->cache_bytes, o->cache_ahead, o->pin_us);
 	if (rc == 0)
 		rc = turns_init(vm, o->slice_ms, o->adaptive);
 	return rc; /* (on an error the node refuses to start, see main.c) */

@@ -17,6 +17,7 @@ struct cluster_options {
 	bool adaptive;	 /* turns only while running at once would cost more (turns=adaptive) */
 	u64 cache_bytes; /* the cache of pages homed elsewhere (0: the node's free memory) */
 	u32 cache_ahead; /* its frames kept free by evicting ahead (cacheahead=) */
+	u32 pin_us;	 /* the protocol's pin window (pin=) */
 };
 
 /* After vm_create(), before the devices: 0, or a negative error (reason printed). */

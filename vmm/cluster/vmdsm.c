@@ -36,7 +36,6 @@ _Static_assert(2 * VCPU_DSM_HOLDS * 2 * PAGE_SIZE <= CFG_MIN_CACHE_PER_VCPU &&
 		       (2 * (1 + VMPF_HOLDS) * 2 + 128) * PAGE_SIZE <= CFG_MIN_CACHE,
 	       "the least cache in the cluster file is too small for the protocol");
 
-#define VMDSM_PIN_NS 2000000ULL /* how long a fetched page stays for the vCPU that wanted it */
 
 struct vcpu_pages *vmdsm_pages_of(const struct vcpu *v)
 {
@@ -209,7 +208,7 @@ static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
 		pr_warn("dsm: message from node %u rejected (error %d)\n", src, rc);
 }
 
-int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead)
+int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead, u32 pin_us)
 {
 	struct vm_dsm *d = vmdsm_of(vm);
 	uint64_t home_start[VM_MAX_VCPUS]; /* (dsm_init copies it) */
@@ -219,7 +218,9 @@ int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead)
 				/* the same on every node: enough for any node's vCPUs */
 				.max_holds = vm->nvcpus * VCPU_DSM_HOLDS + 1 + VMPF_HOLDS,
 				.max_hold_pages = 2,
-				.pin_ns = VMDSM_PIN_NS,
+				/* how long a page stays for the vCPU (or the monitor) that
+				 * took it when a peer asks: pin=, 2 ms by default */
+				.pin_ns = pin_us * 1000ULL,
 				.home_start = home_start };
 	size_t size;
 	hpa_t mem;

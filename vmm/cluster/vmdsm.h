@@ -13,8 +13,8 @@
 
 /* Builds the protocol for a guest that spans vm->nnodes nodes (homes: vm_home_range) and
  * the cache of pages homed elsewhere (cache_bytes, 0: the node's free memory; ahead:
- * frames kept free, vmm/cluster/vmdsm_cache.h). */
-int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead);
+ * frames kept free, vmm/cluster/vmdsm_cache.h; pin_us: the pin window, pin=). */
+int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead, u32 pin_us);
 /* A nested page fault on guest RAM: returns once the vCPU may retry, or with
  * v->mem_waiting set (the run loop then waits for the protocol). */
 void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk);

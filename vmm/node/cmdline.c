@@ -43,6 +43,9 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strncmp(w, "cacheahead=", 11) == 0) {
 		if (!cfgval_u32(w + 11, 0, 65536, &opt->cacheahead, &why))
 			goto bad;
+	} else if (strncmp(w, "pin=", 4) == 0) {
+		if (!cfgval_u32(w + 4, 0, 1000000, &opt->pin_us, &why))
+			goto bad;
 	} else if (strncmp(w, "stats=", 6) == 0) {
 		if (!cfgval_u32(w + 6, 1, 3600, &opt->stats, &why))
 			goto bad;
@@ -96,6 +99,7 @@ bad:
 		  : w[1] == 't' ? "stats=SECONDS with SECONDS from 1 to 3600"
 		  : w[0] == 's' ? "slice=MS with MS from 0 to 1000"
 		  : w[0] == 'c' ? "cacheahead=N with N from 0 to 65536"
+		  : w[0] == 'p' ? "pin=US with US from 0 to 1000000"
 				: "loglevel=N with N from 0 to 3");
 	return -E_INVAL;
 }
@@ -109,6 +113,7 @@ int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, s
 	memset(opt, 0, sizeof(*opt));
 	opt->slice_ms = CMDLINE_DEFAULT_SLICE_MS;
 	opt->cacheahead = CMDLINE_DEFAULT_CACHEAHEAD;
+	opt->pin_us = CMDLINE_DEFAULT_PIN_US;
 	opt->loglevel = 2;
 	/* Every word is read even after an error, so that `poweroff` still takes
 	 * effect and a test sees the refusal instead of a hung emulator. */

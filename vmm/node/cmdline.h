@@ -21,7 +21,9 @@
  * microseconds behind node 0's, which the re-check must find and correct),
  * `cacheahead=N` (across nodes, the frames of the cache of pages homed elsewhere kept
  * free by evicting ahead, vmm/cluster/vmdsm_cache.h; default 64, 0: evict only when a
- * fault finds none). Builds on the host.
+ * fault finds none), `pin=US` (across nodes, how long a page a vCPU or the monitor took
+ * stays when a peer asks for it, the protocol's pin window; default 2000; a test
+ * shrinks it to make pages leave before their taker comes back). Builds on the host.
  */
 #ifndef UNUM_VMM_NODE_CMDLINE_H
 #define UNUM_VMM_NODE_CMDLINE_H
@@ -30,6 +32,7 @@
 
 #define CMDLINE_DEFAULT_SLICE_MS 200
 #define CMDLINE_DEFAULT_CACHEAHEAD 64
+#define CMDLINE_DEFAULT_PIN_US	   2000
 
 struct monitor_options {
 	bool has_id;
@@ -49,6 +52,7 @@ struct monitor_options {
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
 	u32 tsclag_us; /* tsclag=US: start this node's guest TSC behind node 0's (a test) */
 	u32 cacheahead; /* cacheahead=N: cache frames kept free by evicting ahead */
+	u32 pin_us;	/* pin=US: the protocol's pin window */
 	u32 nettest;   /* nettest=N: network self-test, N messages to every peer (0: off) */
 	enum { NETBENCH_OFF, NETBENCH_RTT = 1, NETBENCH_PAGES = 2, NETBENCH_ALL = 3 } netbench;
 	char unknown[256]; /* words not understood, for a warning */
