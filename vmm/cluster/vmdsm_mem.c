@@ -148,7 +148,11 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 			 * guest's NIC, across nodes: a used-ring entry older than its index,
 			 * "id is not a head"). Ask again. */
 			dsm_release(d->node, &d->monitor_hold);
-			d->monitor_redone++;
+			d->monitor_redone += p != again; /* (an access counts once) */
+			if (__atomic_load_n(&d->vm->stopped, __ATOMIC_ACQUIRE)) {
+				rc = -E_CANCELED;
+				break;
+			}
 			if (time_now_ns() - t_page > VMDSM_MONITOR_GIVE_UP_NS) {
 				pr_err("dsm: the monitor's access to guest-physical %#llx lost its "
 				       "page before the copy for %llu s: giving up\n",
