@@ -35,8 +35,6 @@
 #define PONGS DATA0		/*   answers counted by its handler */
 #define SAMPLES (DATA0 + 0x100)	/*   K round trips, 64 bits each */
 #define STACK1 0x6ff0		/* vCPU 1's stack (vCPU 0's is below 0x7ff0) */
-#define STR(x) #x
-#define XSTR(x) STR(x)
 
 /* wrmsr ICR: x2APIC destination id \dest, command \cmd (clobbers EAX, ECX, EDX). */
 .macro SEND dest, cmd

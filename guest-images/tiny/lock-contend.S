@@ -74,8 +74,6 @@ bsp32:
 	.code32
 	PUTS_BODY puts32_body
 	GDT_TABLE
-#define STR(x) #x
-#define XSTR(x) STR(x)
 hello:	.ascii "tiny lock-contend: every vCPU takes one spinlock "
 	.ascii XSTR(ITERS)
 	.asciz " times\r\n"

@@ -9,6 +9,10 @@
 #define COM1 0x3f8
 #define EXIT_PORT 0xf4
 
+/* A macro's value as a string, for .ascii: XSTR(ITERS). */
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
 /* The header the monitor's loader recognises: a short jump over "UNUMTINY". */
 .macro TINY_HEADER
 	.code16

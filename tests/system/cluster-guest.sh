@@ -101,6 +101,20 @@ check remote-io-line-not-on-node1 bash -c "! tr -d '\r' <'$LOGS/node1.log' | gre
 check remote-io-node1-mmio-forwarded has "$LOGS/node1.log" '^exits: +[0-9]+ +MMIO page 0xfec00000'
 check remote-io-node1-stopped has "$LOGS/node1.log" '^guest: stopped on node 0 \(exit code 64\)'
 
+# The monitor's writes into a page another node keeps taking (tiny monitor-write):
+# vCPU 1, on node 1, writes the KVM wall-clock MSR 250 times, and at each the monitor
+# reads and writes a struct in the page vCPU 0, on node 0, stores to all the while.
+# Both nodes run at once (slice=0) and a granted page is not pinned (pin=0), so a peer's
+# request that came with the grant takes the page before the monitor's copy: the monitor
+# must see its hold lost and ask again, or its write goes into a frame node 1 no longer
+# owns and the struct's version falls short (the guest exits 2).
+TIMEOUT=300 cluster --nodes 2 --guest build/guest/tiny/monitor-write.bin --append "slice=0 pin=0"
+mkdir -p "$LOGS/monitor-write"
+cp "$LOGS"/node*.log "$LOGS/monitor-write/"
+check monitor-write-passes status_is 64
+check monitor-write-exact has "$LOGS/node0.log" '^tiny monitor-write: ok, every write of the monitor is there'
+check monitor-write-asked-again has "$LOGS/node1.log" '^dsm: .* [1-9][0-9]* monitor accesses asked again'
+
 # A level-triggered interrupt from node 0's UART to vCPU 1 on node 1: its EOI
 # must reach node 0's IOAPIC, or the pin stays blocked and the second
 # interrupt never comes (the guest exits 3).
