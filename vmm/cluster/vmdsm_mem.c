@@ -86,8 +86,15 @@ void vmdsm_unhold(struct vm *vm)
 	struct vm_dsm *d = vmdsm_of(vm);
 
 	if (d->monitor_held && !d->monitor_busy) {
+		u64 page = d->monitor_hold.first;
+
 		d->monitor_held = false;
-		dsm_release(d->node, &d->monitor_hold);
+		/* Lost since the acquire's check: its caller polled the network while it
+		 * still used the frame, and what it wrote there after is not the cluster's. */
+		if (dsm_release(d->node, &d->monitor_hold) == 1)
+			pr_warn("dsm: the monitor's hold of guest-physical %#llx was lost before "
+				"its access was done: what it wrote after is lost\n",
+				(unsigned long long)(page << PAGE_SHIFT));
 	}
 }
 

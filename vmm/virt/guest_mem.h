@@ -17,7 +17,9 @@ int vm_write_guest(struct vm *vm, gpa_t gpa, const void *src, u64 len);
 /* A pointer to write [gpa, gpa + len) in place, or NULL if it is not all RAM or its pages
  * could not be had, or (across nodes) if the range is not one piece of this node's memory:
  * pages homed elsewhere are single frames of its cache. Across nodes: on the boot core
- * only, and the pages stay this node's only until its next network poll. */
+ * only, for the loaders before the guest starts. Only the last page stays held (until the
+ * next access or network poll); the others are this node's only while no peer asks for
+ * them, as none does before the guest runs. */
 void *vm_guest_writable(struct vm *vm, gpa_t gpa, u64 len);
 
 #endif
