@@ -9,7 +9,7 @@
  * page left before the copy must ask again (vmm/cluster/vmdsm_mem.c): a copy into a
  * frame the node no longer owns is lost, and the version falls short. vCPU 0 waits
  * for vCPU 1 to finish, then checks the version. Exit 1: vCPU 1 did not finish within
- * 2^32 of vCPU 0's stores (a bound in iterations; the launcher's timeout comes first);
+ * 2^32 - 1 of vCPU 0's stores (a bound in iterations; the launcher's timeout comes first);
  * 2: the version is not 2 * ITERS (a monitor write was lost).
  * The APs use no stack; the struct and vCPU 0's word share a page; what vCPU 0 waits
  * on has a page of its own.

@@ -114,6 +114,7 @@ cp "$LOGS"/node*.log "$LOGS/monitor-write/"
 check monitor-write-passes status_is 64
 check monitor-write-exact has "$LOGS/node0.log" '^tiny monitor-write: ok, every write of the monitor is there'
 check monitor-write-asked-again has "$LOGS/node1.log" '^dsm: .* [1-9][0-9]* monitor accesses asked again'
+check monitor-write-no-hold-lost-after lacks "$LOGS/node1.log" 'went to a peer before it was let go'
 
 # A level-triggered interrupt from node 0's UART to vCPU 1 on node 1: its EOI
 # must reach node 0's IOAPIC, or the pin stays blocked and the second

@@ -89,11 +89,13 @@ void vmdsm_unhold(struct vm *vm)
 		u64 page = d->monitor_hold.first;
 
 		d->monitor_held = false;
-		/* Lost since the acquire's check: its caller polled the network while it
-		 * still used the frame, and what it wrote there after is not the cluster's. */
+		/* Lost since the acquire's check: a peer took the page after its pin, at a
+		 * network poll before this release. copy_here never polls in between; a
+		 * caller of vm_guest_writable that wrote after such a poll lost the write. */
 		if (dsm_release(d->node, &d->monitor_hold) == 1)
-			pr_warn("dsm: the monitor's hold of guest-physical %#llx was lost before "
-				"its access was done: what it wrote after is lost\n",
+			pr_warn("dsm: the monitor's hold of guest-physical %#llx went to a peer "
+				"before it was let go: a write into it after the last network "
+				"poll is lost\n",
 				(unsigned long long)(page << PAGE_SHIFT));
 	}
 }

@@ -21,9 +21,9 @@
  * microseconds behind node 0's, which the re-check must find and correct),
  * `cacheahead=N` (across nodes, the frames of the cache of pages homed elsewhere kept
  * free by evicting ahead, vmm/cluster/vmdsm_cache.h; default 64, 0: evict only when a
- * fault finds none), `pin=US` (across nodes, how long a page a vCPU or the monitor took
- * stays when a peer asks for it, the protocol's pin window; default 2000; a test
- * shrinks it to make pages leave before their taker comes back). Builds on the host.
+ * fault finds none), `pin=US` (across nodes, how long after a vCPU or the monitor took a
+ * page a peer that asks must wait for it, the protocol's pin window, 0..1000000; default
+ * 2000; a test shrinks it to make pages leave before their taker comes back). Builds on the host.
  */
 #ifndef UNUM_VMM_NODE_CMDLINE_H
 #define UNUM_VMM_NODE_CMDLINE_H
