@@ -409,14 +409,19 @@ static void frame_waiters_run(struct vm_dsm *d)
 	}
 }
 
+void vmdsm_poll_protocol(struct vm_dsm *d)
+{
+	outq_flush(d);
+	dsm_poll(d->node);
+}
+
 void vmdsm_poll(struct vm *vm)
 {
 	struct vm_dsm *d = vmdsm_of(vm);
 
 	BUG_ON(!on_boot_core()); /* the protocol is the boot core's alone */
 	vmdsm_unhold(vm);	 /* (the monitor's last access is over) */
-	outq_flush(d);
-	dsm_poll(d->node);
+	vmdsm_poll_protocol(d);
 	vmcache_poll(&d->cache);
 	frame_waiters_run(d);
 	vmpf_poll(&d->pf, turns_may_run(vm));

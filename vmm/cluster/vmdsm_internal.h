@@ -75,6 +75,10 @@ struct vmdsm_outq {
 };
 
 struct vcpu_pages *vmdsm_pages_of(const struct vcpu *v);
+/* The protocol's part of vmdsm_poll(), for the monitor's own waits: the messages that
+ * waited for a message-layer buffer first (its request may be among them), then dsm_poll. */
+void vmdsm_poll_protocol(struct vm_dsm *d);
+
 /* A vCPU waited ns for its page (vmdsm_report.c keeps a sample of the waits). */
 void vmdsm_record_wait(struct vm_dsm *d, u64 ns);
 /* A vCPU at guest RIP rip faulted on page (the report names the instructions that fault most). */

@@ -47,7 +47,7 @@ static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
 		if (__atomic_load_n(&d->vm->stopped, __ATOMIC_ACQUIRE))
 			return -E_CANCELED;
 		net_poll();
-		dsm_poll(d->node);
+		vmdsm_poll_protocol(d);
 	}
 	return 0;
 }
@@ -73,7 +73,7 @@ static int frame_wait(struct vm_dsm *d, gpa_t gpa)
 		if (__atomic_load_n(&d->vm->stopped, __ATOMIC_ACQUIRE))
 			return -E_CANCELED;
 		net_poll();
-		dsm_poll(d->node);
+		vmdsm_poll_protocol(d);
 		vmcache_poll(&d->cache);
 	}
 	return rc;
@@ -173,7 +173,7 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 			/* (the network first: a hold is also lost when the protocol had no
 			 * record free to ask with, which only its messages free) */
 			net_poll();
-			dsm_poll(d->node);
+			vmdsm_poll_protocol(d);
 			again = p;
 			p -= PAGE_SIZE; /* (the loop's step brings it back to this page) */
 			continue;
