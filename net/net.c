@@ -520,6 +520,11 @@ bool net_test_over(void)
 	return net.state == NET_RUNNING && net.test_count && nettest_over(&net.test, time_now_ns());
 }
 
+bool net_rx_wakes(void)
+{
+	return net.nic && net.nic->irq_vector;
+}
+
 bool net_in_poll(void)
 {
 	return net.polling;

@@ -50,6 +50,9 @@ bool net_node_up(u32 node);
 bool net_in_poll(void);
 /* Is lwIP up on this node's NIC (net_start got that far), cluster or not? */
 bool net_lwip_up(void);
+/* Does a frame's arrival wake the CPU (the node's NIC has a receive interrupt, now: e1000
+ * may fall back to polling)? When not, a wait for the network must poll, not sleep. */
+bool net_rx_wakes(void);
 /*
  * The guest's NIC on node 0, bridged onto this node's NIC beside the cluster's traffic:
  * from now on, frames for @mac, and broadcast and multicast frames but the cluster's own

@@ -491,6 +491,7 @@ static __noreturn void run_guest(u32 node)
 	if (rc == 0 && cluster.nnodes > 1)
 		rc = cluster_init(&vm, &(struct cluster_options){
 					       .prefetch = !options.noprefetch,
+					       .nap = !options.nonap,
 					       .slice_ms = options.slice_ms,
 					       .adaptive = options.turns == TURNS_ADAPTIVE,
 					       .cache_bytes = cluster.nodes[node].cache,

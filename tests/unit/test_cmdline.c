@@ -22,10 +22,10 @@ TEST(options)
 
 TEST(defaults_and_unknown_words)
 {
-	CHECK_EQ(cmdline_parse("noguest nopv shadow", &opt, err, sizeof(err)), 0);
-	CHECK(opt.noguest && opt.nopv && opt.shadow);
+	CHECK_EQ(cmdline_parse("noguest nopv shadow nonap", &opt, err, sizeof(err)), 0);
+	CHECK(opt.noguest && opt.nopv && opt.shadow && opt.nonap);
 	CHECK_EQ(cmdline_parse("  dumpbootinfo  quiet  x=1 ", &opt, err, sizeof(err)), 0);
-	CHECK(!opt.noguest && !opt.nopv && !opt.shadow);
+	CHECK(!opt.noguest && !opt.nopv && !opt.shadow && !opt.nonap);
 	CHECK(!opt.has_id);
 	CHECK_EQ(opt.loglevel, 2);
 	CHECK(opt.dump_bootinfo);

@@ -79,6 +79,10 @@ static u64 cluster_deadline(struct vm *vm, u64 now)
 	u64 t = earliest(net_next_deadline(now), vmdsm_next_deadline(vm));
 
 	t = earliest(t, turns_next_deadline(vm));
+	/* Work queued since handoff_drain began: its kick may have ended a nap of the
+	 * boot core's in that drain (vmdsm_nap), and would not wake the run loop. */
+	if (handoff_pending(vm))
+		return now;
 	if (vm->nlocal > 1 || !turns_idle(vm))
 		t = MIN(t, now + CLUSTER_POLL_NS);
 	return MAX(t, now);
@@ -167,7 +171,7 @@ int cluster_init(struct vm *vm, const struct cluster_options *o)
 	vm->cluster = &c->hooks;
 	rc = remote_init(vm);
 	if (rc == 0)
-		rc = vmdsm_init(vm, o->prefetch, o->cache_bytes, o->cache_ahead, o->pin_us);
+		rc = vmdsm_init(vm, o);
 	if (rc == 0)
 		rc = turns_init(vm, o->slice_ms, o->adaptive);
 	return rc; /* (on an error the node refuses to start, see main.c) */

@@ -18,6 +18,7 @@ struct cluster_options {
 	u64 cache_bytes; /* the cache of pages homed elsewhere (0: the node's free memory) */
 	u32 cache_ahead; /* its frames kept free by evicting ahead (cacheahead=) */
 	u32 pin_us;	 /* the protocol's pin window (pin=) */
+	bool nap;	 /* the boot core's waits for the network pause between polls (vmdsm_nap) */
 };
 
 /* After vm_create(), before the devices: 0, or a negative error (reason printed). */

@@ -107,6 +107,14 @@ void handoff_drain(struct vm *vm)
 	}
 }
 
+bool handoff_pending(struct vm *vm)
+{
+	const struct handoff_ring *r = &cluster_of(vm)->handoff;
+
+	return __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE) !=
+	       __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+}
+
 int handoff_wait(struct vcpu *v, volatile bool *done, u64 timeout_ns)
 {
 	u64 t0 = time_now_ns(), now;

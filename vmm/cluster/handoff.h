@@ -58,6 +58,8 @@ static inline bool on_boot_core(void)
 void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len);
 /* Boot core: runs the queued work. */
 void handoff_drain(struct vm *vm);
+/* Is work queued that handoff_drain() has not run yet? */
+bool handoff_pending(struct vm *vm);
 /* An AP's vCPU waits, in an exit handler, for *done (set by the boot core,
  * which then kicks it): 0, or -E_TIMEDOUT after timeout_ns, or -E_CANCELED if
  * the guest stopped meanwhile. */

@@ -18,6 +18,7 @@
 #include "vmm/virt/mmio.h"
 #include "vmm/cluster/vmdsm.h"
 #include "vmm/virt/irq.h"
+#include "vmm/lib/x86.h"
 
 static struct vcpu_fwd *fwd_of(const struct vcpu *v)
 {
@@ -72,6 +73,31 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 	remote_send_or_stop(vm, src, MSG_T_IO, &m, sizeof(m)); /* (its vCPU waits for it) */
 }
 
+#define MMIO_WAIT_NS 5000000000ULL
+
+/* On the boot core, which polls the network for the answer itself, napping between polls
+ * (vmdsm_nap); interrupts as they were before. */
+static int mmio_wait_here(struct vcpu *v, u64 t0)
+{
+	bool irqs_on = read_rflags() & X86_RFLAGS_IF;
+	int rc = 0;
+
+	irq_disable();
+	while (!fwd_of(v)->mmio_done && rc == 0) {
+		if (time_now_ns() - t0 > MMIO_WAIT_NS)
+			rc = -E_TIMEDOUT;
+		else if (v->vm->stopped)
+			rc = -E_CANCELED;
+		net_poll();
+		vmdsm_poll(v->vm);
+		if (!fwd_of(v)->mmio_done && rc == 0)
+			vmdsm_nap(v->vm);
+	}
+	if (irqs_on)
+		irq_enable();
+	return rc;
+}
+
 /* ---- MMIO forwarding ---------------------------------------------------------
  * The instruction emulator needs a read's value before it goes on, so the
  * vCPU waits here: on the boot core polling the network (interrupts and
@@ -80,7 +106,6 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
  * context; per-sender ordering keeps MMIO, port I/O and memory in program
  * order. */
 
-#define MMIO_WAIT_NS 5000000000ULL
 
 int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 {
@@ -99,14 +124,7 @@ int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 	if (!on_boot_core())
 		rc = handoff_wait(v, &fwd_of(v)->mmio_done, MMIO_WAIT_NS);
 	else
-		while (!fwd_of(v)->mmio_done && rc == 0) {
-			if (time_now_ns() - t0 > MMIO_WAIT_NS)
-				rc = -E_TIMEDOUT;
-			else if (v->vm->stopped)
-				rc = -E_CANCELED;
-			net_poll();
-			vmdsm_poll(v->vm);
-		}
+		rc = mmio_wait_here(v, t0);
 	if (rc == -E_TIMEDOUT)
 		pr_err("remote: vCPU %u: node 0 did not answer an MMIO %s at %#llx within 5 s\n",
 		       v->id, write ? "write" : "read", (unsigned long long)gpa);

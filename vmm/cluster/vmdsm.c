@@ -18,6 +18,7 @@
 #include "vmm/cluster/handoff.h"
 #include "vmm/lib/klib.h"
 #include "vmm/virt/irq.h"
+#include "vmm/host/lapic.h"
 #include "vmm/host/log.h"
 #include "vmm/host/mm.h"
 #include "vmm/host/paging.h"
@@ -208,7 +209,7 @@ static void recv_dsm(void *ctx, u16 src, const void *data, size_t len)
 		pr_warn("dsm: message from node %u rejected (error %d)\n", src, rc);
 }
 
-int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead, u32 pin_us)
+int vmdsm_init(struct vm *vm, const struct cluster_options *o)
 {
 	struct vm_dsm *d = vmdsm_of(vm);
 	uint64_t home_start[VM_MAX_VCPUS]; /* (dsm_init copies it) */
@@ -220,7 +221,7 @@ int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead, u32 pin
 				.max_hold_pages = 2,
 				/* how long a page stays for the vCPU (or the monitor) that
 				 * took it when a peer asks: pin=, 2 ms by default */
-				.pin_ns = pin_us * 1000ULL,
+				.pin_ns = o->pin_us * 1000ULL,
 				.home_start = home_start };
 	size_t size;
 	hpa_t mem;
@@ -241,10 +242,11 @@ int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead, u32 pin
 	d->outq->head = d->outq->n = d->outq->most = 0;
 	d->outq->delayed = 0;
 	d->vm = vm;
+	d->nap = o->nap;
 	d->waits.rng = 0x9e3779b97f4a7c15ULL; /* (the reservoir sample's generator) */
 	rc = dsm_init(&d->node, &c, &vmdsm_ops, d, hpa_to_ptr(mem), size);
 	if (rc == 0)
-		rc = prefetch ? vmpf_init(&d->pf, d->node, &d->cache, c.npages, vm->low_size >> PAGE_SHIFT,
+		rc = o->prefetch ? vmpf_init(&d->pf, d->node, &d->cache, c.npages, vm->low_size >> PAGE_SHIFT,
 					  vm_next_ram(vm, vm->low_size) >> PAGE_SHIFT)
 			      : 0;
 	if (rc == 0)
@@ -257,12 +259,15 @@ int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead, u32 pin
 	/* Last: the cache is sized by what the rest left free. It must hold, besides free
 	 * frames, every page a hold may pin. */
 	if (rc == 0)
-		rc = vmcache_init(&d->cache, vm, d->node, cache_bytes,
-				  2 * c.max_holds * c.max_hold_pages + 128, ahead);
+		rc = vmcache_init(&d->cache, vm, d->node, o->cache_bytes,
+				  2 * c.max_holds * c.max_hold_pages + 128, o->cache_ahead);
 	if (rc)
 		return rc;
 	pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state\n",
 		(unsigned long long)c.npages, c.nnodes, size >> 10);
+	if (!d->nap)
+		pr_info("dsm: the boot core's waits for the network poll without a pause "
+			"(nonap)\n");
 	return rc;
 }
 
@@ -432,4 +437,26 @@ u64 vmdsm_next_deadline(struct vm *vm)
 	u64 t = dsm_next_deadline(vmdsm_of(vm)->node);
 
 	return t == UINT64_MAX ? 0 : t;
+}
+
+#define VMDSM_NAP_NS 1000000ULL /* the longest nap: a wake-up missed costs no more */
+
+void vmdsm_nap(struct vm *vm)
+{
+	u64 now = time_now_ns(), until = now + VMDSM_NAP_NS, t = vmdsm_next_deadline(vm);
+
+	if (!vmdsm_of(vm)->nap || !net_rx_wakes()) { /* (nonap, or a frame would not wake it) */
+		cpu_relax();
+		return;
+	}
+	/* (the message layer's timers too; the run loop arms the timer again before the
+	 * guest runs) */
+	if (t && t < until)
+		until = t;
+	t = net_next_deadline(now);
+	if (t && t < until)
+		until = t;
+	lapic_timer_arm(until);
+	cpu_wait_irq(); /* sti; hlt: a frame that came since the poll wakes it */
+	irq_disable();
 }

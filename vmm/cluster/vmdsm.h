@@ -9,12 +9,12 @@
 #ifndef UNUM_VMM_CLUSTER_VMDSM_H
 #define UNUM_VMM_CLUSTER_VMDSM_H
 
+#include "vmm/cluster/cluster.h"
 #include "vmm/virt/vm.h"
 
 /* Builds the protocol for a guest that spans vm->nnodes nodes (homes: vm_home_range) and
- * the cache of pages homed elsewhere (cache_bytes, 0: the node's free memory; ahead:
- * frames kept free, vmm/cluster/vmdsm_cache.h; pin_us: the pin window, pin=). */
-int vmdsm_init(struct vm *vm, bool prefetch, u64 cache_bytes, u32 ahead, u32 pin_us);
+ * the cache of pages homed elsewhere, as o says (its prefetch, cache, pin and nap). */
+int vmdsm_init(struct vm *vm, const struct cluster_options *o);
 /* A nested page fault on guest RAM: returns once the vCPU may retry, or with
  * v->mem_waiting set (the run loop then waits for the protocol). */
 void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk);
@@ -36,6 +36,13 @@ void vmdsm_yield(struct vcpu *v);
 void vmdsm_poll(struct vm *vm);
 /* When vmdsm_poll() next has timed work (a pin window that ends), or 0 for none. */
 u64 vmdsm_next_deadline(struct vm *vm);
+/* A wait of the boot core's between its polls (interrupts off, right after the poll):
+ * sleeps until the network's receive interrupt, a kick, vmdsm_poll()'s next deadline or
+ * VMDSM_NAP_NS, whichever comes first, and returns with interrupts off. Spinning instead
+ * takes a shared host core from the peer that must answer (emulated nodes). With a NIC
+ * polled (no receive interrupt), or with nonap, it returns at once. It may take a kick meant for the run
+ * loop: cluster_deadline() looks at the handoff queue itself. */
+void vmdsm_nap(struct vm *vm);
 /* This node's turn began (vmm/cluster/turns.c): the next poll prefetches the page-table
  * pages its vCPUs' walks faulted on lately. */
 void vmdsm_turn_began(struct vm *vm);

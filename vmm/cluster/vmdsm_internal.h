@@ -43,6 +43,7 @@ struct vm_dsm {
 	bool monitor_busy;
 	bool monitor_held; /* monitor_hold still pins the last page taken (vmdsm_unhold) */
 	u64 monitor_redone; /* monitor accesses asked again: the page left before the copy */
+	bool nap;	    /* the boot core's waits pause between polls (vmdsm_nap; nonap: not) */
 	struct vcpu_pages pages[VM_MAX_VCPUS];
 	struct vmpf pf;
 	struct vmcache cache; /* frames for pages homed elsewhere */

@@ -19,11 +19,13 @@
 #define VMDSM_MONITOR_GIVE_UP_NS 30000000000ULL /* ... and given up after this long */
 
 /* Waits for the monitor's hold on page gpa; says so if that takes long, gives up at last. */
-static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
+/* Waits with interrupts off, napping between polls (vmdsm_nap). */
+static int monitor_wait_off(struct vm_dsm *d, gpa_t gpa, bool write)
 {
 	u64 t0 = time_now_ns();
 	bool said = false;
 
+	irq_disable();
 	while (!d->monitor_done) {
 		u64 waited = time_now_ns() - t0;
 		struct dsm_page_info pi;
@@ -48,8 +50,21 @@ static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
 			return -E_CANCELED;
 		net_poll();
 		vmdsm_poll_protocol(d);
+		if (!d->monitor_done)
+			vmdsm_nap(d->vm);
 	}
 	return 0;
+}
+
+/* Interrupts as they were before (the caller may be an exit handler with them off). */
+static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
+{
+	bool irqs_on = read_rflags() & X86_RFLAGS_IF;
+	int rc = monitor_wait_off(d, gpa, write);
+
+	if (irqs_on)
+		irq_enable();
+	return rc;
 }
 
 /* Waits for a cache frame for page gpa (a page homed elsewhere may have none, and every

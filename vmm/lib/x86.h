@@ -114,6 +114,8 @@ static inline u64 read_rflags(void)
 	return v;
 }
 
+#define X86_RFLAGS_IF (1ULL << 9) /* interrupts enabled */
+
 static inline void irq_enable(void)
 {
 	__asm__ volatile("sti" ::: "memory");

@@ -23,7 +23,10 @@
  * free by evicting ahead, vmm/cluster/vmdsm_cache.h; default 64, 0: evict only when a
  * fault finds none), `pin=US` (across nodes, how long after a vCPU or the monitor took a
  * page a peer that asks must wait for it, the protocol's pin window, 0..1000000; default
- * 2000; a test shrinks it to make pages leave before their taker comes back). Builds on the host.
+ * 2000; a test shrinks it to make pages leave before their taker comes back), `nonap`
+ * (across nodes, the boot core polls without a pause while the monitor waits for a page
+ * or an MMIO answer, vmm/cluster/vmdsm.h, vmdsm_nap: to measure the nap, and for a test
+ * of a race its quicker wake-ups hide). Builds on the host.
  */
 #ifndef UNUM_VMM_NODE_CMDLINE_H
 #define UNUM_VMM_NODE_CMDLINE_H
@@ -43,6 +46,7 @@ struct monitor_options {
 	bool nopv;	 /* offer the guest no exit-saving KVM features (kvmclock stays) */
 	bool noguest;	 /* stop after the boot report, even with a guest line */
 	bool noprefetch; /* across nodes, ask for no page before a vCPU faults (to measure) */
+	bool nonap;	 /* across nodes, the boot core's waits poll without a pause */
 	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
