@@ -126,6 +126,8 @@ TIMEOUT=300 cluster --nodes 2 --guest build/guest/tiny/monitor-write.bin --appen
 mkdir -p "$LOGS/monitor-write-nap"
 cp "$LOGS"/node*.log "$LOGS/monitor-write-nap/"
 check monitor-write-nap-passes status_is 64
+check monitor-write-nap-irq has "$LOGS/node1.log" '^net: NIC 0: .*MSI-X receive interrupt'
+check monitor-write-nap-pauses lacks "$LOGS/node1.log" 'without a pause'
 check monitor-write-nap-exact has "$LOGS/node0.log" '^tiny monitor-write: ok, every write of the monitor is there'
 check monitor-write-nap-no-hold-lost-after lacks "$LOGS/node1.log" 'went to a peer before it was let go'
 

@@ -79,8 +79,10 @@ static u64 cluster_deadline(struct vm *vm, u64 now)
 	u64 t = earliest(net_next_deadline(now), vmdsm_next_deadline(vm));
 
 	t = earliest(t, turns_next_deadline(vm));
-	/* Work queued since handoff_drain began: its kick may have ended a nap of the
-	 * boot core's in that drain (vmdsm_nap), and would not wake the run loop. */
+	/* Work queued since handoff_drain began: its kick may have ended a pause of the
+	 * boot core's in that drain (vmdsm_nap) instead of the run loop's sleep. (A kick
+	 * taken by a pause in the devices' work after this look waits at most for the
+	 * next 1 ms poll: only the node's other cores kick, and with them it is 1 ms.) */
 	if (handoff_pending(vm))
 		return now;
 	if (vm->nlocal > 1 || !turns_idle(vm))

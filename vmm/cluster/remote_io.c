@@ -73,31 +73,6 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 	remote_send_or_stop(vm, src, MSG_T_IO, &m, sizeof(m)); /* (its vCPU waits for it) */
 }
 
-#define MMIO_WAIT_NS 5000000000ULL
-
-/* On the boot core, which polls the network for the answer itself, napping between polls
- * (vmdsm_nap); interrupts as they were before. */
-static int mmio_wait_here(struct vcpu *v, u64 t0)
-{
-	bool irqs_on = read_rflags() & X86_RFLAGS_IF;
-	int rc = 0;
-
-	irq_disable();
-	while (!fwd_of(v)->mmio_done && rc == 0) {
-		if (time_now_ns() - t0 > MMIO_WAIT_NS)
-			rc = -E_TIMEDOUT;
-		else if (v->vm->stopped)
-			rc = -E_CANCELED;
-		net_poll();
-		vmdsm_poll(v->vm);
-		if (!fwd_of(v)->mmio_done && rc == 0)
-			vmdsm_nap(v->vm);
-	}
-	if (irqs_on)
-		irq_enable();
-	return rc;
-}
-
 /* ---- MMIO forwarding ---------------------------------------------------------
  * The instruction emulator needs a read's value before it goes on, so the
  * vCPU waits here: on the boot core polling the network (interrupts and
@@ -106,6 +81,28 @@ static int mmio_wait_here(struct vcpu *v, u64 t0)
  * context; per-sender ordering keeps MMIO, port I/O and memory in program
  * order. */
 
+#define MMIO_WAIT_NS 5000000000ULL
+
+/* On the boot core, which polls the network for the answer itself, napping between polls
+ * (vmdsm_nap); interrupts as they were before. */
+static int mmio_wait_here(struct vcpu *v, u64 t0)
+{
+	bool irqs_on = irq_save_off();
+	int rc = 0;
+
+	while (!fwd_of(v)->mmio_done && rc == 0) {
+		if (time_now_ns() - t0 > MMIO_WAIT_NS)
+			rc = -E_TIMEDOUT;
+		else if (__atomic_load_n(&v->vm->stopped, __ATOMIC_ACQUIRE))
+			rc = -E_CANCELED;
+		net_poll();
+		vmdsm_poll(v->vm);
+		if (!fwd_of(v)->mmio_done && rc == 0)
+			vmdsm_nap(v->vm);
+	}
+	irq_restore(irqs_on);
+	return rc;
+}
 
 int remote_mmio(struct vcpu *v, gpa_t gpa, unsigned size, bool write, u64 *val)
 {

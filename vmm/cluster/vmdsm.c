@@ -246,9 +246,10 @@ int vmdsm_init(struct vm *vm, const struct cluster_options *o)
 	d->waits.rng = 0x9e3779b97f4a7c15ULL; /* (the reservoir sample's generator) */
 	rc = dsm_init(&d->node, &c, &vmdsm_ops, d, hpa_to_ptr(mem), size);
 	if (rc == 0)
-		rc = o->prefetch ? vmpf_init(&d->pf, d->node, &d->cache, c.npages, vm->low_size >> PAGE_SHIFT,
-					  vm_next_ram(vm, vm->low_size) >> PAGE_SHIFT)
-			      : 0;
+		rc = o->prefetch ? vmpf_init(&d->pf, d->node, &d->cache, c.npages,
+					     vm->low_size >> PAGE_SHIFT,
+					     vm_next_ram(vm, vm->low_size) >> PAGE_SHIFT)
+				 : 0;
 	if (rc == 0)
 		rc = net_register(MSG_T_DSM, recv_dsm, d);
 	/* Nothing is mapped until the protocol grants it (pages homed elsewhere have no

@@ -36,12 +36,14 @@ void vmdsm_yield(struct vcpu *v);
 void vmdsm_poll(struct vm *vm);
 /* When vmdsm_poll() next has timed work (a pin window that ends), or 0 for none. */
 u64 vmdsm_next_deadline(struct vm *vm);
-/* A wait of the boot core's between its polls (interrupts off, right after the poll):
- * sleeps until the network's receive interrupt, a kick, vmdsm_poll()'s next deadline or
- * VMDSM_NAP_NS, whichever comes first, and returns with interrupts off. Spinning instead
- * takes a shared host core from the peer that must answer (emulated nodes). With a NIC
- * polled (no receive interrupt), or with nonap, it returns at once. It may take a kick meant for the run
- * loop: cluster_deadline() looks at the handoff queue itself. */
+/* A pause of the boot core's between its polls while it waits for the network (called
+ * with interrupts off since the poll): sleeps until the NIC's receive interrupt, a kick,
+ * vmdsm_poll()'s or the message layer's next deadline, or VMDSM_NAP_NS, whichever comes
+ * first, and returns with interrupts off. Spinning instead takes a shared host core from
+ * the peer that must answer (emulated nodes). With a polled NIC (no receive interrupt),
+ * or with nonap, it returns at once. A kick it takes is not there for the run loop's
+ * sleep: cluster_deadline() looks at the handoff queue itself, and the rest waits at
+ * most for the run loop's next poll. */
 void vmdsm_nap(struct vm *vm);
 /* This node's turn began (vmm/cluster/turns.c): the next poll prefetches the page-table
  * pages its vCPUs' walks faulted on lately. */

@@ -18,14 +18,13 @@
 #define VMDSM_MONITOR_SLOW_NS	 2000000000ULL	/* a monitor access waiting this long is reported */
 #define VMDSM_MONITOR_GIVE_UP_NS 30000000000ULL /* ... and given up after this long */
 
-/* Waits for the monitor's hold on page gpa; says so if that takes long, gives up at last. */
-/* Waits with interrupts off, napping between polls (vmdsm_nap). */
+/* Waits for the monitor's hold on page gpa; says so if that takes long, gives up at last.
+ * Interrupts off (monitor_wait), pausing between polls (vmdsm_nap). */
 static int monitor_wait_off(struct vm_dsm *d, gpa_t gpa, bool write)
 {
 	u64 t0 = time_now_ns();
 	bool said = false;
 
-	irq_disable();
 	while (!d->monitor_done) {
 		u64 waited = time_now_ns() - t0;
 		struct dsm_page_info pi;
@@ -56,27 +55,28 @@ static int monitor_wait_off(struct vm_dsm *d, gpa_t gpa, bool write)
 	return 0;
 }
 
-/* Interrupts as they were before (the caller may be an exit handler with them off). */
+/* Interrupts as they were before (the caller may be an exit handler with them off); off
+ * from each poll to the pause, so that a frame that comes in between ends the pause. */
 static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
 {
-	bool irqs_on = read_rflags() & X86_RFLAGS_IF;
+	bool irqs_on = irq_save_off();
 	int rc = monitor_wait_off(d, gpa, write);
 
-	if (irqs_on)
-		irq_enable();
+	irq_restore(irqs_on);
 	return rc;
 }
 
 /* Waits for a cache frame for page gpa (a page homed elsewhere may have none, and every
- * frame may be in use): the evictions that free one need the network. */
-static int frame_wait(struct vm_dsm *d, gpa_t gpa)
+ * frame may be in use): the evictions that free one need the network. Interrupts off
+ * (frame_wait), pausing between polls. */
+static int frame_wait_off(struct vm_dsm *d, gpa_t gpa)
 {
 	u64 t0 = time_now_ns();
 	int rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true);
 
 	if (rc == -E_AGAIN || rc == -E_BUSY)
 		++*(rc == -E_BUSY ? &d->cache.put_waits : &d->cache.waits);
-	for (; rc == -E_AGAIN || rc == -E_BUSY; rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true)) {
+	while (rc == -E_AGAIN || rc == -E_BUSY) {
 		if (time_now_ns() - t0 > VMDSM_MONITOR_GIVE_UP_NS) {
 			pr_err("dsm: no cache frame for guest-physical %#llx in %llu s (%u frames, "
 			       "%u of them with a PUT out): giving up\n",
@@ -90,7 +90,19 @@ static int frame_wait(struct vm_dsm *d, gpa_t gpa)
 		net_poll();
 		vmdsm_poll_protocol(d);
 		vmcache_poll(&d->cache);
+		rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true);
+		if (rc == -E_AGAIN || rc == -E_BUSY)
+			vmdsm_nap(d->vm);
 	}
+	return rc;
+}
+
+static int frame_wait(struct vm_dsm *d, gpa_t gpa)
+{
+	bool irqs_on = irq_save_off();
+	int rc = frame_wait_off(d, gpa);
+
+	irq_restore(irqs_on);
 	return rc;
 }
 

@@ -63,7 +63,7 @@ static void log_lock_drop(bool taken, u64 flags)
 {
 	if (taken)
 		spin_unlock(&log_lock);
-	if (flags & (1 << 9))
+	if (flags & X86_RFLAGS_IF)
 		irq_enable();
 }
 

@@ -124,6 +124,19 @@ static inline void irq_disable(void)
 {
 	__asm__ volatile("cli" ::: "memory");
 }
+/* Interrupts off; returns whether they were on, for irq_restore(). */
+static inline bool irq_save_off(void)
+{
+	bool on = read_rflags() & X86_RFLAGS_IF;
+
+	irq_disable();
+	return on;
+}
+static inline void irq_restore(bool on)
+{
+	if (on)
+		irq_enable();
+}
 static inline void cpu_halt(void)
 {
 	__asm__ volatile("hlt" ::: "memory");

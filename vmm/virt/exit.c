@@ -20,8 +20,8 @@
 #include "vmm/virt/vm.h"
 #include "vmm/virt/cluster.h"
 #include "vmm/host/tsc.h"
+#include "vmm/lib/x86.h"
 
-#define RFLAGS_IF (1ULL << 9)
 #define RFLAGS_RF (1ULL << 16)
 
 void vcpu_skip_insn(struct vcpu *v)
@@ -90,7 +90,7 @@ static void handle_hlt(struct vcpu *v)
 {
 	vcpu_skip_insn(v);
 	v->halted = true;
-	if (v->regs.rflags & RFLAGS_IF)
+	if (v->regs.rflags & X86_RFLAGS_IF)
 		return;
 	/* Interrupts off: only an NMI or INIT from another vCPU can wake it (Linux
 	 * parks CPUs like this when it stops them). */

@@ -528,7 +528,9 @@ static void vcpu_loop(struct vcpu *v)
 	while (!vm->stopped) {
 		/* Interrupts stay off from here until the guest runs or the CPU halts
 		 * (both enable them atomically), so neither the timer armed below nor
-		 * a kick from another CPU can arrive unseen in between. */
+		 * a kick from another CPU can arrive unseen in between. (Except in
+		 * poll_platform, where the boot core may pause for the network across
+		 * nodes, vmdsm_nap: cluster_deadline() allows for that.) */
 		irq_disable();
 		now = time_now_ns();
 		deadline = 0;
