@@ -47,6 +47,16 @@ int virtq_post(struct virtq *vq, u16 id, u32 len, bool writable)
 	return 0;
 }
 
+bool virtq_device_wants_notify(const struct virtq *vq)
+{
+	/*
+	 * A store then a load: x86 may let the load of the flag pass the store of avail->idx,
+	 * and a device that read the old index and then cleared the flag would never be told.
+	 */
+	__asm__ volatile("mfence" ::: "memory");
+	return !(vq->used->flags & VIRTQ_USED_F_NO_NOTIFY);
+}
+
 int virtq_take_used(struct virtq *vq, u16 *id, u32 *len)
 {
 	u16 used_idx = vq->used->idx;

@@ -19,6 +19,8 @@
 #define VIRTQ_DESC_F_NEXT  1
 #define VIRTQ_DESC_F_WRITE 2 /* the device writes this buffer (receive) */
 
+#define VIRTQ_USED_F_NO_NOTIFY 1 /* the device needs no notification now: section 2.6.10 */
+
 struct virtq_desc {
 	u64 addr;
 	u32 len;
@@ -106,6 +108,14 @@ int virtq_post(struct virtq *vq, u16 id, u32 len, bool writable);
  * buffer (*@id is set: the buffer is the driver's again, to repost). Call again after either.
  */
 int virtq_take_used(struct virtq *vq, u16 *id, u32 *len);
+
+/*
+ * Whether the device wants to be told of the buffers posted since: false while it has set
+ * VIRTQ_USED_F_NO_NOTIFY, as a device does while it is still working through the ring and
+ * will look again before it sleeps (section 2.6.10.2). Call after virtq_post, just before the
+ * notification it decides; the posted index is made visible before the flag is read.
+ */
+bool virtq_device_wants_notify(const struct virtq *vq);
 
 /* Whether buffer @id is the driver's (not in flight). */
 bool virtq_is_free(const struct virtq *vq, u16 id);

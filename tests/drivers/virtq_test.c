@@ -125,3 +125,22 @@ TEST(broken_device_is_refused)
 	CHECK_EQ(virtq_post(&vq, 8, 10, true), -E_INVAL);
 	CHECK_EQ(virtq_post(&vq, 2, 2049, true), -E_INVAL);
 }
+
+TEST(notification_only_when_the_device_wants_one)
+{
+	struct virtq vq;
+	struct dev d;
+
+	setup(&vq, &d, 8);
+	CHECK_EQ(virtq_post(&vq, 0, 100, false), 0);
+	CHECK(virtq_device_wants_notify(&vq)); /* a fresh device sleeps until told */
+	vq.used->flags = VIRTQ_USED_F_NO_NOTIFY; /* busy with the ring: it will look again */
+	CHECK_EQ(virtq_post(&vq, 1, 100, false), 0);
+	CHECK(!virtq_device_wants_notify(&vq));
+	CHECK_EQ(dev_take(&d), 0);
+	CHECK_EQ(dev_take(&d), 1); /* the buffer posted without a notification is seen */
+	vq.used->flags = 0x8000 | VIRTQ_USED_F_NO_NOTIFY; /* other bits mean nothing here */
+	CHECK(!virtq_device_wants_notify(&vq));
+	vq.used->flags = 0; /* going to sleep again */
+	CHECK(virtq_device_wants_notify(&vq));
+}

@@ -140,6 +140,7 @@ void lapic_eoi(void)
 static void lapic_timer_irq(struct trap_frame *tf)
 {
 	this_cpu()->timer_ticks++;
+	this_cpu()->timer_armed = 0;
 	lapic_eoi();
 }
 
@@ -157,12 +158,27 @@ static u64 lapic_timer_measure(void)
 
 static u64 lapic_clock_hz;
 
+/*
+ * The callers arm the timer before every guest entry and every pause, mostly for about the
+ * deadline armed last time. Each write to the timer's registers is an exit to the emulator's
+ * device model (and on real hardware an uncached write), so a timer still armed for at most
+ * an eighth of the time left before the deadline, and no later than it, is kept: it fires
+ * at worst a little early, and whoever it wakes arms it again.
+ */
 void lapic_timer_arm(u64 deadline_ns)
 {
+	struct percpu *cpu = this_cpu();
 	u64 now = time_now_ns(), delta = deadline_ns > now ? deadline_ns - now : 0;
-	u64 count = (u64)((unsigned __int128)delta * lapic_clock_hz / 1000000000ULL);
+	u64 armed = cpu->timer_armed, count;
 
-	lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER); /* one-shot */
+	if (armed && armed <= deadline_ns && deadline_ns - armed <= delta / 8)
+		return;
+	count = (u64)((unsigned __int128)delta * lapic_clock_hz / 1000000000ULL);
+	if (!cpu->timer_oneshot) {
+		lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER); /* one-shot */
+		cpu->timer_oneshot = true;
+	}
+	cpu->timer_armed = deadline_ns ? deadline_ns : 1; /* before the write: it may fire at once */
 	lapic_write(LAPIC_TIMER_INIT, count > 0xffffffffULL ? 0xffffffffU : count ? (u32)count : 1);
 }
 

@@ -16,7 +16,9 @@ void lapic_eoi(void);
 /* Periodic timer at hz on VEC_LAPIC_TIMER; returns the timer's input clock in Hz. */
 u64 lapic_timer_start(u32 hz);
 /* One-shot: an interrupt on VEC_LAPIC_TIMER at (or just after) deadline_ns of the
- * monitor's clock; replaces the periodic timer and any earlier deadline. */
+ * monitor's clock; replaces the periodic timer and any later deadline. An earlier one armed
+ * before is kept if it is no more than an eighth of the time left early: callers must take
+ * an early wake-up (they all look at the time again and arm again). */
 void lapic_timer_arm(u64 deadline_ns);
 /* Per-CPU part of lapic_init() for an AP (the BSP already mapped the registers). */
 void lapic_init_ap(void);

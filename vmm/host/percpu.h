@@ -17,6 +17,8 @@ struct percpu {
 	u32 apic_id;
 	hva_t stack_top;
 	volatile u64 timer_ticks; /* LAPIC timer interrupts taken */
+	volatile u64 timer_armed; /* lapic_timer_arm: the one-shot's deadline (ns), 0 once it fired */
+	bool timer_oneshot;	  /* the LAPIC timer's LVT is in one-shot mode */
 	u32 exception_depth;	  /* nested exceptions: a fault in the fault handler */
 	hpa_t virt_host_area;	  /* back end's per-CPU host state (SVM: VMSAVE area) */
 };
