@@ -174,6 +174,7 @@ static int e1000_send(struct nic *nic, const void *frame, size_t len)
 	e->tx_next = (u16)((e->tx_next + 1) % E1000_RING);
 	__asm__ volatile("" ::: "memory"); /* the descriptor before the tail that hands it over */
 	e1000_wr(e, E1000_TDT, e->tx_next);
+	nic->stats.kicks++;
 	nic->stats.tx_frames++;
 	nic->stats.tx_bytes += len;
 	return 0;
@@ -203,7 +204,7 @@ static bool e1000_rx_check(struct e1000 *e, u8 status, u8 errors, u16 len)
 static int e1000_poll(struct nic *nic, nic_rx_fn fn, void *ctx, int budget)
 {
 	struct e1000 *e = nic->priv;
-	int n = 0;
+	int n = 0, last = -1;
 
 	while (n < budget) {
 		volatile struct e1000_rx_desc *d = &e->rx[e->rx_next];
@@ -224,9 +225,16 @@ static int e1000_poll(struct nic *nic, nic_rx_fn fn, void *ctx, int budget)
 			}
 		}
 		d->status = 0;
-		/* Hand the buffer back: the tail names the last descriptor the device may fill. */
-		e1000_wr(e, E1000_RDT, e->rx_next);
+		last = e->rx_next;
 		e->rx_next = (u16)((e->rx_next + 1) % E1000_RING);
+	}
+	/*
+	 * Hand the buffers back in one write (each is an exit under a hypervisor): the tail
+	 * names the last descriptor the device may fill.
+	 */
+	if (last >= 0) {
+		e1000_wr(e, E1000_RDT, (u32)last);
+		nic->stats.kicks++;
 	}
 	return n;
 }

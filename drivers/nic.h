@@ -37,8 +37,8 @@ struct nic_stats {
 	u64 rx_bad_desc; /* device returned a descriptor index or state it cannot, ignored */
 	u64 tx_full;	 /* send() found no free transmit slot */
 	u64 tx_too_long; /* send() refused a frame over NIC_MAX_FRAME */
-	u64 kicks;	 /* notifications written to the device (virtio) */
-	u64 kicks_saved; /* notifications the device said it did not need (virtio) */
+	u64 kicks;	 /* doorbells written: virtio notifications, e1000 tail writes */
+	u64 kicks_saved; /* virtio notifications the device said it did not need */
 };
 
 struct nic_ops {

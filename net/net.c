@@ -324,12 +324,12 @@ static void net_show_stats(void)
 	for (int i = 1; i < MSG_DROP_NR; i++)
 		drops += m->drops[i];
 	kprintf("net: stats: NIC rx %llu tx %llu (own echoes %llu, bad %llu, tx ring full %llu, "
-		"irqs %llu, notifications %llu, %llu not needed); rx queue full %llu, no pbuf %llu; UDP rx %llu tx %llu (lwIP "
+		"doorbells %llu, %llu not needed, irqs %llu); rx queue full %llu, no pbuf %llu; UDP rx %llu tx %llu (lwIP "
 		"refused %llu); messages delivered %llu, retransmitted %llu, dropped %llu\n",
 		(unsigned long long)n->rx_frames, (unsigned long long)n->tx_frames,
 		(unsigned long long)n->rx_own, (unsigned long long)(n->rx_bad + n->rx_bad_desc),
-		(unsigned long long)n->tx_full, (unsigned long long)net_nics_irqs(),
-		(unsigned long long)n->kicks, (unsigned long long)n->kicks_saved,
+		(unsigned long long)n->tx_full, (unsigned long long)n->kicks,
+		(unsigned long long)n->kicks_saved, (unsigned long long)net_nics_irqs(),
 		(unsigned long long)net.nif.stats.rx_queue_full,
 		(unsigned long long)net.nif.stats.rx_no_pbuf,
 		(unsigned long long)net.tp.stats.rx_datagrams,
