@@ -171,8 +171,11 @@ void lapic_timer_arm(u64 deadline_ns)
 	u64 now = time_now_ns(), delta = deadline_ns > now ? deadline_ns - now : 0;
 	u64 armed = cpu->timer_armed, count;
 
-	if (armed && armed <= deadline_ns && deadline_ns - armed <= delta / 8)
+	if (armed && armed <= deadline_ns && deadline_ns - armed <= delta / 8) {
+		cpu->timer_kept++;
 		return;
+	}
+	cpu->timer_writes++;
 	count = (u64)((unsigned __int128)delta * lapic_clock_hz / 1000000000ULL);
 	if (!cpu->timer_oneshot) {
 		lapic_write(LAPIC_LVT_TIMER, VEC_LAPIC_TIMER); /* one-shot */
@@ -194,4 +197,16 @@ u64 lapic_timer_start(u32 hz)
 	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | VEC_LAPIC_TIMER);
 	lapic_write(LAPIC_TIMER_INIT, (u32)(count ? count : 1));
 	return clock;
+}
+
+void lapic_timer_counts(u64 *writes, u64 *kept)
+{
+	*writes = *kept = 0;
+	for (u32 i = 0; i < MAX_CPUS; i++) {
+		const struct percpu *p = percpu_of(i);
+		if (p) {
+			*writes += p->timer_writes;
+			*kept += p->timer_kept;
+		}
+	}
 }

@@ -30,6 +30,9 @@ void lapic_broadcast_sipi(u8 vector);
 /* This CPU's highest vector in service (ISR) and requested (IRR), or -1: for
  * diagnostics (an ISR bit left set blocks every vector of its class and below). */
 int lapic_in_service(void);
+/* Summed over the node's CPUs: lapic_timer_arm's writes to the timer, and the times it
+ * kept the one armed (racy reads of other CPUs' counters: for the stats lines). */
+void lapic_timer_counts(u64 *writes, u64 *kept);
 int lapic_requested(void);
 /* An NMI to one CPU (by APIC id). */
 void lapic_send_nmi(u32 apic_id);

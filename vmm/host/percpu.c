@@ -17,3 +17,8 @@ void percpu_init(u32 cpu_id, hva_t stack_top)
 	p->stack_top = stack_top;
 	wrmsr(MSR_GS_BASE, (u64)(uintptr_t)p);
 }
+
+struct percpu *percpu_of(u32 cpu_id)
+{
+	return cpu_id < MAX_CPUS && percpu_areas[cpu_id].self ? &percpu_areas[cpu_id] : NULL;
+}

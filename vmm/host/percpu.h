@@ -19,11 +19,14 @@ struct percpu {
 	volatile u64 timer_ticks; /* LAPIC timer interrupts taken */
 	volatile u64 timer_armed; /* lapic_timer_arm: the one-shot's deadline (ns), 0 once it fired */
 	bool timer_oneshot;	  /* the LAPIC timer's LVT is in one-shot mode */
+	u64 timer_writes;	  /* lapic_timer_arm: times it wrote the timer (stats) */
+	u64 timer_kept;		  /* lapic_timer_arm: times it kept the armed one (stats) */
 	u32 exception_depth;	  /* nested exceptions: a fault in the fault handler */
 	hpa_t virt_host_area;	  /* back end's per-CPU host state (SVM: VMSAVE area) */
 };
 
 void percpu_init(u32 cpu_id, hva_t stack_top);
+struct percpu *percpu_of(u32 cpu_id); /* NULL for a CPU that has no area yet */
 
 static inline struct percpu *this_cpu(void)
 {

@@ -474,15 +474,18 @@ static const char *vcpu_state(const struct vcpu *v)
 static void print_stats(struct vm *vm, u64 now)
 {
 	static u64 start, last_exits;
-	u64 exits = exitstats_total();
+	u64 exits = exitstats_total(), tw, tk;
 
 	if (!start)
 		start = now - vm_stats_ns; /* the first line comes one interval in */
 	/* (Outside any handler, nothing should be in service here: a vector that is
 	 * would block the NIC's.) */
-	kprintf("stats: %llu s: %llu exits (+%llu) (LAPIC in service %d, requested %d)",
+	lapic_timer_counts(&tw, &tk);
+	kprintf("stats: %llu s: %llu exits (+%llu) (LAPIC in service %d, requested %d; timer "
+		"written %llu times, kept %llu)",
 		(unsigned long long)((now - start) / 1000000000), (unsigned long long)exits,
-		(unsigned long long)(exits - last_exits), lapic_in_service(), lapic_requested());
+		(unsigned long long)(exits - last_exits), lapic_in_service(), lapic_requested(),
+		(unsigned long long)tw, (unsigned long long)tk);
 	last_exits = exits;
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		kprintf("; vCPU %u %s at RIP %#llx", i, vcpu_state(&vm->vcpus[i]),
