@@ -158,7 +158,7 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 	struct vm_dsm *d = ctx;
 	struct vm *vm = d->vm;
 	u32 prot = rights == DSM_WRITE ? SPACE_RWX : rights == DSM_READ ? SPACE_R | SPACE_X : 0;
-	int old;
+	int old, used = VMPF_USE_UNKNOWN;
 
 	if (!vm_gpa_is_ram(vm, page << PAGE_SHIFT, PAGE_SIZE))
 		return; /* (the hole: nothing mapped, nothing to flush) */
@@ -166,10 +166,14 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 		old = (int)shadow_vm_rights(vm, page, prot);
 	} else {
 		old = nested_rights(&vm->space, page << PAGE_SHIFT);
+		/* (whether the guest used it since it came or its rights last changed: the
+		 * nested entry's accessed mark, where the format has one) */
+		if (old > 0 && ((u32)old & ~prot) && nested_tracks_access(&vm->space))
+			used = nested_test_clear_accessed(&vm->space, page << PAGE_SHIFT) == 1;
 		nested_protect(&vm->space, page << PAGE_SHIFT, prot);
 	}
 	if (old > 0 && ((u32)old & ~prot) && !d->cache.evicting)
-		vmpf_note_lost(&d->pf, page); /* (not a page this node chose to give back) */
+		vmpf_note_lost(&d->pf, page, used); /* (not a page this node chose to give back) */
 	/* More rights: a stale entry only faults again. Fewer: no core may go on
 	 * using them, as the page's contents are about to leave. */
 	vm_flush_guest_tlbs(vm, old < 0 || ((u32)old & ~prot));

@@ -76,9 +76,17 @@ int vmpf_init(struct vmpf *pf, struct dsm_node *node, struct vmcache *cache, u64
 	return pf->stamp && pf->flags && pf->lost && pf->work ? 0 : -E_NOMEM;
 }
 
-void vmpf_note_lost(struct vmpf *pf, u64 page)
+void vmpf_note_lost(struct vmpf *pf, u64 page, int used)
 {
-	if (!pf->flags || page >= pf->npages || (pf->flags[page] & PG_LOST) || !pf->stamp[page])
+	if (!pf->flags || page >= pf->npages || (pf->flags[page] & PG_LOST))
+		return;
+	if (used == VMPF_UNUSED) {
+		pf->lost_unused++; /* (a guess that did not pay, or a page it no longer uses) */
+		return;
+	}
+	if (used == VMPF_USED)
+		pf->stamp[page] = (u16)(pf->turn + 1) ? (u16)(pf->turn + 1) : 1;
+	else if (!pf->stamp[page])
 		return; /* (never faulted on here: the loader's pages, say) */
 	if (pf->nlost == VMPF_LOST) {
 		pf->overflow++;
@@ -233,10 +241,11 @@ void vmpf_report(const struct vmpf *pf, const char *prefix)
 	}
 	if (pf->turns)
 		kprintf("%sprefetch at %llu turn starts: %llu lost pages asked for, %llu here "
-			"again already, %llu not used lately; %llu lost pages not remembered\n",
+			"again already, %llu not used lately; %llu lost pages not remembered, "
+			"%llu lost untouched since they came\n",
 			prefix, (unsigned long long)pf->turns, (unsigned long long)pf->asked,
 			(unsigned long long)pf->here, (unsigned long long)pf->stale,
-			(unsigned long long)pf->overflow);
+			(unsigned long long)pf->overflow, (unsigned long long)pf->lost_unused);
 	kprintf("%sread-ahead: %llu pages asked for, %llu already here; %llu prefetches refused "
 		"by the protocol\n",
 		prefix, (unsigned long long)pf->ahead_asked, (unsigned long long)pf->ahead_here,

@@ -42,6 +42,7 @@ struct vmpf {
 	u64 last, next; /* read-ahead: the last page faulted on, the next not yet asked for */
 	u32 run;	/* ... faults on ascending pages so far */
 	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
+	u64 lost_unused; /* pages lost that the guest had not touched since they came */
 };
 
 /* Before the guest runs: per-page state for npages guest pages, of which [hole_first,
@@ -53,8 +54,11 @@ void vmpf_note_fault(struct vmpf *pf, u64 page, bool write);
 /* Should a vCPU's data read fault on page ask for write rights? (its last fault here
  * wrote, or was made a write by this rule) */
 bool vmpf_wants_write(const struct vmpf *pf, u64 page);
-/* The protocol took rights on page away from this node (it had write rights or not). */
-void vmpf_note_lost(struct vmpf *pf, u64 page);
+/* Whether the guest used a page while this node had it, as vmpf_note_lost() is told. */
+enum { VMPF_USE_UNKNOWN = -1, VMPF_UNUSED = 0, VMPF_USED = 1 };
+/* The protocol took rights on page away from this node (it had write rights or not);
+ * used: whether the guest touched it since it came or its rights last changed. */
+void vmpf_note_lost(struct vmpf *pf, u64 page, int used);
 /* This node's turn began: its next vmpf_poll() asks for what it lost meanwhile. */
 void vmpf_turn_began(struct vmpf *pf);
 /* After each network poll: releases granted holds, asks for more while the turn is
