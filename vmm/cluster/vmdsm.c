@@ -168,8 +168,8 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 		old = nested_rights(&vm->space, page << PAGE_SHIFT);
 		/* (whether the guest used it since it came or its rights last changed: the
 		 * nested entry's accessed mark, where the format has one) */
-		if (old > 0 && ((u32)old & ~prot) && nested_tracks_access(&vm->space))
-			used = nested_test_clear_accessed(&vm->space, page << PAGE_SHIFT) == 1;
+		if (old > 0 && ((u32)old & ~prot))
+			used = nested_page_used(&vm->space, page << PAGE_SHIFT);
 		nested_protect(&vm->space, page << PAGE_SHIFT, prot);
 	}
 	if (old > 0 && ((u32)old & ~prot) && !d->cache.evicting)

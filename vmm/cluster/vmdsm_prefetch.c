@@ -17,7 +17,10 @@
  *   140 pages per turn, most not wanted: the link was busy and a boot took 3x
  *   longer. Losing a page is what makes it worth asking for. With VMPF_AGE 4,
  *   a fifth of the faults left were on lost pages skipped as not used lately;
- *   with 16, 3-node boots waited about 20% less (doc/benchmarks.md).
+ *   with 16, 3-node boots waited about 20% less (doc/benchmarks.md). Where the
+ *   nested entry has an accessed mark, a page lost untouched since it came is not
+ *   asked for again (a prefetched page never faults, so before, an unused one went
+ *   back and forth for 16 turns), and one lost after use counts as used that turn.
  * - Read-ahead: after three faults on ascending pages, the next VMPF_AHEAD.
  * - Write for a read: a data read fault on a page whose last fault here wrote
  *   it (or was made a write by this rule) asks for write rights
@@ -242,7 +245,7 @@ void vmpf_report(const struct vmpf *pf, const char *prefix)
 	if (pf->turns)
 		kprintf("%sprefetch at %llu turn starts: %llu lost pages asked for, %llu here "
 			"again already, %llu not used lately; %llu lost pages not remembered, "
-			"%llu lost untouched since they came\n",
+			"%llu losses of pages untouched since they came\n",
 			prefix, (unsigned long long)pf->turns, (unsigned long long)pf->asked,
 			(unsigned long long)pf->here, (unsigned long long)pf->stale,
 			(unsigned long long)pf->overflow, (unsigned long long)pf->lost_unused);

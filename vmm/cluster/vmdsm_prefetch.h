@@ -31,7 +31,8 @@ struct vmpf {
 	struct vmcache *cache; /* a page homed elsewhere is asked for only into a free frame */
 	u64 npages;
 	u64 hole_first, hole_end; /* guest pages that are no RAM: the read-ahead stops there */
-	u16 *stamp; /* per page: 1 + the turn (mod 2^16) in which a vCPU last faulted on it */
+	u16 *stamp; /* per page: 1 + the turn (mod 2^16) in which a vCPU last faulted on it,
+		     * or which it was lost after the guest had used it */
 	u8 *flags;  /* per page: PG_LOST (in lost[]), PG_WROTE (its last fault wrote) */
 	u32 *lost;  /* pages lost since this node's turn ended */
 	u32 nlost, nwork, cursor;
@@ -42,7 +43,7 @@ struct vmpf {
 	u64 last, next; /* read-ahead: the last page faulted on, the next not yet asked for */
 	u32 run;	/* ... faults on ascending pages so far */
 	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
-	u64 lost_unused; /* pages lost that the guest had not touched since they came */
+	u64 lost_unused; /* losses of pages the guest had not touched since they came */
 };
 
 /* Before the guest runs: per-page state for npages guest pages, of which [hole_first,
@@ -54,7 +55,8 @@ void vmpf_note_fault(struct vmpf *pf, u64 page, bool write);
 /* Should a vCPU's data read fault on page ask for write rights? (its last fault here
  * wrote, or was made a write by this rule) */
 bool vmpf_wants_write(const struct vmpf *pf, u64 page);
-/* Whether the guest used a page while this node had it, as vmpf_note_lost() is told. */
+/* Whether the guest used a page while this node had it, as vmpf_note_lost() is told
+ * (the values of nested_page_used()). */
 enum { VMPF_USE_UNKNOWN = -1, VMPF_UNUSED = 0, VMPF_USED = 1 };
 /* The protocol took rights on page away from this node (it had write rights or not);
  * used: whether the guest touched it since it came or its rights last changed. */

@@ -62,11 +62,9 @@ int nested_unmap(struct nested *n, gpa_t gpa);
  * flushed, so a page can look unused when it is not: good enough to choose what to
  * evict, never a correctness signal. */
 int nested_test_clear_accessed(struct nested *n, gpa_t gpa);
-/* Does the format have an accessed mark (else nested_test_clear_accessed() says 0)? */
-static inline bool nested_tracks_access(const struct nested *n)
-{
-	return n->fmt->accessed_bit != 0;
-}
+/* As nested_test_clear_accessed() for the one 4 KiB page at gpa: 1 used, 0 not, -1 if it
+ * cannot tell (the format has no mark, nothing is mapped, or a 2 MiB leaf maps it). */
+int nested_page_used(struct nested *n, gpa_t gpa);
 /* Finds the mapping of gpa: host address, rights and page size. -E_NOENT if none. */
 int nested_lookup(const struct nested *n, gpa_t gpa, hpa_t *hpa, u32 *prot, u64 *size);
 /* The rights gpa is mapped with now (SPACE_*), or -E_NOENT. */
