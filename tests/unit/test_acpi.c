@@ -153,8 +153,8 @@ TEST(numa_tables)
 	CHECK_EQ(mems, 2);
 	CHECK_EQ_U64(rd64(slit + 36), 2);
 	CHECK_EQ(slit[44], 10);
-	CHECK_EQ(slit[45], 20);
-	CHECK_EQ(slit[46], 20);
+	CHECK_EQ(slit[45], 40);
+	CHECK_EQ(slit[46], 40);
 	CHECK_EQ(slit[47], 10);
 }
 

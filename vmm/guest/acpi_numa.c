@@ -3,8 +3,11 @@
  * NUMA tables (ACPI 6.4 sections 5.2.16 and 5.2.17): the SRAT puts each
  * vCPU and each node's home range of guest memory in the proximity domain of
  * the cluster node that runs or homes it; the SLIT gives 10 for local and
- * 20 for remote. Linux then prefers memory homed where the vCPU runs, which
- * is what keeps the DSM's traffic down.
+ * 40 for remote. Linux then prefers memory homed where the vCPU runs, which
+ * is what keeps the DSM's traffic down. 40 is above Linux's reclaim distance
+ * (30): beyond it Linux's scheduler neither places a forked or exec'd task
+ * on another node nor pulls a woken task to its waker's node, so a task
+ * stays with the pages it uses unless load balancing moves it (doc/design.md).
  */
 #include "vmm/guest/acpi_internal.h"
 #include "vmm/lib/klib.h"
@@ -28,7 +31,7 @@ _Static_assert(sizeof(struct srat_mem) == 40, "SRAT memory affinity");
 
 #define SRAT_ENABLED 1u
 #define SLIT_LOCAL   10
-#define SLIT_REMOTE  20
+#define SLIT_REMOTE  40 /* > 30: see above */
 
 /* Node n's memory without the hole: up to two ranges into base[], size[]; returns how many. */
 static u32 node_ranges(const struct acpi_config *cfg, u32 n, gpa_t base[2], u64 size[2])
