@@ -5,9 +5,11 @@
  * the cluster node that runs or homes it; the SLIT gives 10 for local and
  * 40 for remote. Linux then prefers memory homed where the vCPU runs, which
  * is what keeps the DSM's traffic down. 40 is above Linux's reclaim distance
- * (30): beyond it Linux's scheduler neither places a forked or exec'd task
- * on another node nor pulls a woken task to its waker's node, so a task
- * stays with the pages it uses unless load balancing moves it (doc/design.md).
+ * (node_reclaim_distance: 30, or 32 when the guest sees an AMD Zen CPU):
+ * beyond it Linux's scheduler neither places a forked or exec'd task on
+ * another node nor pulls a woken task to its waker's node, so a task stays
+ * with the pages it uses unless load balancing moves it (doc/design.md).
+ * Linux 6.1 treats every value from 33 to 254 alike.
  */
 #include "vmm/guest/acpi_internal.h"
 #include "vmm/lib/klib.h"
