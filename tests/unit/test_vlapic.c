@@ -6,6 +6,7 @@
  */
 #include "tests/unit/check.h"
 #include "vmm/dev/vlapic.h"
+#include "vmm/virt/vcpu.h"
 
 static u64 fake_ns;
 static u64 fake_now(void)
@@ -158,4 +159,33 @@ TEST(timer_tsc_deadline)
 	CHECK_EQ_U64(vlapic_timer_poll(&a, 3000), 0);
 	CHECK_EQ(vlapic_pending(&a), 0x42);
 	CHECK_EQ_U64(a.tsc_deadline, 0); /* the MSR reads 0 after firing */
+}
+
+/* A yield after PAUSE ends at its deadline, for an NMI, or for an interrupt the guest
+ * can take now: not for one it has masked (RFLAGS.IF clear), nor one held back by
+ * priority. */
+TEST(pause_yield_ends_only_for_a_deliverable_interrupt)
+{
+	static struct vcpu v;
+
+	memset(&v, 0, sizeof(v));
+	vlapic_now_ns = fake_now;
+	vlapic_tsc_to_ns = fake_tsc_to_ns;
+	vlapic_init(&v.lapic, 0, true);
+	CHECK_EQ(vlapic_msr_write(&v.lapic, 0x1b, 0xfee00000 | 0xc00), 0);
+	CHECK_EQ(vlapic_msr_write(&v.lapic, 0x80f, 0x1ff), 0);
+	v.yield_until = 2000;
+	v.regs.rflags = 0x2; /* interrupts off */
+	CHECK(!vcpu_yield_over(&v, 1000));
+	vlapic_set_irr(&v.lapic, 0xec, false); /* the timer's vector, say */
+	CHECK(!vcpu_yield_over(&v, 1000)); /* masked: the guest spins with IF clear */
+	CHECK(vcpu_yield_over(&v, 2000));  /* the yield's own end */
+	v.regs.rflags = 0x202;
+	CHECK(vcpu_yield_over(&v, 1000)); /* IF set: it can take it */
+	vlapic_accept(&v.lapic, 0xec);
+	vlapic_set_irr(&v.lapic, 0x31, false); /* below the in-service class */
+	CHECK(!vcpu_yield_over(&v, 1000));
+	v.regs.rflags = 0x2;
+	v.pending_nmi = 1;
+	CHECK(vcpu_yield_over(&v, 1000)); /* an NMI, whatever IF says */
 }

@@ -40,7 +40,7 @@ static bool vcpu_can_run(const struct vcpu *v, u64 now)
 	if (v->halted)
 		return v->pending_nmi || v->pv_unhalt || (!v->parked && irq);
 	if (v->yield_until)
-		return irq || v->yield_until <= now;
+		return vcpu_yield_over(v, now);
 	return true;
 }
 

@@ -21,7 +21,12 @@
  *   nested entry has an accessed mark, a page lost untouched since it came is not
  *   asked for again (a prefetched page never faults, so before, an unused one went
  *   back and forth for 16 turns), and one lost after use counts as used that turn.
- * - Read-ahead: after three faults on ascending pages, the next VMPF_AHEAD.
+ * - Read-ahead: after three faults on ascending pages, the next VMPF_AHEAD; each
+ *   further fault of the run doubles how far ahead, up to VMPF_HOLDS, borrowing the
+ *   turn start's holds once it is done. At 8 ahead, a stream of writes (the
+ *   decompressor's, the kernel clearing what it allocates) waited a round trip every
+ *   9 pages: on a 3-node boot the decompressor faulted 2,200-2,300 times, 1,500 with
+ *   this, and the vCPUs waited 10-20% less often.
  * - Write for a read: a data read fault on a page whose last fault here wrote
  *   it (or was made a write by this rule) asks for write rights
  *   (vmpf_wants_write), so a page this node writes stays asked for writing.
@@ -30,7 +35,7 @@
  *   only reads stay shared, and instruction fetches never ask for writing (the
  *   decompressor wrote every page of kernel text on node 0).
  *
- * At most VMPF_WINDOW + VMPF_AHEAD holds out, and only while half of what the
+ * At most VMPF_HOLDS (VMPF_WINDOW + VMPF_AHEAD) holds out, and only while half of what the
  * message layer may queue is free: the first version asked for 64 at once and
  * filled the pool (a protocol message could not be queued: the guest stopped).
  * The peers answer each request with one grant, which net/net.c sizes their
@@ -46,7 +51,7 @@
 #include "vmm/host/paging.h"
 
 #define VMPF_WINDOW 16	 /* turn-start requests out at once */
-#define VMPF_AHEAD  8	 /* read-ahead requests out at once, and how far ahead */
+#define VMPF_AHEAD  8	 /* holds for the read-ahead alone, and how far ahead a run starts */
 #define VMPF_AGE    16	 /* "used lately": faulted on in this node's last 16 turns */
 #define VMPF_LOST   1024 /* pages remembered as lost between two turns */
 
@@ -162,11 +167,17 @@ void vmpf_note_fault(struct vmpf *pf, u64 page, bool write)
 	pf->last = page;
 	if (pf->run < 2)
 		return;
-	if (pf->next <= page || pf->next > page + VMPF_AHEAD + 1)
+	if (pf->next <= page || pf->next > page + pf->ahead + 1) {
 		pf->next = page + 1; /* (a new run, or one that jumped) */
-	while (pf->next <= page + VMPF_AHEAD && pf->next < pf->npages &&
+		pf->ahead = VMPF_AHEAD;
+	} else {
+		pf->ahead = MIN(2 * pf->ahead, VMPF_HOLDS);
+	}
+	while (pf->next <= page + pf->ahead && pf->next < pf->npages &&
 	       !(pf->next >= pf->hole_first && pf->next < pf->hole_end) && room()) {
 		int i = free_hold(pf, VMPF_WINDOW, VMPF_HOLDS), rc;
+		if (i < 0)
+			i = free_hold(pf, 0, VMPF_WINDOW); /* (the turn start's, when it is done) */
 		if (i < 0)
 			break;
 		rc = ask(pf, (u32)i, pf->next++, write);

@@ -42,6 +42,7 @@ struct vmpf {
 	struct vmpf_holds holds;
 	u64 last, next; /* read-ahead: the last page faulted on, the next not yet asked for */
 	u32 run;	/* ... faults on ascending pages so far */
+	u32 ahead;	/* ... and how far ahead of the fault it asks */
 	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
 	u64 lost_unused; /* losses of pages the guest had not touched since they came */
 };

@@ -556,8 +556,7 @@ static void vcpu_loop(struct vcpu *v)
 			v->halted = false; /* HLT ends when an interrupt is deliverable */
 			__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
 		}
-		if (v->yield_until &&
-		    (v->yield_until <= now || vlapic_pending(&v->lapic) >= 0 || v->pending_nmi))
+		if (v->yield_until && vcpu_yield_over(v, now))
 			v->yield_until = 0;
 		deadline = earliest(deadline, v->yield_until);
 		arm_host_timer(deadline, now);
