@@ -12,6 +12,7 @@
 
 #include "vmm/lib/types.h"
 #include "vmm/dev/vlapic.h"
+#include "vmm/lib/x86.h"
 
 enum gpr {
 	GPR_RAX,
@@ -163,7 +164,7 @@ struct vcpu {
 static inline bool vcpu_yield_over(const struct vcpu *v, u64 now)
 {
 	return v->yield_until <= now || v->pending_nmi ||
-	       ((v->regs.rflags & (1ULL << 9)) && vlapic_pending(&v->lapic) >= 0);
+	       ((v->regs.rflags & X86_RFLAGS_IF) && vlapic_pending(&v->lapic) >= 0);
 }
 
 #endif

@@ -431,6 +431,7 @@ static bool handle_init_sipi(struct vcpu *v)
 		irq_attach_vcpu(v->vm, v);
 		v->wait_sipi = true;
 		v->halted = false;
+		v->yield_until = 0;
 		v->pv_eoi_msr = 0; /* INIT disables PV EOI, as on KVM */
 		v->pv_eoi_offered = false;
 		__atomic_store_n(&v->parked, false, __ATOMIC_RELEASE);
