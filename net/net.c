@@ -557,9 +557,11 @@ void net_msg_line(const char *prefix)
 	msg_backlog(&net.msg, &unacked, &queued);
 	kprintf("%s%u of %u buffers free (%u held out of order); %u messages unacknowledged, "
 		"%u waiting for the window; %llu sent, %llu retransmitted, %llu received, %llu "
-		"duplicates, %llu not held for want of a buffer\n",
+		"duplicates, %llu not held for want of a buffer; %llu packets sent, %llu of them "
+		"acknowledgements alone\n",
 		prefix, net.msg.nr_free, net.msg.nr_slots, net.msg.rx_held, unacked, queued,
 		(unsigned long long)s->tx_data, (unsigned long long)s->tx_retrans,
 		(unsigned long long)s->delivered, (unsigned long long)s->rx_dup,
-		(unsigned long long)s->rx_no_buffer);
+		(unsigned long long)s->rx_no_buffer, (unsigned long long)s->tx_packets,
+		(unsigned long long)s->tx_acks);
 }

@@ -131,6 +131,7 @@ static void cluster_report(struct vm *vm)
 {
 	vmdsm_report(vm);
 	turns_report(vm);
+	net_msg_line("net: message layer: ");
 	remote_time_line(vm, "time: ");
 	handoff_line(vm, "handoff: ");
 }
