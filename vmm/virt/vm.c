@@ -527,8 +527,8 @@ static u64 poll_platform(struct vm *vm, u64 now)
 static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
-	u64 now, deadline, fired;
-	bool repolled = false; /* (once per wake-up: a guest's tiny periodic timer cannot spin it) */
+	u64 now, deadline;
+	bool was_waiting;
 
 	while (!vm->stopped) {
 		/* Interrupts stay off from here until the guest runs or the CPU halts
@@ -549,7 +549,7 @@ static void vcpu_loop(struct vcpu *v)
 			cpu_wait_irq();
 			continue;
 		}
-		fired = v->lapic.timer_fired;
+		was_waiting = v->halted || v->yield_until;
 		deadline = earliest(deadline, vlapic_timer_poll(&v->lapic, now));
 		/* HLT ends with a deliverable interrupt, an NMI, or a PV kick (which
 		 * wakes a vCPU waiting in a PV spinlock even with interrupts off). */
@@ -573,19 +573,21 @@ static void vcpu_loop(struct vcpu *v)
 			 * the boot core's network context (poll_platform) brings them. It
 			 * sleeps until the NIC's receive interrupt, a kick or the next
 			 * deadline rather than spin: emulated nodes share the host's cores.
-			 * But if only the turn stops a vCPU that the guest's timer just made
-			 * runnable, the boot core's poll (above, before the timer fired)
-			 * did not see it, and the node has not asked for the turn: it is
-			 * asked now, not at the next wake-up, which could be a heartbeat
-			 * later (in a 3-node Linux boot, about 200 times per node). */
-			if (v->lapic.timer_fired != fired && !v->mem_waiting && !v->io_waiting &&
-			    !v->yield_until && !repolled) {
-				repolled = true;
+			 * But a vCPU whose HLT or yield ended just now, by what the boot
+			 * core's turn poll did not see (the guest's timer, polled after it;
+			 * an interrupt from the devices' work, which runs after it; an NMI or
+			 * a PV kick meanwhile), may be stopped only by the turn its node has
+			 * not asked for: the boot core polls again at once, or is kicked,
+			 * rather than at its next wake-up, up to NET_IDLE_MAX_NS (10 ms)
+			 * later. (The guest's timer alone did so about 200 times per node in
+			 * a 3-node Linux boot.) At most once per HLT or yield: the next pass
+			 * finds the vCPU neither halted nor yielding. */
+			if (was_waiting && !v->halted && !v->yield_until && !v->mem_waiting &&
+			    !v->io_waiting) {
 				if (v->id == vm->first_local)
 					continue; /* (poll_platform asks for the turn) */
 				vcpu_kick(&vm->vcpus[vm->first_local]);
 			}
-			repolled = false;
 			cpu_wait_irq();
 			continue;
 		}
