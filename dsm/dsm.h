@@ -100,6 +100,7 @@ struct dsm_hold {
 struct dsm_hot {
 	uint64_t page;
 	uint64_t faults;
+	uint64_t over; /* of faults, inherited from the page it replaced: at most this many too many */
 };
 
 /* Counters a node keeps. Read with dsm_stats(); a simulator sums them over nodes. */

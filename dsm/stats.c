@@ -8,8 +8,8 @@
 
 /*
  * Space-saving top-k: a page already in the table counts up; a new page replaces the
- * least-faulted entry and inherits its count (an overestimate by at most that count).
- * Exact while the node's faulting pages fit the table.
+ * least-faulted entry and inherits its count (an overestimate by at most that count, kept in
+ * `over`). Exact while the node's faulting pages fit the table.
  */
 void stats_hot_page(struct dsm_node *d, uint64_t page)
 {
@@ -24,6 +24,7 @@ void stats_hot_page(struct dsm_node *d, uint64_t page)
 			min = &hot[i];
 	}
 	min->page = page;
+	min->over = min->faults;
 	min->faults++;
 }
 

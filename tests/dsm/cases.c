@@ -332,6 +332,34 @@ TEST(three_message_fault_and_local_hit)
 	finish(s);
 }
 
+/* The hot-page table: exact while the faulting pages fit it; past that, an entry that took
+ * over another says how much of its count it inherited, so the range it prints holds the
+ * true count. */
+TEST(hot_page_counts_and_their_error)
+{
+	struct sim *s = mk(2, 2 * (DSM_HOT_PAGES + 8), 0);
+	const struct dsm_stats *st = dsm_stats(sim_node(s, 0));
+	unsigned over = 0;
+
+	for (uint64_t p = 0; p < DSM_HOT_PAGES + 8; p++)
+		CHECK_EQ(dsm_home_of(sim_node(s, 0), p), 0u);
+	for (uint64_t p = 0; p < 10; p++)
+		run_op(s, op_word(1, p * PAGE, false, 0));
+	for (unsigned i = 0; i < DSM_HOT_PAGES; i++)
+		if (st->hot[i].faults) {
+			CHECK_EQ(st->hot[i].faults, 1);
+			CHECK_EQ(st->hot[i].over, 0);
+		}
+	for (uint64_t p = 10; p < DSM_HOT_PAGES + 8; p++)
+		run_op(s, op_word(1, p * PAGE, false, 0)); /* one request each, 8 too many */
+	for (unsigned i = 0; i < DSM_HOT_PAGES; i++) {
+		CHECK(st->hot[i].faults >= 1 && st->hot[i].faults - st->hot[i].over <= 1);
+		over += st->hot[i].over > 0;
+	}
+	CHECK_EQ(over, 8);
+	finish(s);
+}
+
 TEST(multi_page_acquire_ascending)
 {
 	struct sim *s = mk(3, 9, 0);

@@ -111,7 +111,9 @@ void vmdsm_stats_line(struct vm *vm)
 	print_hot_pages(d, "stats: dsm: ");
 }
 
-/* The ten home pages peers fault on most, hottest first. */
+/* The ten home pages peers fault on most, by the requests surely served, hottest first. A
+ * page that took over another's entry in the table shows the range its count lies in: a
+ * flat distribution showed many pages at the same count, the table's error, not theirs. */
 static void print_hot_pages(const struct vm_dsm *d, const char *prefix)
 {
 	const struct dsm_stats *s = dsm_stats(d->node);
@@ -122,13 +124,20 @@ static void print_hot_pages(const struct vm_dsm *d, const char *prefix)
 		int best = -1;
 		for (unsigned i = 0; i < DSM_HOT_PAGES; i++)
 			if (!used[i] && s->hot[i].faults &&
-			    (best < 0 || s->hot[i].faults > s->hot[best].faults))
+			    (best < 0 || s->hot[i].faults - s->hot[i].over >
+						 s->hot[best].faults - s->hot[best].over))
 				best = (int)i;
 		if (best < 0)
 			break;
 		used[best] = true;
-		kprintf(" %#llx (%llu)", (unsigned long long)(s->hot[best].page << PAGE_SHIFT),
-			(unsigned long long)s->hot[best].faults);
+		if (s->hot[best].over)
+			kprintf(" %#llx (%llu-%llu)",
+				(unsigned long long)(s->hot[best].page << PAGE_SHIFT),
+				(unsigned long long)(s->hot[best].faults - s->hot[best].over),
+				(unsigned long long)s->hot[best].faults);
+		else
+			kprintf(" %#llx (%llu)", (unsigned long long)(s->hot[best].page << PAGE_SHIFT),
+				(unsigned long long)s->hot[best].faults);
 	}
 	kprintf("\n");
 }
