@@ -178,8 +178,8 @@ TEST(pause_yield_ends_only_for_a_deliverable_interrupt)
 	v.regs.rflags = 0x2; /* interrupts off */
 	CHECK(!vcpu_yield_over(&v, 1000));
 	vlapic_set_irr(&v.lapic, 0xec, false); /* the timer's vector, say */
-	CHECK(!vcpu_yield_over(&v, 1000)); /* masked: the guest spins with IF clear */
-	CHECK(vcpu_yield_over(&v, 2000));  /* the yield's own end */
+	CHECK(!vcpu_yield_over(&v, 1000));     /* masked: the guest spins with IF clear */
+	CHECK(vcpu_yield_over(&v, 2000));      /* the yield's own end */
 	v.regs.rflags = 0x202;
 	CHECK(vcpu_yield_over(&v, 1000)); /* IF set: it can take it */
 	vlapic_accept(&v.lapic, 0xec);

@@ -136,7 +136,8 @@ static void print_hot_pages(const struct vm_dsm *d, const char *prefix)
 				(unsigned long long)(s->hot[best].faults - s->hot[best].over),
 				(unsigned long long)s->hot[best].faults);
 		else
-			kprintf(" %#llx (%llu)", (unsigned long long)(s->hot[best].page << PAGE_SHIFT),
+			kprintf(" %#llx (%llu)",
+				(unsigned long long)(s->hot[best].page << PAGE_SHIFT),
 				(unsigned long long)s->hot[best].faults);
 	}
 	kprintf("\n");
