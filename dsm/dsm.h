@@ -28,6 +28,8 @@
 #define DSM_MSG_HDR   24u
 #define DSM_MSG_MAX   (DSM_MSG_HDR + DSM_PAGE_SIZE)
 #define DSM_HOT_PAGES 32u
+/* Most pages one message's header may cover (a run: proto.c, doc/dsm.md "Runs"). */
+#define DSM_RUN_MAX 64u
 
 /* Return values: 0 done, DSM_PENDING wait for ops->resume(), or a negative error. */
 #define DSM_PENDING  1
@@ -109,6 +111,8 @@ struct dsm_stats {
 	uint64_t hits;		       /* pages acquired with rights already held: no message */
 	uint64_t msgs[DSM_MSG_NTYPES]; /* sent on the wire, by type */
 	uint64_t bytes;		       /* sent on the wire, headers and pages */
+	uint64_t run_msgs;	       /* of msgs, headers that covered a run of pages */
+	uint64_t run_pages;	       /* ... further pages they covered: messages saved */
 	uint64_t local_msgs;	       /* delivered to this node itself, not on the wire */
 	uint64_t grants_direct;	       /* faults the home answered itself */
 	uint64_t grants_fwd;	       /* faults answered by a forwarded owner */
@@ -168,8 +172,18 @@ static inline bool dsm_hold_lost(const struct dsm_hold *h)
 	return h->lost != 0;
 }
 
-/* Type, requester and page of a wire message, for tracing; 0 or DSM_EMSGSIZE. */
-int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requester, uint64_t *page);
+/*
+ * Send the messages of several calls as few as possible: between dsm_batch(d, true) and
+ * dsm_batch(d, false), the last message for the wire waits in case the next call's first one
+ * continues its run (requests for consecutive pages, say, from a read-ahead's holds). Ending
+ * the batch sends it. Nothing is reordered: any other message sends the held one first.
+ */
+void dsm_batch(struct dsm_node *d, bool on);
+
+/* Type, requester and first page of a wire message, and the pages its header covers (1, or
+ * more for a run), for tracing and accounting; 0 or DSM_EMSGSIZE. */
+int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requester, uint64_t *page,
+		 unsigned *pages);
 /* A message from node `from` (the transport's authenticated sender). 0 or negative. */
 int dsm_receive(struct dsm_node *d, unsigned from, const void *msg, size_t len);
 /* Serve requests whose pin window ran out; returns the next time to call (ns). */

@@ -68,6 +68,7 @@ struct dsm_rec {
 	uint16_t from;
 	uint16_t requester;
 	uint16_t acks; /* FWD/GRANT: invalidation acks the requester must collect */
+	uint16_t run;  /* on the wire only: the same header for pages page + 1 .. page + run */
 	uint8_t type;
 	uint8_t flags;
 };
@@ -122,6 +123,11 @@ struct dsm_node {
 	uint64_t pin_ns, next_deadline;
 	size_t mem_size;
 	bool busy;
+	/* The last message for the wire, held back in case the next one continues its run
+	 * (proto.c); sent when a call ends, unless a batch is open (dsm_batch). */
+	struct dsm_rec out;
+	unsigned out_dst;
+	bool out_held, batch;
 	struct dsm_stats st;
 };
 
@@ -142,6 +148,8 @@ void proto_bad(struct dsm_node *d);
 
 /* wire.c */
 void wire_encode(uint8_t *buf, const struct dsm_rec *r);
+bool wire_carries_page(const struct dsm_rec *r);
+bool wire_may_run(const struct dsm_rec *r); /* a type, and content, that may form a run */
 int wire_decode(const struct dsm_node *d, unsigned from, const void *msg, size_t len,
 		struct dsm_rec *r, const void **payload);
 

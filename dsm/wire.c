@@ -6,7 +6,11 @@
  * so handlers only have to check the protocol's own consistency (see dir.c, cache.c).
  *
  *   0  u8  type        1  u8  flags (MF_*)     2  u16 requester     4  u16 acks
- *   6  u16 zero        8  u64 page            16  u64 label (content version)
+ *   6  u16 run         8  u64 page            16  u64 label (content version)
+ *
+ * `run` > 0 makes the header stand for run + 1 messages, the same but for their pages,
+ * page .. page + run, sent back to back (proto.c; doc/dsm.md, "Runs"). A message that
+ * carries a page, and a PUT or PUT_ACK, is never part of a run.
  */
 #include "dsm/internal.h"
 
@@ -42,15 +46,20 @@ void wire_encode(uint8_t *buf, const struct dsm_rec *r)
 	buf[1] = r->flags;
 	put16(buf + 2, r->requester);
 	put16(buf + 4, r->acks);
-	put16(buf + 6, 0);
+	put16(buf + 6, r->run);
 	put64(buf + 8, r->page);
 	put64(buf + 16, r->label);
 }
 
-static bool wire_carries_page(const struct dsm_rec *r)
+bool wire_carries_page(const struct dsm_rec *r)
 {
 	return (r->type == DSM_MSG_GRANT || r->type == DSM_MSG_PUT) &&
 	       (r->flags & MF_CONTENT) == MF_DATA;
+}
+
+bool wire_may_run(const struct dsm_rec *r)
+{
+	return r->type != DSM_MSG_PUT && r->type != DSM_MSG_PUT_ACK && !wire_carries_page(r);
 }
 
 /*
@@ -69,26 +78,30 @@ int wire_decode(const struct dsm_node *d, unsigned from, const void *msg, size_t
 	r->flags = p[1];
 	r->requester = get16(p + 2);
 	r->acks = get16(p + 4);
+	r->run = get16(p + 6);
 	r->page = get64(p + 8);
 	r->label = get64(p + 16);
 	r->from = (uint16_t)from;
 	r->next = DSM_NIL;
 	if (len != DSM_MSG_HDR + (wire_carries_page(r) ? DSM_PAGE_SIZE : 0))
 		return DSM_EMSGSIZE;
-	if (r->type < DSM_MSG_REQ || r->type >= DSM_MSG_NTYPES || get16(p + 6) != 0)
+	if (r->type < DSM_MSG_REQ || r->type >= DSM_MSG_NTYPES)
+		return DSM_EPROTO;
+	if (r->run && (r->run >= DSM_RUN_MAX || !wire_may_run(r) || wire_carries_page(r)))
 		return DSM_EPROTO;
 	if ((r->flags & ~MF_ALL) || (r->flags & MF_CONTENT) == MF_CONTENT)
 		return DSM_EPROTO;
 	if (from >= d->nnodes || r->requester >= d->nnodes || r->acks >= d->nnodes)
 		return DSM_EPROTO;
-	if (r->page >= d->npages || r->label > DSM_VER_MASK)
+	if (r->page >= d->npages || d->npages - r->page <= r->run || r->label > DSM_VER_MASK)
 		return DSM_EPROTO;
 	if (wire_carries_page(r))
 		*payload = p + DSM_MSG_HDR;
 	return 0;
 }
 
-int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requester, uint64_t *page)
+int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requester, uint64_t *page,
+		 unsigned *pages)
 {
 	const uint8_t *p = msg;
 
@@ -97,5 +110,6 @@ int dsm_msg_peek(const void *msg, size_t len, unsigned *type, unsigned *requeste
 	*type = p[0];
 	*requester = get16(p + 2);
 	*page = get64(p + 8);
+	*pages = 1u + get16(p + 6);
 	return 0;
 }

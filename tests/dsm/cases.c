@@ -5,7 +5,8 @@
  * storm and its invalidation, split accesses across pages homed on different nodes, an
  * invalidation that overtakes the grant it must wait for, the pin window, zero pages and
  * version skips, the three-message fault, evictions (a PUT taken by the home, crossing a
- * forward, refused), and malformed messages. Every run also goes
+ * forward, refused), runs of messages for consecutive pages, and malformed messages. Every
+ * run also goes
  * through the simulator's checkers (single writer, freshness, SC, quiescent agreement).
  */
 #include "tests/dsm/sim.h"
@@ -380,6 +381,48 @@ TEST(multi_page_acquire_ascending)
 	finish(s);
 }
 
+TEST(runs_of_consecutive_pages)
+{
+	/* Node 1 asks for pages 0-3 (home node 0) for writing in one batch: one REQ header
+	 * for the four. The home grants 0 and 1 (never written) in one header; page 2 has a
+	 * reader to invalidate first, so its grant (one ack due) and page 3's go alone. */
+	struct sim *s = mk(3, 12, 0);
+	struct op w[4];
+	const struct dsm_stats *s0 = dsm_stats(sim_node(s, 0)), *s1 = dsm_stats(sim_node(s, 1));
+	uint64_t m0, m1, b, g0, z0;
+
+	run_op(s, op_word(2, 2 * PAGE, false, 0));
+	m0 = wire(s, 3, &b);
+	g0 = s0->msgs[DSM_MSG_GRANT], z0 = s0->zero_grants;
+	dsm_batch(sim_node(s, 1), true);
+	for (unsigned i = 0; i < 4; i++) {
+		w[i] = op_word(1, i * PAGE + 8, true, 0x7000 + i);
+		CHECK_EQ(op_start(s, &w[i]), DSM_PENDING);
+	}
+	CHECK_EQ(s1->msgs[DSM_MSG_REQ], 0); /* (held until the batch ends) */
+	dsm_batch(sim_node(s, 1), false);
+	sim_run(s, 1000000);
+	m1 = wire(s, 3, &b);
+	for (unsigned i = 0; i < 4; i++)
+		CHECK(w[i].done);
+	CHECK_EQ(s1->msgs[DSM_MSG_REQ], 1);
+	CHECK_EQ(s1->run_msgs, 1);
+	CHECK_EQ(s1->run_pages, 3);
+	CHECK_EQ(s0->msgs[DSM_MSG_GRANT] - g0, 3);
+	CHECK_EQ(s0->run_pages, 1);
+	CHECK_EQ(m1 - m0, 6); /* REQ, GRANT 0-1, INV 2, GRANT 2, GRANT 3, node 2's ACK */
+	CHECK_EQ(s0->zero_grants - z0, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		run_op(s, op_word(0, i * PAGE + 8, false, 0)); /* (checked: the latest write) */
+		CHECK_EQ(word(s, 0, i * PAGE + 8), 0x7000 + i);
+	}
+	/* Outside a batch, each call sends its own: four acquires, four requests. */
+	for (unsigned i = 0; i < 4; i++)
+		run_op(s, op_word(2, 4 * PAGE + i * PAGE, true, 1));
+	CHECK_EQ(dsm_stats(sim_node(s, 2))->msgs[DSM_MSG_REQ], 5);
+	finish(s);
+}
+
 static int inject(struct sim *s, unsigned node, unsigned from, const uint8_t *m, size_t len)
 {
 	return dsm_receive(sim_node(s, node), from, m, len);
@@ -413,7 +456,16 @@ TEST(malformed_messages_rejected)
 	CHECK(inject(s, 1, 2, m, DSM_MSG_HDR) < 0);
 	CHECK(inject(s, 1, 1, m, DSM_MSG_HDR) < 0); /* from itself */
 	CHECK(inject(s, 1, 9, m, DSM_MSG_HDR) < 0); /* from a node that does not exist */
-	CHECK_EQ(st->bad_msgs, 12);
+	m[0] = DSM_MSG_REQ, m[2] = 0, m[8] = 2;
+	m[6] = DSM_RUN_MAX; /* a run longer than any sender makes */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0);
+	m[6] = 4; /* pages 2-6 of 6 */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0);
+	m[6] = 1, m[0] = DSM_MSG_GRANT; /* a run of grants with data */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR + DSM_PAGE_SIZE) < 0);
+	m[0] = DSM_MSG_PUT, m[1] = 0x08; /* a run of PUTs (of zeros) */
+	CHECK(inject(s, 1, 0, m, DSM_MSG_HDR) < 0);
+	CHECK_EQ(st->bad_msgs, 16);
 	CHECK(dsm_idle(sim_node(s, 1)));
 	sim_free(s);
 }
@@ -547,7 +599,7 @@ TEST(malformed_eviction_messages_rejected)
 	uint8_t m[DSM_MSG_MAX] = { 0 };
 	const struct dsm_stats *st0 = dsm_stats(sim_node(s, 0));
 
-	m[0] = DSM_MSG_PUT, m[2] = 1, m[1] = 0x08; /* a PUT of zeros for page 0, from node 1 */
+	m[0] = DSM_MSG_PUT, m[2] = 1, m[1] = 0x08;  /* a PUT of zeros for page 0, from node 1 */
 	CHECK(inject(s, 2, 1, m, DSM_MSG_HDR) < 0); /* to node 2, not the home */
 	m[2] = 2;
 	CHECK(inject(s, 0, 1, m, DSM_MSG_HDR) < 0); /* requester is not the sender */
@@ -557,7 +609,7 @@ TEST(malformed_eviction_messages_rejected)
 	CHECK(inject(s, 0, 1, m, DSM_MSG_HDR) < 0); /* zeros at version 5 */
 	m[16] = 0, m[1] = 0x00;
 	CHECK(inject(s, 0, 1, m, DSM_MSG_HDR) < 0); /* data announced, none sent */
-	CHECK_EQ(st0->bad_msgs, 4); /* (the first one was node 2's to count) */
+	CHECK_EQ(st0->bad_msgs, 4);		    /* (the first one was node 2's to count) */
 	m[1] = 0x08;
 	CHECK_EQ(inject(s, 0, 1, m, DSM_MSG_HDR), 0); /* well formed: a stale PUT, answered */
 	CHECK_EQ(st0->puts_stale, 1);

@@ -58,6 +58,9 @@ static void wl_report_faults(const struct wl_result *r, uint64_t faults)
 			printf(" %u%s:%llu", i, i == SIM_HIST - 1 ? "+" : "",
 			       (unsigned long long)r->faults.hist[i]);
 	printf("; critical path at most %llu messages\n", (unsigned long long)r->faults.crit_max);
+	printf("  runs: %llu headers covered %llu further pages (a run's header counts once "
+	       "above)\n",
+	       (unsigned long long)s->run_msgs, (unsigned long long)s->run_pages);
 	printf("  grants: %.1f%% by the home, %.1f%% by a forwarded owner; page sent %llu,"
 	       " skipped by version %llu, zero pages %llu\n",
 	       100 * per(s->grants_direct, faults), 100 * per(s->grants_fwd, faults),

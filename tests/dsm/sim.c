@@ -157,10 +157,10 @@ uint64_t sim_delay(struct sim *s)
 /* The transport lies, when told to: an invalidation becomes the sharer's ack. */
 static void sim_fake_ack(struct sim *s, struct sim_msg *m)
 {
-	unsigned type, req;
+	unsigned type, req, pages;
 	uint64_t page;
 
-	dsm_msg_peek(m->buf, m->len, &type, &req, &page);
+	dsm_msg_peek(m->buf, m->len, &type, &req, &page, &pages);
 	if (type != DSM_MSG_INV || sim_rand(s) % 4)
 		return;
 	m->buf[0] = DSM_MSG_ACK;

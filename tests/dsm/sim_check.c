@@ -42,14 +42,15 @@ uint64_t sim_checked(const struct sim *s)
 void sim_trace_msg(struct sim *s, const char *what, const struct sim_msg *m)
 {
 	static const char *names[] = { "?", "REQ", "FWD", "INV", "GRANT", "ACK", "PUT", "PUT_ACK" };
-	unsigned type, req;
+	unsigned type, req, pages;
 	uint64_t page;
 
-	if (s->trace_page < 0 || dsm_msg_peek(m->buf, m->len, &type, &req, &page) ||
-	    page != (uint64_t)s->trace_page)
+	if (s->trace_page < 0 || dsm_msg_peek(m->buf, m->len, &type, &req, &page, &pages) ||
+	    (uint64_t)s->trace_page < page || (uint64_t)s->trace_page - page >= pages)
 		return;
-	printf("  %10llu %s %u->%u %s req %u flags %#x acks %u\n", (unsigned long long)s->now, what,
-	       m->src, m->dst, names[type < DSM_MSG_NTYPES ? type : 0], req, m->buf[1], m->buf[4]);
+	printf("  %10llu %s %u->%u %s req %u flags %#x acks %u pages %u\n",
+	       (unsigned long long)s->now, what, m->src, m->dst,
+	       names[type < DSM_MSG_NTYPES ? type : 0], req, m->buf[1], m->buf[4], pages);
 }
 
 /* Every rights change of every node: at most one writer, and new rights see new data. */
@@ -112,20 +113,12 @@ static void sim_fault_close(struct sim *s, struct sim_open_fault *f)
 	f->open = false;
 }
 
-/*
- * Charge a wire message to its fault. Every message names its requester, and the requester
- * has at most one request per page out, so (requester, page, request time) is the fault.
- */
-void sim_account(struct sim *s, unsigned src, const struct sim_msg *m)
+static void sim_account_page(struct sim *s, unsigned src, unsigned type, unsigned req,
+			     uint64_t page)
 {
 	struct dsm_page_info pi;
 	struct sim_open_fault *f;
-	unsigned type, req;
-	uint64_t page;
 
-	if (dsm_msg_peek(m->buf, m->len, &type, &req, &page) || req >= s->p.nnodes ||
-	    page >= s->p.npages || type == DSM_MSG_PUT || type == DSM_MSG_PUT_ACK)
-		return; /* (an eviction is no fault) */
 	dsm_page_info(s->node[req].d, page, &pi);
 	if (!pi.pending) {
 		sim_violation(s, "node %u sent type %u for a fault node %u does not have", src,
@@ -139,6 +132,23 @@ void sim_account(struct sim *s, unsigned src, const struct sim_msg *m)
 	}
 	f->msgs++;
 	f->crit += type == DSM_MSG_REQ || type == DSM_MSG_FWD || type == DSM_MSG_GRANT;
+}
+
+/*
+ * Charge a wire message to its fault. Every message names its requester, and the requester
+ * has at most one request per page out, so (requester, page, request time) is the fault.
+ * A run is charged to the fault of each of its pages.
+ */
+void sim_account(struct sim *s, unsigned src, const struct sim_msg *m)
+{
+	unsigned type, req, pages;
+	uint64_t page;
+
+	if (dsm_msg_peek(m->buf, m->len, &type, &req, &page, &pages) || req >= s->p.nnodes ||
+	    page >= s->p.npages || type == DSM_MSG_PUT || type == DSM_MSG_PUT_ACK)
+		return; /* (an eviction is no fault) */
+	for (unsigned k = 0; k < pages && page + k < s->p.npages; k++)
+		sim_account_page(s, src, type, req, page + k);
 }
 
 const struct sim_faults *sim_faults(struct sim *s)
@@ -208,7 +218,8 @@ static void sim_check_counters(struct sim *s)
 			      (unsigned long long)t.data_sent, (unsigned long long)t.puts_data);
 	if (t.msgs[DSM_MSG_PUT] != t.puts || t.msgs[DSM_MSG_PUT_ACK] != t.puts ||
 	    t.puts_owner + t.puts_refused + t.puts_stale > t.puts)
-		sim_violation(s, "%llu PUTs, %llu sent, %llu answered; %llu to the owner, %llu "
+		sim_violation(s,
+			      "%llu PUTs, %llu sent, %llu answered; %llu to the owner, %llu "
 			      "refused, %llu stale",
 			      (unsigned long long)t.puts, (unsigned long long)t.msgs[DSM_MSG_PUT],
 			      (unsigned long long)t.msgs[DSM_MSG_PUT_ACK],

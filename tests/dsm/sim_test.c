@@ -157,10 +157,10 @@ TEST(evicting)
 	ops += sim_seeds(8, 30, 400, 8000, 2, false, &sum);
 	ops += sim_seeds(3, 20, 850, 9000, 0, false, &sum);
 	printf("dsm_sim evicting: %llu operations, %llu PUTs: %llu to the owner, %llu refused, "
-	       "%llu stale; %llu copies forgotten\n", (unsigned long long)ops,
-	       (unsigned long long)sum.sum.puts, (unsigned long long)sum.sum.puts_owner,
-	       (unsigned long long)sum.sum.puts_refused, (unsigned long long)sum.sum.puts_stale,
-	       (unsigned long long)sum.sum.forgets);
+	       "%llu stale; %llu copies forgotten\n",
+	       (unsigned long long)ops, (unsigned long long)sum.sum.puts,
+	       (unsigned long long)sum.sum.puts_owner, (unsigned long long)sum.sum.puts_refused,
+	       (unsigned long long)sum.sum.puts_stale, (unsigned long long)sum.sum.forgets);
 	CHECK(ops >= 1000000);
 	CHECK(sum.sum.puts_owner > 0 && sum.sum.puts_refused > 0 && sum.sum.puts_stale > 0);
 	CHECK(sum.sum.forgets > 0);
@@ -226,7 +226,7 @@ static void sim_stress_params(struct wl_params *p, unsigned i)
 	wl_defaults(p, nodes, seed);
 	p->sim.npages = 2 + (unsigned)((x >> 8) % (2 * nodes + 2));
 	p->actors = 1 + (unsigned)((x >> 16) % 6);
-	p->sim.max_holds = p->actors + 1;
+	p->sim.max_holds = p->actors + 1 + (unsigned)((x >> 58) % 3); /* (read-aheads' too) */
 	p->sim.pin_ns = 1000 + (x >> 20) % 60000;
 	p->sim.delay_max_ns = p->sim.delay_min_ns + (x >> 28) % 40000;
 	p->sim.spill_slots = (unsigned)((x >> 44) % 4);

@@ -3,7 +3,10 @@
  * Random actors for the DSM simulator (see workload.h). An actor loops: pick an operation,
  * dsm_acquire() its pages, wait for the resume if needed, then perform the access after a
  * random execution delay (sometimes longer than the pin window, so pages get taken away and
- * the access must be retried, as a vCPU would re-fault), release, think, repeat.
+ * the access must be retried, as a vCPU would re-fault), release, think, repeat. A read-ahead
+ * operation asks for three consecutive pages on three one-page holds in one batch
+ * (dsm_batch), as the monitor's fault and read-ahead do, so requests and grants go as runs;
+ * like the monitor's read-ahead, the further two are let go as soon as they are granted.
  */
 #include "tests/dsm/workload.h"
 
@@ -15,13 +18,15 @@ struct actor {
 	struct wl *w;
 	unsigned node, id;
 	struct dsm_hold h;
+	struct dsm_hold xh[2];	 /* OP_AHEAD: the next two pages, if the node had holds left */
+	bool xused[2], xdone[2]; /* ... out; granted (to let go at the next event) */
 	uint64_t left, retries;
 	uint64_t gpa, len; /* the pages the operation acquires */
 	unsigned kind;
 	bool write;
 };
 
-enum { OP_READ, OP_WRITE, OP_RMW, OP_CAS, OP_SPLIT, OP_DMA };
+enum { OP_READ, OP_WRITE, OP_RMW, OP_CAS, OP_SPLIT, OP_DMA, OP_AHEAD };
 
 struct wl {
 	const struct wl_params *p;
@@ -29,6 +34,7 @@ struct wl {
 	struct actor *actors;
 	unsigned nactors;
 	struct wl_result *r;
+	unsigned xheld[SIM_MAX_NODES]; /* OP_AHEAD's extra holds in use: the actors' own come first */
 };
 
 void wl_defaults(struct wl_params *p, unsigned nnodes, uint64_t seed)
@@ -36,7 +42,7 @@ void wl_defaults(struct wl_params *p, unsigned nnodes, uint64_t seed)
 	memset(p, 0, sizeof(*p));
 	p->sim.nnodes = nnodes;
 	p->sim.npages = nnodes * 2 + 2 < SIM_MAX_PAGES ? nnodes * 2 + 2 : SIM_MAX_PAGES;
-	p->sim.max_holds = 5;
+	p->sim.max_holds = 7; /* (the actors' 4, and 3 for read-aheads' further pages) */
 	p->sim.max_hold_pages = 3;
 	p->sim.pin_ns = 20000;
 	p->sim.delay_min_ns = 1000;
@@ -62,15 +68,20 @@ static void wl_pick(struct wl *w, struct actor *a)
 	uint64_t r = sim_rand(w->s) % 100, page = wl_page(w), n = w->p->sim.npages;
 	uint64_t slot = (sim_rand(w->s) % 8) * 512;
 
-	a->kind = r < 35   ? OP_READ
-		  : r < 60 ? OP_WRITE
-		  : r < 72 ? OP_RMW
-		  : r < 82 ? OP_CAS
-		  : r < 92 ? OP_SPLIT
-			   : OP_DMA;
+	a->kind = r < 33   ? OP_READ
+		  : r < 57 ? OP_WRITE
+		  : r < 69 ? OP_RMW
+		  : r < 79 ? OP_CAS
+		  : r < 88 ? OP_SPLIT
+		  : r < 95 ? OP_DMA
+			   : OP_AHEAD;
 	a->write = a->kind != OP_READ && (a->kind <= OP_CAS || sim_rand(w->s) % 2);
 	if ((a->kind == OP_SPLIT || a->kind == OP_DMA) && page + 1 >= n)
 		page = n - 2;
+	if (a->kind == OP_AHEAD && n < 3)
+		a->kind = a->write ? OP_WRITE : OP_READ;
+	if (a->kind == OP_AHEAD && page + 2 >= n)
+		page = n - 3;
 	a->gpa = page * DSM_PAGE_SIZE + slot;
 	a->len = 8;
 	if (a->kind == OP_SPLIT) {
@@ -96,10 +107,32 @@ static void wl_perform_at(struct wl *w, struct actor *a)
 	sim_at(w->s, sim_now(w->s) + d, wl_perform, a);
 }
 
+static void wl_release_ahead(struct actor *a, unsigned i)
+{
+	dsm_release(sim_node(a->w->s, a->node), &a->xh[i]);
+	sim_kick(a->w->s, a->node);
+	a->xused[i] = a->xdone[i] = false;
+	a->w->xheld[a->node]--;
+}
+
+static void wl_ahead_granted(struct sim *s, void *arg)
+{
+	struct actor *a = arg;
+
+	for (unsigned i = 0; i < 2; i++)
+		if (a->xused[i] && a->xdone[i])
+			wl_release_ahead(a, i);
+}
+
 static void wl_resume(struct sim *s, unsigned node, struct dsm_hold *h)
 {
 	struct actor *a = h->cookie;
 
+	if (h != &a->h) { /* a read-ahead's page: let go as soon as it is here */
+		a->xdone[h - a->xh] = true;
+		sim_at(s, sim_now(s), wl_ahead_granted, a); /* (not from inside the callback) */
+		return;
+	}
 	wl_perform_at(a->w, a);
 }
 
@@ -161,11 +194,29 @@ static void wl_perform(struct sim *s, void *arg)
 static void wl_start(struct sim *s, void *arg)
 {
 	struct actor *a = arg;
+	struct dsm_node *d = sim_node(s, a->node);
 	int rc;
 
 	if (a->retries == 0)
 		wl_pick(a->w, a);
-	rc = dsm_acquire(sim_node(s, a->node), &a->h, a->gpa, a->len, a->write);
+	if (a->kind == OP_AHEAD)
+		dsm_batch(d, true);
+	rc = dsm_acquire(d, &a->h, a->gpa, a->len, a->write);
+	for (unsigned i = 0; i < 2 && a->kind == OP_AHEAD; i++) {
+		int x;
+
+		if (a->xused[i] || a->w->xheld[a->node] + a->w->p->actors >= a->w->p->sim.max_holds)
+			continue; /* (still out from a try before; or short of holds: ask less) */
+		x = dsm_acquire(d, &a->xh[i], a->gpa + (i + 1) * DSM_PAGE_SIZE, 8, a->write);
+		a->xused[i] = x == 0 || x == DSM_PENDING;
+		a->w->xheld[a->node] += a->xused[i];
+		if (x == 0)
+			wl_release_ahead(a, i);
+		else if (x < 0)
+			sim_violation(s, "actor %u: dsm_acquire returned %d", a->id, x);
+	}
+	if (a->kind == OP_AHEAD)
+		dsm_batch(d, false);
 	sim_kick(s, a->node);
 	if (rc == 0)
 		wl_perform_at(a->w, a);
@@ -221,7 +272,7 @@ bool wl_run(const struct wl_params *p, struct wl_result *r)
 		struct actor *a = &w.actors[i];
 
 		*a = (struct actor){ .w = &w, .node = i % p->sim.nnodes, .id = i, .left = p->ops };
-		a->h.cookie = a;
+		a->h.cookie = a->xh[0].cookie = a->xh[1].cookie = a;
 		sim_at(w.s, sim_rand(w.s) % 1000, wl_start, a);
 	}
 	r->events = sim_run(w.s, limit);

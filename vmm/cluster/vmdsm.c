@@ -37,7 +37,6 @@ _Static_assert(2 * VCPU_DSM_HOLDS * 2 * PAGE_SIZE <= CFG_MIN_CACHE_PER_VCPU &&
 		       (2 * (1 + VMPF_HOLDS) * 2 + 128) * PAGE_SIZE <= CFG_MIN_CACHE,
 	       "the least cache in the cluster file is too small for the protocol");
 
-
 struct vcpu_pages *vmdsm_pages_of(const struct vcpu *v)
 {
 	return &vmdsm_of(v->vm)->pages[v->id];
@@ -79,7 +78,8 @@ static void outq_flush(struct vm_dsm *d)
 
 	while (q->n) {
 		typeof(q->slot[0]) *m = &q->slot[q->head];
-		int rc = msg_send_parts(net_msg_layer(), m->dst, MSG_T_DSM, m->data, m->len, NULL, 0);
+		int rc = msg_send_parts(net_msg_layer(), m->dst, MSG_T_DSM, m->data, m->len, NULL,
+					0);
 
 		if (rc == -MSG_E_AGAIN)
 			return;
@@ -161,7 +161,7 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 	int old, used = VMPF_USE_UNKNOWN;
 
 	if (!vm_gpa_is_ram(vm, page << PAGE_SHIFT, PAGE_SIZE))
-		return; /* (the hole: nothing mapped, nothing to flush) */
+		return;	  /* (the hole: nothing mapped, nothing to flush) */
 	if (vm->shadow) { /* (they keep W off the page tables they derive from) */
 		old = (int)shadow_vm_rights(vm, page, prot);
 	} else {
@@ -339,9 +339,12 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 	/* (nor for a walk: a page table read for the shadow page tables stays shared) */
 	write = write || (!fetch && !walk && vmpf_wants_write(&d->pf, gpa >> PAGE_SHIFT));
 	vmdsm_record_rip(d, v->regs.rip, gpa >> PAGE_SHIFT, write);
+	/* One batch: the read-ahead's requests join the fault's as one run where they can. */
+	dsm_batch(d->node, true);
 	rc = dsm_acquire(d->node, h, gpa & PAGE_MASK, 1, write);
 	/* (after: the faulting page's request goes out before any read-ahead's) */
 	vmpf_note_fault(&d->pf, gpa >> PAGE_SHIFT, write);
+	dsm_batch(d->node, false);
 	if (rc == 0) {
 		__atomic_store_n(&v->mem_waiting, false, __ATOMIC_RELEASE);
 		vcpu_kick(v);

@@ -222,6 +222,7 @@ void vmpf_poll(struct vmpf *pf, bool may_run)
 		start_turn(pf);
 	if (!may_run)
 		pf->active = false; /* the turn went on: the pages are the new holder's to take */
+	dsm_batch(pf->node, true);  /* (consecutive pages' requests go as runs) */
 	while (pf->active && pf->cursor < pf->nwork && room()) {
 		u32 page = pf->work[pf->cursor];
 		int i = free_hold(pf, 0, VMPF_WINDOW);
@@ -238,6 +239,7 @@ void vmpf_poll(struct vmpf *pf, bool may_run)
 		default: break;
 		}
 	}
+	dsm_batch(pf->node, false);
 	if (pf->cursor >= pf->nwork)
 		pf->active = false;
 }

@@ -195,11 +195,13 @@ void vmdsm_report(struct vm *vm)
 		(unsigned long long)s->faults[0], (unsigned long long)s->faults[1],
 		(unsigned long long)s->hits, (unsigned long long)s->data_sent,
 		(unsigned long long)s->same_skips, (unsigned long long)s->zero_grants);
-	kprintf("dsm: %llu messages, %llu bytes on the wire; %llu requests served as home; "
-		"faults took %llu us on average, the slowest %llu us; %llu bad messages\n",
+	kprintf("dsm: %llu messages (%llu of them runs, for %llu more pages), %llu bytes on the "
+		"wire; %llu requests served as home; faults took %llu us on average, the slowest "
+		"%llu us; %llu bad messages\n",
 		(unsigned long long)(s->msgs[DSM_MSG_REQ] + s->msgs[DSM_MSG_FWD] +
 				     s->msgs[DSM_MSG_INV] + s->msgs[DSM_MSG_GRANT] +
 				     s->msgs[DSM_MSG_ACK]),
+		(unsigned long long)s->run_msgs, (unsigned long long)s->run_pages,
 		(unsigned long long)s->bytes, (unsigned long long)s->home_faults,
 		(unsigned long long)(s->fault_ns_sum / 1000 / MAX(s->faults[0] + s->faults[1], 1)),
 		(unsigned long long)(s->fault_ns_max / 1000), (unsigned long long)s->bad_msgs);
