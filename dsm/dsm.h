@@ -177,6 +177,7 @@ static inline bool dsm_hold_lost(const struct dsm_hold *h)
  * dsm_batch(d, false), the last message for the wire waits in case the next call's first one
  * continues its run (requests for consecutive pages, say, from a read-ahead's holds). Ending
  * the batch sends it. Nothing is reordered: any other message sends the held one first.
+ * Batches nest (the outermost end sends); from a callback, the running call sends at its end.
  */
 void dsm_batch(struct dsm_node *d, bool on);
 
@@ -218,7 +219,7 @@ int dsm_page_info(const struct dsm_node *d, uint64_t page, struct dsm_page_info 
 int dsm_dir_info(const struct dsm_node *d, uint64_t page, struct dsm_dir_info *out);
 bool dsm_dir_has_sharer(const struct dsm_node *d, uint64_t page, unsigned node);
 unsigned dsm_home_of(const struct dsm_node *d, uint64_t page);
-/* No pending request, deferred message or hold: the node is quiescent. */
+/* No pending request, deferred message, hold or message held back: the node is quiescent. */
 bool dsm_idle(const struct dsm_node *d);
 
 #endif

@@ -126,8 +126,8 @@ struct dsm_node {
 	/* The last message for the wire, held back in case the next one continues its run
 	 * (proto.c); sent when a call ends, unless a batch is open (dsm_batch). */
 	struct dsm_rec out;
-	unsigned out_dst;
-	bool out_held, batch;
+	unsigned out_dst, batch; /* batch: dsm_batch(on) calls not yet ended */
+	bool out_held;
 	struct dsm_stats st;
 };
 

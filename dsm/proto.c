@@ -146,10 +146,14 @@ void proto_leave(struct dsm_node *d)
 
 void dsm_batch(struct dsm_node *d, bool on)
 {
-	if (!proto_enter(d))
-		return; /* (called from a callback: the call that is running sends at its end) */
-	d->batch = on;
-	proto_leave(d);
+	if (on) {
+		d->batch++;
+		return;
+	}
+	if (d->batch == 0 || --d->batch != 0)
+		return;
+	if (proto_enter(d)) /* (else from a callback: the call that is running sends at its end) */
+		proto_leave(d);
 }
 
 /*

@@ -75,5 +75,6 @@ int dsm_page_info(const struct dsm_node *d, uint64_t page, struct dsm_page_info 
 
 bool dsm_idle(const struct dsm_node *d)
 {
-	return d->act_used == 0 && d->rec_used == 0 && d->nholds == 0 && d->selfq_head == DSM_NIL;
+	return d->act_used == 0 && d->rec_used == 0 && d->nholds == 0 && d->selfq_head == DSM_NIL &&
+	       !d->out_held && d->batch == 0;
 }

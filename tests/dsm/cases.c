@@ -423,6 +423,55 @@ TEST(runs_of_consecutive_pages)
 	finish(s);
 }
 
+TEST(runs_split_at_the_limit_around_other_answers)
+{
+	/* Node 1 asks for pages 0-69 of node 0's home for writing in one batch: two REQ
+	 * headers (64 pages, then 6). Node 0 answers runs of zero grants around page 10,
+	 * which it wrote (a grant with the page), and page 20, which it read (its own copy
+	 * invalidated: a grant with one ack due, then its ACK). */
+	struct sim_params sp = { .nnodes = 2,
+				 .npages = 160,
+				 .max_holds = 80,
+				 .max_hold_pages = 1,
+				 .pin_ns = 50000,
+				 .delay_min_ns = 10000,
+				 .delay_max_ns = 10000,
+				 .seed = 1 };
+	struct sim *s = sim_new(&sp);
+	static struct op w[70];
+	const struct dsm_stats *s0 = dsm_stats(sim_node(s, 0)), *s1 = dsm_stats(sim_node(s, 1));
+	uint64_t g0, a0;
+
+	sim_set_resume(s, op_resume);
+	run_op(s, op_word(0, 10 * PAGE, true, 0x1010));
+	run_op(s, op_word(0, 20 * PAGE, false, 0));
+	g0 = s0->msgs[DSM_MSG_GRANT], a0 = s0->msgs[DSM_MSG_ACK];
+	CHECK_EQ(g0 + a0 + s1->msgs[DSM_MSG_REQ], 0); /* (so far all local) */
+	dsm_batch(sim_node(s, 1), true);
+	for (unsigned i = 0; i < 70; i++) {
+		w[i] = op_word(1, i * PAGE + 16, true, 0x9000 + i);
+		CHECK_EQ(op_start(s, &w[i]), DSM_PENDING);
+	}
+	dsm_batch(sim_node(s, 1), false);
+	sim_run(s, 1000000);
+	for (unsigned i = 0; i < 70; i++)
+		CHECK(w[i].done);
+	CHECK_EQ(s1->msgs[DSM_MSG_REQ], 2);
+	CHECK_EQ(s1->run_pages, 63 + 5);
+	/* 0-9, 10 with the page, 11-19, 20 (an ack due), its ACK, 21-63, 64-69 */
+	CHECK_EQ(s0->msgs[DSM_MSG_GRANT], 6);
+	CHECK_EQ(s0->msgs[DSM_MSG_ACK], 1);
+	CHECK_EQ(s0->run_pages, 9 + 8 + 42 + 5);
+	CHECK_EQ(s0->data_sent, 1);
+	for (unsigned i = 0; i < 70; i += 7) {
+		run_op(s, op_word(0, i * PAGE + 16, false, 0));
+		CHECK_EQ(word(s, 0, i * PAGE + 16), 0x9000 + i);
+	}
+	run_op(s, op_word(0, 10 * PAGE, false, 0));
+	CHECK_EQ(word(s, 0, 10 * PAGE), 0x1010);
+	finish(s);
+}
+
 static int inject(struct sim *s, unsigned node, unsigned from, const uint8_t *m, size_t len)
 {
 	return dsm_receive(sim_node(s, node), from, m, len);

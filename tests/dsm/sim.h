@@ -32,7 +32,7 @@
 #define SIM_INJECT_PUT_FREE 0x10u /* an evicted frame reused at the PUT, not at its ack */
 
 #define SIM_MAX_NODES 16
-#define SIM_MAX_PAGES 96
+#define SIM_MAX_PAGES 160
 #define SIM_HIST      16
 
 struct sim;

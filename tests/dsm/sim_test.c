@@ -140,6 +140,43 @@ TEST(random_8_nodes)
 }
 
 /*
+ * Runs (doc/dsm.md, "Runs"): on 96 pages, half the operations are read-aheads of three pages
+ * in one batch walking up the pages, so requests go as runs and the homes answer
+ * never-written pages with runs of grants, while the other operations race them.
+ */
+TEST(sweeps)
+{
+	struct wl_result total, r;
+	struct wl_params p;
+	static const unsigned nodes[] = { 2, 3, 4 };
+	uint64_t ops = 0;
+
+	memset(&total, 0, sizeof(total));
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned i = 0; i < 20; i++) {
+			uint64_t seed = 20000 + 1000 * k + i * 7919;
+
+			wl_defaults(&p, nodes[k], seed);
+			p.sim.npages = 96;
+			p.actors = 2;
+			p.sweep = true;
+			p.ops = 300;
+			if (!wl_run(&p, &r))
+				printf("  failing run: sweeps, seed %llu, %u nodes\n",
+				       (unsigned long long)seed, nodes[k]);
+			CHECK(r.finished);
+			CHECK_EQ(r.violations, 0);
+			CHECK_EQ(r.faults.crit_max > 3, 0);
+			wl_accumulate(&total, &r);
+			ops += r.ops;
+		}
+	wl_report("dsm_sim sweeps, 2-4 nodes, 96 pages, 60 seeds from 20000", &total);
+	CHECK(total.sum.zero_grants > 10000);
+	CHECK(total.sum.run_pages > 10000);
+	sim_total_ops += ops;
+}
+
+/*
  * Evictions (doc/dsm.md, "Eviction"): every node keeps one or two frames of other homes'
  * pages, and gives back a random copy now and then besides, so PUTs cross forwards,
  * invalidations and the home's own requests. Over a million operations; every kind of PUT

@@ -7,6 +7,8 @@
  * operation asks for three consecutive pages on three one-page holds in one batch
  * (dsm_batch), as the monitor's fault and read-ahead do, so requests and grants go as runs;
  * like the monitor's read-ahead, the further two are let go as soon as they are granted.
+ * With p.sweep, half the operations are read-aheads that walk each actor's way up the
+ * pages, so many find pages never written: runs of requests answered by runs of grants.
  */
 #include "tests/dsm/workload.h"
 
@@ -21,6 +23,7 @@ struct actor {
 	struct dsm_hold xh[2];	 /* OP_AHEAD: the next two pages, if the node had holds left */
 	bool xused[2], xdone[2]; /* ... out; granted (to let go at the next event) */
 	uint64_t left, retries;
+	uint64_t sweep;	   /* p.sweep: the page this actor's next read-ahead starts at */
 	uint64_t gpa, len; /* the pages the operation acquires */
 	unsigned kind;
 	bool write;
@@ -78,6 +81,13 @@ static void wl_pick(struct wl *w, struct actor *a)
 	a->write = a->kind != OP_READ && (a->kind <= OP_CAS || sim_rand(w->s) % 2);
 	if ((a->kind == OP_SPLIT || a->kind == OP_DMA) && page + 1 >= n)
 		page = n - 2;
+	if (w->p->sweep && n >= 3 && sim_rand(w->s) % 2) {
+		/* (a decompressor's or a clearing loop's writes: mostly never-written pages) */
+		a->kind = OP_AHEAD;
+		a->write = sim_rand(w->s) % 4 != 0;
+		page = a->sweep;
+		a->sweep = page + 3 + 2 < n ? page + 3 : 0;
+	}
 	if (a->kind == OP_AHEAD && n < 3)
 		a->kind = a->write ? OP_WRITE : OP_READ;
 	if (a->kind == OP_AHEAD && page + 2 >= n)
@@ -273,6 +283,7 @@ bool wl_run(const struct wl_params *p, struct wl_result *r)
 
 		*a = (struct actor){ .w = &w, .node = i % p->sim.nnodes, .id = i, .left = p->ops };
 		a->h.cookie = a->xh[0].cookie = a->xh[1].cookie = a;
+		a->sweep = sim_rand(w.s) % p->sim.npages;
 		sim_at(w.s, sim_rand(w.s) % 1000, wl_start, a);
 	}
 	r->events = sim_run(w.s, limit);

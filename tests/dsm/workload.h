@@ -16,6 +16,7 @@ struct wl_params {
 	uint64_t ops;	      /* per actor */
 	bool ignore_lost;     /* injected bug: access even when the pin ran out */
 	unsigned max_retries; /* per operation, before it counts as livelock */
+	bool sweep;	      /* half the operations read-aheads, each actor's ascending */
 };
 
 struct wl_result {
