@@ -5,7 +5,7 @@
  * layer does) but interleaved at random across pairs. Checked: there is never more than
  * one token (held, or in flight); every node that keeps wanting the turn gets it; a
  * request is served once; the holder keeps its slice, stretched by page waits up to
- * TURNS_MAX_FACTOR; nodes that are down are skipped; a token that cannot be sent stays;
+ * TURNS_MAX_FACTOR, grown while its turns end by it; nodes that are down are skipped; a token that cannot be sent stays;
  * malformed, misaddressed and duplicate messages are refused without changing anything.
  * Adaptive turns: free phases begin at the holder's back-off, end for every node when
  * every node's vCPUs waited for more than half of two windows in a row, and survive lost and reordered
@@ -217,6 +217,47 @@ TEST(the_holder_keeps_its_slice_stretched_by_page_waits)
 	CHECK_EQ_U64(t0->passed[TURN_SLICE], 1);
 	/* It still wants to run: it asked again, and the token is on its way to node 1. */
 	CHECK_EQ(s.nq, 2);
+	CHECK_EQ(tokens(), 1);
+}
+
+TEST(a_slice_grows_while_turns_end_by_it_and_resets_after_a_halt)
+{
+	struct turns *t0 = &s.t[0], *t1 = &s.t[1];
+	static const u64 expect[] = { 1, 2, 4, TURNS_GROW, TURNS_GROW };
+
+	two_nodes_one_waiting();
+	for (u32 k = 0; k < 5; k++) {
+		/* Node 0 still wants to run at the end of its slice: it passes the turn... */
+		CHECK(t0->have);
+		CHECK_EQ_U64(turns_token_deadline(t0), t0->since + expect[k] * SLICE);
+		s.now = t0->since + expect[k] * SLICE - 1;
+		CHECK(!turns_token_poll(t0, true, TURN_SLICE, s.now));
+		s.now++;
+		CHECK(turns_token_poll(t0, true, TURN_SLICE, s.now));
+		while (s.nq)
+			deliver_one();
+		/* ...and node 1, halted at once, gives it back: its own slice stays one. */
+		CHECK(t1->have);
+		CHECK(turns_token_poll(t1, false, TURN_HALTED, s.now));
+		CHECK_EQ_U64(t1->cur_ns, SLICE);
+		CHECK(!turns_token_poll(t1, true, TURN_SLICE, s.now)); /* (asks again) */
+		while (s.nq)
+			deliver_one();
+	}
+	CHECK_EQ_U64(t0->grown, 3); /* (the turns that ended after TURNS_GROW slices) */
+	/* A turn given up by a yield keeps the slice; one given up halted: one slice again. */
+	CHECK(turns_token_poll(t0, false, TURN_YIELD, s.now));
+	CHECK_EQ_U64(t0->cur_ns, TURNS_GROW * SLICE);
+	CHECK(!turns_token_poll(t0, true, TURN_SLICE, s.now)); /* (asks again) */
+	while (s.nq)
+		deliver_one();
+	CHECK(turns_token_poll(t1, false, TURN_HALTED, s.now));
+	CHECK(!turns_token_poll(t1, true, TURN_SLICE, s.now)); /* (asks again) */
+	while (s.nq)
+		deliver_one();
+	CHECK(t0->have);
+	CHECK(turns_token_poll(t0, false, TURN_HALTED, s.now));
+	CHECK_EQ_U64(t0->cur_ns, SLICE);
 	CHECK_EQ(tokens(), 1);
 }
 
@@ -623,8 +664,9 @@ TEST(adaptive_random_one_token_and_phases_end_everywhere)
 				for (u32 j = 0; j < n; j++)
 					ran[j] += turns_token_may_run(&s.t[j]);
 				if (tokens() != 1) {
-					check_fail(__FILE__, __LINE__, "n=%u seed=%llu step %u: %u tokens",
-						   n, (unsigned long long)seed, k, tokens());
+					check_fail(__FILE__, __LINE__,
+						   "n=%u seed=%llu step %u: %u tokens", n,
+						   (unsigned long long)seed, k, tokens());
 					return;
 				}
 			}

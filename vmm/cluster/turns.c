@@ -71,7 +71,8 @@ static void log_phase(struct turns_node *tn, int src)
 		pr_debug("turns: free phase %u began\n", tn->t.epoch);
 	else if (src < 0)
 		pr_debug("turns: free phase %u ended here, every node waiting, after %llu ms\n",
-			 tn->t.epoch, (unsigned long long)((time_now_ns() - tn->t.free_began) / 1000000));
+			 tn->t.epoch,
+			 (unsigned long long)((time_now_ns() - tn->t.free_began) / 1000000));
 	else
 		pr_debug("turns: free phase %u ended by node %d\n", tn->t.epoch, src);
 }
@@ -206,8 +207,9 @@ void turns_settle(struct vm *vm, bool all_walks_read, bool slice_given)
 			"once (slice=MS asks for turns)\n");
 	} else if (t->on) {
 		pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
-			"waiting for pages), at most %u ms%s\n",
-			slice_ms, slice_ms * TURNS_MAX_FACTOR,
+			"waiting for pages; up to %u ms while turns end still wanting to run), at "
+			"most %u ms more%s\n",
+			slice_ms, slice_ms * TURNS_GROW, slice_ms * (TURNS_MAX_FACTOR - 1),
 			t->adaptive ? "; adaptive: phases in which all run at once, until every "
 				      "node waits for pages more than half of the time"
 				    : "");
@@ -228,18 +230,20 @@ void turns_report(const struct vm *vm)
 	}
 	kprintf("turns: %llu turns here, %llu ms in all (%llu ms of it waiting for pages, the "
 		"longest turn %llu ms); %llu requests for the turn; passed on "
-		"%llu times at the end of the slice, %llu with the vCPU halted, %llu yielding "
-		"after PAUSE, %llu otherwise\n",
+		"%llu times at the end of the slice (%llu of them at its longest, %llu ms), %llu "
+		"with the vCPU halted, %llu yielding after PAUSE, %llu otherwise\n",
 		(unsigned long long)t->turns, (unsigned long long)(held / 1000000),
 		(unsigned long long)(waited / 1000000),
 		(unsigned long long)(t->longest_ns / 1000000), (unsigned long long)t->wants,
-		(unsigned long long)t->passed[TURN_SLICE],
+		(unsigned long long)t->passed[TURN_SLICE], (unsigned long long)t->grown,
+		(unsigned long long)(TURNS_GROW * t->slice_ns / 1000000),
 		(unsigned long long)t->passed[TURN_HALTED],
 		(unsigned long long)t->passed[TURN_YIELD],
 		(unsigned long long)t->passed[TURN_OTHER]);
 	if (t->adaptive)
 		kprintf("turns: %llu free phases (all nodes running), %llu ms in all, the longest "
-			"%llu ms; %llu ended here as the holder, every node waiting; %llu begun here "
+			"%llu ms; %llu ended here as the holder, every node waiting; %llu begun "
+			"here "
 			"early for a quiet turn\n",
 			(unsigned long long)t->frees,
 			(unsigned long long)((t->free_ns +

@@ -3,7 +3,10 @@
  * Taking turns: across nodes, the vCPUs of one node at a time run the guest,
  * for a slice of `slice=MS` milliseconds of progress (monitor command line,
  * default 200; 0 lets every node run at once): time its vCPUs spent waiting
- * for pages does not count, up to TURNS_MAX_FACTOR slices of wall time.
+ * for pages does not count, up to TURNS_MAX_FACTOR - 1 slices of wall time more.
+ * A node's slice doubles, up to TURNS_GROW slices, after each turn it gave up at
+ * the end of its slice still wanting to run, and is one slice again after one it
+ * gave up halted (turns_token.h).
  *
  * Why: on AMD, the nested page walk treats each read of a guest page table as
  * a write, so every vCPU that misses its TLB needs write rights to the guest
@@ -39,8 +42,8 @@
 /* This node's side of the turns (part of struct cluster): the token protocol's state. */
 struct turns_node {
 	struct turns t;
-	u64 said; /* when the long wait for the turn was last reported */
-	u64 kept; /* tokens that could not be sent, as last reported */
+	u64 said;      /* when the long wait for the turn was last reported */
+	u64 kept;      /* tokens that could not be sent, as last reported */
 	bool was_free; /* in a free phase, as last logged (loglevel=3) */
 };
 

@@ -13,13 +13,13 @@ struct turn_msg {
 	u8 kind;
 	u8 bad; /* VOTE: 1 if the sender's windows are bad, 0 if no longer */
 	u16 nnodes;
-	u32 seq; /* WANT: the sender's request number; TOKEN: passes so far; FREE, END, VOTE:
+	u32 seq;   /* WANT: the sender's request number; TOKEN: passes so far; FREE, END, VOTE:
 		  * the phase's number */
-	u32 epoch;		     /* TOKEN: the latest free phase its sender heard of */
+	u32 epoch; /* TOKEN: the latest free phase its sender heard of */
 	u16 served[TURNS_MAX_NODES]; /* TOKEN: the request last served, per node */
 } __packed;
 
-#define TURN_TOKEN_LEN(n) (TURN_HDR_LEN + 4u + (n) * 2u)
+#define TURN_TOKEN_LEN(n) (TURN_HDR_LEN + 4u + (n)*2u)
 
 #define TURN_HDR_LEN 8u
 
@@ -33,7 +33,7 @@ void turns_token_init(struct turns *t, const struct turns_ops *ops, void *ctx, u
 	t->nnodes = MIN(nnodes, (u32)TURNS_MAX_NODES);
 	t->nlocal = MAX(nlocal, 1u);
 	t->on = t->nnodes > 1 && slice_ns > 0;
-	t->slice_ns = slice_ns;
+	t->slice_ns = t->cur_ns = slice_ns;
 	t->have = self == 0; /* node 0 starts: its vCPU 0 boots the guest */
 	t->turns = t->have;
 	t->passed_to = -1;
@@ -61,7 +61,9 @@ static void count_held(struct turns *t, u64 now)
  * new slice begins: better kept than lost for everyone). */
 static bool pass_token(struct turns *t, u32 to, u64 now)
 {
-	struct turn_msg m = { .kind = TURN_TOKEN, .nnodes = (u16)t->nnodes, .seq = t->passes + 1,
+	struct turn_msg m = { .kind = TURN_TOKEN,
+			      .nnodes = (u16)t->nnodes,
+			      .seq = t->passes + 1,
 			      .epoch = t->epoch };
 	u16 was = t->served[to];
 
@@ -113,17 +115,19 @@ static void ask(struct turns *t, u64 now)
 /*
  * The end of this slice. The slice counts the node's progress, not wall time: the time its
  * vCPUs waited for pages does not count (with several vCPUs, their waits over their
- * number), up to TURNS_MAX_FACTOR slices of wall time. Why: a turn begins by fetching the
- * pages the other nodes wrote during theirs, which takes longer on a slower host or
- * network; counted in wall time, the slice left less work done per turn there, so more
- * turns and more fetching for the same work. Measured on a 2-node boot (50 ms wall
- * slices), the vCPUs spent about 80% of their turns waiting for pages.
+ * number), up to TURNS_MAX_FACTOR - 1 slices of wall time more. Why: a turn begins by
+ * fetching the pages the other nodes wrote during theirs, which takes longer on a slower
+ * host or network; counted in wall time, the slice left less work done per turn there, so
+ * more turns and more fetching for the same work. Measured on a 2-node boot (50 ms wall
+ * slices), the vCPUs spent about 80% of their turns waiting for pages. The slice itself
+ * grows while the node's turns end by it (cur_ns): each turn's start costs about 40-80 ms
+ * of fetching what the other node's ticks wrote, measured on a 2-node compute run (doc/dsm.md).
  */
 static u64 slice_end(const struct turns *t)
 {
 	u64 waited = t->wait_ns / t->nlocal;
 
-	return t->since + MIN(t->slice_ns + waited, TURNS_MAX_FACTOR * t->slice_ns);
+	return t->since + t->cur_ns + MIN(waited, (TURNS_MAX_FACTOR - 1) * t->slice_ns);
 }
 
 void turns_token_adapt(struct turns *t, u64 now)
@@ -213,7 +217,8 @@ static void free_poll(struct turns *t, bool want, u64 now)
 	/* More than half of two windows in a row waiting for pages (over the vCPUs): a bad
 	 * vote. (Two: a phase begins by fetching what the other nodes wrote in their turns;
 	 * measured, that alone ended phases in which the guest computed.) */
-	t->bad_windows = t->win_wait > (now - t->win_start) / 2 * t->nlocal ? t->bad_windows + 1 : 0;
+	t->bad_windows =
+		t->win_wait > (now - t->win_start) / 2 * t->nlocal ? t->bad_windows + 1 : 0;
 	/* (a node whose vCPUs cannot run abstains: it counts as bad) */
 	bad = t->bad_windows >= TURNS_BAD_WINDOWS || !want;
 	t->win_start = now;
@@ -277,6 +282,11 @@ bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 	if (!pass_token(t, (u32)next, now))
 		return false;
 	t->passed[want ? TURN_SLICE : why < TURN_NWHY ? why : TURN_OTHER]++;
+	t->grown += want && t->cur_ns == TURNS_GROW * t->slice_ns;
+	if (want)
+		t->cur_ns = MIN(2 * t->cur_ns, TURNS_GROW * t->slice_ns);
+	else if (why == TURN_HALTED)
+		t->cur_ns = t->slice_ns; /* (a yield says nothing of how long it would compute) */
 	if (want)
 		ask(t, now);
 	return true;
@@ -298,7 +308,8 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	if (m.kind == TURN_WANT) {
 		t->heard[src] = (u16)m.seq;
 		if (t->free && t->have) { /* it missed the FREE (see turns_token.h) */
-			struct turn_msg f = { .kind = TURN_FREE, .nnodes = (u16)t->nnodes,
+			struct turn_msg f = { .kind = TURN_FREE,
+					      .nnodes = (u16)t->nnodes,
 					      .seq = t->epoch };
 			(void)t->ops->send(t->ctx, src, &f, TURN_HDR_LEN);
 		}

@@ -36,10 +36,11 @@
 
 #include "vmm/lib/types.h"
 
-#define TURNS_MAX_NODES	 256 /* node ids 0..255, as the message layer's */
-#define TURNS_MAX_FACTOR 4   /* a turn lasts at most 4 slices of wall time */
-#define TURNS_QUIET 20	    /* adaptive: a turn with waits under 1/20 of it tries a phase */
-#define TURNS_BAD_WINDOWS 2 /* adaptive: windows in a row with long waits that end a phase */
+#define TURNS_MAX_NODES	   256 /* node ids 0..255, as the message layer's */
+#define TURNS_MAX_FACTOR   4   /* a turn lasts at most 3 slices of wall time beyond its own */
+#define TURNS_GROW	   4   /* a node whose turns end by its slice: up to 4 slices of progress */
+#define TURNS_QUIET	   20  /* adaptive: a turn with waits under 1/20 of it tries a phase */
+#define TURNS_BAD_WINDOWS  2   /* adaptive: windows in a row with long waits that end a phase */
 #define TURNS_PROBE_MIN_NS 1000000000ULL  /* adaptive: turns for 1 s before a free phase, */
 #define TURNS_PROBE_MAX_NS 16000000000ULL /* doubling while phases end at once, up to 16 s */
 
@@ -65,6 +66,10 @@ struct turns {
 	u32 self, nnodes, nlocal; /* nlocal: this node's vCPUs */
 	bool on, have, asked;
 	u64 slice_ns;
+	/* This node's slice now: slice_ns, doubled after each turn it gave up at the end of its
+	 * slice still wanting to run, up to TURNS_GROW slices; slice_ns again after one it gave
+	 * up with its vCPUs halted. Compute switches turns less often; the rest as ever. */
+	u64 cur_ns;
 	u64 since;   /* this slice began (a turn nobody waits for has several) */
 	u64 began;   /* this turn began */
 	u64 wait_ns; /* this turn: time the node's vCPUs waited for pages (over their number) */
@@ -76,22 +81,23 @@ struct turns {
 	u64 asked_since;	     /* when this node first asked for the turn it waits for */
 	/* adaptive turns: free phases, in which every node runs at once */
 	bool adaptive;
-	bool free;	      /* in a free phase (this node heard FREE and no END since) */
-	bool end_unsent;      /* this node ended the phase, and some node has not been told */
-	u64 end_retry_at;     /* when to tell them again */
-	u32 epoch;	      /* the number of the latest free phase heard of */
-	u64 free_began;	      /* when this node heard it began */
-	u64 win_start;	      /* this node's current window of the phase */
-	u64 win_wait;	      /* its vCPUs' page waits within the window (summed) */
-	u32 bad_windows;      /* windows in a row with waits over half of them */
-	u32 free_from;	      /* the holder that began this phase (votes go to it) */
+	bool free;		  /* in a free phase (this node heard FREE and no END since) */
+	bool end_unsent;	  /* this node ended the phase, and some node has not been told */
+	u64 end_retry_at;	  /* when to tell them again */
+	u32 epoch;		  /* the number of the latest free phase heard of */
+	u64 free_began;		  /* when this node heard it began */
+	u64 win_start;		  /* this node's current window of the phase */
+	u64 win_wait;		  /* its vCPUs' page waits within the window (summed) */
+	u32 bad_windows;	  /* windows in a row with waits over half of them */
+	u32 free_from;		  /* the holder that began this phase (votes go to it) */
 	u8 vote[TURNS_MAX_NODES]; /* the holder: each node's latest vote in this phase */
-	u64 probe_at;	      /* in turns: when the holder begins the next free phase */
-	u64 probe_ns;	      /* the back-off that set probe_at */
-	u64 free_ended;	      /* when the last free phase ended here */
+	u64 probe_at;		  /* in turns: when the holder begins the next free phase */
+	u64 probe_ns;		  /* the back-off that set probe_at */
+	u64 free_ended;		  /* when the last free phase ended here */
 	/* statistics */
 	u64 turns, held_ns, wants, waited_ns, longest_ns, bad, send_fails;
 	u64 passed[TURN_NWHY];
+	u64 grown; /* turns passed on at the end of a slice grown to TURNS_GROW slices */
 	u64 frees, free_ns, ended_here, longest_free_ns, quiet_probes;
 };
 
