@@ -5,7 +5,7 @@
  * layer does) but interleaved at random across pairs. Checked: there is never more than
  * one token (held, or in flight); every node that keeps wanting the turn gets it; a
  * request is served once; the holder keeps its slice, stretched by page waits up to
- * TURNS_MAX_FACTOR, grown while its turns end by it; nodes that are down are skipped; a token that cannot be sent stays;
+ * TURNS_MAX_FACTOR, grown while the nodes' turns end by it; nodes that are down are skipped; a token that cannot be sent stays;
  * malformed, misaddressed and duplicate messages are refused without changing anything.
  * Adaptive turns: free phases begin at the holder's back-off, end for every node when
  * every node's vCPUs waited for more than half of two windows in a row, and survive lost and reordered
@@ -220,44 +220,66 @@ TEST(the_holder_keeps_its_slice_stretched_by_page_waits)
 	CHECK_EQ(tokens(), 1);
 }
 
-TEST(a_slice_grows_while_turns_end_by_it_and_resets_after_a_halt)
+/* The holder of `t` runs to the end of its slice (expected: `slices` slices) still wanting
+ * to run, and passes the turn; every message is delivered. */
+static void run_slice_out(struct turns *t, u64 slices)
+{
+	CHECK(t->have);
+	CHECK_EQ_U64(turns_token_deadline(t), t->since + slices * SLICE);
+	s.now = t->since + slices * SLICE - 1;
+	CHECK(!turns_token_poll(t, true, TURN_SLICE, s.now));
+	s.now++;
+	CHECK(turns_token_poll(t, true, TURN_SLICE, s.now));
+	while (s.nq)
+		deliver_one();
+}
+
+TEST(a_slice_grows_while_every_node_computes_and_resets_otherwise)
 {
 	struct turns *t0 = &s.t[0], *t1 = &s.t[1];
-	static const u64 expect[] = { 1, 2, 4, TURNS_GROW, TURNS_GROW };
+	/* Both compute: node 0's first turn came from nobody, then each doubles up to
+	 * TURNS_GROW slices. */
+	static const u64 n0[] = { 1, 1, 2, 4, TURNS_GROW }, n1[] = { 1, 2, 4, TURNS_GROW, 4 };
 
 	two_nodes_one_waiting();
 	for (u32 k = 0; k < 5; k++) {
-		/* Node 0 still wants to run at the end of its slice: it passes the turn... */
-		CHECK(t0->have);
-		CHECK_EQ_U64(turns_token_deadline(t0), t0->since + expect[k] * SLICE);
-		s.now = t0->since + expect[k] * SLICE - 1;
-		CHECK(!turns_token_poll(t0, true, TURN_SLICE, s.now));
-		s.now++;
-		CHECK(turns_token_poll(t0, true, TURN_SLICE, s.now));
-		while (s.nq)
-			deliver_one();
-		/* ...and node 1, halted at once, gives it back: its own slice stays one. */
-		CHECK(t1->have);
-		CHECK(turns_token_poll(t1, false, TURN_HALTED, s.now));
-		CHECK_EQ_U64(t1->cur_ns, SLICE);
-		CHECK(!turns_token_poll(t1, true, TURN_SLICE, s.now)); /* (asks again) */
-		while (s.nq)
-			deliver_one();
+		run_slice_out(t0, n0[k]);
+		run_slice_out(t1, n1[k]);
 	}
-	CHECK_EQ_U64(t0->grown, 3); /* (the turns that ended after TURNS_GROW slices) */
-	/* A turn given up by a yield keeps the slice; one given up halted: one slice again. */
+	CHECK_EQ_U64(t0->grown, 2); /* (turns that ended after TURNS_GROW slices) */
+	CHECK_EQ_U64(t1->grown, 3);
+	/* Node 0 yields: its slice stays. Node 1 then halts at once: its slice is one again,
+	 * and node 0, which got the turn from a node that did not compute, gives it back
+	 * after one slice (node 1 may be waking for an interrupt). */
 	CHECK(turns_token_poll(t0, false, TURN_YIELD, s.now));
 	CHECK_EQ_U64(t0->cur_ns, TURNS_GROW * SLICE);
 	CHECK(!turns_token_poll(t0, true, TURN_SLICE, s.now)); /* (asks again) */
 	while (s.nq)
 		deliver_one();
 	CHECK(turns_token_poll(t1, false, TURN_HALTED, s.now));
-	CHECK(!turns_token_poll(t1, true, TURN_SLICE, s.now)); /* (asks again) */
+	CHECK_EQ_U64(t1->cur_ns, SLICE);
+	CHECK(!turns_token_poll(t1, true, TURN_SLICE, s.now));
 	while (s.nq)
 		deliver_one();
-	CHECK(t0->have);
-	CHECK(turns_token_poll(t0, false, TURN_HALTED, s.now));
+	run_slice_out(t0, TURNS_GROW);
 	CHECK_EQ_U64(t0->cur_ns, SLICE);
+	run_slice_out(t1, 1);
+	run_slice_out(t0, 1);
+	CHECK_EQ_U64(t0->cur_ns, 2 * SLICE);
+	/* Page waits stretch a grown slice by at most TURNS_MAX_FACTOR - 1 slices. */
+	run_slice_out(t1, 2);
+	turns_token_note_wait(t0, t0->since, t0->since + 100 * SLICE);
+	CHECK_EQ_U64(turns_token_deadline(t0), t0->since + (2 + TURNS_MAX_FACTOR - 1) * SLICE);
+	s.now = t0->since + (2 + TURNS_MAX_FACTOR - 1) * SLICE - 1;
+	CHECK(!turns_token_poll(t0, true, TURN_SLICE, s.now));
+	/* A pass that cannot be sent keeps the turn here and the slice as it was. */
+	s.fail_sends = true;
+	CHECK(!turns_token_poll(t0, true, TURN_SLICE, s.now + 1));
+	CHECK(t0->have);
+	CHECK_EQ_U64(t0->cur_ns, 2 * SLICE);
+	s.fail_sends = false;
+	CHECK(turns_token_poll(t0, true, TURN_SLICE, s.now + 1 + 2 * SLICE)); /* (a new slice) */
+	CHECK_EQ_U64(t0->cur_ns, 4 * SLICE);
 	CHECK_EQ(tokens(), 1);
 }
 

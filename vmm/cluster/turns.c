@@ -207,9 +207,9 @@ void turns_settle(struct vm *vm, bool all_walks_read, bool slice_given)
 			"once (slice=MS asks for turns)\n");
 	} else if (t->on) {
 		pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
-			"waiting for pages; up to %u ms while turns end still wanting to run), at "
-			"most %u ms more%s\n",
-			slice_ms, slice_ms * TURNS_GROW, slice_ms * (TURNS_MAX_FACTOR - 1),
+			"waiting for pages, up to %u ms more of it; up to %u ms of progress while "
+			"every node's turns end by their slice)%s\n",
+			slice_ms, slice_ms * (TURNS_MAX_FACTOR - 1), slice_ms * TURNS_GROW,
 			t->adaptive ? "; adaptive: phases in which all run at once, until every "
 				      "node waits for pages more than half of the time"
 				    : "");

@@ -5,8 +5,9 @@
  * default 200; 0 lets every node run at once): time its vCPUs spent waiting
  * for pages does not count, up to TURNS_MAX_FACTOR - 1 slices of wall time more.
  * A node's slice doubles, up to TURNS_GROW slices, after each turn it gave up at
- * the end of its slice still wanting to run, and is one slice again after one it
- * gave up halted (turns_token.h).
+ * the end of its slice still wanting to run when the turn came from a node that
+ * had done the same; it is one slice again otherwise, or after a turn given up
+ * halted (turns_token.h).
  *
  * Why: on AMD, the nested page walk treats each read of a guest page table as
  * a write, so every vCPU that misses its TLB needs write rights to the guest

@@ -11,7 +11,8 @@ enum { TURN_WANT = 1, TURN_TOKEN = 2, TURN_FREE = 3, TURN_END = 4, TURN_VOTE = 5
  * request last served for each of the nnodes nodes. */
 struct turn_msg {
 	u8 kind;
-	u8 bad; /* VOTE: 1 if the sender's windows are bad, 0 if no longer */
+	u8 bad; /* VOTE: 1 if the sender's windows are bad, 0 if no longer; TOKEN: 1 if the
+		 * sender gave it up at the end of its slice, still wanting to run */
 	u16 nnodes;
 	u32 seq;   /* WANT: the sender's request number; TOKEN: passes so far; FREE, END, VOTE:
 		  * the phase's number */
@@ -59,9 +60,10 @@ static void count_held(struct turns *t, u64 now)
 
 /* Passes the token to node `to`; false if it could not be sent (then it stays here, and a
  * new slice begins: better kept than lost for everyone). */
-static bool pass_token(struct turns *t, u32 to, u64 now)
+static bool pass_token(struct turns *t, u32 to, bool want, u64 now)
 {
 	struct turn_msg m = { .kind = TURN_TOKEN,
+			      .bad = want,
 			      .nnodes = (u16)t->nnodes,
 			      .seq = t->passes + 1,
 			      .epoch = t->epoch };
@@ -279,14 +281,16 @@ bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 		t->wait_ns = 0;
 		return false;
 	}
-	if (!pass_token(t, (u32)next, now))
+	if (!pass_token(t, (u32)next, want, now))
 		return false;
 	t->passed[want ? TURN_SLICE : why < TURN_NWHY ? why : TURN_OTHER]++;
+	/* Longer turns only while the node it came from computed too: a node that just takes
+	 * an interrupt and halts gets it back soon (a yield says nothing either way). */
 	t->grown += want && t->cur_ns == TURNS_GROW * t->slice_ns;
-	if (want)
+	if (want && t->came_computing)
 		t->cur_ns = MIN(2 * t->cur_ns, TURNS_GROW * t->slice_ns);
-	else if (why == TURN_HALTED)
-		t->cur_ns = t->slice_ns; /* (a yield says nothing of how long it would compute) */
+	else if (want || why == TURN_HALTED)
+		t->cur_ns = t->slice_ns;
 	if (want)
 		ask(t, now);
 	return true;
@@ -301,7 +305,7 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	if (len < TURN_HDR_LEN || m.nnodes != t->nnodes || src >= t->nnodes || src == t->self ||
 	    (m.kind == TURN_TOKEN ? len != TURN_TOKEN_LEN(t->nnodes) : len != TURN_HDR_LEN) ||
 	    m.kind < TURN_WANT || m.kind > TURN_VOTE || (m.kind >= TURN_FREE && !t->on) ||
-	    (m.kind == TURN_VOTE && m.bad > 1)) {
+	    ((m.kind == TURN_VOTE || m.kind == TURN_TOKEN) && m.bad > 1)) {
 		t->bad++;
 		return -E_INVAL;
 	}
@@ -353,6 +357,7 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 		free_ends(t, now);
 	memcpy(t->served, m.served, t->nnodes * sizeof(u16));
 	t->passes = m.seq;
+	t->came_computing = m.bad;
 	t->have = true;
 	t->asked = false;
 	t->since = t->began = now;

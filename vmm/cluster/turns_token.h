@@ -37,7 +37,7 @@
 #include "vmm/lib/types.h"
 
 #define TURNS_MAX_NODES	   256 /* node ids 0..255, as the message layer's */
-#define TURNS_MAX_FACTOR   4   /* a turn lasts at most 3 slices of wall time beyond its own */
+#define TURNS_MAX_FACTOR   4   /* page waits stretch a turn by at most 3 slices of wall time */
 #define TURNS_GROW	   4   /* a node whose turns end by its slice: up to 4 slices of progress */
 #define TURNS_QUIET	   20  /* adaptive: a turn with waits under 1/20 of it tries a phase */
 #define TURNS_BAD_WINDOWS  2   /* adaptive: windows in a row with long waits that end a phase */
@@ -67,9 +67,12 @@ struct turns {
 	bool on, have, asked;
 	u64 slice_ns;
 	/* This node's slice now: slice_ns, doubled after each turn it gave up at the end of its
-	 * slice still wanting to run, up to TURNS_GROW slices; slice_ns again after one it gave
-	 * up with its vCPUs halted. Compute switches turns less often; the rest as ever. */
+	 * slice still wanting to run when the node it had the turn from had done the same
+	 * (came_computing, carried by the token), up to TURNS_GROW slices; slice_ns again after
+	 * a turn given up at the end of its slice otherwise, or halted. So compute on every
+	 * node switches turns less often; a node that wakes for an interrupt waits as ever. */
 	u64 cur_ns;
+	bool came_computing;
 	u64 since;   /* this slice began (a turn nobody waits for has several) */
 	u64 began;   /* this turn began */
 	u64 wait_ns; /* this turn: time the node's vCPUs waited for pages (over their number) */
