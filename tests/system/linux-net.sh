@@ -72,6 +72,6 @@ done
 # The cluster's messages, which node 0's NIC takes beside the guest's frames, never
 # reached the guest: it received fewer frames than a tenth of them.
 guest_rx=$(tr -d '\r' <"$LOGS/2nodes/node0.log" | sed -n 's/^rx-packets=\([0-9]*\)$/\1/p')
-messages=$(sed -n 's/^dsm: \([0-9]*\) messages, .*/\1/p' "$LOGS/2nodes/node0.log")
+messages=$(sed -n 's/^dsm: \([0-9]*\) messages (.*/\1/p' "$LOGS/2nodes/node0.log")
 few_frames() { [ -n "$1" ] && [ -n "$2" ] && [ "$2" -gt 10000 ] && [ $(($1 * 10)) -lt "$2" ]; }
 check 2nodes-no-cluster-traffic few_frames "$guest_rx" "$messages"
