@@ -8,6 +8,7 @@
 #include "vmm/cluster/turns_token.h"
 #include "vmm/cluster/cluster_internal.h"
 #include "vmm/cluster/vmdsm.h"
+#include "vmm/cluster/vmdsm_internal.h"
 #include "net/msg.h"
 #include "net/net.h"
 #include "vmm/lib/klib.h"
@@ -77,6 +78,43 @@ static void log_phase(struct turns_node *tn, int src)
 		pr_debug("turns: free phase %u ended by node %d\n", tn->t.epoch, src);
 }
 
+/* Page faults this node's vCPUs sent so far. */
+static u64 local_faults(const struct vm *vm)
+{
+	const struct vm_dsm *d = vmdsm_of(vm);
+	u64 n = 0;
+
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		n += d->pages[i].walk_faults + d->pages[i].data_faults;
+	return n;
+}
+
+/* A turn began here: what its line (below) counts from. */
+static void turn_began(struct vm *vm)
+{
+	struct turns_node *tn = &cluster_of(vm)->turns;
+
+	tn->at_start.waited = tn->t.waited_ns;
+	tn->at_start.faults = local_faults(vm);
+	tn->at_start.asked = vmdsm_of(vm)->pf.asked;
+}
+
+/* The token left: one line at loglevel=3 on what the turn did (where a compute phase's
+ * time goes between turns: the faults and prefetches each turn's start needs). */
+static void log_turn(struct vm *vm, u64 now)
+{
+	struct turns_node *tn = &cluster_of(vm)->turns;
+	const struct turns *t = &tn->t;
+
+	pr_debug("turns: turn %llu here, %llu ms to %llu ms: %llu ms of it waiting for pages, "
+		 "%llu faults, %llu pages prefetched; to node %d\n",
+		 (unsigned long long)t->turns, (unsigned long long)(t->began / 1000000),
+		 (unsigned long long)(now / 1000000),
+		 (unsigned long long)((t->waited_ns - tn->at_start.waited) / 1000000),
+		 (unsigned long long)(local_faults(vm) - tn->at_start.faults),
+		 (unsigned long long)(vmdsm_of(vm)->pf.asked - tn->at_start.asked), t->passed_to);
+}
+
 static void kick_others(struct vm *vm)
 {
 	for (u32 i = vm->first_local + 1; i < vm->first_local + vm->nlocal; i++)
@@ -92,8 +130,10 @@ void turns_poll(struct vm *vm, u64 now)
 	if (!tn->t.on)
 		return;
 	want = node_can_run(vm, now, &why);
-	if (turns_token_poll(&tn->t, want, why, now))
+	if (turns_token_poll(&tn->t, want, why, now)) {
 		kick_others(vm); /* out of the guest: the turn is over */
+		log_turn(vm, now);
+	}
 	log_phase(tn, -1);
 	if (tn->t.send_fails != tn->kept) {
 		tn->kept = tn->t.send_fails;
@@ -177,8 +217,10 @@ static void recv_turn(void *ctx, u16 src, const void *data, size_t len)
 	log_phase(tn, src);
 	if (rc == TURN_RX_END && !tn->t.have)
 		kick_others(vm); /* out of the guest: the free phase is over */
-	if (rc == TURN_RX_TOKEN)
+	if (rc == TURN_RX_TOKEN) {
 		vmdsm_turn_began(vm);
+		turn_began(vm);
+	}
 	if (rc == TURN_RX_TOKEN || rc == TURN_RX_FREE)
 		kick_others(vm); /* the other cores wait for it in HLT */
 }

@@ -46,6 +46,9 @@ struct turns_node {
 	u64 said;      /* when the long wait for the turn was last reported */
 	u64 kept;      /* tokens that could not be sent, as last reported */
 	bool was_free; /* in a free phase, as last logged (loglevel=3) */
+	struct {       /* this turn so far, for its line at loglevel=3 (turns.c) */
+		u64 waited, faults, asked;
+	} at_start;
 };
 
 /* Before the guest starts; slice_ms 0: no turns (every node runs at once); adaptive: free
