@@ -23,7 +23,6 @@
  * negative cycles (4); an unexpected vector on either vCPU (60).
  */
 #include "tiny.h"
-#define ICR 0x830
 #define EOI 0x80b
 #define PING 0x50
 #define PONG 0x51
@@ -35,14 +34,6 @@
 #define PONGS DATA0		/*   answers counted by its handler */
 #define SAMPLES (DATA0 + 0x100)	/*   K round trips, 64 bits each */
 #define STACK1 0x6ff0		/* vCPU 1's stack (vCPU 0's is below 0x7ff0) */
-
-/* wrmsr ICR: x2APIC destination id \dest, command \cmd (clobbers EAX, ECX, EDX). */
-.macro SEND dest, cmd
-	movl $ICR, %ecx
-	movl $\dest, %edx
-	movl $\cmd, %eax
-	wrmsr
-.endm
 
 	TINY_HEADER
 	PUTS16 hello

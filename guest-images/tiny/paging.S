@@ -17,18 +17,7 @@
  * Exit 1: the far jump into long mode came back.
  */
 #include "tiny.h"
-#define VA	0x40000000
-#define PDPT2	0x30000 /* the first space's PDPT[1] -> PD2 -> PT */
-#define PD2	0x31000
-#define PT	0x32000
-#define PML4B	0x33000 /* the second space: PML4 -> PDPT (shared low half) */
-#define PDPTB	0x34000
-#define PDB	0x35000
-#define PTB	0x36000
-#define FRAME_A 0x40000
-#define FRAME_B 0x41000
-#define PTE_A	0x20
-#define PTE_D	0x40
+#include "paging.h"
 
 	TINY_HEADER
 	PUTS16 hello
@@ -38,18 +27,7 @@ pm32:
 
 	.code64
 lm64:
-	lidt idt_ptr(%rip)
-	movq %cr0, %rax
-	orq $0x10000, %rax		/* WP */
-	movq %rax, %cr0
-	/* The first space: VA -> PDPT[1] -> PD2[0] -> PT[0] -> frame A, writable. */
-	movq $PD2 | 7, 0x21008
-	movq $PT | 7, PD2
-	movq $FRAME_A | 3, PT
-	movq $0x1111, FRAME_A
-	movq $0x2222, FRAME_B
-	movq %cr3, %rax			/* (a full flush: the tables changed) */
-	movq %rax, %cr3
+	PAGING_FIRST_SPACE
 	leaq inlong(%rip), %rsi
 	call puts64			/* (exits: from here the monitor may shadow) */
 
@@ -74,12 +52,7 @@ lm64:
 	jne fail_5
 
 	/* 6, 7: a second space mapping VA to frame A */
-	movq $PDPTB | 3, PML4B
-	movq $0x22000 | 3, PDPTB	/* the identity-mapped first GiB, shared */
-	movq $0x23000 | 3, PDPTB + 0x18
-	movq $PDB | 3, PDPTB + 8
-	movq $PTB | 3, PDB
-	movq $FRAME_A | 3, PTB
+	PAGING_SECOND_SPACE
 	movq %cr3, %r12			/* the first space */
 	movq $PML4B, %rax
 	movq %rax, %cr3

@@ -14,20 +14,11 @@
  * reached vCPU 0 (10). 60: an unexpected vector.
  */
 #include "tiny.h"
-#define ICR 0x830
 #define ICR_LOGICAL (1 << 11)
 #define ALL_BUT_SELF (3 << 18)
 #define ALL_INCL_SELF (2 << 18)
 #define SELF (1 << 18)
 #define SPIN 200000000
-
-/* wrmsr ICR: destination (x2APIC id or logical) in EDX, command in EAX */
-.macro SEND dest, cmd
-	movl $ICR, %ecx
-	movl $\dest, %edx
-	movl $\cmd, %eax
-	wrmsr
-.endm
 
 /* Spins (interrupts on) until the dword at \mem equals %ebx, or fails with \code. */
 .macro WAIT_EBX mem, code

@@ -196,6 +196,15 @@ fail_\code:
 	WRMSR32 0x80f, 0x1ff
 .endm
 
+/* An IPI through the x2APIC ICR (MSR 0x830): destination id (physical or logical)
+ * \dest, command \cmd (clobbers EAX, ECX, EDX; 32- or 64-bit code). */
+.macro SEND dest, cmd
+	movl $0x830, %ecx
+	movl $\dest, %edx
+	movl $\cmd, %eax
+	wrmsr
+.endm
+
 /* A 64-bit IDT with one present interrupt gate, vector \vec to \handler (code
  * selector 0x18; the image is below 64 KiB), and idt_ptr for lidt. */
 .macro IDT64_ONE vec, handler

@@ -26,6 +26,24 @@ for layout in 2x1 3x1 2x2; do
 	check $layout-node0-served-pages has "$LOGS/node0.log" '^dsm: .* [1-9][0-9]* requests served as home'
 done
 
+# Page tables shared across nodes (tiny paging-smp): vCPU 0 on node 0 changes the
+# tables vCPU 1 on node 1 uses, shoots its TLB down by IPI, reads back the A/D bits
+# its walks set, and makes the page read-only while it writes in a loop; vCPU 1 also
+# switches address spaces. On nested paging the table pages move between the nodes;
+# with `shadow`, each node walks its own shadows, and node 1's derived from a table
+# page node 0 writes are dropped as the page leaves (its write fault then is the
+# guest's own #PF).
+for mode in nested shadow; do
+	args=()
+	[ $mode = shadow ] && args=(--append shadow)
+	TIMEOUT=120 cluster --nodes 2 --guest build/guest/tiny/paging-smp.bin "${args[@]}"
+	mkdir -p "$LOGS/paging-smp-$mode"
+	cp "$LOGS"/node*.log "$LOGS/paging-smp-$mode/"
+	check paging-smp-$mode-passes status_is 64
+	check paging-smp-$mode-said-ok has "$LOGS/node0.log" '^tiny paging-smp: ok'
+done
+check paging-smp-shadow-node1-filled has "$LOGS/node1.log" '^shadow: [1-9][0-9]* fills, [1-9][0-9]* #PF given to the guest'
+
 # Three vCPUs on three nodes contend for one spinlock, each taking it 500,000
 # times with a slow increment inside: each node's share lasts several turns,
 # so the turn often passes while a vCPU holds the lock and the next node's

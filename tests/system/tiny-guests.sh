@@ -24,6 +24,18 @@ check paging-shadow-passes status_is 64
 check paging-shadow-said-ok has "$log" '^tiny paging: ok'
 check paging-shadow-filled has "$log" '^shadow: [1-9][0-9]* fills, 2 #PF given to the guest, 0 spurious, .* [1-9][0-9]* page-table writes emulated'
 
+# Page tables shared by two vCPUs of one node, one changing them while the other uses
+# them (shootdowns by IPI, A/D bits set by the other vCPU and read back, a page made
+# read-only under the other's writing loop, its own CR3 switch): on nested paging, then
+# shadowed (the other vCPU's read-only fault is the guest's own #PF).
+AS=paging-smp guest paging-smp --cpus 2
+check paging-smp-passes status_is 64
+check paging-smp-said-ok has "$log" '^tiny paging-smp: ok'
+AS=paging-smp-shadow guest paging-smp --cpus 2 --append shadow
+check paging-smp-shadow-passes status_is 64
+check paging-smp-shadow-said-ok has "$log" '^tiny paging-smp: ok'
+check paging-smp-shadow-filled has "$log" '^shadow: [1-9][0-9]* fills, [1-9][0-9]* #PF given to the guest, .* [1-9][0-9]* page-table writes emulated'
+
 # The GRUB ISO boot path, as on a real machine.
 guest cpuid --boot iso
 check grub-iso-guest-passes status_is 64
