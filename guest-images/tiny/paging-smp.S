@@ -18,7 +18,8 @@
  *   4  its read set the PTE's A bit and not D (read back by the BSP);
  *   5  its write set D, and the value is in frame B;
  *   6  while it writes VA in a loop, the BSP makes the PTE read-only and shoots it
- *      down: vCPU 1's next write faults, #PF with error code P|W and CR2 = VA;
+ *      down: vCPU 1's first write after the shootdown (at the latest) faults, #PF
+ *      with error code P|W and CR2 = VA, and none before the PTE changed;
  *   7  no write was lost or came after the fault: frame B holds the last value
  *      written before the one that faulted;
  *   8  vCPU 1 switches to a second address space that maps VA to frame A, reads A,
@@ -103,24 +104,31 @@ lm64:
 	decl %ecx
 	jnz 3b
 	jmp fail_6
-4:	SHOOTDOWN FRAME_B | PTE_A | PTE_D | 1, 2, 6
+4:	movl $1, protected(%rip)	/* (before the PTE: a fault that sees it, sees this) */
+	SHOOTDOWN FRAME_B | PTE_A | PTE_D | 1, 2, 6
 	WAIT_EQ done, 4, 6
 	cmpq $3, pf_error(%rip)
 	jne fail_6
 	cmpq $VA, pf_cr2(%rip)
 	jne fail_6
+	cmpl $1, pf_protected(%rip)	/* not before the PTE was read-only */
+	jne fail_6
+	movq ipi_rbx(%rip), %rax	/* the first write after the shootdown faulted */
+	incq %rax
+	cmpq %rax, res(%rip)
+	ja fail_6
 	movq res(%rip), %rax		/* the value whose write faulted */
 	decq %rax
 	cmpq %rax, FRAME_B
 	jne fail_7
+	movq $0x6666, FRAME_B		/* (unlike frame A, whatever the loop left) */
 
 	COMMAND 5, 8			/* 8, 9: its own two address spaces */
 	cmpq $0x1111, res(%rip)
 	jne fail_8
 	cmpq $PML4B, res2(%rip)
 	jne fail_8
-	movq FRAME_B, %rax
-	cmpq %rax, res3(%rip)
+	cmpq $0x6666, res3(%rip)
 	jne fail_9
 
 	leaq ok(%rip), %rsi
@@ -166,6 +174,7 @@ ap_loop:
 	incq %rbx
 	jmp 5b
 ap_faulted:
+	movq $0, pf_resume(%rip)	/* (any other #PF is unexpected) */
 	movq %rbx, res(%rip)
 	jmp ap_done
 ap_spaces:
@@ -185,8 +194,12 @@ ap_done:
 
 /* #PF (only vCPU 1 takes one): keep its error code and CR2, go on at pf_resume. */
 pf_handler:
+	cmpq $0, pf_resume(%rip)
+	je unexpected
 	popq pf_error(%rip)
 	pushq %rax
+	movl protected(%rip), %eax
+	movl %eax, pf_protected(%rip)
 	movq %cr2, %rax
 	movq %rax, pf_cr2(%rip)
 	movq pf_resume(%rip), %rax
@@ -200,6 +213,7 @@ shootdown:
 	pushq %rcx
 	pushq %rdx
 	invlpg VA
+	movq %rbx, ipi_rbx(%rip)	/* (in the loop: the next value it writes, or that less one) */
 	lock incl acks(%rip)
 	movl $0x80b, %ecx
 	xorl %eax, %eax
@@ -253,6 +267,9 @@ done:	.long 0
 alive:	.long 0
 acks:	.long 0
 looping: .long 0
+protected: .long 0
+pf_protected: .long 0
+ipi_rbx: .quad 0
 hello:	.asciz "tiny paging-smp: real mode, going to long mode\r\n"
 ok:	.asciz "tiny paging-smp: ok\r\n"
 
