@@ -95,6 +95,7 @@ struct dsm_hold {
 	struct dsm_hold *next, *prev;
 	uint64_t first, last, cur; /* pages; cur = the page being acquired */
 	uint64_t since;		   /* when the hold became complete */
+	uint64_t pin_ns;	   /* its own pin window if longer than the node's */
 	void *cookie;		   /* the caller's */
 	uint8_t state, write, lost, sync;
 };
@@ -155,6 +156,14 @@ int dsm_init(struct dsm_node **out, const struct dsm_config *cfg, const struct d
  * node waits for them; dsm_release() then returns 1 and the access must be redone.
  */
 int dsm_acquire(struct dsm_node *d, struct dsm_hold *h, uint64_t gpa, uint64_t len, bool write);
+/*
+ * The same for an access whose last hold was lost: its pages stay pinned for pin_ns after
+ * completion if that is longer than the node's window. An actor that asks again with a
+ * longer window each time gets its pages at last, however late it sees the grant (with a
+ * window of 0, a peer's request that comes with the grant would take the page each time).
+ */
+int dsm_acquire_pinned(struct dsm_node *d, struct dsm_hold *h, uint64_t gpa, uint64_t len,
+		       bool write, uint64_t pin_ns);
 /*
  * Give up this node's copy of a page homed elsewhere, so that its frame can back another
  * page (a bounded cache; doc/dsm.md, "Eviction"). Returns 0 when the frame is free now (a

@@ -39,7 +39,7 @@ uint64_t hold_pin_deadline(const struct dsm_node *d, uint64_t page)
 
 	HOLDS_EACH(d, h)
 	{
-		uint64_t end = h->since + d->pin_ns;
+		uint64_t end = h->since + (h->pin_ns > d->pin_ns ? h->pin_ns : d->pin_ns);
 
 		if (h->lost || !hold_has(h, page))
 			continue;
@@ -143,6 +143,12 @@ void hold_kick(struct dsm_node *d, uint64_t page, bool granted)
 
 int dsm_acquire(struct dsm_node *d, struct dsm_hold *h, uint64_t gpa, uint64_t len, bool write)
 {
+	return dsm_acquire_pinned(d, h, gpa, len, write, 0);
+}
+
+int dsm_acquire_pinned(struct dsm_node *d, struct dsm_hold *h, uint64_t gpa, uint64_t len,
+		       bool write, uint64_t pin_ns)
+{
 	uint64_t end = gpa + len - 1;
 
 	if (len == 0 || end < gpa || (end >> DSM_PAGE_SHIFT) >= d->npages)
@@ -158,6 +164,7 @@ int dsm_acquire(struct dsm_node *d, struct dsm_hold *h, uint64_t gpa, uint64_t l
 	h->first = h->cur = gpa >> DSM_PAGE_SHIFT;
 	h->last = end >> DSM_PAGE_SHIFT;
 	h->write = write;
+	h->pin_ns = pin_ns;
 	h->lost = 0;
 	h->sync = 1; /* completion inside this call is reported by the return value */
 	h->state = HOLD_WAIT;

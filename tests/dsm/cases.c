@@ -19,6 +19,7 @@ struct op {
 	unsigned node;
 	uint64_t gpa, len, val;
 	bool write, touch, manual, keep;
+	uint64_t pin; /* the hold's own pin window (dsm_acquire_pinned), 0: the node's */
 	struct dsm_hold h;
 	bool resumed, done;
 	unsigned tries;
@@ -41,7 +42,7 @@ static int op_start(struct sim *s, struct op *o)
 
 	o->h.cookie = o;
 	o->resumed = false;
-	rc = dsm_acquire(sim_node(s, o->node), &o->h, o->gpa, o->len, o->write);
+	rc = dsm_acquire_pinned(sim_node(s, o->node), &o->h, o->gpa, o->len, o->write, o->pin);
 	sim_kick(s, o->node);
 	if (rc == 0) {
 		o->resumed = true;
@@ -280,6 +281,40 @@ TEST(pin_window_then_expiry)
 	CHECK(b.done); /* the window ran out: the page moved */
 	CHECK_EQ(dsm_stats(sim_node(s, 1))->pin_expired, 1);
 	CHECK_EQ(dsm_release(sim_node(s, 1), &a.h), 1); /* node 1's hold was lost */
+	finish(s);
+}
+
+TEST(a_hold_with_its_own_longer_pin_window)
+{
+	/* As above, but node 1's hold asks for 200 us: it outlasts the node's 50 us, and
+	 * a shorter one of its own changes nothing. */
+	struct sim *s = mk(3, 6, 0);
+	struct op a = op_word(1, 0, true, 1), b = op_word(2, 0, true, 2);
+	struct op c = op_word(1, PAGE, true, 3), e = op_word(2, PAGE, true, 4);
+	uint64_t t0;
+
+	a.keep = c.keep = true;
+	a.pin = 200000;
+	c.pin = 10000;
+	op_start(s, &a);
+	op_start(s, &c);
+	sim_run(s, 1000000);
+	CHECK(a.done && c.done);
+	t0 = sim_now(s);
+	op_start(s, &b);
+	op_start(s, &e);
+	while (sim_now(s) < t0 + 40000 && sim_step(s))
+		;
+	CHECK(!b.done && !e.done); /* both within the node's window */
+	while (!e.done && sim_step(s))
+		; /* the node's window ran out for c's page */
+	CHECK(e.done);
+	CHECK(!b.done); /* a's own window has not */
+	CHECK_EQ(sim_rights(s, 1, 0), DSM_WRITE);
+	sim_run(s, 1000000);
+	CHECK(b.done);
+	CHECK_EQ(dsm_release(sim_node(s, 1), &a.h), 1);
+	CHECK_EQ(dsm_release(sim_node(s, 1), &c.h), 1);
 	finish(s);
 }
 

@@ -125,7 +125,9 @@ check remote-io-node1-stopped has "$LOGS/node1.log" '^guest: stopped on node 0 \
 # Both nodes run at once (slice=0) and a granted page is not pinned (pin=0), so a peer's
 # request that came with the grant takes the page before the monitor's copy: the monitor
 # must see its hold lost and ask again, or its write goes into a frame node 1 no longer
-# owns and the struct's version falls short (the guest exits 2).
+# owns and the struct's version falls short (the guest exits 2). Asked again, the page
+# has a pin window of its own, so each access ends (before, on one host core, the 250
+# writes were not done in 4 minutes).
 # That race needs the grant and the peer's request in one network poll. While the
 # monitor waits, its boot core sleeps until the NIC's interrupt (vmdsm_nap), which
 # comes with the grant: on one host core the two then seldom meet (none in 250 writes).

@@ -17,6 +17,9 @@
 
 #define VMDSM_MONITOR_SLOW_NS	 2000000000ULL	/* a monitor access waiting this long is reported */
 #define VMDSM_MONITOR_GIVE_UP_NS 30000000000ULL /* ... and given up after this long */
+/* An access asked again pins its page this long after the grant, doubling each time. */
+#define VMDSM_AGAIN_PIN_NS     1000000ULL
+#define VMDSM_AGAIN_PIN_MAX_NS 256000000ULL
 
 /* Waits for the monitor's hold on page gpa; says so if that takes long, gives up at last.
  * Interrupts off (monitor_wait), pausing between polls (vmdsm_nap). */
@@ -141,8 +144,8 @@ void vmdsm_unhold(struct vm *vm)
 int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 {
 	struct vm_dsm *d = vmdsm_of(vm);
-	gpa_t again = ~0ULL; /* the page being asked for again */
-	u64 t_page = 0;
+	gpa_t again = ~0ULL;	 /* the page being asked for again */
+	u64 t_page = 0, pin = 0; /* (pin: that page's window when asked for again) */
 	int rc = 0;
 
 	if (!len)
@@ -160,7 +163,7 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 	d->monitor_busy = true;
 	for (gpa_t p = gpa & PAGE_MASK; p < gpa + len && rc == 0; p += PAGE_SIZE) {
 		if (p != again)
-			t_page = time_now_ns();
+			t_page = time_now_ns(), pin = 0;
 		if (d->monitor_held) {
 			d->monitor_held = false;
 			dsm_release(d->node, &d->monitor_hold);
@@ -170,7 +173,7 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 		rc = frame_wait(d, p);
 		if (rc)
 			break;
-		rc = dsm_acquire(d->node, &d->monitor_hold, p, 1, write);
+		rc = dsm_acquire_pinned(d->node, &d->monitor_hold, p, 1, write, pin);
 		if (rc == DSM_PENDING) {
 			/* dsm_poll too: our request may queue behind a peer's that waits
 			 * for a pin of this node's own vCPU to run out. */
@@ -182,7 +185,11 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 			 * and the next dsm_poll, as on a slow or busy host), and a peer that
 			 * asked has it now. Copying into the frame would lose the write (the
 			 * guest's NIC, across nodes: a used-ring entry older than its index,
-			 * "id is not a head"). Ask again. */
+			 * "id is not a head"). Ask again, with a pin window of the hold's own
+			 * that grows each time: with a window of 0 (pin=0), or on a host
+			 * slow enough, a peer whose request comes with each grant would take
+			 * the page every time (one host core, both nodes' vCPUs on the page:
+			 * 250 accesses not done in 4 minutes). */
 			dsm_release(d->node, &d->monitor_hold);
 			d->monitor_redone += p != again; /* (an access counts once) */
 			if (__atomic_load_n(&d->vm->stopped, __ATOMIC_ACQUIRE)) {
@@ -202,6 +209,7 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 			net_poll();
 			vmdsm_poll_protocol(d);
 			again = p;
+			pin = pin ? MIN(2 * pin, VMDSM_AGAIN_PIN_MAX_NS) : VMDSM_AGAIN_PIN_NS;
 			p -= PAGE_SIZE; /* (the loop's step brings it back to this page) */
 			continue;
 		}
@@ -230,7 +238,8 @@ static int copy_here(struct vm *vm, gpa_t gpa, u8 *buf, u64 len, bool write)
 			return rc;
 		if (!p) {
 			pr_err("dsm: guest-physical %#llx has no memory here after its access was "
-			       "granted\n", (unsigned long long)gpa);
+			       "granted\n",
+			       (unsigned long long)gpa);
 			return -E_FAULT;
 		}
 		if (write)
