@@ -205,13 +205,16 @@ static void wl_start(struct sim *s, void *arg)
 {
 	struct actor *a = arg;
 	struct dsm_node *d = sim_node(s, a->node);
+	uint64_t pin;
 	int rc;
 
 	if (a->retries == 0)
 		wl_pick(a->w, a);
 	if (a->kind == OP_AHEAD)
 		dsm_batch(d, true);
-	rc = dsm_acquire(d, &a->h, a->gpa, a->len, a->write);
+	/* A retry pins its pages longer each time, as the monitor's accesses do. */
+	pin = a->retries ? a->w->p->sim.pin_ns << (a->retries < 6 ? a->retries : 6) : 0;
+	rc = dsm_acquire_pinned(d, &a->h, a->gpa, a->len, a->write, pin);
 	for (unsigned i = 0; i < 2 && a->kind == OP_AHEAD; i++) {
 		int x;
 
