@@ -436,6 +436,64 @@ TEST(drop_flood_reset_and_pool)
 	}
 }
 
+/* A 4 KiB fill maps the young neighbours of its group of SHADOW_AHEAD: not an old one
+ * (its first use must set A), nor one not present, with a reserved bit, or on the pool.
+ * A supervisor page is mapped as such: a user access to it faults on the shadow too. */
+TEST(fill_ahead_maps_young_neighbours)
+{
+	const u64 va = 0x00007f0000010000; /* entry 16 of its table: a group's first */
+	struct gwalk_cpu cpu;
+	gpa_t root, root_spa, pte;
+
+	setup(16, &cpu);
+	root = page_new();
+	cpu.cr3 = root;
+	for (u64 j = 0; j < 2 * SHADOW_AHEAD; j++)
+		map(root, va + j * 0x1000, 1, (0x40000 + j * 0x1000) | P | RW | US | A);
+	pte = entry_at(root, va, 1);
+	guest_write(pte + 2 * 8, 0x42000 | P | RW | US);		    /* old */
+	guest_write(pte + 3 * 8, 0);					    /* not present */
+	guest_write(pte + 4 * 8, 0x44000 | P | RW | A | D);		    /* supervisor */
+	guest_write(pte + 5 * 8, 0x45000 | P | RW | US | A | (1ULL << 45)); /* reserved bit */
+	guest_write(pte + 6 * 8, 0x46000 | P | RW | US | A | (1ULL << 7));  /* PAT: kept */
+	guest_write(pte + 7 * 8, 0x47000 | P | RW | US | A | D);	    /* dirty: writable */
+	check_access(&cpu, va + 0x1000, GWALK_ACC_USER);
+	CHECK_EQ(shadow_root(&sh, root, &root_spa), 0);
+	CHECK_EQ(sh.st.fills, 1);
+	CHECK_EQ_U64(spte(va, 1, root_spa), 0x40000 | P | US | A);
+	CHECK_EQ_U64(spte(va + 0x1000, 1, root_spa), 0x41000 | P | US | A);
+	CHECK_EQ_U64(spte(va + 0x2000, 1, root_spa), 0);
+	CHECK_EQ_U64(spte(va + 0x3000, 1, root_spa), 0);
+	CHECK_EQ_U64(spte(va + 0x4000, 1, root_spa), 0x44000 | P | RW | A | D);
+	CHECK_EQ_U64(spte(va + 0x5000, 1, root_spa), 0);
+	CHECK_EQ_U64(spte(va + 0x6000, 1, root_spa), 0x46000 | P | US | A | (1ULL << 7));
+	CHECK_EQ_U64(spte(va + 0x7000, 1, root_spa), 0x47000 | P | RW | US | A | D);
+	CHECK_EQ_U64(spte(va + 0xf000, 1, root_spa), 0x4f000 | P | US | A);
+	CHECK_EQ_U64(spte(va + 0x10000, 1, root_spa), 0); /* the next group */
+	CHECK_EQ(sh.st.ahead, SHADOW_AHEAD - 4);
+	check_access(&cpu, va + 0x4000, GWALK_ACC_USER);  /* the guest's #PF */
+	check_access(&cpu, va + 0x4000, GWALK_ACC_WRITE); /* the kernel's write: no fault */
+	CHECK_EQ(sh.st.fills, 1);
+	/* The entries mapped ahead serve without a fault; the old one faults and gets A. */
+	check_access(&cpu, va + 0x8000, GWALK_ACC_USER);
+	CHECK_EQ(sh.st.fills, 1);
+	check_access(&cpu, va + 0x2000, GWALK_ACC_USER);
+	CHECK_EQ_U64(rd(pte + 2 * 8), 0x42000 | P | RW | US | A);
+	CHECK_EQ(sh.st.fills, 2);
+	/* The guest ages a page (clears A): its entry goes, and the next use sets A again. */
+	guest_write(pte + 9 * 8, 0x49000 | P | RW | US);
+	CHECK_EQ_U64(spte(va + 0x9000, 1, root_spa), 0);
+	check_access(&cpu, va + 0x9000, GWALK_ACC_USER);
+	CHECK_EQ_U64(rd(pte + 9 * 8), 0x49000 | P | RW | US | A);
+	/* A neighbour on the pool is never mapped (a 52-bit guest, where it is legal). */
+	cpu.maxphyaddr = 52;
+	guest_write(pte + 17 * 8, POOL_GPA | P | RW | US | A);
+	check_access(&cpu, va + 0x10000, GWALK_ACC_USER);
+	CHECK_EQ_U64(spte(va + 0x10000, 1, root_spa), 0x50000 | P | US | A);
+	CHECK_EQ_U64(spte(va + 0x11000, 1, root_spa), 0);
+	CHECK_EQ_U64(spte(va + 0x12000, 1, root_spa), 0x52000 | P | US | A);
+}
+
 /* ---- Random tables, random accesses, random changes ------------------------------ */
 
 static u64 rng_state;
@@ -509,6 +567,8 @@ static u64 random_va(void)
 	return va;
 }
 
+static u64 n_ahead;
+
 static void random_run(u64 seed, u32 npages, int steps)
 {
 	struct gwalk_cpu cpu;
@@ -554,6 +614,7 @@ static void random_run(u64 seed, u32 npages, int steps)
 				shadow_reset(&sh);
 		}
 	}
+	n_ahead += sh.st.ahead;
 	/* protections given back = those taken, less those still held */
 	unsigned held = 0;
 	for (u64 g = 0; g < GUEST_PAGES; g++)
@@ -567,7 +628,8 @@ TEST(random_against_the_walker)
 	for (u64 seed = 1; seed <= 12 && !check_failures(); seed++)
 		random_run(seed * 0x9e3779b97f4a7c15ULL, seed % 3 ? MAX_POOL : 10, 20000);
 	/* (what the runs covered: every kind of outcome, many times) */
-	printf("random runs: %llu accesses mapped, %llu faulted\n", (unsigned long long)n_mapped,
-	       (unsigned long long)n_faulted);
-	CHECK(n_mapped > 10000 && n_faulted > 10000);
+	printf("random runs: %llu accesses mapped, %llu faulted, %llu entries mapped ahead\n",
+	       (unsigned long long)n_mapped, (unsigned long long)n_faulted,
+	       (unsigned long long)n_ahead);
+	CHECK(n_mapped > 10000 && n_faulted > 10000 && n_ahead > 1000);
 }

@@ -287,6 +287,52 @@ static bool install(struct shadow *s, u32 i, unsigned k, u64 want)
 	return true;
 }
 
+/* Is [base, base + size) any of the shadow pool's memory (which the guest must not map)? */
+static bool in_pool(const struct shadow *s, u64 base, u64 size)
+{
+	return base < s->pool_gpa + (u64)s->npages * PAGE_SIZE && s->pool_gpa < base + size;
+}
+
+/* Reserved bits of a 4 KiB leaf in 4-level paging (SDM vol. 3A table 4-19): address bits
+ * from MAXPHYADDR to 51, and XD without EFER.NXE. */
+static u64 leaf_rsvd(const struct gwalk_cpu *cpu)
+{
+	unsigned maxphy = cpu->maxphyaddr && cpu->maxphyaddr <= 52 ? cpu->maxphyaddr : 52;
+	u64 high = maxphy < 52 ? ((1ULL << 52) - 1) & ~((1ULL << maxphy) - 1) : 0;
+
+	return high | (cpu->efer & GWALK_EFER_NXE ? 0 : SPTE_XD);
+}
+
+/*
+ * A 4 KiB fill at entry k of page table spage i also maps the other entries of its
+ * aligned group of SHADOW_AHEAD that are present, without reserved bits, and young: their
+ * A bit already set by the guest (Linux sets it on the pages it maps around a fault, its
+ * fault-around) or by an earlier use. An entry whose A is clear waits for its own first
+ * access, which must set it. Permissions need no check: the entry keeps the guest's bits,
+ * and the CPU refuses on the shadow what the guest's tables refuse (then the fault's walk
+ * injects the guest's #PF). Each entry is derived as a fill's would be, so the audit holds.
+ */
+static void fill_ahead(struct shadow *s, const struct gwalk_cpu *cpu, u32 i, unsigned k,
+		       gpa_t table_gpa)
+{
+	unsigned first = k & ~(SHADOW_AHEAD - 1u);
+	u64 rsvd = leaf_rsvd(cpu);
+
+	for (unsigned j = first; j < first + SHADOW_AHEAD; j++) {
+		u64 g;
+
+		if (j == k || (table(s, i)[j] & SPTE_P))
+			continue;
+		if (s->ops.read(s->ops.ctx, table_gpa + j * 8, &g) != 0)
+			break;
+		if (!(g & SPTE_P) || !(g & SPTE_A) || (g & rsvd) ||
+		    in_pool(s, g & SPTE_ADDR, PAGE_SIZE))
+			continue;
+		install(s, i, j, derive_leaf(g));
+		s->st.ahead++;
+	}
+}
+
 /*
  * With NX and SMEP off the CPU does not say whether a faulting access was a read or an
  * instruction fetch; they differ only under SMAP, which stops a kernel's reads of user
@@ -327,8 +373,7 @@ int shadow_fault(struct shadow *s, const struct gwalk_cpu *cpu, gva_t va, u32 *e
 	if (rc < 0)
 		return rc;
 	leaf_base = r.gpa & ~(r.page_size - 1);
-	if (leaf_base < s->pool_gpa + (u64)s->npages * PAGE_SIZE &&
-	    s->pool_gpa < leaf_base + r.page_size)
+	if (in_pool(s, leaf_base, r.page_size))
 		return -E_FAULT; /* the guest would see (and change) its own shadow */
 	rc = protect_chain(s, &r, &fresh);
 	if (rc < 0)
@@ -346,6 +391,8 @@ int shadow_fault(struct shadow *s, const struct gwalk_cpu *cpu, gva_t va, u32 *e
 			return -E_NOMEM;
 		if (level == r.level) {
 			changed |= install(s, i, k, derive_leaf(g));
+			if (level == 1)
+				fill_ahead(s, cpu, i, k, r.entry_gpa[0] & ~(gpa_t)(PAGE_SIZE - 1));
 			break;
 		}
 		child = get(s, (g & SPTE_ADDR) >> PAGE_SHIFT, (u8)(level - 1));

@@ -39,6 +39,7 @@
 
 #define SHADOW_NONE  0xffffffffu /* no spage (an index) */
 #define SHADOW_FLOOD 4		 /* writes to a table page without a fill between: unshadow it */
+#define SHADOW_AHEAD 16		 /* a 4 KiB fill maps its aligned group of this many entries */
 
 struct shadow_ops {
 	/* Reads the 8-byte guest entry at gpa: 0, or a negative error (the page is not on
@@ -65,6 +66,7 @@ struct spage {
 
 struct shadow_stats {
 	u64 fills, injected, spurious, flushes; /* shadow_fault outcomes */
+	u64 ahead;				/* entries a fill mapped beside its own */
 	u64 writes, zapped, floods, drops;	/* invalidations */
 	u64 resets, spages;			/* pool full; spages in use */
 };

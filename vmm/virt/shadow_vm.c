@@ -445,14 +445,14 @@ void shadow_vm_report(struct vm *vm, const char *prefix)
 	if (!vm->shadow)
 		return;
 	s = &vm->shadow->core.st;
-	kprintf("%s%llu fills, %llu #PF given to the guest, %llu spurious, %llu TLB flushes "
-		"for new protections; %llu page-table writes emulated, %llu pages unshadowed for a "
-		"write not emulated or a walk off shadows, %llu for writes like data's; %llu "
-		"entries dropped in all; %llu resets; %llu of %u shadow pages in use; %llu waits "
-		"for the cluster\n",
-		prefix, (unsigned long long)s->fills, (unsigned long long)s->injected,
-		(unsigned long long)s->spurious, (unsigned long long)s->flushes,
-		(unsigned long long)vm->shadow->emulated,
+	kprintf("%s%llu fills (and %llu entries mapped beside them), %llu #PF given to the "
+		"guest, %llu spurious, %llu TLB flushes for new protections; %llu page-table "
+		"writes emulated, %llu pages unshadowed for a write not emulated or a walk off "
+		"shadows, %llu for writes like data's; %llu entries dropped in all; %llu resets; "
+		"%llu of %u shadow pages in use; %llu waits for the cluster\n",
+		prefix, (unsigned long long)s->fills, (unsigned long long)s->ahead,
+		(unsigned long long)s->injected, (unsigned long long)s->spurious,
+		(unsigned long long)s->flushes, (unsigned long long)vm->shadow->emulated,
 		(unsigned long long)vm->shadow->unemulated, (unsigned long long)s->floods,
 		(unsigned long long)s->zapped, (unsigned long long)s->resets,
 		(unsigned long long)s->spages, vm->shadow->core.npages,
