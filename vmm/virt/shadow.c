@@ -312,6 +312,9 @@ static u64 leaf_rsvd(const struct gwalk_cpu *cpu)
  * and the CPU refuses on the shadow what the guest's tables refuse (then the fault's walk
  * injects the guest's #PF). Each entry is derived as a fill's would be, so the audit holds.
  */
+_Static_assert(SHADOW_AHEAD && (SHADOW_AHEAD & (SHADOW_AHEAD - 1)) == 0 && SHADOW_AHEAD <= ENTRIES,
+	       "SHADOW_AHEAD: a power of two, at most a table");
+
 static void fill_ahead(struct shadow *s, const struct gwalk_cpu *cpu, u32 i, unsigned k,
 		       gpa_t table_gpa)
 {
@@ -391,7 +394,7 @@ int shadow_fault(struct shadow *s, const struct gwalk_cpu *cpu, gva_t va, u32 *e
 			return -E_NOMEM;
 		if (level == r.level) {
 			changed |= install(s, i, k, derive_leaf(g));
-			if (level == 1)
+			if (level == 1 && changed) /* (not on a stale TLB entry's fault) */
 				fill_ahead(s, cpu, i, k, r.entry_gpa[0] & ~(gpa_t)(PAGE_SIZE - 1));
 			break;
 		}
@@ -426,6 +429,14 @@ static int audit_entry(struct shadow *s, u32 i, unsigned k, char *why, size_t le
 	}
 	if (s->ops.read(s->ops.ctx, at, &g) != 0) {
 		ksnprintf(why, len, "guest entry %#llx unreadable", (unsigned long long)at);
+		return -E_INVAL;
+	}
+	if (!(g & SPTE_P) || !(g & SPTE_A)) { /* (every fill and fill ahead needs both) */
+		ksnprintf(why, len,
+			  "entry %u of spage %u (gfn %#llx level %u) is %#llx, from a guest "
+			  "entry %#llx that is %s",
+			  k, i, (unsigned long long)p->gfn, p->level, (unsigned long long)e,
+			  (unsigned long long)g, g & SPTE_P ? "not accessed" : "not present");
 		return -E_INVAL;
 	}
 	if (leaf) {

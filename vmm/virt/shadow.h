@@ -10,7 +10,8 @@
  * Shape. A shadow page ("spage") is a 4 KiB table in a pool outside the guest's
  * RAM, derived from one guest table page (its gfn) at one level: its entries are
  * the guest's entries with the child tables replaced by spages, filled lazily when
- * the CPU faults on a missing one (shadow_fault). Entries keep the guest's
+ * the CPU faults on a missing one (shadow_fault), a 4 KiB leaf with the young entries
+ * of its group of SHADOW_AHEAD beside it. Entries keep the guest's
  * permission bits (R/W, U/S, XD; G, PWT, PCD, PAT in leaves), so the CPU applies
  * CR0.WP, SMEP, SMAP and NX itself; a leaf whose guest entry is not yet dirty is
  * read-only until the first write, which sets the guest's D (A is set on every
