@@ -106,12 +106,15 @@ static u64 rd(gpa_t gpa)
 	return v;
 }
 
-/* The guest writes one of its entries: trapped and emulated if protected. */
+/* The guest writes one of its entries: trapped and emulated if protected (as the
+ * monitor's emulation reports an aligned 8-byte write: old and new value). */
 static void guest_write(gpa_t gpa, u64 v)
 {
+	u64 old = rd(gpa);
+
 	memcpy(gmem + gpa, &v, 8);
 	if (prot[gpa >> 12])
-		shadow_write(&sh, gpa, 8);
+		shadow_write_entry(&sh, gpa, old, v);
 }
 
 static void setup(u32 npages, struct gwalk_cpu *cpu)
@@ -494,6 +497,60 @@ TEST(fill_ahead_maps_young_neighbours)
 	CHECK_EQ_U64(spte(va + 0x12000, 1, root_spa), 0x52000 | P | US | A);
 }
 
+/* An emulated write that maps a page (not present before, present and young now) is
+ * derived at once; one that changes a present entry, or maps it old, drops it as before.
+ * A prefill is a fill for the flood count; other writes are not. */
+TEST(prefill_on_a_new_mapping)
+{
+	const u64 va = 0x00007f0000020000;
+	struct gwalk_cpu cpu;
+	gpa_t root, root_spa, pte;
+
+	setup(16, &cpu);
+	root = page_new();
+	cpu.cr3 = root;
+	map(root, va, 1, 0x40000 | P | RW | US | A | D);
+	pte = entry_at(root, va, 1);
+	check_access(&cpu, va, GWALK_ACC_USER);
+	CHECK_EQ(shadow_root(&sh, root, &root_spa), 0);
+	CHECK_EQ(sh.st.fills, 1);
+	/* the guest's own page faults map three pages, one old */
+	guest_write(pte + 8 * 20, 0x41000 | P | RW | US | A | D);
+	guest_write(pte + 8 * 21, 0x42000 | P | RW | US | A);
+	guest_write(pte + 8 * 22, 0x43000 | P | RW | US);
+	CHECK_EQ_U64(spte(va + 20 * 0x1000, 1, root_spa), 0x41000 | P | RW | US | A | D);
+	CHECK_EQ_U64(spte(va + 21 * 0x1000, 1, root_spa), 0x42000 | P | US | A);
+	CHECK_EQ_U64(spte(va + 22 * 0x1000, 1, root_spa), 0);
+	CHECK_EQ(sh.st.prefilled, 2);
+	check_access(&cpu, va + 20 * 0x1000, GWALK_ACC_USER | GWALK_ACC_WRITE);
+	check_access(&cpu, va + 21 * 0x1000, GWALK_ACC_USER | GWALK_ACC_WRITE); /* sets D */
+	CHECK_EQ_U64(rd(pte + 8 * 21), 0x42000 | P | RW | US | A | D);
+	CHECK_EQ(sh.st.fills, 2);
+	/* a present entry changed (write-protected, as fork does): dropped, not derived */
+	guest_write(pte + 8 * 20, 0x41000 | P | US | A | D);
+	CHECK_EQ_U64(spte(va + 20 * 0x1000, 1, root_spa), 0);
+	/* not young, reserved, or on the pool: not derived */
+	guest_write(pte + 8 * 23, 0x44000 | P | RW | US | A | (1ULL << 45));
+	CHECK_EQ_U64(spte(va + 23 * 0x1000, 1, root_spa), 0);
+	cpu.maxphyaddr = 52; /* (the pool is legal for a 52-bit guest; a fill says so) */
+	check_access(&cpu, va + 22 * 0x1000, GWALK_ACC_USER); /* (and resets the count) */
+	CHECK_EQ(sh.st.fills, 3);
+	guest_write(pte + 8 * 24, POOL_GPA | P | RW | US | A);
+	guest_write(pte + 8 * 25, (1ULL << 45) | P | RW | US | A);
+	CHECK_EQ_U64(spte(va + 24 * 0x1000, 1, root_spa), 0);
+	CHECK_EQ_U64(spte(va + 25 * 0x1000, 1, root_spa), (1ULL << 45) | P | US | A);
+	CHECK_EQ(sh.st.prefilled, 3);
+	/* prefills keep the page shadowed; SHADOW_FLOOD other writes in a row unshadow it */
+	for (int i = 0; i < 2 * SHADOW_FLOOD; i++)
+		guest_write(pte + 8 * (100 + i), (0x50000 + i * 0x1000) | P | US | A);
+	CHECK(prot[pte >> 12]);
+	CHECK_EQ(sh.st.prefilled, 3 + 2 * SHADOW_FLOOD);
+	for (int i = 0; i < SHADOW_FLOOD; i++)
+		guest_write(pte + 8 * (100 + i), 0);
+	CHECK(!prot[pte >> 12]);
+	check_access(&cpu, va + 101 * 0x1000, GWALK_ACC_USER);
+}
+
 /* ---- Random tables, random accesses, random changes ------------------------------ */
 
 static u64 rng_state;
@@ -567,7 +624,7 @@ static u64 random_va(void)
 	return va;
 }
 
-static u64 n_ahead;
+static u64 n_ahead, n_prefilled;
 
 static void random_run(u64 seed, u32 npages, int steps)
 {
@@ -615,6 +672,7 @@ static void random_run(u64 seed, u32 npages, int steps)
 		}
 	}
 	n_ahead += sh.st.ahead;
+	n_prefilled += sh.st.prefilled;
 	/* protections given back = those taken, less those still held */
 	unsigned held = 0;
 	for (u64 g = 0; g < GUEST_PAGES; g++)
@@ -628,8 +686,9 @@ TEST(random_against_the_walker)
 	for (u64 seed = 1; seed <= 12 && !check_failures(); seed++)
 		random_run(seed * 0x9e3779b97f4a7c15ULL, seed % 3 ? MAX_POOL : 10, 20000);
 	/* (what the runs covered: every kind of outcome, many times) */
-	printf("random runs: %llu accesses mapped, %llu faulted, %llu entries mapped ahead\n",
+	printf("random runs: %llu accesses mapped, %llu faulted, %llu entries mapped ahead, "
+	       "%llu prefilled\n",
 	       (unsigned long long)n_mapped, (unsigned long long)n_faulted,
-	       (unsigned long long)n_ahead);
-	CHECK(n_mapped > 10000 && n_faulted > 10000 && n_ahead > 1000);
+	       (unsigned long long)n_ahead, (unsigned long long)n_prefilled);
+	CHECK(n_mapped > 10000 && n_faulted > 10000 && n_ahead > 1000 && n_prefilled > 100);
 }

@@ -234,14 +234,16 @@ static int pt_copy(struct vcpu *v, gpa_t gpa, void *buf, unsigned size, bool wri
 			return -E_INVAL;
 		if (!p)
 			return vm_gpa_is_ram(v->vm, gpa, 1) ? -E_AGAIN : -E_NOENT;
-		if (!write)
+		if (!write) {
 			memcpy(buf, p, n);
-		else if (n == 8 && !(gpa & 7))
-			__atomic_store_n((u64 *)(void *)p, *(u64 *)buf, __ATOMIC_RELEASE);
-		else
+		} else if (n == 8 && !(gpa & 7)) {
+			u64 val = *(u64 *)buf,
+			    old = __atomic_exchange_n((u64 *)(void *)p, val, __ATOMIC_ACQ_REL);
+			shadow_vm_wrote_entry(v->vm, gpa, old, val);
+		} else {
 			memcpy(p, buf, n);
-		if (write)
 			shadow_vm_wrote(v->vm, gpa, n);
+		}
 		gpa += n;
 		buf = (u8 *)buf + n;
 		size -= n;

@@ -112,6 +112,7 @@ int shadow_init(struct shadow *s, const struct shadow_ops *ops, void *pool, gpa_
 	s->hash = (u32 *)(void *)(m + npages * sizeof(struct spage));
 	s->prot = m + npages * sizeof(struct spage) + s->nhash * sizeof(u32);
 	s->guest_pages = guest_pages;
+	s->leaf_rsvd = ~0ULL; /* (no prefill before a fault has said what the CPU reserves) */
 	memset(s->prot, 0, guest_pages);
 	free_all(s);
 	return 0;
@@ -154,6 +155,12 @@ static u64 derive_link(const struct shadow *s, u32 child, u64 g)
 
 /* ---- Invalidation ------------------------------------------------------------- */
 
+/* Is [base, base + size) any of the shadow pool's memory (which the guest must not map)? */
+static bool in_pool(const struct shadow *s, u64 base, u64 size)
+{
+	return base < s->pool_gpa + (u64)s->npages * PAGE_SIZE && s->pool_gpa < base + size;
+}
+
 /* Drops the entries of spage i derived from bytes [off, off + len) of its guest page. */
 static void zap(struct shadow *s, u32 i, unsigned off, unsigned len)
 {
@@ -167,8 +174,16 @@ static void zap(struct shadow *s, u32 i, unsigned off, unsigned len)
 		}
 }
 
-/* The entries derived from [gpa, gpa + len) of one page go; counts a guest write. */
-static void write_page(struct shadow *s, gpa_t gpa, unsigned len, bool count)
+/* May a 4 KiB leaf derived from guest entry g be installed without a walk (a fill ahead,
+ * a prefill)? Present, young, without reserved bits, not mapping the pool. */
+static bool leaf_ok(const struct shadow *s, u64 g, u64 rsvd)
+{
+	return (g & SPTE_P) && (g & SPTE_A) && !(g & rsvd) && !in_pool(s, g & SPTE_ADDR, PAGE_SIZE);
+}
+
+/* The entries derived from [gpa, gpa + len) of one page go; counts a guest write. With
+ * prefill, the 4 KiB leaf at gpa is derived from *prefill instead (shadow_write_entry). */
+static void write_page(struct shadow *s, gpa_t gpa, unsigned len, bool count, const u64 *prefill)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
 	bool flood = false;
@@ -180,6 +195,13 @@ static void write_page(struct shadow *s, gpa_t gpa, unsigned len, bool count)
 		if (i == SHADOW_NONE)
 			continue;
 		zap(s, i, (unsigned)(gpa & (PAGE_SIZE - 1)), len);
+		if (level == 1 && prefill) {
+			table(s, i)[(gpa & (PAGE_SIZE - 1)) / 8] = derive_leaf(*prefill);
+			s->sp[i].present++;
+			s->st.prefilled++;
+			s->sp[i].writes = 0;
+			continue;
+		}
 		if (count && ++s->sp[i].writes >= SHADOW_FLOOD)
 			flood = true;
 	}
@@ -194,10 +216,20 @@ void shadow_write(struct shadow *s, gpa_t gpa, u64 len)
 	s->st.writes++;
 	while (len) {
 		unsigned n = (unsigned)MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		write_page(s, gpa, n, true);
+		write_page(s, gpa, n, true, NULL);
 		gpa += n;
 		len -= n;
 	}
+}
+
+void shadow_write_entry(struct shadow *s, gpa_t gpa, u64 old, u64 val)
+{
+	if ((gpa & 7) || (old & SPTE_P) || !leaf_ok(s, val, s->leaf_rsvd)) {
+		shadow_write(s, gpa, 8);
+		return;
+	}
+	s->st.writes++;
+	write_page(s, gpa, 8, true, &val);
 }
 
 void shadow_drop(struct shadow *s, u64 gfn)
@@ -249,7 +281,7 @@ static int walk_cmpxchg(void *opaque, gpa_t gpa, unsigned size, u64 old, u64 val
 		return -E_INVAL;
 	rc = s->ops.cmpxchg(s->ops.ctx, gpa, old, val);
 	if (rc == 0)
-		write_page(s, gpa, 8, false);
+		write_page(s, gpa, 8, false, NULL);
 	return rc;
 }
 
@@ -287,12 +319,6 @@ static bool install(struct shadow *s, u32 i, unsigned k, u64 want)
 	return true;
 }
 
-/* Is [base, base + size) any of the shadow pool's memory (which the guest must not map)? */
-static bool in_pool(const struct shadow *s, u64 base, u64 size)
-{
-	return base < s->pool_gpa + (u64)s->npages * PAGE_SIZE && s->pool_gpa < base + size;
-}
-
 /* Reserved bits of a 4 KiB leaf in 4-level paging (SDM vol. 3A table 4-19): address bits
  * from MAXPHYADDR to 51, and XD without EFER.NXE. */
 static u64 leaf_rsvd(const struct gwalk_cpu *cpu)
@@ -328,8 +354,7 @@ static void fill_ahead(struct shadow *s, const struct gwalk_cpu *cpu, u32 i, uns
 			continue;
 		if (s->ops.read(s->ops.ctx, table_gpa + j * 8, &g) != 0)
 			break;
-		if (!(g & SPTE_P) || !(g & SPTE_A) || (g & rsvd) ||
-		    in_pool(s, g & SPTE_ADDR, PAGE_SIZE))
+		if (!leaf_ok(s, g, rsvd))
 			continue;
 		install(s, i, j, derive_leaf(g));
 		s->st.ahead++;
@@ -364,6 +389,7 @@ int shadow_fault(struct shadow *s, const struct gwalk_cpu *cpu, gva_t va, u32 *e
 
 	if (!shadow_mode_ok(cpu))
 		return -E_INVAL;
+	s->leaf_rsvd = leaf_rsvd(cpu);
 	rc = gwalk_translate(cpu, &mem, va, access | GWALK_ACC_SET_AD, &r);
 	if (rc == GWALK_FAULT && ambiguous(cpu, access, r.error_code))
 		rc = gwalk_translate(cpu, &mem, va, access | GWALK_ACC_FETCH | GWALK_ACC_SET_AD,

@@ -68,8 +68,9 @@ struct spage {
 struct shadow_stats {
 	u64 fills, injected, spurious, flushes; /* shadow_fault outcomes */
 	u64 ahead;				/* entries a fill mapped beside its own */
-	u64 writes, zapped, floods, drops;	/* invalidations */
-	u64 resets, spages;			/* pool full; spages in use */
+	u64 prefilled;			   /* entries derived when an emulated write mapped them */
+	u64 writes, zapped, floods, drops; /* invalidations */
+	u64 resets, spages;		   /* pool full; spages in use */
 };
 
 struct shadow {
@@ -83,6 +84,7 @@ struct shadow {
 	u8 *prot;	  /* per guest page: 1 if write-protected for shadowing */
 	u64 guest_pages;  /* guest-physical pages prot covers */
 	u64 gen;	  /* bumped by shadow_reset: roots found before are gone */
+	u64 leaf_rsvd;	  /* a 4 KiB leaf's reserved bits, as of the last fault's CPU */
 	struct shadow_ops ops;
 	struct shadow_stats st;
 };
@@ -122,6 +124,11 @@ int shadow_fault(struct shadow *s, const struct gwalk_cpu *cpu, gva_t va, u32 *e
  * monitor): the entries derived from it go. A page written SHADOW_FLOOD times with no
  * fill from it between is unshadowed (shadow_drop). */
 void shadow_write(struct shadow *s, gpa_t gpa, u64 len);
+/* The same for one aligned 8-byte guest entry written from old to val by an emulated
+ * instruction; an entry of a 4 KiB page table that goes from not present to present and
+ * young (Linux mapping a page at its own page fault) is derived at once, instead of by
+ * the fill its first access would need. It counts as a write all the same. */
+void shadow_write_entry(struct shadow *s, gpa_t gpa, u64 old, u64 val);
 /* Guest page gfn leaves this node, or is no longer worth shadowing: its spages are
  * emptied and its protection given back. The caller flushes the TLBs. */
 void shadow_drop(struct shadow *s, u64 gfn);

@@ -103,7 +103,8 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages)
 
 	if (vm->gpa_end > pool_gpa) {
 		pr_err("shadow: the guest's RAM reaches %#llx, where the shadow tables live: at "
-		       "most %llu GiB of guest RAM with shadow\n", (unsigned long long)vm->gpa_end,
+		       "most %llu GiB of guest RAM with shadow\n",
+		       (unsigned long long)vm->gpa_end,
 		       (unsigned long long)((pool_gpa - VM_HIGH_RAM_BASE + VM_LOW_RAM_MAX) >> 30));
 		return -E_NOSPC;
 	}
@@ -416,6 +417,12 @@ void shadow_vm_wrote(struct vm *vm, gpa_t gpa, u64 len)
 	shadow_write(&vm->shadow->core, gpa, len);
 }
 
+void shadow_vm_wrote_entry(struct vm *vm, gpa_t gpa, u64 old, u64 val)
+{
+	spin_assert_held(&vm->shadow->lock);
+	shadow_write_entry(&vm->shadow->core, gpa, old, val);
+}
+
 void shadow_vm_monitor_wrote(struct vm *vm, gpa_t gpa, u64 len)
 {
 	spin_lock(&vm->shadow->lock);
@@ -447,14 +454,15 @@ void shadow_vm_report(struct vm *vm, const char *prefix)
 	s = &vm->shadow->core.st;
 	kprintf("%s%llu fills (and %llu entries mapped beside them), %llu #PF given to the "
 		"guest, %llu spurious, %llu TLB flushes for new protections; %llu page-table "
-		"writes emulated, %llu pages unshadowed for a write not emulated or a walk off "
+		"writes emulated (%llu of them mapping a page, derived at once), %llu pages "
+		"unshadowed for a write not emulated or a walk off "
 		"shadows, %llu for writes like data's; %llu entries dropped in all; %llu resets; "
 		"%llu of %u shadow pages in use; %llu waits for the cluster\n",
 		prefix, (unsigned long long)s->fills, (unsigned long long)s->ahead,
 		(unsigned long long)s->injected, (unsigned long long)s->spurious,
 		(unsigned long long)s->flushes, (unsigned long long)vm->shadow->emulated,
-		(unsigned long long)vm->shadow->unemulated, (unsigned long long)s->floods,
-		(unsigned long long)s->zapped, (unsigned long long)s->resets,
-		(unsigned long long)s->spages, vm->shadow->core.npages,
-		(unsigned long long)vm->shadow->waits);
+		(unsigned long long)s->prefilled, (unsigned long long)vm->shadow->unemulated,
+		(unsigned long long)s->floods, (unsigned long long)s->zapped,
+		(unsigned long long)s->resets, (unsigned long long)s->spages,
+		vm->shadow->core.npages, (unsigned long long)vm->shadow->waits);
 }

@@ -64,6 +64,8 @@ bool shadow_vm_npf(struct vcpu *v);
 void *shadow_vm_local(struct vm *vm, gpa_t gpa, u64 len, bool write);
 /* Under the lock: guest RAM [gpa, gpa + len) was written. */
 void shadow_vm_wrote(struct vm *vm, gpa_t gpa, u64 len);
+/* The same for one aligned 8-byte entry written from old to val (shadow_write_entry). */
+void shadow_vm_wrote_entry(struct vm *vm, gpa_t gpa, u64 old, u64 val);
 /* The monitor wrote guest RAM [gpa, gpa + len) (vm_write_guest): as above, taking the
  * lock. */
 void shadow_vm_monitor_wrote(struct vm *vm, gpa_t gpa, u64 len);
