@@ -170,6 +170,20 @@ static gpa_t entry_at(gpa_t root, u64 va, int level)
 	return t + idx(va, level) * 8;
 }
 
+/* A pool of npages, one address space (returned: its root, and cpu's CR3), and va mapped
+ * by a 4 KiB leaf; *pte = where that leaf is. */
+static gpa_t one_page(u32 npages, struct gwalk_cpu *cpu, u64 va, u64 leaf, gpa_t *pte)
+{
+	gpa_t root;
+
+	setup(npages, cpu);
+	root = page_new();
+	cpu->cr3 = root;
+	map(root, va, 1, leaf);
+	*pte = entry_at(root, va, 1);
+	return root;
+}
+
 /*
  * One access by the CPU on the shadow, with shadow_fault() on each #PF. Returns 0
  * with *gpa, or GWALK_FAULT with *code (the #PF the guest gets), or what
@@ -400,11 +414,7 @@ TEST(drop_flood_reset_and_pool)
 	struct gwalk_cpu cpu;
 	gpa_t root, pte, root_spa;
 
-	setup(6, &cpu);
-	root = page_new();
-	cpu.cr3 = root;
-	map(root, va, 1, 0x5000 | P | RW | US | A | D);
-	pte = entry_at(root, va, 1);
+	root = one_page(6, &cpu, va, 0x5000 | P | RW | US | A | D, &pte);
 	check_access(&cpu, va, GWALK_ACC_USER | GWALK_ACC_WRITE);
 	CHECK(prot[pte >> 12]);
 	shadow_drop(&sh, pte >> 12);
@@ -506,11 +516,7 @@ TEST(prefill_on_a_new_mapping)
 	struct gwalk_cpu cpu;
 	gpa_t root, root_spa, pte;
 
-	setup(16, &cpu);
-	root = page_new();
-	cpu.cr3 = root;
-	map(root, va, 1, 0x40000 | P | RW | US | A | D);
-	pte = entry_at(root, va, 1);
+	root = one_page(16, &cpu, va, 0x40000 | P | RW | US | A | D, &pte);
 	check_access(&cpu, va, GWALK_ACC_USER);
 	CHECK_EQ(shadow_root(&sh, root, &root_spa), 0);
 	CHECK_EQ(sh.st.fills, 1);
