@@ -599,6 +599,13 @@ static u64 random_entry(int level)
 			ntables[level - 2]++;
 		}
 		e = tables[level - 2][rnd() % ntables[level - 2]];
+		if (chance(4)) { /* a table of a higher level here too: one page at two
+				  * levels (a lower one's entries, read as links, would
+				  * point outside the guest's memory) */
+			int other = level - 1 + (int)(rnd() % (unsigned)(5 - level));
+			if (ntables[other])
+				e = tables[other][rnd() % ntables[other]];
+		}
 	}
 	e |= P | (chance(75) ? RW : 0) | (chance(70) ? US : 0) | (chance(20) ? XD : 0);
 	e |= (chance(50) ? A : 0) | (chance(50) ? D : 0);
