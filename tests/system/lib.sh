@@ -35,6 +35,15 @@ has() {
 	tr -d '\r' <"$1" | grep -Eq -- "$2"
 }
 
+# no_crash FILE: the guest whose console is FILE did not panic or oops, and reported
+# no soft lockup or RCU stall; on failure, besides what was found, the lines that say
+# where (the guest's RIP: lines) and the monitor's gaps (vm: vCPU N did not run for).
+no_crash() {
+	lacks "$1" 'Kernel panic|BUG:|Oops|soft lockup|rcu: INFO:|detected stall' && return 0
+	tr -d '\r' <"$1" | grep -Ea -m 8 -- 'RIP: |did not run for' | sed 's/^/  near: /'
+	return 1
+}
+
 # lacks FILE REGEX: no line of the file matches (the opposite of has); the first
 # lines that do match are printed, so a failure in CI's excerpt says what was found.
 lacks() {

@@ -17,6 +17,7 @@
 #define MSR_KVM_WALL_CLOCK_NEW	0x4b564d00
 #define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01
 #define PVCLOCK_TSC_STABLE_BIT	(1u << 0)
+#define PVCLOCK_GUEST_STOPPED	(1u << 1) /* set by the host, cleared by the guest */
 
 struct pvclock_vcpu_time_info {
 	u32 version, pad0;
@@ -26,6 +27,7 @@ struct pvclock_vcpu_time_info {
 	u8 flags, pad[2];
 } __packed;
 _Static_assert(sizeof(struct pvclock_vcpu_time_info) == 32, "pvclock vcpu time info");
+_Static_assert(__builtin_offsetof(struct pvclock_vcpu_time_info, flags) == 29, "pvclock flags");
 
 struct pvclock_wall_clock {
 	u32 version, sec, nsec;

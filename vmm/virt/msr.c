@@ -87,6 +87,25 @@ static int kvmclock_write(struct vcpu *v, u32 msr, u64 val)
 	return 0;
 }
 
+void kvmclock_guest_stopped(struct vcpu *v)
+{
+	struct pvclock_vcpu_time_info t;
+	gpa_t gpa = v->kvm_system_time & ~1ULL;
+	u32 version;
+
+	if (!(v->kvm_system_time & 1) || vm_read_guest(v->vm, gpa, &t, sizeof(t)) != 0)
+		return;
+	/* The version protocol, as for any change: odd while the page changes (the vDSO
+	 * reads vCPU 0's page from every CPU). */
+	version = (t.version | 1) + 1;
+	t.version |= 1;
+	t.flags |= PVCLOCK_GUEST_STOPPED;
+	vm_write_guest(v->vm, gpa, &t.version, sizeof(t.version));
+	vm_write_guest(v->vm, gpa + __builtin_offsetof(struct pvclock_vcpu_time_info, flags), &t.flags,
+		       sizeof(t.flags));
+	vm_write_guest(v->vm, gpa, &version, sizeof(version));
+}
+
 int msr_guest_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW) {

@@ -20,5 +20,9 @@ extern const u32 msr_passthrough_count;
 /* 0, or -E_INVAL for #GP. */
 int msr_guest_read(struct vcpu *v, u32 msr, u64 *val);
 int msr_guest_write(struct vcpu *v, u32 msr, u64 val);
+/* Tells the guest, through its kvmclock page if it has one, that the host stopped this
+ * vCPU for a while (PVCLOCK_GUEST_STOPPED, as KVM does for a paused VM): Linux then
+ * does not take the time that passed meanwhile for a soft lockup or an RCU stall. */
+void kvmclock_guest_stopped(struct vcpu *v);
 
 #endif

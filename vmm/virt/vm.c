@@ -3,6 +3,7 @@
  * Guest VM creation and the vCPU run loop (see vmm/virt/vm.h).
  */
 #include "vmm/virt/vm.h"
+#include "vmm/virt/msr.h"
 #include "vmm/virt/exit.h"
 #include "vmm/virt/exitstats.h"
 #include "vmm/virt/cluster.h"
@@ -523,6 +524,43 @@ static u64 poll_platform(struct vm *vm, u64 now)
 	return next;
 }
 
+/*
+ * A pass of the vCPU's loop took gap_ns, over VM_STOPPED_NS. Each step of a pass is
+ * bounded by the monitor's 50 ms timer (VM_HEARTBEAT_NS): a longer one means this node's
+ * machine or emulator did not run the CPU (an emulator stopped or starved by its host),
+ * or the monitor held it (a wait that should say so). Either way the guest's clock went
+ * on while the guest could not run, and Linux would take that for a soft lockup and an
+ * RCU stall at 20 s: it is told that its host stopped it, as KVM tells a VM that was
+ * paused. Said, and counted in the vcpus: report.
+ */
+static void vcpu_stopped(struct vcpu *v, u64 gap_ns)
+{
+	v->stops++;
+	if (gap_ns > v->longest_stop_ns)
+		v->longest_stop_ns = gap_ns;
+	if (v->stops <= 10)
+		pr_warn("vm: vCPU %u did not run for %llu ms (%llu ms of it %s): this node's CPU "
+			"was not run, or the monitor held it; the guest is told its host "
+			"stopped it (kvmclock)%s\n",
+			v->id, (unsigned long long)(gap_ns / 1000000),
+			(unsigned long long)(v->longest_ns / 1000000), v->longest,
+			v->stops == 10 ? " (said 10 times: no more)" : "");
+	kvmclock_guest_stopped(v);
+}
+
+/* The pass's next step begins (what a gap's line names: its longest step). */
+static void vcpu_step(struct vcpu *v, const char *doing)
+{
+	u64 now = time_now_ns();
+
+	if (now - v->step_ns >= v->longest_ns) {
+		v->longest_ns = now - v->step_ns;
+		v->longest = v->doing;
+	}
+	v->doing = doing;
+	v->step_ns = now;
+}
+
 /* One vCPU's loop, on its own physical CPU. */
 static void vcpu_loop(struct vcpu *v)
 {
@@ -538,6 +576,14 @@ static void vcpu_loop(struct vcpu *v)
 		 * nodes, vmdsm_nap: cluster_deadline() allows for that.) */
 		irq_disable();
 		now = time_now_ns();
+		if (v->loop_ns) {
+			vcpu_step(v, NULL);
+			if (now - v->loop_ns > VM_STOPPED_NS)
+				vcpu_stopped(v, now - v->loop_ns);
+		}
+		v->loop_ns = v->step_ns = now;
+		v->longest_ns = 0;
+		v->doing = "polling the devices";
 		deadline = 0;
 		/* The boot core owns the NIC and the devices: it polls them in every
 		 * state, waiting for a SIPI included (the SIPI may come by network). */
@@ -546,6 +592,7 @@ static void vcpu_loop(struct vcpu *v)
 		}
 		if (handle_init_sipi(v)) {
 			arm_host_timer(deadline, now);
+			vcpu_step(v, "waiting for a SIPI");
 			cpu_wait_irq();
 			continue;
 		}
@@ -564,6 +611,7 @@ static void vcpu_loop(struct vcpu *v)
 		deadline = earliest(deadline, v->yield_until);
 		arm_host_timer(deadline, now);
 		if (v->halted) {
+			vcpu_step(v, "halted");
 			cpu_wait_irq(); /* sti; hlt */
 			continue;
 		}
@@ -588,6 +636,7 @@ static void vcpu_loop(struct vcpu *v)
 					continue; /* (poll_platform asks for the turn) */
 				vcpu_kick(&vm->vcpus[vm->first_local]);
 			}
+			vcpu_step(v, "waiting for a page, an answer or the turn");
 			cpu_wait_irq();
 			continue;
 		}
@@ -597,9 +646,11 @@ static void vcpu_loop(struct vcpu *v)
 		v->intercept_pause = vm->cluster && vm->cluster->others_wait(vm);
 		if (vm->shadow)
 			shadow_vm_before_entry(v);
+		vcpu_step(v, "in the guest");
 		if (!vcpu_enter(v))
 			continue; /* (the shadows were reset: again, from the top) */
 		pv_eoi_after_exit(v);
+		vcpu_step(v, "handling an exit");
 		exit_handle(v);
 	}
 }
@@ -638,10 +689,13 @@ int vm_run(struct vm *vm)
 	if (vm->cluster)
 		vm->cluster->report(vm);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
-		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s\n", i,
-			vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,
+		kprintf("vcpus: vCPU %u: %u INIT, %u SIPI, started %u time%s (vector %#x)%s; "
+			"%u gaps of over %llu ms (longest %llu ms)\n",
+			i, vm->vcpus[i].inits, vm->vcpus[i].sipis, vm->vcpus[i].starts,
 			vm->vcpus[i].starts == 1 ? "" : "s", vm->vcpus[i].start_vector,
-			vm->vcpus[i].wait_sipi ? ", waiting for a SIPI" : "");
+			vm->vcpus[i].wait_sipi ? ", waiting for a SIPI" : "", vm->vcpus[i].stops,
+			VM_STOPPED_NS / 1000000,
+			(unsigned long long)(vm->vcpus[i].longest_stop_ns / 1000000));
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		if (vm->vcpus[i].pv_eois)
 			kprintf("pv: vCPU %u: %llu EOIs through PV EOI, without an exit\n", i,

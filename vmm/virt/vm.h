@@ -29,13 +29,14 @@ typedef u64 (*vm_work_fn)(struct vm *vm, u64 now, void *ctx);
 #define VM_MAX_VCPUS	  64
 #define VM_MAX_WORKS	  4
 #define VM_MAX_POLLS	  4
-#define VM_HEARTBEAT_NS	  50000000ULL /* 50 ms */
-#define VM_PAUSE_YIELD_NS 1000000ULL  /* a spinning vCPU across nodes stays out 1 ms */
-#define VM_HOME_ALIGN	  0x200000ULL /* home ranges start on 2 MiB: the guest's large pages */
+#define VM_HEARTBEAT_NS	  50000000ULL	/* 50 ms */
+#define VM_STOPPED_NS	  1000000000ULL /* a pass of a vCPU's loop this long: a gap */
+#define VM_PAUSE_YIELD_NS 1000000ULL	/* a spinning vCPU across nodes stays out 1 ms */
+#define VM_HOME_ALIGN	  0x200000ULL	/* home ranges start on 2 MiB: the guest's large pages */
 /* Guest RAM: [0, low_size) below the devices' window, the rest from 4 GiB up. */
-#define VM_LOW_RAM_MAX	  0xfe000000ULL
-#define VM_HIGH_RAM_BASE  0x100000000ULL
-#define VM_CHUNK	  0x200000ULL /* guest RAM is backed by 2 MiB host chunks */
+#define VM_LOW_RAM_MAX	 0xfe000000ULL
+#define VM_HIGH_RAM_BASE 0x100000000ULL
+#define VM_CHUNK	 0x200000ULL /* guest RAM is backed by 2 MiB host chunks */
 
 struct vm {
 	u64 mem_size;  /* bytes of guest RAM */
@@ -60,7 +61,7 @@ struct vm {
 	u32 first_local, nlocal;     /* the vCPUs this node runs: vCPU first_local + i on core i */
 	u32 self, nnodes;	     /* cluster node ids */
 	u32 vcpu_node[VM_MAX_VCPUS]; /* which node runs each vCPU */
-	u64 home_weight[VM_MAX_VCPUS]; /* per node: its share of the homes (vm_home_range) */
+	u64 home_weight[VM_MAX_VCPUS];	  /* per node: its share of the homes (vm_home_range) */
 	const struct vm_cluster *cluster; /* when the guest spans nodes (vmm/virt/cluster.h) */
 	struct vm_shadow *shadow;	  /* shadow page tables (vmm/virt/shadow_vm.h), or NULL */
 	vm_poll_fn polls[VM_MAX_POLLS];	  /* devices the boot core polls (vm_add_poll) */
@@ -80,7 +81,7 @@ struct vm {
 	u64 kvm_wall_clock; /* MSR_KVM_WALL_CLOCK_NEW as the guest wrote it */
 	u64 tlb_gen;	    /* bumped at every nested page-table change: vCPUs flush at entry */
 	bool stopped;
-	bool started; /* across nodes: every node was up as it started, so a node lost from
+	bool started;  /* across nodes: every node was up as it started, so a node lost from
 		       * now on stops the guest (vmm/cluster/remote.c); before, it is waited for */
 	int exit_code; /* enum monitor_exit_code, valid once stopped */
 };
