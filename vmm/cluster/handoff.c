@@ -9,6 +9,7 @@
 #include "net/msg.h"
 #include "vmm/host/log.h"
 #include "vmm/host/panic.h"
+#include "vmm/host/percpu.h"
 #include "vmm/host/power.h"
 #include "vmm/virt/irq.h"
 #include "vmm/lib/x86.h"
@@ -118,6 +119,7 @@ bool handoff_pending(struct vm *vm)
 int handoff_wait(struct vcpu *v, volatile bool *done, u64 timeout_ns)
 {
 	u64 t0 = time_now_ns(), now;
+	int rc = 0;
 
 	for (;;) {
 		/* Off from the look to the halt (sti; hlt), so the kick is not missed. */
@@ -125,19 +127,20 @@ int handoff_wait(struct vcpu *v, volatile bool *done, u64 timeout_ns)
 		if (__atomic_load_n(done, __ATOMIC_ACQUIRE))
 			break;
 		if (__atomic_load_n(&v->vm->stopped, __ATOMIC_ACQUIRE)) {
-			irq_enable();
-			return -E_CANCELED;
+			rc = -E_CANCELED;
+			break;
 		}
 		now = time_now_ns();
 		if (now - t0 > timeout_ns) {
-			irq_enable();
-			return -E_TIMEDOUT;
+			rc = -E_TIMEDOUT;
+			break;
 		}
 		lapic_timer_arm(now + HANDOFF_WAKE_NS);
 		cpu_wait_irq();
 	}
+	this_cpu()->held_ns += time_now_ns() - t0;
 	irq_enable();
-	return 0;
+	return rc;
 }
 
 void handoff_line(struct vm *vm, const char *prefix)

@@ -13,6 +13,7 @@
 #include "vmm/dev/ioapic.h"
 #include "vmm/host/log.h"
 #include "vmm/host/panic.h"
+#include "vmm/host/percpu.h"
 #include "vmm/host/tsc.h"
 #include "vmm/virt/io.h"
 #include "vmm/virt/mmio.h"
@@ -100,6 +101,7 @@ static int mmio_wait_here(struct vcpu *v, u64 t0)
 		if (!fwd_of(v)->mmio_done && rc == 0)
 			vmdsm_nap(v->vm);
 	}
+	this_cpu()->held_ns += time_now_ns() - t0;
 	irq_restore(irqs_on);
 	return rc;
 }

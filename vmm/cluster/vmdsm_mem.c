@@ -11,6 +11,7 @@
 #include "vmm/virt/irq.h"
 #include "vmm/host/log.h"
 #include "vmm/host/panic.h"
+#include "vmm/host/percpu.h"
 #include "vmm/host/tsc.h"
 #include "vmm/lib/klib.h"
 #include "vmm/lib/x86.h"
@@ -63,8 +64,10 @@ static int monitor_wait_off(struct vm_dsm *d, gpa_t gpa, bool write)
 static int monitor_wait(struct vm_dsm *d, gpa_t gpa, bool write)
 {
 	bool irqs_on = irq_save_off();
+	u64 t0 = time_now_ns();
 	int rc = monitor_wait_off(d, gpa, write);
 
+	this_cpu()->held_ns += time_now_ns() - t0;
 	irq_restore(irqs_on);
 	return rc;
 }
@@ -103,8 +106,10 @@ static int frame_wait_off(struct vm_dsm *d, gpa_t gpa)
 static int frame_wait(struct vm_dsm *d, gpa_t gpa)
 {
 	bool irqs_on = irq_save_off();
+	u64 t0 = time_now_ns();
 	int rc = frame_wait_off(d, gpa);
 
+	this_cpu()->held_ns += time_now_ns() - t0;
 	irq_restore(irqs_on);
 	return rc;
 }

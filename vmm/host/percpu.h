@@ -23,6 +23,9 @@ struct percpu {
 	u64 timer_kept;		  /* lapic_timer_arm: times it kept the armed one (stats) */
 	u32 exception_depth;	  /* nested exceptions: a fault in the fault handler */
 	hpa_t virt_host_area;	  /* back end's per-CPU host state (SVM: VMSAVE area) */
+	/* Time the monitor waited here for the cluster within one exit's handling (vm.c's
+	 * gaps leave it out: those waits say so themselves when long). */
+	u64 held_ns;
 };
 
 void percpu_init(u32 cpu_id, hva_t stack_top);

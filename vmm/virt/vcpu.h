@@ -152,12 +152,13 @@ struct vcpu {
 	/* Gaps: a pass of the vCPU's loop that took over VM_STOPPED_NS (the node did not
 	 * run it, or the monitor held it), vm.c's vcpu_stopped(). */
 	u64 loop_ns;	     /* when the current pass began */
+	u64 held_ns;	     /* the core's held_ns then (vmm/host/percpu.h) */
 	u64 step_ns;	     /* when its current step began */
 	const char *doing;   /* that step, for the line a gap prints */
 	const char *longest; /* the pass's longest step so far, and how long */
 	u64 longest_ns;
 	u32 stops;
-	u64 longest_stop_ns;
+	u64 longest_pass_ns;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];
 };
