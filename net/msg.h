@@ -51,14 +51,14 @@ enum msg_type {
 	MSG_T_PONG,
 	MSG_T_NETTEST = MSG_T_USER + 8,	      /* the network self-test (net/nettest.c) */
 	MSG_T_NETBENCH_PAGE = MSG_T_USER + 9, /* its page benchmark */
-	MSG_T_DSM = 32,	 /* the DSM protocol (dsm/), its own message types inside */
-	MSG_T_VCPU = 33, /* an interrupt for a vCPU of the receiving node (vmm/cluster/remote.c) */
-	MSG_T_STOP = 34, /* the guest stopped: stop here too, with this code */
-	MSG_T_IO = 35,	 /* a port access for node 0's devices, or its answer */
-	MSG_T_TIME = 36, /* a TSC probe to node 0, or its answer */
-	MSG_T_MMIO = 37, /* an MMIO access for node 0's devices, or its answer */
-	MSG_T_EOI = 38,	 /* a level-triggered interrupt's EOI, for node 0's IOAPIC */
-	MSG_T_TURN = 39, /* the turns' request or token (vmm/cluster/turns.c) */
+	MSG_T_DSM = 32,	  /* the DSM protocol (dsm/), its own message types inside */
+	MSG_T_VCPU = 33,  /* an interrupt for a vCPU of the receiving node (vmm/cluster/remote.c) */
+	MSG_T_STOP = 34,  /* the guest stopped: stop here too, with this code */
+	MSG_T_IO = 35,	  /* a port access for node 0's devices, or its answer */
+	MSG_T_TIME = 36,  /* a TSC probe to node 0, or its answer */
+	MSG_T_MMIO = 37,  /* an MMIO access for node 0's devices, or its answer */
+	MSG_T_EOI = 38,	  /* a level-triggered interrupt's EOI, for node 0's IOAPIC */
+	MSG_T_TURN = 39,  /* the turns' request or token (vmm/cluster/turns.c) */
 	MSG_T_BUILT = 40, /* the sender has built its part of the guest (vmm/main.c) */
 };
 
@@ -93,6 +93,7 @@ struct msg_stats {
 	uint64_t tx_queued;	     /* messages accepted by msg_send() */
 	uint64_t tx_data;	     /* first transmissions of messages */
 	uint64_t tx_retrans;	     /* retransmissions of messages */
+	uint64_t tx_fast;	     /* of which before the timeout: a gap the peer's SACK showed */
 	uint64_t tx_acks;	     /* acknowledgement-only packets */
 	uint64_t tx_hellos;	     /* heartbeats and probes */
 	uint64_t sessions;	     /* sessions started with a new peer incarnation */
@@ -115,8 +116,9 @@ struct msg_ops {
 
 /* A packet buffer. The caller provides an array of them; the fields are the layer's. */
 struct msg_slot {
-	uint64_t due_ns; /* next (re)transmission */
-	uint64_t rto_ns; /* current retransmission timeout */
+	uint64_t due_ns;  /* next (re)transmission */
+	uint64_t sent_ns; /* first transmission (the round-trip estimate's sample) */
+	uint64_t rto_ns;  /* current retransmission timeout */
 	uint32_t seq;
 	uint16_t peer;
 	uint16_t len;
@@ -139,16 +141,17 @@ struct msg_config {
 	 */
 	uint64_t epoch;
 	/* Timing; 0 picks the default shown. */
-	uint64_t rto_min_ns;	    /* first retransmission timeout, 5 ms */
-	uint64_t rto_max_ns;	    /* cap of its doubling, 500 ms */
-	uint64_t ack_delay_ns;	    /* wait for a reply to carry the ack, 200 us */
+	uint64_t rto_min_ns;   /* retransmission timeout before a round trip is measured, 5 ms */
+	uint64_t rto_floor_ns; /* the lowest the measured one goes, 1 ms */
+	uint64_t rto_max_ns;   /* cap of its doubling, 500 ms */
+	uint64_t ack_delay_ns; /* wait for a reply to carry the ack, 200 us */
 	uint64_t hello_interval_ns; /* heartbeat period, 100 ms */
 	/* The buffer pool shared by all peers, 2..65534 slots; doc/net.md on sizing it. */
 	struct msg_slot *slots;
 	uint32_t nr_slots;
 };
 
-/* Per-peer session state: 160 bytes, 40 KiB for 256 nodes (see doc/net.md). */
+/* Per-peer session state: 168 bytes, 42 KiB for 256 nodes (see doc/net.md). */
 struct msg_peer {
 	uint64_t epoch;		/* the peer's incarnation in our session, 0 = none yet */
 	uint64_t last_heard_ns; /* when the last authentic in-session packet arrived */
@@ -162,7 +165,12 @@ struct msg_peer {
 	uint32_t tx_next;	 /* sequence number of the next new message */
 	uint32_t tx_una;	 /* oldest unacknowledged message */
 	uint32_t rx_next;	 /* next sequence number to deliver */
+	/* The round trip to it (RFC 6298's SRTT and RTTVAR), from messages acknowledged at
+	 * their first transmission; srtt_ns 0 until the first. A timeout doubles the next
+	 * messages' first timeout too (rto_shift) until the next such sample. */
+	uint32_t srtt_ns, rttvar_ns;
 	bool ack_pending;
+	uint8_t rto_shift;
 	uint16_t queue_head, queue_tail; /* messages waiting for room in the window */
 	uint16_t tx_ring[MSG_WINDOW];	 /* slot of message seq at seq % MSG_WINDOW */
 	uint16_t rx_ring[MSG_WINDOW];	 /* slot of held out-of-order message, likewise */
@@ -180,7 +188,7 @@ struct msg_layer {
 	struct msg_ops ops;
 	struct msg_wire_id id;
 	uint64_t epoch;
-	uint64_t rto_min_ns, rto_max_ns, ack_delay_ns, hello_interval_ns;
+	uint64_t rto_min_ns, rto_floor_ns, rto_max_ns, ack_delay_ns, hello_interval_ns;
 	uint64_t wake_ns; /* earliest deadline; msg_poll() does nothing before */
 	struct msg_slot *slots;
 	uint16_t nr_slots, nr_free, free_head;
@@ -197,6 +205,9 @@ int msg_init(struct msg_layer *l, const struct msg_config *cfg, const struct msg
  * leaves at once if a session exists and @dst's window has room, else when they do. The bytes
  * are copied. Returns 0, -MSG_E_AGAIN when the buffer pool is full, or -MSG_E_INVAL.
  */
+/* The first retransmission timeout of a new message to @p (see doc/net.md, Retransmission). */
+uint64_t msg_rto(const struct msg_layer *l, const struct msg_peer *p);
+
 int msg_send(struct msg_layer *l, uint16_t dst, uint8_t type, const void *data, size_t len);
 
 /* The same for a message made of @head then @body (either may be NULL when its length is 0). */

@@ -35,6 +35,9 @@ static inline void msg_wake_at(struct msg_layer *l, uint64_t t)
 struct msg_slot *msg_slot_alloc(struct msg_layer *l, uint16_t *idx);
 void msg_slot_free(struct msg_layer *l, uint16_t idx);
 
+/* (Re)transmit the message in @s (@fast: before its timeout, for a gap a SACK showed). */
+void msg_transmit_slot(struct msg_layer *l, struct msg_slot *s, uint64_t now, bool fast);
+
 /* Send an ACK or HELLO to @node, addressed to its incarnation @dst_epoch (0 = a probe). */
 void msg_send_control(struct msg_layer *l, uint16_t node, uint8_t type, uint64_t dst_epoch);
 

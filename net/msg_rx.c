@@ -157,17 +157,55 @@ static int msg_rx_admit(struct msg_layer *l, const struct msg_hdr *h, uint64_t n
 	return MSG_DROP_NONE;
 }
 
-/* Free what @h acknowledges and mark what the peer holds out of order. */
-static void msg_rx_ack(struct msg_layer *l, struct msg_peer *p, const struct msg_hdr *h)
+/* A round-trip sample of @r ns into the peer's estimate (RFC 6298 2.2-2.3: gains 1/8, 1/4). */
+static void msg_rtt_sample(struct msg_peer *p, uint64_t r)
 {
+	uint32_t rs = r > UINT32_MAX ? UINT32_MAX : (uint32_t)r, diff;
+
+	if (!p->srtt_ns) {
+		p->srtt_ns = rs ? rs : 1;
+		p->rttvar_ns = rs / 2;
+		return;
+	}
+	diff = p->srtt_ns > rs ? p->srtt_ns - rs : rs - p->srtt_ns;
+	p->rttvar_ns = p->rttvar_ns - p->rttvar_ns / 4 + diff / 4;
+	p->srtt_ns = p->srtt_ns - p->srtt_ns / 8 + rs / 8;
+	if (!p->srtt_ns)
+		p->srtt_ns = 1;
+}
+
+/*
+ * Free what @h acknowledges and mark what the peer holds out of order. The newest message
+ * acknowledged gives a round-trip sample, unless it went out more than once (Karn: the ack
+ * may answer either copy) or the peer held it (SACKed: this ack waited for a gap before it to
+ * be filled, not for the round trip). A peer that holds messages beyond the first unacknowledged one
+ * lacks that one: it goes again now rather than at its timeout (a fast retransmission) when the
+ * peer holds three beyond it (TCP's three duplicate acks) and it went out once, or when it last
+ * went out a round trip ago (at least rto_floor): a packet that is only late (reordering) shows
+ * the same gap for a while.
+ */
+static void msg_rx_ack(struct msg_layer *l, struct msg_peer *p, const struct msg_hdr *h,
+		       uint64_t now)
+{
+	uint64_t sample = 0;
+	bool sampled = false;
+
 	if (msg_seq_before(h->ack, p->tx_una - 1))
 		return;
 	while (msg_seq_before(p->tx_una, h->ack + 1)) {
 		uint16_t *ring = &p->tx_ring[p->tx_una % MSG_WINDOW];
 
+		const struct msg_slot *s = &l->slots[*ring];
+
+		sampled = s->tries == 1 && !s->sacked && now >= s->sent_ns;
+		sample = now - s->sent_ns;
 		msg_slot_free(l, *ring);
 		*ring = MSG_NO_SLOT;
 		p->tx_una++;
+	}
+	if (sampled) {
+		msg_rtt_sample(p, sample);
+		p->rto_shift = 0;
 	}
 	for (uint32_t i = 0; i < 32; i++) {
 		uint32_t seq = h->ack + 2 + i;
@@ -175,6 +213,16 @@ static void msg_rx_ack(struct msg_layer *l, struct msg_peer *p, const struct msg
 
 		if ((h->sack >> i & 1) && idx != MSG_NO_SLOT && l->slots[idx].seq == seq)
 			l->slots[idx].sacked = 1;
+	}
+	if (h->sack && p->tx_una == h->ack + 1 && p->tx_una != p->tx_next) {
+		struct msg_slot *s = &l->slots[p->tx_ring[p->tx_una % MSG_WINDOW]];
+		uint64_t last = s->due_ns - s->rto_ns; /* its last transmission */
+		uint64_t rtt = p->srtt_ns > l->rto_floor_ns ? p->srtt_ns : l->rto_floor_ns;
+		bool old = now >= last && now - last >= rtt;
+
+		if (!s->sacked && s->tries && s->due_ns != UINT64_MAX && s->due_ns > now &&
+		    ((s->tries == 1 && __builtin_popcount(h->sack) >= 3) || old))
+			msg_transmit_slot(l, s, now, true);
 	}
 }
 
@@ -279,7 +327,7 @@ int msg_input(struct msg_layer *l, const void *pkt, size_t len)
 		return msg_drop(l, why);
 	l->stats.rx_packets++;
 	l->peers[h.src].last_heard_ns = now;
-	msg_rx_ack(l, &l->peers[h.src], &h);
+	msg_rx_ack(l, &l->peers[h.src], &h, now);
 	msg_tx_fill_window(l, h.src, now);
 	if (h.type >= MSG_T_USER)
 		msg_rx_data(l, &h, (const uint8_t *)pkt + MSG_HDR_SIZE, now);

@@ -16,6 +16,7 @@
 #include "net/membership.h"
 #include "net/lwip/netif.h"
 #include "net/nettest.h"
+#include "vmm/lib/printf.h"
 #include "net/nics.h"
 #include "net/transport.h"
 #include "vmm/lib/klib.h"
@@ -29,12 +30,16 @@
 #define NET_RTC_POLL_NS	  2000000ull
 #define NS_PER_S	  1000000000ull
 /*
- * First retransmission timeout. The message layer's 5 ms default assumes a fast round trip;
- * here a polled NIC (e1000) is serviced at the 100 Hz timer tick, so a round trip can take two
- * ticks: with 5 ms half the messages of a 3-node self-test were retransmitted needlessly, with
- * 25 ms none were, at the same throughput (doc/net.md).
+ * Retransmission timeout before the round trip is measured. The message layer's 5 ms default
+ * assumes a fast round trip; here a polled NIC (e1000) is serviced at the 100 Hz timer tick,
+ * so a round trip can take two ticks: with 5 ms half the messages of a 3-node self-test were
+ * retransmitted needlessly, with 25 ms none were, at the same throughput (doc/net.md). Once
+ * measured, the timeout follows the round trip, down to NET_RTO_FLOOR_NS: an emulated node's
+ * answer can lag by a host scheduling slice (with the layer's 1 ms floor a clean 2-node Linux
+ * boot retransmitted 1,200 of 30,000 messages needlessly).
  */
-#define NET_RTO_MIN_NS 25000000ull
+#define NET_RTO_MIN_NS	 25000000ull
+#define NET_RTO_FLOOR_NS 5000000ull
 /* The guest's frames sent between two polls of the NIC, at most: a guest that keeps its
  * transmit queue full leaves the NIC's ring room for the cluster's messages (an eighth
  * of the 128 slots of e1000's and virtio-net's rings). */
@@ -159,7 +164,8 @@ static int net_start_messages(u64 epoch)
 				 .self = (u16)net.self,
 				 .nr_nodes = (u16)net.cfg->nnodes,
 				 .epoch = epoch,
-				 .rto_min_ns = NET_RTO_MIN_NS };
+				 .rto_min_ns = NET_RTO_MIN_NS,
+				 .rto_floor_ns = NET_RTO_FLOOR_NS };
 	struct msg_ops ops = { .ctx = &net.tp,
 			       .send = net_transport_send,
 			       .now_ns = net_transport_now,
@@ -554,14 +560,24 @@ void net_msg_line(const char *prefix)
 
 	if (net.state != NET_RUNNING)
 		return;
+	char drops[256];
+	size_t n = 0;
+
 	msg_backlog(&net.msg, &unacked, &queued);
+	/* packets dropped, by reason (msg_drop_name), the ones that happened */
+	drops[0] = 0;
+	for (int i = 1; i < MSG_DROP_NR && n < sizeof(drops); i++)
+		if (s->drops[i])
+			n += (size_t)ksnprintf(drops + n, sizeof(drops) - n, "%s%llu %s",
+					       n ? ", " : "", (unsigned long long)s->drops[i],
+					       msg_drop_name(i));
 	kprintf("%s%u of %u buffers free (%u held out of order); %u messages unacknowledged, "
 		"%u waiting for the window; %llu sent, %llu retransmitted, %llu received, %llu "
 		"duplicates, %llu not held for want of a buffer; %llu packets sent, %llu of them "
-		"acknowledgements alone\n",
+		"acknowledgements alone; packets dropped: %s\n",
 		prefix, net.msg.nr_free, net.msg.nr_slots, net.msg.rx_held, unacked, queued,
 		(unsigned long long)s->tx_data, (unsigned long long)s->tx_retrans,
 		(unsigned long long)s->delivered, (unsigned long long)s->rx_dup,
 		(unsigned long long)s->rx_no_buffer, (unsigned long long)s->tx_packets,
-		(unsigned long long)s->tx_acks);
+		(unsigned long long)s->tx_acks, n ? drops : "none");
 }

@@ -3,7 +3,8 @@
  * Behaviour of the message layer on a clean simulated network (tests/net/simnet.c): sessions
  * and messages queued before them, the send window, the send queue and the buffer pool running
  * full, a page with an upper-layer header in one message, the retransmission backoff and its
- * cap, selective acks, sequence numbers wrapping, piggy-backed acknowledgements, silent-peer
+ * cap, the timeout following the measured round trip, a gap SACK shows sent again at once,
+ * selective acks, sequence numbers wrapping, piggy-backed acknowledgements, silent-peer
  * reports, a peer restarting, node ids up to 255, and the argument checks of the API.
  */
 #include "net/msg.h"
@@ -207,6 +208,71 @@ TEST(sack_spares_retransmissions)
 	CHECK_EQ(s->node[1]->delivered, 10);
 	CHECK_EQ(s->node[1]->l.stats.rx_held, 9);
 	CHECK_EQ(a->stats.tx_retrans, 1);
+	sim_free(s);
+}
+
+static void msg_test_reply(struct sim_node *n, uint16_t src, uint8_t type, const void *data,
+			   size_t len);
+
+/* With a 3 ms one-way latency the 2 ms first timeout fires before every ack; the timeouts
+ * back off (rto_shift) until one message is acknowledged at its first transmission, and from
+ * then on the timeout follows the measured round trip: no more retransmissions. */
+TEST(rto_follows_the_measured_round_trip)
+{
+	struct sim *s = msg_test_cluster(2, 2, 32);
+	struct msg_layer *a = &s->node[0]->l;
+	uint64_t before, rto;
+
+	s->f.latency_ns = 3 * MS;
+	s->node[1]->on_deliver = msg_test_reply;
+	sim_advance(s, s->now + 20 * MS);
+	CHECK_EQ(msg_rto(a, &a->peers[1]), s->cfg.rto_min_ns); /* nothing measured yet */
+	for (int i = 0; i < 10; i++) {
+		CHECK_EQ(msg_send(a, 1, MSG_T_PING, &i, sizeof(i)), 0);
+		sim_advance(s, s->now + 20 * MS);
+	}
+	CHECK(a->stats.tx_retrans > 0);
+	CHECK(a->peers[1].srtt_ns >= 6 * MS && a->peers[1].srtt_ns < 7 * MS);
+	rto = msg_rto(a, &a->peers[1]);
+	CHECK(rto >= 6 * MS && rto <= s->cfg.rto_max_ns);
+	before = a->stats.tx_retrans;
+	for (int i = 0; i < 20; i++) {
+		CHECK_EQ(msg_send(a, 1, MSG_T_PING, &i, sizeof(i)), 0);
+		sim_advance(s, s->now + 20 * MS);
+	}
+	CHECK_EQ(a->stats.tx_retrans, before);
+	CHECK_EQ(s->node[0]->delivered, 30);
+	/* On a fast network the timeout comes down to the floor, far under rto_min. */
+	s->f.latency_ns = 50000;
+	for (int i = 0; i < 40; i++) {
+		CHECK_EQ(msg_send(a, 1, MSG_T_PING, &i, sizeof(i)), 0);
+		sim_advance(s, s->now + 2 * MS);
+	}
+	CHECK_EQ(msg_rto(a, &a->peers[1]), 1000000); /* the default floor, 1 ms */
+	sim_free(s);
+}
+
+/* A lost message whose successors the peer holds (SACK) goes again at the next ack, long
+ * before its timeout. */
+TEST(fast_retransmission_of_a_gap_sack_shows)
+{
+	struct sim *s = sim_new(42, 2);
+	struct msg_layer *a;
+
+	s->cfg.rto_min_ns = 10 * MS;
+	s->cfg.rto_max_ns = 40 * MS;
+	sim_start_node(s, 0, 64, 100);
+	sim_start_node(s, 1, 64, 200);
+	a = &s->node[0]->l;
+	sim_advance(s, s->now + 20 * MS);
+	s->filter = msg_test_drop_data;
+	msg_test_drops_left = 1;
+	for (int i = 0; i < 10; i++)
+		CHECK_EQ(msg_send(a, 1, MSG_T_PING, &i, sizeof(i)), 0);
+	sim_advance(s, s->now + 2 * MS); /* a fifth of the timeout */
+	CHECK_EQ(s->node[1]->delivered, 10);
+	CHECK_EQ(a->stats.tx_retrans, 1);
+	CHECK_EQ(a->stats.tx_fast, 1);
 	sim_free(s);
 }
 

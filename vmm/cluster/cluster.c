@@ -118,6 +118,7 @@ static void cluster_stats(struct vm *vm)
 		(unsigned long long)r->io_sent, (unsigned long long)r->io_served,
 		(unsigned long long)r->mmio_sent, (unsigned long long)r->mmio_served,
 		(unsigned long long)r->eois_sent, (unsigned long long)r->eois_served);
+	net_msg_line("stats: net: ");
 	vmdsm_stats_line(vm);
 }
 
