@@ -169,6 +169,7 @@ bench: all guest-linux
 	tools/bench-cluster $(BENCH_CLUSTER_ARGS)
 	tools/bench-cluster --one-core $(BENCH_CLUSTER_ARGS)
 	tools/bench-memory --big $(BENCH_MEMORY_ARGS)
+	tools/bench-wire $(BENCH_WIRE_ARGS)
 
 # The Intel back end on Bochs: slow (about an hour), so apart from make bench.
 bench-intel: all guest-linux

@@ -14,7 +14,8 @@ SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
 	tests/system/linux-console.sh tests/system/linux-smp.sh tests/system/cluster-net.sh \
 	tests/system/cluster-guest.sh tests/system/linux-cluster.sh \
 	tests/system/linux-shadow.sh tests/system/netboot.sh tests/system/linux-disk.sh tests/system/linux-nbd.sh \
-	tests/system/linux-net.sh tests/system/linux-highmem.sh tests/system/linux-aggregate.sh
+	tests/system/linux-net.sh tests/system/linux-highmem.sh tests/system/linux-aggregate.sh \
+	tests/system/linux-wire.sh
 UNIT_TESTS += unit_npt unit_cpuid
 unit_npt_SRCS := tests/unit/test_npt.c tests/unit/fake_pool.c vmm/virt/nested.c vmm/svm/npt.c
 UNIT_TESTS += unit_ept
