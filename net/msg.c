@@ -16,15 +16,6 @@
 _Static_assert(MSG_WINDOW >= 2 && MSG_WINDOW <= 32, "the SACK field covers the window");
 _Static_assert(sizeof(struct msg_peer) == 168, "per-peer memory figure in doc/net.md");
 
-/*
- * How far timeouts back off the first timeout of a peer's next messages (RFC 6298 5.5), in
- * doublings: enough to measure a round trip longer than the timeout, few enough that random
- * loss, not congestion, does not push every message to rto_max (20 % loss on a 2-node Linux
- * boot: half the page messages, three IP fragments each, timed out, and with 32 the boot
- * made 40 exits in 10 s).
- */
-#define MSG_RTO_SHIFT_MAX 3
-
 struct msg_slot *msg_slot_alloc(struct msg_layer *l, uint16_t *idx)
 {
 	struct msg_slot *s;

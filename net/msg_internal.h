@@ -14,6 +14,18 @@
 /* A slot is free, queued for the send window, in it, or holding out-of-order data. */
 enum { MSG_SLOT_FREE, MSG_SLOT_QUEUED, MSG_SLOT_TX, MSG_SLOT_RX };
 
+/*
+ * How far timeouts back off the first timeout of a peer's next messages (RFC 6298 5.5), in
+ * doublings, few enough that random loss, not congestion, does not push every message to
+ * rto_max (20 % loss on a 2-node Linux boot: half the page messages, three IP fragments each,
+ * timed out, and with 32 the boot made 40 exits in 10 s). At the cap an ack of a message sent
+ * more than once gives a sample too (from its last copy), so a round trip that grew past 8
+ * times the timeout is still measured (every ack would answer a retransmission). Clearing the
+ * estimate instead (RFC 6298 5.7) meant 25 ms timeouts again: that boot at 5 % loss took
+ * twice as long.
+ */
+#define MSG_RTO_SHIFT_MAX 3
+
 /* Sequence numbers wrap: compare them by their distance (RFC 1982 serial arithmetic). */
 static inline bool msg_seq_before(uint32_t a, uint32_t b)
 {

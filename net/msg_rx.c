@@ -176,13 +176,14 @@ static void msg_rtt_sample(struct msg_peer *p, uint64_t r)
 
 /*
  * Free what @h acknowledges and mark what the peer holds out of order. The newest message
- * acknowledged gives a round-trip sample, unless it went out more than once (Karn: the ack
- * may answer either copy) or the peer held it (SACKed: this ack waited for a gap before it to
- * be filled, not for the round trip). A peer that holds messages beyond the first unacknowledged one
+ * acknowledged gives a round-trip sample, unless it went out more than once (Karn: the ack may
+ * answer either copy; but see MSG_RTO_SHIFT_MAX) or the peer held it (SACKed: this ack waited
+ * for a gap to be filled). A peer that holds messages beyond the first unacknowledged one
  * lacks that one: it goes again now rather than at its timeout (a fast retransmission) when the
  * peer holds three beyond it (TCP's three duplicate acks) and it went out once, or when it last
- * went out a round trip ago (at least rto_floor): a packet that is only late (reordering) shows
- * the same gap for a while.
+ * went out a round trip ago (at least rto_floor, and half its own backed-off timeout: a message
+ * lost again and again still backs off): a packet that is only late (reordering) shows the
+ * same gap for a while.
  */
 static void msg_rx_ack(struct msg_layer *l, struct msg_peer *p, const struct msg_hdr *h,
 		       uint64_t now)
@@ -197,8 +198,12 @@ static void msg_rx_ack(struct msg_layer *l, struct msg_peer *p, const struct msg
 
 		const struct msg_slot *s = &l->slots[*ring];
 
-		sampled = s->tries == 1 && !s->sacked && now >= s->sent_ns;
-		sample = now - s->sent_ns;
+		uint64_t last = s->due_ns - s->rto_ns; /* its last transmission */
+
+		/* (the newest decides: the ack answered it) */
+		sampled = !s->sacked && ((s->tries == 1 && now >= s->sent_ns) ||
+					 (p->rto_shift == MSG_RTO_SHIFT_MAX && now >= last));
+		sample = s->tries == 1 ? now - s->sent_ns : now - last;
 		msg_slot_free(l, *ring);
 		*ring = MSG_NO_SLOT;
 		p->tx_una++;
@@ -218,9 +223,12 @@ static void msg_rx_ack(struct msg_layer *l, struct msg_peer *p, const struct msg
 		struct msg_slot *s = &l->slots[p->tx_ring[p->tx_una % MSG_WINDOW]];
 		uint64_t last = s->due_ns - s->rto_ns; /* its last transmission */
 		uint64_t rtt = p->srtt_ns > l->rto_floor_ns ? p->srtt_ns : l->rto_floor_ns;
+
+		if (rtt < s->rto_ns / 2)
+			rtt = s->rto_ns / 2;
 		bool old = now >= last && now - last >= rtt;
 
-		if (!s->sacked && s->tries && s->due_ns != UINT64_MAX && s->due_ns > now &&
+		if (!s->sacked && s->tries && s->due_ns > now &&
 		    ((s->tries == 1 && __builtin_popcount(h->sack) >= 3) || old))
 			msg_transmit_slot(l, s, now, true);
 	}
