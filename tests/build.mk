@@ -12,7 +12,7 @@ SYSTEM_TESTS += tests/system/boot-multiboot1.sh tests/system/boot-grub-bios.sh \
 	tests/system/crash-dump.sh tests/system/multi-node-boot.sh tests/system/unum-config.sh \
 	tests/system/tiny-guests.sh tests/system/linux-bare-qemu.sh tests/system/linux-unum.sh \
 	tests/system/linux-console.sh tests/system/linux-smp.sh tests/system/cluster-net.sh \
-	tests/system/cluster-guest.sh tests/system/linux-cluster.sh \
+	tests/system/cluster-guest.sh tests/system/cluster-mesh.sh tests/system/linux-cluster.sh \
 	tests/system/linux-shadow.sh tests/system/netboot.sh tests/system/linux-disk.sh tests/system/linux-nbd.sh \
 	tests/system/linux-net.sh tests/system/linux-highmem.sh tests/system/linux-aggregate.sh \
 	tests/system/linux-wire.sh

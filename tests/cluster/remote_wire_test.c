@@ -52,6 +52,28 @@ TEST(interrupts_only_for_this_nodes_vcpus)
 	CHECK_EQ(remote_check_vcpu(l, &m, sizeof(m) + 1, &out), -E_INVAL);
 }
 
+/* At the design's limit, 256 vCPUs on 256 nodes: every word of the map is checked. */
+TEST(interrupt_maps_reach_vcpu_255)
+{
+	static u32 one_each[256];
+	struct remote_layout last = { 255, 256, one_each }, mid = { 130, 256, one_each };
+	struct vcpu_msg m = { .mode = 0, .vector = 0x30 }, out;
+
+	for (u32 i = 0; i < 256; i++)
+		one_each[i] = i;
+	CHECK_EQ(sizeof(m.map) * 8, 256);
+	m.map[3] = 1ULL << 63; /* vCPU 255 */
+	CHECK_EQ(remote_check_vcpu(&last, &m, sizeof(m), &out), 0);
+	CHECK_EQ(out.map[3], 1ULL << 63);
+	CHECK_EQ(remote_check_vcpu(&mid, &m, sizeof(m), &out), -E_INVAL);
+	m.map[3] = 0;
+	m.map[2] = 1ULL << 2; /* vCPU 130 */
+	CHECK_EQ(remote_check_vcpu(&mid, &m, sizeof(m), &out), 0);
+	CHECK_EQ(remote_check_vcpu(&last, &m, sizeof(m), &out), -E_INVAL);
+	mid.nvcpus = 130; /* a guest of 130 vCPUs has no vCPU 130 */
+	CHECK_EQ(remote_check_vcpu(&mid, &m, sizeof(m), &out), -E_INVAL);
+}
+
 TEST(port_io_requests_to_node_0_answers_from_node_0)
 {
 	const struct remote_layout *n0 = &L[0], *n2 = &L[2];

@@ -202,9 +202,78 @@ TEST(too_small_or_bad_config)
 	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, 100, &cfg), 0);
 	cfg.ncpus = 0;
 	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg), 0);
-	cfg.ncpus = 256;
+	cfg.ncpus = 257;
 	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg), 0);
 	cfg.ncpus = 1;
 	cfg.nnodes = 0;
 	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg), 0);
+	cfg.nnodes = 257;
+	CHECK_EQ(acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg), 0);
+}
+
+/* The design's limit: 256 vCPUs, one on each of 256 nodes of 16 MiB. APIC ids 0-254 in
+ * the xAPIC entries, 255 (the xAPIC broadcast id) in x2APIC ones; each vCPU in its
+ * node's proximity domain; the SLIT 256 x 256; everything within the area. */
+TEST(tables_for_256_vcpus_on_256_nodes)
+{
+	static struct acpi_config cfg = { .ncpus = 256, .ioapic_id = 0, .nnodes = 256 };
+	const u8 *xsdt, *madt, *srat, *slit;
+	u32 lapic_ids = 0, x2apic_ids = 0, x2nmis = 0, cpus = 0, mems = 0, bad = 0;
+	gpa_t rsdp;
+
+	for (u32 n = 0; n < 256; n++) {
+		cfg.cpu_node[n] = (u8)n;
+		cfg.node_base[n] = (u64)n << 24;
+		cfg.node_size[n] = 1ULL << 24;
+	}
+	rsdp = acpi_build(mem, ACPI_TABLES_GPA, sizeof(mem), &cfg);
+	CHECK(rsdp != 0);
+	if (!rsdp || !(xsdt = table(rd64(at(rsdp) + 24), "XSDT")))
+		return;
+	madt = table(rd64(xsdt + 44), "APIC");
+	srat = table(rd64(xsdt + 52), "SRAT");
+	slit = table(rd64(xsdt + 60), "SLIT");
+	if (!madt || !srat || !slit)
+		return;
+	for (u32 off = 44; off < rd32(madt + 4) && madt[off + 1]; off += madt[off + 1]) {
+		if (madt[off] == 0) {
+			CHECK_EQ(madt[off + 1], 8);
+			bad += madt[off + 3] != lapic_ids || madt[off + 3] == 0xff;
+			lapic_ids++;
+		} else if (madt[off] == 9) {
+			CHECK_EQ(madt[off + 1], 16);
+			CHECK_EQ(rd32(madt + off + 4), 255 + x2apic_ids); /* x2APIC id */
+			CHECK_EQ(rd32(madt + off + 8) & 1, 1);		  /* enabled */
+			x2apic_ids++;
+		} else if (madt[off] == 10) {
+			CHECK_EQ(rd32(madt + off + 4), ~0u); /* every processor */
+			CHECK_EQ(madt[off + 8], 1);	     /* LINT1 */
+			x2nmis++;
+		}
+	}
+	CHECK_EQ(lapic_ids, 255);
+	CHECK_EQ(x2apic_ids, 1);
+	CHECK_EQ(x2nmis, 1);
+	CHECK_EQ(bad, 0);
+	for (u32 off = 48; off < rd32(srat + 4) && srat[off + 1] >= 16; off += srat[off + 1]) {
+		if (srat[off] == 0) {
+			bad += srat[off + 2] != srat[off + 3]; /* vCPU i on node i */
+			cpus++;
+		} else if (srat[off] == 2) {
+			CHECK_EQ(srat[off + 1], 24);
+			CHECK_EQ(rd32(srat + off + 4), 255); /* domain */
+			CHECK_EQ(rd32(srat + off + 8), 255); /* x2APIC id */
+			cpus++;
+		} else if (srat[off] == 1) {
+			bad += rd64(srat + off + 8) != (u64)rd32(srat + off + 2) << 24;
+			mems++;
+		}
+	}
+	CHECK_EQ(cpus, 256);
+	CHECK_EQ(mems, 256);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ_U64(rd64(slit + 36), 256);
+	CHECK_EQ(rd32(slit + 4), 44 + 256 * 256);
+	CHECK_EQ(slit[44 + 255 * 256 + 255], 10);
+	CHECK_EQ(slit[44 + 255 * 256 + 254], 40);
 }

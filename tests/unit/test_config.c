@@ -142,9 +142,12 @@ TEST(value_errors)
 	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 cpus=0\n",
 		     "t.conf:3:50: error: cpus: expected a whole number from 1 to 64, found \"0\"");
 	EXPECT_ERROR(GOOD_HEAD "node id=1 mac=52:54:00:00:00:02 ip=10.0.0.2 cpus=64\n"
+			       "node id=2 mac=52:54:00:00:00:03 ip=10.0.0.3 cpus=64\n"
+			       "node id=3 mac=52:54:00:00:00:04 ip=10.0.0.4 cpus=64\n"
+			       "node id=4 mac=52:54:00:00:00:05 ip=10.0.0.5 cpus=64\n"
 			       "guest memory=64M kernel=k\n",
-		     "t.conf:3:1: error: node id=1: the guest would have 65 vCPUs (cpus= of every "
-		     "node); it can have at most 64");
+		     "t.conf:6:1: error: node id=4: the guest would have 257 vCPUs (cpus= of every "
+		     "node); it can have at most 256");
 	EXPECT_ERROR(GOOD_HEAD "node id=256 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
 		     "t.conf:3:9: error: id: expected a whole number from 0 to 255, found \"256\"");
 	EXPECT_ERROR(GOOD_HEAD "node id=99999999999999999999 mac=52:54:00:00:00:02 ip=10.0.0.2\n",
@@ -370,6 +373,10 @@ TEST(max_nodes)
 	CHECK_EQ(cfg.nnodes, CFG_MAX_NODES);
 	CHECK_EQ(cfg.nodes[255].id, 255);
 	CHECK_EQ(cfg.nodes[255].ip, 0x0a010238); /* 10.1.2.56 */
+	/* and a guest across all of them: 256 vCPUs, the most it can have */
+	n += (size_t)snprintf(text + n, sizeof(text) - n, "guest memory=4G kernel=k\n");
+	CHECK_EQ(config_parse(&cfg, "t.conf", text, n), 0);
+	CHECK_EQ(config_total_cpus(&cfg), 256);
 }
 
 TEST(nul_byte_and_long_line)

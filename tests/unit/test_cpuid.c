@@ -32,6 +32,16 @@ TEST(leaf1)
 	CHECK(r.ecx & (1u << 21)); /* even when the host has no x2APIC */
 }
 
+/* The topology leaves name the vCPU's x2APIC id, up to the 256th vCPU's. */
+TEST(topology_leaves_give_the_vcpus_x2apic_id)
+{
+	CHECK_EQ(cpuid_policy(0xb, 0, all_ones, 3, 8).edx, 3);
+	CHECK_EQ(cpuid_policy(0xb, 1, all_ones, 255, 256).edx, 255);
+	CHECK_EQ(cpuid_policy(0x1f, 0, all_ones, 200, 256).edx, 200);
+	CHECK_EQ(cpuid_policy(0xb, 0, all_ones, 3, 8).eax, ~0u);
+	CHECK_EQ((cpuid_policy(1, 0, all_ones, 255, 256).ebx >> 24), 255);
+}
+
 TEST(svm_hidden)
 {
 	struct cpuid_regs r = cpuid_policy(0x80000001, 0, all_ones, 0, 1);

@@ -85,7 +85,7 @@ static u64 cluster_deadline(struct vm *vm, u64 now)
 	 * next 1 ms poll: only the node's other cores kick, and with them it is 1 ms.) */
 	if (handoff_pending(vm))
 		return now;
-	if (vm->nlocal > 1 || !turns_idle(vm))
+	if (vm->nlocal > 1 || !turns_idle(vm) || cluster_of(vm)->remote.backlog.n)
 		t = MIN(t, now + CLUSTER_POLL_NS);
 	return MAX(t, now);
 }
@@ -95,6 +95,7 @@ static u64 cluster_poll(struct vm *vm, u64 now)
 	BUG_ON(!on_boot_core()); /* the network and the protocol are this core's alone */
 	handoff_drain(vm);	 /* (queued by the other cores: the network is this core's) */
 	net_poll();
+	remote_flush_irqs(vm); /* (after the acknowledgements net_poll took in) */
 	vmdsm_poll(vm);
 	turns_poll(vm, now);
 	remote_time_poll(vm, now);
@@ -113,11 +114,14 @@ static void cluster_stats(struct vm *vm)
 	handoff_line(vm, "stats: handoff: ");
 	kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
 		"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
-		"forwarded, %llu served\n",
+		"forwarded, %llu served; interrupts that waited for a buffer %llu (%llu of "
+		"them joined one waiting, at most %llu waiting at once)\n",
 		(unsigned long long)r->irqs_sent, (unsigned long long)r->irqs_received,
 		(unsigned long long)r->io_sent, (unsigned long long)r->io_served,
 		(unsigned long long)r->mmio_sent, (unsigned long long)r->mmio_served,
-		(unsigned long long)r->eois_sent, (unsigned long long)r->eois_served);
+		(unsigned long long)r->eois_sent, (unsigned long long)r->eois_served,
+		(unsigned long long)r->irqs_waited, (unsigned long long)r->irqs_merged,
+		(unsigned long long)r->irqs_deepest);
 	net_msg_line("stats: net: ");
 	vmdsm_stats_line(vm);
 }
@@ -135,6 +139,7 @@ static void cluster_report(struct vm *vm)
 	net_msg_line("net: message layer: ");
 	remote_time_line(vm, "time: ");
 	handoff_line(vm, "handoff: ");
+	remote_report(vm);
 }
 
 static int cluster_take(struct vm *vm, gpa_t gpa, u64 len, bool write)

@@ -24,6 +24,7 @@ _Static_assert(HANDOFF_SLOTS + HANDOFF_RESERVE <= HANDOFF_RING, "handoff ring si
 void handoff_init(struct handoff_ring *r)
 {
 	r->head = r->tail = r->deepest = 0;
+	r->kicked_ns = 0;
 	r->lock = (struct spinlock)SPINLOCK_INIT("handoff");
 }
 
@@ -32,7 +33,8 @@ void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len)
 	struct handoff_ring *r = &cluster_of(vm)->handoff;
 	u8 copy[HANDOFF_DATA];
 	u32 room = HANDOFF_SLOTS, seen = 0;
-	u64 since = 0, kicked = 0, now;
+	bool locked = spin_held_by_me(&vm->dev_lock);
+	u64 since = 0, now;
 
 	BUG_ON(len > HANDOFF_DATA);
 	memset(copy, 0, sizeof(copy));
@@ -41,7 +43,7 @@ void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len)
 		fn(vm, copy);
 		return;
 	}
-	if (spin_held_by_me(&vm->dev_lock))
+	if (locked)
 		room += HANDOFF_RESERVE;
 	for (;;) {
 		u32 taken;
@@ -74,11 +76,25 @@ void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len)
 				(unsigned long long)(HANDOFF_STUCK_NS / 1000000000));
 			return;
 		}
-		if (now - kicked > HANDOFF_KICK_NS) {
+		/* One kick a millisecond for all the cores that wait (a kick for each would
+		 * flood the boot core with interrupts), */
+		if (now - __atomic_load_n(&r->kicked_ns, __ATOMIC_RELAXED) > HANDOFF_KICK_NS) {
+			__atomic_store_n(&r->kicked_ns, now, __ATOMIC_RELAXED);
 			vcpu_kick(&vm->vcpus[vm->first_local]);
-			kicked = now;
 		}
-		cpu_relax();
+		/* and each waits halted till its next look: cores spinning here would take
+		 * an emulated node's host time from the boot core they wait for (33 vCPUs
+		 * interrupting 33 on another node starved it past the peers' timeout). A
+		 * dev_lock holder spins: it may not enable interrupts. */
+		if (locked) {
+			cpu_relax();
+		} else {
+			bool on = irq_save_off();
+
+			lapic_timer_arm(now + HANDOFF_KICK_NS);
+			cpu_wait_irq();
+			irq_restore(on);
+		}
 	}
 	vcpu_kick(&vm->vcpus[vm->first_local]);
 }

@@ -40,6 +40,7 @@ struct handoff_ring {
 	struct handoff_work ring[HANDOFF_RING];
 	u32 head, tail; /* taken at head, added at tail; free-running */
 	u32 deepest;	/* the most pieces ever queued at once */
+	u64 kicked_ns;	/* when a core waiting for room last kicked the boot core */
 	struct spinlock lock;
 };
 

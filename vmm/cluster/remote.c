@@ -58,11 +58,95 @@ void remote_send_or_stop(struct vm *vm, u16 dst, u8 type, const void *body, size
 	}
 }
 
+/*
+ * Interrupts for other nodes can come faster than the network carries them: many vCPUs
+ * interrupting many others at once (each IPI is a message) fill the message layer's
+ * buffers. Those it cannot take wait in a backlog, in the order sent, and leave from
+ * the boot core's poll as acknowledgements free buffers. One of the same delivery mode,
+ * vector and trigger as the last one waiting for its node joins it (their maps merge),
+ * as a LAPIC holds one pending interrupt per vector; only interrupts for that node
+ * follow it, so each node still gets its interrupts in the order sent (INIT before
+ * SIPI). A burst then shrinks to about a message per node and kind; only
+ * REMOTE_BACKLOG different ones waiting at once stop the guest.
+ */
+static bool backlog_add(struct remote_state *r, u16 dst, const struct vcpu_msg *m)
+{
+	struct irq_backlog *b = &r->backlog;
+
+	for (u32 k = b->n; k-- > 0;) {
+		struct vcpu_msg *last = &b->q[(b->head + k) % REMOTE_BACKLOG].m;
+
+		if (b->q[(b->head + k) % REMOTE_BACKLOG].dst != dst)
+			continue;
+		if (last->mode != m->mode || last->vector != m->vector || last->level != m->level)
+			break;
+		for (u32 i = 0; i < ARRAY_SIZE(m->map); i++)
+			last->map[i] |= m->map[i];
+		r->st.irqs_merged++;
+		return true;
+	}
+	if (b->n == REMOTE_BACKLOG)
+		return false;
+	b->q[(b->head + b->n) % REMOTE_BACKLOG].dst = dst;
+	b->q[(b->head + b->n) % REMOTE_BACKLOG].m = *m;
+	b->n++;
+	r->st.irqs_deepest = MAX(r->st.irqs_deepest, b->n);
+	return true;
+}
+
+bool remote_flush_irqs(struct vm *vm)
+{
+	struct remote_state *r = &cluster_of(vm)->remote;
+	struct irq_backlog *b = &r->backlog;
+
+	BUG_ON(!on_boot_core()); /* the network is this core's */
+	while (b->n && !vm->stopped) {
+		int rc = msg_send(net_msg_layer(), b->q[b->head].dst, MSG_T_VCPU, &b->q[b->head].m,
+				  sizeof(b->q[b->head].m));
+		if (rc == -MSG_E_AGAIN)
+			return true;
+		if (rc) {
+			remote_send_or_stop(vm, b->q[b->head].dst, MSG_T_VCPU, &b->q[b->head].m,
+					    sizeof(b->q[b->head].m));
+			break;
+		}
+		b->head = (b->head + 1) % REMOTE_BACKLOG;
+		b->n--;
+	}
+	return b->n && !vm->stopped;
+}
+
+static void send_irq(struct vm *vm, u16 dst, const struct vcpu_msg *m)
+{
+	struct remote_state *r = &cluster_of(vm)->remote;
+	int rc = -MSG_E_AGAIN;
+
+	if (!remote_flush_irqs(vm)) /* (none waits: this one may go at once) */
+		rc = msg_send(net_msg_layer(), dst, MSG_T_VCPU, m, sizeof(*m));
+	if (rc == 0 || vm->stopped)
+		return;
+	if (rc != -MSG_E_AGAIN) {
+		remote_send_or_stop(vm, dst, MSG_T_VCPU, m, sizeof(*m));
+		return;
+	}
+	r->st.irqs_waited++;
+	if (!backlog_add(r, dst, m)) {
+		net_msg_line("remote: message layer: ");
+		vm_stop(vm, EXIT_GUEST_STOPPED,
+			"remote: %u interrupts of different kinds wait for the message layer's "
+			"buffers: the network cannot carry the interrupts the guest sends",
+			REMOTE_BACKLOG);
+	}
+}
+
 static void send_work(struct vm *vm, void *data)
 {
 	struct send_work *w = data;
 
-	remote_send_or_stop(vm, w->dst, w->type, w->body, w->len);
+	if (w->type == MSG_T_VCPU && w->len == sizeof(struct vcpu_msg))
+		send_irq(vm, w->dst, (const struct vcpu_msg *)w->body);
+	else
+		remote_send_or_stop(vm, w->dst, w->type, w->body, w->len);
 }
 
 void remote_send(struct vm *vm, u32 dst, u8 type, const void *body, size_t len)
@@ -99,6 +183,18 @@ static void recv_vcpu(void *ctx, u16 src, const void *data, size_t len)
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		if ((m.map[i / 64] >> (i % 64)) & 1)
 			irq_deliver_vcpu(&vm->vcpus[i], m.mode, m.vector, m.level);
+}
+
+void remote_report(struct vm *vm)
+{
+	const struct remote_stats *r = remote_counters(vm);
+
+	kprintf("remote: %llu interrupts sent to other nodes, %llu received; %llu waited for "
+		"a message-layer buffer (%llu of them joined one waiting for the same node, at "
+		"most %llu waiting at once)\n",
+		(unsigned long long)r->irqs_sent, (unsigned long long)r->irqs_received,
+		(unsigned long long)r->irqs_waited, (unsigned long long)r->irqs_merged,
+		(unsigned long long)r->irqs_deepest);
 }
 
 const struct remote_stats *remote_stats(struct vm *vm)

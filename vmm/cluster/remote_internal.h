@@ -33,8 +33,20 @@ struct time_recheck {
 };
 
 /* The state of remote.c, remote_io.c and remote_time.c (part of struct cluster). */
+/* Interrupts for other nodes waiting for the message layer's buffers (remote.c): a
+ * ring, in the order sent. */
+#define REMOTE_BACKLOG 256
+struct irq_backlog {
+	struct {
+		u16 dst;
+		struct vcpu_msg m;
+	} q[REMOTE_BACKLOG];
+	u32 head, n;
+};
+
 struct remote_state {
 	bool stop_from_peer; /* the stop was sent, or came from a peer */
+	struct irq_backlog backlog;
 	struct remote_stats st;
 	struct vcpu_fwd fwd[VM_MAX_VCPUS];
 	struct time_msg time_answer; /* node 0's last answer to a join-time probe */

@@ -11,7 +11,7 @@
 
 #include "vmm/lib/types.h"
 
-#define REMOTE_MAX_VCPUS 64 /* VM_MAX_VCPUS: the interrupt map's bits */
+#define REMOTE_MAX_VCPUS 256 /* VM_MAX_VCPUS: the interrupt map's bits */
 
 /* An interrupt for every vCPU of the receiving node whose bit is set in map
  * (cluster vCPU ids): one message per node, however many of its vCPUs it hits. */

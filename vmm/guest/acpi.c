@@ -285,18 +285,35 @@ struct madt_lapic_nmi {
 	u16 flags;
 	u8 lint;
 } __packed;
+struct madt_x2apic {
+	u8 type, length;
+	u16 reserved;
+	u32 x2apic_id, flags, processor_uid;
+} __packed;
+struct madt_x2apic_nmi {
+	u8 type, length;
+	u16 flags;
+	u32 processor_uid;
+	u8 lint, reserved[3];
+} __packed;
 _Static_assert(sizeof(struct madt_lapic) == 8 && sizeof(struct madt_ioapic) == 12 &&
-		       sizeof(struct madt_override) == 10 && sizeof(struct madt_lapic_nmi) == 6,
+		       sizeof(struct madt_override) == 10 && sizeof(struct madt_lapic_nmi) == 6 &&
+		       sizeof(struct madt_x2apic) == 16 && sizeof(struct madt_x2apic_nmi) == 12,
 	       "MADT entry sizes");
 
 #define MADT_PCAT_COMPAT      1u
 #define MADT_LAPIC_ENABLED    1u
 #define MPS_ACTIVE_HIGH_LEVEL 0x000d
 
+/* APIC ids from 255 up (255 is the xAPIC broadcast) need the x2APIC forms of the
+ * MADT's and the SRAT's processor entries (ACPI 6.4, 5.2.12.12 and 5.2.16.3). */
 static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
 {
-	u32 len = 36 + 8 + cfg->ncpus * sizeof(struct madt_lapic) + sizeof(struct madt_ioapic) +
-		  2 * sizeof(struct madt_override) + sizeof(struct madt_lapic_nmi);
+	u32 nx2 = cfg->ncpus > ACPI_XAPIC_IDS ? cfg->ncpus - ACPI_XAPIC_IDS : 0;
+	u32 nx = cfg->ncpus - nx2;
+	u32 len = 36 + 8 + nx * sizeof(struct madt_lapic) + nx2 * sizeof(struct madt_x2apic) +
+		  sizeof(struct madt_ioapic) + 2 * sizeof(struct madt_override) +
+		  sizeof(struct madt_lapic_nmi) + (nx2 ? sizeof(struct madt_x2apic_nmi) : 0);
 	gpa_t at;
 	u8 *t = acpi_take(b, len, &at), *p;
 
@@ -307,9 +324,11 @@ static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
 	*(u32 *)p = (u32)LAPIC_GPA;
 	*(u32 *)(p + 4) = MADT_PCAT_COMPAT;
 	p += 8;
-	for (u32 i = 0; i < cfg->ncpus; i++, p += sizeof(struct madt_lapic))
+	for (u32 i = 0; i < nx; i++, p += sizeof(struct madt_lapic))
 		*(struct madt_lapic *)p =
 			(struct madt_lapic){ 0, 8, (u8)i, (u8)i, MADT_LAPIC_ENABLED };
+	for (u32 i = nx; i < cfg->ncpus; i++, p += sizeof(struct madt_x2apic))
+		*(struct madt_x2apic *)p = (struct madt_x2apic){ 9, 16, 0, i, MADT_LAPIC_ENABLED, i };
 	*(struct madt_ioapic *)p =
 		(struct madt_ioapic){ 1, 12, (u8)cfg->ioapic_id, 0, (u32)IOAPIC_GPA, 0 };
 	p += sizeof(struct madt_ioapic);
@@ -320,7 +339,11 @@ static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
 		2, 10, 0, ACPI_SCI_IRQ, ACPI_SCI_IRQ, MPS_ACTIVE_HIGH_LEVEL
 	};
 	p += sizeof(struct madt_override);
+	/* NMI on LINT1 for every processor: uid 0xff (all) and, for x2APIC ones, ~0. */
 	*(struct madt_lapic_nmi *)p = (struct madt_lapic_nmi){ 4, 6, 0xff, 0, 1 };
+	p += sizeof(struct madt_lapic_nmi);
+	if (nx2)
+		*(struct madt_x2apic_nmi *)p = (struct madt_x2apic_nmi){ 10, 12, 0, ~0u, 1, { 0 } };
 	acpi_seal((struct acpi_header *)t);
 	return at;
 }
@@ -363,7 +386,7 @@ gpa_t acpi_build(u8 *buf, gpa_t gpa, size_t size, const struct acpi_config *cfg)
 	/* RSDP first, at the start of the area, where a 16-byte-step scan finds it soonest. */
 	struct acpi_rsdp *rsdp = acpi_take(&b, sizeof(*rsdp), &xsdt);
 
-	if (!rsdp || cfg->ncpus == 0 || cfg->ncpus > 255 || cfg->nnodes == 0 ||
+	if (!rsdp || cfg->ncpus == 0 || cfg->ncpus > ACPI_MAX_CPUS || cfg->nnodes == 0 ||
 	    cfg->nnodes > ACPI_MAX_NODES)
 		return 0;
 	dsdt = build_dsdt(&b);

@@ -22,6 +22,13 @@ struct srat_cpu {
 } __packed;
 _Static_assert(sizeof(struct srat_cpu) == 16, "SRAT processor local APIC affinity");
 
+struct srat_x2cpu {
+	u8 type, length;
+	u16 reserved0;
+	u32 domain, x2apic_id, flags, clock_domain, reserved1;
+} __packed;
+_Static_assert(sizeof(struct srat_x2cpu) == 24, "SRAT processor local x2APIC affinity");
+
 struct srat_mem {
 	u8 type, length;
 	u32 domain;
@@ -56,13 +63,15 @@ gpa_t acpi_build_srat(struct builder *b, const struct acpi_config *cfg)
 {
 	gpa_t base[2];
 	u64 size[2];
-	u32 nmem = 0, len;
+	u32 nmem = 0, nx, len;
 	gpa_t at;
 	u8 *t, *p;
 
 	for (u32 n = 0; n < cfg->nnodes; n++)
 		nmem += node_ranges(cfg, n, base, size);
-	len = 48 + cfg->ncpus * sizeof(struct srat_cpu) + nmem * sizeof(struct srat_mem);
+	nx = MIN(cfg->ncpus, ACPI_XAPIC_IDS);
+	len = 48 + nx * sizeof(struct srat_cpu) + (cfg->ncpus - nx) * sizeof(struct srat_x2cpu) +
+	      nmem * sizeof(struct srat_mem);
 	t = acpi_take(b, len, &at);
 
 	if (!t)
@@ -70,12 +79,18 @@ gpa_t acpi_build_srat(struct builder *b, const struct acpi_config *cfg)
 	acpi_header_init((struct acpi_header *)t, "SRAT", len, 3);
 	*(u32 *)(t + 36) = 1; /* reserved, 1 for compatibility */
 	p = t + 48;
-	for (u32 i = 0; i < cfg->ncpus; i++, p += sizeof(struct srat_cpu))
+	for (u32 i = 0; i < nx; i++, p += sizeof(struct srat_cpu))
 		*(struct srat_cpu *)p = (struct srat_cpu){ .type = 0,
 							   .length = 16,
 							   .domain_lo = cfg->cpu_node[i],
 							   .apic_id = (u8)i,
 							   .flags = SRAT_ENABLED };
+	for (u32 i = nx; i < cfg->ncpus; i++, p += sizeof(struct srat_x2cpu))
+		*(struct srat_x2cpu *)p = (struct srat_x2cpu){ .type = 2,
+							       .length = 24,
+							       .domain = cfg->cpu_node[i],
+							       .x2apic_id = i,
+							       .flags = SRAT_ENABLED };
 	for (u32 n = 0; n < cfg->nnodes; n++)
 		for (u32 k = 0, m = node_ranges(cfg, n, base, size); k < m;
 		     k++, p += sizeof(struct srat_mem))

@@ -60,7 +60,7 @@ static int load_linux(struct vm *vm, const struct boot_info *bi, const struct cf
 	gpa_t rsdp;
 
 	acpi.ncpus = vm->nvcpus;
-	acpi.ioapic_id = vm->nvcpus;
+	acpi.ioapic_id = vm->ioapic.id;
 	acpi.nnodes = vm->nnodes;
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		acpi.cpu_node[i] = (u8)vm->vcpu_node[i];

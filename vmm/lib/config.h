@@ -22,7 +22,7 @@
 
 #define CFG_MAX_NODES	       256
 #define CFG_MAX_CPUS_PER_NODE  64
-#define CFG_MAX_VCPUS	       64 /* one guest's vCPUs, all nodes' cpus= together */
+#define CFG_MAX_VCPUS	       256 /* one guest's vCPUs, all nodes' cpus= together */
 #define CFG_MAX_ERRORS	       16
 #define CFG_NAME_MAX	       64
 #define CFG_MODNAME_MAX	       64

@@ -21,6 +21,8 @@ void report_boot_info(const struct boot_info *bi)
 	}
 }
 
+extern char __image_start[], __image_end[], __bss_start[], __bss_end[];
+
 void report_memory(const struct boot_info *bi)
 {
 	u64 usable = 0;
@@ -36,6 +38,11 @@ void report_memory(const struct boot_info *bi)
 	kprintf("memory: %llu MiB usable, %llu MiB free for the monitor and guests\n",
 		(unsigned long long)(usable >> 20),
 		(unsigned long long)(mm_free_pages() * PAGE_SIZE >> 20));
+	/* (Static: its tables for up to 256 vCPUs and 256 nodes; doc/design.md, "Memory
+	 * per node at the limits", says what they cost each.) */
+	kprintf("memory: the monitor's image takes %llu KiB, %llu KiB of it static data\n",
+		(unsigned long long)((__image_end - __image_start) >> 10),
+		(unsigned long long)((__bss_end - __bss_start) >> 10));
 }
 
 void report_cluster(const struct cluster_config *cfg, u32 self)

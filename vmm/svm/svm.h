@@ -10,7 +10,7 @@
 #include "vmm/svm/vmcb.h"
 #include "vmm/virt/virt.h"
 
-#define SVM_MAX_VCPUS 64
+#define SVM_MAX_VCPUS 256
 
 struct svm_vcpu {
 	struct vmcb *vmcb;

@@ -108,6 +108,12 @@ struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u3
 		return r;
 	}
 	case 7: return leaf7(host, subleaf);
+	case 0xb:
+	case 0x1f:
+		/* Extended topology: the vCPU's x2APIC id, not the physical CPU's (on
+		 * another node, that is a different numbering). */
+		host.edx = vcpu_id;
+		return host;
 	case 0xd: /* XSAVE state: none while XSAVE is hidden */ return zero;
 	case CPUID_UNUM_BASE: return signature_leaf();
 	case CPUID_KVM_BASE:

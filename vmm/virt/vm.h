@@ -26,7 +26,7 @@ typedef u64 (*vm_poll_fn)(struct vm *vm, u64 now);
  * wait for pages): returns its next deadline in ns (now: more to do at once), or 0. */
 typedef u64 (*vm_work_fn)(struct vm *vm, u64 now, void *ctx);
 
-#define VM_MAX_VCPUS	  64
+#define VM_MAX_VCPUS	  256
 #define VM_MAX_WORKS	  4
 #define VM_MAX_POLLS	  4
 #define VM_HEARTBEAT_NS	  50000000ULL	/* 50 ms */

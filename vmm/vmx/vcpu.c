@@ -25,7 +25,7 @@
 #include "vmm/lib/klib.h"
 #include "vmm/lib/x86.h"
 
-#define VMX_MAX_VCPUS 64
+#define VMX_MAX_VCPUS 256
 #define MSR_IA32_PAT  0x277
 
 /* Access rights: the VMCB's packed form (type S DPL P in 7:0, AVL L DB G in 11:8)
