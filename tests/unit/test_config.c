@@ -179,6 +179,10 @@ TEST(file_level_errors)
 	EXPECT_ERROR("cluster id=7 secret=00112233445566778899aabbccddeeff\n",
 		     "t.conf:2:1: error: end of file: no node lines (expected at least: node id=N "
 		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C] [memory=SIZE] [cache=SIZE])");
+	/* without a newline at the end, the file ends on its last line (found by fuzzing) */
+	EXPECT_ERROR("cluster id=7 secret=00112233445566778899aabbccddeeff",
+		     "t.conf:1:53: error: end of file: no node lines (expected at least: node id=N "
+		     "mac=XX:XX:XX:XX:XX:XX ip=A.B.C.D [port=P] [cpus=C] [memory=SIZE] [cache=SIZE])");
 	EXPECT_ERROR(GOOD_HEAD "cluster id=8 secret=00112233445566778899aabbccddeeff\n",
 		     "t.conf:3:1: error: second cluster line (the first is on line 1)");
 	EXPECT_ERROR(GOOD_HEAD "node id=0 mac=52:54:00:00:00:02 ip=10.0.0.2\n",

@@ -156,7 +156,7 @@ static int parse_mb1_mmap(struct parse *p, u64 addr, u32 length)
 		struct mb1_mmap_entry e;
 		u32 size;
 		memcpy(&size, buf + off, 4);
-		if (size < 20 || off + 4 + size > length)
+		if (size < 20 || (u64)off + 4 + size > length) /* (u64: a size near 2^32) */
 			return FAIL(p,
 				    "multiboot 1 memory map entry at offset %u has size %u "
 				    "(expected at least 20, within the %u-byte map)",

@@ -599,14 +599,14 @@ static void parse_statement(struct line *ln)
 /* ---- the whole file ------------------------------------------------------ */
 
 /* Node ids must be exactly 0..N-1; afterwards nodes[i].id == i. */
-static void check_nodes(struct cluster_config *cfg, u32 eof_line)
+static void check_nodes(struct cluster_config *cfg, u32 eof_line, u32 eof_col)
 {
 	static struct cfg_node sorted[CFG_MAX_NODES]; /* off the monitor's small stack */
 	u32 n = cfg->nnodes;
 
 	if (cfg->node_lines == 0) {
-		cfg_error(cfg, eof_line, 1, "end of file: no node lines (expected at least: %s)",
-			  statements[1].usage);
+		cfg_error(cfg, eof_line, eof_col,
+			  "end of file: no node lines (expected at least: %s)", statements[1].usage);
 		return;
 	}
 	if (cfg->nerrors)
@@ -764,8 +764,8 @@ static void check_memory(struct cluster_config *cfg)
 int config_parse(struct cluster_config *cfg, const char *filename, const char *text, size_t len)
 {
 	static struct line ln; /* large: keep it off the monitor's small stack */
-	size_t pos = 0;
-	u32 no = 0;
+	size_t pos = 0, last = 0;
+	u32 no = 0, eof_line, eof_col;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->filename = filename;
@@ -781,12 +781,17 @@ int config_parse(struct cluster_config *cfg, const char *filename, const char *t
 		ln.no = ++no;
 		if (lex_line(&ln, text + pos, n) && ln.nwords > 0)
 			parse_statement(&ln);
+		last = pos;
 		pos = end + 1;
 	}
+	/* Where the file ends: after its last newline, or at the end of a last line without
+	 * one (not on a line that is not there). */
+	eof_line = !len || text[len - 1] == '\n' ? no + 1 : no;
+	eof_col = !len || text[len - 1] == '\n' ? 1 : (u32)(len - last) + 1;
 	if (!cfg->cluster_line)
-		cfg_error(cfg, no + 1, 1, "end of file: no cluster line (expected: %s)",
+		cfg_error(cfg, eof_line, eof_col, "end of file: no cluster line (expected: %s)",
 			  statements[0].usage);
-	check_nodes(cfg, no + 1);
+	check_nodes(cfg, eof_line, eof_col);
 	if (!cfg->nerrors)
 		check_memory(cfg);
 	if (cfg->disk.present && !cfg->guest.present)
