@@ -231,7 +231,7 @@ TEST(mb1_unreadable_pointers)
 TEST(mb1_map_entry_size_wraps)
 {
 	fixture_load("qemu-mb1");
-	put32(fx.info + 44, 4);		       /* mmap_length */
+	put32(fx.info + 44, 4);			/* mmap_length */
 	put32(get32(fx.info + 48), 0xfffffffc); /* the first entry's size */
 	CHECK_EQ(parse(), -E_INVAL);
 	CHECK_STR(err, "multiboot 1 memory map entry at offset 0 has size 4294967292 (expected "

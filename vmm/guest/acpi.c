@@ -328,7 +328,8 @@ static gpa_t build_madt(struct builder *b, const struct acpi_config *cfg)
 		*(struct madt_lapic *)p =
 			(struct madt_lapic){ 0, 8, (u8)i, (u8)i, MADT_LAPIC_ENABLED };
 	for (u32 i = nx; i < cfg->ncpus; i++, p += sizeof(struct madt_x2apic))
-		*(struct madt_x2apic *)p = (struct madt_x2apic){ 9, 16, 0, i, MADT_LAPIC_ENABLED, i };
+		*(struct madt_x2apic *)p =
+			(struct madt_x2apic){ 9, 16, 0, i, MADT_LAPIC_ENABLED, i };
 	*(struct madt_ioapic *)p =
 		(struct madt_ioapic){ 1, 12, (u8)cfg->ioapic_id, 0, (u32)IOAPIC_GPA, 0 };
 	p += sizeof(struct madt_ioapic);

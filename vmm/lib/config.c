@@ -606,7 +606,8 @@ static void check_nodes(struct cluster_config *cfg, u32 eof_line, u32 eof_col)
 
 	if (cfg->node_lines == 0) {
 		cfg_error(cfg, eof_line, eof_col,
-			  "end of file: no node lines (expected at least: %s)", statements[1].usage);
+			  "end of file: no node lines (expected at least: %s)",
+			  statements[1].usage);
 		return;
 	}
 	if (cfg->nerrors)
