@@ -291,6 +291,11 @@ uint64_t msg_peer_last_heard(const struct msg_layer *l, uint16_t node)
 	return node < l->id.nr_nodes ? l->peers[node].last_heard_ns : 0;
 }
 
+uint64_t msg_peer_epoch(const struct msg_layer *l, uint16_t node)
+{
+	return node < l->id.nr_nodes ? l->peers[node].epoch : 0;
+}
+
 int msg_peers_silent(const struct msg_layer *l, uint64_t now, uint64_t timeout_ns, uint16_t *out,
 		     int max)
 {

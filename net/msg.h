@@ -60,6 +60,7 @@ enum msg_type {
 	MSG_T_EOI = 38,	  /* a level-triggered interrupt's EOI, for node 0's IOAPIC */
 	MSG_T_TURN = 39,  /* the turns' request or token (vmm/cluster/turns.c) */
 	MSG_T_BUILT = 40, /* the sender has built its part of the guest (vmm/main.c) */
+	MSG_T_REFUSED = 41, /* the receiver restarted under the guest and cannot rejoin it */
 };
 
 /* Why msg_input() dropped a packet, in the order the checks run. doc/net.md explains each. */
@@ -225,6 +226,8 @@ uint64_t msg_next_deadline(const struct msg_layer *l);
 
 /* When @node was last heard from (0 = never). */
 uint64_t msg_peer_last_heard(const struct msg_layer *l, uint16_t node);
+/* @node's incarnation in our session with it (0: none yet). */
+uint64_t msg_peer_epoch(const struct msg_layer *l, uint16_t node);
 
 /* True when every message sent to @node has been acknowledged (none queued). */
 bool msg_peer_all_acked(const struct msg_layer *l, uint16_t node);

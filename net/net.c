@@ -92,18 +92,30 @@ static uint64_t net_last_heard(void *ctx, uint16_t node)
 	return msg_peer_last_heard(&net.msg, node);
 }
 
-static void (*peer_lost_fn)(void *ctx, u32 node, bool restarted);
+static void (*peer_lost_fn)(void *ctx, u32 node, bool restarted, u64 old_epoch);
 static void *peer_lost_ctx;
+static u64 epoch_known[MSG_MAX_NODES]; /* each peer's incarnation at its last event */
 
-void net_on_peer_lost(void (*fn)(void *ctx, u32 node, bool restarted), void *ctx)
+void net_on_peer_lost(void (*fn)(void *ctx, u32 node, bool restarted, u64 old_epoch), void *ctx)
 {
 	peer_lost_ctx = ctx;
 	peer_lost_fn = fn;
 }
 
+u64 net_peer_epoch(u32 node)
+{
+	return net_msg_layer() ? msg_peer_epoch(net_msg_layer(), (u16)node) : 0;
+}
+
+u64 net_epoch(void)
+{
+	return net_msg_layer() ? net_msg_layer()->epoch : 0;
+}
+
 static void net_member_event(void *ctx, uint16_t node, enum member_event ev, uint64_t silent)
 {
 	char ip[20];
+	u64 old = epoch_known[node], now = net_peer_epoch(node);
 
 	if (ev == MEMBER_UP) {
 		config_format_ip(net.cfg->nodes[node].ip, ip, sizeof(ip));
@@ -112,10 +124,14 @@ static void net_member_event(void *ctx, uint16_t node, enum member_event ev, uin
 		kprintf("net: node %u is DOWN: no word for %llu ms\n", node,
 			(unsigned long long)(silent / 1000000));
 	} else {
-		kprintf("net: node %u restarted: messages in flight to it are lost\n", node);
+		kprintf("net: node %u restarted (epoch %llu, before %llu): messages in flight "
+			"to it are lost\n",
+			node, (unsigned long long)now, (unsigned long long)old);
 	}
+	if (now)
+		epoch_known[node] = now;
 	if (ev != MEMBER_UP && peer_lost_fn)
-		peer_lost_fn(peer_lost_ctx, node, ev != MEMBER_DOWN);
+		peer_lost_fn(peer_lost_ctx, node, ev == MEMBER_RESTARTED, old);
 }
 
 static void net_test_deliver(void *ctx, u16 src, const void *data, size_t len)
@@ -141,9 +157,16 @@ int net_register(u8 type, net_msg_handler fn, void *ctx)
  * of it for sending, about 1 MiB in all): a node answers every request its peers
  * have out (each vCPU's pinned pages and the working-set prefetch: vmm/cluster/vmdsm.c)
  * with a grant, while its own requests are out too; 64 buffers ran out there. */
+static u32 pool_given; /* msgbufs=N */
+
+void net_set_pool(u32 slots)
+{
+	pool_given = slots;
+}
+
 static u32 net_pool_slots(u32 nnodes)
 {
-	return MIN(MAX(256u, 4 * MSG_WINDOW * (nnodes - 1)), 4096u);
+	return pool_given ? pool_given : MIN(MAX(256u, 4 * MSG_WINDOW * (nnodes - 1)), 4096u);
 }
 
 static struct msg_slot *net_alloc_slots(u32 nnodes, u32 *nr)

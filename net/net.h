@@ -38,6 +38,9 @@ void net_poll(void);
 #define NET_IDLE_MAX_NS 10000000ULL
 u64 net_next_deadline(u64 now);
 
+/* `msgbufs=N` on the command line: the message layer's pool of buffers; call before
+ * net_start(); 0 (the default) sizes it by the peers (net.c, net_pool_slots). */
+void net_set_pool(u32 slots);
 /* `nettest=N` on the command line: call before net_start(); 0 (the default) disables it. */
 void net_set_test(u32 messages);
 /* True when a self-test ran and is over (the node may power off); false without one. */
@@ -67,9 +70,14 @@ int net_guest_send(const void *frame, size_t len);
 /* "net: guest:" figures of the bridge, at guest stop. */
 void net_guest_line(void);
 
-/* fn(ctx, node, restarted) runs (in the network context) whenever a peer goes
- * down or comes back having restarted; one hook, the guest's. */
-void net_on_peer_lost(void (*fn)(void *ctx, u32 node, bool restarted), void *ctx);
+/* fn(ctx, node, restarted, old_epoch) runs (in the network context) whenever a peer
+ * goes down or comes back having restarted (old_epoch: the incarnation it had, 0 if
+ * unknown; the new one is net_peer_epoch's); one hook, the guest's. */
+void net_on_peer_lost(void (*fn)(void *ctx, u32 node, bool restarted, u64 old_epoch), void *ctx);
+/* @node's incarnation as this node's message layer knows it (0: not yet). */
+u64 net_peer_epoch(u32 node);
+/* This node's incarnation (0 before the message layer is up). */
+u64 net_epoch(void);
 
 /* The message layer, for the layers above (DSM, IPI forwarding); NULL before net_start(). */
 struct msg_layer *net_msg_layer(void);

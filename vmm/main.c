@@ -33,6 +33,7 @@
 #include "vmm/virt/vm.h"
 #include "vmm/cluster/cluster.h"
 #include "vmm/cluster/remote.h"
+#include "vmm/cluster/remote_wire.h"
 #include "vmm/cluster/turns.h"
 #include "vmm/virt/shadow_vm.h"
 #include "vmm/lib/x86.h"
@@ -193,12 +194,56 @@ static void wait_for_message_layer(void)
 #define BUILT_WALKS_READ 2
 static volatile bool built[MSG_MAX_NODES], walks_read[MSG_MAX_NODES];
 
+static volatile bool guest_running;
+static int guest_exit = -1; /* the guest's exit code here, once it stopped */
+
 static void recv_built(void *ctx, u16 src, const void *data, size_t len)
 {
+	/* A node building its part while this one's guest runs or ran: it restarted (the
+	 * refusal at its restart may have found no buffer; its previous boot is not known
+	 * here). */
+	if (guest_running) {
+		struct refused_msg m = { .new_epoch = net_peer_epoch(src),
+					 .exit_code = guest_exit >= 0 ? guest_exit : EXIT_NODE_LOST,
+					 .stopped_before = guest_exit >= 0 };
+		msg_send(net_msg_layer(), src, MSG_T_REFUSED, &m, sizeof(m));
+		return;
+	}
 	if (src < cluster.nnodes && len >= 1) {
 		walks_read[src] = ((const u8 *)data)[0] & BUILT_WALKS_READ;
 		built[src] = true;
 	}
+}
+
+/* A peer says this node restarted under the guest (vmm/cluster/remote.c, refuse_rejoin):
+ * the guest ran with this node's previous boot, and cannot take this one back. Nothing
+ * here will ever start: say why and stop, rather than wait for peers that will not
+ * start a guest again. */
+static void recv_refused(void *ctx, u16 src, const void *data, size_t len)
+{
+	struct refused_msg m;
+
+	if (remote_check_refused(net_epoch(), data, len, &m) != 0) {
+		pr_warn("cluster: a refusal from node %u that does not name this boot (epoch "
+			"%llu) and an earlier one dropped\n",
+			src, (unsigned long long)net_epoch());
+		return;
+	}
+	if (guest_running) { /* (a peer's mistake: this boot's guest runs) */
+		pr_warn("cluster: node %u says this node restarted under the guest, but this "
+			"boot runs it: ignored\n",
+			src);
+		return;
+	}
+	kprintf("cluster: node %u refuses this node: it restarted (this boot is epoch %llu; "
+		"the guest ran with its previous boot, epoch %llu%s), and a restarted node "
+		"cannot rejoin a guest: its vCPUs and the pages only it held were lost. The "
+		"guest %s (exit code %d) on the other nodes; restart every node to run it "
+		"again\n",
+		src, (unsigned long long)m.new_epoch, (unsigned long long)m.old_epoch,
+		m.old_epoch ? "" : ": not known there",
+		m.stopped_before ? "had stopped" : "stopped as this node came back", m.exit_code);
+	monitor_exit(EXIT_NODE_LOST);
 }
 
 /* The start barrier. Every node tells the others it has built its part of the guest
@@ -457,6 +502,22 @@ static u64 alone_net_poll(struct vm *vm, u64 now, void *ctx)
 }
 
 /* Builds the guest on this node and runs it until it stops. */
+/* After a guest that spanned nodes (without poweroff): stay on the cluster network,
+ * answering the peers, so that a node that restarts is told the guest is over
+ * (remote.c, refuse_rejoin) instead of waiting for it. */
+static __noreturn void stay_on_network(int code)
+{
+	log_guest_flush();
+	kprintf("unum: the guest is over here (exit code %d); this node stays on the cluster "
+		"network, to tell a node that restarts that it cannot rejoin\n",
+		code);
+	for (;;) {
+		irq_disable(); /* (as in main's idle loop: no frame missed before the halt) */
+		net_poll();
+		cpu_wait_irq();
+	}
+}
+
 static __noreturn void run_guest(u32 node)
 {
 	static struct vm vm;
@@ -475,7 +536,8 @@ static __noreturn void run_guest(u32 node)
 		 * unhalt kick would have to cross nodes: not offered across nodes. */
 		cpuid_kvm_pv_features &= ~(KVM_FEATURE_PV_EOI | KVM_FEATURE_PV_UNHALT);
 		/* (before any peer could say it has built its part) */
-		if (net_register(MSG_T_BUILT, recv_built, NULL) != 0)
+		if (net_register(MSG_T_BUILT, recv_built, NULL) != 0 ||
+		    net_register(MSG_T_REFUSED, recv_refused, NULL) != 0)
 			refuse("cannot take the cluster's start messages");
 		wait_for_message_layer();
 		wait_for_peers(node, 0,
@@ -544,13 +606,17 @@ static __noreturn void run_guest(u32 node)
 			refuse("a node of the guest went down as it started");
 	}
 	kprintf("unum: starting the guest on %s\n", virt->name);
+	guest_running = true;
 	rc = vm_run(&vm);
+	guest_exit = rc;
 	if (cluster.disk.present && cluster.disk.nbd_port && node == 0)
 		nbd_close();
 	if (cluster.disk.present)
 		virtio_blk_report();
 	if (cluster.nic.present)
 		nic_stats();
+	if (cluster.nnodes > 1 && !options.poweroff)
+		stay_on_network(rc);
 	monitor_exit(rc);
 }
 
@@ -595,6 +661,7 @@ void monitor_main(u32 magic, u32 info)
 	kprintf("unum: node %u ready: boot report complete\n", node);
 	run_selftest();
 	net_set_test(options.nettest);
+	net_set_pool(options.msgbufs);
 	nettest_set_bench(options.netbench & NETBENCH_RTT, options.netbench & NETBENCH_PAGES);
 	if (net_start(&cluster, node) != 0)
 		pr_warn("unum: node %u runs without the cluster network\n", node);

@@ -74,6 +74,26 @@ TEST(interrupt_maps_reach_vcpu_255)
 	CHECK_EQ(remote_check_vcpu(&mid, &m, sizeof(m), &out), -E_INVAL);
 }
 
+/* A refusal names this boot and an earlier one (or none known), and a known flag. */
+TEST(refusals_name_this_boot)
+{
+	struct refused_msg m = { .old_epoch = 100, .new_epoch = 200, .exit_code = 6 }, out;
+
+	CHECK_EQ(remote_check_refused(200, &m, sizeof(m), &out), 0);
+	CHECK_EQ_U64(out.old_epoch, 100);
+	m.old_epoch = 0; /* not known to the sender */
+	CHECK_EQ(remote_check_refused(200, &m, sizeof(m), &out), 0);
+	CHECK_EQ(remote_check_refused(300, &m, sizeof(m), &out), -E_INVAL); /* another boot's */
+	m.old_epoch = 200;
+	CHECK_EQ(remote_check_refused(200, &m, sizeof(m), &out), -E_INVAL); /* not earlier */
+	m.old_epoch = 100;
+	m.stopped_before = 2;
+	CHECK_EQ(remote_check_refused(200, &m, sizeof(m), &out), -E_INVAL);
+	m.stopped_before = 1;
+	CHECK_EQ(remote_check_refused(200, &m, sizeof(m) - 1, &out), -E_INVAL);
+	CHECK_EQ(remote_check_refused(200, &m, sizeof(m) + 1, &out), -E_INVAL);
+}
+
 TEST(port_io_requests_to_node_0_answers_from_node_0)
 {
 	const struct remote_layout *n0 = &L[0], *n2 = &L[2];

@@ -197,3 +197,33 @@ status=$?
 check lost-node-status status_is 7
 check lost-node-reported has "$D/node0.log" '^net: node 1 is DOWN'
 check lost-node-stops-guest has "$D/node0.log" '^guest: node 1, which runs part of the guest, is down: its vCPUs and memory are lost'
+
+# A node that comes back: node 1's QEMU is killed under the running spin guest;
+# node 0 stops the guest and, without poweroff, stays on the cluster network.
+# Node 1 started again (a new boot, a new epoch) must be refused: node 0 says so,
+# naming both epochs; node 1 says why it cannot rejoin and stops (exit code 6)
+# instead of waiting for a guest that will not start again.
+D=$LOGS/rejoin
+mkdir -p "$D"
+tools/unum-cluster --quiet --timeout 150 --logdir "$D" --nodes 2 \
+	--guest build/guest/tiny/spin.bin >"$D/launcher.out" 2>&1 &
+launcher=$!
+check rejoin-both-vcpus-run wait_for 90 "$D/node0.log" '^tiny spin: vCPU 1 runs'
+[ -s "$D/node1.pid" ] && kill "$(cat "$D/node1.pid")"
+check rejoin-node0-stays-up wait_for 60 "$D/node0.log" \
+	'^unum: the guest is over here \(exit code 6\); this node stays on the cluster network'
+mv "$D/node1.log" "$D/node1-before.log"
+bash "$D/node1.cmd" >"$D/node1-again.out" 2>&1 &
+check rejoin-node1-refused wait_for 60 "$D/node1.log" \
+	'^cluster: node 0 refuses this node: it restarted \(this boot is epoch [0-9]+; the guest ran with its previous boot, epoch [1-9][0-9]*\), and a restarted node cannot rejoin'
+check rejoin-node1-stops wait_for 30 "$D/node1.log" '^unum: exit code 6$'
+check rejoin-node0-refuses has "$D/node0.log" \
+	'^cluster: node 1 restarted \(epoch [0-9]+, before [1-9][0-9]*\) after the guest had stopped: it cannot rejoin'
+# The epochs node 0 names are node 1's two boots, as each printed its own.
+old=$(tr -d '\r' <"$D/node1-before.log" | sed -n 's/^net: message layer up: epoch \([0-9]*\),.*/\1/p')
+new=$(tr -d '\r' <"$D/node1.log" | sed -n 's/^net: message layer up: epoch \([0-9]*\),.*/\1/p')
+check rejoin-epochs-named has "$D/node0.log" "^cluster: node 1 restarted \(epoch ${new:-x}, before ${old:-x}\)"
+check rejoin-new-epoch-later test "${new:-0}" -gt "${old:-0}"
+[ -s "$D/node1.pid" ] && kill "$(cat "$D/node1.pid")"
+kill "$launcher" 2>/dev/null
+wait

@@ -69,6 +69,11 @@ TEST(bad_values)
 	CHECK_EQ(opt.cacheahead, 0);
 	CHECK(cmdline_parse("cacheahead=x", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'cacheahead=x': expected cacheahead=N with N from 0 to 65536");
+	CHECK_EQ(opt.msgbufs, 0);
+	CHECK_EQ(cmdline_parse("msgbufs=32", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.msgbufs, 32);
+	CHECK(cmdline_parse("msgbufs=31", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err, "command line: 'msgbufs=31': expected msgbufs=N with N from 32 to 4096");
 	CHECK(cmdline_parse("slice=1001", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'slice=1001': expected slice=MS with MS from 0 to 1000");
 	CHECK_EQ(opt.turns, TURNS_ALWAYS);

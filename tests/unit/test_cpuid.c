@@ -32,13 +32,27 @@ TEST(leaf1)
 	CHECK(r.ecx & (1u << 21)); /* even when the host has no x2APIC */
 }
 
-/* The topology leaves name the vCPU's x2APIC id, up to the 256th vCPU's. */
+/* The topology leaves: the vCPU's x2APIC id (up to the 256th vCPU's), and each vCPU a
+ * package of one core of one thread, whatever the host says (its shifts would make
+ * vCPUs of different nodes siblings). */
 TEST(topology_leaves_give_the_vcpus_x2apic_id)
 {
+	struct cpuid_regs r;
+
 	CHECK_EQ(cpuid_policy(0xb, 0, all_ones, 3, 8).edx, 3);
 	CHECK_EQ(cpuid_policy(0xb, 1, all_ones, 255, 256).edx, 255);
 	CHECK_EQ(cpuid_policy(0x1f, 0, all_ones, 200, 256).edx, 200);
-	CHECK_EQ(cpuid_policy(0xb, 0, all_ones, 3, 8).eax, ~0u);
+	r = cpuid_policy(0xb, 0, all_ones, 3, 8);
+	CHECK_EQ(r.eax, 0);	/* shift to the next level */
+	CHECK_EQ(r.ebx, 1);	/* one thread */
+	CHECK_EQ(r.ecx, 0x100); /* level 0, SMT */
+	r = cpuid_policy(0xb, 1, all_ones, 3, 8);
+	CHECK_EQ(r.eax, 0);
+	CHECK_EQ(r.ebx, 1);
+	CHECK_EQ(r.ecx, 0x201); /* level 1, core */
+	r = cpuid_policy(0x1f, 2, all_ones, 3, 8);
+	CHECK_EQ(r.ebx, 0); /* no more levels */
+	CHECK_EQ(r.ecx, 2);
 	CHECK_EQ((cpuid_policy(1, 0, all_ones, 255, 256).ebx >> 24), 255);
 }
 

@@ -95,7 +95,7 @@ static u64 cluster_poll(struct vm *vm, u64 now)
 	BUG_ON(!on_boot_core()); /* the network and the protocol are this core's alone */
 	handoff_drain(vm);	 /* (queued by the other cores: the network is this core's) */
 	net_poll();
-	remote_flush_irqs(vm); /* (after the acknowledgements net_poll took in) */
+	remote_flush(vm); /* (after the acknowledgements net_poll took in) */
 	vmdsm_poll(vm);
 	turns_poll(vm, now);
 	remote_time_poll(vm, now);
@@ -114,14 +114,14 @@ static void cluster_stats(struct vm *vm)
 	handoff_line(vm, "stats: handoff: ");
 	kprintf("stats: across nodes: interrupts %llu sent, %llu received; port I/O %llu "
 		"forwarded, %llu served; MMIO %llu forwarded, %llu served; EOIs %llu "
-		"forwarded, %llu served; interrupts that waited for a buffer %llu (%llu of "
-		"them joined one waiting, at most %llu waiting at once)\n",
+		"forwarded, %llu served; messages that waited for a buffer %llu (%llu "
+		"interrupts joined one waiting, at most %llu waiting at once)\n",
 		(unsigned long long)r->irqs_sent, (unsigned long long)r->irqs_received,
 		(unsigned long long)r->io_sent, (unsigned long long)r->io_served,
 		(unsigned long long)r->mmio_sent, (unsigned long long)r->mmio_served,
 		(unsigned long long)r->eois_sent, (unsigned long long)r->eois_served,
-		(unsigned long long)r->irqs_waited, (unsigned long long)r->irqs_merged,
-		(unsigned long long)r->irqs_deepest);
+		(unsigned long long)r->waited, (unsigned long long)r->irqs_merged,
+		(unsigned long long)r->backlog_deepest);
 	net_msg_line("stats: net: ");
 	vmdsm_stats_line(vm);
 }

@@ -85,14 +85,16 @@ void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len)
 		/* and each waits halted till its next look: cores spinning here would take
 		 * an emulated node's host time from the boot core they wait for (33 vCPUs
 		 * interrupting 33 on another node starved it past the peers' timeout). A
-		 * dev_lock holder spins: it may not enable interrupts. */
+		 * dev_lock holder spins, as before: it has the reserve, and the boot core
+		 * waits for that lock. */
 		if (locked) {
 			cpu_relax();
 		} else {
 			bool on = irq_save_off();
 
 			lapic_timer_arm(now + HANDOFF_KICK_NS);
-			cpu_wait_irq();
+			cpu_wait_irq(); /* (sti; hlt: on again after it) */
+			irq_disable();
 			irq_restore(on);
 		}
 	}

@@ -5,7 +5,9 @@
  * them. A vCPU on another core that needs them (a page, an interrupt for a
  * vCPU of another node, a forwarded port or MMIO access) queues the work here
  * and kicks the boot core, which runs it at its next loop iteration, in the
- * order queued (so one vCPU's messages leave in program order).
+ * order queued (so one vCPU's messages leave in program order: remote.c's backlog keeps
+ * that order per node when buffers run short; the coherence protocol's messages wait in
+ * its own queue, and need no order against the others).
  */
 #ifndef UNUM_VMM_VIRT_HANDOFF_H
 #define UNUM_VMM_VIRT_HANDOFF_H
@@ -54,8 +56,8 @@ static inline bool on_boot_core(void)
 }
 
 /* Runs fn(vm, a copy of data) on the boot core: at once when called there,
- * else queued. A full queue (the boot core stuck) waits, and stops the guest
- * after a second, saying so. */
+ * else queued. A full queue waits (halted, unless this core holds dev_lock), and
+ * stops the guest, saying so, when the boot core takes none of it for 40 s. */
 void handoff(struct vm *vm, handoff_fn fn, const void *data, size_t len);
 /* Boot core: runs the queued work. */
 void handoff_drain(struct vm *vm);

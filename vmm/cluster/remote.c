@@ -34,51 +34,60 @@ struct remote_stats *remote_counters(struct vm *vm)
 	return &cluster_of(vm)->remote.st;
 }
 
-/* A message to another node, from any core; one that cannot be queued stops the
- * guest (the interrupt, access or EOI it carries would be lost, and the guest
- * could wait for it for ever). */
+/* A message to another node, from any core (handed to the boot core). */
 struct send_work {
 	u16 dst;
 	u8 type, len;
-	u8 body[40];
+	u8 body[REMOTE_BODY_MAX];
 };
 
-/* Boot core: a message another node waits for (a request, or the answer to one).
- * One the layer cannot queue would leave that node's vCPU waiting for ever: the
- * guest stops instead, saying why. */
-void remote_send_or_stop(struct vm *vm, u16 dst, u8 type, const void *body, size_t len)
-{
-	int rc = msg_send(net_msg_layer(), dst, type, body, len);
+/*
+ * The messages of this file and remote_io.c (interrupts, forwarded accesses and their
+ * answers, EOIs) leave in the order they are posted, per destination node. Interrupts
+ * can come faster than the network carries them: many vCPUs interrupting many others at
+ * once (each IPI is a message) fill the message layer's buffers. What the layer cannot
+ * take, and whatever follows it for the same node, waits in one backlog, in the order
+ * posted, and leaves from the boot core's polls as acknowledgements free buffers. An
+ * interrupt of the same delivery mode, vector and trigger as the last message waiting
+ * for its node joins it (the maps merge), as a LAPIC holds one pending interrupt per
+ * vector: a burst shrinks to about a message per node and kind, and INIT still comes
+ * before SIPI. Interrupts leave only while the layer has more than REMOTE_RESERVE
+ * buffers of room, so the messages a vCPU waits for (an access, its answer) and the
+ * coherence protocol's always find some. A message the backlog cannot take either
+ * (REMOTE_BACKLOG waiting, none to join) stops the guest: it would be lost, and a vCPU
+ * could wait for it for ever.
+ */
+#define REMOTE_RESERVE 8
 
-	if (rc && !vm->stopped) {
-		net_msg_line("remote: message layer: ");
-		vm_stop(vm, EXIT_GUEST_STOPPED,
-			"remote: a message of type %u for node %u could not be queued (error %d)",
-			type, dst, rc);
-	}
+static bool may_go(u8 type)
+{
+	return type != MSG_T_VCPU || msg_send_room(net_msg_layer()) > REMOTE_RESERVE;
 }
 
-/*
- * Interrupts for other nodes can come faster than the network carries them: many vCPUs
- * interrupting many others at once (each IPI is a message) fill the message layer's
- * buffers. Those it cannot take wait in a backlog, in the order sent, and leave from
- * the boot core's poll as acknowledgements free buffers. One of the same delivery mode,
- * vector and trigger as the last one waiting for its node joins it (their maps merge),
- * as a LAPIC holds one pending interrupt per vector; only interrupts for that node
- * follow it, so each node still gets its interrupts in the order sent (INIT before
- * SIPI). A burst then shrinks to about a message per node and kind; only
- * REMOTE_BACKLOG different ones waiting at once stop the guest.
- */
-static bool backlog_add(struct remote_state *r, u16 dst, const struct vcpu_msg *m)
+static void cannot_queue(struct vm *vm, u16 dst, u8 type, int rc)
 {
-	struct irq_backlog *b = &r->backlog;
+	if (vm->stopped)
+		return;
+	net_msg_line("remote: message layer: ");
+	vm_stop(vm, EXIT_GUEST_STOPPED,
+		"remote: a message of type %u for node %u could not be queued (error %d; %u "
+		"messages wait for the message layer's buffers)",
+		type, dst, rc, cluster_of(vm)->remote.backlog.n);
+}
 
-	for (u32 k = b->n; k-- > 0;) {
-		struct vcpu_msg *last = &b->q[(b->head + k) % REMOTE_BACKLOG].m;
+static bool backlog_add(struct remote_state *r, u16 dst, u8 type, const void *body, size_t len)
+{
+	struct remote_backlog *b = &r->backlog;
 
-		if (b->q[(b->head + k) % REMOTE_BACKLOG].dst != dst)
+	for (u32 k = b->n; k-- > 0 && b->per_node[dst];) {
+		struct remote_waiting *w = &b->q[(b->head + k) % REMOTE_BACKLOG];
+		struct vcpu_msg *last = (struct vcpu_msg *)w->body;
+		const struct vcpu_msg *m = body;
+
+		if (w->dst != dst)
 			continue;
-		if (last->mode != m->mode || last->vector != m->vector || last->level != m->level)
+		if (type != MSG_T_VCPU || w->type != MSG_T_VCPU || last->mode != m->mode ||
+		    last->vector != m->vector || last->level != m->level)
 			break;
 		for (u32 i = 0; i < ARRAY_SIZE(m->map); i++)
 			last->map[i] |= m->map[i];
@@ -87,66 +96,67 @@ static bool backlog_add(struct remote_state *r, u16 dst, const struct vcpu_msg *
 	}
 	if (b->n == REMOTE_BACKLOG)
 		return false;
-	b->q[(b->head + b->n) % REMOTE_BACKLOG].dst = dst;
-	b->q[(b->head + b->n) % REMOTE_BACKLOG].m = *m;
+	b->q[(b->head + b->n) % REMOTE_BACKLOG] =
+		(struct remote_waiting){ .dst = dst, .type = type, .len = (u8)len };
+	memcpy(b->q[(b->head + b->n) % REMOTE_BACKLOG].body, body, len);
 	b->n++;
-	r->st.irqs_deepest = MAX(r->st.irqs_deepest, b->n);
+	b->per_node[dst]++;
+	r->st.backlog_deepest = MAX(r->st.backlog_deepest, b->n);
 	return true;
 }
 
-bool remote_flush_irqs(struct vm *vm)
+bool remote_flush(struct vm *vm)
 {
 	struct remote_state *r = &cluster_of(vm)->remote;
-	struct irq_backlog *b = &r->backlog;
+	struct remote_backlog *b = &r->backlog;
 
 	BUG_ON(!on_boot_core()); /* the network is this core's */
 	while (b->n && !vm->stopped) {
-		int rc = msg_send(net_msg_layer(), b->q[b->head].dst, MSG_T_VCPU, &b->q[b->head].m,
-				  sizeof(b->q[b->head].m));
+		struct remote_waiting *w = &b->q[b->head];
+		int rc = may_go(w->type)
+				 ? msg_send(net_msg_layer(), w->dst, w->type, w->body, w->len)
+				 : -MSG_E_AGAIN;
+
 		if (rc == -MSG_E_AGAIN)
 			return true;
 		if (rc) {
-			remote_send_or_stop(vm, b->q[b->head].dst, MSG_T_VCPU, &b->q[b->head].m,
-					    sizeof(b->q[b->head].m));
+			cannot_queue(vm, w->dst, w->type, rc);
 			break;
 		}
+		b->per_node[w->dst]--;
 		b->head = (b->head + 1) % REMOTE_BACKLOG;
 		b->n--;
 	}
 	return b->n && !vm->stopped;
 }
 
-static void send_irq(struct vm *vm, u16 dst, const struct vcpu_msg *m)
+void remote_post(struct vm *vm, u16 dst, u8 type, const void *body, size_t len)
 {
 	struct remote_state *r = &cluster_of(vm)->remote;
 	int rc = -MSG_E_AGAIN;
 
-	if (!remote_flush_irqs(vm)) /* (none waits: this one may go at once) */
-		rc = msg_send(net_msg_layer(), dst, MSG_T_VCPU, m, sizeof(*m));
-	if (rc == 0 || vm->stopped)
+	BUG_ON(len > REMOTE_BODY_MAX);
+	if (vm->stopped)
+		return;
+	remote_flush(vm);
+	if (!r->backlog.per_node[dst] && may_go(type)) /* (nothing ahead of it for dst) */
+		rc = msg_send(net_msg_layer(), dst, type, body, len);
+	if (rc == 0)
 		return;
 	if (rc != -MSG_E_AGAIN) {
-		remote_send_or_stop(vm, dst, MSG_T_VCPU, m, sizeof(*m));
+		cannot_queue(vm, dst, type, rc);
 		return;
 	}
-	r->st.irqs_waited++;
-	if (!backlog_add(r, dst, m)) {
-		net_msg_line("remote: message layer: ");
-		vm_stop(vm, EXIT_GUEST_STOPPED,
-			"remote: %u interrupts of different kinds wait for the message layer's "
-			"buffers: the network cannot carry the interrupts the guest sends",
-			REMOTE_BACKLOG);
-	}
+	r->st.waited++;
+	if (!backlog_add(r, dst, type, body, len))
+		cannot_queue(vm, dst, type, rc);
 }
 
 static void send_work(struct vm *vm, void *data)
 {
 	struct send_work *w = data;
 
-	if (w->type == MSG_T_VCPU && w->len == sizeof(struct vcpu_msg))
-		send_irq(vm, w->dst, (const struct vcpu_msg *)w->body);
-	else
-		remote_send_or_stop(vm, w->dst, w->type, w->body, w->len);
+	remote_post(vm, w->dst, w->type, w->body, w->len);
 }
 
 void remote_send(struct vm *vm, u32 dst, u8 type, const void *body, size_t len)
@@ -189,12 +199,12 @@ void remote_report(struct vm *vm)
 {
 	const struct remote_stats *r = remote_counters(vm);
 
-	kprintf("remote: %llu interrupts sent to other nodes, %llu received; %llu waited for "
-		"a message-layer buffer (%llu of them joined one waiting for the same node, at "
-		"most %llu waiting at once)\n",
+	kprintf("remote: %llu interrupts sent to other nodes, %llu received; %llu messages "
+		"waited for a message-layer buffer (%llu interrupts joined one waiting for the "
+		"same node; at most %llu waiting at once)\n",
 		(unsigned long long)r->irqs_sent, (unsigned long long)r->irqs_received,
-		(unsigned long long)r->irqs_waited, (unsigned long long)r->irqs_merged,
-		(unsigned long long)r->irqs_deepest);
+		(unsigned long long)r->waited, (unsigned long long)r->irqs_merged,
+		(unsigned long long)r->backlog_deepest);
 }
 
 const struct remote_stats *remote_stats(struct vm *vm)
@@ -247,11 +257,34 @@ static void recv_stop(void *ctx, u16 src, const void *data, size_t len)
 
 /* A node running part of the guest is gone: its vCPUs and the pages only it
  * held are lost, so the guest cannot go on anywhere. */
-static void peer_lost(void *ctx, u32 node, bool restarted)
+/* A node that restarted after the guest started cannot rejoin it: its vCPUs' state and
+ * the pages only it held went with its previous incarnation, and nothing can rebuild
+ * them. It is told so, and says so and stops, rather than wait for a guest that will
+ * never start again (vmm/main.c, recv_refused); this node says so too. */
+static void refuse_rejoin(struct vm *vm, u32 node, u64 old_epoch, bool stopped)
+{
+	struct refused_msg m = { .old_epoch = old_epoch,
+				 .new_epoch = net_peer_epoch(node),
+				 .exit_code = stopped ? vm->exit_code : EXIT_NODE_LOST,
+				 .stopped_before = stopped };
+
+	kprintf("cluster: node %u restarted (epoch %llu, before %llu) %s the guest had "
+		"stopped: it cannot rejoin (its vCPUs and the pages only it held were lost), "
+		"and is told so\n",
+		node, (unsigned long long)m.new_epoch, (unsigned long long)old_epoch,
+		stopped ? "after" : "before");
+	if (msg_send(net_msg_layer(), (u16)node, MSG_T_REFUSED, &m, sizeof(m)) != 0)
+		kprintf("cluster: node %u could not be told (no message-layer buffer)\n", node);
+}
+
+static void peer_lost(void *ctx, u32 node, bool restarted, u64 old_epoch)
 {
 	struct vm *vm = ctx;
+	bool stopped = __atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE);
 
-	if (__atomic_load_n(&vm->stopped, __ATOMIC_ACQUIRE))
+	if (restarted && __atomic_load_n(&vm->started, __ATOMIC_ACQUIRE))
+		refuse_rejoin(vm, node, old_epoch, stopped);
+	if (stopped)
 		return;
 	if (!restarted && !__atomic_load_n(&vm->started, __ATOMIC_ACQUIRE)) {
 		/* (main.c waits for it when the guest starts, at most 30 s) */

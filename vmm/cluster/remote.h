@@ -16,9 +16,10 @@ struct remote_stats {
 	u64 io_sent, io_served;	      /* port accesses forwarded to node 0 / served there */
 	u64 mmio_sent, mmio_served;   /* MMIO accesses likewise */
 	u64 eois_sent, eois_served;   /* level-triggered EOIs likewise */
-	/* Interrupts the message layer could not take at once (its buffers all in use),
-	 * of them joined to one already waiting, and the most waiting at once. */
-	u64 irqs_waited, irqs_merged, irqs_deepest;
+	/* Messages the message layer could not take at once (its buffers all in use), the
+	 * interrupts among them joined to one already waiting, and the most waiting at once
+	 * (remote.c's backlog). */
+	u64 waited, irqs_merged, backlog_deepest;
 };
 const struct remote_stats *remote_stats(struct vm *vm);
 
@@ -26,9 +27,9 @@ int remote_init(struct vm *vm);
 /* Sends `node` one message with an interrupt for every vCPU set in map (cluster
  * vCPU ids, VM_MAX_VCPUS bits; all of them that node's). From any core. */
 void remote_deliver(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector, bool level);
-/* Boot core: sends the interrupts that waited for the message layer's buffers, while
- * it takes them; true if some still wait. */
-bool remote_flush_irqs(struct vm *vm);
+/* Boot core: sends the messages for other nodes that waited for the message layer's
+ * buffers, while it takes them; true if some still wait. */
+bool remote_flush(struct vm *vm);
 /* The end report's line on interrupts across nodes. */
 void remote_report(struct vm *vm);
 /* Forwards v's port access to node 0; v waits (io_waiting) for the answer. */

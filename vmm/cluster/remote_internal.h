@@ -7,6 +7,7 @@
 
 #include "vmm/cluster/remote.h"
 #include "vmm/cluster/remote_wire.h"
+#include "net/msg.h"
 
 /* A local vCPU's access forwarded to node 0: when its port access left, and its MMIO
  * access's number and answer. */
@@ -33,20 +34,29 @@ struct time_recheck {
 };
 
 /* The state of remote.c, remote_io.c and remote_time.c (part of struct cluster). */
-/* Interrupts for other nodes waiting for the message layer's buffers (remote.c): a
- * ring, in the order sent. */
-#define REMOTE_BACKLOG 256
-struct irq_backlog {
-	struct {
-		u16 dst;
-		struct vcpu_msg m;
-	} q[REMOTE_BACKLOG];
+/* Messages for other nodes waiting for the message layer's buffers (remote.c): a ring,
+ * in the order posted, and how many wait for each node. */
+#define REMOTE_BACKLOG	256
+#define REMOTE_BODY_MAX 40 /* the largest message that goes through remote_post */
+_Static_assert(sizeof(struct vcpu_msg) <= REMOTE_BODY_MAX &&
+		       sizeof(struct io_msg) <= REMOTE_BODY_MAX &&
+		       sizeof(struct mmio_msg) <= REMOTE_BODY_MAX &&
+		       sizeof(struct eoi_msg) <= REMOTE_BODY_MAX,
+	       "remote messages fit the backlog");
+struct remote_waiting {
+	u16 dst;
+	u8 type, len;
+	u8 body[REMOTE_BODY_MAX];
+};
+struct remote_backlog {
+	struct remote_waiting q[REMOTE_BACKLOG];
 	u32 head, n;
+	u16 per_node[MSG_MAX_NODES];
 };
 
 struct remote_state {
 	bool stop_from_peer; /* the stop was sent, or came from a peer */
-	struct irq_backlog backlog;
+	struct remote_backlog backlog;
 	struct remote_stats st;
 	struct vcpu_fwd fwd[VM_MAX_VCPUS];
 	struct time_msg time_answer; /* node 0's last answer to a join-time probe */
@@ -58,11 +68,12 @@ struct remote_state {
 struct remote_layout remote_layout_of(const struct vm *vm);
 /* The counters remote_stats() reports. */
 struct remote_stats *remote_counters(struct vm *vm);
-/* A message for node dst, from any core (through the boot core); one that cannot be
- * queued stops the guest, saying why. */
+/* A message for node dst, from any core (through the boot core), in order (remote_post). */
 void remote_send(struct vm *vm, u32 dst, u8 type, const void *body, size_t len);
-/* The same on the boot core, at once. */
-void remote_send_or_stop(struct vm *vm, u16 dst, u8 type, const void *body, size_t len);
+/* The same on the boot core: sent at once, or after what waits for dst in the backlog,
+ * which it may join; one that the backlog cannot take either stops the guest, saying
+ * why. */
+void remote_post(struct vm *vm, u16 dst, u8 type, const void *body, size_t len);
 /* Their message handlers, registered by remote_init(). */
 int remote_io_init(struct vm *vm);
 int remote_time_init(struct vm *vm);

@@ -71,7 +71,7 @@ static void recv_io(void *ctx, u16 src, const void *data, size_t len)
 	if (!held)
 		spin_unlock(&vm->dev_lock);
 	m.answer = 1;
-	remote_send_or_stop(vm, src, MSG_T_IO, &m, sizeof(m)); /* (its vCPU waits for it) */
+	remote_post(vm, src, MSG_T_IO, &m, sizeof(m)); /* (its vCPU waits for it) */
 }
 
 /* ---- MMIO forwarding ---------------------------------------------------------
@@ -97,6 +97,7 @@ static int mmio_wait_here(struct vcpu *v, u64 t0)
 		else if (__atomic_load_n(&v->vm->stopped, __ATOMIC_ACQUIRE))
 			rc = -E_CANCELED;
 		net_poll();
+		remote_flush(v->vm); /* (its own request may wait there) */
 		vmdsm_poll(v->vm);
 		if (!fwd_of(v)->mmio_done && rc == 0)
 			vmdsm_nap(v->vm);
@@ -173,7 +174,7 @@ static void recv_mmio(void *ctx, u16 src, const void *data, size_t len)
 			src, m.write ? "write" : "read", (unsigned long long)m.gpa, rc);
 	m.status = (s8)(rc < -127 ? -127 : rc);
 	m.answer = 1;
-	remote_send_or_stop(vm, src, MSG_T_MMIO, &m, sizeof(m)); /* (its vCPU waits for it) */
+	remote_post(vm, src, MSG_T_MMIO, &m, sizeof(m)); /* (its vCPU waits for it) */
 }
 
 void remote_eoi(struct vm *vm, u8 vector)

@@ -80,3 +80,12 @@ int remote_check_time(const void *data, size_t len, struct time_msg *out)
 {
 	return take(out, sizeof(*out), data, len) && out->answer <= 1 ? 0 : -E_INVAL;
 }
+
+int remote_check_refused(u64 my_epoch, const void *data, size_t len, struct refused_msg *out)
+{
+	if (!take(out, sizeof(*out), data, len) || out->stopped_before > 1)
+		return -E_INVAL;
+	/* (an earlier incarnation's: epochs grow at every boot; 0 when the sender had not
+	 * learnt it) */
+	return out->new_epoch == my_epoch && out->old_epoch < my_epoch ? 0 : -E_INVAL;
+}

@@ -60,6 +60,15 @@ struct time_msg {
 	u8 answer, reserved[7];
 } __packed;
 
+/* To a node that restarted under the guest: it cannot rejoin. Its previous
+ * incarnation (as the sender knew it) and this one; whether the guest had stopped
+ * already when it came back, and the exit code it stopped with (then or now). */
+struct refused_msg {
+	u64 old_epoch, new_epoch;
+	s32 exit_code;
+	u8 stopped_before, reserved[3];
+} __packed;
+
 /* What the checks need of the guest: this node, the vCPUs, the node that runs each. */
 struct remote_layout {
 	u32 self, nvcpus;
@@ -78,5 +87,7 @@ int remote_check_eoi(const struct remote_layout *l, const void *data, size_t len
 		     struct eoi_msg *out);
 int remote_check_stop(const void *data, size_t len, struct stop_msg *out);
 int remote_check_time(const void *data, size_t len, struct time_msg *out);
+/* ... and, for a refusal, that it names this incarnation (my_epoch) and an earlier one. */
+int remote_check_refused(u64 my_epoch, const void *data, size_t len, struct refused_msg *out);
 
 #endif

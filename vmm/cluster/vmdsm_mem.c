@@ -52,6 +52,7 @@ static int monitor_wait_off(struct vm_dsm *d, gpa_t gpa, bool write)
 		if (__atomic_load_n(&d->vm->stopped, __ATOMIC_ACQUIRE))
 			return -E_CANCELED;
 		net_poll();
+		remote_flush(d->vm);
 		vmdsm_poll_protocol(d);
 		if (!d->monitor_done)
 			vmdsm_nap(d->vm);
@@ -94,6 +95,7 @@ static int frame_wait_off(struct vm_dsm *d, gpa_t gpa)
 		if (__atomic_load_n(&d->vm->stopped, __ATOMIC_ACQUIRE))
 			return -E_CANCELED;
 		net_poll();
+		remote_flush(d->vm);
 		vmdsm_poll_protocol(d);
 		vmcache_poll(&d->cache);
 		rc = vmcache_frame(&d->cache, gpa >> PAGE_SHIFT, true);
@@ -212,6 +214,7 @@ int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write)
 			/* (the network first: a hold is also lost when the protocol had no
 			 * record free to ask with, which only its messages free) */
 			net_poll();
+			remote_flush(d->vm);
 			vmdsm_poll_protocol(d);
 			again = p;
 			pin = pin ? MIN(2 * pin, VMDSM_AGAIN_PIN_MAX_NS) : VMDSM_AGAIN_PIN_NS;

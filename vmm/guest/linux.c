@@ -12,6 +12,7 @@
 #include "vmm/virt/virt.h"
 #include "vmm/virt/guest_mem.h"
 #include "vmm/lib/unaligned.h"
+#include "vmm/dev/vlapic.h"
 
 #define HDR_SETUP_SECTS	     0x1f1
 #define HDR_BOOT_FLAG	     0x1fe
@@ -37,6 +38,8 @@
 #define CAN_USE_HEAP	     0x80
 #define XLF_KERNEL_64	     0x01
 #define MIN_PROTOCOL	     0x020c /* xloadflags and the 64-bit entry */
+#define LINUX_MSR_APIC_BASE  0x1b
+#define LINUX_APIC_BASE_EXTD (1ULL << 10) /* x2APIC mode */
 #define E820_RAM	     1
 #define E820_RESERVED	     2
 
@@ -209,6 +212,14 @@ int linux_load(struct vm *vm, const u8 *kernel, u64 kernel_len, const u8 *initrd
 	};
 	virt->vcpu_reset(&vm->vcpus[0], &r);
 	vm->vcpus[0].regs.gpr[GPR_RSI] = LINUX_BOOT_PARAMS_GPA;
+	/* Past 255 vCPUs the BSP starts in x2APIC mode, as firmware leaves it on such
+	 * machines: Linux reads the MADT's and the SRAT's x2APIC entries (APIC id 255 up)
+	 * only with an x2APIC driver, which it picks at boot only if the BSP is already in
+	 * that mode; else it ignores them and runs without those vCPUs. */
+	if (vm->nvcpus > 255 &&
+	    vlapic_msr_write(&vm->vcpus[0].lapic, LINUX_MSR_APIC_BASE,
+			     vm->vcpus[0].lapic.apic_base | LINUX_APIC_BASE_EXTD) != 0)
+		return -E_INVAL;
 	pr_info("linux: kernel %llu KiB at %#llx (protocol %#x), initrd %llu KiB, cmdline \"%s\"\n",
 		(unsigned long long)(body >> 10), (unsigned long long)bz.load,
 		(u16)rd32(kernel + HDR_VERSION), (unsigned long long)(initrd_len >> 10), cmdline);

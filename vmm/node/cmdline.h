@@ -26,7 +26,9 @@
  * 2000; a test shrinks it to make pages leave before their taker comes back), `nonap`
  * (across nodes, the boot core polls without a pause while the monitor waits for a page
  * or an MMIO answer, vmm/cluster/vmdsm.h, vmdsm_nap: to measure the nap, and for a test
- * of a race its quicker wake-ups hide). Builds on the host.
+ * of a race its quicker wake-ups hide), `msgbufs=N` (the message layer's pool of
+ * buffers, 32..4096, instead of the default 4 x 16 per peer, at least 256: a test
+ * fills it to exercise vmm/cluster/remote.c's backlog). Builds on the host.
  */
 #ifndef UNUM_VMM_NODE_CMDLINE_H
 #define UNUM_VMM_NODE_CMDLINE_H
@@ -57,6 +59,7 @@ struct monitor_options {
 	u32 tsclag_us; /* tsclag=US: start this node's guest TSC behind node 0's (a test) */
 	u32 cacheahead; /* cacheahead=N: cache frames kept free by evicting ahead */
 	u32 pin_us;	/* pin=US: the protocol's pin window */
+	u32 msgbufs;	/* msgbufs=N: the message layer's buffers (0: the default) */
 	u32 nettest;   /* nettest=N: network self-test, N messages to every peer (0: off) */
 	enum { NETBENCH_OFF, NETBENCH_RTT = 1, NETBENCH_PAGES = 2, NETBENCH_ALL = 3 } netbench;
 	char unknown[256]; /* words not understood, for a warning */

@@ -50,6 +50,20 @@ static struct cpuid_regs leaf1(struct cpuid_regs r, u32 vcpu_id, u32 nvcpus)
 	return r;
 }
 
+/* Extended topology (leaves 0xB and 0x1F): each vCPU a package of one core of one
+ * thread, its x2APIC id its vCPU id. Not the host's: that numbers the node's physical
+ * CPUs, and its shifts would make vCPUs of different nodes SMT or core siblings. */
+static struct cpuid_regs topology_leaf(u32 subleaf, u32 vcpu_id)
+{
+	struct cpuid_regs r = { 0, 0, subleaf & 0xff, vcpu_id };
+
+	if (subleaf < 2) { /* level 0: SMT, level 1: core; shift 0, one of each */
+		r.ebx = 1;
+		r.ecx |= (subleaf + 1) << 8;
+	}
+	return r;
+}
+
 static struct cpuid_regs signature_leaf(void)
 {
 	struct cpuid_regs r = { CPUID_UNUM_BASE, 0, 0, 0 };
@@ -109,11 +123,7 @@ struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u3
 	}
 	case 7: return leaf7(host, subleaf);
 	case 0xb:
-	case 0x1f:
-		/* Extended topology: the vCPU's x2APIC id, not the physical CPU's (on
-		 * another node, that is a different numbering). */
-		host.edx = vcpu_id;
-		return host;
+	case 0x1f: return topology_leaf(subleaf, vcpu_id);
 	case 0xd: /* XSAVE state: none while XSAVE is hidden */ return zero;
 	case CPUID_UNUM_BASE: return signature_leaf();
 	case CPUID_KVM_BASE:

@@ -215,8 +215,9 @@ int irq_init(struct vm *vm)
 	int rc;
 
 	/* The IOAPIC's id: the first after the vCPUs' APIC ids, as firmware numbers them,
-	 * or 0 past 8 bits (its ids and the local APICs' are apart since the Pentium 4). */
-	ioapic_init(&vm->ioapic, vm->nvcpus < 256 ? vm->nvcpus : 0, ioapic_to_lapics, vm);
+	 * while that fits its 4-bit register, else 0 (its ids and the local APICs' are apart
+	 * since the Pentium 4's system bus). */
+	ioapic_init(&vm->ioapic, vm->nvcpus < 16 ? vm->nvcpus : 0, ioapic_to_lapics, vm);
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		irq_attach_vcpu(vm, &vm->vcpus[i]);
 	rc = mmio_register(&io);
