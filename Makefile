@@ -159,7 +159,7 @@ test: all $(UNIT_BINS) guest-linux
 # Longer fuzz runs than make test's: FUZZ_RUNS inputs each (crash inputs in build/fuzz/;
 # doc/testing.md says how long they take).
 FUZZ_RUNS ?= 10000000
-fuzz:
+fuzz: all
 	@status=0; for f in $(FUZZ_SCRIPTS); do $$f --runs=$(FUZZ_RUNS) || status=1; done; exit $$status
 
 # ---- benchmarks (figures, never pass/fail) --------------------------------

@@ -48,4 +48,4 @@ dsm_sim_SRCS += tests/dsm/sim_wire.c $(NET_MSG_SRCS)
 dsm_cases_SRCS += tests/dsm/sim_wire.c $(NET_MSG_SRCS)
 VERIFY_SCRIPTS += tests/dsm/sim-lossy-full
 verify: $(B)/tests/unit/dsm_sim
-FUZZ_SCRIPTS += tests/fuzz/fuzz-config tests/fuzz/fuzz-bootinfo
+FUZZ_SCRIPTS += tests/fuzz/fuzz-config tests/fuzz/fuzz-bootinfo tests/fuzz/fuzz-guest

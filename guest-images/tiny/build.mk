@@ -2,7 +2,7 @@
 # guest-images/tiny/: test guests, one mechanism each (see tiny.h). Each is a
 # flat binary, build/guest/tiny/NAME.bin, booted by tests/system/tiny-guests.sh
 # (ipi-ping, a benchmark: by tools/bench-cluster; mesh: by tests/system/cluster-mesh.sh).
-TINY_GUESTS := cpuid portio longmode paging paging-smp triple-fault hlt-cli apic-timer mmio outside-ram smp-ipi remote-io remote-eoi spin ipi-ping remote-reset lock-contend debug-exc exc-loop remote-io-mixed lock-contend-short virtio-blk memfill monitor-write mesh
+TINY_GUESTS := cpuid portio longmode paging paging-smp triple-fault hlt-cli apic-timer mmio outside-ram smp-ipi remote-io remote-eoi spin ipi-ping remote-reset lock-contend debug-exc exc-loop remote-io-mixed lock-contend-short virtio-blk memfill monitor-write mesh hostile
 TINY_BINS := $(patsubst %,$(B)/guest/tiny/%.bin,$(TINY_GUESTS))
 
 $(B)/guest/tiny/%.elf: guest-images/tiny/%.S $(wildcard guest-images/tiny/*.h) guest-images/tiny/tiny.ld

@@ -160,19 +160,7 @@ mesh:
 	SEND 0, WAKE			/* to vCPU 0, which waits for everyone */
 7:	ret
 
-/* Prints EAX in decimal. Clobbers EAX, ECX, EDX, ESI, EDI. */
-putdec:
-	movl $numbuf_end, %edi
-	movl $10, %ecx
-1:	xorl %edx, %edx
-	divl %ecx
-	addb $'0', %dl
-	decl %edi
-	movb %dl, (%edi)
-	testl %eax, %eax
-	jnz 1b
-	movl %edi, %esi
-	jmp puts32_body
+	PUTDEC_BODY
 
 /* WAKE: only ends a WAIT_HALTED. */
 wake:
@@ -218,8 +206,6 @@ wrong:	.asciz "tiny mesh: vCPU "
 wrong_got: .asciz " got IPIs numbering "
 wrong_counter: .asciz "tiny mesh: the counter is "
 crlf:	.asciz "\r\n"
-numbuf:	.skip 10
-numbuf_end: .byte 0
 
 /* Where the APs start: 0x9000, vector 9. */
 	.org 0x1000

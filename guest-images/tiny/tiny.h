@@ -170,6 +170,27 @@ idt_ptr:
 	ljmpl $0x18, $\target
 .endm
 
+/* putdec (32-bit code): prints EAX in decimal through puts32_body (PUTS_BODY).
+ * Clobbers EAX, ECX, EDX, ESI, EDI. */
+.macro PUTDEC_BODY
+putdec:
+	movl $putdec_end, %edi
+	movl $10, %ecx
+1:	xorl %edx, %edx
+	divl %ecx
+	addb $'0', %dl
+	decl %edi
+	movb %dl, (%edi)
+	testl %eax, %eax
+	jnz 1b
+	movl %edi, %esi
+	jmp puts32_body
+putdec_buf:
+	.skip 10
+putdec_end:
+	.byte 0
+.endm
+
 /* One label fail_N per code, each ending the guest with exit code N:
  * FAIL_EXITS 1, 2, 3 defines fail_1, fail_2 and fail_3. */
 .macro FAIL_EXITS codes:vararg
