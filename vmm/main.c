@@ -387,7 +387,8 @@ static void nbd_be_report(void *ctx)
 
 static void nbd_wait_poll(void *ctx)
 {
-	vmdsm_poll(ctx); /* (peers' page requests are served while node 0 waits) */
+	vmdsm_poll(ctx);    /* (peers' page requests are served while node 0 waits) */
+	remote_flush(ctx); /* (and the messages waiting for buffers leave) */
 }
 
 /* NBD: the export's size and flags from the server, before the guest is built. */
@@ -502,18 +503,22 @@ static u64 alone_net_poll(struct vm *vm, u64 now, void *ctx)
 }
 
 /* Builds the guest on this node and runs it until it stops. */
-/* After a guest that spanned nodes (without poweroff): stay on the cluster network,
- * answering the peers, so that a node that restarts is told the guest is over
- * (remote.c, refuse_rejoin) instead of waiting for it. */
-static __noreturn void stay_on_network(int code)
+/* `stay`, after a guest that spanned nodes: stay on the cluster network, answering
+ * the peers, so that a node that restarts is told the guest is over (remote.c,
+ * refuse_rejoin) instead of waiting for it; and so is a node whose refusal found no
+ * buffer. Woken by the NIC or by the network's next deadline (heartbeats,
+ * retransmissions: a NIC without an interrupt is polled so). */
+static __noreturn void stay_on_network(struct vm *vm, int code)
 {
 	log_guest_flush();
-	kprintf("unum: the guest is over here (exit code %d); this node stays on the cluster "
-		"network, to tell a node that restarts that it cannot rejoin\n",
-		code);
+	kprintf("unum: exit code %d\n", code);
+	kprintf("unum: staying on the cluster network (stay): a node that restarts is told "
+		"it cannot rejoin the guest\n");
 	for (;;) {
 		irq_disable(); /* (as in main's idle loop: no frame missed before the halt) */
 		net_poll();
+		remote_retry_refusals(vm);
+		lapic_timer_arm(net_next_deadline(time_now_ns()));
 		cpu_wait_irq();
 	}
 }
@@ -615,8 +620,8 @@ static __noreturn void run_guest(u32 node)
 		virtio_blk_report();
 	if (cluster.nic.present)
 		nic_stats();
-	if (cluster.nnodes > 1 && !options.poweroff)
-		stay_on_network(rc);
+	if (cluster.nnodes > 1 && options.stay && !options.poweroff)
+		stay_on_network(&vm, rc);
 	monitor_exit(rc);
 }
 

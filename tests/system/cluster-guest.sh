@@ -199,19 +199,20 @@ check lost-node-reported has "$D/node0.log" '^net: node 1 is DOWN'
 check lost-node-stops-guest has "$D/node0.log" '^guest: node 1, which runs part of the guest, is down: its vCPUs and memory are lost'
 
 # A node that comes back: node 1's QEMU is killed under the running spin guest;
-# node 0 stops the guest and, without poweroff, stays on the cluster network.
+# node 0 stops the guest and, with `stay` (and without poweroff), stays on the
+# cluster network.
 # Node 1 started again (a new boot, a new epoch) must be refused: node 0 says so,
 # naming both epochs; node 1 says why it cannot rejoin and stops (exit code 6)
 # instead of waiting for a guest that will not start again.
 D=$LOGS/rejoin
 mkdir -p "$D"
-tools/unum-cluster --quiet --timeout 150 --logdir "$D" --nodes 2 \
+tools/unum-cluster --quiet --timeout 400 --logdir "$D" --nodes 2 --append stay \
 	--guest build/guest/tiny/spin.bin >"$D/launcher.out" 2>&1 &
 launcher=$!
 check rejoin-both-vcpus-run wait_for 90 "$D/node0.log" '^tiny spin: vCPU 1 runs'
 [ -s "$D/node1.pid" ] && kill "$(cat "$D/node1.pid")"
-check rejoin-node0-stays-up wait_for 60 "$D/node0.log" \
-	'^unum: the guest is over here \(exit code 6\); this node stays on the cluster network'
+check rejoin-node0-stays-up wait_for 60 "$D/node0.log" '^unum: exit code 6$' \
+	"$D/node0.log" '^unum: staying on the cluster network \(stay\)'
 mv "$D/node1.log" "$D/node1-before.log"
 bash "$D/node1.cmd" >"$D/node1-again.out" 2>&1 &
 check rejoin-node1-refused wait_for 60 "$D/node1.log" \

@@ -69,6 +69,9 @@ TEST(bad_values)
 	CHECK_EQ(opt.cacheahead, 0);
 	CHECK(cmdline_parse("cacheahead=x", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'cacheahead=x': expected cacheahead=N with N from 0 to 65536");
+	CHECK(!opt.stay);
+	CHECK_EQ(cmdline_parse("stay", &opt, err, sizeof(err)), 0);
+	CHECK(opt.stay);
 	CHECK_EQ(opt.msgbufs, 0);
 	CHECK_EQ(cmdline_parse("msgbufs=32", &opt, err, sizeof(err)), 0);
 	CHECK_EQ(opt.msgbufs, 32);

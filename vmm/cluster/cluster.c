@@ -96,6 +96,7 @@ static u64 cluster_poll(struct vm *vm, u64 now)
 	handoff_drain(vm);	 /* (queued by the other cores: the network is this core's) */
 	net_poll();
 	remote_flush(vm); /* (after the acknowledgements net_poll took in) */
+	remote_retry_refusals(vm);
 	vmdsm_poll(vm);
 	turns_poll(vm, now);
 	remote_time_poll(vm, now);

@@ -263,6 +263,7 @@ static void recv_stop(void *ctx, u16 src, const void *data, size_t len)
  * never start again (vmm/main.c, recv_refused); this node says so too. */
 static void refuse_rejoin(struct vm *vm, u32 node, u64 old_epoch, bool stopped)
 {
+	struct remote_state *r = &cluster_of(vm)->remote;
 	struct refused_msg m = { .old_epoch = old_epoch,
 				 .new_epoch = net_peer_epoch(node),
 				 .exit_code = stopped ? vm->exit_code : EXIT_NODE_LOST,
@@ -273,8 +274,20 @@ static void refuse_rejoin(struct vm *vm, u32 node, u64 old_epoch, bool stopped)
 		"and is told so\n",
 		node, (unsigned long long)m.new_epoch, (unsigned long long)old_epoch,
 		stopped ? "after" : "before");
-	if (msg_send(net_msg_layer(), (u16)node, MSG_T_REFUSED, &m, sizeof(m)) != 0)
-		kprintf("cluster: node %u could not be told (no message-layer buffer)\n", node);
+	r->refusal[node] = m;
+	r->refusal_owed[node] = true;
+	remote_retry_refusals(vm);
+}
+
+void remote_retry_refusals(struct vm *vm)
+{
+	struct remote_state *r = &cluster_of(vm)->remote;
+
+	for (u32 n = 0; n < vm->nnodes; n++)
+		if (r->refusal_owed[n] &&
+		    msg_send(net_msg_layer(), (u16)n, MSG_T_REFUSED, &r->refusal[n],
+			     sizeof(r->refusal[n])) == 0)
+			r->refusal_owed[n] = false; /* (else again at the next poll) */
 }
 
 static void peer_lost(void *ctx, u32 node, bool restarted, u64 old_epoch)

@@ -30,6 +30,9 @@ void remote_deliver(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector,
 /* Boot core: sends the messages for other nodes that waited for the message layer's
  * buffers, while it takes them; true if some still wait. */
 bool remote_flush(struct vm *vm);
+/* Boot core: sends the refusals owed to nodes that restarted under the guest whose
+ * first try found no buffer (cluster_poll, and the `stay` loop after the guest). */
+void remote_retry_refusals(struct vm *vm);
 /* The end report's line on interrupts across nodes. */
 void remote_report(struct vm *vm);
 /* Forwards v's port access to node 0; v waits (io_waiting) for the answer. */

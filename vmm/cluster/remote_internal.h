@@ -57,6 +57,9 @@ struct remote_backlog {
 struct remote_state {
 	bool stop_from_peer; /* the stop was sent, or came from a peer */
 	struct remote_backlog backlog;
+	/* Refusals owed to restarted nodes (refuse_rejoin), sent again until they go. */
+	struct refused_msg refusal[MSG_MAX_NODES];
+	bool refusal_owed[MSG_MAX_NODES];
 	struct remote_stats st;
 	struct vcpu_fwd fwd[VM_MAX_VCPUS];
 	struct time_msg time_answer; /* node 0's last answer to a join-time probe */

@@ -28,7 +28,9 @@
  * or an MMIO answer, vmm/cluster/vmdsm.h, vmdsm_nap: to measure the nap, and for a test
  * of a race its quicker wake-ups hide), `msgbufs=N` (the message layer's pool of
  * buffers, 32..4096, instead of the default 4 x 16 per peer, at least 256: a test
- * fills it to exercise vmm/cluster/remote.c's backlog). Builds on the host.
+ * fills it to exercise vmm/cluster/remote.c's backlog), `stay` (after a guest that spanned
+ * nodes ends, the node stays on the cluster network instead of halting, so that a node
+ * that restarts is told it cannot rejoin; `poweroff` wins). Builds on the host.
  */
 #ifndef UNUM_VMM_NODE_CMDLINE_H
 #define UNUM_VMM_NODE_CMDLINE_H
@@ -49,6 +51,7 @@ struct monitor_options {
 	bool noguest;	 /* stop after the boot report, even with a guest line */
 	bool noprefetch; /* across nodes, ask for no page before a vCPU faults (to measure) */
 	bool nonap;	 /* across nodes, the boot core's waits poll without a pause */
+	bool stay; /* after a guest spanning nodes ends, stay on the network (not poweroff) */
 	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
