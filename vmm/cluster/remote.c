@@ -284,9 +284,8 @@ void remote_retry_refusals(struct vm *vm)
 	struct remote_state *r = &cluster_of(vm)->remote;
 
 	for (u32 n = 0; n < vm->nnodes; n++)
-		if (r->refusal_owed[n] &&
-		    msg_send(net_msg_layer(), (u16)n, MSG_T_REFUSED, &r->refusal[n],
-			     sizeof(r->refusal[n])) == 0)
+		if (r->refusal_owed[n] && msg_send(net_msg_layer(), (u16)n, MSG_T_REFUSED,
+						   &r->refusal[n], sizeof(r->refusal[n])) == 0)
 			r->refusal_owed[n] = false; /* (else again at the next poll) */
 }
 

@@ -51,7 +51,7 @@ struct monitor_options {
 	bool noguest;	 /* stop after the boot report, even with a guest line */
 	bool noprefetch; /* across nodes, ask for no page before a vCPU faults (to measure) */
 	bool nonap;	 /* across nodes, the boot core's waits poll without a pause */
-	bool stay; /* after a guest spanning nodes ends, stay on the network (not poweroff) */
+	bool stay;	 /* after a guest spanning nodes: stay on the network */
 	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
