@@ -380,11 +380,7 @@ fault_\v:
 	FAULT \v
 .endr
 
-	.code32
-	PUTS_BODY puts32_body
-	PUTDEC_BODY
-	PUTS16_BODY
-	GDT_TABLE
+	TINY_BODIES32
 
 /* The seed and the count of operations (tests/fuzz/fuzz-guest writes them). */
 	.org 0xff0

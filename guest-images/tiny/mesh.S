@@ -160,7 +160,6 @@ mesh:
 	SEND 0, WAKE			/* to vCPU 0, which waits for everyone */
 7:	ret
 
-	PUTDEC_BODY
 
 /* WAKE: only ends a WAIT_HALTED. */
 wake:
@@ -184,10 +183,7 @@ eoi_return:
 unexpected:
 	EXIT 60
 
-	.code32
-	PUTS_BODY puts32_body
-	PUTS16_BODY
-	GDT_TABLE
+	TINY_BODIES32
 	.balign 8
 idt:
 	IDT_GATES VEC, unexpected

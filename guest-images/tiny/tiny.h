@@ -68,6 +68,16 @@ _start:
 	PUTS_BODY puts16
 .endm
 
+/* What a guest that prints from real and protected mode needs after its code: puts32_body,
+ * putdec (PUTDEC_BODY, below), puts16 and the GDT. */
+.macro TINY_BODIES32
+	.code32
+	PUTS_BODY puts32_body
+	PUTDEC_BODY
+	PUTS16_BODY
+	GDT_TABLE
+.endm
+
 /* Flat GDT: 0x08 32-bit code, 0x10 data, 0x18 64-bit code. */
 .macro GDT_TABLE
 	.balign 8
