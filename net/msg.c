@@ -35,6 +35,8 @@ void msg_slot_free(struct msg_layer *l, uint16_t idx)
 
 	if (s->state == MSG_SLOT_RX)
 		l->rx_held--;
+	else if (s->state == MSG_SLOT_PART)
+		l->parts_held--;
 	s->state = MSG_SLOT_FREE;
 	s->next = l->free_head;
 	l->free_head = idx;
@@ -62,7 +64,7 @@ static uint32_t msg_rx_sack(const struct msg_layer *l, const struct msg_peer *p)
  * packet to any other epoch of the peer carries none.
  */
 static void msg_transmit(struct msg_layer *l, uint16_t node, uint8_t *pkt, uint8_t type,
-			 uint16_t len, uint32_t seq, uint64_t dst_epoch)
+			 uint8_t flags, uint16_t len, uint32_t seq, uint64_t dst_epoch)
 {
 	struct msg_peer *p = &l->peers[node];
 	struct msg_hdr h = {
@@ -77,6 +79,7 @@ static void msg_transmit(struct msg_layer *l, uint16_t node, uint8_t *pkt, uint8
 		.dst_epoch = dst_epoch,
 		.pkt_num = ++p->tx_pkt,
 		.seq = seq,
+		.flags = flags,
 	};
 
 	if (dst_epoch != 0 && dst_epoch == p->epoch) {
@@ -94,7 +97,7 @@ void msg_send_control(struct msg_layer *l, uint16_t node, uint8_t type, uint64_t
 {
 	uint8_t pkt[MSG_HDR_SIZE + MSG_MAC_SIZE];
 
-	msg_transmit(l, node, pkt, type, 0, 0, dst_epoch);
+	msg_transmit(l, node, pkt, type, 0, 0, 0, dst_epoch);
 	if (type == MSG_T_ACK)
 		l->stats.tx_acks++;
 	else
@@ -126,7 +129,8 @@ uint64_t msg_rto(const struct msg_layer *l, const struct msg_peer *p)
  */
 void msg_transmit_slot(struct msg_layer *l, struct msg_slot *s, uint64_t now, bool fast)
 {
-	msg_transmit(l, s->peer, s->buf, s->type, s->len, s->seq, l->peers[s->peer].epoch);
+	msg_transmit(l, s->peer, s->buf, s->type, s->flags, s->len, s->seq,
+		     l->peers[s->peer].epoch);
 	if (s->tries == 0) {
 		s->rto_ns = msg_rto(l, &l->peers[s->peer]);
 		s->sent_ns = now;
@@ -194,36 +198,54 @@ void msg_tx_fill_window(struct msg_layer *l, uint16_t node, uint64_t now)
 	}
 }
 
+/* Copy bytes @off .. @off + @n - 1 of the message @head then @body to @dst. */
+static void msg_copy_span(uint8_t *dst, const uint8_t *head, size_t head_len, const uint8_t *body,
+			  size_t off, size_t n)
+{
+	if (off < head_len) {
+		size_t k = msg_min(n, head_len - off);
+
+		memcpy(dst, head + off, k);
+		dst += k;
+		off += k;
+		n -= k;
+	}
+	if (n)
+		memcpy(dst, body + (off - head_len), n);
+}
+
 int msg_send_parts(struct msg_layer *l, uint16_t dst, uint8_t type, const void *head,
 		   size_t head_len, const void *body, size_t body_len)
 {
+	size_t len = head_len + body_len, off = 0;
+	uint16_t nr_parts = msg_parts(len);
 	struct msg_peer *p;
-	struct msg_slot *s;
-	uint16_t idx;
 	uint64_t now;
 
 	if (dst >= l->id.nr_nodes || dst == l->id.self || type < MSG_T_USER ||
 	    head_len > MSG_MAX_PAYLOAD || body_len > MSG_MAX_PAYLOAD - head_len ||
 	    (head_len && !head) || (body_len && !body))
 		return -MSG_E_INVAL;
-	/* Leave the out-of-order reserve free: holding data is what spares retransmissions. */
-	if (l->nr_free <= l->rx_limit - l->rx_held)
+	/* All the parts or none; the reserves stay free (holding data spares retransmissions). */
+	if (msg_send_room(l) < nr_parts)
 		return -MSG_E_AGAIN;
-	s = msg_slot_alloc(l, &idx);
-	if (!s)
-		return -MSG_E_AGAIN;
-	s->peer = dst;
-	s->len = (uint16_t)(head_len + body_len);
-	s->state = MSG_SLOT_QUEUED;
-	s->type = type;
-	s->sacked = 0;
-	s->tries = 0;
-	if (head_len)
-		memcpy(s->buf + MSG_HDR_SIZE, head, head_len);
-	if (body_len)
-		memcpy(s->buf + MSG_HDR_SIZE + head_len, body, body_len);
 	p = &l->peers[dst];
-	msg_queue_push(l, p, idx);
+	for (uint16_t i = 0; i < nr_parts; i++) {
+		size_t n = msg_min(len - off, MSG_PART_MAX);
+		uint16_t idx;
+		struct msg_slot *s = msg_slot_alloc(l, &idx); /* there is room (above) */
+
+		s->peer = dst;
+		s->len = (uint16_t)n;
+		s->state = MSG_SLOT_QUEUED;
+		s->type = type;
+		s->flags = i + 1 < nr_parts ? MSG_F_MORE : 0;
+		s->sacked = 0;
+		s->tries = 0;
+		msg_copy_span(s->buf + MSG_HDR_SIZE, head, head_len, body, off, n);
+		off += n;
+		msg_queue_push(l, p, idx);
+	}
 	l->stats.tx_queued++;
 	now = l->ops.now_ns(l->ops.ctx);
 	if (p->epoch == 0 && p->hello_due_ns > now)
@@ -352,6 +374,20 @@ static int msg_init_timing(struct msg_layer *l, const struct msg_config *cfg)
 	return 0;
 }
 
+/*
+ * MSG_MAX_PARTS - 1 buffers per peer for the first parts of a message received in order, then
+ * half the rest for out-of-order data and half, at least a whole message, for sending.
+ */
+static uint16_t msg_part_reserve(uint16_t nr_nodes)
+{
+	return (uint16_t)((MSG_MAX_PARTS - 1) * (nr_nodes - 1));
+}
+
+uint32_t msg_min_slots(uint16_t nr_nodes)
+{
+	return msg_part_reserve(nr_nodes) + 2u * MSG_MAX_PARTS;
+}
+
 static void msg_init_pool(struct msg_layer *l, struct msg_slot *slots, uint16_t nr)
 {
 	l->slots = slots;
@@ -359,10 +395,12 @@ static void msg_init_pool(struct msg_layer *l, struct msg_slot *slots, uint16_t 
 	l->nr_free = nr;
 	l->free_head = 0;
 	/*
-	 * A quarter of the pool is kept for out-of-order data and out-of-order data may use no
-	 * more: senders cannot starve receivers of it, nor the reverse.
+	 * The buffers kept for parts come first: an in-order part always has one, so a message
+	 * in parts is never stuck behind out-of-order data or sends. Then out-of-order data may
+	 * use half of the rest and no more: senders cannot starve receivers of it, nor the reverse.
 	 */
-	l->rx_limit = nr / 2;
+	l->part_reserve = msg_part_reserve(l->id.nr_nodes);
+	l->rx_limit = (uint16_t)((nr - l->part_reserve) / 2);
 	for (uint16_t i = 0; i < nr; i++) {
 		slots[i].state = MSG_SLOT_FREE;
 		slots[i].next = i + 1 < nr ? (uint16_t)(i + 1) : MSG_NO_SLOT;
@@ -374,7 +412,8 @@ int msg_init(struct msg_layer *l, const struct msg_config *cfg, const struct msg
 	if (!l || !cfg || !ops || !ops->send || !ops->now_ns || !ops->deliver)
 		return -MSG_E_INVAL;
 	if (cfg->nr_nodes < 2 || cfg->nr_nodes > MSG_MAX_NODES || cfg->self >= cfg->nr_nodes ||
-	    cfg->epoch == 0 || !cfg->slots || cfg->nr_slots < 2 || cfg->nr_slots >= MSG_NO_SLOT)
+	    cfg->epoch == 0 || !cfg->slots || cfg->nr_slots < msg_min_slots(cfg->nr_nodes) ||
+	    cfg->nr_slots >= MSG_NO_SLOT)
 		return -MSG_E_INVAL;
 	memset(l, 0, sizeof(*l));
 	if (msg_init_timing(l, cfg) < 0)
@@ -406,7 +445,7 @@ uint16_t msg_free_slots(const struct msg_layer *l)
 
 uint16_t msg_send_room(const struct msg_layer *l)
 {
-	uint16_t reserve = (uint16_t)(l->rx_limit - l->rx_held);
+	uint16_t reserve = (uint16_t)(l->rx_limit - l->rx_held + l->part_reserve - l->parts_held);
 
 	return l->nr_free > reserve ? (uint16_t)(l->nr_free - reserve) : 0;
 }

@@ -2,7 +2,9 @@
 /*
  * The cluster message layer (design section 6, doc/net.md): typed messages of up to one 4 KiB
  * page plus an upper-layer header between node ids, over a datagram transport that may lose,
- * duplicate, reorder or corrupt packets. Each pair of nodes keeps a session with per-direction
+ * duplicate, reorder or corrupt packets. A message longer than one Ethernet frame's datagram
+ * travels as up to MSG_MAX_PARTS packets, each with its own sequence number, so a lost frame
+ * costs one part. Each pair of nodes keeps a session with per-direction
  * sequence numbers, cumulative and selective acknowledgements, retransmission with capped
  * exponential backoff and in-order, exactly-once delivery. Every packet is authenticated with
  * SipHash-2-4 keyed by the cluster secret and carries a packet number checked against a replay
@@ -25,11 +27,19 @@
 #define MSG_MAX_NODES	  256 /* node ids 0..255 */
 #define MSG_PAGE_SIZE	  4096
 #define MSG_MAX_UPPER_HDR 64 /* room for the header of the layer above: DSM's is 24 bytes */
-#define MSG_MAX_PAYLOAD	  (MSG_PAGE_SIZE + MSG_MAX_UPPER_HDR)
-#define MSG_WINDOW	  16 /* messages in flight per peer and direction; <= 32 */
+#define MSG_MAX_PAYLOAD	  (MSG_PAGE_SIZE + MSG_MAX_UPPER_HDR) /* one message */
+#define MSG_WINDOW	  16 /* packets (parts) in flight per peer and direction; <= 32 */
 #define MSG_HDR_SIZE	  56 /* wire header, see net/msg_wire.h */
 #define MSG_MAC_SIZE	  8  /* SipHash-2-4 tag after the payload */
-#define MSG_MAX_PACKET	  (MSG_HDR_SIZE + MSG_MAX_PAYLOAD + MSG_MAC_SIZE)
+/*
+ * A packet fits one UDP datagram that IPv4 carries in one 1500-byte Ethernet frame (1500 - 20
+ * - 8 bytes), so the network never fragments it: a lost frame loses one part of a message, not
+ * the whole message, and only that part goes again. A message is cut into parts of
+ * MSG_PART_MAX bytes, the last one shorter: a page and its DSM header make 3.
+ */
+#define MSG_MAX_PACKET 1472
+#define MSG_PART_MAX   (MSG_MAX_PACKET - MSG_HDR_SIZE - MSG_MAC_SIZE)
+#define MSG_MAX_PARTS  ((MSG_MAX_PAYLOAD + MSG_PART_MAX - 1) / MSG_PART_MAX)
 
 /* Errors, returned negated; errno values, as the monitor's E_* are. */
 enum {
@@ -89,11 +99,12 @@ struct msg_stats {
 	uint64_t rx_beyond_window;   /* data too far ahead of the next expected sequence number */
 	uint64_t rx_no_buffer;	     /* out-of-order data not held for want of a buffer */
 	uint64_t rx_held;	     /* out-of-order data held for later delivery */
+	uint64_t rx_bad_parts;	     /* messages discarded: their parts did not fit together */
 	uint64_t delivered;	     /* messages passed to ops->deliver */
 	uint64_t tx_packets;	     /* all packets sent */
 	uint64_t tx_queued;	     /* messages accepted by msg_send() */
-	uint64_t tx_data;	     /* first transmissions of messages */
-	uint64_t tx_retrans;	     /* retransmissions of messages */
+	uint64_t tx_data;	     /* first transmissions of data packets (parts of messages) */
+	uint64_t tx_retrans;	     /* retransmissions of data packets */
 	uint64_t tx_fast;	     /* of which before the timeout: a gap the peer's SACK showed */
 	uint64_t tx_acks;	     /* acknowledgement-only packets */
 	uint64_t tx_hellos;	     /* heartbeats and probes */
@@ -115,7 +126,10 @@ struct msg_ops {
 	void (*peer_reset)(void *ctx, uint16_t node);
 };
 
-/* A packet buffer. The caller provides an array of them; the fields are the layer's. */
+/*
+ * A packet buffer: one part of a message (a whole message when it fits one). The caller
+ * provides an array of them; the fields are the layer's.
+ */
 struct msg_slot {
 	uint64_t due_ns;  /* next (re)transmission */
 	uint64_t sent_ns; /* first transmission (the round-trip estimate's sample) */
@@ -128,6 +142,7 @@ struct msg_slot {
 	uint8_t type;
 	uint8_t sacked; /* the peer holds it out of order: do not retransmit */
 	uint8_t tries;	/* transmissions so far, saturating */
+	uint8_t flags;	/* MSG_F_MORE: the message goes on in the next part */
 	uint8_t buf[MSG_MAX_PACKET];
 };
 
@@ -147,7 +162,8 @@ struct msg_config {
 	uint64_t rto_max_ns;   /* cap of its doubling, 500 ms */
 	uint64_t ack_delay_ns; /* wait for a reply to carry the ack, 200 us */
 	uint64_t hello_interval_ns; /* heartbeat period, 100 ms */
-	/* The buffer pool shared by all peers, 2..65534 slots; doc/net.md on sizing it. */
+	/* The buffer pool shared by all peers, at least msg_min_slots(nr_nodes) and at most
+	 * 65534 slots; doc/net.md on sizing it. */
 	struct msg_slot *slots;
 	uint32_t nr_slots;
 };
@@ -173,8 +189,12 @@ struct msg_peer {
 	bool ack_pending;
 	uint8_t rto_shift;
 	uint16_t queue_head, queue_tail; /* messages waiting for room in the window */
-	uint16_t tx_ring[MSG_WINDOW];	 /* slot of message seq at seq % MSG_WINDOW */
-	uint16_t rx_ring[MSG_WINDOW];	 /* slot of held out-of-order message, likewise */
+	uint16_t tx_ring[MSG_WINDOW];	 /* slot of part seq at seq % MSG_WINDOW */
+	uint16_t rx_ring[MSG_WINDOW];	 /* slot of held out-of-order part, likewise */
+	/* The parts of a message received in order so far, waiting for its last part. */
+	uint16_t part[MSG_MAX_PARTS - 1];
+	uint8_t nr_parts;
+	uint8_t part_skip; /* dropping the rest of a message whose parts did not fit together */
 };
 
 /* What msg_wire_check() needs to know about us. */
@@ -194,21 +214,29 @@ struct msg_layer {
 	struct msg_slot *slots;
 	uint16_t nr_slots, nr_free, free_head;
 	uint16_t rx_held, rx_limit; /* out-of-order slots in use, and their cap */
+	/* Slots kept for the first parts of messages received in order: MSG_MAX_PARTS - 1 per
+	 * peer, so an in-order part always has a buffer; and how many are in use. */
+	uint16_t part_reserve, parts_held;
 	struct msg_stats stats;
+	uint8_t joined[MSG_MAX_PAYLOAD]; /* a message put together from its parts, for deliver() */
 	struct msg_peer peers[MSG_MAX_NODES];
 };
+
+/* The smallest pool msg_init() takes for @nr_nodes (see doc/net.md, Memory). */
+uint32_t msg_min_slots(uint16_t nr_nodes);
 
 /* Set up @l from @cfg and @ops (both copied). Returns 0 or -MSG_E_INVAL. */
 int msg_init(struct msg_layer *l, const struct msg_config *cfg, const struct msg_ops *ops);
 
-/*
- * Queue a message of @type (MSG_T_USER..255) and @len bytes (<= MSG_MAX_PAYLOAD) for @dst; it
- * leaves at once if a session exists and @dst's window has room, else when they do. The bytes
- * are copied. Returns 0, -MSG_E_AGAIN when the buffer pool is full, or -MSG_E_INVAL.
- */
 /* The first retransmission timeout of a new message to @p (see doc/net.md, Retransmission). */
 uint64_t msg_rto(const struct msg_layer *l, const struct msg_peer *p);
 
+/*
+ * Queue a message of @type (MSG_T_USER..255) and @len bytes (<= MSG_MAX_PAYLOAD) for @dst, as
+ * msg_parts(@len) packets; it leaves at once if a session exists and @dst's window has room,
+ * else when they do. The bytes are copied. Returns 0, -MSG_E_AGAIN when the buffer pool cannot
+ * take all its parts (then none is queued), or -MSG_E_INVAL.
+ */
 int msg_send(struct msg_layer *l, uint16_t dst, uint8_t type, const void *data, size_t len);
 
 /* The same for a message made of @head then @body (either may be NULL when its length is 0). */
@@ -232,13 +260,19 @@ uint64_t msg_peer_epoch(const struct msg_layer *l, uint16_t node);
 /* True when every message sent to @node has been acknowledged (none queued). */
 bool msg_peer_all_acked(const struct msg_layer *l, uint16_t node);
 
+/* The packets (and buffers) a message of @len bytes takes: 1 to MSG_MAX_PARTS. */
+static inline uint16_t msg_parts(size_t len)
+{
+	return len <= MSG_PART_MAX ? 1 : (uint16_t)((len + MSG_PART_MAX - 1) / MSG_PART_MAX);
+}
+
 /* Free buffers in the pool, and its size: for senders that can wait (prefetch). */
 uint16_t msg_free_slots(const struct msg_layer *l);
 uint16_t msg_pool_slots(const struct msg_layer *l);
-/* How many more messages msg_send() would take now: the free buffers less the reserve kept
- * for out-of-order data (at most half the pool). */
+/* How many more buffers msg_send() would take now (a message takes msg_parts() of them): the
+ * free buffers less the reserves kept for out-of-order data and for parts of messages. */
 uint16_t msg_send_room(const struct msg_layer *l);
-/* Messages sent and not yet acknowledged, and messages waiting for room in a window, over
+/* Packets sent and not yet acknowledged, and packets waiting for room in a window, over
  * all peers (for reports). */
 void msg_backlog(const struct msg_layer *l, uint32_t *unacked, uint32_t *queued);
 

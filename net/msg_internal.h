@@ -11,8 +11,11 @@
 #define MSG_NO_SLOT	  0xffffu /* empty ring entry, end of the free list */
 #define MSG_REPLAY_WINDOW 64	  /* packet numbers remembered per peer: the bits of rx_pkt_bits */
 
-/* A slot is free, queued for the send window, in it, or holding out-of-order data. */
-enum { MSG_SLOT_FREE, MSG_SLOT_QUEUED, MSG_SLOT_TX, MSG_SLOT_RX };
+/*
+ * A slot is free, queued for the send window, in it, holding out-of-order data, or holding a
+ * part of a message received in order whose last part has not come yet.
+ */
+enum { MSG_SLOT_FREE, MSG_SLOT_QUEUED, MSG_SLOT_TX, MSG_SLOT_RX, MSG_SLOT_PART };
 
 /*
  * How far timeouts back off the first timeout of a peer's next messages (RFC 6298 5.5), in

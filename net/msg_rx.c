@@ -4,8 +4,9 @@
  * msg_wire_check() has found it well-formed and authentic. Probes are answered without touching
  * state; other packets must belong to the current incarnations of both nodes and carry a packet
  * number not seen before; a new incarnation of a peer starts a new session. Acknowledgements
- * free sent messages; data is delivered in order, held briefly when it arrives early, and
- * counted and acknowledged again when it is a duplicate.
+ * free sent packets; data is taken in order, held briefly when it arrives early, and counted
+ * and acknowledged again when it is a duplicate; the parts of a message are put together and
+ * the message delivered when its last part is in.
  */
 #include <string.h>
 
@@ -13,9 +14,19 @@
 #include "net/msg_internal.h"
 #include "net/msg_wire.h"
 
+/* Forget the parts kept of a message from @p. */
+static void msg_parts_drop(struct msg_layer *l, struct msg_peer *p)
+{
+	for (uint8_t i = 0; i < p->nr_parts; i++)
+		msg_slot_free(l, p->part[i]);
+	p->nr_parts = 0;
+}
+
 /* Forget what was exchanged with an earlier incarnation of @p's node. */
 static void msg_peer_flush(struct msg_layer *l, struct msg_peer *p)
 {
+	msg_parts_drop(l, p);
+	p->part_skip = 0;
 	for (int i = 0; i < MSG_WINDOW; i++) {
 		if (p->tx_ring[i] != MSG_NO_SLOT) {
 			msg_slot_free(l, p->tx_ring[i]);
@@ -235,16 +246,79 @@ static void msg_rx_ack(struct msg_layer *l, struct msg_peer *p, const struct msg
 }
 
 /*
- * Deliver the next message in order. rx_next moves and the ack is scheduled first, so a reply
- * sent from the callback carries the acknowledgement of this very message.
+ * Keep @data, a part of a message with more to come, or, when it is the last, put the message
+ * together in l->joined and return its length. Returns -1 while parts are missing, and when
+ * the parts do not make a message (more than MSG_MAX_PARTS or MSG_MAX_PAYLOAD bytes, or types
+ * that differ: only an authentic peer with a bug sends that): then they are counted and dropped
+ * up to and including the part without MSG_F_MORE.
  */
-static void msg_rx_deliver(struct msg_layer *l, uint16_t node, uint8_t type, const uint8_t *data,
-			   uint16_t len, uint64_t now)
+static int msg_rx_join(struct msg_layer *l, struct msg_peer *p, uint16_t node, uint8_t type,
+		       uint8_t flags, const uint8_t *data, uint16_t len)
+{
+	bool more = flags & MSG_F_MORE;
+	size_t off = 0;
+
+	if (p->part_skip) {
+		p->part_skip = more;
+		return -1;
+	}
+	if (p->nr_parts && l->slots[p->part[0]].type != type)
+		goto bad;
+	if (more) {
+		uint16_t idx;
+		struct msg_slot *s;
+
+		if (p->nr_parts == MSG_MAX_PARTS - 1)
+			goto bad;
+		s = msg_slot_alloc(l, &idx); /* from the part reserve: there is one */
+		s->state = MSG_SLOT_PART;
+		s->peer = node;
+		s->type = type;
+		s->len = len;
+		memcpy(s->buf + MSG_HDR_SIZE, data, len);
+		p->part[p->nr_parts++] = idx;
+		l->parts_held++;
+		return -1;
+	}
+	/* (every part but the last is MSG_PART_MAX bytes: msg_wire_check()) */
+	if ((size_t)p->nr_parts * MSG_PART_MAX + len > MSG_MAX_PAYLOAD)
+		goto bad;
+	for (uint8_t i = 0; i < p->nr_parts; i++) {
+		const struct msg_slot *s = &l->slots[p->part[i]];
+
+		memcpy(l->joined + off, s->buf + MSG_HDR_SIZE, s->len);
+		off += s->len;
+	}
+	memcpy(l->joined + off, data, len);
+	msg_parts_drop(l, p);
+	return (int)(off + len);
+bad:
+	msg_parts_drop(l, p);
+	p->part_skip = more;
+	l->stats.rx_bad_parts++;
+	return -1;
+}
+
+/*
+ * Take the next part in order, and deliver the message it completes. rx_next moves and the
+ * ack is scheduled first, so a reply sent from the callback carries the acknowledgement of
+ * this very message.
+ */
+static void msg_rx_deliver(struct msg_layer *l, uint16_t node, uint8_t type, uint8_t flags,
+			   const uint8_t *data, uint16_t len, uint64_t now)
 {
 	struct msg_peer *p = &l->peers[node];
 
 	p->rx_next++;
 	msg_ack_later(l, p, now + l->ack_delay_ns);
+	if ((flags & MSG_F_MORE) || p->nr_parts || p->part_skip) {
+		int joined = msg_rx_join(l, p, node, type, flags, data, len);
+
+		if (joined < 0)
+			return;
+		data = l->joined;
+		len = (uint16_t)joined;
+	}
 	l->stats.delivered++;
 	l->ops.deliver(l->ops.ctx, node, type, data, len);
 }
@@ -263,7 +337,7 @@ static void msg_rx_drain(struct msg_layer *l, uint16_t node, uint64_t now)
 			return;
 		*ring = MSG_NO_SLOT;
 		s = &l->slots[idx];
-		msg_rx_deliver(l, node, s->type, s->buf + MSG_HDR_SIZE, s->len, now);
+		msg_rx_deliver(l, node, s->type, s->flags, s->buf + MSG_HDR_SIZE, s->len, now);
 		msg_slot_free(l, idx);
 	}
 }
@@ -289,6 +363,7 @@ static void msg_rx_hold(struct msg_layer *l, struct msg_peer *p, const struct ms
 	s->state = MSG_SLOT_RX;
 	s->seq = h->seq;
 	s->type = h->type;
+	s->flags = (uint8_t)h->flags;
 	s->len = h->len;
 	s->peer = h->src;
 	memcpy(s->buf + MSG_HDR_SIZE, payload, h->len);
@@ -304,7 +379,7 @@ static void msg_rx_data(struct msg_layer *l, const struct msg_hdr *h, const uint
 	uint32_t ahead = h->seq - p->rx_next;
 
 	if (ahead == 0) {
-		msg_rx_deliver(l, h->src, h->type, payload, h->len, now);
+		msg_rx_deliver(l, h->src, h->type, (uint8_t)h->flags, payload, h->len, now);
 		msg_rx_drain(l, h->src, now);
 		return;
 	}

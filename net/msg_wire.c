@@ -23,7 +23,7 @@ void msg_wire_encode(uint8_t *pkt, const struct msg_hdr *h)
 	msg_put32(pkt + MSG_OFF_SEQ, h->seq);
 	msg_put32(pkt + MSG_OFF_ACK, h->ack);
 	msg_put32(pkt + MSG_OFF_SACK, h->sack);
-	msg_put32(pkt + MSG_OFF_RESERVED, h->reserved);
+	msg_put32(pkt + MSG_OFF_FLAGS, h->flags);
 }
 
 void msg_wire_seal(uint8_t *pkt, size_t len, const struct siphash_key *key)
@@ -41,7 +41,7 @@ static int msg_wire_check_frame(const uint8_t *pkt, size_t len, struct msg_hdr *
 	if (h->version != MSG_VERSION)
 		return MSG_DROP_BAD_VERSION;
 	h->len = msg_get16(pkt + MSG_OFF_LEN);
-	if (h->len > MSG_MAX_PAYLOAD)
+	if (h->len > MSG_PART_MAX)
 		return MSG_DROP_BAD_LENGTH;
 	if (len < (size_t)MSG_HDR_SIZE + h->len + MSG_MAC_SIZE)
 		return MSG_DROP_TRUNCATED;
@@ -68,17 +68,20 @@ static int msg_wire_check_addr(const struct msg_wire_id *id, const uint8_t *pkt,
 /*
  * The fields of an authentic packet that must agree with its type. A probe (dst_epoch 0) is a
  * hello sent before a session exists, so it can acknowledge nothing; everything else belongs to
- * a session. Control packets carry no payload and no sequence number.
+ * a session. Control packets carry no payload, no sequence number and no flags; a part of a
+ * message with more to come is full.
  */
 static int msg_wire_check_fields(const struct msg_hdr *h)
 {
 	bool control = h->type == MSG_T_ACK || h->type == MSG_T_HELLO;
 
-	if (h->reserved != 0 || h->src_epoch == 0 || h->pkt_num == 0)
+	if ((h->flags & ~MSG_F_MORE) != 0 || h->src_epoch == 0 || h->pkt_num == 0)
 		return MSG_DROP_MALFORMED;
 	if (!control && h->type < MSG_T_USER)
 		return MSG_DROP_MALFORMED;
-	if (control && (h->len != 0 || h->seq != 0))
+	if (control && (h->len != 0 || h->seq != 0 || h->flags != 0))
+		return MSG_DROP_MALFORMED;
+	if ((h->flags & MSG_F_MORE) && h->len != MSG_PART_MAX)
 		return MSG_DROP_MALFORMED;
 	if (h->dst_epoch == 0 && (h->type != MSG_T_HELLO || h->ack != 0 || h->sack != 0))
 		return MSG_DROP_MALFORMED;
@@ -94,7 +97,7 @@ static void msg_wire_decode_rest(const uint8_t *pkt, struct msg_hdr *h)
 	h->seq = msg_get32(pkt + MSG_OFF_SEQ);
 	h->ack = msg_get32(pkt + MSG_OFF_ACK);
 	h->sack = msg_get32(pkt + MSG_OFF_SACK);
-	h->reserved = msg_get32(pkt + MSG_OFF_RESERVED);
+	h->flags = msg_get32(pkt + MSG_OFF_FLAGS);
 }
 
 int msg_wire_check(const struct msg_wire_id *id, const uint8_t *pkt, size_t len, struct msg_hdr *h)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The wire format of the cluster message layer (doc/net.md has the table): a 56-byte
- * little-endian header, up to 4096 payload bytes, and an 8-byte SipHash-2-4 tag over both.
+ * little-endian header, up to MSG_PART_MAX payload bytes, and an 8-byte SipHash-2-4 tag over
+ * both.
  * Fields are read and written byte by byte at the offsets below, never by casting the buffer,
  * so alignment and host byte order do not matter. msg_wire_check() is the only parser of
  * received bytes; net/msg.c acts only on the struct msg_hdr it fills.
@@ -12,7 +13,7 @@
 #include "net/msg.h"
 
 #define MSG_MAGIC   0x4d554e55u /* "UNUM" in wire order */
-#define MSG_VERSION 1
+#define MSG_VERSION 2		/* 2: messages in parts of one frame each */
 
 #define MSG_OFF_MAGIC	  0  /* u32 */
 #define MSG_OFF_VERSION	  4  /* u8 */
@@ -27,9 +28,12 @@
 #define MSG_OFF_SEQ	  40 /* u32 */
 #define MSG_OFF_ACK	  44 /* u32 */
 #define MSG_OFF_SACK	  48 /* u32 */
-#define MSG_OFF_RESERVED  52 /* u32, must be 0 */
+#define MSG_OFF_FLAGS	  52 /* u32, MSG_F_* */
 
-_Static_assert(MSG_OFF_RESERVED + 4 == MSG_HDR_SIZE, "header layout");
+#define MSG_F_MORE 1u /* a part of a message that goes on in the next sequence number */
+
+_Static_assert(MSG_OFF_FLAGS + 4 == MSG_HDR_SIZE, "header layout");
+_Static_assert(MSG_MAX_PARTS == 3, "a page and its DSM header in 3 parts (doc/net.md)");
 
 /* A decoded header, in host order. */
 struct msg_hdr {
@@ -46,7 +50,7 @@ struct msg_hdr {
 	uint32_t seq;
 	uint32_t ack;
 	uint32_t sack;
-	uint32_t reserved;
+	uint32_t flags;
 };
 
 /* Write @h into the first MSG_HDR_SIZE bytes of @pkt. */

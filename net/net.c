@@ -152,11 +152,12 @@ int net_register(u8 type, net_msg_handler fn, void *ctx)
 }
 
 /* A send and a receive window per peer (doc/net.md), and room for a send queue
- * as long again: a guest spanning nodes sends in bursts (pages, invalidations,
- * interrupts) and a message the pool cannot take is refused. At least 256 (half
- * of it for sending, about 1 MiB in all): a node answers every request its peers
- * have out (each vCPU's pinned pages and the working-set prefetch: vmm/cluster/vmdsm.c)
- * with a grant, while its own requests are out too; 64 buffers ran out there. */
+ * as long again, counted in packets of one frame (a page takes 3): a guest spanning
+ * nodes sends in bursts (pages, invalidations, interrupts) and a message the pool
+ * cannot take is refused. At least 768 (half of it for sending, about 1.1 MiB in all):
+ * a node answers every request its peers have out (each vCPU's pinned pages and the
+ * working-set prefetch: vmm/cluster/vmdsm.c) with a grant, while its own requests are
+ * out too; 64 buffers of a whole page each ran out there. */
 static u32 pool_given; /* msgbufs=N */
 
 void net_set_pool(u32 slots)
@@ -166,7 +167,15 @@ void net_set_pool(u32 slots)
 
 static u32 net_pool_slots(u32 nnodes)
 {
-	return pool_given ? pool_given : MIN(MAX(256u, 4 * MSG_WINDOW * (nnodes - 1)), 4096u);
+	u32 need = msg_min_slots((u16)nnodes);
+
+	if (pool_given && pool_given < need) {
+		kprintf("net: msgbufs=%u is below the %u buffers the message layer needs with %u "
+			"peers (2 each for the parts of their messages, and 6); using %u\n",
+			pool_given, need, nnodes - 1, need);
+		pool_given = need;
+	}
+	return pool_given ? pool_given : MIN(MAX(768u, 12 * MSG_WINDOW * (nnodes - 1)), 12288u);
 }
 
 static struct msg_slot *net_alloc_slots(u32 nnodes, u32 *nr)
@@ -594,13 +603,19 @@ void net_msg_line(const char *prefix)
 			n += (size_t)ksnprintf(drops + n, sizeof(drops) - n, "%s%llu %s",
 					       n ? ", " : "", (unsigned long long)s->drops[i],
 					       msg_drop_name(i));
-	kprintf("%s%u of %u buffers free (%u held out of order); %u messages unacknowledged, "
-		"%u waiting for the window; %llu sent, %llu retransmitted, %llu received, %llu "
-		"duplicates, %llu not held for want of a buffer; %llu packets sent, %llu of them "
-		"acknowledgements alone; packets dropped: %s\n",
-		prefix, net.msg.nr_free, net.msg.nr_slots, net.msg.rx_held, unacked, queued,
-		(unsigned long long)s->tx_data, (unsigned long long)s->tx_retrans,
-		(unsigned long long)s->delivered, (unsigned long long)s->rx_dup,
-		(unsigned long long)s->rx_no_buffer, (unsigned long long)s->tx_packets,
-		(unsigned long long)s->tx_acks, n ? drops : "none");
+	if (s->rx_bad_parts && n < sizeof(drops))
+		n += (size_t)ksnprintf(drops + n, sizeof(drops) - n,
+				       "%s%llu messages whose parts did not fit together",
+				       n ? ", " : "", (unsigned long long)s->rx_bad_parts);
+	kprintf("%s%u of %u buffers free (%u held out of order, %u parts of messages); %u packets "
+		"unacknowledged, %u waiting for the window; %llu messages sent in %llu packets, "
+		"%llu retransmitted, %llu received, %llu duplicates, %llu not held for want of a "
+		"buffer; %llu packets sent, %llu of them acknowledgements alone; packets dropped: "
+		"%s\n",
+		prefix, net.msg.nr_free, net.msg.nr_slots, net.msg.rx_held, net.msg.parts_held,
+		unacked, queued, (unsigned long long)s->tx_queued, (unsigned long long)s->tx_data,
+		(unsigned long long)s->tx_retrans, (unsigned long long)s->delivered,
+		(unsigned long long)s->rx_dup, (unsigned long long)s->rx_no_buffer,
+		(unsigned long long)s->tx_packets, (unsigned long long)s->tx_acks,
+		n ? drops : "none");
 }

@@ -80,20 +80,23 @@ static struct sim_ev ev_pop(struct sim *s)
 /*
  * Messages and packets take their buffers from a free list: a run sends millions, and ASan's
  * allocator fills and quarantines every buffer it hands out, which costs more than the rest
- * of a message's trip. Every buffer has room for the largest packet of the lossy wire.
+ * of a message's trip. Every buffer has room for the largest DSM message (the ideal wire
+ * carries them whole) and the largest packet of the lossy wire.
  */
+#define SIM_MSG_MAX (MSG_MAX_PAYLOAD > MSG_MAX_PACKET ? MSG_MAX_PAYLOAD : MSG_MAX_PACKET)
+
 struct sim_msg *sim_msg_new(struct sim *s, unsigned src, unsigned dst, size_t len)
 {
 	struct sim_msg *m = s->msg_free;
 
-	if (len > MSG_MAX_PACKET) {
+	if (len > SIM_MSG_MAX) {
 		printf("  sim: a message of %zu bytes\n", len);
 		abort();
 	}
 	if (m)
 		s->msg_free = m->next;
 	else
-		m = malloc(sizeof(*m) + MSG_MAX_PACKET);
+		m = malloc(sizeof(*m) + SIM_MSG_MAX);
 	m->next = NULL, m->src = src, m->dst = dst, m->len = len;
 	return m;
 }

@@ -32,7 +32,8 @@ static double wall_ms(void)
 /*
  * The lossy wire a seed gets: 5 to 20 % of packets lost, 3 % duplicated, 3 % corrupted or
  * cut short, up to 30 us of jitter on top of the delay (so packets overtake each other), and
- * on every other seed a pool of 8 buffers per layer, so that messages wait for one.
+ * on every other seed a pool of 8 buffers per layer (or the smallest the layer takes: 2 per peer
+ * more), so that messages wait for one.
  */
 static void sim_lossy_params(struct wl_params *p, uint64_t seed)
 {

@@ -243,6 +243,7 @@ int sim_wire_init(struct sim *s, unsigned node)
 	struct sim_node *n = &s->node[node];
 	const struct sim_params *p = &s->p;
 	uint64_t rto = 4 * (p->delay_max_ns + p->lossy.jitter_ns) + 2 * WIRE_ACK_DELAY;
+	uint32_t min_slots = msg_min_slots((uint16_t)p->nnodes);
 	struct msg_config cfg = {
 		.cluster_id = WIRE_CLUSTER,
 		.self = (uint16_t)node,
@@ -252,7 +253,10 @@ int sim_wire_init(struct sim *s, unsigned node)
 		.rto_max_ns = 16 * rto,
 		.ack_delay_ns = WIRE_ACK_DELAY,
 		.hello_interval_ns = 16 * rto,
-		.nr_slots = p->lossy.slots ? p->lossy.slots : 2 * MSG_WINDOW * (p->nnodes - 1),
+		/* (a pool no smaller than the smallest the layer takes: the part reserve) */
+		.nr_slots = p->lossy.slots > min_slots ? p->lossy.slots
+			    : p->lossy.slots	       ? min_slots
+					     : 2 * MSG_WINDOW * (p->nnodes - 1) + min_slots,
 	};
 	struct msg_ops ops = {
 		.ctx = n,

@@ -26,7 +26,7 @@
 #include <string.h>
 
 #define FUZZ_NODES	   4
-#define FUZZ_SLOTS	   16
+#define FUZZ_SLOTS	   26
 #define FUZZ_CLUSTER	   0xf022u
 #define FUZZ_EPOCH	   500
 #define FUZZ_PEER_EPOCH(n) (1000u + (n))
@@ -35,6 +35,7 @@ static const uint8_t fuzz_secret[SIPHASH_KEY_SIZE] = "unum-fuzz-secret";
 static struct msg_layer fuzz_l;
 static struct msg_slot fuzz_slots[FUZZ_SLOTS];
 static uint64_t fuzz_now;
+static const uint8_t fuzz_page[MSG_MAX_PAYLOAD];
 static uint64_t fuzz_pkt_num[FUZZ_NODES];
 static volatile uint8_t fuzz_sink;
 
@@ -82,7 +83,7 @@ static void fuzz_peer_reset(void *ctx, uint16_t node)
 
 /* A packet from @src to node 0 as that node's current incarnation would send it. */
 static size_t fuzz_packet(uint8_t *pkt, uint16_t src, uint8_t type, uint32_t seq, uint32_t ack,
-			  uint16_t len, uint64_t dst_epoch)
+			  uint16_t len, uint64_t dst_epoch, uint32_t flags)
 {
 	struct siphash_key key = siphash_key_from_bytes(fuzz_secret);
 	struct msg_hdr h = { .magic = MSG_MAGIC,
@@ -96,7 +97,8 @@ static size_t fuzz_packet(uint8_t *pkt, uint16_t src, uint8_t type, uint32_t seq
 			     .dst_epoch = dst_epoch,
 			     .pkt_num = ++fuzz_pkt_num[src],
 			     .seq = seq,
-			     .ack = ack };
+			     .ack = ack,
+			     .flags = flags };
 
 	msg_wire_encode(pkt, &h);
 	for (uint16_t i = 0; i < len; i++)
@@ -105,7 +107,8 @@ static size_t fuzz_packet(uint8_t *pkt, uint16_t src, uint8_t type, uint32_t seq
 	return MSG_HDR_SIZE + (size_t)len + MSG_MAC_SIZE;
 }
 
-/* Node 0 with sessions to nodes 1 and 2, three messages to each unacknowledged, one queued to 3. */
+/* Node 0 with sessions to nodes 1 and 2, three messages to each unacknowledged and a page in
+ * parts to node 1, one queued to 3. */
 static void fuzz_setup(void)
 {
 	struct msg_config cfg = { .cluster_id = FUZZ_CLUSTER,
@@ -129,12 +132,14 @@ static void fuzz_setup(void)
 	memset(fuzz_pkt_num, 0, sizeof(fuzz_pkt_num));
 	fuzz_assert(msg_init(&fuzz_l, &cfg, &ops) == 0, "init");
 	for (uint16_t n = 1; n <= 2; n++) {
-		size_t len = fuzz_packet(pkt, n, MSG_T_HELLO, 0, 0, 0, FUZZ_EPOCH);
+		size_t len = fuzz_packet(pkt, n, MSG_T_HELLO, 0, 0, 0, FUZZ_EPOCH, 0);
 
 		fuzz_assert(msg_input(&fuzz_l, pkt, len) == MSG_DROP_NONE, "setup hello");
 		for (int i = 0; i < 3; i++)
 			fuzz_assert(msg_send(&fuzz_l, n, MSG_T_PING, &i, sizeof(i)) == 0, "setup");
 	}
+	/* and a page in 3 parts to node 1 */
+	fuzz_assert(msg_send(&fuzz_l, 1, MSG_T_DSM, fuzz_page, MSG_MAX_PAYLOAD) == 0, "setup");
 	/* Node 3 has no session: this one waits for it. */
 	fuzz_assert(msg_send(&fuzz_l, 3, MSG_T_PONG, NULL, 0) == 0, "setup");
 	msg_poll(&fuzz_l, fuzz_now);
@@ -151,7 +156,7 @@ static void fuzz_repair(uint8_t ctl, uint8_t *pkt, size_t n)
 	if (ctl & 1) {
 		msg_put32(pkt + MSG_OFF_MAGIC, MSG_MAGIC);
 		pkt[MSG_OFF_VERSION] = MSG_VERSION;
-		if (n - MSG_HDR_SIZE - MSG_MAC_SIZE <= MSG_MAX_PAYLOAD)
+		if (n - MSG_HDR_SIZE - MSG_MAC_SIZE <= MSG_PART_MAX)
 			msg_put16(pkt + MSG_OFF_LEN, (uint16_t)(n - MSG_HDR_SIZE - MSG_MAC_SIZE));
 	}
 	if (ctl & 2) {
@@ -172,21 +177,30 @@ static void fuzz_repair(uint8_t ctl, uint8_t *pkt, size_t n)
 /* The pool and the windows add up after every record, and silent peers are real peers. */
 static void fuzz_check_state(void)
 {
-	unsigned int used = 0, rx = 0;
+	unsigned int used = 0, rx = 0, parts = 0;
 	uint16_t silent[FUZZ_NODES];
 	int nr_silent = msg_peers_silent(&fuzz_l, fuzz_now, 20000000, silent, FUZZ_NODES);
 
 	for (int i = 0; i < FUZZ_SLOTS; i++) {
 		used += fuzz_slots[i].state != MSG_SLOT_FREE;
 		rx += fuzz_slots[i].state == MSG_SLOT_RX;
+		parts += fuzz_slots[i].state == MSG_SLOT_PART;
 	}
 	fuzz_assert(used + fuzz_l.nr_free == FUZZ_SLOTS, "pool accounting");
 	fuzz_assert(rx == fuzz_l.rx_held && rx <= fuzz_l.rx_limit, "out-of-order accounting");
+	fuzz_assert(parts == fuzz_l.parts_held && parts <= fuzz_l.part_reserve, "part accounting");
+	/* the reserves are there: an in-order part and an out-of-order one always have a slot */
+	fuzz_assert(fuzz_l.nr_free >= fuzz_l.rx_limit - fuzz_l.rx_held + fuzz_l.part_reserve -
+					      fuzz_l.parts_held,
+		    "reserves free");
 	for (int n = 1; n < FUZZ_NODES; n++) {
 		const struct msg_peer *p = &fuzz_l.peers[n];
 
 		fuzz_assert(p->tx_next - p->tx_una <= MSG_WINDOW, "send window");
+		fuzz_assert(p->nr_parts < MSG_MAX_PARTS, "parts kept");
+		parts -= p->nr_parts;
 	}
+	fuzz_assert(parts == 0, "every part slot belongs to a peer");
 	fuzz_assert(nr_silent >= 0 && nr_silent < FUZZ_NODES, "silent count");
 	for (int i = 0; i < nr_silent; i++)
 		fuzz_assert(silent[i] > 0 && silent[i] < FUZZ_NODES, "silent node");
@@ -237,12 +251,17 @@ static void seed_record(uint8_t ctl, const uint8_t *pkt, size_t len)
 	fwrite(pkt, 1, len, seed_file);
 }
 
-/* A data message from @src with sequence number @seq. */
-static void seed_data(uint8_t ctl, uint16_t src, uint32_t seq, uint16_t len)
+/* A data packet from @src with sequence number @seq (@flags: MSG_F_MORE for a first part). */
+static void seed_part(uint8_t ctl, uint16_t src, uint32_t seq, uint16_t len, uint32_t flags)
 {
 	static uint8_t pkt[MSG_MAX_PACKET];
 
-	seed_record(ctl, pkt, fuzz_packet(pkt, src, MSG_T_PING, seq, 0, len, FUZZ_EPOCH));
+	seed_record(ctl, pkt, fuzz_packet(pkt, src, MSG_T_PING, seq, 0, len, FUZZ_EPOCH, flags));
+}
+
+static void seed_data(uint8_t ctl, uint16_t src, uint32_t seq, uint16_t len)
+{
+	seed_part(ctl, src, seq, len, 0);
 }
 
 static void seed_control(uint16_t src, uint8_t type, uint32_t ack, uint64_t dst_epoch,
@@ -250,7 +269,7 @@ static void seed_control(uint16_t src, uint8_t type, uint32_t ack, uint64_t dst_
 {
 	struct siphash_key key = siphash_key_from_bytes(fuzz_secret);
 	uint8_t pkt[MSG_HDR_SIZE + MSG_MAC_SIZE];
-	size_t len = fuzz_packet(pkt, src, type, 0, ack, 0, dst_epoch);
+	size_t len = fuzz_packet(pkt, src, type, 0, ack, 0, dst_epoch, 0);
 
 	msg_put64(pkt + MSG_OFF_SRC_EPOCH, src_epoch);
 	msg_wire_seal(pkt, 0, &key);
@@ -277,10 +296,12 @@ static void seed_write(int i)
 		seed_control(1, MSG_T_HELLO, 0, FUZZ_EPOCH, FUZZ_PEER_EPOCH(1) + 1);
 		seed_control(3, MSG_T_HELLO, 0, FUZZ_EPOCH, FUZZ_PEER_EPOCH(3));
 		break;
-	case 5: /* a page, with time passing before it and after */
-		seed_data(0x60, 2, 1, MSG_MAX_PAYLOAD);
+	case 5: /* a page in 3 parts, the last first, with time passing between them */
+		seed_part(0x60, 2, 3, MSG_MAX_PAYLOAD - 2 * MSG_PART_MAX, 0);
+		seed_part(0, 2, 1, MSG_PART_MAX, MSG_F_MORE);
 		seed_control(2, MSG_T_HELLO, 0, FUZZ_EPOCH, FUZZ_PEER_EPOCH(2));
-		seed_data(0xe0, 2, 2, 1);
+		seed_part(0xe0, 2, 2, MSG_PART_MAX, MSG_F_MORE);
+		seed_data(0, 2, 4, 1);
 		break;
 	default: /* every repair asked for on an otherwise valid packet */
 		seed_data(0x1f, 1, 1, 32);

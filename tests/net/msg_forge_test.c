@@ -92,11 +92,11 @@ TEST(forged_and_misaddressed)
 	h.magic ^= 0x01000000;
 	forge_expect(s, pkt, sim_build(s, &h, pkt + MSG_HDR_SIZE, NULL, pkt), MSG_DROP_BAD_MAGIC);
 	h = base;
-	h.version = 2;
+	h.version = MSG_VERSION + 1;
 	forge_expect(s, pkt, sim_build(s, &h, pkt + MSG_HDR_SIZE, NULL, pkt), MSG_DROP_BAD_VERSION);
 	n = sim_build(s, &base, pkt + MSG_HDR_SIZE, NULL, pkt);
 	forge_expect(s, pkt, n + 1, MSG_DROP_BAD_LENGTH);
-	msg_put16(pkt + MSG_OFF_LEN, MSG_MAX_PAYLOAD + 1);
+	msg_put16(pkt + MSG_OFF_LEN, MSG_PART_MAX + 1);
 	forge_expect(s, pkt, MSG_MAX_PACKET + 1, MSG_DROP_BAD_LENGTH);
 
 	/* Control: the same packet, correctly sealed, is accepted and delivered. */
@@ -134,7 +134,7 @@ static int forge_flip_reason(size_t bit, uint16_t len, size_t total)
 	if (byte == MSG_OFF_LEN || byte == MSG_OFF_LEN + 1) {
 		unsigned int flipped = len ^ (byte == MSG_OFF_LEN ? v : v << 8);
 
-		if (flipped > MSG_MAX_PAYLOAD || MSG_HDR_SIZE + flipped + MSG_MAC_SIZE < total)
+		if (flipped > MSG_PART_MAX || MSG_HDR_SIZE + flipped + MSG_MAC_SIZE < total)
 			return MSG_DROP_BAD_LENGTH;
 		return MSG_DROP_TRUNCATED;
 	}
@@ -182,7 +182,7 @@ TEST(every_bit_flipped)
 static int forge_inconsistent(int i, struct msg_hdr *h, uint64_t seen_pkt)
 {
 	switch (i) {
-	case 0: h->reserved = 1; return MSG_DROP_MALFORMED;
+	case 0: h->flags = 2; return MSG_DROP_MALFORMED; /* an unknown flag */
 	case 1: h->type = 0; return MSG_DROP_MALFORMED;
 	case 2: h->type = 3; return MSG_DROP_MALFORMED;
 	case 3: h->type = MSG_T_USER - 1; return MSG_DROP_MALFORMED;
@@ -221,6 +221,13 @@ static int forge_inconsistent(int i, struct msg_hdr *h, uint64_t seen_pkt)
 		h->ack = 1;
 		return MSG_DROP_BAD_ACK;			/* a "new" A acking */
 	case 17: h->pkt_num = seen_pkt; return MSG_DROP_REPLAY; /* a number B has accepted */
+	case 18: h->flags = MSG_F_MORE; return MSG_DROP_MALFORMED; /* a part not full */
+	case 19:
+		h->type = MSG_T_ACK;
+		h->len = 0;
+		h->seq = 0;
+		h->flags = MSG_F_MORE;
+		return MSG_DROP_MALFORMED; /* control packets come whole */
 	default: return -1;
 	}
 }
@@ -248,6 +255,76 @@ TEST(authentic_but_inconsistent)
 	CHECK(!b->peers[0].ack_pending);
 	h = base;
 	forge_expect(s, pkt, sim_build(s, &h, pkt + MSG_HDR_SIZE, NULL, pkt), MSG_DROP_NONE);
+	sim_free(s);
+}
+
+static size_t forge_got_len;
+static uint8_t forge_got_type;
+
+static void forge_got(struct sim_node *n, uint16_t src, uint8_t type, const void *data, size_t len)
+{
+	(void)n, (void)src, (void)data;
+	forge_got_len = len;
+	forge_got_type = type;
+}
+
+/* A part @len bytes long of type @type, with @flags, as the next sequence number from A to B. */
+static void forge_part(struct sim *s, uint8_t type, uint32_t flags, uint16_t len)
+{
+	static uint8_t payload[MSG_PART_MAX], pkt[MSG_MAX_PACKET];
+	struct msg_hdr h;
+
+	sim_hdr(s, 0, 1, type, s->node[1]->l.peers[0].rx_next, len, &h);
+	h.flags = flags;
+	CHECK_EQ(msg_input(&s->node[1]->l, pkt, sim_build(s, &h, payload, NULL, pkt)),
+		 MSG_DROP_NONE);
+}
+
+/*
+ * An authentic peer (one with a bug: the cluster secret is its) sends parts that do not make a
+ * message: more than MSG_MAX_PARTS, more than MSG_MAX_PAYLOAD bytes, types that differ. Each
+ * such message is dropped whole, counted, and the next one is delivered as sent; nothing is
+ * read or written past a buffer.
+ */
+TEST(parts_that_do_not_fit)
+{
+	struct sim *s = forge_setup();
+	struct msg_layer *b = &s->node[1]->l;
+	uint64_t delivered;
+
+	s->node[1]->on_deliver = forge_got;
+	/* the largest message there is, then one byte too many */
+	forge_part(s, MSG_T_PING, MSG_F_MORE, MSG_PART_MAX);
+	forge_part(s, MSG_T_PING, MSG_F_MORE, MSG_PART_MAX);
+	CHECK_EQ(b->parts_held, 2);
+	delivered = s->node[1]->delivered;
+	forge_part(s, MSG_T_PING, 0, MSG_MAX_PAYLOAD - 2 * MSG_PART_MAX);
+	CHECK_EQ(s->node[1]->delivered, delivered + 1);
+	CHECK_EQ(forge_got_len, MSG_MAX_PAYLOAD);
+	forge_part(s, MSG_T_PING, MSG_F_MORE, MSG_PART_MAX);
+	forge_part(s, MSG_T_PING, MSG_F_MORE, MSG_PART_MAX);
+	forge_part(s, MSG_T_PING, 0, MSG_MAX_PAYLOAD - 2 * MSG_PART_MAX + 1);
+	CHECK_EQ(b->stats.rx_bad_parts, 1);
+	/* four parts: the fourth and the rest of that message are dropped */
+	for (int i = 0; i < 5; i++)
+		forge_part(s, MSG_T_PING, MSG_F_MORE, MSG_PART_MAX);
+	forge_part(s, MSG_T_PING, 0, 10);
+	CHECK_EQ(b->stats.rx_bad_parts, 2);
+	/* a part of another type in the middle */
+	forge_part(s, MSG_T_PING, MSG_F_MORE, MSG_PART_MAX);
+	forge_part(s, MSG_T_PONG, 0, 10);
+	CHECK_EQ(b->stats.rx_bad_parts, 3);
+	CHECK_EQ(b->parts_held, 0);
+	CHECK_EQ(s->node[1]->delivered, delivered + 1);
+	/* then a message in two parts, and one in one, arrive as sent */
+	forge_part(s, MSG_T_PONG, MSG_F_MORE, MSG_PART_MAX);
+	forge_part(s, MSG_T_PONG, 0, 1);
+	CHECK_EQ(forge_got_len, MSG_PART_MAX + 1);
+	CHECK_EQ(forge_got_type, MSG_T_PONG);
+	forge_part(s, MSG_T_PING, 0, 7);
+	CHECK_EQ(forge_got_len, 7);
+	CHECK_EQ(s->node[1]->delivered, delivered + 3);
+	CHECK_EQ(b->parts_held, 0);
 	sim_free(s);
 }
 

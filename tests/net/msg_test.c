@@ -59,6 +59,7 @@ TEST(messages_queued_before_the_session)
 
 TEST(window_queue_and_pool_full)
 {
+	static uint8_t big[MSG_MAX_PAYLOAD];
 	struct sim *s = msg_test_cluster(3, 3, 48);
 	struct msg_layer *a = &s->node[0]->l;
 	uint64_t sent;
@@ -67,8 +68,12 @@ TEST(window_queue_and_pool_full)
 	s->filter = msg_test_filter;
 	msg_test_cut[1] = true;
 	sent = a->stats.tx_data;
-	/* 48 slots, half kept for out-of-order data: 24 messages fit, in any mix of peers. */
-	for (int i = 0; i < 23; i++)
+	/*
+	 * 48 slots: 2 per peer kept for the parts of messages received in order, half the
+	 * rest for out-of-order data: 22 one-part messages fit, in any mix of peers.
+	 */
+	CHECK_EQ(msg_send_room(a), 22);
+	for (int i = 0; i < 21; i++)
 		CHECK_EQ(msg_send(a, 1, MSG_T_PING, &i, sizeof(i)), 0);
 	CHECK_EQ(msg_send(a, 2, MSG_T_PING, "y", 1), 0);
 	CHECK_EQ(msg_send(a, 2, MSG_T_PING, "z", 1), -MSG_E_AGAIN);
@@ -78,27 +83,37 @@ TEST(window_queue_and_pool_full)
 	CHECK_EQ(a->peers[1].tx_next - a->peers[1].tx_una, MSG_WINDOW);
 	msg_test_cut[1] = false;
 	sim_advance(s, s->now + 100 * MS);
-	CHECK_EQ(s->node[1]->delivered, 23);
+	CHECK_EQ(s->node[1]->delivered, 21);
 	CHECK_EQ(s->node[2]->delivered, 1);
 	CHECK_EQ(a->nr_free, 48);
 	CHECK_EQ(msg_send(a, 1, MSG_T_PING, "x", 1), 0);
 	sim_free(s);
 
-	/* 8 slots: 4 messages, whatever the peer. */
-	s = msg_test_cluster(3, 3, 8);
+	/* The smallest pool for 3 nodes, 10 slots: 3 one-part messages, whatever the peer, or
+	 * one message of 3 parts, all its parts or none. */
+	CHECK_EQ(msg_min_slots(3), 10);
+	s = msg_test_cluster(3, 3, 10);
 	a = &s->node[0]->l;
 	sim_advance(s, s->now + 20 * MS);
 	s->filter = msg_test_filter;
 	msg_test_cut[0] = true;
-	for (int i = 0; i < 4; i++)
+	CHECK_EQ(msg_send_room(a), MSG_MAX_PARTS);
+	for (int i = 0; i < 2; i++)
 		CHECK_EQ(msg_send(a, (uint16_t)(1 + i % 2), MSG_T_PING, &i, sizeof(i)), 0);
+	CHECK_EQ(msg_send(a, 1, MSG_T_PING, big, MSG_PART_MAX + 1), -MSG_E_AGAIN);
+	CHECK_EQ(a->nr_free, 8);
+	CHECK_EQ(msg_send(a, 2, MSG_T_PING, "x", 1), 0);
 	CHECK_EQ(msg_send(a, 1, MSG_T_PING, "x", 1), -MSG_E_AGAIN);
 	CHECK_EQ(msg_send(a, 2, MSG_T_PING, "x", 1), -MSG_E_AGAIN);
 	msg_test_cut[0] = false;
 	sim_advance(s, s->now + 50 * MS);
-	CHECK_EQ(s->node[1]->delivered + s->node[2]->delivered, 4);
-	CHECK_EQ(a->nr_free, 8);
-	CHECK_EQ(msg_send(a, 2, MSG_T_PING, "x", 1), 0);
+	CHECK_EQ(s->node[1]->delivered + s->node[2]->delivered, 3);
+	CHECK_EQ(a->nr_free, 10);
+	CHECK_EQ(msg_send(a, 1, MSG_T_PING, big, MSG_MAX_PAYLOAD), 0);
+	CHECK_EQ(msg_send_room(a), 0);
+	sim_advance(s, s->now + 50 * MS);
+	CHECK_EQ(s->node[1]->delivered, 2);
+	CHECK_EQ(a->nr_free, 10);
 	sim_free(s);
 }
 
@@ -455,7 +470,9 @@ TEST(peer_restart)
 TEST(node_ids_up_to_255)
 {
 	struct sim *s = sim_new(5, MSG_MAX_NODES);
-	struct sim_node *lo = sim_start_node(s, 0, 64, 7), *hi = sim_start_node(s, 255, 64, 9);
+	uint32_t slots = msg_min_slots(MSG_MAX_NODES) + 64; /* (2 per peer for parts) */
+	struct sim_node *lo = sim_start_node(s, 0, slots, 7),
+			*hi = sim_start_node(s, 255, slots, 9);
 	int sent_lo = 0, sent_hi = 0;
 
 	printf("  per-peer state %zu bytes, %zu for %d nodes; struct msg_layer %zu bytes; a slot "
@@ -496,7 +513,7 @@ static void msg_test_nop_deliver(void *ctx, uint16_t src, uint8_t type, const vo
 TEST(api_argument_checks)
 {
 	static struct msg_layer l;
-	static struct msg_slot slots[4];
+	static struct msg_slot slots[10];
 	struct msg_ops ops = { .send = msg_test_nop_send,
 			       .now_ns = msg_test_zero,
 			       .deliver = msg_test_nop_deliver };
@@ -504,7 +521,7 @@ TEST(api_argument_checks)
 				   .nr_nodes = 3,
 				   .epoch = 1,
 				   .slots = slots,
-				   .nr_slots = 4 },
+				   .nr_slots = 10 },
 			  cfg;
 	struct msg_ops no_send = ops;
 
@@ -518,7 +535,7 @@ TEST(api_argument_checks)
 	CHECK_EQ(msg_init(&l, &cfg, &ops), -MSG_E_INVAL);
 	cfg = good, cfg.epoch = 0;
 	CHECK_EQ(msg_init(&l, &cfg, &ops), -MSG_E_INVAL);
-	cfg = good, cfg.nr_slots = 1;
+	cfg = good, cfg.nr_slots = msg_min_slots(3) - 1; /* 2 per peer for parts, 3 + 3 */
 	CHECK_EQ(msg_init(&l, &cfg, &ops), -MSG_E_INVAL);
 	cfg = good, cfg.rto_min_ns = 10, cfg.rto_max_ns = 5;
 	CHECK_EQ(msg_init(&l, &cfg, &ops), -MSG_E_INVAL);

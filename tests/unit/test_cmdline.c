@@ -76,7 +76,7 @@ TEST(bad_values)
 	CHECK_EQ(cmdline_parse("msgbufs=32", &opt, err, sizeof(err)), 0);
 	CHECK_EQ(opt.msgbufs, 32);
 	CHECK(cmdline_parse("msgbufs=31", &opt, err, sizeof(err)) != 0);
-	CHECK_STR(err, "command line: 'msgbufs=31': expected msgbufs=N with N from 32 to 4096");
+	CHECK_STR(err, "command line: 'msgbufs=31': expected msgbufs=N with N from 32 to 16384");
 	CHECK(cmdline_parse("slice=1001", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'slice=1001': expected slice=MS with MS from 0 to 1000");
 	CHECK_EQ(opt.turns, TURNS_ALWAYS);

@@ -44,7 +44,7 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		if (!cfgval_u32(w + 11, 0, 65536, &opt->cacheahead, &why))
 			goto bad;
 	} else if (strncmp(w, "msgbufs=", 8) == 0) {
-		if (!cfgval_u32(w + 8, 32, 4096, &opt->msgbufs, &why))
+		if (!cfgval_u32(w + 8, 32, 16384, &opt->msgbufs, &why))
 			goto bad;
 	} else if (strncmp(w, "pin=", 4) == 0) {
 		if (!cfgval_u32(w + 4, 0, 1000000, &opt->pin_us, &why))
@@ -107,7 +107,7 @@ bad:
 		  : w[0] == 's' ? "slice=MS with MS from 0 to 1000"
 		  : w[0] == 'c' ? "cacheahead=N with N from 0 to 65536"
 		  : w[0] == 'p' ? "pin=US with US from 0 to 1000000"
-		  : w[0] == 'm' ? "msgbufs=N with N from 32 to 4096"
+		  : w[0] == 'm' ? "msgbufs=N with N from 32 to 16384"
 				: "loglevel=N with N from 0 to 3");
 	return -E_INVAL;
 }

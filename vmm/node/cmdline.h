@@ -27,8 +27,9 @@
  * (across nodes, the boot core polls without a pause while the monitor waits for a page
  * or an MMIO answer, vmm/cluster/vmdsm.h, vmdsm_nap: to measure the nap, and for a test
  * of a race its quicker wake-ups hide), `msgbufs=N` (the message layer's pool of
- * buffers, 32..4096, instead of the default 4 x 16 per peer, at least 256: a test
- * fills it to exercise vmm/cluster/remote.c's backlog), `stay` (after a guest that spanned
+ * buffers, each one frame's packet, 32..16384, instead of the default 12 x 16 per peer, at
+ * least 768; raised to the 2 per peer plus 6 the layer needs: a test fills it to exercise
+ * vmm/cluster/remote.c's backlog), `stay` (after a guest that spanned
  * nodes ends, the node stays on the cluster network instead of halting, so that a node
  * that restarts is told it cannot rejoin; `poweroff` wins). Builds on the host.
  */
