@@ -185,13 +185,24 @@ static void msg_rtt_sample(struct msg_peer *p, uint64_t r)
 		p->srtt_ns = 1;
 }
 
+/* Does the peer hold every packet sent to it after the first unacknowledged one? */
+static bool msg_rest_held(const struct msg_layer *l, const struct msg_peer *p)
+{
+	for (uint32_t seq = p->tx_una + 1; seq != p->tx_next; seq++)
+		if (!l->slots[p->tx_ring[seq % MSG_WINDOW]].sacked)
+			return false;
+	return true;
+}
+
 /*
  * Free what @h acknowledges and mark what the peer holds out of order. The newest message
  * acknowledged gives a round-trip sample, unless it went out more than once (Karn: the ack may
  * answer either copy; but see MSG_RTO_SHIFT_MAX) or the peer held it (SACKed: this ack waited
  * for a gap to be filled). A peer that holds messages beyond the first unacknowledged one
  * lacks that one: it goes again now rather than at its timeout (a fast retransmission) when the
- * peer holds three beyond it (TCP's three duplicate acks) and it went out once, or when it last
+ * peer holds three beyond it (TCP's three duplicate acks), or every packet sent after it (the
+ * first part of a page whose other two came: nothing more will come to show the gap), and it
+ * went out once; or when it last
  * went out a round trip ago (at least rto_floor, and half its own backed-off timeout: a message
  * lost again and again still backs off): a packet that is only late (reordering) shows the
  * same gap for a while.
@@ -240,7 +251,8 @@ static void msg_rx_ack(struct msg_layer *l, struct msg_peer *p, const struct msg
 		bool old = now >= last && now - last >= rtt;
 
 		if (!s->sacked && s->tries && s->due_ns > now &&
-		    ((s->tries == 1 && __builtin_popcount(h->sack) >= 3) || old))
+		    ((s->tries == 1 && (__builtin_popcount(h->sack) >= 3 || msg_rest_held(l, p))) ||
+		     old))
 			msg_transmit_slot(l, s, now, true);
 	}
 }

@@ -585,6 +585,36 @@ struct msg_layer *net_msg_layer(void)
 	return net.state == NET_RUNNING ? &net.msg : NULL;
 }
 
+/* The round trips the layer measured to its peers and the timeouts they give, lowest and
+ * highest over the peers with a session: what a loss costs (doc/net.md, Retransmission). */
+static void net_rtt_line(const char *prefix)
+{
+	u32 srtt_lo = ~0u, srtt_hi = 0, var_hi = 0, shift_hi = 0, peers = 0;
+	u64 rto_lo = ~0ull, rto_hi = 0;
+
+	for (u32 n = 0; n < net.cfg->nnodes; n++) {
+		const struct msg_peer *p = &net.msg.peers[n];
+		u64 rto;
+
+		if (n == net.self || !p->epoch || !p->srtt_ns)
+			continue;
+		rto = msg_rto(&net.msg, p);
+		peers++;
+		srtt_lo = MIN(srtt_lo, p->srtt_ns);
+		srtt_hi = MAX(srtt_hi, p->srtt_ns);
+		var_hi = MAX(var_hi, p->rttvar_ns);
+		shift_hi = MAX(shift_hi, p->rto_shift);
+		rto_lo = MIN(rto_lo, rto);
+		rto_hi = MAX(rto_hi, rto);
+	}
+	if (!peers)
+		return;
+	kprintf("%sround trip to %u peer(s): %u-%u us (variation up to %u us); a new message's "
+		"timeout %llu-%llu us (doubled %u times at most after timeouts)\n",
+		prefix, peers, srtt_lo / 1000, srtt_hi / 1000, var_hi / 1000,
+		(unsigned long long)(rto_lo / 1000), (unsigned long long)(rto_hi / 1000), shift_hi);
+}
+
 void net_msg_line(const char *prefix)
 {
 	const struct msg_stats *s = &net.msg.stats;
@@ -618,4 +648,5 @@ void net_msg_line(const char *prefix)
 		(unsigned long long)s->rx_dup, (unsigned long long)s->rx_no_buffer,
 		(unsigned long long)s->tx_packets, (unsigned long long)s->tx_acks,
 		n ? drops : "none");
+	net_rtt_line(prefix);
 }

@@ -315,6 +315,30 @@ TEST(fast_retransmission_of_a_gap_sack_shows)
 	sim_free(s);
 }
 
+/* A page whose first part is lost: the peer holds the other two, and nothing more will come
+ * to show the gap, so it goes again at once rather than at its timeout. */
+TEST(a_lost_first_part_goes_again_when_the_rest_is_held)
+{
+	static uint8_t page[MSG_MAX_PAYLOAD];
+	struct sim *s = sim_new(42, 2);
+	struct msg_layer *a;
+
+	s->cfg.rto_min_ns = 10 * MS;
+	s->cfg.rto_max_ns = 40 * MS;
+	sim_start_node(s, 0, 64, 100);
+	sim_start_node(s, 1, 64, 200);
+	a = &s->node[0]->l;
+	sim_advance(s, s->now + 20 * MS);
+	s->filter = msg_test_drop_data;
+	msg_test_drops_left = 1;
+	CHECK_EQ(msg_send(a, 1, MSG_T_PING, page, sizeof(page)), 0);
+	sim_advance(s, s->now + 2 * MS); /* a fifth of the timeout */
+	CHECK_EQ(s->node[1]->delivered, 1);
+	CHECK_EQ(a->stats.tx_retrans, 1);
+	CHECK_EQ(a->stats.tx_fast, 1);
+	sim_free(s);
+}
+
 static uint32_t msg_test_next_i;
 
 static void msg_test_in_order(struct sim_node *n, uint16_t src, uint8_t type, const void *data,
