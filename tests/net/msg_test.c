@@ -291,21 +291,28 @@ TEST(rto_follows_the_measured_round_trip)
 	sim_free(s);
 }
 
-/* A lost message whose successors the peer holds (SACK) goes again at the next ack, long
- * before its timeout. */
-TEST(fast_retransmission_of_a_gap_sack_shows)
+/* Two nodes with a 10 ms timeout, in session, the next data packet from either to be lost. */
+static struct sim *msg_test_lose_next(void)
 {
 	struct sim *s = sim_new(42, 2);
-	struct msg_layer *a;
 
 	s->cfg.rto_min_ns = 10 * MS;
 	s->cfg.rto_max_ns = 40 * MS;
 	sim_start_node(s, 0, 64, 100);
 	sim_start_node(s, 1, 64, 200);
-	a = &s->node[0]->l;
 	sim_advance(s, s->now + 20 * MS);
 	s->filter = msg_test_drop_data;
 	msg_test_drops_left = 1;
+	return s;
+}
+
+/* A lost message whose successors the peer holds (SACK) goes again at the next ack, long
+ * before its timeout. */
+TEST(fast_retransmission_of_a_gap_sack_shows)
+{
+	struct sim *s = msg_test_lose_next();
+	struct msg_layer *a = &s->node[0]->l;
+
 	for (int i = 0; i < 10; i++)
 		CHECK_EQ(msg_send(a, 1, MSG_T_PING, &i, sizeof(i)), 0);
 	sim_advance(s, s->now + 2 * MS); /* a fifth of the timeout */
@@ -320,17 +327,9 @@ TEST(fast_retransmission_of_a_gap_sack_shows)
 TEST(a_lost_first_part_goes_again_when_the_rest_is_held)
 {
 	static uint8_t page[MSG_MAX_PAYLOAD];
-	struct sim *s = sim_new(42, 2);
-	struct msg_layer *a;
+	struct sim *s = msg_test_lose_next();
+	struct msg_layer *a = &s->node[0]->l;
 
-	s->cfg.rto_min_ns = 10 * MS;
-	s->cfg.rto_max_ns = 40 * MS;
-	sim_start_node(s, 0, 64, 100);
-	sim_start_node(s, 1, 64, 200);
-	a = &s->node[0]->l;
-	sim_advance(s, s->now + 20 * MS);
-	s->filter = msg_test_drop_data;
-	msg_test_drops_left = 1;
 	CHECK_EQ(msg_send(a, 1, MSG_T_PING, page, sizeof(page)), 0);
 	sim_advance(s, s->now + 2 * MS); /* a fifth of the timeout */
 	CHECK_EQ(s->node[1]->delivered, 1);
