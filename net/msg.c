@@ -378,9 +378,9 @@ static int msg_init_timing(struct msg_layer *l, const struct msg_config *cfg)
  * MSG_MAX_PARTS - 1 buffers per peer for the first parts of a message received in order, then
  * half the rest for out-of-order data and half, at least a whole message, for sending.
  */
-static uint16_t msg_part_reserve(uint16_t nr_nodes)
+uint32_t msg_part_reserve(uint16_t nr_nodes)
 {
-	return (uint16_t)((MSG_MAX_PARTS - 1) * (nr_nodes - 1));
+	return (MSG_MAX_PARTS - 1) * (uint32_t)(nr_nodes - 1);
 }
 
 uint32_t msg_min_slots(uint16_t nr_nodes)
@@ -399,7 +399,7 @@ static void msg_init_pool(struct msg_layer *l, struct msg_slot *slots, uint16_t 
 	 * in parts is never stuck behind out-of-order data or sends. Then out-of-order data may
 	 * use half of the rest and no more: senders cannot starve receivers of it, nor the reverse.
 	 */
-	l->part_reserve = msg_part_reserve(l->id.nr_nodes);
+	l->part_reserve = (uint16_t)msg_part_reserve(l->id.nr_nodes);
 	l->rx_limit = (uint16_t)((nr - l->part_reserve) / 2);
 	for (uint16_t i = 0; i < nr; i++) {
 		slots[i].state = MSG_SLOT_FREE;
@@ -448,6 +448,11 @@ uint16_t msg_send_room(const struct msg_layer *l)
 	uint16_t reserve = (uint16_t)(l->rx_limit - l->rx_held + l->part_reserve - l->parts_held);
 
 	return l->nr_free > reserve ? (uint16_t)(l->nr_free - reserve) : 0;
+}
+
+uint16_t msg_send_capacity(const struct msg_layer *l)
+{
+	return (uint16_t)(l->nr_slots - l->part_reserve - l->rx_limit);
 }
 
 uint16_t msg_pool_slots(const struct msg_layer *l)

@@ -100,6 +100,7 @@ struct msg_stats {
 	uint64_t rx_no_buffer;	     /* out-of-order data not held for want of a buffer */
 	uint64_t rx_held;	     /* out-of-order data held for later delivery */
 	uint64_t rx_bad_parts;	     /* messages discarded: their parts did not fit together */
+	uint64_t rx_not_ready;	     /* in-order data refused: its receiver was not ready */
 	uint64_t delivered;	     /* messages passed to ops->deliver */
 	uint64_t tx_packets;	     /* all packets sent */
 	uint64_t tx_queued;	     /* messages accepted by msg_send() */
@@ -109,7 +110,7 @@ struct msg_stats {
 	uint64_t tx_acks;	     /* acknowledgement-only packets */
 	uint64_t tx_hellos;	     /* heartbeats and probes */
 	uint64_t sessions;	     /* sessions started with a new peer incarnation */
-	uint64_t tx_flushed;	     /* messages lost because their peer restarted */
+	uint64_t tx_flushed;	     /* packets lost because their peer restarted */
 };
 
 /*
@@ -117,6 +118,10 @@ struct msg_stats {
  * the layer. deliver() gets each message once, in order per source; @data is valid only during
  * the call, which may call msg_send() but not msg_input() or msg_poll(). peer_reset() (optional)
  * reports that @node restarted: messages in flight to or from its previous incarnation are lost.
+ * ready() (optional) says whether a message of @type can be delivered now: when it says no, the
+ * message is not taken (nor acknowledged), it and those after it from that peer wait, and the
+ * peer sends it again, until ready() says yes; call msg_rx_retry() when it may say yes to more
+ * (a message held out of order may be waiting at the front).
  */
 struct msg_ops {
 	void *ctx;
@@ -124,6 +129,7 @@ struct msg_ops {
 	uint64_t (*now_ns)(void *ctx);
 	void (*deliver)(void *ctx, uint16_t src, uint8_t type, const void *data, size_t len);
 	void (*peer_reset)(void *ctx, uint16_t node);
+	bool (*ready)(void *ctx, uint8_t type);
 };
 
 /*
@@ -222,7 +228,10 @@ struct msg_layer {
 	struct msg_peer peers[MSG_MAX_NODES];
 };
 
-/* The smallest pool msg_init() takes for @nr_nodes (see doc/net.md, Memory). */
+/* The buffers kept for the parts of messages received in order with @nr_nodes, and the
+ * smallest pool msg_init() takes: that and room for a message of MSG_MAX_PARTS each way
+ * (see doc/net.md, Memory). */
+uint32_t msg_part_reserve(uint16_t nr_nodes);
 uint32_t msg_min_slots(uint16_t nr_nodes);
 
 /* Set up @l from @cfg and @ops (both copied). Returns 0 or -MSG_E_INVAL. */
@@ -245,6 +254,9 @@ int msg_send_parts(struct msg_layer *l, uint16_t dst, uint8_t type, const void *
 
 /* Process one received datagram. Returns MSG_DROP_NONE (0) or the reason it was dropped. */
 int msg_input(struct msg_layer *l, const void *pkt, size_t len);
+
+/* Deliver what waits for ops->ready(), now that it may say yes to more. */
+void msg_rx_retry(struct msg_layer *l);
 
 /* Send what is due at @now: retransmissions, delayed acks, heartbeats. */
 void msg_poll(struct msg_layer *l, uint64_t now);
@@ -270,8 +282,10 @@ static inline uint16_t msg_parts(size_t len)
 uint16_t msg_free_slots(const struct msg_layer *l);
 uint16_t msg_pool_slots(const struct msg_layer *l);
 /* How many more buffers msg_send() would take now (a message takes msg_parts() of them): the
- * free buffers less the reserves kept for out-of-order data and for parts of messages. */
+ * free buffers less the reserves kept for out-of-order data and for parts of messages; and
+ * how many it takes when none is in use (the pool less both reserves). */
 uint16_t msg_send_room(const struct msg_layer *l);
+uint16_t msg_send_capacity(const struct msg_layer *l);
 /* Packets sent and not yet acknowledged, and packets waiting for room in a window, over
  * all peers (for reports). */
 void msg_backlog(const struct msg_layer *l, uint32_t *unacked, uint32_t *queued);

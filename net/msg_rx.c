@@ -335,6 +335,15 @@ static void msg_rx_deliver(struct msg_layer *l, uint16_t node, uint8_t type, uin
 	l->ops.deliver(l->ops.ctx, node, type, data, len);
 }
 
+/* Can a message of @type be taken now (struct msg_ops, ready)? */
+static bool msg_rx_ready(struct msg_layer *l, uint8_t type)
+{
+	if (!l->ops.ready || l->ops.ready(l->ops.ctx, type))
+		return true;
+	l->stats.rx_not_ready++;
+	return false;
+}
+
 /* Deliver the held messages that are now in order. */
 static void msg_rx_drain(struct msg_layer *l, uint16_t node, uint64_t now)
 {
@@ -345,13 +354,23 @@ static void msg_rx_drain(struct msg_layer *l, uint16_t node, uint64_t now)
 		uint16_t idx = *ring;
 		struct msg_slot *s;
 
-		if (idx == MSG_NO_SLOT || l->slots[idx].seq != p->rx_next)
+		if (idx == MSG_NO_SLOT || l->slots[idx].seq != p->rx_next ||
+		    !msg_rx_ready(l, l->slots[idx].type))
 			return;
 		*ring = MSG_NO_SLOT;
 		s = &l->slots[idx];
 		msg_rx_deliver(l, node, s->type, s->flags, s->buf + MSG_HDR_SIZE, s->len, now);
 		msg_slot_free(l, idx);
 	}
+}
+
+void msg_rx_retry(struct msg_layer *l)
+{
+	uint64_t now = l->ops.now_ns(l->ops.ctx);
+
+	for (uint16_t node = 0; node < l->id.nr_nodes; node++)
+		if (node != l->id.self && l->peers[node].epoch)
+			msg_rx_drain(l, node, now);
 }
 
 /* Keep an out-of-order message, unless held already or out-of-order buffers are used up. */
@@ -391,7 +410,16 @@ static void msg_rx_data(struct msg_layer *l, const struct msg_hdr *h, const uint
 	uint32_t ahead = h->seq - p->rx_next;
 
 	if (ahead == 0) {
-		msg_rx_deliver(l, h->src, h->type, (uint8_t)h->flags, payload, h->len, now);
+		uint16_t idx = p->rx_ring[p->rx_next % MSG_WINDOW];
+
+		if (idx != MSG_NO_SLOT && l->slots[idx].seq == p->rx_next) {
+			/* held already, waiting for ready(): the held copy goes first */
+			l->stats.rx_dup++;
+		} else if (msg_rx_ready(l, h->type)) {
+			msg_rx_deliver(l, h->src, h->type, (uint8_t)h->flags, payload, h->len, now);
+		} else {
+			return; /* not taken: the peer sends it again */
+		}
 		msg_rx_drain(l, h->src, now);
 		return;
 	}

@@ -76,10 +76,32 @@ static struct {
 	u32 guest_sent_this_poll;
 } net;
 
+/* Messages for the guest that come before this node has set up what takes them (a peer that
+ * came up first asks for pages while this one still allocates the guest) wait in the message
+ * layer (struct msg_ops, ready) while held_from is set, from that type on. */
+static u8 held_from;
+static u64 unhandled;
+static bool retry_rx; /* a handler came: deliver what waited for it */
+
+void net_hold_unhandled(u8 from_type)
+{
+	held_from = from_type;
+}
+
+static bool net_ready(void *ctx, uint8_t type)
+{
+	return net.handlers[type].fn || !held_from || type < held_from;
+}
+
 static void net_deliver(void *ctx, uint16_t src, uint8_t type, const void *data, size_t len)
 {
-	if (net.handlers[type].fn)
+	if (net.handlers[type].fn) {
 		net.handlers[type].fn(net.handlers[type].ctx, src, data, len);
+	} else if (unhandled++ == 0) {
+		kprintf("net: a message of type %u from node %u, and nothing here takes that type: "
+			"dropped (further ones counted in the end report)\n",
+			type, src);
+	}
 }
 
 static void net_peer_reset(void *ctx, uint16_t node)
@@ -148,6 +170,7 @@ int net_register(u8 type, net_msg_handler fn, void *ctx)
 	if (net.handlers[type].fn)
 		return -E_EXIST;
 	net.handlers[type] = (struct net_handler){ fn, ctx };
+	retry_rx = true; /* (one may wait for it, held: at the next poll, once set up) */
 	return 0;
 }
 
@@ -165,17 +188,13 @@ void net_set_pool(u32 slots)
 	pool_given = slots;
 }
 
+/* msgbufs=N gives N buffers to share between sending and holding out-of-order data, as
+ * many whatever the number of peers; the part reserve comes on top. */
 static u32 net_pool_slots(u32 nnodes)
 {
-	u32 need = msg_min_slots((u16)nnodes);
-
-	if (pool_given && pool_given < need) {
-		kprintf("net: msgbufs=%u is below the %u buffers the message layer needs with %u "
-			"peers (2 each for the parts of their messages, and 6); using %u\n",
-			pool_given, need, nnodes - 1, need);
-		pool_given = need;
-	}
-	return pool_given ? pool_given : MIN(MAX(768u, 12 * MSG_WINDOW * (nnodes - 1)), 12288u);
+	if (pool_given)
+		return pool_given + msg_part_reserve((u16)nnodes);
+	return MIN(MAX(768u, 12 * MSG_WINDOW * (nnodes - 1)), 12288u);
 }
 
 static struct msg_slot *net_alloc_slots(u32 nnodes, u32 *nr)
@@ -202,7 +221,8 @@ static int net_start_messages(u64 epoch)
 			       .send = net_transport_send,
 			       .now_ns = net_transport_now,
 			       .deliver = net_deliver,
-			       .peer_reset = net_peer_reset };
+			       .peer_reset = net_peer_reset,
+			       .ready = net_ready };
 	struct membership_ops mops = { .last_heard = net_last_heard, .event = net_member_event };
 	int rc;
 
@@ -523,6 +543,10 @@ void net_poll(void)
 	if (net.state == NET_WAIT_EPOCH)
 		net_try_epoch(now);
 	if (net.state == NET_RUNNING) {
+		if (retry_rx) {
+			retry_rx = false;
+			msg_rx_retry(&net.msg);
+		}
 		if (now >= msg_next_deadline(&net.msg))
 			msg_poll(&net.msg, now);
 		membership_poll(&net.members, now);
@@ -637,6 +661,10 @@ void net_msg_line(const char *prefix)
 		n += (size_t)ksnprintf(drops + n, sizeof(drops) - n,
 				       "%s%llu messages whose parts did not fit together",
 				       n ? ", " : "", (unsigned long long)s->rx_bad_parts);
+	if (unhandled && n < sizeof(drops))
+		n += (size_t)ksnprintf(drops + n, sizeof(drops) - n,
+				       "%s%llu messages of a type nothing here takes",
+				       n ? ", " : "", (unsigned long long)unhandled);
 	kprintf("%s%u of %u buffers free (%u held out of order, %u parts of messages); %u packets "
 		"unacknowledged, %u waiting for the window; %llu messages sent in %llu packets, "
 		"%llu retransmitted, %llu received, %llu duplicates, %llu not held for want of a "

@@ -93,4 +93,13 @@ void net_msg_line(const char *prefix);
 typedef void (*net_msg_handler)(void *ctx, u16 src, const void *data, size_t len);
 int net_register(u8 type, net_msg_handler fn, void *ctx);
 
+/*
+ * From now on, a message of @from_type or above that no handler takes yet waits (it is not
+ * acknowledged, its peer sends it again) until net_register() gives its type one, instead of
+ * being dropped; 0 ends that (one that no handler takes is dropped and counted). A node that
+ * joins a guest holds the guest's messages while it builds its part: a peer that finished
+ * first may already ask it for pages.
+ */
+void net_hold_unhandled(u8 from_type);
+
 #endif

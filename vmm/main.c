@@ -544,9 +544,21 @@ static __noreturn void run_guest(u32 node)
 		if (net_register(MSG_T_BUILT, recv_built, NULL) != 0 ||
 		    net_register(MSG_T_REFUSED, recv_refused, NULL) != 0)
 			refuse("cannot take the cluster's start messages");
+		/* A peer that builds its part sooner asks for pages before cluster_init() here
+		 * takes them: they wait, rather than being acknowledged and dropped. */
+		net_hold_unhandled(MSG_T_DSM);
 		wait_for_message_layer();
 		wait_for_peers(node, 0,
 			       "each boots the same entry and finds itself by its MAC in " CONFIG_MODULE);
+	}
+	if (cluster.nnodes > 1 && node != 0 && options.joinlag_ms) {
+		u64 until = time_now_ns() + options.joinlag_ms * 1000000ULL;
+
+		kprintf("node: joinlag=%u: waiting %u ms before building this node's part of the "
+			"guest (a test)\n",
+			options.joinlag_ms, options.joinlag_ms);
+		while (time_now_ns() < until)
+			net_poll();
 	}
 	layout.self = node;
 	layout.nnodes = cluster.nnodes;
@@ -565,6 +577,8 @@ static __noreturn void run_guest(u32 node)
 					       .cache_ahead = options.cacheahead,
 					       .pin_us = options.pin_us,
 				       });
+	if (cluster.nnodes > 1)
+		net_hold_unhandled(0); /* (all are registered now) */
 	if (rc == 0 && options.shadow)
 		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES);
 	if (rc == 0)

@@ -76,6 +76,14 @@ static void fuzz_deliver(void *ctx, uint16_t src, uint8_t type, const void *data
 		fuzz_sink ^= ((const uint8_t *)data)[0] ^ ((const uint8_t *)data)[len - 1];
 }
 
+/* PONGs wait (ready() says no) until the longest step of time, as a handler that comes late. */
+static bool fuzz_pong_waits;
+
+static bool fuzz_ready(void *ctx, uint8_t type)
+{
+	return type != MSG_T_PONG || !fuzz_pong_waits;
+}
+
 static void fuzz_peer_reset(void *ctx, uint16_t node)
 {
 	fuzz_assert(node > 0 && node < FUZZ_NODES, "reset of a real peer");
@@ -124,11 +132,13 @@ static void fuzz_setup(void)
 	struct msg_ops ops = { .send = fuzz_send,
 			       .now_ns = fuzz_clock,
 			       .deliver = fuzz_deliver,
-			       .peer_reset = fuzz_peer_reset };
+			       .peer_reset = fuzz_peer_reset,
+			       .ready = fuzz_ready };
 	uint8_t pkt[MSG_HDR_SIZE + MSG_MAC_SIZE];
 
 	memcpy(cfg.secret, fuzz_secret, sizeof(cfg.secret));
 	fuzz_now = 1000;
+	fuzz_pong_waits = true;
 	memset(fuzz_pkt_num, 0, sizeof(fuzz_pkt_num));
 	fuzz_assert(msg_init(&fuzz_l, &cfg, &ops) == 0, "init");
 	for (uint16_t n = 1; n <= 2; n++) {
@@ -226,6 +236,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			msg_poll(&fuzz_l, fuzz_now);
 			/* Polling must clear everything due, or a poll loop would spin. */
 			fuzz_assert(msg_next_deadline(&fuzz_l) > fuzz_now, "poll made progress");
+			if (ctl >> 5 == 7 && fuzz_pong_waits) {
+				fuzz_pong_waits = false;
+				msg_rx_retry(&fuzz_l);
+			}
 		}
 		memcpy(pkt, data, n);
 		fuzz_repair(ctl, pkt, n);
@@ -262,6 +276,13 @@ static void seed_part(uint8_t ctl, uint16_t src, uint32_t seq, uint16_t len, uin
 static void seed_data(uint8_t ctl, uint16_t src, uint32_t seq, uint16_t len)
 {
 	seed_part(ctl, src, seq, len, 0);
+}
+
+static void seed_pong(uint8_t ctl, uint16_t src, uint32_t seq)
+{
+	static uint8_t pkt[MSG_MAX_PACKET];
+
+	seed_record(ctl, pkt, fuzz_packet(pkt, src, MSG_T_PONG, seq, 0, 3, FUZZ_EPOCH, 0));
 }
 
 static void seed_control(uint16_t src, uint8_t type, uint32_t ack, uint64_t dst_epoch,
@@ -303,6 +324,11 @@ static void seed_write(int i)
 		seed_part(0xe0, 2, 2, MSG_PART_MAX, MSG_F_MORE);
 		seed_data(0, 2, 4, 1);
 		break;
+	case 6: /* a PONG that waits for ready(), a PING behind it held, then both delivered */
+		seed_pong(0, 2, 1);
+		seed_data(0, 2, 2, 9);
+		seed_pong(0xe0, 2, 1);
+		break;
 	default: /* every repair asked for on an otherwise valid packet */
 		seed_data(0x1f, 1, 1, 32);
 		break;
@@ -317,7 +343,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s CORPUS-DIR\n", argv[0]);
 		return 2;
 	}
-	for (int i = 0; i < 7; i++) {
+	for (int i = 0; i < 8; i++) {
 		fuzz_setup(); /* so packet numbers continue where the harness leaves them */
 		snprintf(path, sizeof(path), "%s/seed-%d", argv[1], i);
 		seed_file = fopen(path, "wb");

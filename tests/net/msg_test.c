@@ -338,6 +338,58 @@ TEST(a_lost_first_part_goes_again_when_the_rest_is_held)
 	sim_free(s);
 }
 
+static bool msg_test_pong_ready;
+static uint8_t msg_test_types[8];
+static int msg_test_ntypes;
+
+static bool msg_test_ready(void *ctx, uint8_t type)
+{
+	return type != MSG_T_PONG || msg_test_pong_ready;
+}
+
+static void msg_test_note_type(struct sim_node *n, uint16_t src, uint8_t type, const void *data,
+			       size_t len)
+{
+	if (msg_test_ntypes < 8)
+		msg_test_types[msg_test_ntypes++] = type;
+}
+
+/*
+ * A message its receiver is not ready for (a handler not registered yet) is neither taken nor
+ * acknowledged: it and those after it wait, and it comes again until the receiver is ready;
+ * then all arrive once, in order. The first PING is lost, so the PONG waits held out of order
+ * too, and its held copy is the one delivered.
+ */
+TEST(a_message_its_receiver_is_not_ready_for_comes_again)
+{
+	struct sim *s = msg_test_lose_next();
+	struct msg_layer *a = &s->node[0]->l, *b = &s->node[1]->l;
+
+	b->ops.ready = msg_test_ready;
+	s->node[1]->on_deliver = msg_test_note_type;
+	msg_test_pong_ready = false;
+	msg_test_ntypes = 0;
+	CHECK_EQ(msg_send(a, 1, MSG_T_PING, "1", 1), 0);
+	CHECK_EQ(msg_send(a, 1, MSG_T_PONG, "2", 1), 0);
+	CHECK_EQ(msg_send(a, 1, MSG_T_PING, "3", 1), 0);
+	sim_advance(s, s->now + 200 * MS);
+	CHECK_EQ(s->node[1]->delivered, 1);
+	CHECK(b->stats.rx_not_ready > 0);
+	CHECK(!msg_peer_all_acked(a, 1));
+	msg_test_pong_ready = true;
+	msg_rx_retry(b); /* (the PONG waits held: the peer knows, it does not send it again) */
+	sim_advance(s, s->now + 1000 * MS);
+	CHECK_EQ(s->node[1]->delivered, 3);
+	CHECK_EQ(msg_test_ntypes, 3);
+	CHECK_EQ(msg_test_types[0], MSG_T_PING);
+	CHECK_EQ(msg_test_types[1], MSG_T_PONG);
+	CHECK_EQ(msg_test_types[2], MSG_T_PING);
+	CHECK(msg_peer_all_acked(a, 1));
+	CHECK_EQ(b->nr_free, 64); /* nothing left held */
+	CHECK_EQ(b->rx_held, 0);
+	sim_free(s);
+}
+
 static uint32_t msg_test_next_i;
 
 static void msg_test_in_order(struct sim_node *n, uint16_t src, uint8_t type, const void *data,

@@ -57,6 +57,11 @@ TEST(bad_values)
 	CHECK(opt.slice_given);
 	CHECK_EQ(cmdline_parse("tsclag=2000", &opt, err, sizeof(err)), 0);
 	CHECK_EQ(opt.tsclag_us, 2000);
+	CHECK_EQ(cmdline_parse("joinlag=3000", &opt, err, sizeof(err)), 0);
+	CHECK_EQ(opt.joinlag_ms, 3000);
+	CHECK(cmdline_parse("joinlag=60001", &opt, err, sizeof(err)) != 0);
+	CHECK_STR(err,
+		  "command line: 'joinlag=60001': expected joinlag=MS with MS from 1 to 60000");
 	CHECK(cmdline_parse("tsclag=0", &opt, err, sizeof(err)) != 0);
 	CHECK_STR(err, "command line: 'tsclag=0': expected tsclag=US with US from 1 to 1000000");
 	CHECK_EQ(opt.cacheahead, CMDLINE_DEFAULT_CACHEAHEAD);

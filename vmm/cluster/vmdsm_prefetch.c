@@ -153,7 +153,7 @@ static bool room(void)
 {
 	struct msg_layer *l = net_msg_layer();
 
-	return l && msg_send_room(l) > msg_pool_slots(l) / 4;
+	return l && msg_send_room(l) > msg_send_capacity(l) / 2;
 }
 
 void vmpf_note_fault(struct vmpf *pf, u64 page, bool write)

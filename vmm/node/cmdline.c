@@ -40,6 +40,9 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 	} else if (strncmp(w, "tsclag=", 7) == 0) {
 		if (!cfgval_u32(w + 7, 1, 1000000, &opt->tsclag_us, &why))
 			goto bad;
+	} else if (strncmp(w, "joinlag=", 8) == 0) {
+		if (!cfgval_u32(w + 8, 1, 60000, &opt->joinlag_ms, &why))
+			goto bad;
 	} else if (strncmp(w, "cacheahead=", 11) == 0) {
 		if (!cfgval_u32(w + 11, 0, 65536, &opt->cacheahead, &why))
 			goto bad;
@@ -102,6 +105,7 @@ bad:
 	ksnprintf(err, errlen, "command line: '%s': expected %s", w,
 		  w[0] == 'i'	? "id=N with N from 0 to 255"
 		  : w[0] == 't' ? "tsclag=US with US from 1 to 1000000"
+		  : w[0] == 'j' ? "joinlag=MS with MS from 1 to 60000"
 		  : w[0] == 'n' ? "nettest=N with N from 1 to 1000000"
 		  : w[1] == 't' ? "stats=SECONDS with SECONDS from 1 to 3600"
 		  : w[0] == 's' ? "slice=MS with MS from 0 to 1000"

@@ -18,7 +18,9 @@
  * vmm/cluster/turns.h; 0: all run at once; default 200, or 0 when every node is an
  * Intel one: vmm/cluster/turns.h, turns_settle), `tsclag=US` (a test of the
  * periodic time re-check: a node other than 0 starts its guest TSC US
- * microseconds behind node 0's, which the re-check must find and correct),
+ * microseconds behind node 0's, which the re-check must find and correct), `joinlag=MS` (a
+ * test: a node other than 0 waits MS ms on the network before it builds its part of the
+ * guest, so node 0's first requests come before it can take them, and must wait),
  * `cacheahead=N` (across nodes, the frames of the cache of pages homed elsewhere kept
  * free by evicting ahead, vmm/cluster/vmdsm_cache.h; default 64, 0: evict only when a
  * fault finds none), `pin=US` (across nodes, how long after a vCPU or the monitor took a
@@ -27,8 +29,8 @@
  * (across nodes, the boot core polls without a pause while the monitor waits for a page
  * or an MMIO answer, vmm/cluster/vmdsm.h, vmdsm_nap: to measure the nap, and for a test
  * of a race its quicker wake-ups hide), `msgbufs=N` (the message layer's pool of
- * buffers, each one frame's packet, 32..16384, instead of the default 12 x 16 per peer, at
- * least 768; raised to the 2 per peer plus 6 the layer needs: a test fills it to exercise
+ * buffers, each one frame's packet, 32..16384 plus the 2 per peer kept for parts of messages,
+ * instead of the default 12 x 16 per peer, at least 768: a test fills it to exercise
  * vmm/cluster/remote.c's backlog), `stay` (after a guest that spanned
  * nodes ends, the node stays on the cluster network instead of halting, so that a node
  * that restarts is told it cannot rejoin; `poweroff` wins). Builds on the host.
@@ -61,6 +63,7 @@ struct monitor_options {
 	enum { TURNS_ALWAYS, TURNS_ADAPTIVE } turns;
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
 	u32 tsclag_us; /* tsclag=US: start this node's guest TSC behind node 0's (a test) */
+	u32 joinlag_ms; /* joinlag=MS: build this node's part of the guest MS ms late (a test) */
 	u32 cacheahead; /* cacheahead=N: cache frames kept free by evicting ahead */
 	u32 pin_us;	/* pin=US: the protocol's pin window */
 	u32 msgbufs;	/* msgbufs=N: the message layer's buffers (0: the default) */
