@@ -124,8 +124,10 @@ uint64_t msg_rto(const struct msg_layer *l, const struct msg_peer *p)
 
 /*
  * (Re)transmit the message in @s; each retransmission doubles the timeout up to rto_max. One at
- * its timeout also doubles the first timeout of the peer's next messages (rto_shift), one a
- * SACK called for (@fast) does not: the network answered.
+ * its timeout also doubles the first timeout of the peer's next messages (rto_shift), if it is
+ * the oldest unacknowledged one (the packets sent with it, a page's other parts, time out with
+ * it: one loss, one doubling, as TCP backs off its one timer); one a SACK called for (@fast)
+ * does not: the network answered.
  */
 void msg_transmit_slot(struct msg_layer *l, struct msg_slot *s, uint64_t now, bool fast)
 {
@@ -142,7 +144,7 @@ void msg_transmit_slot(struct msg_layer *l, struct msg_slot *s, uint64_t now, bo
 		l->stats.tx_retrans++;
 		if (fast)
 			l->stats.tx_fast++;
-		else if (p->rto_shift < MSG_RTO_SHIFT_MAX)
+		else if (p->rto_shift < MSG_RTO_SHIFT_MAX && s->seq == p->tx_una)
 			p->rto_shift++;
 	}
 	if (s->tries < UINT8_MAX)

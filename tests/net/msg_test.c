@@ -338,6 +338,23 @@ TEST(a_lost_first_part_goes_again_when_the_rest_is_held)
 	sim_free(s);
 }
 
+/* A page whose 3 parts are all lost times out once: its parts go again, and the next
+ * messages' first timeout doubles once, not once a part. */
+TEST(a_page_lost_whole_doubles_the_next_timeout_once)
+{
+	static uint8_t page[MSG_MAX_PAYLOAD];
+	struct sim *s = msg_test_lose_next();
+	struct msg_layer *a = &s->node[0]->l;
+
+	msg_test_drops_left = MSG_MAX_PARTS;
+	CHECK_EQ(msg_send(a, 1, MSG_T_PING, page, sizeof(page)), 0);
+	sim_advance(s, s->now + 100 * MS);
+	CHECK_EQ(s->node[1]->delivered, 1);
+	CHECK_EQ(a->stats.tx_retrans, MSG_MAX_PARTS);
+	CHECK_EQ(a->peers[1].rto_shift, 1);
+	sim_free(s);
+}
+
 static bool msg_test_pong_ready;
 static uint8_t msg_test_types[8];
 static int msg_test_ntypes;
