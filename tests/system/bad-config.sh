@@ -68,3 +68,18 @@ check missing-module-refuses status_is 2
 check missing-kernel-named has "$LOGS/node0.log" "^loader: no boot module named 'vmlinuz' \\(the guest line's kernel=\\)"
 check missing-initrd-named has "$LOGS/node0.log" "^loader: no boot module named 'rootfs' \\(the guest line's initrd=\\)"
 check missing-module-refusal has "$LOGS/node0.log" "^unum: refusing to start: the guest's image is missing"
+
+# QEMU ends with status 1 both for the debug-exit port's code 0 (the monitor
+# finished) and for its own errors. A QEMU that failed before the monitor printed
+# anything is said to have failed, with its first line, not taken for a finished
+# monitor.
+cat >"$LOGS/failing-qemu" <<'QEMU'
+#!/bin/sh
+echo "qemu-system-x86_64: -kernel build/unum.elf32: cannot open: it is not there" >&2
+exit 1
+QEMU
+chmod +x "$LOGS/failing-qemu"
+cluster --boot kernel --qemu "$LOGS/failing-qemu"
+check failed-qemu-status status_is 1
+check failed-qemu-said has "$LOGS/launcher.out" '^unum-cluster: QEMU for node 0 failed before the monitor printed anything: qemu-system-x86_64: -kernel build/unum.elf32: cannot open: it is not there; logs in '
+check failed-qemu-not-finished lacks "$LOGS/launcher.out" 'monitor finished'
