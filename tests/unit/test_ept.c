@@ -85,6 +85,9 @@ TEST(rights_taken_and_given_back)
 	CHECK_EQ_U64(hpa, 0x40001abc);
 	CHECK_EQ(prot, SPACE_R);
 	CHECK_EQ_U64(size, SPACE_4K);
+	/* Without accessed and dirty flags the DSM cannot tell use or writes: it says so. */
+	CHECK_EQ(nested_page_used(&n, 0x201000), -1);
+	CHECK_EQ(nested_page_written(&n, 0x201000), -1);
 }
 
 /* The EPT pointer: write-back (6) in bits 2:0, a 4-level walk (3) in 5:3, and bit 6

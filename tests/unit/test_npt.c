@@ -160,6 +160,30 @@ TEST(unmap_and_accessed)
 	CHECK_EQ(prot, SPACE_RWX);
 }
 
+TEST(written_mark_reads_back_once_and_rights_changes_clear_it)
+{
+	u64 *pte;
+
+	setup();
+	CHECK_EQ(nested_map(&n, 0x5000, 0x9000, SPACE_4K, SPACE_RWX), 0);
+	pte = leaf_of(0x5000);
+	CHECK_EQ_U64(*pte & 0x60, 0); /* A and D clear: the CPU marks what it uses and writes */
+	CHECK_EQ(nested_page_written(&n, 0x5000), 0);
+	*pte |= 0x60; /* (as the CPU does on a write) */
+	CHECK_EQ(nested_page_written(&n, 0x5000), 1);
+	CHECK_EQ(nested_page_written(&n, 0x5000), 0);
+	CHECK_EQ_U64(*pte & 0x20, 0x20); /* (the accessed mark is its own) */
+	CHECK_EQ(nested_page_used(&n, 0x5000), 1);
+	/* A rights change starts the entry afresh: no mark from before it. */
+	*pte |= 0x40;
+	CHECK_EQ(nested_protect(&n, 0x5000, SPACE_R | SPACE_X), 0);
+	CHECK_EQ(nested_page_written(&n, 0x5000), 0);
+	/* Nothing mapped, or a 2 MiB leaf (its mark is any of 512 pages'): cannot tell. */
+	CHECK_EQ(nested_page_written(&n, 0x7000), -1);
+	CHECK_EQ(nested_map(&n, 0x400000, 0x800000, SPACE_2M, SPACE_RWX), 0);
+	CHECK_EQ(nested_page_written(&n, 0x401000), -1);
+}
+
 TEST(destroy_frees_everything)
 {
 	setup();

@@ -158,10 +158,14 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 	struct vm_dsm *d = ctx;
 	struct vm *vm = d->vm;
 	u32 prot = rights == DSM_WRITE ? SPACE_RWX : rights == DSM_READ ? SPACE_R | SPACE_X : 0;
-	int old, used = VMPF_USE_UNKNOWN;
+	int old, used = VMPF_USE_UNKNOWN, written = -1;
 
 	if (!vm_gpa_is_ram(vm, page << PAGE_SHIFT, PAGE_SIZE))
-		return;	  /* (the hole: nothing mapped, nothing to flush) */
+		return; /* (the hole: nothing mapped, nothing to flush) */
+	/* (whether the guest wrote it since write rights came: the nested entry's dirty
+	 * mark, where the format has one; read before the rights change rewrites it) */
+	if (!(prot & SPACE_W))
+		written = nested_page_written(&vm->space, page << PAGE_SHIFT);
 	if (vm->shadow) { /* (they keep W off the page tables they derive from) */
 		old = (int)shadow_vm_rights(vm, page, prot);
 	} else {
@@ -174,6 +178,8 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 	}
 	if (old > 0 && ((u32)old & ~prot) && !d->cache.evicting)
 		vmpf_note_lost(&d->pf, page, used); /* (not a page this node chose to give back) */
+	if (old > 0 && ((u32)old & SPACE_W) && !(prot & SPACE_W))
+		vmpf_note_written(&d->pf, page, written);
 	/* More rights: a stale entry only faults again. Fewer: no core may go on
 	 * using them, as the page's contents are about to leave. */
 	vm_flush_guest_tlbs(vm, old < 0 || ((u32)old & ~prot));
@@ -337,7 +343,10 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 		vmdsm_pages_of(v)->data_faults++;
 	/* (never for a fetch: code is only read, and a text page would leave every node) */
 	/* (nor for a walk: a page table read for the shadow page tables stays shared) */
-	write = write || (!fetch && !walk && vmpf_wants_write(&d->pf, gpa >> PAGE_SHIFT));
+	if (!write && !fetch && !walk && vmpf_wants_write(&d->pf, gpa >> PAGE_SHIFT)) {
+		write = true;
+		d->pf.upgraded++;
+	}
 	vmdsm_record_rip(d, v->regs.rip, gpa >> PAGE_SHIFT, write);
 	/* One batch: the read-ahead's requests join the fault's as one run where they can. */
 	dsm_batch(d->node, true);

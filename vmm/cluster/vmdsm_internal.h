@@ -58,6 +58,7 @@ struct vm_dsm {
 	struct {
 		u64 rip, page; /* page: the last page faulted on at rip */
 		u32 faults, writes;
+		u32 shown;  /* faults at the last "stats:" line (its list of the newest) */
 	} rips[FAULT_RIPS]; /* open addressing on rip; once full, new RIPs go uncounted */
 	u64 rips_uncounted;
 	struct vmdsm_outq *outq; /* messages waiting for a message-layer buffer (vmdsm.c) */

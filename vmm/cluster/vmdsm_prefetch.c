@@ -33,7 +33,15 @@
  *   In a 2-node boot, about 1,700 of each node's 10,000 faults were a read and
  *   then a write of such a page: two round trips where one does. Pages a node
  *   only reads stay shared, and instruction fetches never ask for writing (the
- *   decompressor wrote every page of kernel text on node 0).
+ *   decompressor wrote every page of kernel text on node 0). The rule holds only
+ *   while the node writes: when write rights leave a page the guest did not write
+ *   since they came (the nested entry's dirty mark, vmpf_note_written), its next
+ *   read asks for reading. Before, a page written once stayed asked for writing on
+ *   every node, so its reads took it from each other: with the nodes running at
+ *   once (shadow slice=0), the kernel's read-mostly data (the clocksource, the
+ *   timekeeping flags beside the CPU masks) went back and forth at every tick, and
+ *   a 2-node boot with the parallel program took 88-114 s against 29-30 s without
+ *   the rule (doc/dsm.md).
  *
  * At most VMPF_HOLDS (VMPF_WINDOW + VMPF_AHEAD) holds out, and only while more than a
  * quarter of what the message layer may queue is free: the first version asked for 64 at once and
@@ -107,6 +115,18 @@ void vmpf_note_lost(struct vmpf *pf, u64 page, int used)
 bool vmpf_wants_write(const struct vmpf *pf, u64 page)
 {
 	return pf->flags && page < pf->npages && (pf->flags[page] & PG_WROTE);
+}
+
+void vmpf_note_written(struct vmpf *pf, u64 page, int written)
+{
+	if (!pf->flags || page >= pf->npages || written < 0)
+		return;
+	if (written)
+		pf->flags[page] |= PG_WROTE;
+	else if (pf->flags[page] & PG_WROTE) {
+		pf->flags[page] &= (u8)~PG_WROTE; /* (asked for writing, only read) */
+		pf->unwritten++;
+	}
 }
 
 void vmpf_turn_began(struct vmpf *pf)
@@ -269,4 +289,7 @@ void vmpf_report(const struct vmpf *pf, const char *prefix)
 		"by the protocol\n",
 		prefix, (unsigned long long)pf->ahead_asked, (unsigned long long)pf->ahead_here,
 		(unsigned long long)pf->refused);
+	kprintf("%swrite for a read: %llu read faults asked for writing (the page's last fault "
+		"here wrote); %llu pages back to reads (write rights left them unwritten)\n",
+		prefix, (unsigned long long)pf->upgraded, (unsigned long long)pf->unwritten);
 }

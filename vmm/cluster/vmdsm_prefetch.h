@@ -45,6 +45,8 @@ struct vmpf {
 	u32 ahead;	/* ... and how far ahead of the fault it asks */
 	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
 	u64 lost_unused; /* losses of pages the guest had not touched since they came */
+	u64 upgraded;	 /* read faults asked for writing (vmpf_wants_write) */
+	u64 unwritten;	 /* write rights lost unused on a page asked for writing: now read */
 };
 
 /* Before the guest runs: per-page state for npages guest pages, of which [hole_first,
@@ -54,8 +56,12 @@ int vmpf_init(struct vmpf *pf, struct dsm_node *node, struct vmcache *cache, u64
 /* A vCPU faulted on page (for writing or not): remembered, and may start a read-ahead. */
 void vmpf_note_fault(struct vmpf *pf, u64 page, bool write);
 /* Should a vCPU's data read fault on page ask for write rights? (its last fault here
- * wrote, or was made a write by this rule) */
+ * wrote, or was made a write by this rule, and the guest wrote the page the last time
+ * this node lost write rights to it: vmpf_note_written) */
 bool vmpf_wants_write(const struct vmpf *pf, u64 page);
+/* The protocol took write rights on page away from this node; written: whether the
+ * guest wrote it since they came (the values of nested_page_written(); -1: unknown). */
+void vmpf_note_written(struct vmpf *pf, u64 page, int written);
 /* Whether the guest used a page while this node had it, as vmpf_note_lost() is told
  * (the values of nested_page_used()). */
 enum { VMPF_USE_UNKNOWN = -1, VMPF_UNUSED = 0, VMPF_USED = 1 };

@@ -13,6 +13,7 @@
 static void print_hot_pages(const struct vm_dsm *d, const char *prefix);
 static void print_vcpu_faults(const char *prefix, struct vm *vm);
 static void print_hot_rips(const struct vm_dsm *d, const char *prefix);
+static void print_recent_rips(struct vm_dsm *d, const char *prefix);
 
 /* How long vCPUs waited for their pages: a reservoir sample, for the median and p90. */
 void vmdsm_record_wait(struct vm_dsm *d, u64 ns)
@@ -109,6 +110,50 @@ void vmdsm_stats_line(struct vm *vm)
 						     << PAGE_SHIFT));
 	print_vcpu_faults("stats: dsm: ", vm);
 	print_hot_pages(d, "stats: dsm: ");
+	print_recent_rips(d, "stats: dsm: ");
+}
+
+/* The guest instructions that faulted most since the last "stats:" line: where the
+ * faults come from now, not over the whole run (a compute phase's, say, after the boot's). */
+/* The instruction with the most faults not yet marked used (since the last "stats:" line
+ * if recent), marked now; -1 when none has any. */
+static int next_rip(const struct vm_dsm *d, bool *used, bool recent)
+{
+	int best = -1;
+
+	for (unsigned i = 0; i < FAULT_RIPS; i++) {
+		u32 n = d->rips[i].faults - (recent ? d->rips[i].shown : 0);
+		if (!used[i] && n &&
+		    (best < 0 || n > d->rips[best].faults - (recent ? d->rips[best].shown : 0)))
+			best = (int)i;
+	}
+	if (best >= 0)
+		used[best] = true;
+	return best;
+}
+
+static void print_recent_rips(struct vm_dsm *d, const char *prefix)
+{
+	bool used[FAULT_RIPS] = { false };
+	u64 all = 0;
+
+	for (unsigned i = 0; i < FAULT_RIPS; i++)
+		all += d->rips[i].faults - d->rips[i].shown;
+	if (!all)
+		return;
+	kprintf("%s%llu faults since the last line, most at (faults, last page):", prefix,
+		(unsigned long long)all);
+	for (unsigned k = 0; k < 8; k++) {
+		int best = next_rip(d, used, true);
+		if (best < 0)
+			break;
+		kprintf(" %#llx (%u, %#llx)", (unsigned long long)d->rips[best].rip,
+			d->rips[best].faults - d->rips[best].shown,
+			(unsigned long long)(d->rips[best].page << PAGE_SHIFT));
+	}
+	kprintf("\n");
+	for (unsigned i = 0; i < FAULT_RIPS; i++)
+		d->rips[i].shown = d->rips[i].faults;
 }
 
 /* The ten home pages peers fault on most, by the requests surely served, hottest first. A
@@ -230,14 +275,9 @@ static void print_hot_rips(const struct vm_dsm *d, const char *prefix)
 
 	kprintf("%sguest instructions that faulted most (faults, writes, last page):", prefix);
 	for (unsigned k = 0; k < 12; k++) {
-		int best = -1;
-		for (unsigned i = 0; i < FAULT_RIPS; i++)
-			if (!used[i] && d->rips[i].faults &&
-			    (best < 0 || d->rips[i].faults > d->rips[best].faults))
-				best = (int)i;
+		int best = next_rip(d, used, false);
 		if (best < 0)
 			break;
-		used[best] = true;
 		kprintf(" %#llx (%u, %u, %#llx)", (unsigned long long)d->rips[best].rip,
 			d->rips[best].faults, d->rips[best].writes,
 			(unsigned long long)(d->rips[best].page << PAGE_SHIFT));

@@ -10,13 +10,16 @@
 #define PTE_W	 (1ULL << 1)
 #define PTE_U	 (1ULL << 2)
 #define PTE_A	 (1ULL << 5)
+#define PTE_D	 (1ULL << 6)
 #define PTE_PS	 (1ULL << 7)
 #define PTE_AVL9 (1ULL << 9) /* software-available: a leaf */
 #define PTE_NX	 (1ULL << 63)
 
 static u64 npt_leaf_bits(u32 prot, bool large)
 {
-	u64 e = PTE_U; /* (A clear: the CPU marks the pages it uses, for the DSM's cache) */
+	/* (A and D clear: the CPU marks the pages it uses and writes, for the DSM's cache and
+	 * its prefetch) */
+	u64 e = PTE_U;
 
 	if (prot & SPACE_R)
 		e |= PTE_P;
@@ -41,6 +44,7 @@ const struct nested_format npt_format = {
 	.large_bit = PTE_PS,
 	.leaf_bit = PTE_AVL9,
 	.accessed_bit = PTE_A,
+	.dirty_bit = PTE_D,
 	.leaf_bits = npt_leaf_bits,
 	.leaf_prot = npt_leaf_prot,
 };

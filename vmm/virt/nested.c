@@ -158,15 +158,25 @@ int nested_test_clear_accessed(struct nested *n, gpa_t gpa)
 	return bit && (__atomic_fetch_and(e, ~bit, __ATOMIC_RELAXED) & bit) ? 1 : 0;
 }
 
-int nested_page_used(struct nested *n, gpa_t gpa)
+/* Tests and clears bit in the 4 KiB leaf of gpa: 1, 0, or -1 if it cannot tell. */
+static int page_mark(struct nested *n, gpa_t gpa, u64 bit)
 {
 	int level;
 	u64 *e = walk_find(n, gpa, &level);
-	u64 bit = n->fmt->accessed_bit;
 
 	if (!e || !bit || level == 2)
 		return -1; /* (a 2 MiB leaf's mark is any of its 512 pages') */
 	return (__atomic_fetch_and(e, ~bit, __ATOMIC_RELAXED) & bit) ? 1 : 0;
+}
+
+int nested_page_used(struct nested *n, gpa_t gpa)
+{
+	return page_mark(n, gpa, n->fmt->accessed_bit);
+}
+
+int nested_page_written(struct nested *n, gpa_t gpa)
+{
+	return page_mark(n, gpa, n->fmt->dirty_bit);
 }
 
 int nested_lookup(const struct nested *n, gpa_t gpa, hpa_t *hpa, u32 *prot, u64 *size)

@@ -23,12 +23,13 @@
 
 /* The back end's entry format. */
 struct nested_format {
-	u64 addr_mask;	/* the frame address bits of an entry */
-	u64 table_bits; /* what a non-leaf entry carries besides the address */
-	u64 used_mask;	/* an entry with any of these bits points to a table (or is a leaf) */
-	u64 large_bit;	/* a 2 MiB leaf at level 2 */
-	u64 leaf_bit;	/* a software-available bit: this entry is a leaf, rights or not */
+	u64 addr_mask;	  /* the frame address bits of an entry */
+	u64 table_bits;	  /* what a non-leaf entry carries besides the address */
+	u64 used_mask;	  /* an entry with any of these bits points to a table (or is a leaf) */
+	u64 large_bit;	  /* a 2 MiB leaf at level 2 */
+	u64 leaf_bit;	  /* a software-available bit: this entry is a leaf, rights or not */
 	u64 accessed_bit; /* the bit the CPU sets in a leaf it uses; 0: the format has none */
+	u64 dirty_bit;	  /* the bit the CPU sets in a leaf it writes through; 0: none */
 	/* A leaf's bits besides its address, for rights prot (SPACE_*). */
 	u64 (*leaf_bits)(u32 prot, bool large);
 	/* The rights a leaf gives. */
@@ -65,6 +66,12 @@ int nested_test_clear_accessed(struct nested *n, gpa_t gpa);
 /* As nested_test_clear_accessed() for the one 4 KiB page at gpa: 1 used, 0 not, -1 if it
  * cannot tell (the format has no mark, nothing is mapped, or a 2 MiB leaf maps it). */
 int nested_page_used(struct nested *n, gpa_t gpa);
+/* As nested_page_used() for writes: has the CPU written the 4 KiB page at gpa through
+ * its entry since the last call (or since its rights last changed: nested_protect()
+ * starts the entry afresh)? Clears the mark: 1 written, 0 not, -1 if it cannot tell. The
+ * same caveat: a CPU that cached a writable translation before the mark was cleared may
+ * write without marking it again until its TLB is flushed. */
+int nested_page_written(struct nested *n, gpa_t gpa);
 /* Finds the mapping of gpa: host address, rights and page size. -E_NOENT if none. */
 int nested_lookup(const struct nested *n, gpa_t gpa, hpa_t *hpa, u32 *prot, u64 *size);
 /* The rights gpa is mapped with now (SPACE_*), or -E_NOENT. */
