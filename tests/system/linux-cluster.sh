@@ -47,9 +47,10 @@ for layout in 2x1 3x1 2x2; do
 		check $layout-node$n-took-turns has "$LOGS/node$n.log" '^turns: [1-9][0-9]* turns here'
 		# the boot lasts long enough for the 10 s re-checks of the TSC offset
 		check $layout-node$n-rechecked-time has "$LOGS/node$n.log" '^time: guest TSC against node 0: [1-9][0-9]* re-checks'
-		# write rights that left a page the guest did not write (the nested entry's
-		# dirty mark) end the write-for-a-read rule for it
-		check $layout-node$n-unwritten-back-to-reads has "$LOGS/node$n.log" '^dsm: write for a read: [0-9]+ read faults asked for writing .*; [1-9][0-9]* pages back to reads'
+		# the write-for-a-read rule lasts while the node writes the page: write rights
+		# that leave a page the guest wrote keep it, unwritten end it (the nested
+		# entry's dirty mark)
+		check $layout-node$n-write-for-a-read has "$LOGS/node$n.log" '^dsm: write for a read: [1-9][0-9]* read faults asked for writing .*; write rights left [1-9][0-9]* pages written .* and [1-9][0-9]* unwritten'
 	done
 	# a machine's second core runs its own vCPU, which faults pages in itself
 	if [ "$cpus" = 2 ]; then

@@ -68,6 +68,7 @@ TEST(rights_taken_and_given_back)
 	u32 prot;
 	hpa_t hpa;
 	u64 size, pte;
+	int prot_written;
 
 	setup();
 	CHECK_EQ(nested_map(&n, 0x200000, 0x40000000, SPACE_2M, SPACE_RWX), 0);
@@ -87,7 +88,8 @@ TEST(rights_taken_and_given_back)
 	CHECK_EQ_U64(size, SPACE_4K);
 	/* Without accessed and dirty flags the DSM cannot tell use or writes: it says so. */
 	CHECK_EQ(nested_page_used(&n, 0x201000), -1);
-	CHECK_EQ(nested_page_written(&n, 0x201000), -1);
+	CHECK_EQ(nested_protect_written(&n, 0x201000, SPACE_RWX, &prot_written), 0);
+	CHECK_EQ(prot_written, -1);
 }
 
 /* The EPT pointer: write-back (6) in bits 2:0, a 4-level walk (3) in 5:3, and bit 6

@@ -160,28 +160,31 @@ TEST(unmap_and_accessed)
 	CHECK_EQ(prot, SPACE_RWX);
 }
 
-TEST(written_mark_reads_back_once_and_rights_changes_clear_it)
+TEST(a_rights_change_says_whether_the_page_was_written_and_starts_afresh)
 {
 	u64 *pte;
+	int written;
 
 	setup();
 	CHECK_EQ(nested_map(&n, 0x5000, 0x9000, SPACE_4K, SPACE_RWX), 0);
 	pte = leaf_of(0x5000);
 	CHECK_EQ_U64(*pte & 0x60, 0); /* A and D clear: the CPU marks what it uses and writes */
-	CHECK_EQ(nested_page_written(&n, 0x5000), 0);
+	CHECK_EQ(nested_protect_written(&n, 0x5000, SPACE_RWX, &written), 0);
+	CHECK_EQ(written, 0);
 	*pte |= 0x60; /* (as the CPU does on a write) */
-	CHECK_EQ(nested_page_written(&n, 0x5000), 1);
-	CHECK_EQ(nested_page_written(&n, 0x5000), 0);
-	CHECK_EQ_U64(*pte & 0x20, 0x20); /* (the accessed mark is its own) */
-	CHECK_EQ(nested_page_used(&n, 0x5000), 1);
-	/* A rights change starts the entry afresh: no mark from before it. */
-	*pte |= 0x40;
-	CHECK_EQ(nested_protect(&n, 0x5000, SPACE_R | SPACE_X), 0);
-	CHECK_EQ(nested_page_written(&n, 0x5000), 0);
+	CHECK_EQ(nested_protect_written(&n, 0x5000, SPACE_R | SPACE_X, &written), 0);
+	CHECK_EQ(written, 1);
+	CHECK_EQ_U64(*pte & 0x60, 0); /* (the new entry has neither mark) */
+	CHECK_EQ(nested_rights(&n, 0x5000), (int)(SPACE_R | SPACE_X));
+	*pte |= 0x20; /* used, not written */
+	CHECK_EQ(nested_protect_written(&n, 0x5000, 0, &written), 0);
+	CHECK_EQ(written, 0);
 	/* Nothing mapped, or a 2 MiB leaf (its mark is any of 512 pages'): cannot tell. */
-	CHECK_EQ(nested_page_written(&n, 0x7000), -1);
+	CHECK_EQ(nested_protect_written(&n, 0x7000, SPACE_R, &written), -E_NOENT);
+	CHECK_EQ(written, -1);
 	CHECK_EQ(nested_map(&n, 0x400000, 0x800000, SPACE_2M, SPACE_RWX), 0);
-	CHECK_EQ(nested_page_written(&n, 0x401000), -1);
+	CHECK_EQ(nested_protect_written(&n, 0x400000, SPACE_RWX, &written), 0);
+	CHECK_EQ(written, -1);
 }
 
 TEST(destroy_frees_everything)

@@ -162,19 +162,17 @@ static void op_set_rights(void *ctx, uint64_t page, enum dsm_rights rights)
 
 	if (!vm_gpa_is_ram(vm, page << PAGE_SHIFT, PAGE_SIZE))
 		return; /* (the hole: nothing mapped, nothing to flush) */
-	/* (whether the guest wrote it since write rights came: the nested entry's dirty
-	 * mark, where the format has one; read before the rights change rewrites it) */
-	if (!(prot & SPACE_W))
-		written = nested_page_written(&vm->space, page << PAGE_SHIFT);
+	/* (written: whether the guest wrote it since write rights came, the nested entry's
+	 * dirty mark where the format has one, read as the rights change replaces it) */
 	if (vm->shadow) { /* (they keep W off the page tables they derive from) */
-		old = (int)shadow_vm_rights(vm, page, prot);
+		old = (int)shadow_vm_rights(vm, page, prot, &written);
 	} else {
 		old = nested_rights(&vm->space, page << PAGE_SHIFT);
 		/* (whether the guest used it since it came or its rights last changed: the
 		 * nested entry's accessed mark, where the format has one) */
 		if (old > 0 && ((u32)old & ~prot))
 			used = nested_page_used(&vm->space, page << PAGE_SHIFT);
-		nested_protect(&vm->space, page << PAGE_SHIFT, prot);
+		nested_protect_written(&vm->space, page << PAGE_SHIFT, prot, &written);
 	}
 	if (old > 0 && ((u32)old & ~prot) && !d->cache.evicting)
 		vmpf_note_lost(&d->pf, page, used); /* (not a page this node chose to give back) */
@@ -343,6 +341,8 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 		vmdsm_pages_of(v)->data_faults++;
 	/* (never for a fetch: code is only read, and a text page would leave every node) */
 	/* (nor for a walk: a page table read for the shadow page tables stays shared) */
+	bool wrote = write; /* (the access itself: a read made a write below is no write) */
+
 	if (!write && !fetch && !walk && vmpf_wants_write(&d->pf, gpa >> PAGE_SHIFT)) {
 		write = true;
 		d->pf.upgraded++;
@@ -352,7 +352,7 @@ static void fault_here(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool w
 	dsm_batch(d->node, true);
 	rc = dsm_acquire(d->node, h, gpa & PAGE_MASK, 1, write);
 	/* (after: the faulting page's request goes out before any read-ahead's) */
-	vmpf_note_fault(&d->pf, gpa >> PAGE_SHIFT, write);
+	vmpf_note_fault(&d->pf, gpa >> PAGE_SHIFT, write, wrote);
 	dsm_batch(d->node, false);
 	if (rc == 0) {
 		__atomic_store_n(&v->mem_waiting, false, __ATOMIC_RELEASE);

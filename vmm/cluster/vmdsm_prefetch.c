@@ -27,21 +27,23 @@
  *   decompressor's, the kernel clearing what it allocates) waited a round trip every
  *   9 pages: on a 3-node boot the decompressor faulted 2,200-2,300 times, about 930
  *   with this, and the vCPUs waited 15-30% less often.
- * - Write for a read: a data read fault on a page whose last fault here wrote
- *   it (or was made a write by this rule) asks for write rights
- *   (vmpf_wants_write), so a page this node writes stays asked for writing.
- *   In a 2-node boot, about 1,700 of each node's 10,000 faults were a read and
- *   then a write of such a page: two round trips where one does. Pages a node
- *   only reads stay shared, and instruction fetches never ask for writing (the
- *   decompressor wrote every page of kernel text on node 0). The rule holds only
- *   while the node writes: when write rights leave a page the guest did not write
- *   since they came (the nested entry's dirty mark, vmpf_note_written), its next
- *   read asks for reading. Before, a page written once stayed asked for writing on
- *   every node, so its reads took it from each other: with the nodes running at
- *   once (shadow slice=0), the kernel's read-mostly data (the clocksource, the
- *   timekeeping flags beside the CPU masks) went back and forth at every tick, and
- *   a 2-node boot with the parallel program took 88-114 s against 29-30 s without
- *   the rule (doc/dsm.md).
+ * - Write for a read: a data read fault on a page this node wrote the last time it
+ *   had it asks for write rights (vmpf_wants_write), so a page this node writes
+ *   stays asked for writing. In a 2-node boot, about 1,700 of each node's 10,000
+ *   faults were a read and then a write of such a page: two round trips where one
+ *   does. Pages a node only reads stay shared, and instruction fetches never ask
+ *   for writing (the decompressor wrote every page of kernel text on node 0).
+ *   "Wrote" is the last fault's own access (a read this rule made a write is no
+ *   write), then, when write rights leave the page, whether the guest wrote it
+ *   since they came: the nested entry's dirty mark, or an emulated write under
+ *   shadow page tables (vmpf_note_written). Where the format has no dirty mark
+ *   (Intel EPT without A/D flags) a page the node only reads goes back to reads at
+ *   its second fault. Before, a read made a write counted as a write, so a page
+ *   written once stayed asked for writing on every node, and its reads took it
+ *   from each other: with the nodes running at once (shadow slice=0), the kernel's
+ *   read-mostly data (the clocksource, the timekeeping flags beside the CPU masks)
+ *   went back and forth at every tick, and a 2-node boot with the long parallel
+ *   program took 88-114 s against 28-33 s (doc/benchmarks.md, session 28).
  *
  * At most VMPF_HOLDS (VMPF_WINDOW + VMPF_AHEAD) holds out, and only while more than a
  * quarter of what the message layer may queue is free: the first version asked for 64 at once and
@@ -121,9 +123,10 @@ void vmpf_note_written(struct vmpf *pf, u64 page, int written)
 {
 	if (!pf->flags || page >= pf->npages || written < 0)
 		return;
-	if (written)
+	if (written) {
 		pf->flags[page] |= PG_WROTE;
-	else if (pf->flags[page] & PG_WROTE) {
+		pf->rewritten++;
+	} else if (pf->flags[page] & PG_WROTE) {
 		pf->flags[page] &= (u8)~PG_WROTE; /* (asked for writing, only read) */
 		pf->unwritten++;
 	}
@@ -176,12 +179,12 @@ static bool room(void)
 	return l && msg_send_room(l) > msg_send_capacity(l) / 2;
 }
 
-void vmpf_note_fault(struct vmpf *pf, u64 page, bool write)
+void vmpf_note_fault(struct vmpf *pf, u64 page, bool write, bool wrote)
 {
 	if (!pf->stamp || page >= pf->npages)
 		return;
 	pf->stamp[page] = (u16)(pf->turn + 1) ? (u16)(pf->turn + 1) : 1; /* (0: never) */
-	pf->flags[page] = (u8)((pf->flags[page] & PG_LOST) | (write ? PG_WROTE : 0));
+	pf->flags[page] = (u8)((pf->flags[page] & PG_LOST) | (wrote ? PG_WROTE : 0));
 	/* A run goes on through pages the read-ahead already asked for. */
 	pf->run = page > pf->last && page <= MAX(pf->last + 1, pf->next) ? pf->run + 1 : 0;
 	pf->last = page;
@@ -290,6 +293,8 @@ void vmpf_report(const struct vmpf *pf, const char *prefix)
 		prefix, (unsigned long long)pf->ahead_asked, (unsigned long long)pf->ahead_here,
 		(unsigned long long)pf->refused);
 	kprintf("%swrite for a read: %llu read faults asked for writing (the page's last fault "
-		"here wrote); %llu pages back to reads (write rights left them unwritten)\n",
-		prefix, (unsigned long long)pf->upgraded, (unsigned long long)pf->unwritten);
+		"here wrote); write rights left %llu pages written (asked for writing again) and "
+		"%llu unwritten (back to reads)\n",
+		prefix, (unsigned long long)pf->upgraded, (unsigned long long)pf->rewritten,
+		(unsigned long long)pf->unwritten);
 }

@@ -46,6 +46,7 @@ struct vmpf {
 	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
 	u64 lost_unused; /* losses of pages the guest had not touched since they came */
 	u64 upgraded;	 /* read faults asked for writing (vmpf_wants_write) */
+	u64 rewritten;	 /* write rights lost on a page the guest wrote: asked for writing */
 	u64 unwritten;	 /* write rights lost unused on a page asked for writing: now read */
 };
 
@@ -53,11 +54,13 @@ struct vmpf {
  * hole_end) are no RAM (equal: none). 0 or -E_NOMEM. */
 int vmpf_init(struct vmpf *pf, struct dsm_node *node, struct vmcache *cache, u64 npages,
 	      u64 hole_first, u64 hole_end);
-/* A vCPU faulted on page (for writing or not): remembered, and may start a read-ahead. */
-void vmpf_note_fault(struct vmpf *pf, u64 page, bool write);
-/* Should a vCPU's data read fault on page ask for write rights? (its last fault here
- * wrote, or was made a write by this rule, and the guest wrote the page the last time
- * this node lost write rights to it: vmpf_note_written) */
+/* A vCPU faulted on page, asking for writing or not (the read-ahead asks alike); wrote:
+ * the access was a write (not a read made a write by vmpf_wants_write). Remembered, and
+ * may start a read-ahead. */
+void vmpf_note_fault(struct vmpf *pf, u64 page, bool write, bool wrote);
+/* Should a vCPU's data read fault on page ask for write rights? The node wrote the page
+ * the last time it had it: the last fault here was a write, or, later, write rights left
+ * the page written (vmpf_note_written). */
 bool vmpf_wants_write(const struct vmpf *pf, u64 page);
 /* The protocol took write rights on page away from this node; written: whether the
  * guest wrote it since they came (the values of nested_page_written(); -1: unknown). */

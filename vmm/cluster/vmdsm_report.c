@@ -113,8 +113,6 @@ void vmdsm_stats_line(struct vm *vm)
 	print_recent_rips(d, "stats: dsm: ");
 }
 
-/* The guest instructions that faulted most since the last "stats:" line: where the
- * faults come from now, not over the whole run (a compute phase's, say, after the boot's). */
 /* The instruction with the most faults not yet marked used (since the last "stats:" line
  * if recent), marked now; -1 when none has any. */
 static int next_rip(const struct vm_dsm *d, bool *used, bool recent)
@@ -132,6 +130,9 @@ static int next_rip(const struct vm_dsm *d, bool *used, bool recent)
 	return best;
 }
 
+/* The guest instructions that faulted most since the last "stats:" line: where the
+ * faults come from now, not over the whole run (a compute phase's, say, after the boot's).
+ * (Faults at instructions the table had no room for are not in the count.) */
 static void print_recent_rips(struct vm_dsm *d, const char *prefix)
 {
 	bool used[FAULT_RIPS] = { false };

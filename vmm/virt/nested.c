@@ -120,17 +120,31 @@ static int split_around(struct nested *n, gpa_t gpa, u64 **e, int *level)
 	return 0;
 }
 
-int nested_protect(struct nested *n, gpa_t gpa, u32 prot)
+int nested_protect_written(struct nested *n, gpa_t gpa, u32 prot, int *written)
 {
 	int level, rc;
-	u64 *e = walk_find(n, gpa, &level);
+	u64 *e = walk_find(n, gpa, &level), old;
+	bool large;
 
+	if (written)
+		*written = -1;
 	if (!e)
 		return -E_NOENT;
 	if (level == 2 && n->fmt->leaf_prot(*e) != prot && (rc = split_around(n, gpa, &e, &level)))
 		return rc;
-	*e = leaf(n, *e & n->fmt->addr_mask, prot, level == 2);
+	large = level == 2;
+	/* (one exchange: a mark the CPU sets between reading the entry and replacing it is
+	 * not lost) */
+	old = __atomic_exchange_n(e, leaf(n, *e & n->fmt->addr_mask, prot, large),
+				  __ATOMIC_RELAXED);
+	if (written && n->fmt->dirty_bit && !large)
+		*written = (old & n->fmt->dirty_bit) ? 1 : 0;
 	return 0;
+}
+
+int nested_protect(struct nested *n, gpa_t gpa, u32 prot)
+{
+	return nested_protect_written(n, gpa, prot, NULL);
 }
 
 int nested_unmap(struct nested *n, gpa_t gpa)
@@ -158,25 +172,15 @@ int nested_test_clear_accessed(struct nested *n, gpa_t gpa)
 	return bit && (__atomic_fetch_and(e, ~bit, __ATOMIC_RELAXED) & bit) ? 1 : 0;
 }
 
-/* Tests and clears bit in the 4 KiB leaf of gpa: 1, 0, or -1 if it cannot tell. */
-static int page_mark(struct nested *n, gpa_t gpa, u64 bit)
+int nested_page_used(struct nested *n, gpa_t gpa)
 {
 	int level;
 	u64 *e = walk_find(n, gpa, &level);
+	u64 bit = n->fmt->accessed_bit;
 
 	if (!e || !bit || level == 2)
 		return -1; /* (a 2 MiB leaf's mark is any of its 512 pages') */
 	return (__atomic_fetch_and(e, ~bit, __ATOMIC_RELAXED) & bit) ? 1 : 0;
-}
-
-int nested_page_used(struct nested *n, gpa_t gpa)
-{
-	return page_mark(n, gpa, n->fmt->accessed_bit);
-}
-
-int nested_page_written(struct nested *n, gpa_t gpa)
-{
-	return page_mark(n, gpa, n->fmt->dirty_bit);
 }
 
 int nested_lookup(const struct nested *n, gpa_t gpa, hpa_t *hpa, u32 *prot, u64 *size)

@@ -51,8 +51,13 @@ int nested_init(struct nested *n);
 /* Maps [gpa, gpa+size) to hpa; size is SPACE_4K or SPACE_2M and both are aligned to it.
  * Returns 0, -E_INVAL (alignment), -E_EXIST (something mapped there) or -E_NOMEM. */
 int nested_map(struct nested *n, gpa_t gpa, hpa_t hpa, u64 size, u32 prot);
-/* Changes the rights of the 4 KiB page at gpa (prot 0: no access). -E_NOENT if unmapped. */
+/* Changes the rights of the 4 KiB page at gpa (prot 0: no access). -E_NOENT if unmapped.
+ * The entry starts afresh: the CPU's accessed and dirty marks are cleared. */
 int nested_protect(struct nested *n, gpa_t gpa, u32 prot);
+/* nested_protect(), also saying in *written whether the entry it replaced had the dirty
+ * mark (1, 0, or -1 if the format has none or a 2 MiB leaf maps gpa), read in the same
+ * atomic exchange. */
+int nested_protect_written(struct nested *n, gpa_t gpa, u32 prot, int *written);
 /* Removes the 4 KiB mapping at gpa (splitting a 2 MiB page around it): nothing is left
  * there, not even the frame's address. The caller flushes as for a rights change.
  * 0, -E_NOENT if unmapped, -E_NOMEM. */
@@ -66,12 +71,6 @@ int nested_test_clear_accessed(struct nested *n, gpa_t gpa);
 /* As nested_test_clear_accessed() for the one 4 KiB page at gpa: 1 used, 0 not, -1 if it
  * cannot tell (the format has no mark, nothing is mapped, or a 2 MiB leaf maps it). */
 int nested_page_used(struct nested *n, gpa_t gpa);
-/* As nested_page_used() for writes: has the CPU written the 4 KiB page at gpa through
- * its entry since the last call (or since its rights last changed: nested_protect()
- * starts the entry afresh)? Clears the mark: 1 written, 0 not, -1 if it cannot tell. The
- * same caveat: a CPU that cached a writable translation before the mark was cleared may
- * write without marking it again until its TLB is flushed. */
-int nested_page_written(struct nested *n, gpa_t gpa);
 /* Finds the mapping of gpa: host address, rights and page size. -E_NOENT if none. */
 int nested_lookup(const struct nested *n, gpa_t gpa, hpa_t *hpa, u32 *prot, u64 *size);
 /* The rights gpa is mapped with now (SPACE_*), or -E_NOENT. */

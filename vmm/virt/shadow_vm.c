@@ -29,9 +29,13 @@
 
 /* ---- The core's view of guest memory: this node's RAM and nested tables ---------- */
 
+/* In granted[], beside the rights: the guest wrote the page since write rights came
+ * (through the nested tables, or by an emulated write). */
+#define GRANTED_WRITTEN 0x80u
+
 static u32 granted(const struct vm_shadow *vs, u64 gfn)
 {
-	return vs->granted ? vs->granted[gfn] : SPACE_RWX;
+	return vs->granted ? vs->granted[gfn] & SPACE_RWX : SPACE_RWX;
 }
 
 void *shadow_vm_local(struct vm *vm, gpa_t gpa, u64 len, bool write)
@@ -44,8 +48,12 @@ void *shadow_vm_local(struct vm *vm, gpa_t gpa, u64 len, bool write)
 		return NULL;
 	/* (rights first: a page homed elsewhere has a cache frame while it has rights) */
 	if ((granted(vs, gpa >> PAGE_SHIFT) & (write ? SPACE_W : SPACE_R)) &&
-	    (p = vm_gpa_ptr(vm, gpa, len)))
+	    (p = vm_gpa_ptr(vm, gpa, len))) {
+		/* (an emulated write: no dirty mark in the nested tables) */
+		if (write && vs->granted)
+			vs->granted[gpa >> PAGE_SHIFT] |= GRANTED_WRITTEN;
 		return p;
+	}
 	vs->need_gpa = gpa;
 	vs->need_write = write;
 	return NULL;
@@ -83,9 +91,15 @@ static int op_cmpxchg(void *ctx, gpa_t gpa, u64 old, u64 val)
 static int op_protect(void *ctx, u64 gfn, bool on)
 {
 	struct vm *vm = ctx;
-	u32 prot = granted(vm->shadow, gfn);
+	struct vm_shadow *vs = vm->shadow;
+	u32 prot = granted(vs, gfn);
+	int written, rc;
 
-	return nested_protect(&vm->space, gfn << PAGE_SHIFT, on ? prot & ~SPACE_W : prot);
+	rc = nested_protect_written(&vm->space, gfn << PAGE_SHIFT, on ? prot & ~SPACE_W : prot,
+				    &written);
+	if (written == 1 && vs->granted) /* (the entry starts afresh: its mark kept here) */
+		vs->granted[gfn] |= GRANTED_WRITTEN;
+	return rc;
 }
 
 int shadow_vm_init(struct vm *vm, u32 pool_pages)
@@ -430,17 +444,21 @@ void shadow_vm_monitor_wrote(struct vm *vm, gpa_t gpa, u64 len)
 	spin_unlock(&vm->shadow->lock);
 }
 
-u32 shadow_vm_rights(struct vm *vm, u64 gfn, u32 prot)
+u32 shadow_vm_rights(struct vm *vm, u64 gfn, u32 prot, int *written)
 {
 	struct vm_shadow *vs = vm->shadow;
 	u32 old;
 
 	spin_lock(&vs->lock);
 	old = granted(vs, gfn);
-	vs->granted[gfn] = (u8)prot;
+	/* (the written mark stays through the change: op_protect adds the entry's to it) */
+	vs->granted[gfn] = (u8)(prot | (vs->granted[gfn] & GRANTED_WRITTEN));
 	if (!(prot & SPACE_R))
 		shadow_drop(&vs->core, gfn); /* (before the page leaves: the caller flushes) */
 	(void)op_protect(vm, gfn, shadow_protected(&vs->core, gfn));
+	*written = (old & SPACE_W) ? (vs->granted[gfn] & GRANTED_WRITTEN) != 0 : -1;
+	if (!(prot & SPACE_W) || !(old & SPACE_W)) /* (a tenure of write rights ended or begins) */
+		vs->granted[gfn] &= (u8)~GRANTED_WRITTEN;
 	spin_unlock(&vs->lock);
 	return old;
 }

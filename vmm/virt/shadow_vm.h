@@ -71,8 +71,10 @@ void shadow_vm_wrote_entry(struct vm *vm, gpa_t gpa, u64 old, u64 val);
 void shadow_vm_monitor_wrote(struct vm *vm, gpa_t gpa, u64 len);
 /* Across nodes, the coherence protocol set this node's rights to guest page gfn
  * (SPACE_*): into the nested tables, less W if the shadows protect it; a page that
- * leaves loses its shadows first. Returns the rights it had. */
-u32 shadow_vm_rights(struct vm *vm, u64 gfn, u32 prot);
+ * leaves loses its shadows first. Returns the rights it had; *written says whether the
+ * guest wrote the page since write rights came (through the nested tables or by an
+ * emulated write; -1 if it had no write rights). */
+u32 shadow_vm_rights(struct vm *vm, u64 gfn, u32 prot, int *written);
 /* "shadow:" lines, after prefix. */
 void shadow_vm_report(struct vm *vm, const char *prefix);
 
