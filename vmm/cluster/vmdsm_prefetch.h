@@ -63,7 +63,7 @@ void vmpf_note_fault(struct vmpf *pf, u64 page, bool write, bool wrote);
  * the page written (vmpf_note_written). */
 bool vmpf_wants_write(const struct vmpf *pf, u64 page);
 /* The protocol took write rights on page away from this node; written: whether the
- * guest wrote it since they came (the values of nested_page_written(); -1: unknown). */
+ * guest wrote it since they came (as nested_protect_written() says; -1: unknown). */
 void vmpf_note_written(struct vmpf *pf, u64 page, int written);
 /* Whether the guest used a page while this node had it, as vmpf_note_lost() is told
  * (the values of nested_page_used()). */
