@@ -169,6 +169,7 @@ bench: all guest-linux
 	tools/bench-net $(BENCH_NET_ARGS)
 	tools/bench-cluster --nodes 1,2,3,4 $(BENCH_CLUSTER_ARGS)
 	tools/bench-cluster --one-core $(BENCH_CLUSTER_ARGS)
+	tools/bench-cluster --shadow $(BENCH_CLUSTER_ARGS)
 	tools/bench-memory --big $(BENCH_MEMORY_ARGS)
 	tools/bench-wire $(BENCH_WIRE_ARGS)
 
