@@ -580,7 +580,7 @@ static __noreturn void run_guest(u32 node)
 	if (cluster.nnodes > 1)
 		net_hold_unhandled(0); /* (all are registered now) */
 	if (rc == 0 && options.shadow)
-		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES);
+		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES, options.shadow_sync);
 	if (rc == 0)
 		rc = uart16550_init(&vm);
 	if (rc == 0)

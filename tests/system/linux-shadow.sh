@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Linux on shadow page tables (`shadow`, vmm/virt/shadow_vm.h), on one node with two
 # vCPUs: the CPU walks the monitor's shadows of the guest's tables, filled on the
-# guest's #PF, kept in step by emulating the guest's writes to its tables, with CR3
-# and CR0 virtualised. Checked: the boot, the parallel program's exact counter and
+# guest's #PF, kept in step by emulating the guest's writes to its tables or by
+# giving a page table back out of sync until the guest's INVLPG or CR3 load (both
+# vCPUs then intercept INVLPG), with CR3 and CR0 virtualised. Checked: the boot, the parallel program's exact counter and
 # checksums with its threads pinned on both vCPUs (its page tables shared by them),
 # a fork/exec loop's exact count, and the report
 # saying the shadows did the work (fills, emulated writes, #PF given to the guest);
@@ -30,6 +31,8 @@ check command-status has "$log" '^===UNUM-EXEC-END status=0===$'
 # the shadows did the work: filled, emulated the guest's page-table writes, and
 # gave the guest its own page faults
 check report has "$log" '^shadow: [1-9][0-9]* fills \(and [1-9][0-9]* entries mapped beside them\), [1-9][0-9]* #PF given to the guest, .* [1-9][0-9]* page-table writes emulated'
+check out-of-sync has "$log" '^shadow: out of sync: [1-9][0-9]* page tables given back, [1-9][0-9]* synced again \([1-9][0-9]* entries dropped then\), [1-9][0-9]* INVLPGs that reached one$'
+check invlpg-exits has "$log" '^exits: +[1-9][0-9]* +INVLPG \(shadow paging\)$'
 check no-crash no_crash "$log"
 # (kept: the 2-node run below writes the same files; this part once ran out of its 600 s)
 mkdir -p "$LOGS/1node"

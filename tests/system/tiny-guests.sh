@@ -18,11 +18,18 @@ check debug-exc-qemu-no-gd has "$log" '^tiny debug-exc: this CPU has no general 
 check debug-exc-qemu-no-ac has "$log" '^tiny debug-exc: this CPU raises no #AC'
 
 # Shadow page tables (AMD only): the paging guest again, where the shadows must
-# have done the work.
+# have done the work: with page tables given back out of sync until the guest's
+# INVLPG or CR3 load (`shadow`), and with every write to them emulated (`shadow=sync`).
 AS=paging-shadow guest paging --append shadow
 check paging-shadow-passes status_is 64
 check paging-shadow-said-ok has "$log" '^tiny paging: ok'
-check paging-shadow-filled has "$log" '^shadow: [1-9][0-9]* fills \(and [0-9]+ entries mapped beside them\), 2 #PF given to the guest, 0 spurious, .* [1-9][0-9]* page-table writes emulated'
+check paging-shadow-filled has "$log" '^shadow: [1-9][0-9]* fills \(and [0-9]+ entries mapped beside them\), 2 #PF given to the guest, 0 spurious, '
+check paging-shadow-out-of-sync has "$log" '^shadow: out of sync: [1-9][0-9]* page tables given back, [1-9][0-9]* synced again \([0-9]+ entries dropped then\), [1-9][0-9]* INVLPGs that reached one$'
+AS=paging-shadow-sync guest paging --append shadow=sync
+check paging-shadow-sync-passes status_is 64
+check paging-shadow-sync-said-ok has "$log" '^tiny paging: ok'
+check paging-shadow-sync-emulated has "$log" '^shadow: [1-9][0-9]* fills \(and [0-9]+ entries mapped beside them\), 2 #PF given to the guest, 0 spurious, .* [1-9][0-9]* page-table writes emulated'
+check paging-shadow-sync-in-sync has "$log" '^shadow: out of sync: 0 page tables given back'
 
 # Page tables shared by two vCPUs of one node, one changing them while the other uses
 # them (shootdowns by IPI, A/D bits set by the other vCPU and read back, a page made
@@ -31,10 +38,15 @@ check paging-shadow-filled has "$log" '^shadow: [1-9][0-9]* fills \(and [0-9]+ e
 AS=paging-smp guest paging-smp --cpus 2
 check paging-smp-passes status_is 64
 check paging-smp-said-ok has "$log" '^tiny paging-smp: ok'
-AS=paging-smp-shadow guest paging-smp --cpus 2 --append shadow
-check paging-smp-shadow-passes status_is 64
-check paging-smp-shadow-said-ok has "$log" '^tiny paging-smp: ok'
-check paging-smp-shadow-filled has "$log" '^shadow: [1-9][0-9]* fills \(and [0-9]+ entries mapped beside them\), 1 #PF given to the guest, .* [1-9][0-9]* page-table writes emulated'
+for mode in shadow shadow=sync; do
+	AS=paging-smp-${mode/=/-} guest paging-smp --cpus 2 --append $mode
+	check paging-smp-${mode/=/-}-passes status_is 64
+	check paging-smp-${mode/=/-}-said-ok has "$log" '^tiny paging-smp: ok'
+	check paging-smp-${mode/=/-}-filled has "$log" '^shadow: [1-9][0-9]* fills \(and [0-9]+ entries mapped beside them\), 1 #PF given to the guest, '
+done
+check paging-smp-shadow-out-of-sync has "$LOGS/paging-smp-shadow/node0.log" '^shadow: out of sync: [1-9][0-9]* page tables given back'
+check paging-smp-shadow-sync-emulated has "$LOGS/paging-smp-shadow-sync/node0.log" '^shadow: .* [1-9][0-9]* page-table writes emulated'
+check paging-smp-shadow-sync-in-sync has "$LOGS/paging-smp-shadow-sync/node0.log" '^shadow: out of sync: 0 page tables given back'
 
 # The GRUB ISO boot path, as on a real machine.
 guest cpuid --boot iso

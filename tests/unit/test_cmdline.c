@@ -23,7 +23,11 @@ TEST(options)
 TEST(defaults_and_unknown_words)
 {
 	CHECK_EQ(cmdline_parse("noguest nopv shadow nonap", &opt, err, sizeof(err)), 0);
-	CHECK(opt.noguest && opt.nopv && opt.shadow && opt.nonap);
+	CHECK(opt.noguest && opt.nopv && opt.shadow && opt.nonap && !opt.shadow_sync);
+	CHECK_EQ(cmdline_parse("shadow=sync", &opt, err, sizeof(err)), 0);
+	CHECK(opt.shadow && opt.shadow_sync);
+	CHECK(cmdline_parse("shadow=yes", &opt, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "'shadow=yes': expected shadow or shadow=sync"));
 	CHECK_EQ(cmdline_parse("  dumpbootinfo  quiet  x=1 ", &opt, err, sizeof(err)), 0);
 	CHECK(!opt.noguest && !opt.nopv && !opt.shadow && !opt.nonap);
 	CHECK(!opt.has_id);

@@ -140,7 +140,9 @@ TEST(shadow_paging_hides_features)
 	CHECK(!(r.ecx & (1u << 16)));			       /* LA57 */
 	CHECK(r.ebx & (1u << 7));			       /* SMEP passes through */
 	CHECK_EQ(cpuid_policy(7, 1, all_ones, 0, 1).ecx, ~0u); /* other subleaves untouched */
+	CHECK_EQ(cpuid_policy(0x80000008, 0, all_ones, 0, 1).ebx, ~(1u << 3)); /* INVLPGB */
 	cpuid_shadow_paging = false;
+	CHECK_EQ(cpuid_policy(0x80000008, 0, all_ones, 0, 1).ebx, ~0u);
 }
 
 /* The back end comes from CPUID: a fake CPU answers from these words. */

@@ -450,6 +450,22 @@ TEST(fields)
 	CHECK_EQ(in.prefixes, DECODE_PFX_REPE);
 	CHECK_EQ(in.seg_override, DECODE_SEG_NONE);
 
+	/* INVLPG (0F 01 /7): its memory operand; the rest of group 7 is refused */
+	CHECK_EQ(decode_insn((const u8 *)"\x65\x41\x0f\x01\x7c\x24\x08", 7, M64, &in), 0);
+	CHECK_EQ(in.op, DECODE_OP_INVLPG);
+	CHECK_EQ(in.len, 7);
+	CHECK_EQ(in.dst.type, DECODE_OPND_MEM);
+	CHECK_EQ(in.mem.base, DECODE_R12);
+	CHECK_EQ(in.mem.index, DECODE_NO_REG);
+	CHECK_EQ(in.mem.disp, 8);
+	CHECK_EQ(in.mem.seg, DECODE_SEG_GS);
+	CHECK_EQ(decode_insn((const u8 *)"\x0f\x01\x38", 3, M64, &in), 0); /* invlpg (%rax) */
+	CHECK_EQ(in.mem.base, DECODE_RAX);
+	CHECK_EQ(decode_insn((const u8 *)"\x0f\x01\xf8", 3, M64, &in), DECODE_ERR_UNSUPPORTED);
+	CHECK_EQ(decode_insn((const u8 *)"\x0f\x01\x10", 3, M64, &in), DECODE_ERR_UNSUPPORTED);
+	CHECK_EQ(decode_insn((const u8 *)"\xf0\x0f\x01\x38", 4, M64, &in), DECODE_ERR_UD);
+	CHECK_STR(decode_op_name(DECODE_OP_INVLPG), "invlpg");
+
 	CHECK_STR(decode_op_name(DECODE_OP_MOVZX), "movzx");
 	CHECK_STR(decode_op_name(DECODE_OP_CMP), "cmp");
 	CHECK_STR(decode_op_name(200), "?");

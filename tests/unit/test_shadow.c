@@ -8,7 +8,11 @@
  * guest's A/D bits as a real CPU would. Guest writes to protected table pages are
  * "trapped" (shadow_write), writes to others are not, like the nested tables'
  * write protection. After each step, every shadow entry is audited against the
- * guest entry it derives from.
+ * guest entry it derives from. With page tables out of sync (unsync_on), a trapped
+ * write may instead give the page back to the guest: the guest's entries written so
+ * are "unflushed" until an INVLPG of an address whose walk uses them, or a CR3 load;
+ * an access that uses an unflushed entry may see the old translation, as with a TLB,
+ * and is not compared; every other access must be exactly the walker's.
  */
 #include "tests/unit/check.h"
 #include "tests/unit/pte_bits.h"
@@ -106,19 +110,64 @@ static u64 rd(gpa_t gpa)
 	return v;
 }
 
+static bool unsync_on; /* a trapped write may give its page back out of sync (half of them) */
+static bool stale;     /* (directed tests) the guest flushes each address before it uses it */
+static gpa_t stale_at; /* the last entry written out of sync */
+#define MAX_UNFLUSHED 64
+static gpa_t unflushed[MAX_UNFLUSHED]; /* (random runs) entries written out of sync since */
+static unsigned nunflushed;	       /* their last flush */
+
+static bool is_unflushed(gpa_t e)
+{
+	for (unsigned i = 0; i < nunflushed; i++)
+		if (unflushed[i] == e)
+			return true;
+	return false;
+}
+
+static void flushed(gpa_t e)
+{
+	for (unsigned i = 0; i < nunflushed; i++)
+		if (unflushed[i] == e) {
+			unflushed[i] = unflushed[--nunflushed];
+			return;
+		}
+}
+
+/* The guest's CR3 load (or CR4 write): the monitor syncs every page out of sync. */
+static void flush_all(void)
+{
+	(void)shadow_sync_all(&sh);
+	nunflushed = 0;
+}
+static unsigned rnd_half(void);
+
 /* The guest writes one of its entries: trapped and emulated if protected (as the
- * monitor's emulation reports an aligned 8-byte write: old and new value). */
+ * monitor's emulation reports an aligned 8-byte write: old and new value), or, with
+ * unsync_on, the page given back out of sync and the write not trapped. */
 static void guest_write(gpa_t gpa, u64 v)
 {
 	u64 old = rd(gpa);
 
 	memcpy(gmem + gpa, &v, 8);
+	if (prot[gpa >> 12] && unsync_on && rnd_half() && shadow_unsync(&sh, gpa >> 12) == 0)
+		CHECK(!prot[gpa >> 12]);
 	if (prot[gpa >> 12])
 		shadow_write_entry(&sh, gpa, old, v);
+	else if (sh.prot[gpa >> 12] == SHADOW_PROT_UNSYNC) {
+		stale_at = gpa;
+		if (!is_unflushed(gpa) && nunflushed == MAX_UNFLUSHED)
+			flush_all(); /* (a model this small: the guest loads CR3) */
+		if (!is_unflushed(gpa))
+			unflushed[nunflushed++] = gpa;
+	}
 }
 
 static void setup(u32 npages, struct gwalk_cpu *cpu)
 {
+	unsync_on = stale = false;
+	stale_at = 0;
+	nunflushed = 0;
 	memset(gmem, 0, sizeof(gmem));
 	memset(pool, 0, sizeof(pool));
 	memset(prot, 0, sizeof(prot));
@@ -205,6 +254,8 @@ static int cpu_access(const struct gwalk_cpu *guest, u64 va, u32 access, gpa_t *
 			continue;
 		}
 		CHECK_EQ(rc, 0);
+		if (stale) /* (the guest flushes what it changed before it uses it) */
+			shadow_invlpg(&sh, root, va);
 		hw.cr3 = root;
 		hw.maxphyaddr = 52;
 		rc = gwalk_translate(&hw, &hw_mem, va, access | GWALK_ACC_SET_AD, &r);
@@ -561,6 +612,14 @@ TEST(prefill_on_a_new_mapping)
 
 static u64 rng_state;
 
+static unsigned rnd_half(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state >> 40) & 1;
+}
+
 static u64 rnd(void)
 {
 	rng_state ^= rng_state << 13;
@@ -590,8 +649,8 @@ static u64 random_entry(int level)
 		u64 size = level == 1 ? 0x1000 : level == 2 ? 0x200000 : 0x40000000;
 		e = (rnd() % ((1ULL << 36) / size)) * size | (level > 1 ? PS : 0);
 		if (level > 1 && chance(5))
-			e |= 0x2000; /* a reserved bit of a large leaf */
-		e |= chance(50) ? G : 0;
+			e |= 0x2000;			 /* a reserved bit of a large leaf */
+		e |= chance(unsync_on ? 5 : 50) ? G : 0; /* (a global leaf: kept in sync) */
 	} else {
 		unsigned n = ntables[level - 2];
 		if (n < 24 && (n == 0 || chance(40))) {
@@ -624,6 +683,35 @@ static unsigned random_slot(void)
 	return chance(80) ? pick[rnd() % 6] : (unsigned)(rnd() % 512);
 }
 
+/* An address whose walk from root uses the entry at gpa of a page table, through the
+ * slots random_slot() favours: true with *va if there is one. */
+static bool va_through(gpa_t root, gpa_t gpa, u64 *va)
+{
+	static const unsigned pick[] = { 0, 1, 2, 255, 256, 511 };
+
+	for (unsigned a = 0; a < 6; a++) {
+		u64 e4 = rd(root + pick[a] * 8), e3, e2;
+		if (!(e4 & P) || (e4 & ADDR) >= MEM_SIZE)
+			continue;
+		for (unsigned b = 0; b < 6; b++) {
+			e3 = rd((e4 & ADDR) + pick[b] * 8);
+			if (!(e3 & P) || (e3 & PS) || (e3 & ADDR) >= MEM_SIZE)
+				continue;
+			for (unsigned c = 0; c < 6; c++) {
+				e2 = rd((e3 & ADDR) + pick[c] * 8);
+				if (!(e2 & P) || (e2 & PS) || (e2 & ADDR) != (gpa & ADDR))
+					continue;
+				*va = (u64)pick[a] << 39 | (u64)pick[b] << 30 | (u64)pick[c] << 21 |
+				      (gpa & 0xfff) / 8 << 12;
+				if (*va & (1ULL << 47))
+					*va |= 0xffff000000000000ULL;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
 /* A random canonical address. */
 static u64 random_va(void)
 {
@@ -639,13 +727,48 @@ static u64 random_va(void)
 
 static u64 n_ahead, n_prefilled;
 
-static void random_run(u64 seed, u32 npages, int steps)
+/* The level-1 entry the guest's walk of va uses (a leaf or the entry that faults), or 0. */
+static gpa_t pte_of(const struct gwalk_cpu *cpu, u64 va)
+{
+	struct gwalk_result r;
+
+	if (gwalk_translate(cpu, &guest_mem, va, 0, &r) < 0 && r.level != 1)
+		return 0;
+	return r.level == 1 ? r.entry_gpa[0] : 0;
+}
+
+/* The guest's INVLPG of va, on the shadow root of its CR3. */
+static void invlpg(const struct gwalk_cpu *cpu, u64 va)
+{
+	gpa_t root, e = pte_of(cpu, va);
+
+	if (shadow_root(&sh, cpu->cr3, &root) == 0)
+		shadow_invlpg(&sh, root, va);
+	if (e)
+		flushed(e);
+}
+
+/* An access through an unflushed entry: any outcome a TLB allows; only the audit. */
+static void unchecked_access(const struct gwalk_cpu *cpu, u64 va, u32 access)
+{
+	gpa_t gpa;
+	u32 code;
+	char why[200];
+	int rc = cpu_access(cpu, va, access, &gpa, &code);
+
+	CHECK(rc == 0 || rc == GWALK_FAULT);
+	if (shadow_audit(&sh, why, sizeof(why)) != 0)
+		check_fail(__FILE__, __LINE__, "audit: %s", why);
+}
+
+static void random_run(u64 seed, u32 npages, int steps, bool unsync)
 {
 	struct gwalk_cpu cpu;
 	gpa_t roots[3];
 
 	rng_state = seed;
 	setup(npages, &cpu);
+	unsync_on = unsync;
 	memset(ntables, 0, sizeof(ntables));
 	for (int i = 0; i < 3; i++) {
 		roots[i] = page_new();
@@ -659,15 +782,31 @@ static void random_run(u64 seed, u32 npages, int steps)
 				(u32)(rnd() & (GWALK_ACC_WRITE | GWALK_ACC_USER | GWALK_ACC_FETCH));
 			if ((access & GWALK_ACC_WRITE) && (access & GWALK_ACC_FETCH))
 				access &= ~GWALK_ACC_FETCH;
-			check_access(&cpu, random_va(), access);
+			u64 va = random_va();
+			if (nunflushed && chance(50)) /* (mostly what was just changed) */
+				(void)va_through(cpu.cr3, stale_at, &va);
+			gpa_t e = pte_of(&cpu, va);
+			if (e && is_unflushed(e) && chance(50)) /* (the guest flushes it first) */
+				invlpg(&cpu, va);
+			if (e && is_unflushed(e))
+				unchecked_access(&cpu, va, access);
+			else
+				check_access(&cpu, va, access);
+		} else if (what < 62 && unsync_on) { /* an INVLPG, mostly of what changed */
+			u64 va = random_va();
+			if (nunflushed && chance(70))
+				(void)va_through(cpu.cr3, unflushed[rnd() % nunflushed], &va);
+			invlpg(&cpu, va);
 		} else if (what < 90) { /* the guest changes an entry of one of its tables */
-			int level = 1 + (int)(rnd() % 4);
+			/* (out of sync: mostly page tables, the tables that may be) */
+			int level = unsync_on && chance(60) ? 1 : 1 + (int)(rnd() % 4);
 			if (!ntables[level - 1])
 				continue;
 			gpa_t t = tables[level - 1][rnd() % ntables[level - 1]];
 			guest_write(t + random_slot() * 8, random_entry(level));
 		} else if (what < 94) {
 			cpu.cr3 = roots[rnd() % 3];
+			flush_all();	/* (the monitor's CR3 exit) */
 		} else if (what < 97) { /* another node takes a table page */
 			int level = 1 + (int)(rnd() % 4);
 			if (!ntables[level - 1])
@@ -678,10 +817,13 @@ static void random_run(u64 seed, u32 npages, int steps)
 		} else if (what < 99) {
 			cpu.cr4 ^= chance(50) ? GWALK_CR4_SMEP : GWALK_CR4_SMAP;
 			cpu.rflags ^= chance(50) ? GWALK_RFLAGS_AC : 0;
+			flush_all(); /* (the monitor's CR4 exit, while any is out of sync) */
 		} else {
 			cpu.efer ^= chance(20) ? GWALK_EFER_NXE : 0;
-			if (chance(30))
+			if (chance(30)) {
 				shadow_reset(&sh);
+				nunflushed = 0;
+			}
 		}
 	}
 	n_ahead += sh.st.ahead;
@@ -697,11 +839,151 @@ static void random_run(u64 seed, u32 npages, int steps)
 TEST(random_against_the_walker)
 {
 	for (u64 seed = 1; seed <= 12 && !check_failures(); seed++)
-		random_run(seed * 0x9e3779b97f4a7c15ULL, seed % 3 ? MAX_POOL : 10, 20000);
+		random_run(seed * 0x9e3779b97f4a7c15ULL, seed % 3 ? MAX_POOL : 10, 20000, false);
 	/* (what the runs covered: every kind of outcome, many times) */
 	printf("random runs: %llu accesses mapped, %llu faulted, %llu entries mapped ahead, "
 	       "%llu prefilled\n",
 	       (unsigned long long)n_mapped, (unsigned long long)n_faulted,
 	       (unsigned long long)n_ahead, (unsigned long long)n_prefilled);
 	CHECK(n_mapped > 10000 && n_faulted > 10000 && n_ahead > 1000 && n_prefilled > 100);
+}
+
+/* The same with page tables out of sync: every outcome still the walker's once the guest
+ * has flushed the address; pages given back, synced and protected again. */
+TEST(random_with_pages_out_of_sync)
+{
+	u64 unsyncs = 0, syncs = 0, synced = 0, invlpgs = 0;
+
+	for (u64 seed = 1; seed <= 12 && !check_failures(); seed++) {
+		random_run(seed * 0x2545f4914f6cdd1dULL, seed % 3 ? MAX_POOL : 10, 20000, true);
+		unsyncs += sh.st.unsyncs;
+		syncs += sh.st.syncs;
+		synced += sh.st.synced;
+		invlpgs += sh.st.invlpgs;
+	}
+	printf("random runs out of sync: %llu pages given back, %llu synced (%llu entries "
+	       "dropped then), %llu INVLPGs that reached one\n",
+	       (unsigned long long)unsyncs, (unsigned long long)syncs, (unsigned long long)synced,
+	       (unsigned long long)invlpgs);
+	CHECK(unsyncs > 100 && syncs > 100 && synced > 20 && invlpgs > 200);
+}
+
+/* A page table out of sync: the guest's writes are not trapped, its changed entry stays
+ * in the shadow until INVLPG of its address, a CR3 load protects the page again; a page
+ * table with a global entry is not given back, and a global entry's fill from one out
+ * of sync drops and protects it first; with no entry left, it stays writable, off the
+ * list, until a fill from it; a link to it made again syncs it; another core's write
+ * before the flush between the halves of a CR3 load's sync is seen. */
+TEST(page_table_out_of_sync)
+{
+	const u64 va = 0x00007f0000000000;
+	struct gwalk_cpu cpu;
+	gpa_t root, pte, root_spa;
+
+	root = one_page(8, &cpu, va, 0x5000 | P | RW | US | A | D, &pte);
+	check_access(&cpu, va, GWALK_ACC_USER);
+	CHECK_EQ(shadow_root(&sh, root, &root_spa), 0);
+	CHECK(prot[pte >> 12]);
+	CHECK_EQ(shadow_unsync(&sh, root >> 12), -E_BUSY); /* (a PML4) */
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), 0);
+	CHECK(!prot[pte >> 12]);
+	CHECK_EQ(sh.prot[pte >> 12], SHADOW_PROT_UNSYNC);
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), -E_BUSY); /* (already) */
+
+	memcpy(gmem + pte, &(u64){ 0x6000 | P | RW | US | A | D }, 8); /* not trapped */
+	CHECK_EQ_U64(spte(va, 1, root_spa) & ADDR, 0x5000);	       /* a stale TLB */
+	shadow_invlpg(&sh, root_spa, va + 0x1000);		       /* another address */
+	CHECK_EQ_U64(spte(va, 1, root_spa) & ADDR, 0x5000);
+	shadow_invlpg(&sh, root_spa, va);
+	CHECK_EQ_U64(spte(va, 1, root_spa), 0);
+	CHECK_EQ(sh.st.invlpgs, 2);
+	check_access(&cpu, va, GWALK_ACC_USER | GWALK_ACC_WRITE);
+	CHECK_EQ_U64(spte(va, 1, root_spa) & ADDR, 0x6000);
+	CHECK_EQ(sh.prot[pte >> 12], SHADOW_PROT_UNSYNC); /* (filled, still out of sync) */
+
+	/* a neighbour changes; the CR3 load drops it and protects the page again */
+	map(root, va + 0x1000, 1, 0x7000 | P | US | A);
+	check_access(&cpu, va + 0x1000, GWALK_ACC_USER);
+	memcpy(gmem + pte + 8, &(u64){ 0x8000 | P | US | A }, 8);
+	CHECK(shadow_sync_all(&sh));
+	CHECK(prot[pte >> 12]);
+	CHECK_EQ(sh.prot[pte >> 12], SHADOW_PROT_ON);
+	CHECK_EQ_U64(spte(va + 0x1000, 1, root_spa), 0);
+	CHECK_EQ_U64(spte(va, 1, root_spa) & ADDR, 0x6000); /* (unchanged: kept) */
+	check_access(&cpu, va + 0x1000, GWALK_ACC_USER);
+	CHECK_EQ_U64(spte(va + 0x1000, 1, root_spa) & ADDR, 0x8000);
+
+	/* out of sync again; a global entry's fill syncs and protects it first */
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), 0);
+	memcpy(gmem + pte + 16, &(u64){ 0x9000 | P | G | A }, 8);
+	check_access(&cpu, va + 0x2000, 0);
+	CHECK(prot[pte >> 12]);
+	CHECK(spte(va + 0x2000, 1, root_spa) & G);
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), -E_BUSY); /* (a global entry derived) */
+
+	/* every entry cleared while out of sync: left writable, off the list, at the CR3 load;
+	 * a fill from it lists it again */
+	memset(gmem + pte, 0, 24);
+	shadow_drop(&sh, pte >> 12);
+	check_access(&cpu, va, GWALK_ACC_USER); /* (faults: the guest unmapped it) */
+	map(root, va, 1, 0x5000 | P | US | A);
+	check_access(&cpu, va, GWALK_ACC_USER);
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), 0);
+	memset(gmem + pte, 0, 8);
+	CHECK(!shadow_sync_all(&sh));
+	CHECK(!prot[pte >> 12]);
+	CHECK_EQ(sh.prot[pte >> 12], SHADOW_PROT_UNSYNC);
+	CHECK_EQ(sh.nunsync, 0);
+	check_access(&cpu, va, GWALK_ACC_USER); /* (not mapped) */
+	CHECK_EQ(sh.nunsync, 0);
+	guest_write(pte, 0x5000 | P | US | A); /* (not trapped) */
+	check_access(&cpu, va, GWALK_ACC_USER);
+	CHECK_EQ(sh.nunsync, 1);
+	CHECK(!prot[pte >> 12]);
+	CHECK(shadow_sync_all(&sh)); /* (an entry: protected again) */
+	CHECK(prot[pte >> 12]);
+
+	/* another core writes the page until the flush between the halves of a CR3 load's
+	 * sync: the end reads what it wrote */
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), 0);
+	CHECK_EQ_U64(spte(va, 1, root_spa) & ADDR, 0x5000);
+	CHECK(shadow_sync_begin(&sh));
+	CHECK(prot[pte >> 12]);
+	CHECK_EQ_U64(spte(va, 1, root_spa) & ADDR, 0x5000);   /* (unchanged so far: kept) */
+	memcpy(gmem + pte, &(u64){ 0x6000 | P | US | A }, 8); /* (its TLB still writable) */
+	shadow_sync_end(&sh);
+	CHECK_EQ_U64(spte(va, 1, root_spa), 0);
+	CHECK_EQ(sh.prot[pte >> 12], SHADOW_PROT_ON);
+	check_access(&cpu, va, GWALK_ACC_USER);
+	CHECK_EQ_U64(spte(va, 1, root_spa) & ADDR, 0x6000);
+
+	/* the link to it goes (a PMD write), the guest clears an entry and flushes it while
+	 * nothing links the page (the INVLPG finds nothing), then links it again: the stale
+	 * entry must go when the link comes back */
+	stale = false; /* (no INVLPG but the guest's own from here) */
+	map(root, va + 0x1000, 1, 0x7000 | P | US | A);
+	check_access(&cpu, va + 0x1000, GWALK_ACC_USER);
+	check_access(&cpu, va, GWALK_ACC_USER);
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), 0);
+	gpa_t pde = entry_at(root, va, 2);
+	u64 link = rd(pde);
+	memset(gmem + pte, 0, 8); /* (not trapped) */
+	guest_write(pde, 0);	  /* (trapped: the link goes) */
+	shadow_invlpg(&sh, root_spa, va);
+	guest_write(pde, link);
+	check_access(&cpu, va + 0x1000, GWALK_ACC_USER); /* (the link back) */
+	check_access(&cpu, va, GWALK_ACC_USER);		 /* (not the stale 0x6000) */
+	CHECK(shadow_sync_all(&sh));
+
+	/* out of sync, then walked as a page directory too: synced and protected */
+	map(root, va + 0x1000, 1, 0x8000 | P | US | A);
+	check_access(&cpu, va + 0x1000, GWALK_ACC_USER);
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), 0);
+	memcpy(gmem + 0x8000, &(u64){ 0xa000 | P | US | A }, 8); /* (0x8000: read as a table) */
+	map(root, 0x0000010000000000, 3, (pte & ADDR) | P | RW | US);
+	check_access(&cpu, 0x0000010000000000 + (1ULL << 21), GWALK_ACC_USER);
+	CHECK(prot[pte >> 12]);
+	CHECK_EQ(sh.prot[pte >> 12], SHADOW_PROT_ON);
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), -E_BUSY); /* (an upper table now) */
+	check_access(&cpu, va + 0x1000, GWALK_ACC_USER);
 }

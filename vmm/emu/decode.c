@@ -19,6 +19,7 @@ enum decode_form {
 	FORM_MOFFS_LOAD,  /* AL/rAX, Ob/Ov */
 	FORM_MOFFS_STORE, /* Ob/Ov, AL/rAX */
 	FORM_STRING,	  /* Yb/Yv and Xb/Xv: implicit rSI/rDI */
+	FORM_M_INVLPG,	  /* 0F 01 /7, a memory operand only (the other /n are not decoded) */
 };
 
 enum decode_imm { IMM_NONE, IMM_B, IMM_Z };
@@ -116,10 +117,15 @@ static int decode_prefixes(struct decode_cursor *c, struct decode_insn *in, u8 *
 	}
 }
 
-/* Two-byte opcodes 0F xx: only the widening loads and BT (SDM table A-3). */
+/* Two-byte opcodes 0F xx: only the widening loads, BT and INVLPG (SDM table A-3). */
 static int decode_spec_0f(u8 opc, struct decode_spec *s)
 {
 	switch (opc) {
+	case 0x01: /* group 7: only /7 with a memory operand, INVLPG (SDM table A-6) */
+		s->op = DECODE_OP_INVLPG;
+		s->form = FORM_M_INVLPG;
+		s->byte = true;
+		return 0;
 	case 0xb6: /* MOVZX Gv,Eb */
 	case 0xb7: /* MOVZX Gv,Ew */
 	case 0xbe: /* MOVSX Gv,Eb */
@@ -408,6 +414,11 @@ static int decode_operands(struct decode_cursor *c, struct decode_insn *in, u8 o
 		err = decode_modrm(c, in, in->op_size, &reg, &in->src);
 		decode_set_reg(in, &in->dst, in->op_size, reg);
 		return err;
+	case FORM_M_INVLPG:
+		err = decode_modrm(c, in, 1, &reg, &in->dst);
+		if (!err && (in->dst.type != DECODE_OPND_MEM || (reg & 7) != 7))
+			return DECODE_ERR_UNSUPPORTED; /* (SGDT .. SWAPGS, RDTSCP) */
+		return err;
 	}
 	/* FORM_EG and FORM_EI */
 	err = decode_modrm(c, in, in->op_size, &reg, &in->dst);
@@ -499,10 +510,10 @@ const char *decode_op_name(u8 op)
 {
 	/* In enum decode_op order, from DECODE_OP_NONE. */
 	static const char *const names[] = {
-		"?",	"add", "or",	"adc",	 "sbb",	   "and",  "sub", "xor",  "cmp",
-		"test", "mov", "movzx", "movsx", "movsxd", "xchg", "bt",  "stos", "movs",
+		"?",   "add",	"or",	 "adc",	   "sbb",  "and", "sub",  "xor",  "cmp",    "test",
+		"mov", "movzx", "movsx", "movsxd", "xchg", "bt",  "stos", "movs", "invlpg",
 	};
-	_Static_assert(ARRAY_SIZE(names) == DECODE_OP_MOVS + 1, "a name for every op");
+	_Static_assert(ARRAY_SIZE(names) == DECODE_OP_INVLPG + 1, "a name for every op");
 
 	if (op >= ARRAY_SIZE(names) || !names[op])
 		return "?";

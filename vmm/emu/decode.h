@@ -7,8 +7,10 @@
  * vmm/emu/emulate.c. Only the forms a guest uses on device memory are decoded:
  * MOV (88-8B, C6, C7, A0-A3), MOVZX/MOVSX (0F B6/B7/BE/BF), MOVSXD (63), the
  * ALU ops ADD/OR/ADC/SBB/AND/SUB/XOR/CMP (00-3B ModRM forms, 80-83), TEST (84,
- * 85, F6/F7 /0), XCHG (86, 87), BT (0F A3), STOS (AA, AB) and MOVS (A4, A5).
- * Everything else is refused with DECODE_ERR_UNSUPPORTED rather than guessed.
+ * 85, F6/F7 /0), XCHG (86, 87), BT (0F A3), STOS (AA, AB) and MOVS (A4, A5); and
+ * INVLPG (0F 01 /7), whose operand the shadow page tables need (it accesses no
+ * memory, so it is never an MMIO access). Everything else is refused with
+ * DECODE_ERR_UNSUPPORTED rather than guessed.
  * Pure code: it builds into the monitor and into host unit tests.
  * Encodings: Intel SDM vol. 2, chapter 2 and appendix A; AMD APM vol. 3,
  * chapter 1 and appendix A. doc/mmio-emulation.md has the whole story.
@@ -89,6 +91,7 @@ enum decode_op {
 	DECODE_OP_BT,
 	DECODE_OP_STOS,
 	DECODE_OP_MOVS,
+	DECODE_OP_INVLPG, /* 0F 01 /7 with a memory operand: decoded, never emulated as an access */
 };
 
 /* Prefixes seen (any order, repeats allowed as on hardware). */

@@ -89,6 +89,11 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		return -E_INVAL;
 	} else if (strcmp(w, "shadow") == 0) {
 		opt->shadow = true;
+	} else if (strcmp(w, "shadow=sync") == 0) {
+		opt->shadow = opt->shadow_sync = true;
+	} else if (strncmp(w, "shadow=", 7) == 0) {
+		ksnprintf(err, errlen, "command line: '%s': expected shadow or shadow=sync", w);
+		return -E_INVAL;
 	} else if (strcmp(w, "selftest=fault") == 0) {
 		opt->selftest = SELFTEST_FAULT;
 	} else if (strcmp(w, "selftest=bug") == 0) {

@@ -56,6 +56,7 @@ struct monitor_options {
 	bool nonap;	 /* across nodes, the boot core's waits poll without a pause */
 	bool stay;	 /* after a guest spanning nodes: stay on the network */
 	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h) */
+	bool shadow_sync; /* ... with no page table out of sync (shadow=sync) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
 	bool slice_given; /* slice= was on the command line (else: by the nodes' CPUs) */

@@ -107,6 +107,14 @@ static void exit_cr(struct vcpu *v, struct vmcb *vmcb)
 	v->exit.cr.cr = (u8)(code & 15);
 }
 
+/* The guest's INVLPG, intercepted for the shadow page tables: without decode assists
+ * EXITINFO1 does not hold the address, so the monitor decodes the instruction. */
+static void exit_invlpg(struct vcpu *v, struct vmcb *vmcb)
+{
+	(void)vmcb;
+	exit_simple(v, EXIT_INVLPG, 0);
+}
+
 /* The guest's #PF: EXITINFO1 is its error code, EXITINFO2 the address; CR2 is
  * left alone (APM vol. 2 15.12). */
 static void exit_pf(struct vcpu *v, struct vmcb *vmcb)
@@ -175,6 +183,8 @@ static const svm_exit_fn svm_exit_table[0x90] = {
 	[VMEXIT_CR_READ_BASE + 3] = exit_cr,
 	[VMEXIT_CR_WRITE_BASE + 0] = exit_cr,
 	[VMEXIT_CR_WRITE_BASE + 3] = exit_cr,
+	[VMEXIT_CR_WRITE_BASE + 4] = exit_cr,
+	[VMEXIT_INVLPG] = exit_invlpg,
 	[VMEXIT_EXCEPTION_BASE + VEC_DB] = exit_exception,
 	[VMEXIT_EXCEPTION_BASE + VEC_PF] = exit_pf,
 	[VMEXIT_EXCEPTION_BASE + VEC_AC] = exit_exception,

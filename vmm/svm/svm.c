@@ -174,7 +174,8 @@ static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_reset *r)
 	/* Off shadows: the new state's CR3 is the guest's (the next entry decides). */
 	v->shadow_cr3 = 0;
 	v->guest_cr3 = 0;
-	c->intercept_cr &= ~SHADOW_INTERCEPTS;
+	c->intercept_cr &= ~(SHADOW_INTERCEPTS | INTERCEPT_CR_WRITE(4));
+	c->intercept_misc1 &= ~INTERCEPT_INVLPG;
 	c->intercept_exceptions &= ~INTERCEPT_EXC(VEC_PF);
 	if (r->long64)
 		reset_long64(v, &r->entry);
@@ -210,10 +211,18 @@ static void svm_shadow_state(struct vcpu *v, struct vmcb *vmcb)
 			v->flush_tlb = true;
 		vmcb->save.cr3 = v->shadow_cr3;
 		c->intercept_cr |= SHADOW_INTERCEPTS;
+		if (v->intercept_flushes) {
+			c->intercept_misc1 |= INTERCEPT_INVLPG;
+			c->intercept_cr |= INTERCEPT_CR_WRITE(4);
+		} else {
+			c->intercept_misc1 &= ~INTERCEPT_INVLPG;
+			c->intercept_cr &= ~INTERCEPT_CR_WRITE(4);
+		}
 		c->intercept_exceptions |= INTERCEPT_EXC(VEC_PF);
 	} else if (was) {
 		vmcb->save.cr3 = v->guest_cr3;
-		c->intercept_cr &= ~SHADOW_INTERCEPTS;
+		c->intercept_cr &= ~(SHADOW_INTERCEPTS | INTERCEPT_CR_WRITE(4));
+		c->intercept_misc1 &= ~INTERCEPT_INVLPG;
 		c->intercept_exceptions &= ~INTERCEPT_EXC(VEC_PF);
 		v->flush_tlb = true;
 	}

@@ -119,6 +119,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define INTERCEPT_INVD	    (1u << 22)
 #define INTERCEPT_PAUSE	    (1u << 23)
 #define INTERCEPT_HLT	    (1u << 24)
+#define INTERCEPT_INVLPG    (1u << 25)
 #define INTERCEPT_IOIO_PROT (1u << 27)
 #define INTERCEPT_MSR_PROT  (1u << 28)
 #define INTERCEPT_SHUTDOWN  (1u << 31)
@@ -173,6 +174,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define VMEXIT_CPUID	      0x072
 #define VMEXIT_INVD	      0x076
 #define VMEXIT_HLT	      0x078
+#define VMEXIT_INVLPG	      0x079
 #define VMEXIT_IOIO	      0x07b
 #define VMEXIT_MSR	      0x07c
 #define VMEXIT_SHUTDOWN	      0x07f

@@ -33,6 +33,8 @@
 #define E1_SVM BIT(2)
 /* leaf 8000_0007h EDX */
 #define E7_INVARIANT_TSC BIT(8)
+/* leaf 8000_0008h EBX */
+#define E8_INVLPGB BIT(3)
 
 static struct cpuid_regs leaf1(struct cpuid_regs r, u32 vcpu_id, u32 nvcpus)
 {
@@ -77,7 +79,8 @@ static struct cpuid_regs signature_leaf(void)
 bool cpuid_shadow_paging;
 
 /* Under shadow page tables, the paging features they do not shadow are hidden:
- * PCIDs, 5-level paging, protection keys, CET shadow stacks. */
+ * PCIDs, 5-level paging, protection keys, CET shadow stacks (and INVLPGB, leaf
+ * 8000_0008h). */
 static struct cpuid_regs leaf7(struct cpuid_regs r, u32 subleaf)
 {
 	if (cpuid_shadow_paging && subleaf == 0) {
@@ -132,6 +135,11 @@ struct cpuid_regs cpuid_policy(u32 leaf, u32 subleaf, struct cpuid_regs host, u3
 	case 0x80000007:
 		/* The guest's TSC runs at a constant rate: it is the host's, never scaled. */
 		host.edx |= E7_INVARIANT_TSC;
+		return host;
+	case 0x80000008:
+		/* (INVLPGB would flush other cores' TLBs without an exit: not under shadows) */
+		if (cpuid_shadow_paging)
+			host.ebx &= ~E8_INVLPGB;
 		return host;
 	case 0x8000000a: /* SVM features: the guest has no SVM */ return zero;
 	default:

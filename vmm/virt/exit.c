@@ -177,6 +177,7 @@ static void (*const exit_handlers[NR_EXIT_KINDS])(struct vcpu *v) = {
 	[EXIT_PAUSE] = handle_pause,
 	[EXIT_CR] = shadow_vm_cr,
 	[EXIT_GUEST_PF] = shadow_vm_pf,
+	[EXIT_INVLPG] = shadow_vm_invlpg,
 	[EXIT_EXCEPTION] = handle_exception,
 	[EXIT_INVALID_STATE] = handle_invalid,
 	[EXIT_UNHANDLED] = handle_unhandled,

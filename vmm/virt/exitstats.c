@@ -47,6 +47,7 @@ static const char *const kind_names[NR_EXIT_KINDS] = {
 	[EXIT_PAUSE] = "PAUSE (spin-wait yield)",
 	[EXIT_CR] = "CR access (shadow paging)",
 	[EXIT_GUEST_PF] = "guest #PF (shadow paging)",
+	[EXIT_INVLPG] = "INVLPG (shadow paging)",
 	[EXIT_EXCEPTION] = "guest #DB/#AC (reflected)",
 	[EXIT_INVALID_STATE] = "invalid state",
 	[EXIT_UNHANDLED] = "unhandled",

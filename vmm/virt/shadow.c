@@ -120,12 +120,19 @@ int shadow_init(struct shadow *s, const struct shadow_ops *ops, void *pool, gpa_
 
 bool shadow_protected(const struct shadow *s, u64 gfn)
 {
-	return gfn < s->guest_pages && s->prot[gfn];
+	return gfn < s->guest_pages && s->prot[gfn] == SHADOW_PROT_ON;
 }
 
 int shadow_root(struct shadow *s, u64 cr3, gpa_t *root)
 {
-	u32 i = get(s, (cr3 & SPTE_ADDR) >> PAGE_SHIFT, 4);
+	u64 gfn = (cr3 & SPTE_ADDR) >> PAGE_SHIFT;
+	u32 i;
+
+	/* (a page table out of sync that is a root too: unshadowed, then protected by the
+	 * first fill through the new root, as any page walked at two levels) */
+	if (gfn < s->guest_pages && s->prot[gfn] == SHADOW_PROT_UNSYNC)
+		shadow_drop(s, gfn);
+	i = get(s, gfn, 4);
 
 	if (i == SHADOW_NONE)
 		return -E_NOMEM;
@@ -186,17 +193,22 @@ static bool leaf_ok(const struct shadow *s, u64 g, u64 rsvd)
 static void write_page(struct shadow *s, gpa_t gpa, unsigned len, bool count, const u64 *prefill)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
-	bool flood = false;
+	bool flood = false, unsync;
 
-	if (!shadow_protected(s, gfn))
+	if (gfn >= s->guest_pages || !s->prot[gfn])
 		return; /* (nothing derives from it) */
+	/* (out of sync: the guest's own writes are not seen either; only what changed goes) */
+	unsync = s->prot[gfn] == SHADOW_PROT_UNSYNC;
 	for (u8 level = 1; level <= 4; level++) {
 		u32 i = lookup(s, gfn, level);
 		if (i == SHADOW_NONE)
 			continue;
 		zap(s, i, (unsigned)(gpa & (PAGE_SIZE - 1)), len);
+		if (unsync)
+			continue;
 		if (level == 1 && prefill) {
 			table(s, i)[(gpa & (PAGE_SIZE - 1)) / 8] = derive_leaf(*prefill);
+			s->sp[i].global |= (*prefill & SPTE_G) != 0;
 			s->sp[i].present++;
 			s->st.prefilled++;
 			s->sp[i].writes = 0;
@@ -232,9 +244,29 @@ void shadow_write_entry(struct shadow *s, gpa_t gpa, u64 old, u64 val)
 	write_page(s, gpa, 8, true, &val);
 }
 
+static bool listed(const struct shadow *s, u64 gfn)
+{
+	for (u32 j = 0; j < s->nunsync; j++)
+		if (s->unsync[j] == gfn)
+			return true;
+	return false;
+}
+
+/* Takes gfn off the list of pages out of sync. */
+static void unlist(struct shadow *s, u64 gfn)
+{
+	for (u32 j = 0; j < s->nunsync; j++)
+		if (s->unsync[j] == gfn) {
+			s->unsync[j] = s->unsync[--s->nunsync];
+			return;
+		}
+}
+
 void shadow_drop(struct shadow *s, u64 gfn)
 {
-	if (!shadow_protected(s, gfn))
+	u8 was;
+
+	if (gfn >= s->guest_pages || !s->prot[gfn])
 		return;
 	for (u8 level = 1; level <= 4; level++) {
 		u32 i = lookup(s, gfn, level);
@@ -243,9 +275,14 @@ void shadow_drop(struct shadow *s, u64 gfn)
 		memset(table(s, i), 0, PAGE_SIZE);
 		s->sp[i].present = 0;
 		s->sp[i].writes = 0;
+		s->sp[i].global = false;
 	}
-	s->prot[gfn] = 0;
-	(void)s->ops.protect(s->ops.ctx, gfn, false); /* (giving rights back allocates nothing) */
+	was = s->prot[gfn];
+	s->prot[gfn] = SHADOW_PROT_NONE;
+	if (was == SHADOW_PROT_UNSYNC)
+		unlist(s, gfn); /* (already writable) */
+	else
+		(void)s->ops.protect(s->ops.ctx, gfn, false); /* (allocates nothing) */
 	s->st.drops++;
 }
 
@@ -255,11 +292,142 @@ void shadow_reset(struct shadow *s)
 	free_all(s);
 	for (u64 gfn = 0; gfn < s->guest_pages; gfn++)
 		if (s->prot[gfn]) {
-			s->prot[gfn] = 0;
-			(void)s->ops.protect(s->ops.ctx, gfn, false);
+			if (s->prot[gfn] == SHADOW_PROT_ON)
+				(void)s->ops.protect(s->ops.ctx, gfn, false);
+			s->prot[gfn] = SHADOW_PROT_NONE;
 		}
+	s->nunsync = 0;
 	s->gen++;
 	s->st.resets++;
+}
+
+/* ---- Page tables out of sync ------------------------------------------------------ */
+
+/* Entry k of the level-1 spage i, out of sync, goes unless the guest's entry still gives
+ * it (and gives no global entry: none derives from a page out of sync). */
+static void sync_entry(struct shadow *s, u32 i, unsigned k)
+{
+	u64 *t = table(s, i), g;
+
+	if (!(t[k] & SPTE_P))
+		return;
+	if (s->ops.read(s->ops.ctx, (s->sp[i].gfn << PAGE_SHIFT) + k * 8, &g) == 0 &&
+	    leaf_ok(s, g, s->leaf_rsvd) && !(g & SPTE_G) && derive_leaf(g) == t[k])
+		return;
+	t[k] = 0;
+	s->sp[i].present--;
+	s->st.synced++;
+}
+
+/* Page gfn, out of sync, is synced: its entries the guest changed go, and it is off the
+ * list, not yet protected again. Returns its level-1 spage's present entries. */
+static unsigned sync_page(struct shadow *s, u64 gfn)
+{
+	u32 i = lookup(s, gfn, 1);
+
+	unlist(s, gfn);
+	s->st.syncs++;
+	if (i == SHADOW_NONE)
+		return 0;
+	for (unsigned k = 0; k < ENTRIES && s->sp[i].present; k++)
+		sync_entry(s, i, k);
+	return s->sp[i].present;
+}
+
+bool shadow_can_unsync(const struct shadow *s, u64 gfn)
+{
+	u32 i;
+
+	if (s->sync_only || !shadow_protected(s, gfn) || s->nunsync == SHADOW_UNSYNC_MAX)
+		return false;
+	for (u8 level = 2; level <= 4; level++)
+		if (lookup(s, gfn, level) != SHADOW_NONE)
+			return false; /* (an upper table: its links are kept exact) */
+	i = lookup(s, gfn, 1);
+	if (i == SHADOW_NONE || s->sp[i].global)
+		return false;
+	for (unsigned k = 0; k < ENTRIES; k++)
+		if ((table(s, i)[k] & (SPTE_P | SPTE_G)) == (SPTE_P | SPTE_G))
+			return false;
+	return true;
+}
+
+int shadow_unsync(struct shadow *s, u64 gfn)
+{
+	u32 i;
+	int rc;
+
+	if (!shadow_can_unsync(s, gfn))
+		return -E_BUSY;
+	i = lookup(s, gfn, 1);
+	rc = s->ops.protect(s->ops.ctx, gfn, false);
+	if (rc < 0)
+		return rc;
+	s->prot[gfn] = SHADOW_PROT_UNSYNC;
+	s->unsync[s->nunsync++] = gfn;
+	s->sp[i].writes = 0;
+	s->st.unsyncs++;
+	return 0;
+}
+
+void shadow_invlpg(struct shadow *s, gpa_t root_gpa, gva_t va)
+{
+	u64 i = (root_gpa - s->pool_gpa) >> PAGE_SHIFT;
+
+	if (!s->nunsync || root_gpa < s->pool_gpa || i >= s->npages || s->sp[i].level != 4)
+		return;
+	for (unsigned level = 4; level > 1; level--) {
+		u64 e = table(s, (u32)i)[(va >> (PAGE_SHIFT + 9 * (level - 1))) & (ENTRIES - 1)];
+		if (!(e & SPTE_P) || (e & SPTE_PS))
+			return; /* (a large leaf: from an upper table, never out of sync) */
+		i = ((e & SPTE_ADDR) - s->pool_gpa) >> PAGE_SHIFT;
+		if ((e & SPTE_ADDR) < s->pool_gpa || i >= s->npages)
+			return;
+	}
+	if (s->sp[i].level == 1 && s->prot[s->sp[i].gfn] == SHADOW_PROT_UNSYNC) {
+		sync_entry(s, (u32)i, (unsigned)(va >> PAGE_SHIFT) & (ENTRIES - 1));
+		s->st.invlpgs++;
+	}
+}
+
+bool shadow_sync_begin(struct shadow *s)
+{
+	bool any = false;
+
+	for (u32 j = 0; j < s->nunsync;) {
+		u64 gfn = s->unsync[j];
+		u32 i = lookup(s, gfn, 1);
+		/* (what is stale already goes: dropping is always safe) */
+		for (unsigned k = 0; i != SHADOW_NONE && k < ENTRIES && s->sp[i].present; k++)
+			sync_entry(s, i, k);
+		if (i == SHADOW_NONE || !s->sp[i].present) {
+			/* (no entry left: nothing to keep in sync; writable, off the list) */
+			s->unsync[j] = s->unsync[--s->nunsync];
+			s->st.syncs++;
+			continue;
+		}
+		(void)s->ops.protect(s->ops.ctx, gfn, true); /* (still out of sync, listed) */
+		any = true;
+		j++;
+	}
+	return any;
+}
+
+void shadow_sync_end(struct shadow *s)
+{
+	while (s->nunsync) {
+		u64 gfn = s->unsync[s->nunsync - 1];
+		(void)sync_page(s, gfn); /* (written no more: protected, every TLB flushed) */
+		s->prot[gfn] = SHADOW_PROT_ON;
+	}
+}
+
+bool shadow_sync_all(struct shadow *s)
+{
+	bool any = shadow_sync_begin(s);
+
+	shadow_sync_end(s);
+	return any;
 }
 
 /* ---- Filling -------------------------------------------------------------------- */
@@ -285,8 +453,9 @@ static int walk_cmpxchg(void *opaque, gpa_t gpa, unsigned size, u64 old, u64 val
 	return rc;
 }
 
-/* Every guest table page the walk used is protected here; true if one just became so
- * (the TLBs must be flushed before the fill can rely on it). */
+/* Every guest table page the walk used is protected here, but a page table out of sync
+ * whose leaf the fill needs is not global; true if one just became protected (the TLBs
+ * must be flushed before the fill can rely on it). */
 static int protect_chain(struct shadow *s, const struct gwalk_result *r, bool *fresh)
 {
 	*fresh = false;
@@ -294,11 +463,26 @@ static int protect_chain(struct shadow *s, const struct gwalk_result *r, bool *f
 		u64 gfn = r->entry_gpa[level - 1] >> PAGE_SHIFT;
 		if (gfn >= s->guest_pages)
 			return -E_FAULT;
+		if (s->prot[gfn] == SHADOW_PROT_UNSYNC) {
+			bool on = listed(s, gfn);
+			if (level > 1 || (r->entries[0] & SPTE_G) ||
+			    (!on && s->nunsync == SHADOW_UNSYNC_MAX)) {
+				/* (used as an upper table, or to map globally, or no room: what
+				 * derives from it goes, as another core may still be writing it,
+				 * and it is protected afresh below) */
+				shadow_drop(s, gfn);
+			} else if (!on) {
+				/* (an entry derives from it again: synced at the next flush; the
+				 * first on the list makes every core intercept INVLPG first) */
+				s->unsync[s->nunsync++] = gfn;
+				*fresh |= s->nunsync == 1;
+			}
+		}
 		if (!s->prot[gfn]) {
 			int rc = s->ops.protect(s->ops.ctx, gfn, true);
 			if (rc < 0)
 				return rc;
-			s->prot[gfn] = 1;
+			s->prot[gfn] = SHADOW_PROT_ON;
 			*fresh = true;
 		}
 	}
@@ -311,6 +495,7 @@ static bool install(struct shadow *s, u32 i, unsigned k, u64 want)
 	u64 *t = table(s, i);
 
 	s->sp[i].writes = 0; /* a fill from its page: not a page table being reused */
+	s->sp[i].global |= s->sp[i].level == 1 && (want & SPTE_G);
 	if (t[k] == want)
 		return false;
 	if (!(t[k] & SPTE_P))
@@ -346,6 +531,7 @@ static void fill_ahead(struct shadow *s, const struct gwalk_cpu *cpu, u32 i, uns
 {
 	unsigned first = k & ~(SHADOW_AHEAD - 1u);
 	u64 rsvd = leaf_rsvd(cpu);
+	bool unsync = s->prot[s->sp[i].gfn] == SHADOW_PROT_UNSYNC;
 
 	for (unsigned j = first; j < first + SHADOW_AHEAD; j++) {
 		u64 g;
@@ -354,7 +540,7 @@ static void fill_ahead(struct shadow *s, const struct gwalk_cpu *cpu, u32 i, uns
 			continue;
 		if (s->ops.read(s->ops.ctx, table_gpa + j * 8, &g) != 0)
 			break;
-		if (!leaf_ok(s, g, rsvd))
+		if (!leaf_ok(s, g, rsvd) || (unsync && (g & SPTE_G)))
 			continue;
 		install(s, i, j, derive_leaf(g));
 		s->st.ahead++;
@@ -427,6 +613,14 @@ int shadow_fault(struct shadow *s, const struct gwalk_cpu *cpu, gva_t va, u32 *e
 		child = get(s, (g & SPTE_ADDR) >> PAGE_SHIFT, (u8)(level - 1));
 		if (child == SHADOW_NONE)
 			return -E_NOMEM;
+		if (level == 2 && s->prot[s->sp[child].gfn] == SHADOW_PROT_UNSYNC &&
+		    table(s, i)[k] != derive_link(s, child, g)) {
+			/* A page table out of sync linked (again): INVLPGs made while it was
+			 * not linked here did not reach it, so its stale entries go now; after
+			 * this, an INVLPG finds it. */
+			for (unsigned e = 0; e < ENTRIES && s->sp[child].present; e++)
+				sync_entry(s, child, e);
+		}
 		changed |= install(s, i, k, derive_link(s, child, g));
 	}
 	if (!changed) {
@@ -492,17 +686,51 @@ static int audit_entry(struct shadow *s, u32 i, unsigned k, char *why, size_t le
 	return 0;
 }
 
+/* Spage i derives from a page out of sync: a page table, whose entries may be stale but
+ * never global, and which is on the list if it has any. */
+static int audit_unsync(struct shadow *s, u32 i, char *why, size_t len)
+{
+	const struct spage *p = &s->sp[i];
+	bool on = listed(s, p->gfn);
+
+	if (p->level != 1 || (!on && p->present)) {
+		ksnprintf(why, len, "spage %u (gfn %#llx level %u) is out of sync but %s", i,
+			  (unsigned long long)p->gfn, p->level,
+			  p->level != 1 ? "not a page table" : "not on the list");
+		return -E_INVAL;
+	}
+	for (unsigned k = 0; k < ENTRIES; k++)
+		if ((table(s, i)[k] & (SPTE_P | SPTE_G)) == (SPTE_P | SPTE_G)) {
+			ksnprintf(why, len,
+				  "entry %u of spage %u (gfn %#llx), out of sync, is global", k, i,
+				  (unsigned long long)p->gfn);
+			return -E_INVAL;
+		}
+	return 0;
+}
+
 int shadow_audit(struct shadow *s, char *why, size_t len)
 {
+	for (u32 i = 0; i < s->nunsync; i++)
+		if (s->unsync[i] >= s->guest_pages || s->prot[s->unsync[i]] != SHADOW_PROT_UNSYNC) {
+			ksnprintf(why, len, "page %#llx is listed out of sync but is not",
+				  (unsigned long long)s->unsync[i]);
+			return -E_INVAL;
+		}
 	for (u32 i = 0; i < s->npages; i++) {
 		unsigned present = 0;
+		bool unsync;
 		if (!s->sp[i].level)
 			continue;
+		unsync = s->sp[i].gfn < s->guest_pages &&
+			 s->prot[s->sp[i].gfn] == SHADOW_PROT_UNSYNC;
+		if (unsync && audit_unsync(s, i, why, len))
+			return -E_INVAL;
 		for (unsigned k = 0; k < ENTRIES; k++) {
 			if (!(table(s, i)[k] & SPTE_P))
 				continue;
 			present++;
-			if (audit_entry(s, i, k, why, len))
+			if (!unsync && audit_entry(s, i, k, why, len))
 				return -E_INVAL;
 		}
 		if (present != s->sp[i].present) {

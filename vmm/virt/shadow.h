@@ -23,9 +23,22 @@
  * node's nested tables (ops->protect); the guest's writes to it trap and are
  * emulated, and shadow_write() drops the entries derived from what changed. When
  * the page leaves the node (another node writes it), shadow_drop() empties its
- * spages first. So a present shadow entry always equals what it would be derived
- * from the guest's entry now (shadow_audit checks it), INVLPG and CR3 loads work
- * natively, and no shadow is ever "out of sync".
+ * spages first. So a present shadow entry equals what it would be derived from the
+ * guest's entry now (shadow_audit checks it), with one exception:
+ *
+ * Out of sync. A page table (level 1 only) that the guest writes may instead be given
+ * back to it (shadow_unsync): its writes then run at full speed, and its spage may
+ * hold entries the guest has since changed, as a CPU's TLB may, until the guest's own
+ * TLB flush: INVLPG syncs the one entry (shadow_invlpg), a CR3 load syncs every page
+ * out of sync and protects it again (shadow_sync_all), unless no entry is left in its
+ * spage: then it stays writable, off the list until a fill derives from it again (a
+ * page table emptied, or freed and used as data, costs nothing). A page table out of
+ * sync linked again into its parent's spage is synced first (an INVLPG made while it
+ * was not linked did not reach it). No global entry is ever derived
+ * from a page out of sync (a fill that would need one syncs the page first), so a
+ * flush that keeps global entries keeps nothing stale; a flush by CR4 (PGE) is
+ * intercepted while any page is out of sync, as INVLPG is (vmm/virt/shadow_vm.h); a
+ * page table a global entry was ever derived from (the kernel's) stays in sync. Up to SHADOW_UNSYNC_MAX pages are out of sync at once.
  *
  * Scope: 64-bit 4-level paging with CR0.WP set (what Linux runs); shadow_mode_ok()
  * tells; any other mode runs on nested paging alone. Pure code: no locks, no
@@ -38,9 +51,10 @@
 #include "vmm/emu/gwalk.h"
 #include "vmm/lib/types.h"
 
-#define SHADOW_NONE  0xffffffffu /* no spage (an index) */
-#define SHADOW_FLOOD 4		 /* writes to a table page without a fill between: unshadow it */
-#define SHADOW_AHEAD 16		 /* a 4 KiB fill maps its aligned group of this many entries */
+#define SHADOW_NONE	  0xffffffffu /* no spage (an index) */
+#define SHADOW_FLOOD	  4  /* writes to a table page without a fill between: unshadow it */
+#define SHADOW_AHEAD	  16 /* a 4 KiB fill maps its aligned group of this many entries */
+#define SHADOW_UNSYNC_MAX 64 /* page tables out of sync at once */
 
 struct shadow_ops {
 	/* Reads the 8-byte guest entry at gpa: 0, or a negative error (the page is not on
@@ -63,6 +77,8 @@ struct spage {
 	u8 writes;   /* guest writes to gfn since the last fill here (SHADOW_FLOOD) */
 	u16 present; /* present entries */
 	u32 next;    /* the next spage in its hash chain, or in the free list */
+	bool global; /* a global entry was derived here since it was last emptied: a kernel
+		      * table, never given back out of sync */
 };
 
 struct shadow_stats {
@@ -71,6 +87,8 @@ struct shadow_stats {
 	u64 prefilled;			   /* entries derived when an emulated write mapped them */
 	u64 writes, zapped, floods, drops; /* invalidations */
 	u64 resets, spages;		   /* pool full; spages in use */
+	u64 unsyncs, syncs, synced; /* pages given back, synced again; entries dropped then */
+	u64 invlpgs;		    /* INVLPGs that reached a page table out of sync */
 };
 
 struct shadow {
@@ -81,12 +99,22 @@ struct shadow {
 	u32 *hash;	  /* nhash chains of spages by (gfn, level) */
 	u32 nhash;	  /* a power of two */
 	u32 free;	  /* the free list */
-	u8 *prot;	  /* per guest page: 1 if write-protected for shadowing */
+	u8 *prot;	  /* per guest page: SHADOW_PROT_* */
 	u64 guest_pages;  /* guest-physical pages prot covers */
 	u64 gen;	  /* bumped by shadow_reset: roots found before are gone */
 	u64 leaf_rsvd;	  /* a 4 KiB leaf's reserved bits, as of the last fault's CPU */
+	u64 unsync[SHADOW_UNSYNC_MAX]; /* the pages out of sync */
+	u32 nunsync;
+	bool sync_only; /* no page out of sync: every write to a protected page emulated */
 	struct shadow_ops ops;
 	struct shadow_stats st;
+};
+
+/* A guest page's state (shadow.prot). */
+enum shadow_prot {
+	SHADOW_PROT_NONE,   /* nothing derives from it */
+	SHADOW_PROT_ON,	    /* spages derive from it: write-protected */
+	SHADOW_PROT_UNSYNC, /* a level-1 spage derives from it, out of sync: writable */
 };
 
 /* shadow_fault() results, besides negative errors. */
@@ -137,6 +165,25 @@ void shadow_drop(struct shadow *s, u64 gfn);
 void shadow_reset(struct shadow *s);
 /* Is guest page gfn write-protected for shadowing? */
 bool shadow_protected(const struct shadow *s, u64 gfn);
+/* May protected page gfn go out of sync? A page table (level 1 only) no global entry
+ * derived from, with room on the list. */
+bool shadow_can_unsync(const struct shadow *s, u64 gfn);
+/* The guest wrote protected page gfn: gives it back out of sync if it may. 0, or -E_BUSY
+ * (the caller emulates the write instead). The first page on the list: the caller must
+ * have made every core intercept INVLPG first (and CR4 writes). */
+int shadow_unsync(struct shadow *s, u64 gfn);
+/* The guest's INVLPG of va on the shadow root at root_gpa: the entry out of sync that
+ * the CPU would use for va, if any, is synced (dropped if the guest changed it). */
+void shadow_invlpg(struct shadow *s, gpa_t root_gpa, gva_t va);
+/* The guest's CR3 load, in two halves around a flush of every local TLB, so that no
+ * core still writes a page when its entries are read. First: every page out of sync
+ * with entries is protected again (one with none is left writable, off the list); true
+ * if any was, and then the caller flushes every core, waiting. Then the end syncs
+ * them: their entries the guest changed go. */
+bool shadow_sync_begin(struct shadow *s);
+void shadow_sync_end(struct shadow *s);
+/* Both halves, for a caller with one core (the tests): true if any page was protected. */
+bool shadow_sync_all(struct shadow *s);
 /* Checks every present shadow entry against the guest's entry it derives from: 0, or
  * -E_INVAL with a line in why (tests, and the monitor's `stats` on request). */
 int shadow_audit(struct shadow *s, char *why, size_t len);

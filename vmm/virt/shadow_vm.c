@@ -8,6 +8,12 @@
  * does so under the lock, so no other fill can rely on it first. A reset frees every
  * shadow page, roots included: it flushes every core the same way, and a vCPU whose
  * root is from before a reset does not enter (shadow_vm_before_entry re-roots it).
+ * Page tables out of sync are protected again at a CR3 load the same way. While any
+ * is out of sync, every vCPU on shadows intercepts INVLPG (the first page to go out of
+ * sync flushes every core, waiting, so none runs on without the intercept), so a
+ * guest that changes an entry out of sync on one core and flushes it on another finds
+ * the shadow synced by whichever flush comes first: no core's flush passes the monitor
+ * by.
  */
 #include "vmm/virt/shadow_vm.h"
 #include "vmm/virt/cluster.h"
@@ -102,7 +108,7 @@ static int op_protect(void *ctx, u64 gfn, bool on)
 	return rc;
 }
 
-int shadow_vm_init(struct vm *vm, u32 pool_pages)
+int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only)
 {
 	const struct shadow_ops ops = { op_read, op_cmpxchg, op_protect, vm };
 	u64 guest_pages = vm->gpa_end >> PAGE_SHIFT;
@@ -137,6 +143,7 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages)
 	vs->lock = (struct spinlock)SPINLOCK_INIT("shadow");
 	rc = shadow_init(&vs->core, &ops, hpa_to_ptr(pool), pool_gpa, pool_pages, vs + 1,
 			 guest_pages);
+	vs->core.sync_only = sync_only;
 	for (u64 off = 0; rc == 0 && off < (u64)pool_pages * PAGE_SIZE; off += SPACE_2M)
 		rc = nested_map(&vm->space, pool_gpa + off, pool + off,
 				MIN(SPACE_2M, (u64)pool_pages * PAGE_SIZE - off) == SPACE_2M
@@ -150,8 +157,10 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages)
 	cpuid_shadow_paging = true;
 	vm->shadow = vs;
 	pr_info("shadow: guest page tables shadowed on this node: %u KiB of shadow tables at "
-		"guest-physical %#llx\n",
-		pool_pages * 4, (unsigned long long)pool_gpa);
+		"guest-physical %#llx; %s\n",
+		pool_pages * 4, (unsigned long long)pool_gpa,
+		sync_only ? "every write to a page table emulated (shadow=sync)"
+			  : "page tables the guest writes given back out of sync until its flush");
 	return 0;
 }
 
@@ -161,6 +170,18 @@ static void reset_all(struct vm_shadow *vs)
 	spin_assert_held(&vs->lock);
 	shadow_reset(&vs->core);
 	vm_flush_guest_tlbs(vs->vm, true);
+}
+
+/* A flush of the whole TLB (a CR3 or CR4 write, a vCPU coming onto shadows): the page
+ * tables out of sync are synced and protected again (every core flushed, waiting,
+ * between the halves, so that none still writes them when their entries are read). */
+static void sync_all(struct vm_shadow *vs)
+{
+	spin_lock(&vs->lock);
+	if (vs->core.nunsync && shadow_sync_begin(&vs->core))
+		vm_flush_guest_tlbs(vs->vm, true); /* (no core writes them any more) */
+	shadow_sync_end(&vs->core);
+	spin_unlock(&vs->lock);
 }
 
 /* The vCPU's shadow root for its guest CR3. */
@@ -189,8 +210,10 @@ void shadow_vm_before_entry(struct vcpu *v)
 		v->shadow_cr3 = 0; /* the back end gives the guest its CR3 back */
 		return;
 	}
-	if (!v->shadow_cr3)
+	if (!v->shadow_cr3) {
 		v->guest_cr3 = cpu.cr3;
+		sync_all(vs); /* (its flushes off shadows were not intercepted) */
+	}
 	if (!v->shadow_cr3 || v->shadow_gen != __atomic_load_n(&vs->core.gen, __ATOMIC_ACQUIRE))
 		set_root(v);
 }
@@ -231,6 +254,7 @@ static void cr3_write(struct vcpu *v, u64 val)
 		virt_inject_exception(v, VEC_GP, true, 0);
 		return;
 	}
+	sync_all(v->vm->shadow);
 	v->guest_cr3 = val;
 	set_root(v);
 	v->flush_tlb = true; /* (all of it, globals too: allowed) */
@@ -268,6 +292,15 @@ void shadow_vm_cr(struct vcpu *v)
 	bool clts = false;
 	int n, len;
 
+	if (v->exit.cr.write && v->exit.cr.cr == 4) {
+		/* A CR4 write, intercepted while a page table is out of sync: it may flush
+		 * the TLB (PGE, PAE, SMEP), so they are synced; then none is out of sync,
+		 * the next entry intercepts nothing, and the write runs again, natively, as
+		 * the guest made it. (Another core's page going out of sync meanwhile makes
+		 * it exit again.) */
+		sync_all(v->vm->shadow);
+		return;
+	}
 	virt->get_sys(v, &sys);
 	n = vcpu_fetch(v, sys.seg_base[DECODE_SEG_CS] + v->regs.rip, b, sizeof(b));
 	len = decode_cr(b, n, sys.mode == CPU_MODE_LONG64, &cr, &gpr, &clts);
@@ -290,6 +323,50 @@ void shadow_vm_cr(struct vcpu *v)
 	} else {
 		cr0_write(v, clts ? sys.cr0 & ~X86_CR0_TS : v->regs.gpr[gpr]);
 	}
+}
+
+/* ---- INVLPG ---------------------------------------------------------------------- */
+
+/* The guest's INVLPG (CPL 0: the CPU raises #GP before the intercept otherwise): the
+ * entry out of sync its address uses, if any, is synced; this core's TLB is flushed. */
+void shadow_vm_invlpg(struct vcpu *v)
+{
+	struct vm_shadow *vs = v->vm->shadow;
+	struct decode_insn in;
+	struct vcpu_sys sys;
+	u8 b[DECODE_MAX_LEN];
+	gva_t la;
+	int n, rc;
+
+	virt->get_sys(v, &sys);
+	n = vcpu_fetch(v, sys.seg_base[DECODE_SEG_CS] + v->regs.rip, b, sizeof(b));
+	rc = decode_insn(b, n > 0 ? (size_t)n : 0,
+			 sys.mode == CPU_MODE_LONG64   ? DECODE_MODE_64
+			 : sys.mode == CPU_MODE_PROT32 ? DECODE_MODE_32
+						       : DECODE_MODE_16,
+			 &in);
+	if (rc || in.op != DECODE_OP_INVLPG) {
+		/* (bytes the guest changed since, a fetch cut short: no address, so every
+		 * page is synced, and the instruction runs again, natively, as for CR4) */
+		sync_all(vs);
+		return;
+	}
+	la = decode_mem_offset(&in, v->regs.gpr, v->regs.rip);
+	/* (in 64-bit mode only FS and GS have a base) */
+	if (sys.mode != CPU_MODE_LONG64 || in.mem.seg == DECODE_SEG_FS ||
+	    in.mem.seg == DECODE_SEG_GS)
+		la += sys.seg_base[in.mem.seg];
+	if (sys.mode != CPU_MODE_LONG64)
+		la = (u32)la;
+	if (v->shadow_cr3) {
+		spin_lock(&vs->lock);
+		if (v->shadow_gen == vs->core.gen)
+			shadow_invlpg(&vs->core, v->shadow_cr3, la);
+		spin_unlock(&vs->lock);
+	}
+	v->flush_tlb = true;
+	v->exit.insn_len = in.len;
+	vcpu_skip_insn(v);
 }
 
 /* ---- The guest's #PF -------------------------------------------------------------- */
@@ -407,7 +484,19 @@ bool shadow_vm_npf(struct vcpu *v)
 	/* (not the instruction's own write: the walk of a vCPU not on shadows, or an
 	 * event's delivery; the emulator takes the write at the faulting address to be
 	 * its operand's) */
-	if (ours)
+	if (ours && !v->exit.npf.walk && !v->exit.npf.in_event &&
+	    shadow_can_unsync(&vs->core, gpa >> PAGE_SHIFT)) {
+		/* A page table given back out of sync: the write runs again. The first: every
+		 * core intercepts INVLPG and CR4 writes before it is writable (a core that
+		 * entered before would flush it natively). */
+		if (!vs->core.nunsync) {
+			__atomic_store_n(&vs->arming, true, __ATOMIC_SEQ_CST);
+			vm_flush_guest_tlbs(v->vm, true);
+		}
+		BUG_ON(shadow_unsync(&vs->core, gpa >> PAGE_SHIFT) != 0); /* (checked, locked) */
+		__atomic_store_n(&vs->arming, false, __ATOMIC_SEQ_CST);
+		rc = 1;
+	} else if (ours)
 		rc = v->exit.npf.walk || v->exit.npf.in_event ? -E_INVAL : mmio_emulate_pt_write(v);
 	else if (!v->vm->cluster && nested_rights(&v->vm->space, gpa) == (int)SPACE_RWX)
 		rc = 1; /* unprotected meanwhile: this core's TLB held the old rights */
@@ -483,4 +572,8 @@ void shadow_vm_report(struct vm *vm, const char *prefix)
 		(unsigned long long)s->floods, (unsigned long long)s->zapped,
 		(unsigned long long)s->resets, (unsigned long long)s->spages,
 		vm->shadow->core.npages, (unsigned long long)vm->shadow->waits);
+	kprintf("%sout of sync: %llu page tables given back, %llu synced again (%llu entries "
+		"dropped then), %llu INVLPGs that reached one\n",
+		prefix, (unsigned long long)s->unsyncs, (unsigned long long)s->syncs,
+		(unsigned long long)s->synced, (unsigned long long)s->invlpgs);
 }

@@ -6,9 +6,11 @@
  * 64-bit 4-level paging with CR0.WP (what Linux runs); in any other mode (real mode,
  * an AP's start-up trampoline) it walks the guest's tables through nested paging, as
  * without shadows. With shadows, the CPU's CR3 is the shadow root: CR3 reads and
- * writes and CR0 writes exit, and so does the guest's #PF (which may be a shadow
- * entry not filled yet). A write to a guest page table the shadows derive from exits
- * too (nested write protection): the page is unshadowed and the write runs again.
+ * writes and CR0 writes exit, and so do the guest's #PF (which may be a shadow entry
+ * not filled yet) and its INVLPG. A write to a guest page table the shadows derive
+ * from exits too (nested write protection): it is emulated, or the page table is
+ * given back out of sync until the guest's next INVLPG of what it changed or CR3
+ * load (vmm/virt/shadow.h), or the page is unshadowed, and the write runs again.
  *
  * `shadow` on the monitor's command line turns them on. Across nodes the guest's page
  * tables are read through the coherence protocol's rights, never taken for writing
@@ -37,11 +39,12 @@ struct vm_shadow {
 	gpa_t need_gpa; /* what a local access lacked (shadow_vm_local), and for writing */
 	bool need_write;
 	u64 waits; /* fills and emulations that waited for the cluster */
+	bool arming; /* the first page table is going out of sync: cores intercept already */
 };
 
 /* After vm_create() (and cluster_init(): across nodes, every page starts with no
  * rights): the pool, mapped in vm->space. 0, or a negative error (said). */
-int shadow_vm_init(struct vm *vm, u32 pool_pages);
+int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only);
 /* Before each entry: runs the vCPU on the shadows, or on the guest's tables, as its
  * mode allows. */
 void shadow_vm_before_entry(struct vcpu *v);
@@ -52,9 +55,22 @@ static inline bool shadow_vm_may_enter(const struct vcpu *v)
 	return !v->shadow_cr3 ||
 	       v->shadow_gen == __atomic_load_n(&v->vm->shadow->core.gen, __ATOMIC_SEQ_CST);
 }
-/* The exits: a CR access (EXIT_CR), the guest's #PF (EXIT_GUEST_PF). */
+/* With v->in_guest set, just before the entry: does the vCPU intercept the TLB flushes
+ * that are not CR3 writes (INVLPG, CR4 writes)? Only while a page table is out of sync
+ * (vmm/virt/shadow.h), or is about to be: the first one flushes every core first, so
+ * no core enters without seeing it. */
+static inline bool shadow_vm_wants_flushes(const struct vcpu *v)
+{
+	const struct vm_shadow *vs = v->vm->shadow;
+
+	return v->shadow_cr3 && (__atomic_load_n(&vs->core.nunsync, __ATOMIC_SEQ_CST) ||
+				 __atomic_load_n(&vs->arming, __ATOMIC_SEQ_CST));
+}
+/* The exits: a CR access (EXIT_CR), the guest's #PF (EXIT_GUEST_PF), its INVLPG
+ * (EXIT_INVLPG). */
 void shadow_vm_cr(struct vcpu *v);
 void shadow_vm_pf(struct vcpu *v);
+void shadow_vm_invlpg(struct vcpu *v);
 /* A nested page fault: true if it was on a page the shadows protect (now unshadowed,
  * the access runs again). */
 bool shadow_vm_npf(struct vcpu *v);

@@ -54,6 +54,7 @@ enum exit_kind {
 	EXIT_PAUSE,	    /* a spin-wait hint (intercepted only across nodes) */
 	EXIT_CR,	    /* a control-register access (intercepted with shadow page tables) */
 	EXIT_GUEST_PF,	    /* the guest's #PF (intercepted with shadow page tables) */
+	EXIT_INVLPG,	    /* the guest's INVLPG (intercepted with shadow page tables) */
 	EXIT_EXCEPTION,	    /* a #DB or #AC, intercepted so that no loop of them holds the CPU */
 	EXIT_INVALID_STATE, /* the hardware refused to enter the guest */
 	EXIT_UNHANDLED,	    /* an intercept generic code has no handler for */
@@ -124,6 +125,8 @@ struct vcpu {
 	u64 pv_eois;		  /* statistics: EOIs the guest did without an exit */
 	u64 yield_until;	  /* after a PAUSE across nodes: stay out of the guest until then */
 	bool intercept_pause;	  /* for the next entry: another node waits for the turn */
+	bool intercept_flushes;	  /* ... on shadows, a page table here is out of sync: INVLPG
+				   * and CR4 writes exit */
 	u64 pause_yields;	  /* statistics: yields after PAUSE */
 	/* Set by the cluster (vmm/virt/cluster.h) while the vCPU cannot run: it waits for
 	 * guest memory this node has no rights to, or for node 0's answer to a port access. */

@@ -374,6 +374,7 @@ static bool vcpu_enter(struct vcpu *v)
 		v->flush_tlb = true;
 		__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_SEQ_CST);
 	}
+	v->intercept_flushes = v->vm->shadow && shadow_vm_wants_flushes(v);
 	virt->vcpu_run(v);
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 	return true;
