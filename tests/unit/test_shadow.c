@@ -975,6 +975,19 @@ TEST(page_table_out_of_sync)
 	check_access(&cpu, va, GWALK_ACC_USER);		 /* (not the stale 0x6000) */
 	CHECK(shadow_sync_all(&sh));
 
+	/* the same a level higher: the page directory's link to it stays, the PDPT's shadow
+	 * is emptied (another node took that page), the INVLPG reaches no page table, a
+	 * neighbour's fill links the PDPT again */
+	map(root, va, 1, 0x5000 | P | US | A);
+	check_access(&cpu, va, GWALK_ACC_USER);
+	CHECK_EQ(shadow_unsync(&sh, pte >> 12), 0);
+	memset(gmem + pte, 0, 8); /* (not trapped) */
+	shadow_drop(&sh, (rd(entry_at(root, va, 4)) & ADDR) >> 12);
+	shadow_invlpg(&sh, root_spa, va);
+	check_access(&cpu, va + 0x1000, GWALK_ACC_USER); /* (the PDPT's link back) */
+	check_access(&cpu, va, GWALK_ACC_USER);		 /* (not the stale 0x5000) */
+	CHECK(shadow_sync_all(&sh));
+
 	/* out of sync, then walked as a page directory too: synced and protected */
 	map(root, va + 0x1000, 1, 0x8000 | P | US | A);
 	check_access(&cpu, va + 0x1000, GWALK_ACC_USER);

@@ -338,7 +338,7 @@ bool shadow_can_unsync(const struct shadow *s, u64 gfn)
 {
 	u32 i;
 
-	if (s->sync_only || !shadow_protected(s, gfn) || s->nunsync == SHADOW_UNSYNC_MAX)
+	if (s->sync_only || s->hold || !shadow_protected(s, gfn) || s->nunsync == SHADOW_UNSYNC_MAX)
 		return false;
 	for (u8 level = 2; level <= 4; level++)
 		if (lookup(s, gfn, level) != SHADOW_NONE)
@@ -370,22 +370,42 @@ int shadow_unsync(struct shadow *s, u64 gfn)
 	return 0;
 }
 
+/* An INVLPG whose walk of the shadow did not reach a page table: the page table the
+ * guest's own walk reaches may be out of sync and linked again later (without a change
+ * of the link to it when a link above comes back), so that entry goes in every page on
+ * the list. */
+static void invlpg_everywhere(struct shadow *s, unsigned k)
+{
+	for (u32 j = 0; j < s->nunsync; j++) {
+		u32 i = lookup(s, s->unsync[j], 1);
+		if (i != SHADOW_NONE)
+			sync_entry(s, i, k);
+	}
+}
+
 void shadow_invlpg(struct shadow *s, gpa_t root_gpa, gva_t va)
 {
 	u64 i = (root_gpa - s->pool_gpa) >> PAGE_SHIFT;
+	unsigned k = (unsigned)(va >> PAGE_SHIFT) & (ENTRIES - 1);
 
-	if (!s->nunsync || root_gpa < s->pool_gpa || i >= s->npages || s->sp[i].level != 4)
+	if (!s->nunsync)
 		return;
+	if (root_gpa < s->pool_gpa || i >= s->npages || s->sp[i].level != 4) {
+		invlpg_everywhere(s, k);
+		return;
+	}
 	for (unsigned level = 4; level > 1; level--) {
 		u64 e = table(s, (u32)i)[(va >> (PAGE_SHIFT + 9 * (level - 1))) & (ENTRIES - 1)];
-		if (!(e & SPTE_P) || (e & SPTE_PS))
+		if ((e & SPTE_P) && (e & SPTE_PS))
 			return; /* (a large leaf: from an upper table, never out of sync) */
 		i = ((e & SPTE_ADDR) - s->pool_gpa) >> PAGE_SHIFT;
-		if ((e & SPTE_ADDR) < s->pool_gpa || i >= s->npages)
+		if (!(e & SPTE_P) || (e & SPTE_ADDR) < s->pool_gpa || i >= s->npages) {
+			invlpg_everywhere(s, k);
 			return;
+		}
 	}
 	if (s->sp[i].level == 1 && s->prot[s->sp[i].gfn] == SHADOW_PROT_UNSYNC) {
-		sync_entry(s, (u32)i, (unsigned)(va >> PAGE_SHIFT) & (ENTRIES - 1));
+		sync_entry(s, (u32)i, k);
 		s->st.invlpgs++;
 	}
 }
@@ -406,8 +426,11 @@ bool shadow_sync_begin(struct shadow *s)
 			s->st.syncs++;
 			continue;
 		}
-		(void)s->ops.protect(s->ops.ctx, gfn, true); /* (still out of sync, listed) */
-		any = true;
+		if (s->ops.protect(s->ops.ctx, gfn, true) < 0) {
+			shadow_drop(s, gfn); /* (cannot be protected: nothing may derive from it) */
+			continue;
+		}
+		any = true; /* (still out of sync, listed, until the end) */
 		j++;
 	}
 	return any;
@@ -466,7 +489,7 @@ static int protect_chain(struct shadow *s, const struct gwalk_result *r, bool *f
 		if (s->prot[gfn] == SHADOW_PROT_UNSYNC) {
 			bool on = listed(s, gfn);
 			if (level > 1 || (r->entries[0] & SPTE_G) ||
-			    (!on && s->nunsync == SHADOW_UNSYNC_MAX)) {
+			    (!on && (s->nunsync == SHADOW_UNSYNC_MAX || s->hold))) {
 				/* (used as an upper table, or to map globally, or no room: what
 				 * derives from it goes, as another core may still be writing it,
 				 * and it is protected afresh below) */

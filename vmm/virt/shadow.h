@@ -106,6 +106,7 @@ struct shadow {
 	u64 unsync[SHADOW_UNSYNC_MAX]; /* the pages out of sync */
 	u32 nunsync;
 	bool sync_only; /* no page out of sync: every write to a protected page emulated */
+	bool hold;	/* none goes out of sync for now (a flush runs again natively) */
 	struct shadow_ops ops;
 	struct shadow_stats st;
 };

@@ -184,6 +184,35 @@ static void sync_all(struct vm_shadow *vs)
 	spin_unlock(&vs->lock);
 }
 
+/* A flush the monitor does not emulate (a CR4 write; an INVLPG it could not decode):
+ * every page is synced, and the vCPU runs the instruction again natively, as then no
+ * page is out of sync and the next entry intercepts nothing. Until it has run, none
+ * goes out of sync (a hold), so it does run. */
+static void flush_again(struct vcpu *v)
+{
+	struct vm_shadow *vs = v->vm->shadow;
+
+	spin_lock(&vs->lock);
+	vs->core.hold = true;
+	__atomic_store_n(&vs->holder, v->id + 1, __ATOMIC_SEQ_CST);
+	spin_unlock(&vs->lock);
+	sync_all(vs);
+}
+
+void shadow_vm_after_run(struct vcpu *v)
+{
+	struct vm_shadow *vs = v->vm->shadow;
+
+	if (__atomic_load_n(&vs->holder, __ATOMIC_SEQ_CST) != v->id + 1)
+		return;
+	spin_lock(&vs->lock);
+	if (vs->holder == v->id + 1) {
+		vs->core.hold = false;
+		__atomic_store_n(&vs->holder, 0, __ATOMIC_SEQ_CST);
+	}
+	spin_unlock(&vs->lock);
+}
+
 /* The vCPU's shadow root for its guest CR3. */
 static void set_root(struct vcpu *v)
 {
@@ -294,11 +323,9 @@ void shadow_vm_cr(struct vcpu *v)
 
 	if (v->exit.cr.write && v->exit.cr.cr == 4) {
 		/* A CR4 write, intercepted while a page table is out of sync: it may flush
-		 * the TLB (PGE, PAE, SMEP), so they are synced; then none is out of sync,
-		 * the next entry intercepts nothing, and the write runs again, natively, as
-		 * the guest made it. (Another core's page going out of sync meanwhile makes
-		 * it exit again.) */
-		sync_all(v->vm->shadow);
+		 * the TLB (PGE, PAE, SMEP), so they are synced, and the write runs again,
+		 * natively, as the guest made it. */
+		flush_again(v);
 		return;
 	}
 	virt->get_sys(v, &sys);
@@ -348,7 +375,7 @@ void shadow_vm_invlpg(struct vcpu *v)
 	if (rc || in.op != DECODE_OP_INVLPG) {
 		/* (bytes the guest changed since, a fetch cut short: no address, so every
 		 * page is synced, and the instruction runs again, natively, as for CR4) */
-		sync_all(vs);
+		flush_again(v);
 		return;
 	}
 	la = decode_mem_offset(&in, v->regs.gpr, v->regs.rip);
@@ -485,6 +512,7 @@ bool shadow_vm_npf(struct vcpu *v)
 	 * event's delivery; the emulator takes the write at the faulting address to be
 	 * its operand's) */
 	if (ours && !v->exit.npf.walk && !v->exit.npf.in_event &&
+	    (granted(vs, gpa >> PAGE_SHIFT) & SPACE_W) &&
 	    shadow_can_unsync(&vs->core, gpa >> PAGE_SHIFT)) {
 		/* A page table given back out of sync: the write runs again. The first: every
 		 * core intercepts INVLPG and CR4 writes before it is writable (a core that
@@ -493,9 +521,8 @@ bool shadow_vm_npf(struct vcpu *v)
 			__atomic_store_n(&vs->arming, true, __ATOMIC_SEQ_CST);
 			vm_flush_guest_tlbs(v->vm, true);
 		}
-		BUG_ON(shadow_unsync(&vs->core, gpa >> PAGE_SHIFT) != 0); /* (checked, locked) */
+		rc = shadow_unsync(&vs->core, gpa >> PAGE_SHIFT) == 0 ? 1 : -E_INVAL;
 		__atomic_store_n(&vs->arming, false, __ATOMIC_SEQ_CST);
-		rc = 1;
 	} else if (ours)
 		rc = v->exit.npf.walk || v->exit.npf.in_event ? -E_INVAL : mmio_emulate_pt_write(v);
 	else if (!v->vm->cluster && nested_rights(&v->vm->space, gpa) == (int)SPACE_RWX)

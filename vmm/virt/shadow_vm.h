@@ -38,8 +38,10 @@ struct vm_shadow {
 	u8 *granted;
 	gpa_t need_gpa; /* what a local access lacked (shadow_vm_local), and for writing */
 	bool need_write;
-	u64 waits; /* fills and emulations that waited for the cluster */
+	u64 waits;   /* fills and emulations that waited for the cluster */
 	bool arming; /* the first page table is going out of sync: cores intercept already */
+	u32 holder;  /* the vCPU (id + 1) whose flush runs again natively: none goes out of
+		      * sync until it has run (core.hold) */
 };
 
 /* After vm_create() (and cluster_init(): across nodes, every page starts with no
@@ -63,9 +65,14 @@ static inline bool shadow_vm_wants_flushes(const struct vcpu *v)
 {
 	const struct vm_shadow *vs = v->vm->shadow;
 
-	return v->shadow_cr3 && (__atomic_load_n(&vs->core.nunsync, __ATOMIC_SEQ_CST) ||
-				 __atomic_load_n(&vs->arming, __ATOMIC_SEQ_CST));
+	/* (arming first: read clear, it was cleared after the page went on the list, so
+	 * the count is seen; read clear before it was set, this core's entry came before
+	 * the flush, which waits for it to leave the guest) */
+	return v->shadow_cr3 && (__atomic_load_n(&vs->arming, __ATOMIC_SEQ_CST) ||
+				 __atomic_load_n(&vs->core.nunsync, __ATOMIC_SEQ_CST));
 }
+/* After the vCPU ran: a hold it asked for ends (see shadow_vm.c, flush_again). */
+void shadow_vm_after_run(struct vcpu *v);
 /* The exits: a CR access (EXIT_CR), the guest's #PF (EXIT_GUEST_PF), its INVLPG
  * (EXIT_INVLPG). */
 void shadow_vm_cr(struct vcpu *v);

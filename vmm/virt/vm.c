@@ -377,6 +377,8 @@ static bool vcpu_enter(struct vcpu *v)
 	v->intercept_flushes = v->vm->shadow && shadow_vm_wants_flushes(v);
 	virt->vcpu_run(v);
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+	if (v->vm->shadow) /* (out of the guest first: it may take the shadows' lock) */
+		shadow_vm_after_run(v);
 	return true;
 }
 
