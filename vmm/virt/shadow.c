@@ -252,14 +252,35 @@ static bool listed(const struct shadow *s, u64 gfn)
 	return false;
 }
 
+/* The list's length, read without the lock by cores about to enter the guest
+ * (shadow_vm_wants_flushes): published after what it counts. */
+static void set_nunsync(struct shadow *s, u32 n)
+{
+	__atomic_store_n(&s->nunsync, n, __ATOMIC_RELEASE);
+}
+
+/* Takes slot j off the list of pages out of sync. */
+static void unlist_at(struct shadow *s, u32 j)
+{
+	s->unsync[j] = s->unsync[s->nunsync - 1];
+	set_nunsync(s, s->nunsync - 1);
+}
+
 /* Takes gfn off the list of pages out of sync. */
 static void unlist(struct shadow *s, u64 gfn)
 {
 	for (u32 j = 0; j < s->nunsync; j++)
 		if (s->unsync[j] == gfn) {
-			s->unsync[j] = s->unsync[--s->nunsync];
+			unlist_at(s, j);
 			return;
 		}
+}
+
+/* Puts gfn on the list (which has room). */
+static void enlist(struct shadow *s, u64 gfn)
+{
+	s->unsync[s->nunsync] = gfn;
+	set_nunsync(s, s->nunsync + 1);
 }
 
 void shadow_drop(struct shadow *s, u64 gfn)
@@ -296,7 +317,7 @@ void shadow_reset(struct shadow *s)
 				(void)s->ops.protect(s->ops.ctx, gfn, false);
 			s->prot[gfn] = SHADOW_PROT_NONE;
 		}
-	s->nunsync = 0;
+	set_nunsync(s, 0);
 	s->gen++;
 	s->st.resets++;
 }
@@ -319,19 +340,14 @@ static void sync_entry(struct shadow *s, u32 i, unsigned k)
 	s->st.synced++;
 }
 
-/* Page gfn, out of sync, is synced: its entries the guest changed go, and it is off the
- * list, not yet protected again. Returns its level-1 spage's present entries. */
-static unsigned sync_page(struct shadow *s, u64 gfn)
+/* Page gfn, out of sync, is synced: its entries the guest changed go. */
+static void sync_page(struct shadow *s, u64 gfn)
 {
 	u32 i = lookup(s, gfn, 1);
 
-	unlist(s, gfn);
 	s->st.syncs++;
-	if (i == SHADOW_NONE)
-		return 0;
-	for (unsigned k = 0; k < ENTRIES && s->sp[i].present; k++)
+	for (unsigned k = 0; i != SHADOW_NONE && k < ENTRIES && s->sp[i].present; k++)
 		sync_entry(s, i, k);
-	return s->sp[i].present;
 }
 
 bool shadow_can_unsync(const struct shadow *s, u64 gfn)
@@ -364,7 +380,7 @@ int shadow_unsync(struct shadow *s, u64 gfn)
 	if (rc < 0)
 		return rc;
 	s->prot[gfn] = SHADOW_PROT_UNSYNC;
-	s->unsync[s->nunsync++] = gfn;
+	enlist(s, gfn);
 	s->sp[i].writes = 0;
 	s->st.unsyncs++;
 	return 0;
@@ -422,7 +438,7 @@ bool shadow_sync_begin(struct shadow *s)
 			sync_entry(s, i, k);
 		if (i == SHADOW_NONE || !s->sp[i].present) {
 			/* (no entry left: nothing to keep in sync; writable, off the list) */
-			s->unsync[j] = s->unsync[--s->nunsync];
+			unlist_at(s, j);
 			s->st.syncs++;
 			continue;
 		}
@@ -440,8 +456,11 @@ void shadow_sync_end(struct shadow *s)
 {
 	while (s->nunsync) {
 		u64 gfn = s->unsync[s->nunsync - 1];
-		(void)sync_page(s, gfn); /* (written no more: protected, every TLB flushed) */
+		sync_page(s, gfn); /* (written no more: protected, every TLB flushed) */
 		s->prot[gfn] = SHADOW_PROT_ON;
+		/* (off the list last: a core that reads the list shorter enters without the
+		 * INVLPG intercept, and must not find the stale entries still there) */
+		unlist_at(s, s->nunsync - 1);
 	}
 }
 
@@ -497,7 +516,7 @@ static int protect_chain(struct shadow *s, const struct gwalk_result *r, bool *f
 			} else if (!on) {
 				/* (an entry derives from it again: synced at the next flush; the
 				 * first on the list makes every core intercept INVLPG first) */
-				s->unsync[s->nunsync++] = gfn;
+				enlist(s, gfn);
 				*fresh |= s->nunsync == 1;
 			}
 		}

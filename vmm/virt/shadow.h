@@ -167,7 +167,7 @@ void shadow_reset(struct shadow *s);
 /* Is guest page gfn write-protected for shadowing? */
 bool shadow_protected(const struct shadow *s, u64 gfn);
 /* May protected page gfn go out of sync? A page table (level 1 only) no global entry
- * derived from, with room on the list. */
+ * derived from, with room on the list, and no hold on. */
 bool shadow_can_unsync(const struct shadow *s, u64 gfn);
 /* The guest wrote protected page gfn: gives it back out of sync if it may. 0, or -E_BUSY
  * (the caller emulates the write instead). The first page on the list: the caller must

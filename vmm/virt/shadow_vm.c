@@ -194,6 +194,7 @@ static void flush_again(struct vcpu *v)
 
 	spin_lock(&vs->lock);
 	vs->core.hold = true;
+	vs->hold_rip = v->regs.rip;
 	__atomic_store_n(&vs->holder, v->id + 1, __ATOMIC_SEQ_CST);
 	spin_unlock(&vs->lock);
 	sync_all(vs);
@@ -206,7 +207,9 @@ void shadow_vm_after_run(struct vcpu *v)
 	if (__atomic_load_n(&vs->holder, __ATOMIC_SEQ_CST) != v->id + 1)
 		return;
 	spin_lock(&vs->lock);
-	if (vs->holder == v->id + 1) {
+	/* (a run that ended before the instruction, on an interrupt or a page, holds on;
+	 * a second vCPU that took the hold meanwhile holds it for both) */
+	if (vs->holder == v->id + 1 && v->regs.rip != vs->hold_rip) {
 		vs->core.hold = false;
 		__atomic_store_n(&vs->holder, 0, __ATOMIC_SEQ_CST);
 	}

@@ -38,10 +38,11 @@ struct vm_shadow {
 	u8 *granted;
 	gpa_t need_gpa; /* what a local access lacked (shadow_vm_local), and for writing */
 	bool need_write;
-	u64 waits;   /* fills and emulations that waited for the cluster */
-	bool arming; /* the first page table is going out of sync: cores intercept already */
-	u32 holder;  /* the vCPU (id + 1) whose flush runs again natively: none goes out of
-		      * sync until it has run (core.hold) */
+	u64 waits;    /* fills and emulations that waited for the cluster */
+	bool arming;  /* the first page table is going out of sync: cores intercept already */
+	u32 holder;   /* the vCPU (id + 1) whose flush runs again natively: none goes out of
+		      * sync until it has run it (core.hold) */
+	u64 hold_rip; /* ... the flush's RIP: run once RIP moves */
 };
 
 /* After vm_create() (and cluster_init(): across nodes, every page starts with no
