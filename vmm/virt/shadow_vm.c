@@ -9,11 +9,11 @@
  * shadow page, roots included: it flushes every core the same way, and a vCPU whose
  * root is from before a reset does not enter (shadow_vm_before_entry re-roots it).
  * Page tables out of sync are protected again at a CR3 load the same way. While any
- * is out of sync, every vCPU on shadows intercepts INVLPG (the first page to go out of
- * sync flushes every core, waiting, so none runs on without the intercept), so a
- * guest that changes an entry out of sync on one core and flushes it on another finds
- * the shadow synced by whichever flush comes first: no core's flush passes the monitor
- * by.
+ * is out of sync, every vCPU on shadows intercepts INVLPG and CR4 writes (before the
+ * first page goes out of sync every core is flushed, waiting, so none runs on without
+ * the intercepts), so a guest that changes an entry out of sync on one core and
+ * flushes it on another finds the shadow synced by whichever flush comes first: no
+ * core's flush passes the monitor by.
  */
 #include "vmm/virt/shadow_vm.h"
 #include "vmm/virt/cluster.h"
