@@ -373,8 +373,10 @@ int net_start(const struct cluster_config *cfg, u32 self)
 	return 0;
 }
 
-static void net_show_stats(void)
+void net_stats_line(void)
 {
+	if (net.state == NET_OFF || !net.nic)
+		return;
 	const struct nic_stats *n = &net.nic->stats;
 	const struct msg_stats *m = &net.msg.stats;
 	u64 drops = 0;
@@ -553,7 +555,7 @@ void net_poll(void)
 		nettest_poll(&net.test, now);
 		if (net.test.finished && !net.stats_shown) {
 			net.stats_shown = true;
-			net_show_stats();
+			net_stats_line();
 		}
 	}
 	net.polling = false;

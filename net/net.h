@@ -46,6 +46,10 @@ void net_set_test(u32 messages);
 /* True when a self-test ran and is over (the node may power off); false without one. */
 bool net_test_over(void);
 
+/* One line of the NIC's, lwIP's and the message layer's counters ("net: stats: ..."): what
+ * a node that hears nothing has sent and received. Nothing before net_start(). */
+void net_stats_line(void);
+
 /* Whether @node is up (always true for this node). For layers that must pause without it. */
 bool net_node_up(u32 node);
 /* Is net_poll() running (a message handler is on the stack)? A nested net_poll()

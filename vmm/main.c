@@ -185,8 +185,9 @@ static void wait_for_message_layer(void)
  * at their own pace (a network boot, a slow firmware), and a node building its
  * part of the guest may not poll the network for a moment, so neither is a
  * failure at once; a line every JOIN_REPORT_NS names the nodes still missing. */
-#define JOIN_REPORT_NS 5000000000ULL
-#define START_WAIT_NS  30000000000ULL
+#define JOIN_REPORT_NS	 5000000000ULL
+#define JOIN_STATS_EVERY 4 /* of those lines, with the network's counters */
+#define START_WAIT_NS	 30000000000ULL
 
 /* The nodes that said they have built their part of the guest (MSG_T_BUILT), and
  * which of them walk the guest's page tables with reads only (its one byte: bit 0 set,
@@ -330,7 +331,7 @@ static int wait_for_peers(u32 self, u64 limit_ns, const char *why)
 {
 	u64 t0 = time_now_ns(), said = t0, now;
 	char missing[160];
-	u32 count;
+	u32 count, reports = 0;
 
 	for (;;) {
 		net_poll();
@@ -347,6 +348,9 @@ static int wait_for_peers(u32 self, u64 limit_ns, const char *why)
 			kprintf("cluster: waiting for %s %s to come up (%s): %llu s\n",
 				count == 1 ? "node" : "nodes", missing, why,
 				(unsigned long long)((now - t0) / 1000000000ULL));
+			/* what this node sent and heard: a dead link, or peers refusing it */
+			if (++reports % JOIN_STATS_EVERY == 0)
+				net_stats_line();
 			said = now;
 		}
 	}

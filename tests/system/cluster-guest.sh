@@ -109,10 +109,14 @@ check ipi-ping-few-faults has "$LOGS/node1.log" '^dsm: vCPU 1: [0-9] faults on i
 # 0, and its test-exit write ends the guest on every node. Its IOAPIC accesses
 # (MMIO) reach node 0's IOAPIC: vCPU 0 reads back what vCPU 1 wrote (the
 # guest exits 6 or 7 otherwise). Node 1 is switched
-# on a second after node 0, so its TSC starts far behind; the guest checks the
-# two vCPUs' TSCs agree (exit 3 or 4 if they do not).
-TIMEOUT=120 cluster --nodes 2 --stagger 1 --guest build/guest/tiny/remote-io.bin
+# on 30 s after node 0, so its TSC starts far behind; the guest checks the
+# two vCPUs' TSCs agree (exit 3 or 4 if they do not). Node 0, waiting for it
+# that long, says what its NIC sent and received: sent, and nothing heard.
+TIMEOUT=150 cluster --nodes 2 --stagger 30 --guest build/guest/tiny/remote-io.bin
 check remote-io-passes status_is 64
+check remote-io-node0-waited has "$LOGS/node0.log" '^cluster: waiting for node 1 to come up '
+check remote-io-node0-counters-while-waiting has "$LOGS/node0.log" '^net: stats: NIC rx 0 tx [1-9][0-9]* '
+check remote-io-node0-joined has "$LOGS/node0.log" '^cluster: every node is up, after [0-9]+ s$'
 check remote-io-node1-synced-tsc has "$LOGS/node1.log" '^time: guest TSC = this node.s \+ [0-9]+ cycles, to agree with node 0'
 check remote-io-line-on-node0 has "$LOGS/node0.log" '^tiny remote-io: hello from vCPU 1'
 check remote-io-line-not-on-node1 bash -c "! tr -d '\r' <'$LOGS/node1.log' | grep -q 'hello from vCPU 1'"

@@ -17,6 +17,7 @@ for layout in 8x1 2x8; do
 	TIMEOUT=240 cluster --nodes $nodes --cpus $cpus --memory 64 --guest build/guest/tiny/mesh.bin "${args[@]}"
 	mkdir -p "$LOGS/$layout"
 	for ((n = 0; n < nodes; n++)); do cp "$LOGS/node$n.log" "$LOGS/$layout/"; done
+	cp "$LOGS/launcher.out" "$LOGS/vde_switch.log" "$LOGS/$layout/"
 	total=$((nodes * cpus))
 	check $layout-guest-passes status_is 64
 	check $layout-counts-exact has "$LOGS/node0.log" \
