@@ -22,6 +22,8 @@ for layout in 2x1 3x1 2x2; do
 	# before node 1 can take them, and must wait, not be acknowledged and lost.
 	late=()
 	[ $layout = 2x1 ] && late=(--append joinlag=5000)
+	# On 3 nodes, the periodic stats lines (stats=5): what each node's vCPU did.
+	[ $layout = 3x1 ] && late=(--append stats=5)
 	TIMEOUT=900 cluster --nodes $nodes --cpus $cpus --memory 512 --guest linux "${late[@]}" \
 		--exec "nproc; ls -d /sys/devices/system/node/node*; cat /sys/devices/system/node/node*/cpulist; parallel -n 200000 -m 2000 | tail -1"
 	mkdir -p "$LOGS/$layout"
@@ -36,6 +38,13 @@ for layout in 2x1 3x1 2x2; do
 		if [ "$cpus" = 1 ]; then echo $n; else echo "$((n * cpus))-$((n * cpus + cpus - 1))"; fi
 	done)
 	check $layout-numa-cpus [ "$(echo "$out" | sed -n "$((nodes + 2)),$((2 * nodes + 1))p")" = "$want_cpus" ]
+	if [ $layout = 3x1 ]; then
+		for ((n = 0; n < nodes; n++)); do
+			check 3x1-node$n-stats-vcpu has "$LOGS/node$n.log" "^stats: [0-9]+ s: [0-9]+ exits \(\+[0-9]+\) .*; vCPU $n [A-Za-z ,']+ at RIP 0x[0-9a-f]+, in the guest [0-9]+% of the interval$"
+			check 3x1-node$n-stats-exit-kinds has "$LOGS/node$n.log" '^stats: exits since the last line: [1-9][0-9]* [a-zA-Z#]'
+			check 3x1-node$n-stats-dsm has "$LOGS/node$n.log" '^stats: dsm: vCPU [0-9]+: [0-9]+ faults on its page-table walks'
+		done
+	fi
 	if [ $layout = 2x1 ]; then
 		check 2x1-node1-built-late has "$LOGS/node1.log" '^node: joinlag=5000: waiting 5000 ms'
 		check 2x1-node0-asked-before-node1-took has "$LOGS/node0.log" '^dsm: the monitor has waited [0-9]+ ms for write rights on guest-physical 0x[0-9a-f]+ \(home node 1'

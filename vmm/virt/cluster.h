@@ -23,6 +23,10 @@ struct vm_cluster {
 	 * protocol, the turns, the time agreement, long waits and stats lines. Returns the
 	 * cluster's next deadline (a time in ns, at the latest 10 ms from now). */
 	u64 (*poll)(struct vm *vm, u64 now);
+	/* Boot core: how often it polls while its vCPU is not in the guest (halted, waiting
+	 * for a page, an answer, the turn or a SIPI) besides poll's deadline; 0: no more
+	 * often. (In the guest, the NIC's interrupt ends the guest's run at once.) */
+	u64 (*wait_poll_ns)(const struct vm *vm);
 	/* Boot core, with the VM's "stats:" line (stats=S): the cluster's lines. */
 	void (*stats)(struct vm *vm);
 	/* May this node's vCPUs enter the guest now (is the turn this node's)? */

@@ -78,6 +78,25 @@ u64 exitstats_total(void)
 	return sum;
 }
 
+void exitstats_kinds_since(char *buf, size_t size)
+{
+	static u64 last[NR_EXIT_KINDS];
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int k = 0; k < NR_EXIT_KINDS; k++) {
+		u64 sum = 0;
+
+		/* (other CPUs' counts are read as they change: a line, not an audit) */
+		for (u32 c = 0; c < MAX_CPUS; c++)
+			sum += __atomic_load_n(&stats[c].by_kind[k], __ATOMIC_RELAXED);
+		if (sum != last[k] && n < size)
+			n += (size_t)ksnprintf(buf + n, size - n, "%s%llu %s", n ? ", " : "",
+					       (unsigned long long)(sum - last[k]), kind_names[k]);
+		last[k] = sum;
+	}
+}
+
 /* Adds count to (kind, key) in a table, or takes a free slot; false when full. */
 static bool add_detail(struct detail *table, u32 *n, u8 kind, u64 key, u64 count)
 {
@@ -100,7 +119,7 @@ void exitstats_record(const struct vcpu *v)
 	enum exit_kind k = v->exit.kind;
 
 	__atomic_store_n(&s->total, s->total + 1, __ATOMIC_RELAXED); /* (read by stats=) */
-	s->by_kind[k]++;
+	__atomic_store_n(&s->by_kind[k], s->by_kind[k] + 1, __ATOMIC_RELAXED);
 	if (has_detail(k))
 		add_detail(s->details, &s->ndetails, (u8)k, detail_key(v), 1);
 }

@@ -11,6 +11,9 @@
 
 void exitstats_record(const struct vcpu *v);
 u64 exitstats_total(void);
+/* For the stats= lines: "N kind, ..." for the exits since the last call (the first call:
+ * since the guest started), into @buf; only one caller (the boot core's stats line). */
+void exitstats_kinds_since(char *buf, size_t size);
 /* Prints "exits:" lines: the total, then the top reasons. */
 void exitstats_report(u64 guest_ns);
 

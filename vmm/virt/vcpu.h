@@ -164,6 +164,9 @@ struct vcpu {
 	u64 longest_pass_ns;
 	struct vlapic lapic;
 	u64 exits[NR_EXIT_KINDS];
+	/* TSC cycles from each entry to its exit (the world switches included): the stats=
+	 * line's share of the time this vCPU's core gave the guest. Its core writes it. */
+	u64 guest_cycles;
 };
 
 /*

@@ -375,7 +375,9 @@ static bool vcpu_enter(struct vcpu *v)
 		__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_SEQ_CST);
 	}
 	v->intercept_flushes = v->vm->shadow && shadow_vm_wants_flushes(v);
+	u64 t0 = rdtsc();
 	virt->vcpu_run(v);
+	__atomic_store_n(&v->guest_cycles, v->guest_cycles + (rdtsc() - t0), __ATOMIC_RELAXED);
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 	if (v->vm->shadow) /* (out of the guest first: it may take the shadows' lock) */
 		shadow_vm_after_run(v);
@@ -479,11 +481,12 @@ static const char *vcpu_state(const struct vcpu *v)
 /* The periodic "stats:" lines (stats=S): where each local vCPU is; the cluster adds its own. */
 static void print_stats(struct vm *vm, u64 now)
 {
-	static u64 start, last_exits;
+	static u64 start, last_exits, last_now, last_guest[VM_MAX_VCPUS];
 	u64 exits = exitstats_total(), tw, tk;
+	char kinds[320];
 
 	if (!start)
-		start = now - vm_stats_ns; /* the first line comes one interval in */
+		start = last_now = now - vm_stats_ns; /* the first line comes one interval in */
 	/* (Outside any handler, nothing should be in service here: a vector that is
 	 * would block the NIC's.) */
 	lapic_timer_counts(&tw, &tk);
@@ -493,10 +496,23 @@ static void print_stats(struct vm *vm, u64 now)
 		(unsigned long long)(exits - last_exits), lapic_in_service(), lapic_requested(),
 		(unsigned long long)tw, (unsigned long long)tk);
 	last_exits = exits;
-	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
-		kprintf("; vCPU %u %s at RIP %#llx", i, vcpu_state(&vm->vcpus[i]),
-			(unsigned long long)vm->vcpus[i].regs.rip);
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		u64 c = __atomic_load_n(&v->guest_cycles, __ATOMIC_RELAXED);
+		u64 in = tsc_to_ns(c - last_guest[i - vm->first_local]);
+
+		last_guest[i - vm->first_local] = c;
+		/* (a run is counted when it ends: one that began in the last interval adds
+		 * to this one, at most the 50 ms heartbeat) */
+		kprintf("; vCPU %u %s at RIP %#llx, in the guest %llu%% of the interval", i,
+			vcpu_state(v), (unsigned long long)v->regs.rip,
+			(unsigned long long)(now > last_now ? MIN(in * 100 / (now - last_now), 100)
+							    : 0));
+	}
+	last_now = now;
 	kprintf("\n");
+	exitstats_kinds_since(kinds, sizeof(kinds));
+	kprintf("stats: exits since the last line: %s\n", kinds[0] ? kinds : "none");
 	if (vm->cluster)
 		vm->cluster->stats(vm);
 	for (u32 i = 0; i < vm->nstats; i++)
@@ -566,12 +582,24 @@ static void vcpu_step(struct vcpu *v, const char *doing)
 	v->step_ns = now;
 }
 
+/* The boot core's own poll of the cluster while its vCPU is out of the guest (0: none). */
+static u64 boot_core_wait_poll(const struct vcpu *v, u64 now)
+{
+	const struct vm *vm = v->vm;
+	u64 every;
+
+	if (!vm->cluster || v->id != vm->first_local)
+		return 0;
+	every = vm->cluster->wait_poll_ns(vm);
+	return every ? now + every : 0;
+}
+
 /* One vCPU's loop, on its own physical CPU. */
 static void vcpu_loop(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	u64 now, deadline;
-	bool was_waiting;
+	bool was_waiting, waits;
 
 	while (!vm->stopped) {
 		/* Interrupts stay off from here until the guest runs or the CPU halts
@@ -604,7 +632,7 @@ static void vcpu_loop(struct vcpu *v)
 			deadline = poll_platform(vm, now);
 		}
 		if (handle_init_sipi(v)) {
-			arm_host_timer(deadline, now);
+			arm_host_timer(earliest(deadline, boot_core_wait_poll(v, now)), now);
 			vcpu_step(v, "waiting for a SIPI");
 			cpu_wait_irq();
 			continue;
@@ -622,14 +650,17 @@ static void vcpu_loop(struct vcpu *v)
 		if (v->yield_until && vcpu_yield_over(v, now))
 			v->yield_until = 0;
 		deadline = earliest(deadline, v->yield_until);
+		waits = v->halted || v->mem_waiting || v->io_waiting || v->yield_until ||
+			(vm->cluster && !vm->cluster->may_run(vm));
+		if (waits)
+			deadline = earliest(deadline, boot_core_wait_poll(v, now));
 		arm_host_timer(deadline, now);
 		if (v->halted) {
 			vcpu_step(v, "halted");
 			cpu_wait_irq(); /* sti; hlt */
 			continue;
 		}
-		if (v->mem_waiting || v->io_waiting || v->yield_until ||
-		    (vm->cluster && !vm->cluster->may_run(vm))) {
+		if (waits) {
 			/* Waiting for a page, an answer, the end of a yield or the turn:
 			 * the boot core's network context (poll_platform) brings them. It
 			 * sleeps until the NIC's receive interrupt, a kick or the next
