@@ -14,6 +14,7 @@
 #include "vmm/host/log.h"
 #include "vmm/lib/printf.h"
 #include "vmm/host/percpu.h"
+#include "vmm/host/tsc.h"
 
 #define DETAIL_SLOTS 128 /* per CPU */
 #define TOP	     12
@@ -27,6 +28,7 @@ struct detail {
 struct cpu_stats {
 	u64 total;
 	u64 by_kind[NR_EXIT_KINDS];
+	u64 out_cycles[NR_EXIT_KINDS]; /* from such an exit to the vCPU's next entry */
 	u32 ndetails;
 	struct detail details[DETAIL_SLOTS];
 };
@@ -78,22 +80,34 @@ u64 exitstats_total(void)
 	return sum;
 }
 
+void exitstats_out(enum exit_kind kind, u64 cycles)
+{
+	struct cpu_stats *s = &stats[this_cpu_id()];
+
+	__atomic_store_n(&s->out_cycles[kind], s->out_cycles[kind] + cycles, __ATOMIC_RELAXED);
+}
+
 void exitstats_kinds_since(char *buf, size_t size)
 {
-	static u64 last[NR_EXIT_KINDS];
+	static u64 last[NR_EXIT_KINDS], last_out[NR_EXIT_KINDS];
 	size_t n = 0;
 
 	buf[0] = 0;
 	for (int k = 0; k < NR_EXIT_KINDS; k++) {
-		u64 sum = 0;
+		u64 sum = 0, out = 0;
 
 		/* (other CPUs' counts are read as they change: a line, not an audit) */
-		for (u32 c = 0; c < MAX_CPUS; c++)
+		for (u32 c = 0; c < MAX_CPUS; c++) {
 			sum += __atomic_load_n(&stats[c].by_kind[k], __ATOMIC_RELAXED);
+			out += __atomic_load_n(&stats[c].out_cycles[k], __ATOMIC_RELAXED);
+		}
 		if (sum != last[k] && n < size)
-			n += (size_t)ksnprintf(buf + n, size - n, "%s%llu %s", n ? ", " : "",
-					       (unsigned long long)(sum - last[k]), kind_names[k]);
+			n += (size_t)ksnprintf(buf + n, size - n, "%s%llu %s (%llu us out)",
+					       n ? ", " : "", (unsigned long long)(sum - last[k]),
+					       kind_names[k],
+					       (unsigned long long)(tsc_to_ns(out - last_out[k]) / 1000));
 		last[k] = sum;
+		last_out[k] = out;
 	}
 }
 

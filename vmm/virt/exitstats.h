@@ -11,8 +11,12 @@
 
 void exitstats_record(const struct vcpu *v);
 u64 exitstats_total(void);
-/* For the stats= lines: "N kind, ..." for the exits since the last call (the first call:
- * since the guest started), into @buf; only one caller (the boot core's stats line). */
+/* The time from an exit of @kind to the vCPU's next entry (its handling, the polls
+ * and the waits that followed), counted by the vCPU's own core. */
+void exitstats_out(enum exit_kind kind, u64 cycles);
+/* For the stats= lines: "N kind (T us out), ..." for the exits since the last call (the
+ * first call: since the guest started), with the time they kept their vCPUs out of the
+ * guest, into @buf; only one caller (the boot core's stats line). */
 void exitstats_kinds_since(char *buf, size_t size);
 /* Prints "exits:" lines: the total, then the top reasons. */
 void exitstats_report(u64 guest_ns);

@@ -167,6 +167,8 @@ struct vcpu {
 	/* TSC cycles from each entry to its exit (the world switches included): the stats=
 	 * line's share of the time this vCPU's core gave the guest. Its core writes it. */
 	u64 guest_cycles;
+	u64 out_since;	     /* TSC at the last exit, 0 before the first */
+	enum exit_kind out_kind; /* that exit's kind */
 };
 
 /*

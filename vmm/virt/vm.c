@@ -375,9 +375,15 @@ static bool vcpu_enter(struct vcpu *v)
 		__atomic_store_n(&v->tlb_gen, gen, __ATOMIC_SEQ_CST);
 	}
 	v->intercept_flushes = v->vm->shadow && shadow_vm_wants_flushes(v);
-	u64 t0 = rdtsc();
+	u64 t0 = rdtsc(), t1;
+
+	if (v->out_since)
+		exitstats_out(v->out_kind, t0 - v->out_since);
 	virt->vcpu_run(v);
-	__atomic_store_n(&v->guest_cycles, v->guest_cycles + (rdtsc() - t0), __ATOMIC_RELAXED);
+	t1 = rdtsc();
+	__atomic_store_n(&v->guest_cycles, v->guest_cycles + (t1 - t0), __ATOMIC_RELAXED);
+	v->out_since = t1;
+	v->out_kind = v->exit.kind;
 	__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
 	if (v->vm->shadow) /* (out of the guest first: it may take the shadows' lock) */
 		shadow_vm_after_run(v);
