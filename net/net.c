@@ -57,6 +57,7 @@ struct net_handler {
 static struct {
 	enum net_state state;
 	bool polling;
+	bool rx_left; /* the last poll of the NIC stopped at its budget */
 	const struct cluster_config *cfg;
 	u32 self;
 	struct nic *nic;
@@ -523,12 +524,16 @@ void net_guest_line(void)
 
 static void net_poll_nic(void)
 {
+	net.rx_left = false;
 	for (int round = 0; round < NET_RX_ROUNDS; round++) {
 		int n = net.nic->ops->poll(net.nic, net_rx_frame, NULL, NET_RX_BUDGET);
 		net_netif_input(&net.nif);
 		if (n < NET_RX_BUDGET)
-			break;
+			return;
 	}
+	/* Frames may be left in the ring, and they raise no new interrupt: poll again at
+	 * once (net_next_deadline), not at the next exit of a vCPU that computes. */
+	net.rx_left = true;
 }
 
 void net_poll(void)
@@ -565,6 +570,9 @@ u64 net_next_deadline(u64 now)
 {
 	u64 t = now + NET_IDLE_MAX_NS;
 	u32 ms = sys_timeouts_sleeptime();
+
+	if (net.rx_left)
+		return now;
 
 	if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE)
 		t = MIN(t, now + ms * 1000000ULL);

@@ -160,6 +160,7 @@ static int cluster_take(struct vm *vm, gpa_t gpa, u64 len, bool write)
 static const struct vm_cluster cluster_hooks = {
 	.poll = cluster_poll,
 	.wait_poll_ns = cluster_wait_poll_ns,
+	.deadline = cluster_deadline,
 	.stats = cluster_stats,
 	.may_run = turns_may_run,
 	.others_wait = turns_others_wait,

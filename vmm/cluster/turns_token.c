@@ -391,8 +391,14 @@ u64 turns_token_deadline(const struct turns *t)
 	/* (later waits move it on: the next poll asks again) */
 	if (t->have && next_waiting(t) >= 0)
 		d = slice_end(t);
-	if (t->have && t->adaptive)
+	if (t->have && t->adaptive) {
+		u64 quiet = MAX(t->since + t->slice_ns / 2, t->free_ended + TURNS_PROBE_MIN_NS);
+
 		d = d ? MIN(d, t->probe_at) : t->probe_at;
+		/* (a quiet turn's early phase: its vCPU may be in the guest, not polling) */
+		if (next_waiting(t) >= 0)
+			d = MIN(d, quiet);
+	}
 	return d;
 }
 

@@ -27,6 +27,9 @@ struct vm_cluster {
 	 * for a page, an answer, the turn or a SIPI) besides poll's deadline; 0: no more
 	 * often. (In the guest, the NIC's interrupt ends the guest's run at once.) */
 	u64 (*wait_poll_ns)(const struct vm *vm);
+	/* Boot core: the cluster's next deadline as poll's, without polling: after work that
+	 * may have taken in messages itself (the devices' work waits for pages). */
+	u64 (*deadline)(struct vm *vm, u64 now);
 	/* Boot core, with the VM's "stats:" line (stats=S): the cluster's lines. */
 	void (*stats)(struct vm *vm);
 	/* May this node's vCPUs enter the guest now (is the turn this node's)? */

@@ -547,6 +547,11 @@ static u64 poll_platform(struct vm *vm, u64 now)
 		next = earliest(next, vm->cluster->poll(vm, now));
 	for (u32 i = 0; i < vm->nworks; i++) /* (after the network: what it brought) */
 		next = earliest(next, vm->works[i].fn(vm, now, vm->works[i].ctx));
+	/* A work that waited for a page polled the network itself: what that brought (a
+	 * peer's request for the turn, a pin, a message to send again) has its own deadline,
+	 * which the vCPU's run in the guest would not otherwise end before its next exit. */
+	if (vm->cluster && vm->nworks)
+		next = earliest(next, vm->cluster->deadline(vm, time_now_ns()));
 	return next;
 }
 
@@ -612,7 +617,8 @@ static void vcpu_loop(struct vcpu *v)
 		 * (both enable them atomically), so neither the timer armed below nor
 		 * a kick from another CPU can arrive unseen in between. (Except in
 		 * poll_platform, where the boot core may pause for the network across
-		 * nodes, vmdsm_nap: cluster_deadline() allows for that.) */
+		 * nodes, vmdsm_nap: poll_platform asks the cluster's deadline again after
+		 * the devices' work for that.) */
 		irq_disable();
 		now = time_now_ns();
 		if (v->loop_ns) {
