@@ -199,7 +199,7 @@ TEST(the_holder_keeps_its_slice_stretched_by_page_waits)
 
 	two_nodes_one_waiting();
 	/* Node 0 wants to run: it keeps the token for its slice. */
-	CHECK_EQ_U64(turns_token_deadline(t0), s.now - 0 + SLICE - (s.now - t0->since));
+	CHECK_EQ_U64(turns_token_deadline(t0, s.now), s.now - 0 + SLICE - (s.now - t0->since));
 	s.now = t0->since + SLICE / 2;
 	CHECK(!turns_token_poll(t0, true, TURN_SLICE, s.now));
 	CHECK(t0->have);
@@ -210,7 +210,7 @@ TEST(the_holder_keeps_its_slice_stretched_by_page_waits)
 	CHECK(t0->have);
 	/* A huge wait stretches it only up to TURNS_MAX_FACTOR slices. */
 	turns_token_note_wait(t0, t0->since, t0->since + 100 * SLICE);
-	CHECK_EQ_U64(turns_token_deadline(t0), t0->since + TURNS_MAX_FACTOR * SLICE);
+	CHECK_EQ_U64(turns_token_deadline(t0, s.now), t0->since + TURNS_MAX_FACTOR * SLICE);
 	s.now = t0->since + TURNS_MAX_FACTOR * SLICE;
 	CHECK(turns_token_poll(t0, true, TURN_SLICE, s.now));
 	CHECK(!t0->have);
@@ -225,7 +225,7 @@ TEST(the_holder_keeps_its_slice_stretched_by_page_waits)
 static void run_slice_out(struct turns *t, u64 slices)
 {
 	CHECK(t->have);
-	CHECK_EQ_U64(turns_token_deadline(t), t->since + slices * SLICE);
+	CHECK_EQ_U64(turns_token_deadline(t, s.now), t->since + slices * SLICE);
 	s.now = t->since + slices * SLICE - 1;
 	CHECK(!turns_token_poll(t, true, TURN_SLICE, s.now));
 	s.now++;
@@ -269,7 +269,7 @@ TEST(a_slice_grows_while_every_node_computes_and_resets_otherwise)
 	/* Page waits stretch a grown slice by at most TURNS_MAX_FACTOR - 1 slices. */
 	run_slice_out(t1, 2);
 	turns_token_note_wait(t0, t0->since, t0->since + 100 * SLICE);
-	CHECK_EQ_U64(turns_token_deadline(t0), t0->since + (2 + TURNS_MAX_FACTOR - 1) * SLICE);
+	CHECK_EQ_U64(turns_token_deadline(t0, s.now), t0->since + (2 + TURNS_MAX_FACTOR - 1) * SLICE);
 	s.now = t0->since + (2 + TURNS_MAX_FACTOR - 1) * SLICE - 1;
 	CHECK(!turns_token_poll(t0, true, TURN_SLICE, s.now));
 	/* A pass that cannot be sent keeps the turn here and the slice as it was. */
@@ -302,7 +302,7 @@ TEST(nobody_waiting_the_holder_keeps_it)
 	}
 	CHECK(s.t[0].have);
 	CHECK_EQ(s.nq, 0);
-	CHECK_EQ_U64(turns_token_deadline(&s.t[0]), 0);
+	CHECK_EQ_U64(turns_token_deadline(&s.t[0], s.now), 0);
 }
 
 TEST(nodes_that_are_down_are_skipped)
@@ -455,7 +455,7 @@ TEST(a_free_phase_begins_at_the_probe_and_ends_when_every_node_waits)
 	sim_init(3, 5);
 	adapt_all();
 	/* Before the probe time, turns as usual: only the holder may run. */
-	CHECK_EQ_U64(turns_token_deadline(&s.t[0]), s.now + TURNS_PROBE_MIN_NS);
+	CHECK_EQ_U64(turns_token_deadline(&s.t[0], s.now), s.now + TURNS_PROBE_MIN_NS);
 	s.now += TURNS_PROBE_MIN_NS - 1;
 	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
 	CHECK(!s.t[0].free && !turns_token_may_run(&s.t[1]));
@@ -473,7 +473,7 @@ TEST(a_free_phase_begins_at_the_probe_and_ends_when_every_node_waits)
 	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
 	CHECK_EQ(s.nq, 0);
 	/* Windows with few waits: the phase goes on; the others vote good to the holder. */
-	CHECK_EQ_U64(turns_token_deadline(&s.t[2]), s.t[2].win_start + SLICE);
+	CHECK_EQ_U64(turns_token_deadline(&s.t[2], s.now), s.t[2].win_start + SLICE);
 	for (u32 w = 0; w < 3; w++)
 		window(1u << 2, SLICE / 4);
 	CHECK(s.t[0].vote[1] == VOTE_GOOD && s.t[0].vote[2] == VOTE_GOOD);
@@ -622,7 +622,7 @@ TEST(an_end_that_cannot_be_sent_is_sent_again_and_the_token_waits)
 	window_ex(~0u, SLICE, true);
 	CHECK(!s.t[0].free && s.t[0].end_unsent && s.nq == 0 && s.t[1].free);
 	/* An eighth of a slice later, not at once; and the token stays meanwhile. */
-	CHECK_EQ_U64(turns_token_deadline(&s.t[0]), s.now + SLICE / 8);
+	CHECK_EQ_U64(turns_token_deadline(&s.t[0], s.now), s.now + SLICE / 8);
 	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
 	deliver_all();
 	CHECK(!turns_token_poll(&s.t[0], false, TURN_HALTED, s.now + 1));
@@ -720,11 +720,16 @@ TEST(a_quiet_turn_tries_a_phase_before_the_back_off)
 	deliver_all();
 	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
 	CHECK(!s.t[0].free);
+	/* Its vCPU may be in the guest until then: the half slice is a deadline. */
+	CHECK_EQ_U64(turns_token_deadline(&s.t[0], s.now), s.t[0].since + SLICE / 2);
 	/* Half a slice with waits of a tenth of it: not quiet. */
 	turns_token_note_wait(&s.t[0], s.t[0].since, s.t[0].since + SLICE / 20);
 	s.now = s.t[0].since + SLICE / 2;
 	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
 	CHECK(!s.t[0].free);
+	/* Past it, no longer (the slice's end is): a deadline in the past would end every
+	 * run in the guest at once. */
+	CHECK_EQ_U64(turns_token_deadline(&s.t[0], s.now), s.t[0].since + s.t[0].cur_ns + SLICE / 20);
 	/* More waits, and the slice is over: node 1's turn, without waits: quiet, so a phase
 	 * begins at once. */
 	turns_token_note_wait(&s.t[0], s.now, s.now + SLICE / 2);

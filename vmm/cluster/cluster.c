@@ -87,7 +87,7 @@ static u64 cluster_deadline(struct vm *vm, u64 now)
 {
 	u64 t = earliest(net_next_deadline(now), vmdsm_next_deadline(vm));
 
-	t = earliest(t, turns_next_deadline(vm));
+	t = earliest(t, turns_next_deadline(vm, now));
 	/* Work queued since handoff_drain began: its kick may have ended a pause of the
 	 * boot core's in that drain (vmdsm_nap) instead of the run loop's sleep. (A kick
 	 * taken by a pause in the devices' work after this look waits at most for the

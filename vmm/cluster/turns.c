@@ -141,10 +141,10 @@ void turns_poll(struct vm *vm, u64 now)
 	}
 }
 
-u64 turns_next_deadline(const struct vm *vm)
+u64 turns_next_deadline(const struct vm *vm, u64 now)
 {
 	struct turns_node *tn = &cluster_of(vm)->turns;
-	return turns_token_deadline(&tn->t);
+	return turns_token_deadline(&tn->t, now);
 }
 
 void turns_note_wait(struct vm *vm, u64 since, u64 now)

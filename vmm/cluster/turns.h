@@ -62,7 +62,7 @@ void turns_settle(struct vm *vm, bool all_walks_read, bool slice_given);
 /* The boot core's part, at every pass of its run loop. */
 void turns_poll(struct vm *vm, u64 now);
 /* When turns_poll() must run next (this node's slice ends while another waits), or 0. */
-u64 turns_next_deadline(const struct vm *vm);
+u64 turns_next_deadline(const struct vm *vm, u64 now);
 /* A local vCPU waited for a page from since to now (during this node's turn, that
  * does not count against its slice). */
 void turns_note_wait(struct vm *vm, u64 since, u64 now);

@@ -380,7 +380,7 @@ void turns_token_note_wait(struct turns *t, u64 since, u64 now)
 		t->wait_ns += now - MAX(since, t->since);
 }
 
-u64 turns_token_deadline(const struct turns *t)
+u64 turns_token_deadline(const struct turns *t, u64 now)
 {
 	u64 d = 0;
 
@@ -395,8 +395,9 @@ u64 turns_token_deadline(const struct turns *t)
 		u64 quiet = MAX(t->since + t->slice_ns / 2, t->free_ended + TURNS_PROBE_MIN_NS);
 
 		d = d ? MIN(d, t->probe_at) : t->probe_at;
-		/* (a quiet turn's early phase: its vCPU may be in the guest, not polling) */
-		if (next_waiting(t) >= 0)
+		/* (a quiet turn's early phase: its vCPU may be in the guest, not polling; once
+		 * that time is past, only its page waits, which poll, can make the turn quiet) */
+		if (next_waiting(t) >= 0 && quiet > now)
 			d = MIN(d, quiet);
 	}
 	return d;

@@ -138,7 +138,7 @@ void turns_token_note_wait(struct turns *t, u64 since, u64 now);
 /* When turns_token_poll() must run next: this slice's end (for a holder that others wait
  * for), the next free phase (a holder, adaptive), this window's end (in a free phase);
  * else 0. */
-u64 turns_token_deadline(const struct turns *t);
+u64 turns_token_deadline(const struct turns *t, u64 now);
 /* Does another node wait for the token this node has? */
 bool turns_token_others_wait(const struct turns *t);
 /* May this node run: turns are off, it has the token, or the nodes are in a free phase? */
