@@ -53,9 +53,21 @@ lacks() {
 	return 1
 }
 
-# status_is N: the last cluster run's exit status was N.
+# status_is N: the last cluster run's exit status was N. On a mismatch, what CI's
+# excerpt needs to say why: the launcher's last lines, and from each node's console the
+# lines that name a stop, a panic or an oops, and where the guest was (RIP:).
 status_is() {
-	[ "$status" -eq "$1" ] || { echo "  exit status $status, expected $1" >&2; return 1; }
+	[ "$status" -eq "$1" ] && return 0
+	echo "  exit status $status, expected $1" >&2
+	[ -f "$LOGS/launcher.out" ] && tail -n 4 "$LOGS/launcher.out" | sed 's/^/  launcher: /' >&2
+	local log
+	for log in "$LOGS"/node*.log; do
+		[ -f "$log" ] || continue
+		tr -d '\r' <"$log" | grep -Ea -m 12 -- \
+			'^unum: |^guest: |Kernel panic|BUG:|Oops|Out of memory|invoked oom-killer|RIP: |Call Trace| [a-z_0-9.]+\+0x[0-9a-f]+/0x' |
+			sed "s|^|  $(basename "$log" .log): |" >&2
+	done
+	return 1
 }
 
 # wait_for SECONDS FILE REGEX...: until every FILE has a line matching its REGEX.
