@@ -6,6 +6,7 @@
 #include "vmm/host/log.h"
 #include "vmm/host/mm.h"
 #include "vmm/host/paging.h"
+#include "vmm/host/power.h"
 #include "vmm/lib/klib.h"
 #include "vmm/lib/printf.h"
 
@@ -116,8 +117,18 @@ nomem:
 static void free_frame(struct vmcache *c, u32 f)
 {
 	u64 page = c->frame_page[f] - 1;
+	int left = nested_rights(&c->vm->space, page << PAGE_SHIFT);
 
-	/* (the protocol took every right first, waiting for the TLBs: nothing uses it) */
+	/* The protocol took every right first, waiting for the TLBs: nothing uses it, and
+	 * the unmap needs no flush. A frame still mapped with rights would be reused under
+	 * a TLB that may still reach it: stop rather than let another page share it. */
+	if (left > 0) {
+		vm_stop(c->vm, EXIT_PANIC,
+			"dsm: the cache frame of guest-physical %#llx is to be freed with rights "
+			"%#x still mapped",
+			(unsigned long long)(page << PAGE_SHIFT), (unsigned)left);
+		return; /* (kept: never reused) */
+	}
 	nested_unmap(&c->vm->space, page << PAGE_SHIFT);
 	__atomic_store_n(&c->vm->page_frame[page], 0, __ATOMIC_RELEASE);
 	c->frame_page[f] = 0;
