@@ -103,7 +103,7 @@ check mixed-io-node1-port-forwarded has "$LOGS/mixed-io/node1.log" '^exits: +[0-
 if [ -f build/guest/linux/bzImage ]; then
 	TIMEOUT=900 cluster --emulator bochs --cpus 2 --memory 512 --guest linux \
 		--exec 'nproc; parallel -n 200000 -m 2000 | tail -1'
-	out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p' | sed '1d;$d')
+	out=$(exec_body)
 	cp "$LOGS/node0.log" "$LOGS/linux.log"
 	check linux-status status_is 0
 	check linux-booted has "$LOGS/linux.log" '^===UNUM-INIT-READY=== kernel=[0-9.]+-[0-9]+-amd64 cpus=2 '

@@ -70,6 +70,18 @@ status_is() {
 	return 1
 }
 
+# exec_out [LOG]: the --exec command's part of node 0's console (LOG, by default
+# $LOGS/node0.log) from its BEGIN marker to its END line, without the monitor's
+# periodic "stats:" lines, which share the console and can fall between the
+# command's lines. exec_body: the same without the two marker lines.
+exec_out() {
+	tr -d '\r' <"${1:-$LOGS/node0.log}" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p' |
+		grep -av '^stats: '
+}
+exec_body() {
+	exec_out "$@" | sed '1d;$d'
+}
+
 # wait_for SECONDS FILE REGEX...: until every FILE has a line matching its REGEX.
 wait_for() {
 	local limit=$1 t=0

@@ -16,7 +16,6 @@ if [ ! -f build/guest/linux/bzImage ]; then
 	exit 0
 fi
 
-exec_out() { tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p'; }
 
 TIMEOUT=1500 cluster --nodes 3 --guest linux --guest-memory 768M --memory 384 \
 	--exec "free -m; memfill -m 600"

@@ -28,7 +28,7 @@ for layout in 2x1 3x1 2x2; do
 		--exec "nproc; ls -d /sys/devices/system/node/node*; cat /sys/devices/system/node/node*/cpulist; parallel -n 200000 -m 2000 | tail -1; sleep 11"
 	mkdir -p "$LOGS/$layout"
 	cp "$LOGS"/node*.log "$LOGS/$layout/"
-	out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p' | sed '1d;$d')
+	out=$(exec_body)
 	check $layout-status status_is 0
 	check $layout-nproc [ "$(echo "$out" | sed -n 1p)" = "$vcpus" ]
 	# one NUMA node per machine, node i holding vCPUs i*cpus .. i*cpus+cpus-1

@@ -32,7 +32,7 @@ mke2fs -q -t ext4 -d "$root" -L unum "$image" 32M >/dev/null
 sum_before=$(md5sum <"$image")
 
 TIMEOUT=900 cluster --nodes 2 --guest linux --disk "$image" --exec "mount /dev/vda /mnt && cat /mnt/hello.txt && cd /mnt && md5sum -c data.md5 && taskset 2 sh -c 'head -c 300000 /dev/urandom >new; md5sum new >new.md5; sync' && cd / && umount /mnt && echo 3 >/proc/sys/vm/drop_caches && mount /dev/vda /mnt && cd /mnt && taskset 1 md5sum -c new.md5 && cd / && umount /mnt && grep -c virtio0-req /proc/interrupts"
-out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p' | sed '1d;$d')
+out=$(exec_body)
 check status status_is 0
 check device-found has "$LOGS/node0.log" "^virtio-blk: a 32768 KiB disk \(65536 sectors\) in PCI slot 1"
 check read-image-file grep -qx "made by linux-disk.sh" <<<"$out"

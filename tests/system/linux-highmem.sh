@@ -14,7 +14,6 @@ if [ ! -f build/guest/linux/bzImage ]; then
 	exit 0
 fi
 
-exec_out() { tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p'; }
 
 TIMEOUT=900 cluster --nodes 1 --guest linux --guest-memory 4608M --exec "dmesg | grep -E 'BIOS-e820|SRAT: Node'; grep 'System RAM' /proc/iomem; memfill -m 4000"
 out=$(exec_out)

@@ -30,7 +30,7 @@ mke2fs -q -t ext4 -d "$LOGS/root" "$image" 32M >/dev/null
 TIMEOUT=900 cluster --nodes 2 --guest linux --nbd-server "$image" --exec "mount /dev/vda /mnt && cat /mnt/hello.txt && taskset 2 sh -c 'head -c 200000 /dev/urandom >/mnt/new; md5sum </mnt/new >/mnt/new.md5; sync' && cat /mnt/new.md5 && umount /mnt && dd if=/dev/vda of=/dev/null bs=1M count=4 iflag=direct 2>&1 | grep records"
 mkdir -p "$LOGS/persist"
 cp "$LOGS"/node*.log "$LOGS/persist/"
-out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p' | sed '1d;$d')
+out=$(exec_body)
 check status status_is 0
 check export-opened has "$LOGS/node0.log" "^virtio-blk: a 32768 KiB disk \(65536 sectors\) in PCI slot 1; export 'unum' of the NBD server at 10\.77\.0\.254:10809, flushed"
 check read-export grep -qx "served by nbd-server" <<<"$out"
@@ -59,7 +59,7 @@ sleep 1
 pkill -KILL -f -- "-C $LOGS/nbd-server.conf" # (a crash: SIGTERM waits for the client)
 wait $launcher
 status=$?
-out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p' | sed '1d;$d')
+out=$(exec_body)
 check kill-status status_is 0
 check kill-writes-failed grep -Eq '^writes-ended=([0-9]|[1-9][0-9])$' <<<"$out"
 check kill-guest-io-errors grep -Eq '^[1-9][0-9]*$' <<<"$out"

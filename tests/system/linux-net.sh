@@ -50,7 +50,7 @@ run_net() {
 	status=$?
 	kill $httpd 2>/dev/null
 	wait $httpd 2>/dev/null
-	out=$(tr -d '\r' <"$log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p')
+	out=$(exec_out "$log")
 }
 
 for nodes in 1 2; do

@@ -21,7 +21,7 @@ TIMEOUT=600 cluster --guest linux --memory 512 --cpus 2 --append shadow --exec "
 check exit-status status_is 0
 check shadows-on has "$log" '^shadow: guest page tables shadowed on this node'
 check booted has "$log" '^===UNUM-INIT-READY=== kernel=[0-9.]+-[0-9]+-amd64 cpus=2 '
-out=$(tr -d '\r' <"$log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p')
+out=$(exec_out "$log")
 check nproc-is-2 [ "$(echo "$out" | sed -n 2p)" = 2 ]
 check parallel-exact has "$log" '^parallel: threads=2 ok counter=100000 expected=100000'
 check parallel-cpu0 has "$log" '^parallel: thread 0 cpu 0 \(start 0, end 0\) .* checksum ok'

@@ -17,7 +17,7 @@
 for cpus in 2 4; do
 	TIMEOUT=400 cluster --guest linux --cpus $cpus --memory 512 \
 		--exec "nproc; parallel -n 2000000 -m 100000 | tail -1; grep -E '^ *(RES|CAL):' /proc/interrupts; cat /sys/devices/system/node/node0/cpulist"
-	out=$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p')
+	out=$(exec_out)
 	cp "$LOGS/node0.log" "$LOGS/node0-cpus$cpus.log"
 	check cpus$cpus-status status_is 0
 	check cpus$cpus-nproc [ "$(echo "$out" | sed -n 2p)" = "$cpus" ]

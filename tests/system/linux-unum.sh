@@ -14,7 +14,7 @@ log=$LOGS/node0.log
 TIMEOUT=300 cluster --guest linux --memory 512 --exec 'nproc; grep -c processor /proc/cpuinfo; uname -r; dmesg | grep -i unum'
 check exit-status status_is 0
 check booted has "$log" '^===UNUM-INIT-READY=== kernel=[0-9.]+-[0-9]+-amd64 cpus=1 '
-out=$(tr -d '\r' <"$log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p')
+out=$(exec_out "$log")
 check nproc-is-1 [ "$(echo "$out" | sed -n 2p)" = 1 ]
 check one-processor [ "$(echo "$out" | sed -n 3p)" = 1 ]
 check uname [ "$(echo "$out" | sed -n 4p)" = "$(cat build/guest/linux/kernel-release)" ]

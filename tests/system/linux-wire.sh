@@ -29,7 +29,7 @@ run() { # NAME WIREFILTER-OPTIONS
 	mkdir -p "$LOGS/$name"
 	cp "$LOGS"/node0.log "$LOGS"/node1.log "$LOGS"/launcher.out "$LOGS"/wirefilter-node1.log \
 		"$LOGS/$name/"
-	out=$(tr -d '\r' <"$LOGS/$name/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/,/^===UNUM-EXEC-END/p')
+	out=$(exec_out "$LOGS/$name/node0.log")
 	check "$name-status" status_is 0
 	check "$name-memfill-exact" [ "$(grep -c '^memfill: ok$' <<<"$out")" = 2 ]
 	check "$name-no-memfill-fail" lacks "$LOGS/$name/node0.log" '^memfill: FAIL'

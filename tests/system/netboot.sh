@@ -88,6 +88,6 @@ if [ ! -f build/guest/linux/bzImage ] || [ ! -f build/guest/linux/initrd.img ]; 
 fi
 TIMEOUT=600 cluster --boot pxe --nodes 2 --guest linux --exec nproc
 check linux-status status_is 0
-check linux-nproc [ "$(tr -d '\r' <"$LOGS/node0.log" | sed -n '/^===UNUM-EXEC-BEGIN===$/{n;p;q}')" = 2 ]
+check linux-nproc [ "$(exec_body | sed -n 1p)" = 2 ]
 check linux-node0-loads-guest has "$LOGS/node0.log" "^boot:   module 1 'kernel' at "
 check linux-node1-no-guest has "$LOGS/node1.log" '^boot: 1 module$'
