@@ -42,6 +42,8 @@ for mode in nested shadow; do
 	check paging-smp-$mode-passes status_is 64
 	check paging-smp-$mode-said-ok has "$LOGS/node0.log" '^tiny paging-smp: ok'
 done
+# (node 0 runs vCPU 0 on its own tables until it sends node 1's vCPU the SIPI)
+check paging-smp-shadow-node0-alone-first has "$LOGS/paging-smp-shadow/node0.log" '^shadow: a vCPU on another node starts'
 check paging-smp-shadow-node1-filled has "$LOGS/paging-smp-shadow/node1.log" '^shadow: [1-9][0-9]* fills \(and [0-9]+ entries mapped beside them\), 1 #PF given to the guest'
 
 # Three vCPUs on three nodes contend for one spinlock, each taking it 500,000

@@ -52,6 +52,10 @@ for n in 0 1; do
 	check node$n-free-phases has "$log" '^turns: [1-9][0-9]* free phases \(all nodes running\)'
 	check node$n-no-crash no_crash "$log"
 done
+# node 0 walks the guest's own tables until it starts node 1's vCPU (the kernel boots
+# on CPU 0 alone), then goes onto shadows; node 1 is on shadows from its first entry
+check node0-alone-then-shadows has "$LOGS/node0.log" '^shadow: a vCPU on another node starts: this node.s vCPUs go onto shadow page tables \(on the guest.s own tables for the first [1-9][0-9]* ms\)$'
+check node1-never-alone lacks "$LOGS/node1.log" '^shadow: a vCPU on another node starts'
 log=$LOGS/node0.log
 check 2nodes-exit-status status_is 0
 check 2nodes-parallel-exact has "$log" '^parallel: threads=2 ok counter=100000 expected=100000'

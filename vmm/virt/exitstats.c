@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Exit profile (see vmm/virt/exitstats.h). Details are kept in small fixed tables
+ * Exit profile (see vmm/virt/exitstats.h). CR exits are counted by register and
+ * direction. Other details are kept in small fixed tables
  * (first come, first kept): a guest touching many distinct ports or pages
  * fills them and the rest is counted under "other", never lost from the total.
  *
@@ -31,6 +32,7 @@ struct cpu_stats {
 	u64 out_cycles[NR_EXIT_KINDS]; /* from such an exit to the vCPU's next entry */
 	u32 ndetails;
 	struct detail details[DETAIL_SLOTS];
+	u64 cr[2][16]; /* CR exits by direction (read, write) and register */
 };
 
 static struct cpu_stats stats[MAX_CPUS];
@@ -136,6 +138,8 @@ void exitstats_record(const struct vcpu *v)
 	__atomic_store_n(&s->by_kind[k], s->by_kind[k] + 1, __ATOMIC_RELAXED);
 	if (has_detail(k))
 		add_detail(s->details, &s->ndetails, (u8)k, detail_key(v), 1);
+	if (k == EXIT_CR)
+		s->cr[v->exit.cr.write][v->exit.cr.cr & 15]++;
 }
 
 static void describe(const struct detail *d, char *buf, size_t size)
@@ -190,6 +194,16 @@ void exitstats_report(u64 guest_ns)
 		if (by_kind[k])
 			kprintf("exits:   %10llu  %s\n", (unsigned long long)by_kind[k],
 				kind_names[k]);
+	/* (the CR exits by register and direction: which of the shadows' intercepts cost) */
+	for (int w = 0; w < 2; w++)
+		for (int r = 0; r < 16; r++) {
+			u64 n = 0;
+			for (u32 c = 0; c < MAX_CPUS; c++)
+				n += stats[c].cr[w][r];
+			if (n)
+				kprintf("exits:   %10llu    of which CR%d %s\n", (unsigned long long)n,
+					r, w ? "writes" : "reads");
+		}
 	kprintf("exits: top ports, MSRs and MMIO pages:\n");
 	report_details(details, ndetails);
 }

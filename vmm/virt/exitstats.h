@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Where the guest's exits go: counts by exit kind and, within port I/O, MSR
- * and MMIO exits, by port, MSR and page. The monitor prints the profile when
+ * and MMIO exits, by port, MSR and page; CR exits (shadow page tables) by register
+ * and direction. The monitor prints the profile when
  * the guest stops; `make bench` reads it to say where the time goes.
  */
 #ifndef UNUM_VMM_VIRT_EXITSTATS_H

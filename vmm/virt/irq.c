@@ -10,6 +10,7 @@
 #include "vmm/virt/mmio.h"
 #include "vmm/virt/vm.h"
 #include "vmm/virt/cluster.h"
+#include "vmm/virt/shadow_vm.h"
 #include "vmm/host/idt.h"
 #include "vmm/host/percpu.h"
 #include "vmm/host/lapic.h"
@@ -64,8 +65,11 @@ void irq_deliver_set(struct vm *vm, const u64 *map, u8 mode, u8 vector, bool lev
 				any = true;
 			}
 		}
-		if (any)
-			vm->cluster->deliver(vm, n, there.map, mode, vector, level);
+		if (!any)
+			continue;
+		if (mode == DELIVERY_STARTUP && vm->shadow)
+			shadow_vm_remote_start(vm); /* (before: the vCPU may run at once) */
+		vm->cluster->deliver(vm, n, there.map, mode, vector, level);
 	}
 }
 

@@ -18,6 +18,7 @@
 #include "vmm/virt/shadow_vm.h"
 #include "vmm/virt/cluster.h"
 #include "vmm/virt/cpuid.h"
+#include "vmm/virt/irq.h"
 #include "vmm/virt/exit.h"
 #include "vmm/virt/mmio.h"
 #include "vmm/virt/virt.h"
@@ -26,6 +27,7 @@
 #include "vmm/host/mm.h"
 #include "vmm/host/paging.h"
 #include "vmm/host/power.h"
+#include "vmm/host/tsc.h"
 #include "vmm/emu/decode.h"
 #include "vmm/lib/klib.h"
 #include "vmm/lib/x86.h"
@@ -155,6 +157,8 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only)
 		return rc;
 	}
 	cpuid_shadow_paging = true;
+	vs->alone = vm->cluster && vm->self == 0;
+	vs->alone_ns = time_now_ns();
 	vm->shadow = vs;
 	pr_info("shadow: guest page tables shadowed on this node: %u KiB of shadow tables at "
 		"guest-physical %#llx; %s\n",
@@ -232,13 +236,32 @@ static void set_root(struct vcpu *v)
 	spin_unlock(&vs->lock);
 }
 
+void shadow_vm_remote_start(struct vm *vm)
+{
+	struct vm_shadow *vs = vm->shadow;
+	bool was = true;
+
+	if (!__atomic_compare_exchange_n(&vs->alone, &was, false, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST))
+		return;
+	vs->alone_ns = time_now_ns() - vs->alone_ns;
+	pr_info("shadow: a vCPU on another node starts: this node's vCPUs go onto shadow page "
+		"tables (on the guest's own tables for the first %llu ms)\n",
+		(unsigned long long)(vs->alone_ns / 1000000));
+	/* (each of this node's vCPUs comes onto them at its next entry; one in the guest
+	 * now walks the guest's tables until it leaves, and the protocol keeps that
+	 * coherent: a walk through nested paging asks for write rights, as without shadows) */
+	for (u32 i = 0; i < vm->nlocal; i++)
+		vcpu_kick(&vm->vcpus[vm->first_local + i]);
+}
+
 void shadow_vm_before_entry(struct vcpu *v)
 {
 	struct vm_shadow *vs = v->vm->shadow;
 	struct gwalk_cpu cpu;
 
 	vcpu_walk_state(v, &cpu); /* (CR3 is the guest's own, shadowed or not) */
-	if (!shadow_mode_ok(&cpu)) {
+	if (!shadow_mode_ok(&cpu) || __atomic_load_n(&vs->alone, __ATOMIC_SEQ_CST)) {
 		v->shadow_cr3 = 0; /* the back end gives the guest its CR3 back */
 		return;
 	}

@@ -14,7 +14,9 @@
  *
  * `shadow` on the monitor's command line turns them on. Across nodes the guest's page
  * tables are read through the coherence protocol's rights, never taken for writing
- * to be walked; a page that leaves the node loses its shadows first. All shadow
+ * to be walked; a page that leaves the node loses its shadows first. Node 0 runs on the
+ * guest's own tables until it starts a vCPU on another node: until then no other node
+ * uses them (a Linux guest boots on CPU 0 alone, about a third of a 2-node boot). All shadow
  * changes are made under one lock, under which nothing waits for the boot core.
  */
 #ifndef UNUM_VMM_VIRT_SHADOW_VM_H
@@ -43,13 +45,21 @@ struct vm_shadow {
 	u32 holder;   /* the vCPU (id + 1) whose flush runs again natively: none goes out of
 		      * sync until it has run it (core.hold) */
 	u64 hold_rip; /* ... the flush's RIP: run once RIP moves */
+	/* Across nodes, on node 0 until it starts a vCPU another node runs: no other node
+	 * walks or writes the guest's page tables yet, so this node's vCPUs walk them
+	 * through nested paging, as on one node, without the shadows' exits. */
+	bool alone;
+	u64 alone_ns; /* how long that lasted (time_now_ns at the start, then the length) */
 };
 
 /* After vm_create() (and cluster_init(): across nodes, every page starts with no
  * rights): the pool, mapped in vm->space. 0, or a negative error (said). */
 int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only);
+/* A SIPI leaves for a vCPU another node runs: from now on, every vCPU here runs on the
+ * shadows (vm_shadow.alone). */
+void shadow_vm_remote_start(struct vm *vm);
 /* Before each entry: runs the vCPU on the shadows, or on the guest's tables, as its
- * mode allows. */
+ * mode (and vm_shadow.alone) allows. */
 void shadow_vm_before_entry(struct vcpu *v);
 /* With v->in_guest set, just before the entry: false if a reset freed its root since
  * (it goes round its loop again, and is re-rooted). */
