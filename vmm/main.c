@@ -191,7 +191,8 @@ static void wait_for_message_layer(void)
 
 /* The nodes that said they have built their part of the guest (MSG_T_BUILT), and
  * which of them walk the guest's page tables with reads only (its one byte: bit 0 set,
- * bit 1 BUILT_WALKS_READ: Intel EPT without A/D flags). */
+ * bit 1 BUILT_WALKS_READ: Intel EPT without A/D flags, or AMD on shadow page tables,
+ * whose walks the monitor makes with read rights). */
 #define BUILT_WALKS_READ 2
 static volatile bool built[MSG_MAX_NODES], walks_read[MSG_MAX_NODES];
 
@@ -256,11 +257,11 @@ static void recv_refused(void *ctx, u16 src, const void *data, size_t len)
  * minutes on a slow node or network (node 0 loads the kernel into pages homed on the
  * others); one down for START_WAIT_NS fails it. A line every JOIN_REPORT_NS says who it
  * waits for. */
-static int wait_until_built(u32 self)
+static int wait_until_built(u32 self, bool reads)
 {
 	u64 t0 = time_now_ns(), said = t0, down_since = 0, now;
 	bool sent[MSG_MAX_NODES] = { false };
-	const u8 one = 1 | (virt == &vmx_ops ? BUILT_WALKS_READ : 0);
+	const u8 one = 1 | (reads ? BUILT_WALKS_READ : 0);
 
 	for (;;) {
 		char missing[160];
@@ -531,6 +532,7 @@ static __noreturn void run_guest(u32 node)
 {
 	static struct vm vm;
 	static struct vm_layout layout;
+	bool shadow;
 	int rc;
 
 	if (virt_select() != 0 || virt->cpu_enable() != 0)
@@ -538,6 +540,11 @@ static __noreturn void run_guest(u32 node)
 	if (options.shadow && virt != &svm_ops)
 		refuse("shadow page tables (shadow) are written for AMD SVM only; the Intel back "
 		       "end walks the guest's own tables through EPT");
+	/* Across nodes an AMD node shadows the guest's page tables unless told not to: its
+	 * nested walk writes every guest page-table entry it reads, so without shadows the
+	 * nodes take the tables from each other at every walk and must take turns
+	 * (vmm/virt/shadow_vm.h, doc/dsm.md "Page tables, and why nodes take turns"). */
+	shadow = options.shadow || (cluster.nnodes > 1 && virt == &svm_ops && !options.noshadow);
 	if (node == 0 && loader_check_modules(&boot_info, &cluster.guest) != 0)
 		refuse("the guest's image is missing (see above)");
 	if (cluster.nnodes > 1) {
@@ -583,7 +590,7 @@ static __noreturn void run_guest(u32 node)
 				       });
 	if (cluster.nnodes > 1)
 		net_hold_unhandled(0); /* (all are registered now) */
-	if (rc == 0 && options.shadow)
+	if (rc == 0 && shadow)
 		rc = shadow_vm_init(&vm, SHADOW_POOL_PAGES, options.shadow_sync);
 	if (rc == 0)
 		rc = uart16550_init(&vm);
@@ -614,9 +621,9 @@ static __noreturn void run_guest(u32 node)
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");
 	if (cluster.nnodes > 1) {
-		bool all_read = virt == &vmx_ops;
+		bool all_read = virt == &vmx_ops || shadow;
 
-		if (wait_until_built(node) != 0)
+		if (wait_until_built(node, all_read) != 0)
 			refuse("a node of the guest went down before it started (see above)");
 		for (u32 n = 0; n < cluster.nnodes; n++)
 			all_read &= n == node || walks_read[n];

@@ -28,8 +28,13 @@ TEST(defaults_and_unknown_words)
 	CHECK(opt.shadow && opt.shadow_sync);
 	CHECK(cmdline_parse("shadow=yes", &opt, err, sizeof(err)) < 0);
 	CHECK(strstr(err, "'shadow=yes': expected shadow or shadow=sync"));
+	CHECK_EQ(cmdline_parse("noshadow", &opt, err, sizeof(err)), 0);
+	CHECK(opt.noshadow && !opt.shadow);
+	CHECK(cmdline_parse("shadow slice=0 noshadow", &opt, err, sizeof(err)) < 0);
+	CHECK(strstr(err, "'shadow' and 'noshadow' contradict each other"));
+	CHECK(cmdline_parse("shadow=sync noshadow", &opt, err, sizeof(err)) < 0);
 	CHECK_EQ(cmdline_parse("  dumpbootinfo  quiet  x=1 ", &opt, err, sizeof(err)), 0);
-	CHECK(!opt.noguest && !opt.nopv && !opt.shadow && !opt.nonap);
+	CHECK(!opt.noguest && !opt.nopv && !opt.shadow && !opt.noshadow && !opt.nonap);
 	CHECK(!opt.has_id);
 	CHECK_EQ(opt.loglevel, 2);
 	CHECK(opt.dump_bootinfo);

@@ -89,6 +89,8 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		return -E_INVAL;
 	} else if (strcmp(w, "shadow") == 0) {
 		opt->shadow = true;
+	} else if (strcmp(w, "noshadow") == 0) {
+		opt->noshadow = true;
 	} else if (strcmp(w, "shadow=sync") == 0) {
 		opt->shadow = opt->shadow_sync = true;
 	} else if (strncmp(w, "shadow=", 7) == 0) {
@@ -160,6 +162,10 @@ int cmdline_parse(const char *cmdline, struct monitor_options *opt, char *err, s
 		}
 		first = false;
 		cmdline += n;
+	}
+	if (!rc && opt->shadow && opt->noshadow) {
+		ksnprintf(err, errlen, "command line: 'shadow' and 'noshadow' contradict each other");
+		rc = -E_INVAL;
 	}
 	return rc;
 }

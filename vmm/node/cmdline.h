@@ -10,13 +10,16 @@
  * (stop after the boot report: check a node without running the guest),
  * `noprefetch` (across nodes, ask for no page before a vCPU faults on it,
  * vmm/cluster/vmdsm_prefetch.h: to measure the prefetch), `shadow` (the CPU walks
- * per-node shadow page tables, vmm/virt/shadow_vm.h),
+ * per-node shadow page tables, vmm/virt/shadow_vm.h: the default on AMD across nodes,
+ * this asks for them on one node too), `noshadow` (across nodes, an AMD node walks the
+ * guest's own tables through nested paging, and the nodes take turns),
  * `netbench=rtt|pages|all` (the network benchmark, net/nettest.h),
  * `stats=SECONDS` (a "stats:" line every SECONDS while the guest runs: exits,
  * each local vCPU's state, coherence faults, pages held, forwarded I/O),
  * `slice=MS` (across nodes, the nodes' vCPUs take turns of MS ms of progress,
- * vmm/cluster/turns.h; 0: all run at once; default 200, or 0 when every node is an
- * Intel one: vmm/cluster/turns.h, turns_settle), `tsclag=US` (a test of the
+ * vmm/cluster/turns.h; 0: all run at once; default 200, or 0 when every node walks
+ * the guest's page tables with reads, an Intel node or an AMD one on shadows:
+ * vmm/cluster/turns.h, turns_settle), `tsclag=US` (a test of the
  * periodic time re-check: a node other than 0 starts its guest TSC US
  * microseconds behind node 0's, which the re-check must find and correct), `joinlag=MS` (a
  * test: a node other than 0 waits MS ms on the network before it builds its part of the
@@ -55,7 +58,8 @@ struct monitor_options {
 	bool noprefetch; /* across nodes, ask for no page before a vCPU faults (to measure) */
 	bool nonap;	 /* across nodes, the boot core's waits poll without a pause */
 	bool stay;	 /* after a guest spanning nodes: stay on the network */
-	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h) */
+	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h), on one node too */
+	bool noshadow;	 /* across nodes on AMD, nested paging and turns instead */
 	bool shadow_sync; /* ... with no page table out of sync (shadow=sync) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
