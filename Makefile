@@ -170,6 +170,7 @@ bench: all guest-linux
 	tools/bench-cluster --nodes 1,2,3,4 $(BENCH_CLUSTER_ARGS)
 	tools/bench-cluster --one-core $(BENCH_CLUSTER_ARGS)
 	tools/bench-cluster --shadow $(BENCH_CLUSTER_ARGS)
+	tools/bench-cluster --shadow --one-core $(BENCH_CLUSTER_ARGS)
 	tools/bench-memory --big $(BENCH_MEMORY_ARGS)
 	tools/bench-wire $(BENCH_WIRE_ARGS)
 
@@ -178,7 +179,7 @@ bench-intel: all guest-linux
 	tools/bench-bochs $(BENCH_INTEL_ARGS)
 
 # ---- running -------------------------------------------------------------
-RUN_ARGS ?= --guest linux --memory 512
+RUN_ARGS ?= --nodes 2 --guest linux --memory 512
 run: all guest-linux
 	tools/unum-cluster $(RUN_ARGS)
 
@@ -216,7 +217,7 @@ help:
 	@echo "make check    host unit tests under ASan+UBSan"
 	@echo "make test     make check plus system tests that boot the monitor under QEMU"
 	@echo "make verify   the full DSM protocol model check with spin (about 10 minutes)"
-	@echo "make run      boot the Linux guest under Unum in QEMU, console on this terminal"
+	@echo "make run      boot the Linux guest under Unum across 2 QEMU nodes, console on this terminal"
 	@echo "              (tools/unum-cluster; RUN_ARGS=... replaces its options)"
 	@echo "make guest-linux  the Linux guest: build/guest/linux/bzImage, initrd.img"
 	@echo "make bench    benchmarks: Linux under Unum vs bare QEMU, the cluster network, Linux on 1-3 nodes, a guest larger than a node (doc/benchmarks.md)"

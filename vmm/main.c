@@ -627,7 +627,7 @@ static __noreturn void run_guest(u32 node)
 			refuse("a node of the guest went down before it started (see above)");
 		for (u32 n = 0; n < cluster.nnodes; n++)
 			all_read &= n == node || walks_read[n];
-		turns_settle(&vm, all_read, options.slice_given);
+		turns_settle(&vm, all_read, options.slice_given || options.turns_given);
 		/* From here a node lost stops the guest (remote.c); check once more that
 		 * none was lost in between. */
 		__atomic_store_n(&vm.started, true, __ATOMIC_RELEASE);

@@ -3,7 +3,9 @@
 # The guest's console is interactive: with tools/unum-cluster --interactive,
 # what is typed on the terminal reaches the Linux shell on the guest's
 # 16550 (received-data interrupts through the IOAPIC) and the shell's output
-# comes back. Types only once the prompt is there, as a person would.
+# comes back. Types only once the prompt is there, as a person would. Across
+# 2 nodes, as `make run` boots it by default: the launcher and the guest's
+# /init say where each vCPU runs.
 . "$(dirname "$0")/lib.sh"
 
 # wait_for REGEX SECONDS: polls node 0's log until a line matches or QEMU is gone.
@@ -18,11 +20,14 @@ wait_for() {
 }
 
 mkfifo "$LOGS/keyboard"
-tools/unum-cluster --guest linux --memory 512 --interactive --poweroff --timeout 300 \
+tools/unum-cluster --nodes 2 --guest linux --memory 512 --interactive --poweroff --timeout 300 \
 	--logdir "$LOGS" <"$LOGS/keyboard" >"$LOGS/launcher.out" 2>&1 &
 pid=$!
 exec 3>"$LOGS/keyboard"
 check shell-prompt wait_for 'unum-guest:/# ' 240
+check launcher-says-where has "$LOGS/launcher.out" '^unum-cluster: one guest of 2 vCPUs on 2 emulated nodes: vCPU 0 on node 0 \(qemu\), vCPU 1 on node 1 \(qemu\); '
+check guest-says-where-cpu0 has "$LOGS/node0.log" '^unum-init: CPU\(s\) 0 on NUMA node 0 '
+check guest-says-where-cpu1 has "$LOGS/node0.log" '^unum-init: CPU\(s\) 1 on NUMA node 1 '
 printf 'echo typed-$((6*7))\n' >&3
 check command-ran wait_for '^typed-42$' 60
 printf 'exit\n' >&3

@@ -246,7 +246,7 @@ void turns_settle(struct vm *vm, bool all_walks_read, bool slice_given)
 		t->on = false; /* (before any turn message: they begin with the guest) */
 		pr_info("turns: none: every node walks the guest's page tables with reads "
 			"(Intel EPT without A/D flags, or AMD on shadow page tables), so they stay "
-			"shared and the nodes run at once (slice=MS asks for turns)\n");
+			"shared and the nodes run at once (slice=MS or turns= asks for turns)\n");
 	} else if (t->on) {
 		pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
 			"waiting for pages, up to %u ms more of it; up to %u ms of progress while "

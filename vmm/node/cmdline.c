@@ -81,8 +81,10 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		opt->stay = true;
 	} else if (strcmp(w, "turns=always") == 0) {
 		opt->turns = TURNS_ALWAYS;
+		opt->turns_given = true;
 	} else if (strcmp(w, "turns=adaptive") == 0) {
 		opt->turns = TURNS_ADAPTIVE;
+		opt->turns_given = true;
 	} else if (strncmp(w, "turns=", 6) == 0) {
 		ksnprintf(err, errlen, "command line: '%s': expected turns=always or turns=adaptive",
 			  w);

@@ -64,6 +64,7 @@ struct monitor_options {
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
 	bool slice_given; /* slice= was on the command line (else: by the nodes' CPUs) */
+	bool turns_given; /* turns= was: turns asked for too, whatever the nodes' CPUs */
 	/* turns=always (the default) / turns=adaptive (vmm/cluster/turns.h) */
 	enum { TURNS_ALWAYS, TURNS_ADAPTIVE } turns;
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
