@@ -189,12 +189,17 @@ static void wait_for_message_layer(void)
 #define JOIN_STATS_EVERY 4 /* of those lines, with the network's counters */
 #define START_WAIT_NS	 30000000000ULL
 
-/* The nodes that said they have built their part of the guest (MSG_T_BUILT), and
- * which of them walk the guest's page tables with reads only (its one byte: bit 0 set,
- * bit 1 BUILT_WALKS_READ: Intel EPT without A/D flags, or AMD on shadow page tables,
- * whose walks the monitor makes with read rights). */
-#define BUILT_WALKS_READ 2
-static volatile bool built[MSG_MAX_NODES], walks_read[MSG_MAX_NODES];
+/* The nodes that said they have built their part of the guest (MSG_T_BUILT), and what
+ * each said in its one byte: bit 0 set; BUILT_WALKS_READ: it walks the guest's page
+ * tables with reads only (Intel EPT without A/D flags, or AMD on shadow page tables,
+ * whose walks the monitor makes with read rights); BUILT_WANTS_TURNS: its command line
+ * asks for turns (slice= or turns=); BUILT_SHADOWS: it runs on shadow page tables.
+ * Every node combines the same bytes, so all settle alike. */
+#define BUILT_WALKS_READ  2
+#define BUILT_WANTS_TURNS 4
+#define BUILT_SHADOWS	  8
+static volatile bool built[MSG_MAX_NODES];
+static volatile u8 built_flags[MSG_MAX_NODES];
 
 static volatile bool guest_running;
 static int guest_exit = -1; /* the guest's exit code here, once it stopped */
@@ -212,7 +217,7 @@ static void recv_built(void *ctx, u16 src, const void *data, size_t len)
 		return;
 	}
 	if (src < cluster.nnodes && len >= 1) {
-		walks_read[src] = ((const u8 *)data)[0] & BUILT_WALKS_READ;
+		built_flags[src] = ((const u8 *)data)[0];
 		built[src] = true;
 	}
 }
@@ -257,11 +262,11 @@ static void recv_refused(void *ctx, u16 src, const void *data, size_t len)
  * minutes on a slow node or network (node 0 loads the kernel into pages homed on the
  * others); one down for START_WAIT_NS fails it. A line every JOIN_REPORT_NS says who it
  * waits for. */
-static int wait_until_built(u32 self, bool reads)
+static int wait_until_built(u32 self, u8 flags)
 {
 	u64 t0 = time_now_ns(), said = t0, down_since = 0, now;
 	bool sent[MSG_MAX_NODES] = { false };
-	const u8 one = 1 | (reads ? BUILT_WALKS_READ : 0);
+	const u8 one = 1 | flags;
 
 	for (;;) {
 		char missing[160];
@@ -621,13 +626,27 @@ static __noreturn void run_guest(u32 node)
 	if (rc != 0)
 		refuse("cannot build the guest (see above)");
 	if (cluster.nnodes > 1) {
-		bool all_read = virt == &vmx_ops || shadow;
+		u8 all = ((virt == &vmx_ops || shadow) ? BUILT_WALKS_READ : 0) |
+			 ((options.slice_given || options.turns_given) ? BUILT_WANTS_TURNS : 0) |
+			 (shadow ? BUILT_SHADOWS : 0);
+		u8 any = all;
 
-		if (wait_until_built(node, all_read) != 0)
+		if (wait_until_built(node, all) != 0)
 			refuse("a node of the guest went down before it started (see above)");
-		for (u32 n = 0; n < cluster.nnodes; n++)
-			all_read &= n == node || walks_read[n];
-		turns_settle(&vm, all_read, options.slice_given || options.turns_given);
+		for (u32 n = 0; n < cluster.nnodes; n++) {
+			all &= n == node ? 0xff : built_flags[n];
+			any |= n == node ? 0 : built_flags[n];
+		}
+		/* One CPUID for every vCPU: the paging features shadows hide, hidden on every
+		 * node if any node shadows (a node on nested paging would offer PCID, and a
+		 * guest that turned it on would load CR3s a shadowed node refuses). */
+		if ((any & BUILT_SHADOWS) && !cpuid_shadow_paging) {
+			cpuid_shadow_paging = true;
+			pr_info("cpuid: another node runs on shadow page tables: the paging features "
+				"they hide (PCID, INVPCID, 5-level paging, protection keys, CET) are "
+				"hidden here too\n");
+		}
+		turns_settle(&vm, all & BUILT_WALKS_READ, any & BUILT_WANTS_TURNS);
 		/* From here a node lost stops the guest (remote.c); check once more that
 		 * none was lost in between. */
 		__atomic_store_n(&vm.started, true, __ATOMIC_RELEASE);

@@ -58,7 +58,8 @@ int turns_init(struct vm *vm, u32 slice_ms, bool adaptive);
  * barrier, vmm/main.c): turns end before they begin when every node's walks only read
  * the tables (Intel EPT without A/D flags, or AMD on shadow page tables, whose
  * monitor reads them with read rights: they can stay read-shared) and the
- * command line did not ask for them (slice_given: slice= or turns= on it). Says which it is. */
+ * command line of no node asked for them (slice_given: slice= or turns= on any node's, as
+ * the start messages say). Says which it is. */
 void turns_settle(struct vm *vm, bool all_walks_read, bool slice_given);
 /* The boot core's part, at every pass of its run loop. */
 void turns_poll(struct vm *vm, u64 now);

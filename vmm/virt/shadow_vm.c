@@ -125,7 +125,8 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only)
 
 	if (vm->gpa_end > pool_gpa) {
 		pr_err("shadow: the guest's RAM reaches %#llx, where the shadow tables live: at "
-		       "most %llu GiB of guest RAM with shadow\n",
+		       "most %llu GiB of guest RAM on shadow page tables (`noshadow` on the "
+		       "monitor's command line: nested paging, across nodes with turns)\n",
 		       (unsigned long long)vm->gpa_end,
 		       (unsigned long long)((pool_gpa - VM_HIGH_RAM_BASE + VM_LOW_RAM_MAX) >> 30));
 		return -E_NOSPC;
@@ -133,7 +134,11 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only)
 	pool = page_alloc(pool_pages, 512);
 	meta = page_alloc(ALIGN_UP(sizeof(*vs) + meta_size + mirror, PAGE_SIZE) / PAGE_SIZE, 1);
 	if (!pool || !meta) {
-		pr_err("shadow: cannot allocate %u KiB of shadow page tables\n", pool_pages * 4);
+		pr_err("shadow: cannot allocate %u KiB of shadow page tables and %llu KiB for "
+		       "their bookkeeping (`noshadow`: nested paging, across nodes with turns)\n",
+		       pool_pages * 4,
+		       (unsigned long long)(ALIGN_UP(sizeof(*vs) + meta_size + mirror, PAGE_SIZE) /
+					    1024));
 		return -E_NOMEM;
 	}
 	memset(hpa_to_ptr(pool), 0, (u64)pool_pages * PAGE_SIZE);
@@ -329,7 +334,8 @@ static void cr0_write(struct vcpu *v, u64 val)
 	if ((val ^ sys.cr0) & (X86_CR0_PE | X86_CR0_PG)) {
 		vm_stop(v->vm, EXIT_GUEST_STOPPED,
 			"vCPU %u turned paging or protection %s (CR0 %#llx -> %#llx) under shadow "
-			"page tables, which do not emulate that (run without `shadow`)",
+			"page tables, which do not emulate that (run with `noshadow`, or without "
+			"`shadow` on one node)",
 			v->id, (val & X86_CR0_PG) ? "on" : "off", (unsigned long long)sys.cr0,
 			(unsigned long long)val);
 		return;
