@@ -28,6 +28,9 @@
 #define DSM_MSG_HDR   24u
 #define DSM_MSG_MAX   (DSM_MSG_HDR + DSM_PAGE_SIZE)
 #define DSM_HOT_PAGES 32u
+/* Spill slots (copysets of more than two sharers) a node's default pool never goes below,
+ * unless it homes fewer pages (dsm_spill_default). */
+#define DSM_SPILL_FLOOR 4096u
 /* Most pages one message's header may cover (a run: proto.c, doc/dsm.md "Runs"). */
 #define DSM_RUN_MAX 64u
 
@@ -143,7 +146,8 @@ struct dsm_node;
 
 /* Bytes dsm_init() needs for this configuration, 0 if it is invalid. */
 size_t dsm_mem_size(const struct dsm_config *cfg);
-/* Spill slots that keep the node within 16 bytes of metadata per guest page. */
+/* Spill slots that keep the node within 16 bytes of metadata per guest page, but at least
+ * DSM_SPILL_FLOOR or one per page homed here, whichever is fewer. */
 uint32_t dsm_spill_default(const struct dsm_config *cfg);
 /* Build a node in mem (8-byte aligned, dsm_mem_size() bytes). */
 int dsm_init(struct dsm_node **out, const struct dsm_config *cfg, const struct dsm_ops *ops,

@@ -88,21 +88,28 @@ size_t dsm_mem_size(const struct dsm_config *cfg)
 }
 
 /*
- * Spend what is left of a 16-bytes-per-page budget on spill slots. Two sharers besides the
- * owner stay inline, so up to three nodes never spill. Beyond the budget a read that would
- * overflow the copyset evicts an inline sharer instead (see dir.c).
+ * Spend what is left of a 16-bytes-per-page budget on spill slots, but never fewer than
+ * DSM_SPILL_FLOOR (or every page homed here, if fewer). Two sharers besides the owner stay
+ * inline, so up to three nodes never spill. Without a free slot a read that would overflow
+ * the copyset evicts an inline sharer instead (see dir.c), which re-faults and evicts
+ * another: on a page that more than three nodes keep reading (code, a flag they poll),
+ * that is a ring of evictions. The floor is for small guests, whose fixed pools alone used up the
+ * budget: 8 nodes sharing a 16 MiB guest had no slot at all, and the mesh test's code page
+ * went round them some 12,000 times a node (doc/dsm.md, "State").
  */
 uint32_t dsm_spill_default(const struct dsm_config *cfg)
 {
 	struct layout l;
-	uint64_t budget, slots;
+	uint64_t budget, slots = 0, floor;
 
 	if (!layout_compute(cfg, 0, &l) || cfg->nnodes <= 3)
 		return 0;
 	budget = 16 * cfg->npages;
-	if (budget <= l.total)
-		return 0;
-	slots = (budget - l.total) / l.spill_size;
+	if (budget > l.total)
+		slots = (budget - l.total) / l.spill_size;
+	floor = l.home_count < DSM_SPILL_FLOOR ? l.home_count : DSM_SPILL_FLOOR;
+	if (slots < floor)
+		slots = floor;
 	if (slots > l.home_count)
 		slots = l.home_count;
 	return slots > DSM_SLOT_MAX - 1 ? DSM_SLOT_MAX - 1 : (uint32_t)slots;

@@ -167,13 +167,26 @@ TEST(write_write_race)
 	finish(s);
 }
 
+/* Eight readers of one page, then one writer: with the default pool (whose floor gives
+ * every page homed here a slot: 0 slots for 16 pages on 8 nodes before, and every read
+ * beyond the third evicted a sharer), with room to spare, and with the one slot taken by
+ * another page, when the readers beyond the third evict inline sharers instead. */
 TEST(read_storm_then_invalidate)
 {
-	for (uint32_t spill = 0; spill <= 4; spill += 4) {
-		struct sim *s = mk(8, 16, spill);
+	for (unsigned variant = 0; variant < 3; variant++) {
+		struct sim *s = mk(8, 16, variant == 0 ? 0 : variant == 1 ? 4 : 1);
+		bool spills = variant < 2;
 		struct op r[8];
 		uint64_t m0, m1, bytes;
 
+		if (variant == 0)
+			CHECK_EQ(dsm_spill_default(&(struct dsm_config){ .self = 0, .nnodes = 8,
+									 .npages = 16, .max_holds = 4,
+									 .max_hold_pages = 4 }),
+				 2);
+		if (!spills) /* page 1 takes the one slot */
+			for (unsigned n = 1; n < 4; n++)
+				run_op(s, op_word(n, PAGE, false, 0));
 		run_op(s, op_word(0, 64, true, 0xabc));
 		for (unsigned i = 0; i < 8; i++) {
 			r[i] = op_word(i, 64, false, 0);
@@ -182,13 +195,14 @@ TEST(read_storm_then_invalidate)
 		sim_run(s, 1000000);
 		for (unsigned i = 0; i < 8; i++)
 			CHECK(r[i].done);
-		if (spill) {
+		if (spills) {
 			struct dsm_dir_info di;
 
 			dsm_dir_info(sim_node(s, 0), 0, &di);
 			CHECK_EQ(di.mode, DSM_DIR_SHARED);
 			CHECK_EQ(di.nsharers, 7);
 			CHECK(di.spilled);
+			CHECK_EQ(dsm_stats(sim_node(s, 0))->evictions, 0);
 		} else {
 			CHECK(dsm_stats(sim_node(s, 0))->evictions > 0);
 		}
@@ -198,7 +212,7 @@ TEST(read_storm_then_invalidate)
 		m1 = wire(s, 8, &bytes);
 		for (unsigned i = 0; i < 8; i++)
 			CHECK_EQ(sim_rights(s, i, 0), i == 5 ? DSM_WRITE : DSM_NONE);
-		if (spill)
+		if (spills)
 			CHECK_EQ(m1 - m0, 2 + 6 + 7); /* REQ, GRANT, 6 wire INVs, 7 ACKs */
 		finish(s);
 	}

@@ -272,8 +272,13 @@ int vmdsm_init(struct vm *vm, const struct cluster_options *o)
 				  2 * c.max_holds * c.max_hold_pages + 128, o->cache_ahead);
 	if (rc)
 		return rc;
-	pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state\n",
-		(unsigned long long)c.npages, c.nnodes, size >> 10);
+	if (c.nnodes > 3) /* (a third sharer spills the copyset to a slot of this pool) */
+		pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state, %u slots for "
+			"copysets of more than two sharers\n",
+			(unsigned long long)c.npages, c.nnodes, size >> 10, dsm_spill_default(&c));
+	else
+		pr_info("dsm: %llu pages, %u nodes, %zu KiB of protocol state\n",
+			(unsigned long long)c.npages, c.nnodes, size >> 10);
 	if (!d->nap)
 		pr_info("dsm: the boot core's waits for the network poll without a pause "
 			"(nonap)\n");

@@ -257,10 +257,11 @@ void vmdsm_report(struct vm *vm)
 		(unsigned long long)d->monitor_redone);
 	kprintf("dsm: evictions: %llu PUTs sent (%llu with the page), %llu copies without "
 		"rights forgotten; as home, of the PUTs received: %llu from the owner, %llu "
-		"stale, %llu refused\n",
+		"stale, %llu refused; %llu readers dropped, no copyset slot free\n",
 		(unsigned long long)s->puts, (unsigned long long)s->puts_data,
 		(unsigned long long)s->forgets, (unsigned long long)s->puts_owner,
-		(unsigned long long)s->puts_stale, (unsigned long long)s->puts_refused);
+		(unsigned long long)s->puts_stale, (unsigned long long)s->puts_refused,
+		(unsigned long long)s->evictions);
 	vmcache_report(&d->cache);
 	print_vcpu_faults("dsm: ", vm);
 	vmpf_report(&d->pf, "dsm: ");
