@@ -31,6 +31,9 @@
 /* Spill slots (copysets of more than two sharers) a node's default pool never goes below,
  * unless it homes fewer pages (dsm_spill_default). */
 #define DSM_SPILL_FLOOR 4096u
+/* dsm_config.spill_slots for no pool at all: every reader beyond two sharers evicts one
+ * (the tests' way to reach that path; 0 asks for the default). */
+#define DSM_SPILL_NONE 0xffffffffu
 /* Most pages one message's header may cover (a run: proto.c, doc/dsm.md "Runs"). */
 #define DSM_RUN_MAX 64u
 
@@ -89,7 +92,8 @@ struct dsm_config {
 	const uint64_t *home_start;
 	unsigned max_holds;	 /* concurrent holds per node (actors); same on every node */
 	unsigned max_hold_pages; /* pages one dsm_acquire() may span */
-	uint32_t spill_slots;	 /* copysets of more than two sharers; 0: dsm_spill_default() */
+	uint32_t spill_slots;	 /* copysets of more than two sharers; 0: dsm_spill_default();
+				  * DSM_SPILL_NONE: none */
 	uint64_t pin_ns;	 /* bounded hold: pages held longer may be taken away */
 };
 

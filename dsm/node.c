@@ -36,7 +36,8 @@ static bool layout_valid(const struct dsm_config *c)
 	if (c->npages < 1 || c->npages > (UINT64_MAX >> DSM_PAGE_SHIFT))
 		return false;
 	if (c->max_holds < 1 || c->max_holds > 4096 || c->max_hold_pages < 1 ||
-	    c->max_hold_pages > 4096 || c->spill_slots > DSM_SLOT_MAX)
+	    c->max_hold_pages > 4096 ||
+	    (c->spill_slots > DSM_SLOT_MAX && c->spill_slots != DSM_SPILL_NONE))
 		return false;
 	if (layout_start(c, 0) != 0)
 		return false;
@@ -78,11 +79,19 @@ static bool layout_compute(const struct dsm_config *c, uint32_t spill_slots, str
 	return true;
 }
 
+/* The spill slots a configuration asks for: DSM_SPILL_NONE none, 0 the default. */
+static uint32_t spill_of(const struct dsm_config *cfg)
+{
+	if (cfg->spill_slots == DSM_SPILL_NONE)
+		return 0;
+	return cfg->spill_slots ? cfg->spill_slots : dsm_spill_default(cfg);
+}
+
 size_t dsm_mem_size(const struct dsm_config *cfg)
 {
 	struct layout l;
 
-	return layout_compute(cfg, cfg->spill_slots ? cfg->spill_slots : dsm_spill_default(cfg), &l)
+	return layout_compute(cfg, spill_of(cfg), &l)
 		       ? l.total
 		       : 0;
 }
@@ -138,7 +147,7 @@ static void node_init_pools(struct dsm_node *d)
 int dsm_init(struct dsm_node **out, const struct dsm_config *cfg, const struct dsm_ops *ops,
 	     void *ctx, void *mem, size_t mem_len)
 {
-	uint32_t slots = cfg->spill_slots ? cfg->spill_slots : dsm_spill_default(cfg);
+	uint32_t slots = spill_of(cfg);
 	uint8_t *base = mem;
 	struct dsm_node *d = mem;
 	struct layout l;

@@ -169,12 +169,15 @@ TEST(write_write_race)
 
 /* Eight readers of one page, then one writer: with the default pool (whose floor gives
  * every page homed here a slot: 0 slots for 16 pages on 8 nodes before, and every read
- * beyond the third evicted a sharer), with room to spare, and with the one slot taken by
- * another page, when the readers beyond the third evict inline sharers instead. */
+ * beyond the third evicted a sharer), with room to spare, and with no slot free (the one
+ * slot taken by another page, or no pool at all), when the readers beyond the third evict
+ * inline sharers instead. */
 TEST(read_storm_then_invalidate)
 {
-	for (unsigned variant = 0; variant < 3; variant++) {
-		struct sim *s = mk(8, 16, variant == 0 ? 0 : variant == 1 ? 4 : 1);
+	static const uint32_t pools[] = { 0, 4, 1, DSM_SPILL_NONE };
+
+	for (unsigned variant = 0; variant < 4; variant++) {
+		struct sim *s = mk(8, 16, pools[variant]);
 		bool spills = variant < 2;
 		struct op r[8];
 		uint64_t m0, m1, bytes;
@@ -184,7 +187,7 @@ TEST(read_storm_then_invalidate)
 									 .npages = 16, .max_holds = 4,
 									 .max_hold_pages = 4 }),
 				 2);
-		if (!spills) /* page 1 takes the one slot */
+		if (variant == 2) /* page 1 takes the one slot */
 			for (unsigned n = 1; n < 4; n++)
 				run_op(s, op_word(n, PAGE, false, 0));
 		run_op(s, op_word(0, 64, true, 0xabc));

@@ -48,7 +48,7 @@ struct sim_lossy {
 struct sim_params {
 	unsigned nnodes, npages;
 	unsigned max_holds, max_hold_pages;
-	uint32_t spill_slots; /* 0: the protocol's default */
+	uint32_t spill_slots; /* 0: the protocol's default; DSM_SPILL_NONE: no pool */
 	uint64_t pin_ns;
 	uint64_t delay_min_ns, delay_max_ns; /* uniform; 1 in 16 up to 8x max, unless equal */
 	uint64_t seed;

@@ -57,7 +57,7 @@ static void sim_replay_params(struct wl_params *p, unsigned nodes, uint64_t seed
 {
 	wl_defaults(p, nodes, seed);
 	p->sim.npages = nodes + 1 + (unsigned)(seed % (nodes + 2));
-	p->sim.spill_slots = seed % 3 == 0 ? p->sim.npages : seed % 3 == 1 ? 1 : 0;
+	p->sim.spill_slots = seed % 3 == 0 ? p->sim.npages : seed % 3 == 1 ? 1 : DSM_SPILL_NONE;
 	p->sim.evict = cache >= 0;
 	p->sim.cache_pages = cache > 0 ? (unsigned)cache : 0;
 	if (lossy)
@@ -268,6 +268,8 @@ static void sim_stress_params(struct wl_params *p, unsigned i)
 	p->sim.pin_ns = 1000 + (x >> 20) % 60000;
 	p->sim.delay_max_ns = p->sim.delay_min_ns + (x >> 28) % 40000;
 	p->sim.spill_slots = (unsigned)((x >> 44) % 4);
+	if (p->sim.spill_slots == 0) /* none: readers evict each other */
+		p->sim.spill_slots = DSM_SPILL_NONE;
 	p->sim.evict = (x >> 50) % 2;
 	p->sim.cache_pages = (unsigned)((x >> 52) % 4);
 	p->ops = 300;
