@@ -91,9 +91,7 @@ size_t dsm_mem_size(const struct dsm_config *cfg)
 {
 	struct layout l;
 
-	return layout_compute(cfg, spill_of(cfg), &l)
-		       ? l.total
-		       : 0;
+	return layout_compute(cfg, spill_of(cfg), &l) ? l.total : 0;
 }
 
 /*

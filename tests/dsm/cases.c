@@ -183,8 +183,10 @@ TEST(read_storm_then_invalidate)
 		uint64_t m0, m1, bytes;
 
 		if (variant == 0)
-			CHECK_EQ(dsm_spill_default(&(struct dsm_config){ .self = 0, .nnodes = 8,
-									 .npages = 16, .max_holds = 4,
+			CHECK_EQ(dsm_spill_default(&(struct dsm_config){ .self = 0,
+									 .nnodes = 8,
+									 .npages = 16,
+									 .max_holds = 4,
 									 .max_hold_pages = 4 }),
 				 2);
 		if (variant == 2) /* page 1 takes the one slot */
