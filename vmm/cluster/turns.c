@@ -97,7 +97,15 @@ static void turn_began(struct vm *vm)
 	tn->at_start.waited = tn->t.waited_ns;
 	tn->at_start.faults = local_faults(vm);
 	tn->at_start.asked = vmdsm_of(vm)->pf.asked;
+	memcpy(tn->at_start.kind, vmdsm_of(vm)->pf.kind, sizeof(tn->at_start.kind));
 }
+
+static const char *const why_name[TURN_NWHY] = {
+	[TURN_SLICE] = "its slice was over",
+	[TURN_HALTED] = "halted",
+	[TURN_YIELD] = "a vCPU yielded after PAUSE",
+	[TURN_OTHER] = "other",
+};
 
 /* The token left: one line at loglevel=3 on what the turn did (where a compute phase's
  * time goes between turns: the faults and prefetches each turn's start needs). */
@@ -105,14 +113,24 @@ static void log_turn(struct vm *vm, u64 now)
 {
 	struct turns_node *tn = &cluster_of(vm)->turns;
 	const struct turns *t = &tn->t;
+	const u64 *k = vmdsm_of(vm)->pf.kind, *k0 = tn->at_start.kind;
 
 	pr_debug("turns: turn %llu here, %llu ms to %llu ms: %llu ms of it waiting for pages, "
-		 "%llu faults, %llu pages prefetched; to node %d\n",
+		 "%llu faults, %llu pages prefetched; to node %d (%s)\n",
 		 (unsigned long long)t->turns, (unsigned long long)(t->began / 1000000),
 		 (unsigned long long)(now / 1000000),
 		 (unsigned long long)((t->waited_ns - tn->at_start.waited) / 1000000),
 		 (unsigned long long)(local_faults(vm) - tn->at_start.faults),
-		 (unsigned long long)(vmdsm_of(vm)->pf.asked - tn->at_start.asked), t->passed_to);
+		 (unsigned long long)(vmdsm_of(vm)->pf.asked - tn->at_start.asked), t->passed_to,
+		 why_name[t->passed_why < TURN_NWHY ? t->passed_why : TURN_OTHER]);
+	pr_debug("turns:   its faults: %llu on new pages, %llu lost untouched, %llu asked for, "
+		 "%llu not yet asked for, %llu not used lately, %llu other\n",
+		 (unsigned long long)(k[VMPF_NEW] - k0[VMPF_NEW]),
+		 (unsigned long long)(k[VMPF_UNTOUCHED] - k0[VMPF_UNTOUCHED]),
+		 (unsigned long long)(k[VMPF_ASKED] - k0[VMPF_ASKED]),
+		 (unsigned long long)(k[VMPF_PENDING] - k0[VMPF_PENDING]),
+		 (unsigned long long)(k[VMPF_STALE] - k0[VMPF_STALE]),
+		 (unsigned long long)(k[VMPF_OTHER] - k0[VMPF_OTHER]));
 }
 
 static void kick_others(struct vm *vm)

@@ -38,6 +38,7 @@
 #define UNUM_VMM_CLUSTER_TURNS_H
 
 #include "vmm/cluster/turns_token.h"
+#include "vmm/cluster/vmdsm_prefetch.h"
 #include "vmm/virt/vm.h"
 
 /* This node's side of the turns (part of struct cluster): the token protocol's state. */
@@ -47,7 +48,7 @@ struct turns_node {
 	u64 kept;      /* tokens that could not be sent, as last reported */
 	bool was_free; /* in a free phase, as last logged (loglevel=3) */
 	struct {       /* this turn so far, for its line at loglevel=3 (turns.c) */
-		u64 waited, faults, asked;
+		u64 waited, faults, asked, kind[VMPF_KINDS];
 	} at_start;
 };
 

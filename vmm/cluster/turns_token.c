@@ -283,7 +283,8 @@ bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 	}
 	if (!pass_token(t, (u32)next, want, now))
 		return false;
-	t->passed[want ? TURN_SLICE : why < TURN_NWHY ? why : TURN_OTHER]++;
+	t->passed_why = want ? TURN_SLICE : why < TURN_NWHY ? why : TURN_OTHER;
+	t->passed[t->passed_why]++;
 	/* Longer turns only while the node it came from computed too: a node that just takes
 	 * an interrupt and halts gets it back soon (a yield says nothing either way). */
 	t->grown += want && t->cur_ns == TURNS_GROW * t->slice_ns;

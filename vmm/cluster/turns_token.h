@@ -81,6 +81,7 @@ struct turns {
 	u16 heard[TURNS_MAX_NODES];  /* the latest request number heard from each node */
 	u16 served[TURNS_MAX_NODES]; /* valid while this node has the token */
 	int passed_to;		     /* the node this one last passed the token to, or -1 */
+	enum turn_why passed_why;    /* ... and why */
 	u64 asked_since;	     /* when this node first asked for the turn it waits for */
 	/* adaptive turns: free phases, in which every node runs at once */
 	bool adaptive;

@@ -67,7 +67,13 @@
 
 _Static_assert(VMPF_WINDOW + VMPF_AHEAD == VMPF_HOLDS, "VMPF_HOLDS");
 
-enum { PG_LOST = 1, PG_WROTE = 2 };
+enum {
+	PG_LOST = 1,	  /* in lost[] */
+	PG_WROTE = 2,	  /* its last fault here wrote (vmpf_wants_write) */
+	PG_ASKED = 4,	  /* asked for at this turn's start, not faulted on since */
+	PG_UNTOUCHED = 8, /* its last loss found its accessed mark clear */
+	PG_WORK = 16,	  /* in work[], not yet asked for */
+};
 
 static void *alloc_bytes(u64 bytes)
 {
@@ -99,9 +105,11 @@ void vmpf_note_lost(struct vmpf *pf, u64 page, int used)
 	if (!pf->flags || page >= pf->npages || (pf->flags[page] & PG_LOST))
 		return;
 	if (used == VMPF_UNUSED) {
+		pf->flags[page] |= PG_UNTOUCHED;
 		pf->lost_unused++; /* (a guess that did not pay, or a page it no longer uses) */
 		return;
 	}
+	pf->flags[page] &= (u8)~PG_UNTOUCHED;
 	if (used == VMPF_USED)
 		pf->stamp[page] = (u16)(pf->turn + 1) ? (u16)(pf->turn + 1) : 1;
 	else if (!pf->stamp[page])
@@ -172,6 +180,23 @@ static int ask(struct vmpf *pf, u32 i, u64 page, bool write)
 	return -1;
 }
 
+static int fault_kind(const struct vmpf *pf, u64 page)
+{
+	u8 f = pf->flags[page];
+
+	if (f & PG_ASKED)
+		return VMPF_ASKED;
+	if (f & PG_WORK)
+		return VMPF_PENDING;
+	if (f & PG_UNTOUCHED)
+		return VMPF_UNTOUCHED;
+	if (!pf->stamp[page])
+		return VMPF_NEW;
+	if ((u16)(pf->turn - (pf->stamp[page] - 1)) > VMPF_AGE)
+		return VMPF_STALE;
+	return VMPF_OTHER;
+}
+
 static bool room(void)
 {
 	struct msg_layer *l = net_msg_layer();
@@ -183,6 +208,7 @@ void vmpf_note_fault(struct vmpf *pf, u64 page, bool write, bool wrote)
 {
 	if (!pf->stamp || page >= pf->npages)
 		return;
+	pf->kind[fault_kind(pf, page)]++;
 	pf->stamp[page] = (u16)(pf->turn + 1) ? (u16)(pf->turn + 1) : 1; /* (0: never) */
 	pf->flags[page] = (u8)((pf->flags[page] & PG_LOST) | (wrote ? PG_WROTE : 0));
 	/* A run goes on through pages the read-ahead already asked for. */
@@ -219,6 +245,8 @@ static void start_turn(struct vmpf *pf)
 {
 	u32 *t = pf->work;
 
+	for (u32 i = 0; i < pf->nwork; i++) /* (last turn's: asked for or not) */
+		pf->flags[pf->work[i]] &= (u8) ~(PG_ASKED | PG_WORK);
 	pf->turn_began = false;
 	pf->turns++;
 	pf->turn++;
@@ -229,7 +257,7 @@ static void start_turn(struct vmpf *pf)
 	pf->cursor = 0;
 	pf->active = true;
 	for (u32 i = 0; i < pf->nwork; i++)
-		pf->flags[pf->work[i]] &= (u8)~PG_LOST;
+		pf->flags[pf->work[i]] = (u8)((pf->flags[pf->work[i]] & ~PG_LOST) | PG_WORK);
 }
 
 void vmpf_poll(struct vmpf *pf, bool may_run)
@@ -252,12 +280,16 @@ void vmpf_poll(struct vmpf *pf, bool may_run)
 		if (i < 0)
 			break;
 		pf->cursor++;
+		pf->flags[page] &= (u8)~PG_WORK;
 		if ((u16)(pf->turn - (pf->stamp[page] - 1)) > VMPF_AGE) {
 			pf->stale++;
 			continue;
 		}
 		switch (ask(pf, (u32)i, page, pf->flags[page] & PG_WROTE)) {
-		case 1: pf->asked++; break;
+		case 1:
+			pf->asked++;
+			pf->flags[page] |= PG_ASKED;
+			break;
 		case 0: pf->here++; break;
 		default: break;
 		}
@@ -288,6 +320,14 @@ void vmpf_report(const struct vmpf *pf, const char *prefix)
 			prefix, (unsigned long long)pf->turns, (unsigned long long)pf->asked,
 			(unsigned long long)pf->here, (unsigned long long)pf->stale,
 			(unsigned long long)pf->overflow, (unsigned long long)pf->lost_unused);
+	kprintf("%sthe vCPUs' faults, by what the prefetch knew of the page: %llu on new pages, "
+		"%llu lost untouched, %llu asked for at the turn's start, %llu not yet asked for, "
+		"%llu not used lately, %llu other\n",
+		prefix, (unsigned long long)pf->kind[VMPF_NEW],
+		(unsigned long long)pf->kind[VMPF_UNTOUCHED],
+		(unsigned long long)pf->kind[VMPF_ASKED],
+		(unsigned long long)pf->kind[VMPF_PENDING],
+		(unsigned long long)pf->kind[VMPF_STALE], (unsigned long long)pf->kind[VMPF_OTHER]);
 	kprintf("%sread-ahead: %llu pages asked for, %llu already here; %llu prefetches refused "
 		"by the protocol\n",
 		prefix, (unsigned long long)pf->ahead_asked, (unsigned long long)pf->ahead_here,

@@ -23,6 +23,19 @@ struct vmpf_holds {
 	volatile bool done[VMPF_HOLDS];
 };
 
+/* What the prefetch knew of a page a vCPU faulted on (vmpf_note_fault), counted per kind
+ * to show why a turn's start did not bring it: */
+enum {
+	VMPF_NEW,	/* never faulted on here (or not since its stamp wrapped) */
+	VMPF_UNTOUCHED, /* lost with its accessed mark clear, so not remembered */
+	VMPF_ASKED,	/* asked for at this turn's start: on its way, or taken again since */
+	VMPF_PENDING,	/* lost and remembered, not yet asked for when the vCPU faulted */
+	VMPF_STALE,	/* lost, not faulted on in this node's last VMPF_AGE turns */
+	VMPF_OTHER,	/* none of these: a write to a page read here, a page lost during
+		       * this node's own turn, one not remembered (more than VMPF_LOST) */
+	VMPF_KINDS
+};
+
 /* The prefetcher's state, one per node (part of struct cluster). */
 struct vmcache;
 
@@ -44,10 +57,11 @@ struct vmpf {
 	u32 run;	/* ... faults on ascending pages so far */
 	u32 ahead;	/* ... and how far ahead of the fault it asks */
 	u64 turns, asked, here, stale, overflow, ahead_asked, ahead_here, refused;
-	u64 lost_unused; /* losses of pages the guest had not touched since they came */
-	u64 upgraded;	 /* read faults asked for writing (vmpf_wants_write) */
-	u64 rewritten;	 /* write rights lost on a page the guest wrote: asked for writing */
-	u64 unwritten;	 /* write rights lost unused on a page asked for writing: now read */
+	u64 lost_unused;      /* losses of pages the guest had not touched since they came */
+	u64 upgraded;	      /* read faults asked for writing (vmpf_wants_write) */
+	u64 rewritten;	      /* write rights lost on a page the guest wrote: asked for writing */
+	u64 unwritten;	      /* write rights lost unused on a page asked for writing: now read */
+	u64 kind[VMPF_KINDS]; /* the vCPUs' faults by what the prefetch knew of the page */
 };
 
 /* Before the guest runs: per-page state for npages guest pages, of which [hole_first,
@@ -62,12 +76,12 @@ void vmpf_note_fault(struct vmpf *pf, u64 page, bool write, bool wrote);
  * the last time it had it: the last fault here was a write, or, later, write rights left
  * the page written (vmpf_note_written). */
 bool vmpf_wants_write(const struct vmpf *pf, u64 page);
-/* The protocol took write rights on page away from this node; written: whether the
- * guest wrote it since they came (as nested_protect_written() says; -1: unknown). */
-void vmpf_note_written(struct vmpf *pf, u64 page, int written);
 /* Whether the guest used a page while this node had it, as vmpf_note_lost() is told
  * (the values of nested_page_used()). */
 enum { VMPF_USE_UNKNOWN = -1, VMPF_UNUSED = 0, VMPF_USED = 1 };
+/* The protocol took write rights on page away from this node; written: whether the
+ * guest wrote it since they came (as nested_protect_written() says; -1: unknown). */
+void vmpf_note_written(struct vmpf *pf, u64 page, int written);
 /* The protocol took rights on page away from this node (it had write rights or not);
  * used: whether the guest touched it since it came or its rights last changed. */
 void vmpf_note_lost(struct vmpf *pf, u64 page, int used);
