@@ -26,13 +26,16 @@ struct vmpf_holds {
 /* What the prefetch knew of a page a vCPU faulted on (vmpf_note_fault), counted per kind
  * to show why a turn's start did not bring it: */
 enum {
-	VMPF_NEW,	/* never faulted on here (or not since its stamp wrapped) */
+	VMPF_NEW,	/* never faulted on here, nor lost after use (what the read-ahead
+			 * alone brought counts as new) */
 	VMPF_UNTOUCHED, /* lost with its accessed mark clear, so not remembered */
-	VMPF_ASKED,	/* asked for at this turn's start: on its way, or taken again since */
+	VMPF_ASKED,	/* asked for at this turn's start: on its way, taken again since, or
+			 * brought for reading and now written */
 	VMPF_PENDING,	/* lost and remembered, not yet asked for when the vCPU faulted */
-	VMPF_STALE,	/* lost, not faulted on in this node's last VMPF_AGE turns */
+	VMPF_STALE,	/* not faulted on in this node's last VMPF_AGE turns (lost or not) */
 	VMPF_OTHER,	/* none of these: a write to a page read here, a page lost during
-		       * this node's own turn, one not remembered (more than VMPF_LOST) */
+			 * this node's own turn, one not remembered (more than VMPF_LOST),
+			 * one the turn's start found here or could not ask for */
 	VMPF_KINDS
 };
 
@@ -46,7 +49,8 @@ struct vmpf {
 	u64 hole_first, hole_end; /* guest pages that are no RAM: the read-ahead stops there */
 	u16 *stamp; /* per page: 1 + the turn (mod 2^16) in which a vCPU last faulted on it,
 		     * or which it was lost after the guest had used it */
-	u8 *flags;  /* per page: PG_LOST (in lost[]), PG_WROTE (its last fault wrote) */
+	u8 *flags;  /* per page: PG_LOST (in lost[]), PG_WROTE (its last fault wrote); for
+		     * the fault kinds, PG_ASKED, PG_WORK, PG_UNTOUCHED (vmdsm_prefetch.c) */
 	u32 *lost;  /* pages lost since this node's turn ended */
 	u32 nlost, nwork, cursor;
 	u32 *work; /* the previous lost[], being asked for during this turn */
