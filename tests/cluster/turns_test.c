@@ -402,16 +402,19 @@ static void deliver_all(void)
 static void adapt_all(void)
 {
 	for (u32 i = 0; i < s.n; i++)
-		turns_token_adapt(&s.t[i], s.now);
+		turns_token_adapt(&s.t[i], false, s.now);
 }
 
 /* One window of a free phase: node i's vCPUs wait for wait_ns of it (bit i of waiting, else
- * none); the nodes without the token poll first, their votes arrive, then the holder
- * (with holder_fails, its sends fail). */
-static void window_ex(u32 waiting, u64 wait_ns, bool holder_fails)
+ * none), except node `idle`'s (if not -1), which have nothing to run (it polls halted at
+ * the window's start and end); the nodes without the token poll first, their votes
+ * arrive, then the holder (with holder_fails, its sends fail). */
+static void window_of(u32 waiting, u64 wait_ns, bool holder_fails, int idle)
 {
 	int holder = -1;
 
+	if (idle >= 0)
+		CHECK(!turns_token_poll(&s.t[idle], false, TURN_HALTED, s.now));
 	for (u32 i = 0; i < s.n; i++)
 		if (waiting & (1u << i))
 			turns_token_note_wait(&s.t[i], s.now, s.now + wait_ns);
@@ -420,12 +423,19 @@ static void window_ex(u32 waiting, u64 wait_ns, bool holder_fails)
 		if (s.t[i].have)
 			holder = (int)i;
 		else
-			turns_token_poll(&s.t[i], true, TURN_SLICE, s.now);
+			turns_token_poll(&s.t[i], (int)i != idle,
+					 (int)i == idle ? TURN_HALTED : TURN_SLICE, s.now);
 	deliver_all();
 	s.fail_sends = holder_fails;
 	if (holder >= 0)
-		turns_token_poll(&s.t[holder], true, TURN_SLICE, s.now);
+		turns_token_poll(&s.t[holder], holder != idle,
+				 holder == idle ? TURN_HALTED : TURN_SLICE, s.now);
 	s.fail_sends = false;
+}
+
+static void window_ex(u32 waiting, u64 wait_ns, bool holder_fails)
+{
+	window_of(waiting, wait_ns, holder_fails, -1);
 }
 
 static void window(u32 waiting, u64 wait_ns)
@@ -587,27 +597,111 @@ TEST(the_token_carries_the_phase_number_and_ends_a_phase_it_finds)
 	deliver_all();
 	CHECK(s.t[2].have && s.t[2].epoch == 1);
 	/* A node still free when the token comes (an END not yet heard) leaves the phase. */
-	s.t[2].free = true;
-	CHECK(turns_token_poll(&s.t[2], false, TURN_HALTED, s.now) || !s.t[2].free);
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	deliver_all();
+	s.now += 4 * SLICE;
+	CHECK(turns_token_poll(&s.t[2], false, TURN_HALTED, s.now));
+	s.t[1].free = true;
+	deliver_all();
+	CHECK(s.t[1].have && !s.t[1].free);
 }
 
-TEST(a_node_whose_vcpus_cannot_run_abstains)
+/* A window in which node `idle` has nothing to run and the nodes in `waiting` wait. */
+static void window_idle(u32 idle, u32 waiting)
+{
+	window_of(waiting, SLICE, false, (int)idle);
+}
+
+TEST(an_idle_node_counts_neither_way)
 {
 	sim_init(2, 13);
 	adapt_all();
 	begin_phase(0);
-	/* Node 1 is halted (no waits, but nothing to run): with the holder waiting, the
-	 * phase ends. */
-	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++) {
-		turns_token_note_wait(&s.t[0], s.now, s.now + SLICE);
-		s.now += SLICE;
-		CHECK(!turns_token_poll(&s.t[1], false, TURN_HALTED, s.now));
-		deliver_all();
-		turns_token_poll(&s.t[0], true, TURN_SLICE, s.now);
+	/* Node 1 is halted (nothing to run): the holder waiting alone does not end the phase:
+	 * turns would not bring its pages sooner. */
+	for (u32 w = 0; w < 3 * TURNS_BAD_WINDOWS; w++) {
+		window_idle(1, 1u << 0);
+		CHECK(s.t[0].free && s.t[1].free);
 	}
+	CHECK_EQ(s.t[0].vote[1], VOTE_IDLE);
+	CHECK_EQ(s.t[0].vote[0], VOTE_BAD);
+	/* The holder halted and node 1 waiting: neither. */
+	for (u32 w = 0; w < 3 * TURNS_BAD_WINDOWS; w++) {
+		window_idle(0, 1u << 1);
+		CHECK(s.t[0].free && s.t[1].free);
+	}
+	CHECK_EQ(s.t[0].vote[0], VOTE_IDLE);
+	/* Both run and wait (the holder's vCPU can run again: its loop polls at once): it
+	 * ends. */
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	end_phase();
+	CHECK(!s.t[0].free && !s.t[1].free);
+	/* Of three nodes, two waiting and one idle: it ends. */
+	sim_init(3, 14);
+	adapt_all();
+	begin_phase(0);
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++)
+		window_idle(2, 3);
 	CHECK(!s.t[0].free);
 	deliver_all();
-	CHECK(!s.t[1].free);
+	CHECK(!s.t[1].free && !s.t[2].free);
+	/* A node halted for part of a window: it waited for most of the time it ran, bad. */
+	begin_phase(0);
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS; w++) {
+		/* halted for a third of it, then waiting for pages for half of the window: more
+		 * than half of the two thirds it could run */
+		CHECK(!turns_token_poll(&s.t[2], false, TURN_HALTED, s.now));
+		CHECK(!turns_token_poll(&s.t[2], true, TURN_SLICE, s.now + SLICE / 3));
+		turns_token_note_wait(&s.t[2], s.now + SLICE / 3, s.now + SLICE * 5 / 6);
+		window(3, SLICE);
+	}
+	CHECK_EQ(s.t[2].bad_windows, TURNS_BAD_WINDOWS);
+	CHECK(!s.t[0].free);
+}
+
+TEST(a_node_not_heard_from_counts_neither_way)
+{
+	sim_init(2, 15);
+	adapt_all();
+	/* The FREE to node 1 is lost: the holder waits alone, the phase goes on. */
+	s.now = s.t[0].probe_at;
+	s.fail_sends = true;
+	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
+	s.fail_sends = false;
+	for (u32 w = 0; w < 2 * TURNS_BAD_WINDOWS; w++) {
+		turns_token_note_wait(&s.t[0], s.now, s.now + SLICE);
+		s.now += SLICE;
+		turns_token_poll(&s.t[0], true, TURN_SLICE, s.now);
+		s.nq = 0; /* (the FREE sent again is lost too) */
+		CHECK(s.t[0].free);
+	}
+	CHECK_EQ(s.t[0].vote[1], VOTE_NONE);
+}
+
+TEST(the_nodes_may_begin_in_a_free_phase)
+{
+	sim_init(3, 16);
+	for (u32 i = 0; i < 3; i++)
+		turns_token_adapt(&s.t[i], true, s.now);
+	CHECK_EQ(s.nq, 0); /* (no message: every node begins it alike) */
+	for (u32 i = 0; i < 3; i++)
+		CHECK(s.t[i].free && s.t[i].epoch == 1 && s.t[i].free_from == 0 &&
+		      turns_token_may_run(&s.t[i]));
+	CHECK(s.t[0].have && tokens() == 1);
+	/* Votes go to node 0; a compute window keeps the phase. */
+	window(0, 0);
+	CHECK(s.t[0].vote[1] == VOTE_GOOD && s.t[0].vote[2] == VOTE_GOOD);
+	end_phase();
+	for (u32 i = 0; i < 3; i++)
+		CHECK(!s.t[i].free && s.t[i].probe_ns == 2 * TURNS_PROBE_MIN_NS);
+	CHECK(s.t[0].have && tokens() == 1);
+	/* The next phase is number 2 for everyone. */
+	begin_phase(0);
+	for (u32 i = 0; i < 3; i++)
+		CHECK(s.t[i].free && s.t[i].epoch == 2);
+	/* Called again (a second settle): nothing changes. */
+	turns_token_adapt(&s.t[1], true, s.now);
+	CHECK(s.t[1].epoch == 2);
 }
 
 TEST(an_end_that_cannot_be_sent_is_sent_again_and_the_token_waits)
@@ -659,8 +753,11 @@ TEST(votes_of_another_phase_or_to_a_node_without_the_token_are_dropped)
 	CHECK_EQ(turns_token_receive(&s.t[0], 1, vote, 8, s.now), TURN_RX_TAKEN);
 	CHECK_EQ(s.t[0].vote[1], VOTE_NONE);
 	vote[4] = 1;
-	vote[1] = 2; /* neither good nor bad */
+	vote[1] = 3; /* neither good, bad nor idle */
 	CHECK_EQ(turns_token_receive(&s.t[0], 1, vote, 8, s.now), -E_INVAL);
+	vote[1] = 2;
+	CHECK_EQ(turns_token_receive(&s.t[0], 1, vote, 8, s.now), TURN_RX_TAKEN);
+	CHECK_EQ(s.t[0].vote[1], VOTE_IDLE);
 	vote[1] = 1;
 	CHECK_EQ(turns_token_receive(&s.t[0], 1, vote, 8, s.now), TURN_RX_TAKEN);
 	CHECK_EQ(s.t[0].vote[1], VOTE_BAD);

@@ -71,7 +71,8 @@ static void log_phase(struct turns_node *tn, int src)
 	if (tn->t.free)
 		pr_debug("turns: free phase %u began\n", tn->t.epoch);
 	else if (src < 0)
-		pr_debug("turns: free phase %u ended here, every node waiting, after %llu ms\n",
+		pr_debug("turns: free phase %u ended here, the running nodes waiting for pages, "
+			 "after %llu ms\n",
 			 tn->t.epoch,
 			 (unsigned long long)((time_now_ns() - tn->t.free_began) / 1000000));
 	else
@@ -251,7 +252,7 @@ int turns_init(struct vm *vm, u32 slice_ms, bool adaptive)
 	if (!tn->t.on)
 		return 0;
 	if (adaptive)
-		turns_token_adapt(&tn->t, time_now_ns());
+		turns_token_adapt(&tn->t, false, time_now_ns());
 	return net_register(MSG_T_TURN, recv_turn, vm);
 }
 
@@ -261,17 +262,23 @@ void turns_settle(struct vm *vm, bool all_walks_read, bool slice_given)
 	u32 slice_ms = (u32)(t->slice_ns / 1000000);
 
 	if (t->on && all_walks_read && !slice_given) {
-		t->on = false; /* (before any turn message: they begin with the guest) */
-		pr_info("turns: none: every node walks the guest's page tables with reads "
-			"(Intel EPT without A/D flags, or AMD on shadow page tables), so they stay "
-			"shared and the nodes run at once (slice=MS or turns= asks for turns)\n");
+		/* (before any turn message: they begin with the guest) */
+		turns_token_adapt(t, true, time_now_ns());
+		pr_info("turns: none to begin with: every node walks the guest's page tables with "
+			"reads (Intel EPT without A/D flags, or AMD on shadow page tables), so "
+			"they "
+			"stay shared and the nodes run at once; they take turns of %u ms only "
+			"while "
+			"the nodes that run wait for pages more than half of the time (slice=0: "
+			"never; turns=always: always)\n",
+			slice_ms);
 	} else if (t->on) {
 		pr_info("turns: the nodes' vCPUs take turns of %u ms of progress (time not spent "
 			"waiting for pages, up to %u ms more of it; up to %u ms of progress while "
 			"every node's turns end by their slice)%s\n",
 			slice_ms, slice_ms * (TURNS_MAX_FACTOR - 1), slice_ms * TURNS_GROW,
-			t->adaptive ? "; adaptive: phases in which all run at once, until every "
-				      "node waits for pages more than half of the time"
+			t->adaptive ? "; adaptive: phases in which all run at once, until the "
+				      "nodes that run wait for pages more than half of the time"
 				    : "");
 	}
 }
@@ -302,7 +309,8 @@ void turns_report(const struct vm *vm)
 		(unsigned long long)t->passed[TURN_OTHER]);
 	if (t->adaptive)
 		kprintf("turns: %llu free phases (all nodes running), %llu ms in all, the longest "
-			"%llu ms; %llu ended here as the holder, every node waiting; %llu begun "
+			"%llu ms; %llu ended here as the holder, the running nodes waiting; %llu "
+			"begun "
 			"here "
 			"early for a quiet turn\n",
 			(unsigned long long)t->frees,

@@ -23,13 +23,14 @@
  * run (halted, waiting for a SIPI, yielding after PAUSE). Nobody waiting: the
  * holder keeps it. The token is only scheduling: coherence never depends on it.
  *
- * Adaptive turns (turns=adaptive; meant for shadow page tables, which remove the walks'
- * reason for turns; not the default, doc/dsm.md says why): the nodes also try free
- * phases, in which they all run at once, and go back to turns when every node's vCPUs
- * spend more than half their time waiting for pages (turns_token.h). Measured: a Linux
- * guest's kernel writes global data at every timer tick (jiffies, the timekeeper, RCU's
- * and the scheduler's state), so while its CPUs are busy in the kernel, running at once
- * moves those pages at every tick and loses to turns; a compute phase on nohz_full CPUs
+ * Adaptive turns (the default where every node's walks only read the guest's page tables,
+ * beginning with the nodes at once; turns=adaptive asks for them beginning with turns):
+ * the nodes also run in free phases, all at once, and go back to turns while the nodes
+ * that run spend more than half their time waiting for pages (turns_token.h). Measured: a
+ * Linux guest's kernel writes global data at every timer tick (jiffies, the timekeeper,
+ * RCU's and the scheduler's state) and at every page fault (the process's mmap_lock), so
+ * while its CPUs are busy in the kernel on several nodes, running at once moves those
+ * pages at every tick or fault and loses to turns; a compute phase on nohz_full CPUs
  * touches few of them.
  * The protocol itself is vmm/cluster/turns_token.c, host-tested. Runs on the boot core,
  * from the run loop and the network context.
@@ -56,11 +57,14 @@ struct turns_node {
  * phases (turns_token.h). */
 int turns_init(struct vm *vm, u32 slice_ms, bool adaptive);
 /* Once every node has said how its CPU walks the guest's page tables (the start
- * barrier, vmm/main.c): turns end before they begin when every node's walks only read
- * the tables (Intel EPT without A/D flags, or AMD on shadow page tables, whose
- * monitor reads them with read rights: they can stay read-shared) and the
- * command line of no node asked for them (slice_given: slice= or turns= on any node's, as
- * the start messages say). Says which it is. */
+ * barrier, vmm/main.c): when every node's walks only read the tables (Intel EPT without
+ * A/D flags, or AMD on shadow page tables, whose monitor reads them with read rights: they
+ * can stay read-shared) and the command line of no node asked for turns (slice_given:
+ * slice= or turns= on any node's, as the start messages say), the nodes begin at once and
+ * take turns only while running at once loses (adaptive turns beginning with a free
+ * phase: measured, threads that fault memory in on several nodes at once, 4 KiB pages,
+ * took the guest kernel's shared pages from each other at every fault and ran 5-10 times
+ * slower than under turns). Says which it is. */
 void turns_settle(struct vm *vm, bool all_walks_read, bool slice_given);
 /* The boot core's part, at every pass of its run loop. */
 void turns_poll(struct vm *vm, u64 now);

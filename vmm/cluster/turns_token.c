@@ -11,8 +11,9 @@ enum { TURN_WANT = 1, TURN_TOKEN = 2, TURN_FREE = 3, TURN_END = 4, TURN_VOTE = 5
  * request last served for each of the nnodes nodes. */
 struct turn_msg {
 	u8 kind;
-	u8 bad; /* VOTE: 1 if the sender's windows are bad, 0 if no longer; TOKEN: 1 if the
-		 * sender gave it up at the end of its slice, still wanting to run */
+	u8 bad; /* VOTE: 1 if the sender's windows are bad, 0 if no longer, 2 if its vCPUs had
+		 * nothing to run for most of its window; TOKEN: 1 if the sender gave it up at
+		 * the end of its slice, still wanting to run */
 	u16 nnodes;
 	u32 seq;   /* WANT: the sender's request number; TOKEN: passes so far; FREE, END, VOTE:
 		  * the phase's number */
@@ -132,13 +133,18 @@ static u64 slice_end(const struct turns *t)
 	return t->since + t->cur_ns + MIN(waited, (TURNS_MAX_FACTOR - 1) * t->slice_ns);
 }
 
-void turns_token_adapt(struct turns *t, u64 now)
+static void free_begins(struct turns *t, u32 epoch, u32 holder, u64 now);
+
+void turns_token_adapt(struct turns *t, bool start_free, u64 now)
 {
 	if (!t->on)
 		return;
 	t->adaptive = true;
 	t->probe_ns = TURNS_PROBE_MIN_NS;
 	t->probe_at = now + t->probe_ns;
+	/* (every node does the same before any turn message: phase 1, node 0 its holder) */
+	if (start_free && t->epoch == 0)
+		free_begins(t, 1, 0, now);
 }
 
 /* A free phase begins here (FREE heard from holder, or sent by this node as the holder). */
@@ -148,8 +154,9 @@ static void free_begins(struct turns *t, u32 epoch, u32 holder, u64 now)
 	t->epoch = epoch;
 	t->free = true;
 	t->end_unsent = false;
-	t->free_began = t->win_start = now;
-	t->win_wait = 0;
+	t->free_began = t->win_start = t->last_poll = now;
+	t->win_wait = t->win_idle = 0;
+	t->last_want = true;
 	t->bad_windows = 0;
 	memset(t->vote, 0, sizeof(t->vote));
 	t->frees++;
@@ -189,50 +196,73 @@ static bool quiet_turn(const struct turns *t, u64 now)
 	       t->wait_ns / t->nlocal * TURNS_QUIET < ran && next_waiting(t) >= 0;
 }
 
-/* The holder: does every node that is up vote bad in this phase (one not heard from
- * counts as bad: it missed the FREE and is not running with the others)? Only then does
- * running at once give less than turns would: with one node's vCPUs still mostly running,
- * nodes at once still beat one node at a time (measured: compute phases in which one
- * node's vCPU waited for more than half of its time, its CPU still taking the guest's
- * tick, while the other computed at full speed). */
-static bool all_bad(const struct turns *t)
+/* The holder: should the phase end? When no node that is up votes good and at least two
+ * vote bad: only then does running at once give less than turns would. With one node's
+ * vCPUs still mostly running, nodes at once still beat one node at a time (measured:
+ * compute phases in which one node's vCPU waited for more than half of its time, its CPU
+ * still taking the guest's tick, while the other computed at full speed). A node whose
+ * vCPUs had nothing to run (idle), or not heard from (it missed the FREE: it asks for the
+ * turn and gets the FREE again), counts neither way: turns would not take pages away from
+ * it, so one node waiting alone waits for pages turns would not bring it sooner (cold
+ * faults; measured: a boot's node 0 while node 1 waited for its SIPI, or a thread's start
+ * on a node that had been idle), and turns would only hold back the others' next
+ * wake-up. */
+static bool phase_loses(const struct turns *t)
 {
-	for (u32 n = 0; n < t->nnodes; n++)
-		if (n == t->self ? t->vote[n] != VOTE_BAD
-				 : t->vote[n] == VOTE_GOOD && t->ops->node_up(t->ctx, n))
+	u32 bad = 0;
+
+	for (u32 n = 0; n < t->nnodes; n++) {
+		if (n != t->self && !t->ops->node_up(t->ctx, n))
+			continue;
+		if (t->vote[n] == VOTE_GOOD)
 			return false;
-	return true;
+		bad += t->vote[n] == VOTE_BAD;
+	}
+	return bad >= 2;
 }
 
 /* In a free phase: judges this node's window, and as the holder may end the phase. */
 static void free_poll(struct turns *t, bool want, u64 now)
 {
 	struct turn_msg v = { .kind = TURN_VOTE, .nnodes = (u16)t->nnodes, .seq = t->epoch };
-	bool bad;
+	u64 len;
+	u8 vote;
 
 	if (t->end_unsent && now >= t->end_retry_at) { /* it ended phase epoch here */
 		t->end_unsent = !tell_all(t, TURN_END, t->epoch, false);
 		t->end_retry_at = now + t->slice_ns / 8;
 	}
+	/* Time with nothing to run: from the last poll, if nothing could run then (the run
+	 * loop polls as soon as a vCPU can run again). */
+	if (t->free && !t->last_want && now > MAX(t->last_poll, t->win_start))
+		t->win_idle += now - MAX(t->last_poll, t->win_start);
+	t->last_poll = now;
+	t->last_want = want;
 	if (!t->free || now < t->win_start || now - t->win_start < t->slice_ns)
 		return;
-	/* More than half of two windows in a row waiting for pages (over the vCPUs): a bad
+	/* Nothing to run for more than half of the window: idle. Else more than half of the
+	 * time it could run waiting for pages (over the vCPUs), two windows in a row: a bad
 	 * vote. (Two: a phase begins by fetching what the other nodes wrote in their turns;
 	 * measured, that alone ended phases in which the guest computed.) */
-	t->bad_windows =
-		t->win_wait > (now - t->win_start) / 2 * t->nlocal ? t->bad_windows + 1 : 0;
-	/* (a node whose vCPUs cannot run abstains: it counts as bad) */
-	bad = t->bad_windows >= TURNS_BAD_WINDOWS || !want;
+	len = now - t->win_start;
+	if (t->win_idle * 2 > len) {
+		t->bad_windows = 0;
+		vote = VOTE_IDLE;
+	} else {
+		t->bad_windows =
+			t->win_wait > (len - t->win_idle) / 2 * t->nlocal ? t->bad_windows + 1 : 0;
+		vote = t->bad_windows >= TURNS_BAD_WINDOWS ? VOTE_BAD : VOTE_GOOD;
+	}
 	t->win_start = now;
-	t->win_wait = 0;
+	t->win_wait = t->win_idle = 0;
 	if (!t->have) {
 		/* To the holder, at every window (a lost one is replaced by the next). */
-		v.bad = bad;
+		v.bad = vote == VOTE_BAD ? 1 : vote == VOTE_IDLE ? 2 : 0;
 		(void)t->ops->send(t->ctx, t->free_from, &v, TURN_HDR_LEN);
 		return;
 	}
-	t->vote[t->self] = bad ? VOTE_BAD : VOTE_GOOD;
-	if (all_bad(t)) {
+	t->vote[t->self] = vote;
+	if (phase_loses(t)) {
 		free_ends(t, now);
 		t->ended_here++;
 		t->end_unsent = !tell_all(t, TURN_END, t->epoch, false);
@@ -306,7 +336,7 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	if (len < TURN_HDR_LEN || m.nnodes != t->nnodes || src >= t->nnodes || src == t->self ||
 	    (m.kind == TURN_TOKEN ? len != TURN_TOKEN_LEN(t->nnodes) : len != TURN_HDR_LEN) ||
 	    m.kind < TURN_WANT || m.kind > TURN_VOTE || (m.kind >= TURN_FREE && !t->on) ||
-	    ((m.kind == TURN_VOTE || m.kind == TURN_TOKEN) && m.bad > 1)) {
+	    (m.kind == TURN_TOKEN && m.bad > 1) || (m.kind == TURN_VOTE && m.bad > 2)) {
 		t->bad++;
 		return -E_INVAL;
 	}
@@ -322,7 +352,7 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	}
 	if (m.kind == TURN_VOTE) {
 		if (t->free && t->have && m.seq == t->epoch) /* (another phase's: dropped) */
-			t->vote[src] = m.bad ? VOTE_BAD : VOTE_GOOD;
+			t->vote[src] = m.bad == 1 ? VOTE_BAD : m.bad == 2 ? VOTE_IDLE : VOTE_GOOD;
 		return TURN_RX_TAKEN;
 	}
 	if (m.kind == TURN_FREE) {

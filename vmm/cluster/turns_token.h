@@ -15,12 +15,16 @@
  * run; if nobody waits it keeps it. A token that cannot be sent stays with its holder.
  *
  * Adaptive turns (turns_token_adapt): the holder now and then begins a free phase, in
- * which every node runs at once (FREE, with the phase's number). Each node judges its
- * own vCPUs' page waits over windows of one slice of wall time: waits over half of
- * TURNS_BAD_WINDOWS windows in a row make its vote bad, and it tells the holder at every
- * window (VOTE, with the phase's number). When every node that is up votes bad, the
- * holder ends the phase for everyone (END, with the phase's number), and the turns go
- * on from it. A phase that ended within
+ * which every node runs at once (FREE, with the phase's number); or the nodes begin in
+ * one (phase 1, node 0 its holder, without a message: every node starts it alike). Each
+ * node judges its own vCPUs over windows of one slice of wall time: idle if they had
+ * nothing to run for more than half of the window; else bad once they waited for pages
+ * more than half of the time they could run, TURNS_BAD_WINDOWS windows in a row; else
+ * good. It tells the holder at every window (VOTE, with the phase's number). When no node
+ * that is up votes good and at least two vote bad, the holder ends the phase for everyone
+ * (END, with the phase's number), and the turns go on from it: only nodes that run and
+ * take pages from each other lose to running at once, and an idle node or one not heard
+ * from counts neither way (phase_loses() says why). A phase that ended within
  * TURNS_PROBE_MIN_NS of its start doubles the time until the next one (up to
  * TURNS_PROBE_MAX_NS); a longer one resets it. A holder whose turn is quiet (its vCPUs
  * hardly wait for pages while another node waits for the turn) tries one earlier, but
@@ -29,7 +33,7 @@
  * FREE again, at every window, to a node it has not heard a vote from, and answers a
  * WANT during a phase with it; an END that could not be sent is sent again an eighth of
  * a slice later, and the token does not move before it is. The token carries the latest
- * phase's number. A node whose vCPUs cannot run votes bad (it abstains).
+ * phase's number.
  */
 #ifndef UNUM_VMM_CLUSTER_TURNS_TOKEN_H
 #define UNUM_VMM_CLUSTER_TURNS_TOKEN_H
@@ -92,7 +96,10 @@ struct turns {
 	u64 free_began;		  /* when this node heard it began */
 	u64 win_start;		  /* this node's current window of the phase */
 	u64 win_wait;		  /* its vCPUs' page waits within the window (summed) */
-	u32 bad_windows;	  /* windows in a row with waits over half of them */
+	u64 win_idle;		  /* time within the window with no vCPU to run */
+	u64 last_poll;		  /* the last turns_token_poll() in the phase, */
+	bool last_want;		  /* ... and whether a vCPU could run then */
+	u32 bad_windows;	  /* windows in a row with waits over half of their running time */
 	u32 free_from;		  /* the holder that began this phase (votes go to it) */
 	u8 vote[TURNS_MAX_NODES]; /* the holder: each node's latest vote in this phase */
 	u64 probe_at;		  /* in turns: when the holder begins the next free phase */
@@ -105,7 +112,7 @@ struct turns {
 	u64 frees, free_ns, ended_here, longest_free_ns, quiet_probes;
 };
 
-enum { VOTE_NONE, VOTE_GOOD, VOTE_BAD }; /* struct turns' vote[] */
+enum { VOTE_NONE, VOTE_GOOD, VOTE_BAD, VOTE_IDLE }; /* struct turns' vote[] */
 
 /* What turns_token_receive() took in. */
 enum turn_rx {
@@ -119,8 +126,10 @@ enum turn_rx {
  * node: off (every node may always run). */
 void turns_token_init(struct turns *t, const struct turns_ops *ops, void *ctx, u32 self, u32 nnodes,
 		      u32 nlocal, u64 slice_ns, u64 now);
-/* Turns only while the nodes would wait for pages if they ran at once (see above). */
-void turns_token_adapt(struct turns *t, u64 now);
+/* Turns only while the nodes would wait for pages if they ran at once (see above);
+ * start_free: beginning with a free phase (every node must call it alike, before any turn
+ * message), else with turns. */
+void turns_token_adapt(struct turns *t, bool start_free, u64 now);
 /*
  * The holder's and the asker's step: want says whether this node's vCPUs would run, why
  * why they would give the turn up now. Asks for the token when it wants it and has not
