@@ -355,8 +355,12 @@ TEST(bad_messages_change_nothing)
 	CHECK_EQ(turns_token_receive(&s.t[1], 0, buf, 8, s.now), -E_INVAL);
 	CHECK_EQ(turns_token_receive(&s.t[1], 1, want, 8, s.now), -E_INVAL);
 	CHECK_EQ(turns_token_receive(&s.t[1], 3, want, 8, s.now), -E_INVAL);
-	CHECK_EQ_U64(s.t[1].bad, 7);
-	before.bad = 7;
+	/* A token whose "gave it up computing" flag is neither 0 nor 1 (2 is a VOTE's idle). */
+	memcpy(buf, token, sizeof(token));
+	buf[1] = 2;
+	CHECK_EQ(turns_token_receive(&s.t[1], 0, buf, sizeof(token), s.now), -E_INVAL);
+	CHECK_EQ_U64(s.t[1].bad, 8);
+	before.bad = 8;
 	CHECK(memcmp(&before, &s.t[1], sizeof(before)) == 0);
 	/* A second token while one is held is refused, and the holder keeps its own. */
 	CHECK_EQ(turns_token_receive(&s.t[0], 2, token, sizeof(token), s.now), -E_EXIST);
@@ -492,9 +496,15 @@ TEST(a_free_phase_begins_at_the_probe_and_ends_when_every_node_waits)
 		window(6, SLICE * 3 / 4);
 	CHECK(s.t[0].vote[1] == VOTE_BAD && s.t[0].vote[2] == VOTE_BAD);
 	CHECK(s.t[0].free && s.t[1].free && s.t[2].free);
-	/* Every node waits, twice: the holder ends the phase, for everyone. */
-	window(~0u, SLICE * 3 / 4);
+	/* Every node waits, TURNS_BAD_WINDOWS times: the holder ends the phase, for everyone.
+	 * (Waits of half a window do not.) */
+	for (u32 w = 0; w < 2 * TURNS_BAD_WINDOWS; w++)
+		window(~0u, SLICE / 2);
 	CHECK(s.t[0].free);
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS - 1; w++) {
+		window(~0u, SLICE * 3 / 4);
+		CHECK(s.t[0].free);
+	}
 	window(~0u, SLICE * 3 / 4);
 	CHECK(!s.t[0].free && s.t[0].have && turns_token_may_run(&s.t[0]));
 	CHECK_EQ_U64(s.t[0].ended_here, 1);
@@ -631,8 +641,7 @@ TEST(an_idle_node_counts_neither_way)
 		CHECK(s.t[0].free && s.t[1].free);
 	}
 	CHECK_EQ(s.t[0].vote[0], VOTE_IDLE);
-	/* Both run and wait (the holder's vCPU can run again: its loop polls at once): it
-	 * ends. */
+	/* Both run and wait (the holder's vCPU can run again: its loop polls): it ends. */
 	CHECK(!turns_token_poll(&s.t[0], true, TURN_SLICE, s.now));
 	end_phase();
 	CHECK(!s.t[0].free && !s.t[1].free);
@@ -681,9 +690,11 @@ TEST(a_node_not_heard_from_counts_neither_way)
 TEST(the_nodes_may_begin_in_a_free_phase)
 {
 	sim_init(3, 16);
+	s.now += 5 * SLICE; /* (the build and the start barrier: no turn of node 0's) */
 	for (u32 i = 0; i < 3; i++)
 		turns_token_adapt(&s.t[i], true, s.now);
 	CHECK_EQ(s.nq, 0); /* (no message: every node begins it alike) */
+	CHECK_EQ_U64(s.t[0].held_ns, 0);
 	for (u32 i = 0; i < 3; i++)
 		CHECK(s.t[i].free && s.t[i].epoch == 1 && s.t[i].free_from == 0 &&
 		      turns_token_may_run(&s.t[i]));
@@ -700,8 +711,32 @@ TEST(the_nodes_may_begin_in_a_free_phase)
 	for (u32 i = 0; i < 3; i++)
 		CHECK(s.t[i].free && s.t[i].epoch == 2);
 	/* Called again (a second settle): nothing changes. */
+	{
+		struct turns before = s.t[1];
+		turns_token_adapt(&s.t[1], true, s.now + 1);
+		CHECK(memcmp(&before, &s.t[1], sizeof(before)) == 0);
+	}
+}
+
+TEST(a_node_that_hears_phase_1_before_it_settles)
+{
+	u8 free_msg[8] = { 3, 0, 2, 0, 1, 0, 0, 0 }, end_msg[8] = { 4, 0, 2, 0, 1, 0, 0, 0 };
+
+	/* Node 0 settled and began phase 1 first: its FREE (a resend) reaches node 1 before
+	 * node 1's own settle, which then begins nothing more. */
+	sim_init(2, 17);
+	turns_token_adapt(&s.t[0], true, s.now);
+	CHECK_EQ(turns_token_receive(&s.t[1], 0, free_msg, 8, s.now), TURN_RX_FREE);
 	turns_token_adapt(&s.t[1], true, s.now);
-	CHECK(s.t[1].epoch == 2);
+	CHECK(s.t[1].free && s.t[1].epoch == 1 && s.t[1].frees == 1);
+	/* Phase 1 already over (its END came first): node 1 begins in turns, and asks. */
+	sim_init(2, 18);
+	turns_token_adapt(&s.t[0], true, s.now);
+	CHECK_EQ(turns_token_receive(&s.t[1], 0, end_msg, 8, s.now), TURN_RX_TAKEN);
+	turns_token_adapt(&s.t[1], true, s.now);
+	CHECK(!s.t[1].free && s.t[1].epoch == 1 && s.t[1].adaptive);
+	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
+	CHECK_EQ(s.nq, 1);
 }
 
 TEST(an_end_that_cannot_be_sent_is_sent_again_and_the_token_waits)
@@ -712,7 +747,8 @@ TEST(an_end_that_cannot_be_sent_is_sent_again_and_the_token_waits)
 	CHECK(!turns_token_poll(&s.t[1], true, TURN_SLICE, s.now));
 	deliver_all();
 	begin_phase(0);
-	window(~0u, SLICE);
+	for (u32 w = 0; w < TURNS_BAD_WINDOWS - 1; w++)
+		window(~0u, SLICE);
 	window_ex(~0u, SLICE, true);
 	CHECK(!s.t[0].free && s.t[0].end_unsent && s.nq == 0 && s.t[1].free);
 	/* An eighth of a slice later, not at once; and the token stays meanwhile. */

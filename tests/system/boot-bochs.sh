@@ -55,8 +55,8 @@ guest cpuid --append shadow
 check vmx-shadow-refused status_is 2
 check vmx-shadow-reason has "$log" '^unum: refusing to start: shadow page tables \(shadow\) are written for AMD SVM only'
 
-# One guest across 2 Intel nodes, both running at once (no turns: every node is an
-# Intel one, and on EPT without A/D bits the guest's page-table walks read its tables,
+# One guest across 2 Intel nodes, both running at once (no turns to begin with: every node
+# is an Intel one, and on EPT without A/D bits the guest's page-table walks read its tables,
 # so they stay read-shared): vCPU 1 on node 1 started by INIT/SIPI over the network, every IPI
 # kind across nodes, the shared counters coherent.
 TIMEOUT=300 cluster --nodes 2 --emulator bochs --guest "$G/smp-ipi.bin"
@@ -87,7 +87,7 @@ check mixed-guest-said-ok has "$LOGS/mixed-guest/node0.log" '^tiny smp-ipi: ok'
 check mixed-guest-node0-amd has "$LOGS/mixed-guest/node0.log" '^unum: starting the guest on AMD SVM'
 check mixed-guest-node1-intel has "$LOGS/mixed-guest/node1.log" '^unum: starting the guest on Intel VMX'
 # (node 0 on shadow page tables, the default across nodes on AMD, node 1 on EPT without
-# A/D flags: both walk the guest's tables with reads, so no turns)
+# A/D flags: both walk the guest's tables with reads, so they begin at once)
 check mixed-guest-no-turns has "$LOGS/mixed-guest/node0.log" '^turns: none to begin with: every node walks the guest.s page tables with reads'
 check mixed-guest-node0-shadows has "$LOGS/mixed-guest/node0.log" '^shadow: guest page tables shadowed on this node'
 check mixed-guest-vcpu1-started-by-sipi has "$LOGS/mixed-guest/node1.log" '^vcpus: vCPU 1: [1-9][0-9]* INIT, [1-9][0-9]* SIPI, started [1-9]'

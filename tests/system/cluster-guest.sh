@@ -52,7 +52,7 @@ check paging-smp-shadow-node1-filled has "$LOGS/paging-smp-shadow/node1.log" '^s
 # vCPU spins on it (it yields after PAUSE: vmm/cluster/turns.h). Every vCPU must get
 # through, and the counter must be exact. The same on one node with three
 # vCPUs, where nothing takes turns. (Turns come with nested paging across nodes,
-# `noshadow`; on shadows, the default, the nodes run at once.)
+# `noshadow`; on shadows, the default, the nodes begin at once.)
 for layout in 3x1 1x3; do
 	nodes=${layout%x*} cpus=${layout#*x}
 	TIMEOUT=300 cluster --nodes $nodes --cpus $cpus --guest build/guest/tiny/lock-contend.bin --append noshadow

@@ -59,7 +59,8 @@ for layout in 2x1 3x1 2x2; do
 		if [ $layout = 2x1 ]; then
 			check $layout-node$n-took-turns has "$LOGS/node$n.log" '^turns: [1-9][0-9]* turns here'
 		else
-			check $layout-node$n-no-turns has "$LOGS/node$n.log" '^turns: none to begin with: every node walks the guest.s page tables with reads'
+			check $layout-node$n-at-once has "$LOGS/node$n.log" '^turns: none to begin with: every node walks the guest.s page tables with reads'
+			check $layout-node$n-free-phases has "$LOGS/node$n.log" '^turns: [1-9][0-9]* free phases \(all nodes running\)'
 			check $layout-node$n-shadowed has "$LOGS/node$n.log" '^shadow: [1-9][0-9]* fills .* [0-9]+ waits for the cluster$'
 		fi
 		# the guest runs long enough for the 10 s re-checks of the TSC offset (the

@@ -79,6 +79,20 @@ static void log_phase(struct turns_node *tn, int src)
 		pr_debug("turns: free phase %u ended by node %d\n", tn->t.epoch, src);
 }
 
+/* A free phase's window was judged here since the last call: one line at loglevel=3. */
+static void log_window(struct turns_node *tn)
+{
+	static const char *const vote_name[] = { "none", "good", "bad", "idle" };
+	const struct turns *t = &tn->t;
+
+	if (t->win.n == tn->windows)
+		return;
+	tn->windows = t->win.n;
+	pr_debug("turns: window: waits %u%% of the time a vCPU could run, nothing to run %u%%: "
+		 "%s\n",
+		 t->win.wait_pct, t->win.idle_pct, vote_name[t->win.vote < 4 ? t->win.vote : 0]);
+}
+
 /* Page faults this node's vCPUs sent so far. */
 static u64 local_faults(const struct vm *vm)
 {
@@ -154,6 +168,7 @@ void turns_poll(struct vm *vm, u64 now)
 		log_turn(vm, now);
 	}
 	log_phase(tn, -1);
+	log_window(tn);
 	if (tn->t.send_fails != tn->kept) {
 		tn->kept = tn->t.send_fails;
 		pr_warn("turns: the token could not be sent; keeping it\n");

@@ -48,6 +48,7 @@ struct turns_node {
 	u64 said;      /* when the long wait for the turn was last reported */
 	u64 kept;      /* tokens that could not be sent, as last reported */
 	bool was_free; /* in a free phase, as last logged (loglevel=3) */
+	u32 windows;   /* free phases' windows judged, as last logged (loglevel=3) */
 	struct {       /* this turn so far, for its line at loglevel=3 (turns.c) */
 		u64 waited, faults, asked, kind[VMPF_KINDS];
 	} at_start;

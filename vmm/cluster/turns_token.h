@@ -18,9 +18,9 @@
  * which every node runs at once (FREE, with the phase's number); or the nodes begin in
  * one (phase 1, node 0 its holder, without a message: every node starts it alike). Each
  * node judges its own vCPUs over windows of one slice of wall time: idle if they had
- * nothing to run for more than half of the window; else bad once they waited for pages
- * more than half of the time they could run, TURNS_BAD_WINDOWS windows in a row; else
- * good. It tells the holder at every window (VOTE, with the phase's number). When no node
+ * nothing to run for more than half of the window (from poll to poll: free_poll() says
+ * how it errs); else bad once they waited for pages more than half of the time they could
+ * run, TURNS_BAD_WINDOWS windows in a row; else good. It tells the holder at every window (VOTE, with the phase's number). When no node
  * that is up votes good and at least two vote bad, the holder ends the phase for everyone
  * (END, with the phase's number), and the turns go on from it: only nodes that run and
  * take pages from each other lose to running at once, and an idle node or one not heard
@@ -99,6 +99,12 @@ struct turns {
 	u64 win_idle;		  /* time within the window with no vCPU to run */
 	u64 last_poll;		  /* the last turns_token_poll() in the phase, */
 	bool last_want;		  /* ... and whether a vCPU could run then */
+	struct {		  /* the last window judged here, for the log */
+		u32 n;		  /* windows judged so far */
+		u32 wait_pct;	  /* waits, of the time it could run (over the vCPUs) */
+		u32 idle_pct;	  /* time with nothing to run, of the window */
+		u8 vote;
+	} win;
 	u32 bad_windows;	  /* windows in a row with waits over half of their running time */
 	u32 free_from;		  /* the holder that began this phase (votes go to it) */
 	u8 vote[TURNS_MAX_NODES]; /* the holder: each node's latest vote in this phase */
