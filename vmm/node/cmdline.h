@@ -63,9 +63,11 @@ struct monitor_options {
 	bool shadow_sync; /* ... with no page table out of sync (shadow=sync) */
 	enum { SELFTEST_NONE, SELFTEST_FAULT, SELFTEST_BUG } selftest;
 	u32 slice_ms;  /* slice=MS: nodes take turns of MS ms (vmm/cluster/turns.h); 0: no turns */
-	bool slice_given; /* slice= was on the command line (else: by the nodes' CPUs) */
+	bool slice_given; /* slice= was on the command line (else: by the nodes' CPUs: where all
+			   * walk with reads, at once, turns only while the running nodes wait) */
 	bool turns_given; /* turns= was: turns asked for too, whatever the nodes' CPUs */
-	/* turns=always (the default) / turns=adaptive (vmm/cluster/turns.h) */
+	/* turns=always (the default where turns are asked or needed) / turns=adaptive
+	 * (vmm/cluster/turns.h) */
 	enum { TURNS_ALWAYS, TURNS_ADAPTIVE } turns;
 	u32 stats;     /* stats=S: a status line every S seconds (0: off) */
 	u32 tsclag_us; /* tsclag=US: start this node's guest TSC behind node 0's (a test) */
