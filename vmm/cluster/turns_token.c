@@ -251,9 +251,12 @@ static void free_poll(struct turns *t, bool want, u64 now)
 	if (!t->free || now < t->win_start || now - t->win_start < t->slice_ns)
 		return;
 	/* Nothing to run for more than half of the window: idle. Else more than half of the
-	 * time it could run waiting for pages (over the vCPUs), two windows in a row: a bad
-	 * vote. (Two: a phase begins by fetching what the other nodes wrote in their turns;
-	 * measured, that alone ended phases in which the guest computed.) */
+	 * time it could run waiting for pages (over the vCPUs), TURNS_BAD_WINDOWS windows in a
+	 * row: a bad vote. (Not one: a phase begins by fetching what the other nodes wrote in
+	 * their turns; measured, that alone ended phases in which the guest computed. Four,
+	 * not two: with two, threads starting on 2 of 3 nodes ended the phase in which they
+	 * were to compute, and `make bench`'s parallel program on 3 nodes took 8.2 s instead
+	 * of 6.7; threads faulting memory in keep it bad for seconds.) */
 	len = now - t->win_start;
 	if (t->win_idle * 2 > len) {
 		t->bad_windows = 0;

@@ -44,7 +44,7 @@
 #define TURNS_MAX_FACTOR   4   /* page waits stretch a turn by at most 3 slices of wall time */
 #define TURNS_GROW	   4   /* a node whose turns end by its slice: up to 4 slices of progress */
 #define TURNS_QUIET	   20  /* adaptive: a turn with waits under 1/20 of it tries a phase */
-#define TURNS_BAD_WINDOWS  2   /* adaptive: windows in a row with long waits that end a phase */
+#define TURNS_BAD_WINDOWS  4   /* adaptive: windows in a row with long waits that end a phase */
 #define TURNS_PROBE_MIN_NS 1000000000ULL  /* adaptive: turns for 1 s before a free phase, */
 #define TURNS_PROBE_MAX_NS 16000000000ULL /* doubling while phases end at once, up to 16 s */
 
