@@ -6,3 +6,4 @@ unum-config_SRCS := tools/unum-config.c vmm/lib/config.c vmm/lib/config_value.c 
 # which runs it on the tree and makes sure it bites.
 CHECK_SCRIPTS += tests/tools/check-layers
 CHECK_SCRIPTS += tests/tools/exec-output
+CHECK_SCRIPTS += tests/tools/bench-cluster-stats
