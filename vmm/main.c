@@ -553,9 +553,10 @@ static __noreturn void run_guest(u32 node)
 	if (node == 0 && loader_check_modules(&boot_info, &cluster.guest) != 0)
 		refuse("the guest's image is missing (see above)");
 	if (cluster.nnodes > 1) {
-		/* PV EOI writes a flag in guest memory at every entry and exit, and a PV
-		 * unhalt kick would have to cross nodes: not offered across nodes. */
-		cpuid_kvm_pv_features &= ~(KVM_FEATURE_PV_EOI | KVM_FEATURE_PV_UNHALT);
+		/* A PV unhalt kick would have to cross nodes: not offered across nodes. (PV
+		 * EOI is, offered at an entry only while the word's page is this node's to
+		 * write: vmm/virt/pv.c.) */
+		cpuid_kvm_pv_features &= ~KVM_FEATURE_PV_UNHALT;
 		/* (before any peer could say it has built its part) */
 		if (net_register(MSG_T_BUILT, recv_built, NULL) != 0 ||
 		    net_register(MSG_T_REFUSED, recv_refused, NULL) != 0)

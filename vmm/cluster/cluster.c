@@ -168,6 +168,7 @@ static const struct vm_cluster cluster_hooks = {
 	.yield = vmdsm_yield,
 	.copy = vmdsm_copy,
 	.take = cluster_take,
+	.writable_here = vmdsm_writable_here,
 	.io = remote_io,
 	.mmio = remote_mmio,
 	.deliver = remote_deliver,

@@ -116,6 +116,19 @@ static int frame_wait(struct vm_dsm *d, gpa_t gpa)
 	return rc;
 }
 
+bool vmdsm_writable_here(struct vm *vm, gpa_t gpa)
+{
+	struct dsm_page_info pi;
+
+	BUG_ON(!on_boot_core()); /* (the protocol's state is this core's) */
+	if (!vm_gpa_is_ram(vm, gpa, 1) ||
+	    dsm_page_info(vmdsm_of(vm)->node, gpa >> PAGE_SHIFT, &pi) != 0)
+		return false;
+	/* (A write surrender always gives the page its next content version here: the
+	 * protocol has no dirty test, so a write the guest never made is not lost.) */
+	return pi.rights == DSM_WRITE && pi.valid && !pi.pending && !pi.evicting;
+}
+
 /* Ends the monitor's hold on the last page it took: what peers asked for meanwhile is
  * served now (dsm_release drains the page's deferred requests at once). */
 void vmdsm_unhold(struct vm *vm)

@@ -46,6 +46,10 @@ struct vm_cluster {
 	 * [gpa, gpa + len), or take it here for writing in place. 0 or a negative error. */
 	int (*copy)(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write);
 	int (*take)(struct vm *vm, gpa_t gpa, u64 len, bool write);
+	/* Boot core: does this node hold gpa's page for writing now, with nothing pending on
+	 * it? Then the monitor may write it in place without asking, until the boot core
+	 * next polls the network (nothing else takes a page away). */
+	bool (*writable_here)(struct vm *vm, gpa_t gpa);
 	/* On nodes other than 0: a port access or MMIO access to node 0's devices. io sets
 	 * v->io_waiting until the answer is in v's registers; mmio returns with the answer
 	 * (0) or an error. */

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Exit profile (see vmm/virt/exitstats.h). CR exits are counted by register and
- * direction. Other details are kept in small fixed tables
- * (first come, first kept): a guest touching many distinct ports or pages
- * fills them and the rest is counted under "other", never lost from the total.
+ * direction. Other details are kept in small fixed tables. A key that finds its table
+ * full takes over the entry with the fewest exits and adds its own to that count, which
+ * may thus exceed the key's own by up to what it took over: the entry keeps that bound,
+ * and the report shows such counts as a range. A key with more exits than any
+ * entry's bound cannot be missing ("space-saving"): across nodes the coherence faults'
+ * many pages, each faulted once or twice, no longer keep the hot MSRs out of the report.
  *
  * Each physical CPU counts its own exits in its own tables, without a lock: one
  * lock taken at every exit of every vCPU made a convoy wherever the host
@@ -22,8 +25,9 @@
 
 struct detail {
 	u8 kind;
-	u64 key; /* port, MSR index or guest page */
-	u64 count;
+	u64 key;   /* port, MSR index or guest page */
+	u64 count; /* exits counted for this entry: at least count - over of them the key's */
+	u64 over;  /* the count of the entry it took over */
 };
 
 struct cpu_stats {
@@ -113,20 +117,27 @@ void exitstats_kinds_since(char *buf, size_t size)
 	}
 }
 
-/* Adds count to (kind, key) in a table, or takes a free slot; false when full. */
-static bool add_detail(struct detail *table, u32 *n, u8 kind, u64 key, u64 count)
+/* Adds (count, over) to (kind, key) in a table, or takes a free slot, or takes over the
+ * entry with the fewest exits. */
+static void add_detail(struct detail *table, u32 *n, u8 kind, u64 key, u64 count, u64 over)
 {
-	u32 i;
+	u32 i, least = 0;
 
 	for (i = 0; i < *n; i++)
 		if (table[i].kind == kind && table[i].key == key) {
 			table[i].count += count;
-			return true;
+			table[i].over += over;
+			return;
 		}
-	if (*n == DETAIL_SLOTS)
-		return false;
-	table[(*n)++] = (struct detail){ kind, key, count };
-	return true;
+	if (*n < DETAIL_SLOTS) {
+		table[(*n)++] = (struct detail){ kind, key, count, over };
+		return;
+	}
+	for (i = 1; i < *n; i++)
+		if (table[i].count < table[least].count)
+			least = i;
+	table[least] = (struct detail){ kind, key, table[least].count + count,
+					table[least].count + over };
 }
 
 void exitstats_record(const struct vcpu *v)
@@ -137,7 +148,7 @@ void exitstats_record(const struct vcpu *v)
 	__atomic_store_n(&s->total, s->total + 1, __ATOMIC_RELAXED); /* (read by stats=) */
 	__atomic_store_n(&s->by_kind[k], s->by_kind[k] + 1, __ATOMIC_RELAXED);
 	if (has_detail(k))
-		add_detail(s->details, &s->ndetails, (u8)k, detail_key(v), 1);
+		add_detail(s->details, &s->ndetails, (u8)k, detail_key(v), 1, 0);
 	if (k == EXIT_CR)
 		s->cr[v->exit.cr.write][v->exit.cr.cr & 15]++;
 }
@@ -169,7 +180,13 @@ static void report_details(const struct detail *details, u32 ndetails)
 			return;
 		shown[best] = true;
 		describe(&details[best], what, sizeof(what));
-		kprintf("exits:   %10llu  %s\n", (unsigned long long)details[best].count, what);
+		if (details[best].over)
+			kprintf("exits:   %10llu  %s (at least %llu)\n",
+				(unsigned long long)details[best].count, what,
+				(unsigned long long)(details[best].count - details[best].over));
+		else
+			kprintf("exits:   %10llu  %s\n", (unsigned long long)details[best].count,
+				what);
 	}
 }
 
@@ -185,7 +202,8 @@ void exitstats_report(u64 guest_ns)
 			by_kind[k] += stats[c].by_kind[k];
 		for (u32 i = 0; i < stats[c].ndetails; i++)
 			add_detail(details, &ndetails, stats[c].details[i].kind,
-				   stats[c].details[i].key, stats[c].details[i].count);
+				   stats[c].details[i].key, stats[c].details[i].count,
+				   stats[c].details[i].over);
 	}
 
 	kprintf("exits: %llu in %llu ms (%llu per second); by kind:\n", (unsigned long long)total,

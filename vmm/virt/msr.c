@@ -156,8 +156,7 @@ int msr_guest_write(struct vcpu *v, u32 msr, u64 val)
 
 	if (msr == MSR_KVM_SYSTEM_TIME_NEW || msr == MSR_KVM_WALL_CLOCK_NEW)
 		return kvmclock_write(v, msr, val);
-	/* (PV EOI only where CPUID offers it: across nodes it would write guest
-	 * memory behind the coherence protocol's back.) */
+	/* (PV EOI only where CPUID offers it: `nopv` hides it.) */
 	if (msr == MSR_KVM_PV_EOI_EN && (cpuid_kvm_pv_features & KVM_FEATURE_PV_EOI))
 		return pv_eoi_enable(v, val);
 	if (is_lapic_msr(msr))

@@ -3,6 +3,7 @@
  * KVM paravirtual hypercalls and PV EOI (see vmm/virt/pv.h).
  */
 #include "vmm/virt/pv.h"
+#include "vmm/virt/cluster.h"
 #include "vmm/virt/cpuid.h"
 #include "vmm/virt/irq.h"
 #include "vmm/virt/exit.h"
@@ -91,11 +92,29 @@ int pv_eoi_enable(struct vcpu *v, u64 val)
 	return 0;
 }
 
-static u32 *pv_eoi_word(struct vcpu *v)
+/*
+ * The guest's PV EOI word, or NULL. Across nodes its page is the coherence protocol's:
+ * the monitor offers PV EOI (writes the word) only from the boot core's vCPU and only
+ * while this node holds the page for writing. Nothing takes a page away but the boot
+ * core's network poll, which does not run between that vCPU's entry and the exit that
+ * follows it (vm.c takes the offer back before polling if the entry did not happen), so
+ * the page is still here when the offer is taken back. Should it not be, the monitor
+ * takes it back (waiting) rather than lose an EOI the guest made.
+ */
+static u32 *pv_eoi_word(struct vcpu *v, bool offer)
 {
+	struct vm *vm = v->vm;
+	gpa_t gpa = v->pv_eoi_msr & ~3ULL;
+
 	if (!(v->pv_eoi_msr & 1))
 		return NULL;
-	return vm_gpa_ptr(v->vm, v->pv_eoi_msr & ~3ULL, sizeof(u32));
+	if (vm->cluster && offer &&
+	    (v->id != vm->first_local || !vm->cluster->writable_here(vm, gpa)))
+		return NULL;
+	if (vm->cluster && !offer && !vm->cluster->writable_here(vm, gpa) &&
+	    vm->cluster->take(vm, gpa, sizeof(u32), true) != 0)
+		return NULL;
+	return vm_gpa_ptr(vm, gpa, sizeof(u32));
 }
 
 /* Safe only when nothing else waits, deliverable or not (the EOI would have to
@@ -104,20 +123,27 @@ static u32 *pv_eoi_word(struct vcpu *v)
  * interrupt in service is edge-triggered (a level one must reach the IOAPIC). */
 void pv_eoi_before_entry(struct vcpu *v)
 {
-	u32 *word = pv_eoi_word(v);
+	u32 *word;
 
-	if (!word || v->pv_eoi_offered || vlapic_irr_any(&v->lapic) ||
-	    !vlapic_isr_edge_only(&v->lapic))
+	if (v->pv_eoi_offered || vlapic_irr_any(&v->lapic) || !vlapic_isr_edge_only(&v->lapic))
 		return;
+	word = pv_eoi_word(v, true);
+	if (!word) {
+		v->pv_eoi_declined += v->vm->cluster && (v->pv_eoi_msr & 1);
+		return;
+	}
 	__atomic_fetch_or(word, PV_EOI_PENDING, __ATOMIC_RELEASE);
 	v->pv_eoi_offered = true;
 }
 
 void pv_eoi_after_exit(struct vcpu *v)
 {
-	u32 *word = pv_eoi_word(v);
+	u32 *word;
 
-	if (!v->pv_eoi_offered || !word)
+	if (!v->pv_eoi_offered)
+		return;
+	word = pv_eoi_word(v, false);
+	if (!word)
 		return;
 	v->pv_eoi_offered = false;
 	/* Still set: the guest has not ended the interrupt yet; take the offer back. */

@@ -6,7 +6,8 @@
  *   - hypercalls through VMMCALL: KICK_CPU (wake a vCPU waiting in a PV
  *     spinlock) and SEND_IPI (one exit for an IPI to many vCPUs);
  *   - PV EOI: the guest ends an edge-triggered interrupt by clearing a bit in
- *     its own memory instead of an EOI write, when nothing else is pending.
+ *     its own memory instead of an EOI write, when nothing else is pending (across
+ *     nodes, while the word's page is the node's to write: pv.c).
  * kvmclock is in vmm/dev/kvmclock.c.
  */
 #ifndef UNUM_VMM_VIRT_PV_H

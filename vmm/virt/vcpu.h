@@ -123,6 +123,7 @@ struct vcpu {
 	u64 pv_eoi_msr;		  /* MSR_KVM_PV_EOI_EN as the guest wrote it */
 	bool pv_eoi_offered;	  /* the guest's PV EOI bit was set at the last entry */
 	u64 pv_eois;		  /* statistics: EOIs the guest did without an exit */
+	u64 pv_eoi_declined;	  /* ... entries that could have offered it, across nodes */
 	u64 yield_until;	  /* after a PAUSE across nodes: stay out of the guest until then */
 	bool intercept_pause;	  /* for the next entry: another node waits for the turn */
 	bool intercept_flushes;	  /* ... on shadows, a page table here is out of sync: INVLPG

@@ -704,8 +704,12 @@ static void vcpu_loop(struct vcpu *v)
 		if (vm->shadow)
 			shadow_vm_before_entry(v);
 		vcpu_step(v, "in the guest");
-		if (!vcpu_enter(v))
-			continue; /* (the shadows were reset: again, from the top) */
+		if (!vcpu_enter(v)) {
+			/* (the shadows were reset: again, from the top, which polls the
+			 * network: the PV EOI offer is taken back before, pv.c) */
+			pv_eoi_after_exit(v);
+			continue;
+		}
 		pv_eoi_after_exit(v);
 		vcpu_step(v, "handling an exit");
 		exit_handle(v);
@@ -754,8 +758,11 @@ int vm_run(struct vm *vm)
 			(unsigned long long)(vm->vcpus[i].longest_pass_ns / 1000000),
 			vm->vcpus[i].stops, VM_STOPPED_NS / 1000000);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
-		if (vm->vcpus[i].pv_eois)
-			kprintf("pv: vCPU %u: %llu EOIs through PV EOI, without an exit\n", i,
-				(unsigned long long)vm->vcpus[i].pv_eois);
+		if (vm->vcpus[i].pv_eois || vm->vcpus[i].pv_eoi_declined)
+			kprintf("pv: vCPU %u: %llu EOIs through PV EOI, without an exit; %llu "
+				"entries did not offer it (across nodes: the word's page not "
+				"this node's to write, or a vCPU off the boot core)\n",
+				i, (unsigned long long)vm->vcpus[i].pv_eois,
+				(unsigned long long)vm->vcpus[i].pv_eoi_declined);
 	return vm->exit_code;
 }
