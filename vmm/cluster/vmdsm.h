@@ -24,7 +24,7 @@ void vmdsm_fault(struct vcpu *v, gpa_t gpa, bool write, bool fetch, bool walk);
  * touch it in between. */
 int vmdsm_acquire_sync(struct vm *vm, gpa_t gpa, u64 len, bool write);
 /* Boot core: this node holds gpa's page for writing, with no request or eviction out on
- * it: the monitor may write it in place until the next network poll (the cluster's
+ * it: the monitor may write it in place until the protocol next runs (the cluster's
  * writable_here hook). */
 bool vmdsm_writable_here(struct vm *vm, gpa_t gpa);
 /* The monitor is done with the page its last access took: peers may have it. */

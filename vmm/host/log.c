@@ -21,6 +21,7 @@ static void (*log_console_raw)(const char *s, size_t n);
 static char guest_line[LOG_GUEST_LINE];
 static size_t guest_len;
 static u64 guest_since_ns; /* when the waiting partial line began */
+static bool guest_cut;	   /* the console's last bytes: a guest line sent before its end */
 
 void log_set_console(void (*write)(const char *s, size_t n),
 		     void (*write_raw)(const char *s, size_t n))
@@ -43,8 +44,14 @@ static void log_emit(int level, const char *msg, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		log_ring[log_ring_pos++ % LOG_RING_SIZE] = msg[i];
-	if (level <= log_console_level && log_console)
+	if (level <= log_console_level && log_console) {
+		/* (a monitor line begins a line of its own: after a guest line sent before
+		 * its end, the rest of which comes after this message) */
+		if (guest_cut)
+			log_console("\n", 1);
+		guest_cut = false;
 		log_console(msg, n);
+	}
 }
 
 /* The lock, with interrupts off (see the top); returns whether it was taken here (not
@@ -70,8 +77,10 @@ static void log_lock_drop(bool taken, u64 flags)
 /* (under the lock) */
 static void guest_send(void)
 {
-	if (guest_len && log_console_raw)
+	if (guest_len && log_console_raw) {
 		log_console_raw(guest_line, guest_len);
+		guest_cut = guest_line[guest_len - 1] != '\n';
+	}
 	guest_len = 0;
 }
 
@@ -124,6 +133,15 @@ void log_vprintf(int level, const char *fmt, va_list ap)
 		n = sizeof(buf) - 1;
 	taken = log_lock_take(&flags);
 	log_emit(level, buf, (size_t)n);
+	log_lock_drop(taken, flags);
+}
+
+void log_write(int level, const char *msg, size_t n)
+{
+	u64 flags;
+	bool taken = log_lock_take(&flags);
+
+	log_emit(level, msg, n);
 	log_lock_drop(taken, flags);
 }
 

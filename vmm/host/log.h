@@ -30,13 +30,18 @@ void log_set_level(int level);
 int log_get_level(void);
 void log_vprintf(int level, const char *fmt, va_list ap);
 void log_printf(int level, const char *fmt, ...) __printf(2, 3);
+/* A whole message as it is, of any length (a line built in pieces: no other output,
+ * the guest's included, lands inside it). */
+void log_write(int level, const char *msg, size_t n);
 void kprintf(const char *fmt, ...) __printf(1, 2);
 /*
  * The guest's console (its COM1's transmitter) shares the serial port with the log. Its
  * bytes go out a line at a time under the log's lock, so a monitor line never lands
  * inside one of the guest's, nor a guest line inside the monitor's. A partial line
  * (a prompt) waits for its end, for LOG_GUEST_LINE bytes, or LOG_GUEST_LINGER_NS,
- * whichever comes first: log_guest_poll() sends it then, and says when it is due.
+ * whichever comes first: log_guest_poll() sends it then, and says when it is due. A
+ * monitor message after such a part begins on a new line (the console gets a line
+ * feed first; the ring, the monitor's own messages only, does not).
  */
 #define LOG_GUEST_LINE	    256
 #define LOG_GUEST_LINGER_NS 20000000ULL /* 20 ms */

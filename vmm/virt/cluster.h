@@ -47,8 +47,8 @@ struct vm_cluster {
 	int (*copy)(struct vm *vm, gpa_t gpa, void *buf, u64 len, bool write);
 	int (*take)(struct vm *vm, gpa_t gpa, u64 len, bool write);
 	/* Boot core: does this node hold gpa's page for writing now, with nothing pending on
-	 * it? Then the monitor may write it in place without asking, until the boot core
-	 * next polls the network (nothing else takes a page away). */
+	 * it? Then the monitor may write it in place without asking, until the protocol
+	 * next runs (the boot core's poll, or a wait of the monitor's for a page). */
 	bool (*writable_here)(struct vm *vm, gpa_t gpa);
 	/* On nodes other than 0: a port access or MMIO access to node 0's devices. io sets
 	 * v->io_waiting until the answer is in v's registers; mmio returns with the answer

@@ -95,11 +95,13 @@ int pv_eoi_enable(struct vcpu *v, u64 val)
 /*
  * The guest's PV EOI word, or NULL. Across nodes its page is the coherence protocol's:
  * the monitor offers PV EOI (writes the word) only from the boot core's vCPU and only
- * while this node holds the page for writing. Nothing takes a page away but the boot
- * core's network poll, which does not run between that vCPU's entry and the exit that
- * follows it (vm.c takes the offer back before polling if the entry did not happen), so
- * the page is still here when the offer is taken back. Should it not be, the monitor
- * takes it back (waiting) rather than lose an EOI the guest made.
+ * while this node holds the page for writing. Between that vCPU's entry and the exit's
+ * take-back the protocol does not run (vm.c takes the offer back before its poll if the
+ * entry did not happen), so the page is still here, with one exception: the VMX back
+ * end reads the guest's PDPTEs through the protocol while it decodes a CR write under
+ * PAE paging (a 32-bit PAE guest; not Linux in 64-bit mode). Then the page may have
+ * left, and the monitor takes it back (waiting) rather than lose an EOI the guest made:
+ * the guest's write to the word went with the page.
  */
 static u32 *pv_eoi_word(struct vcpu *v, bool offer)
 {

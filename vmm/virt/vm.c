@@ -336,6 +336,12 @@ void vm_flush_guest_tlbs(struct vm *vm, bool wait)
 		struct vcpu *v = &vm->vcpus[i];
 		u64 t0 = 0;
 		bool said = false;
+		/* This core's own vCPU is not in the guest while this runs, even with
+		 * in_guest still set: a back end that waits for the cluster while it
+		 * decodes an exit (VMX's PDPTE read under PAE paging, vm_read_guest) would
+		 * otherwise wait here for itself. Its next entry flushes: tlb_gen moved. */
+		if (i == vm->first_local + this_cpu_id())
+			continue;
 		/* Pairs with vcpu_enter(): either that core reads the new generation
 		 * before it enters (and flushes), or we see it in the guest here. */
 		while (__atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST) &&
@@ -488,19 +494,24 @@ static const char *vcpu_state(const struct vcpu *v)
 static void print_stats(struct vm *vm, u64 now)
 {
 	static u64 start, last_exits, last_now, last_guest[VM_MAX_VCPUS];
+	static char line[160 + 96 * MAX_CPUS]; /* (the boot core's alone) */
 	u64 exits = exitstats_total(), tw, tk;
 	char kinds[320];
+	size_t n;
 
 	if (!start)
 		start = last_now = now - vm_stats_ns; /* the first line comes one interval in */
 	/* (Outside any handler, nothing should be in service here: a vector that is
 	 * would block the NIC's.) */
 	lapic_timer_counts(&tw, &tk);
-	kprintf("stats: %llu s: %llu exits (+%llu) (LAPIC in service %d, requested %d; timer "
-		"written %llu times, kept %llu)",
-		(unsigned long long)((now - start) / 1000000000), (unsigned long long)exits,
-		(unsigned long long)(exits - last_exits), lapic_in_service(), lapic_requested(),
-		(unsigned long long)tw, (unsigned long long)tk);
+	/* (one message: no guest line lands inside it, wherever the console is shared) */
+	n = (size_t)ksnprintf(line, sizeof(line),
+			      "stats: %llu s: %llu exits (+%llu) (LAPIC in service %d, requested "
+			      "%d; timer written %llu times, kept %llu)",
+			      (unsigned long long)((now - start) / 1000000000),
+			      (unsigned long long)exits, (unsigned long long)(exits - last_exits),
+			      lapic_in_service(), lapic_requested(), (unsigned long long)tw,
+			      (unsigned long long)tk);
 	last_exits = exits;
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -510,13 +521,19 @@ static void print_stats(struct vm *vm, u64 now)
 		last_guest[i - vm->first_local] = c;
 		/* (a run is counted when it ends: one that began in the last interval adds
 		 * to this one, at most the 50 ms heartbeat) */
-		kprintf("; vCPU %u %s at RIP %#llx, in the guest %llu%% of the interval", i,
-			vcpu_state(v), (unsigned long long)v->regs.rip,
-			(unsigned long long)(now > last_now ? MIN(in * 100 / (now - last_now), 100)
-							    : 0));
+		if (n < sizeof(line))
+			n += (size_t)ksnprintf(
+				line + n, sizeof(line) - n,
+				"; vCPU %u %s at RIP %#llx, in the guest %llu%% of the interval", i,
+				vcpu_state(v), (unsigned long long)v->regs.rip,
+				(unsigned long long)(now > last_now
+							     ? MIN(in * 100 / (now - last_now), 100)
+							     : 0));
 	}
 	last_now = now;
-	kprintf("\n");
+	n = MIN(n, sizeof(line) - 2); /* (a line cut short still ends) */
+	line[n++] = '\n';
+	log_write(LOG_ERR, line, n);
 	exitstats_kinds_since(kinds, sizeof(kinds));
 	kprintf("stats: exits since the last line: %s\n", kinds[0] ? kinds : "none");
 	if (vm->cluster)
@@ -758,11 +775,14 @@ int vm_run(struct vm *vm)
 			(unsigned long long)(vm->vcpus[i].longest_pass_ns / 1000000),
 			vm->vcpus[i].stops, VM_STOPPED_NS / 1000000);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
-		if (vm->vcpus[i].pv_eois || vm->vcpus[i].pv_eoi_declined)
+		if (vm->cluster)
 			kprintf("pv: vCPU %u: %llu EOIs through PV EOI, without an exit; %llu "
-				"entries did not offer it (across nodes: the word's page not "
-				"this node's to write, or a vCPU off the boot core)\n",
+				"entries did not offer it (the word's page not this node's to "
+				"write, or a vCPU off the boot core)\n",
 				i, (unsigned long long)vm->vcpus[i].pv_eois,
 				(unsigned long long)vm->vcpus[i].pv_eoi_declined);
+		else if (vm->vcpus[i].pv_eois)
+			kprintf("pv: vCPU %u: %llu EOIs through PV EOI, without an exit\n", i,
+				(unsigned long long)vm->vcpus[i].pv_eois);
 	return vm->exit_code;
 }
