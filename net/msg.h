@@ -71,6 +71,7 @@ enum msg_type {
 	MSG_T_TURN = 39,  /* the turns' request or token (vmm/cluster/turns.c) */
 	MSG_T_BUILT = 40, /* the sender has built its part of the guest (vmm/main.c) */
 	MSG_T_REFUSED = 41, /* the receiver restarted under the guest and cannot rejoin it */
+	MSG_T_ACTIVITY = 42, /* the sender's vCPUs are idle, or may run (vmm/cluster/alone.c) */
 };
 
 /* Why msg_input() dropped a packet, in the order the checks run. doc/net.md explains each. */

@@ -40,5 +40,5 @@ MON_SRCS += vmm/cluster/remote.c vmm/cluster/turns.c vmm/cluster/vmdsm.c \
 	vmm/cluster/vmdsm_prefetch.c vmm/cluster/handoff.c vmm/cluster/cluster.c \
 	vmm/cluster/remote_wire.c vmm/cluster/remote_io.c vmm/cluster/remote_time.c \
 	vmm/cluster/vmdsm_mem.c vmm/cluster/vmdsm_report.c vmm/cluster/vmdsm_cache.c \
-	vmm/cluster/turns_token.c
+	vmm/cluster/turns_token.c vmm/cluster/alone.c
 MON_SRCS += vmm/main.c

@@ -588,6 +588,7 @@ static __noreturn void run_guest(u32 node)
 		rc = cluster_init(&vm, &(struct cluster_options){
 					       .prefetch = !options.noprefetch,
 					       .nap = !options.nonap,
+					       .alone = !options.noalone,
 					       .slice_ms = options.slice_ms,
 					       .adaptive = options.turns == TURNS_ADAPTIVE,
 					       .cache_bytes = cluster.nodes[node].cache,

@@ -171,6 +171,23 @@ TEST(eoi_stop_and_time)
 	CHECK_EQ(remote_check_time(&t, sizeof(t) - 8, &to), -E_INVAL);
 }
 
+TEST(activity_from_another_node_of_the_guest)
+{
+	struct activity_msg a = { 1 }, ao;
+
+	CHECK_EQ(remote_check_activity(&L[0], 2, &a, sizeof(a), &ao), 0);
+	CHECK_EQ(ao.idle, 1);
+	a.idle = 0;
+	CHECK_EQ(remote_check_activity(&L[1], 0, &a, sizeof(a), &ao), 0);
+	CHECK_EQ(ao.idle, 0);
+	CHECK_EQ(remote_check_activity(&L[1], 1, &a, sizeof(a), &ao), -E_INVAL); /* itself */
+	CHECK_EQ(remote_check_activity(&L[0], 3, &a, sizeof(a), &ao), -E_INVAL); /* no vCPU */
+	CHECK_EQ(remote_check_activity(&L[0], 1, &a, 0, &ao), -E_INVAL);
+	CHECK_EQ(remote_check_activity(&L[0], 1, &a, 2, &ao), -E_INVAL);
+	a.idle = 2;
+	CHECK_EQ(remote_check_activity(&L[0], 1, &a, sizeof(a), &ao), -E_INVAL);
+}
+
 /* Each check, as one shape: refused (nonzero) or accepted with *out filled. */
 typedef int (*check_fn)(const void *data, size_t len, void *out);
 typedef void (*rules_fn)(size_t len, const void *out);

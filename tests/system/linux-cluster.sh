@@ -69,6 +69,8 @@ for layout in 2x1 3x1 2x2; do
 			check $layout-node$n-at-once has "$LOGS/node$n.log" '^turns: none to begin with: every node walks the guest.s page tables with reads'
 			check $layout-node$n-free-phases has "$LOGS/node$n.log" '^turns: [1-9][0-9]* free phases \(all nodes running\)'
 			check $layout-node$n-shadowed has "$LOGS/node$n.log" '^shadow: [1-9][0-9]* fills .* [0-9]+ waits for the cluster$'
+			# each node says when its vCPUs go idle and when one may run again
+			check $layout-node$n-says-idle has "$LOGS/node$n.log" '^alone: .*; said idle [1-9][0-9]* times, may run [0-9]+ times'
 		fi
 		# the guest runs long enough for the 10 s re-checks of the TSC offset (the
 		# command ends with 11 s of sleep: a boot can be over in less)
@@ -78,6 +80,11 @@ for layout in 2x1 3x1 2x2; do
 		# entry's dirty mark)
 		check $layout-node$n-write-for-a-read has "$LOGS/node$n.log" '^dsm: write for a read: [1-9][0-9]* read faults asked for writing .*; write rights left [1-9][0-9]* pages written .* and [0-9]+ unwritten'
 	done
+	# node 0, running /init and the shell while the others' vCPUs are idle, walks the
+	# guest's own page tables then (alone), and goes back onto shadows when they run
+	if [ $layout != 2x1 ]; then
+		check $layout-node0-alone has "$LOGS/node0.log" '^alone: [1-9][0-9]* times on the guest.s own page tables while every other node.s vCPUs were idle, [1-9][0-9]* ms in all'
+	fi
 	# ... and on some node (not necessarily every one: a node may write every page it
 	# takes for writing) pages whose write rights left unwritten went back to reads
 	check $layout-unwritten-back-to-reads bash -c "cat $LOGS/node[1-9]*.log | tr -d '\r' | grep -Eq '^dsm: write for a read: .* and [1-9][0-9]* unwritten'"

@@ -22,8 +22,9 @@ TEST(options)
 
 TEST(defaults_and_unknown_words)
 {
-	CHECK_EQ(cmdline_parse("noguest nopv shadow nonap", &opt, err, sizeof(err)), 0);
-	CHECK(opt.noguest && opt.nopv && opt.shadow && opt.nonap && !opt.shadow_sync);
+	CHECK_EQ(cmdline_parse("noguest nopv shadow nonap noalone", &opt, err, sizeof(err)), 0);
+	CHECK(opt.noguest && opt.nopv && opt.shadow && opt.nonap && opt.noalone &&
+	      !opt.shadow_sync);
 	CHECK_EQ(cmdline_parse("shadow=sync", &opt, err, sizeof(err)), 0);
 	CHECK(opt.shadow && opt.shadow_sync);
 	CHECK(cmdline_parse("shadow=yes", &opt, err, sizeof(err)) < 0);
@@ -34,7 +35,8 @@ TEST(defaults_and_unknown_words)
 	CHECK(strstr(err, "'shadow' and 'noshadow' contradict each other"));
 	CHECK(cmdline_parse("shadow=sync noshadow", &opt, err, sizeof(err)) < 0);
 	CHECK_EQ(cmdline_parse("  dumpbootinfo  quiet  x=1 ", &opt, err, sizeof(err)), 0);
-	CHECK(!opt.noguest && !opt.nopv && !opt.shadow && !opt.noshadow && !opt.nonap);
+	CHECK(!opt.noguest && !opt.nopv && !opt.shadow && !opt.noshadow && !opt.nonap &&
+	      !opt.noalone);
 	CHECK(!opt.has_id);
 	CHECK_EQ(opt.loglevel, 2);
 	CHECK(opt.dump_bootinfo);

@@ -108,6 +108,7 @@ static u64 cluster_poll(struct vm *vm, u64 now)
 	remote_retry_refusals(vm);
 	vmdsm_poll(vm);
 	turns_poll(vm, now);
+	alone_poll(vm, now);
 	remote_time_poll(vm, now);
 	say_long_waits(vm, now);
 	return cluster_deadline(vm, now);
@@ -146,6 +147,7 @@ static void cluster_report(struct vm *vm)
 {
 	vmdsm_report(vm);
 	turns_report(vm);
+	alone_report(vm);
 	net_msg_line("net: message layer: ");
 	remote_time_line(vm, "time: ");
 	handoff_line(vm, "handoff: ");
@@ -196,5 +198,7 @@ int cluster_init(struct vm *vm, const struct cluster_options *o)
 		rc = vmdsm_init(vm, o);
 	if (rc == 0)
 		rc = turns_init(vm, o->slice_ms, o->adaptive);
+	if (rc == 0)
+		rc = alone_init(vm, o->alone);
 	return rc; /* (on an error the node refuses to start, see main.c) */
 }

@@ -19,6 +19,7 @@ struct cluster_options {
 	u32 cache_ahead; /* its frames kept free by evicting ahead (cacheahead=) */
 	u32 pin_us;	 /* the protocol's pin window (pin=) */
 	bool nap;	 /* the boot core's waits for the network pause between polls (vmdsm_nap) */
+	bool alone;	 /* on shadows, the guest's own tables while the others idle (alone.h) */
 };
 
 /* After vm_create(), before the devices: 0, or a negative error (reason printed). */

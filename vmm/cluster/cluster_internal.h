@@ -8,6 +8,7 @@
 #ifndef UNUM_VMM_CLUSTER_CLUSTER_INTERNAL_H
 #define UNUM_VMM_CLUSTER_CLUSTER_INTERNAL_H
 
+#include "vmm/cluster/alone.h"
 #include "vmm/cluster/handoff.h"
 #include "vmm/cluster/remote_internal.h"
 #include "vmm/cluster/turns.h"
@@ -21,6 +22,7 @@ struct cluster {
 	struct remote_state remote;  /* remote vCPUs, forwarded I/O, time (remote*.c) */
 	struct vm_dsm dsm;	     /* the coherence protocol's glue (vmdsm*.c) */
 	struct turns_node turns;     /* the turns (turns.c) */
+	struct alone_state alone;    /* what the nodes' vCPUs do, and alone (alone.c) */
 	struct {		     /* long waits said on the console (cluster.c) */
 		u64 last, said[VM_MAX_VCPUS];
 	} waits;

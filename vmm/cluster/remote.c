@@ -174,6 +174,7 @@ void remote_deliver(struct vm *vm, u32 node, const u64 *map, u8 mode, u8 vector,
 
 	memcpy(m.map, map, sizeof(m.map));
 	__atomic_add_fetch(&remote_counters(vm)->irqs_sent, 1, __ATOMIC_RELAXED); /* (any core) */
+	alone_peer_woken(vm, node); /* (its vCPU will run: before it does) */
 	remote_send(vm, node, MSG_T_VCPU, &m, sizeof(m));
 }
 
@@ -190,6 +191,7 @@ static void recv_vcpu(void *ctx, u16 src, const void *data, size_t len)
 		return;
 	}
 	remote_counters(vm)->irqs_received++;
+	alone_woken(vm);
 	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
 		if ((m.map[i / 64] >> (i % 64)) & 1)
 			irq_deliver_vcpu(&vm->vcpus[i], m.mode, m.vector, m.level);

@@ -81,6 +81,18 @@ int remote_check_time(const void *data, size_t len, struct time_msg *out)
 	return take(out, sizeof(*out), data, len) && out->answer <= 1 ? 0 : -E_INVAL;
 }
 
+int remote_check_activity(const struct remote_layout *l, u32 src, const void *data, size_t len,
+			  struct activity_msg *out)
+{
+	bool known = false;
+
+	for (u32 i = 0; i < l->nvcpus; i++)
+		known |= l->vcpu_node[i] == src;
+	return take(out, sizeof(*out), data, len) && out->idle <= 1 && known && src != l->self
+		       ? 0
+		       : -E_INVAL;
+}
+
 int remote_check_refused(u64 my_epoch, const void *data, size_t len, struct refused_msg *out)
 {
 	if (!take(out, sizeof(*out), data, len) || out->stopped_before > 1)

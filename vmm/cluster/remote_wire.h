@@ -69,6 +69,12 @@ struct refused_msg {
 	u8 stopped_before, reserved[3];
 } __packed;
 
+/* The sender's vCPUs are idle (none could run for a while), or one may run again
+ * (vmm/cluster/alone.h). */
+struct activity_msg {
+	u8 idle; /* 1 idle, 0 may run */
+} __packed;
+
 /* What the checks need of the guest: this node, the vCPUs, the node that runs each. */
 struct remote_layout {
 	u32 self, nvcpus;
@@ -87,6 +93,10 @@ int remote_check_eoi(const struct remote_layout *l, const void *data, size_t len
 		     struct eoi_msg *out);
 int remote_check_stop(const void *data, size_t len, struct stop_msg *out);
 int remote_check_time(const void *data, size_t len, struct time_msg *out);
+/* ... and, for activity, that it comes from another node of the guest (one that runs a
+ * vCPU). */
+int remote_check_activity(const struct remote_layout *l, u32 src, const void *data, size_t len,
+			  struct activity_msg *out);
 /* ... and, for a refusal, that it names this incarnation (my_epoch) and an earlier one. */
 int remote_check_refused(u64 my_epoch, const void *data, size_t len, struct refused_msg *out);
 

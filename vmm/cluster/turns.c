@@ -45,6 +45,14 @@ static bool vcpu_can_run(const struct vcpu *v, u64 now)
 	return true;
 }
 
+bool turns_node_can_run(const struct vm *vm, u64 now)
+{
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++)
+		if (vcpu_can_run(&vm->vcpus[i], now))
+			return true;
+	return false;
+}
+
 /* Whether any local vCPU would run; and if none would, why (yielding if any of them
  * yields, else halted if any is). */
 static bool node_can_run(const struct vm *vm, u64 now, enum turn_why *why)

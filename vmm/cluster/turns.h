@@ -77,6 +77,9 @@ void turns_note_wait(struct vm *vm, u64 since, u64 now);
 /* Is this node idle for the turns: turns are on, and it neither has the turn nor
  * asked for it (its vCPUs are halted or wait for a SIPI)? */
 bool turns_idle(const struct vm *vm);
+/* Would any of this node's vCPUs run now, were it its turn (not halted or waiting for a
+ * SIPI without what wakes it, nor yielding)? */
+bool turns_node_can_run(const struct vm *vm, u64 now);
 /* May this node's vCPUs enter the guest now? */
 bool turns_may_run(const struct vm *vm);
 /* Does another node wait for the turn this node has? Then PAUSE exits (vmm/virt/exit.c). */

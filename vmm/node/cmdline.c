@@ -77,6 +77,8 @@ static int parse_word(const char *w, struct monitor_options *opt, char *err, siz
 		opt->noprefetch = true;
 	} else if (strcmp(w, "nonap") == 0) {
 		opt->nonap = true;
+	} else if (strcmp(w, "noalone") == 0) {
+		opt->noalone = true;
 	} else if (strcmp(w, "stay") == 0) {
 		opt->stay = true;
 	} else if (strcmp(w, "turns=always") == 0) {

@@ -31,7 +31,9 @@
  * 2000; a test shrinks it to make pages leave before their taker comes back), `nonap`
  * (across nodes, the boot core polls without a pause while the monitor waits for a page
  * or an MMIO answer, vmm/cluster/vmdsm.h, vmdsm_nap: to measure the nap, and for a test
- * of a race its quicker wake-ups hide), `msgbufs=N` (the message layer's pool of
+ * of a race its quicker wake-ups hide), `noalone` (across nodes on shadow page tables, a
+ * node never walks the guest's own tables while the others' vCPUs are idle,
+ * vmm/cluster/alone.h: to measure it), `msgbufs=N` (the message layer's pool of
  * buffers, each one frame's packet, 32..16384 plus the 2 per peer kept for parts of messages,
  * instead of the default 12 x 16 per peer, at least 768: a test fills it to exercise
  * vmm/cluster/remote.c's backlog), `stay` (after a guest that spanned
@@ -57,6 +59,7 @@ struct monitor_options {
 	bool noguest;	 /* stop after the boot report, even with a guest line */
 	bool noprefetch; /* across nodes, ask for no page before a vCPU faults (to measure) */
 	bool nonap;	 /* across nodes, the boot core's waits poll without a pause */
+	bool noalone;	 /* across nodes on shadows, never alone (vmm/cluster/alone.h) */
 	bool stay;	 /* after a guest spanning nodes: stay on the network */
 	bool shadow;	 /* shadow page tables (vmm/virt/shadow_vm.h), on one node too */
 	bool noshadow;	 /* across nodes on AMD, nested paging and turns instead */

@@ -164,6 +164,7 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only)
 	cpuid_shadow_paging = true;
 	vs->alone = vm->cluster && vm->self == 0;
 	vs->alone_ns = time_now_ns();
+	vs->left_once = !vs->alone;
 	vm->shadow = vs;
 	pr_info("shadow: guest page tables shadowed on this node: %u KiB of shadow tables at "
 		"guest-physical %#llx; %s\n",
@@ -241,23 +242,50 @@ static void set_root(struct vcpu *v)
 	spin_unlock(&vs->lock);
 }
 
-void shadow_vm_remote_start(struct vm *vm)
+bool shadow_vm_leave_alone(struct vm *vm)
 {
 	struct vm_shadow *vs = vm->shadow;
 	bool was = true;
 
 	if (!__atomic_compare_exchange_n(&vs->alone, &was, false, false, __ATOMIC_SEQ_CST,
 					 __ATOMIC_SEQ_CST))
-		return;
-	vs->alone_ns = time_now_ns() - vs->alone_ns;
-	pr_info("shadow: a vCPU on another node starts: this node's vCPUs go onto shadow page "
-		"tables (on the guest's own tables for the first %llu ms)\n",
-		(unsigned long long)(vs->alone_ns / 1000000));
+		return false;
+	if (!__atomic_exchange_n(&vs->left_once, true, __ATOMIC_SEQ_CST)) {
+		vs->alone_ns = time_now_ns() - vs->alone_ns;
+		pr_info("shadow: a vCPU on another node starts: this node's vCPUs go onto shadow "
+			"page tables (on the guest's own tables for the first %llu ms)\n",
+			(unsigned long long)(vs->alone_ns / 1000000));
+	}
 	/* (each of this node's vCPUs comes onto them at its next entry; one in the guest
 	 * now walks the guest's tables until it leaves, and the protocol keeps that
 	 * coherent: a walk through nested paging asks for write rights, as without shadows) */
 	for (u32 i = 0; i < vm->nlocal; i++)
 		vcpu_kick(&vm->vcpus[vm->first_local + i]);
+	return true;
+}
+
+void shadow_vm_remote_start(struct vm *vm)
+{
+	shadow_vm_leave_alone(vm);
+}
+
+bool shadow_vm_go_alone(struct vm *vm)
+{
+	struct vm_shadow *vs = vm->shadow;
+	bool was = false;
+
+	spin_lock(&vs->lock);
+	if (!__atomic_compare_exchange_n(&vs->alone, &was, true, false, __ATOMIC_SEQ_CST,
+					 __ATOMIC_SEQ_CST)) {
+		spin_unlock(&vs->lock);
+		return false;
+	}
+	/* (every shadow freed, every page table unprotected, every core flushed: a vCPU
+	 * whose root is from before does not enter, and re-roots, here onto the guest's
+	 * own tables; should a peer wake meanwhile, the shadows are only filled anew) */
+	reset_all(vs);
+	spin_unlock(&vs->lock);
+	return true;
 }
 
 void shadow_vm_before_entry(struct vcpu *v)

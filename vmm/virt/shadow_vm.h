@@ -45,11 +45,13 @@ struct vm_shadow {
 	u32 holder;   /* the vCPU (id + 1) whose flush runs again natively: none goes out of
 		      * sync until it has run it (core.hold) */
 	u64 hold_rip; /* ... the flush's RIP: run once RIP moves */
-	/* Across nodes, on node 0 until it starts a vCPU another node runs: no other node
-	 * walks or writes the guest's page tables yet, so this node's vCPUs walk them
-	 * through nested paging, as on one node, without the shadows' exits. */
+	/* Across nodes, on node 0 until it starts a vCPU another node runs, and on any node
+	 * while every other node's vCPUs are idle (vmm/cluster/alone.h): no other node walks
+	 * or writes the guest's page tables, so this node's vCPUs walk them through nested
+	 * paging, as on one node, without the shadows' exits. */
 	bool alone;
-	u64 alone_ns; /* how long that lasted (time_now_ns at the start, then the length) */
+	bool left_once; /* the first alone (node 0's from the start) is over */
+	u64 alone_ns;	/* how long that lasted (time_now_ns at the start, then the length) */
 };
 
 /* After vm_create() (and cluster_init(): across nodes, every page starts with no
@@ -58,6 +60,17 @@ int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only);
 /* A SIPI leaves for a vCPU another node runs: from now on, every vCPU here runs on the
  * shadows (vm_shadow.alone). */
 void shadow_vm_remote_start(struct vm *vm);
+/* Every other node's vCPUs are idle (vmm/cluster/alone.h): this node's vCPUs go onto the
+ * guest's own tables, every shadow freed and every page table unprotected (each core
+ * flushed, waiting). false if they were already. Boot core. */
+bool shadow_vm_go_alone(struct vm *vm);
+/* A vCPU on another node may run: this node's vCPUs go back onto the shadows, each at its
+ * next entry (one in the guest now is kicked out). false if they were not alone. Any core. */
+bool shadow_vm_leave_alone(struct vm *vm);
+static inline bool shadow_vm_is_alone(const struct vm *vm)
+{
+	return __atomic_load_n(&vm->shadow->alone, __ATOMIC_SEQ_CST);
+}
 /* Before each entry: runs the vCPU on the shadows, or on the guest's tables, as its
  * mode (and vm_shadow.alone) allows. */
 void shadow_vm_before_entry(struct vcpu *v);
