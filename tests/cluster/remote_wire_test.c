@@ -236,6 +236,18 @@ static void io_rules(size_t len, const void *out)
 	CHECK(o->size == 1 || o->size == 2 || o->size == 4);
 }
 
+static int activity_from_node1(const void *d, size_t len, void *out)
+{
+	return remote_check_activity(&L[0], 1, d, len, out);
+}
+
+static void activity_rules(size_t len, const void *out)
+{
+	const struct activity_msg *o = out;
+
+	CHECK(len == sizeof(*o) && o->idle <= 1);
+}
+
 static int vcpu_at_node2(const void *d, size_t len, void *out)
 {
 	return remote_check_vcpu(&L[2], d, len, out);
@@ -254,8 +266,10 @@ TEST(corruptions_are_refused_or_harmless)
 	struct io_msg io = { .vcpu = 3, .port = 0x70, .size = 1 };
 	struct mmio_msg mm = { .vcpu = 5, .seq = 1, .gpa = 0xfec00000, .size = 4 };
 	struct vcpu_msg vm = { .mode = 0, .vector = 0xec, .map = { 0x30 } };
+	struct activity_msg ac = { 1 };
 
 	corrupt_all(&mm, sizeof(mm), mmio_from_node2, mmio_rules);
 	corrupt_all(&io, sizeof(io), io_from_node1, io_rules);
 	corrupt_all(&vm, sizeof(vm), vcpu_at_node2, vcpu_rules);
+	corrupt_all(&ac, sizeof(ac), activity_from_node1, activity_rules);
 }

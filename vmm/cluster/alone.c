@@ -15,6 +15,7 @@
 #include "vmm/host/panic.h"
 #include "vmm/host/tsc.h"
 #include "vmm/lib/klib.h"
+#include "vmm/lib/printf.h"
 
 static struct alone_state *alone_of(const struct vm *vm)
 {
@@ -34,22 +35,30 @@ static void set_peer(struct alone_state *a, u32 n, bool idle)
 		__atomic_fetch_and(&a->peer_idle[n / 64], ~(1ULL << (n % 64)), __ATOMIC_ACQ_REL);
 }
 
-/* Tells every peer; false if some message could not be queued (said again at the next
- * poll: the word is a state, saying it twice is harmless). */
-static bool say(struct vm *vm, bool idle)
+static bool told_idle(const struct alone_state *a, u32 n)
+{
+	return (a->told_idle[n / 64] >> (n % 64)) & 1;
+}
+
+/* Tells each peer that has not had it the node's word (a->idle); one that could not be
+ * queued is said again at the next poll. true when every peer has it. */
+static bool say(struct vm *vm)
 {
 	struct alone_state *a = alone_of(vm);
-	struct activity_msg m = { idle };
+	struct activity_msg m = { a->idle };
 	bool all = true;
 
-	for (u32 n = 0; n < vm->nnodes; n++)
-		if (n != vm->self &&
-		    msg_send(net_msg_layer(), (u16)n, MSG_T_ACTIVITY, &m, sizeof(m)) != 0)
+	for (u32 n = 0; n < vm->nnodes; n++) {
+		if (n == vm->self || told_idle(a, n) == a->idle)
+			continue;
+		if (msg_send(net_msg_layer(), (u16)n, MSG_T_ACTIVITY, &m, sizeof(m)) != 0) {
+			a->unsent++;
 			all = false;
-	if (all)
-		a->said[idle]++;
-	else
-		a->unsent++;
+			continue;
+		}
+		a->told_idle[n / 64] ^= 1ULL << (n % 64);
+		a->said[a->idle]++;
+	}
 	return all;
 }
 
@@ -100,11 +109,7 @@ void alone_peer_woken(struct vm *vm, u32 node)
 
 void alone_woken(struct vm *vm)
 {
-	struct alone_state *a = alone_of(vm);
-
-	a->idle_since = 0;
-	if (a->said_idle)
-		a->owe_busy = true; /* (said from the poll, not from this network context) */
+	alone_of(vm)->woken = true; /* (said from the poll, not from this network context) */
 }
 
 /* An alone that ended (a peer's word, an interrupt sent to a peer, a SIPI): counted. */
@@ -130,27 +135,34 @@ void alone_poll(struct vm *vm, u64 now)
 	struct alone_state *a = alone_of(vm);
 	bool can_run = turns_node_can_run(vm, now);
 
+	bool told;
+
 	BUG_ON(!on_boot_core()); /* the network is this core's */
-	if (can_run || a->owe_busy) {
+	if (can_run || a->woken) {
 		a->idle_since = 0;
-		if ((a->said_idle || a->owe_busy) && say(vm, false))
-			a->said_idle = a->owe_busy = false;
+		a->idle = a->woken = false;
 	} else {
 		if (!a->idle_since)
 			a->idle_since = now;
-		if (!a->said_idle && now - a->idle_since >= ALONE_IDLE_NS && say(vm, true))
-			a->said_idle = true;
+		a->idle = now - a->idle_since >= ALONE_IDLE_NS;
 	}
+	told = say(vm);
 	if (!vm->shadow || !a->enabled)
 		return;
 	if (a->began && !shadow_vm_is_alone(vm))
 		alone_ended(a, now);
-	if (!a->began && can_run && now >= a->not_before && every_peer_idle(vm) &&
-	    shadow_vm_go_alone(vm)) {
+	/* (alone only once every peer has heard that this node may run: a peer that still
+	 * thinks it idle could go alone too) */
+	if (!a->began && can_run && told && now >= a->not_before && !shadow_vm_is_alone(vm) &&
+	    every_peer_idle(vm) && shadow_vm_go_alone(vm)) {
 		a->began = now;
 		a->entered++;
 		pr_debug("alone: every other node's vCPUs are idle: this node's walk the guest's "
 			 "own page tables\n");
+		/* (a vCPU on another core may have sent a peer an interrupt meanwhile: its
+		 * leave found the node not alone yet) */
+		if (!every_peer_idle(vm))
+			shadow_vm_leave_alone(vm);
 	}
 }
 
@@ -158,18 +170,25 @@ void alone_report(struct vm *vm)
 {
 	struct alone_state *a = alone_of(vm);
 	u64 now = time_now_ns(), total = a->alone_ns, longest = a->longest_ns;
+	char what[200];
 
 	if (a->began) {
 		total += now - a->began;
 		longest = MAX(longest, now - a->began);
 	}
-	kprintf("alone: %llu times on the guest's own page tables while every other node's "
-		"vCPUs were idle, %llu ms in all, the longest %llu ms, %llu of them under %llu ms; "
-		"said idle %llu times, may run %llu times (%llu words not sent at once); %llu "
-		"malformed messages dropped\n",
-		(unsigned long long)a->entered, (unsigned long long)(total / 1000000),
-		(unsigned long long)(longest / 1000000), (unsigned long long)a->short_ones,
-		ALONE_SHORT_NS / 1000000, (unsigned long long)a->said[1],
-		(unsigned long long)a->said[0], (unsigned long long)a->unsent,
-		(unsigned long long)a->malformed);
+	if (vm->shadow && a->enabled)
+		ksnprintf(what, sizeof(what),
+			  "%llu times on the guest's own page tables while every other node's "
+			  "vCPUs were idle, %llu ms in all, the longest %llu ms, %llu of them under "
+			  "%llu ms",
+			  (unsigned long long)a->entered, (unsigned long long)(total / 1000000),
+			  (unsigned long long)(longest / 1000000), (unsigned long long)a->short_ones,
+			  ALONE_SHORT_NS / 1000000);
+	else
+		ksnprintf(what, sizeof(what), "off (%s)",
+			  vm->shadow ? "noalone" : "this node walks the guest's own page tables");
+	kprintf("alone: %s; said idle %llu times, may run %llu times (%llu words not sent at "
+		"once); %llu malformed messages dropped\n",
+		what, (unsigned long long)a->said[1], (unsigned long long)a->said[0],
+		(unsigned long long)a->unsent, (unsigned long long)a->malformed);
 }

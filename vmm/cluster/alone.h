@@ -41,8 +41,9 @@
 
 struct alone_state {
 	u64 idle_since;		   /* since when none of this node's vCPUs could run (0: one can) */
-	bool said_idle;		   /* the last word every peer had from this node: idle */
-	bool owe_busy;		   /* a peer's interrupt came while idle: say busy at the poll */
+	bool idle;		   /* what this node has to say: idle (else: may run) */
+	bool woken;		   /* a peer's interrupt came: may run, said at the next poll */
+	u64 told_idle[256 / 64];   /* the last word each peer had from this node: idle */
 	u64 peer_idle[256 / 64];   /* each peer's last word (atomic: any core clears bits) */
 	bool enabled;		   /* it may go alone (not noalone) */
 	u64 began;		   /* when this node last went alone at run time (0: not now) */

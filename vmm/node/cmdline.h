@@ -32,8 +32,9 @@
  * (across nodes, the boot core polls without a pause while the monitor waits for a page
  * or an MMIO answer, vmm/cluster/vmdsm.h, vmdsm_nap: to measure the nap, and for a test
  * of a race its quicker wake-ups hide), `noalone` (across nodes on shadow page tables, a
- * node never walks the guest's own tables while the others' vCPUs are idle,
- * vmm/cluster/alone.h: to measure it), `msgbufs=N` (the message layer's pool of
+ * node does not walk the guest's own tables while the others' vCPUs are idle,
+ * vmm/cluster/alone.h, node 0's start before its first INIT or SIPI to another node
+ * aside: to measure it), `msgbufs=N` (the message layer's pool of
  * buffers, each one frame's packet, 32..16384 plus the 2 per peer kept for parts of messages,
  * instead of the default 12 x 16 per peer, at least 768: a test fills it to exercise
  * vmm/cluster/remote.c's backlog), `stay` (after a guest that spanned

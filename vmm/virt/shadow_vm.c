@@ -233,6 +233,13 @@ static void set_root(struct vcpu *v)
 	gpa_t root;
 
 	spin_lock(&vs->lock);
+	if (__atomic_load_n(&vs->alone, __ATOMIC_SEQ_CST)) {
+		/* (gone alone since the caller looked: no root, nothing filled or protected
+		 * while the node walks the guest's own tables) */
+		v->shadow_cr3 = 0;
+		spin_unlock(&vs->lock);
+		return;
+	}
 	if (shadow_root(&vs->core, v->guest_cr3, &root) == -E_NOMEM) {
 		reset_all(vs);
 		BUG_ON(shadow_root(&vs->core, v->guest_cr3, &root) != 0); /* (an empty pool) */

@@ -16,7 +16,8 @@
  * tables are read through the coherence protocol's rights, never taken for writing
  * to be walked; a page that leaves the node loses its shadows first. Node 0 runs on the
  * guest's own tables until it starts a vCPU on another node: until then no other node
- * uses them (a Linux guest boots on CPU 0 alone, about a third of a 2-node boot). All shadow
+ * uses them (a Linux guest boots on CPU 0 alone, about a third of a 2-node boot); and any
+ * node does while every other node's vCPUs are idle (vmm/cluster/alone.h). All shadow
  * changes are made under one lock, under which nothing waits for the boot core.
  */
 #ifndef UNUM_VMM_VIRT_SHADOW_VM_H
@@ -57,8 +58,8 @@ struct vm_shadow {
 /* After vm_create() (and cluster_init(): across nodes, every page starts with no
  * rights): the pool, mapped in vm->space. 0, or a negative error (said). */
 int shadow_vm_init(struct vm *vm, u32 pool_pages, bool sync_only);
-/* A SIPI leaves for a vCPU another node runs: from now on, every vCPU here runs on the
- * shadows (vm_shadow.alone). */
+/* A SIPI leaves for a vCPU another node runs: every vCPU here runs on the shadows from its
+ * next entry, until the node goes alone again (vm_shadow.alone). */
 void shadow_vm_remote_start(struct vm *vm);
 /* Every other node's vCPUs are idle (vmm/cluster/alone.h): this node's vCPUs go onto the
  * guest's own tables, every shadow freed and every page table unprotected (each core
