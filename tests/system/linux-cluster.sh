@@ -70,7 +70,7 @@ for layout in 2x1 3x1 2x2; do
 			check $layout-node$n-free-phases has "$LOGS/node$n.log" '^turns: [1-9][0-9]* free phases \(all nodes running\)'
 			check $layout-node$n-shadowed has "$LOGS/node$n.log" '^shadow: [1-9][0-9]* fills .* [0-9]+ waits for the cluster$'
 			# each node says when its vCPUs go idle and when one may run again
-			check $layout-node$n-says-idle has "$LOGS/node$n.log" '^alone: .*; said idle [1-9][0-9]* times, may run [0-9]+ times'
+			check $layout-node$n-says-idle has "$LOGS/node$n.log" '^alone: .*; words to peers: idle [1-9][0-9]*, may run [0-9]+ '
 		fi
 		# the guest runs long enough for the 10 s re-checks of the TSC offset (the
 		# command ends with 11 s of sleep: a boot can be over in less)

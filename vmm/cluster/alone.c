@@ -187,8 +187,8 @@ void alone_report(struct vm *vm)
 	else
 		ksnprintf(what, sizeof(what), "off (%s)",
 			  vm->shadow ? "noalone" : "this node walks the guest's own page tables");
-	kprintf("alone: %s; said idle %llu times, may run %llu times (%llu words not sent at "
-		"once); %llu malformed messages dropped\n",
+	kprintf("alone: %s; words to peers: idle %llu, may run %llu (%llu not sent at once); "
+		"%llu malformed messages dropped\n",
 		what, (unsigned long long)a->said[1], (unsigned long long)a->said[0],
 		(unsigned long long)a->unsent, (unsigned long long)a->malformed);
 }
