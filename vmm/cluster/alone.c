@@ -133,9 +133,7 @@ static void alone_ended(struct alone_state *a, u64 now)
 void alone_poll(struct vm *vm, u64 now)
 {
 	struct alone_state *a = alone_of(vm);
-	bool can_run = turns_node_can_run(vm, now);
-
-	bool told;
+	bool can_run = turns_node_can_run(vm, now), told;
 
 	BUG_ON(!on_boot_core()); /* the network is this core's */
 	if (can_run || a->woken) {
@@ -157,8 +155,8 @@ void alone_poll(struct vm *vm, u64 now)
 	    every_peer_idle(vm) && shadow_vm_go_alone(vm)) {
 		a->began = now;
 		a->entered++;
-		pr_debug("alone: every other node's vCPUs are idle: this node's walk the guest's "
-			 "own page tables\n");
+		pr_debug("alone: every other node's vCPUs are idle: this node's vCPUs walk the "
+			 "guest's own page tables now\n");
 		/* (a vCPU on another core may have sent a peer an interrupt meanwhile: its
 		 * leave found the node not alone yet) */
 		if (!every_peer_idle(vm))
