@@ -283,6 +283,56 @@ TEST(a_slice_grows_while_every_node_computes_and_resets_otherwise)
 	CHECK_EQ(tokens(), 1);
 }
 
+/* A window of `len` in node t's turn, in which its vCPU waited `waited`; then its poll,
+ * still wanting to run: whether it passed the token. */
+static bool turn_window(struct turns *t, u64 len, u64 waited)
+{
+	turns_token_note_wait(t, s.now, s.now + waited);
+	s.now += len;
+	return turns_token_poll(t, true, TURN_SLICE, s.now);
+}
+
+TEST(a_turn_whose_compute_stalls_goes_to_the_node_that_computed)
+{
+	struct turns *t0 = &s.t[0], *t1 = &s.t[1];
+	const u64 w = SLICE / TURNS_STALL_WINDOW;
+
+	two_nodes_one_waiting();
+	/* Node 0's turn came from nobody: it computes, then waits, and keeps its slice. */
+	CHECK(!turn_window(t0, w, 0));
+	CHECK(!turn_window(t0, w, w / 2));
+	CHECK(t0->computed);
+	s.now = turns_token_deadline(t0, s.now); /* (its slice, stretched by the wait) */
+	CHECK(turns_token_poll(t0, true, TURN_SLICE, s.now));
+	while (s.nq)
+		deliver_one();
+	CHECK(t1->have && t1->came_computing);
+	/* Node 1's turn begins by fetching pages (waits), then computes (quiet). A window
+	 * shorter than 1/TURNS_STALL_WINDOW slice is not judged; one that waited 1/4 of it
+	 * is not a stall; one that waited more, after a quiet one, is. */
+	CHECK(!turn_window(t1, w, 3 * w / 4));
+	CHECK(!turn_window(t1, w, 3 * w / 4));
+	CHECK(!t1->computed);
+	CHECK(!turn_window(t1, w, 0));
+	CHECK(t1->computed);
+	CHECK(!turn_window(t1, w, w / TURNS_STALL));
+	CHECK(!turn_window(t1, w / 2, w / 2));
+	CHECK_EQ_U64(t1->passed[TURN_STALL], 0);
+	CHECK(turn_window(t1, w / 2, 0));
+	CHECK_EQ_U64(t1->passed[TURN_STALL], 1);
+	CHECK_EQ(t1->passed_why, TURN_STALL);
+	CHECK_EQ_U64(t1->cur_ns, SLICE); /* (a stall leaves the slice as it was) */
+	CHECK(t1->asked);		 /* it still wants to run */
+	while (s.nq)
+		deliver_one();
+	/* Node 0 has it from a node that did not compute: a stall keeps the turn here. */
+	CHECK(t0->have && !t0->came_computing);
+	CHECK(!turn_window(t0, w, 0));
+	CHECK(!turn_window(t0, w, w));
+	CHECK(t0->have);
+	CHECK_EQ(tokens(), 1);
+}
+
 TEST(a_holder_that_cannot_run_passes_at_once_and_says_why)
 {
 	two_nodes_one_waiting();
@@ -330,6 +380,26 @@ TEST(a_token_that_cannot_be_sent_stays)
 	s.fail_sends = false;
 	CHECK(turns_token_poll(&s.t[0], false, TURN_HALTED, s.now + 2));
 	CHECK_EQ(tokens(), 1);
+}
+
+TEST(a_request_that_cannot_be_sent_is_sent_again)
+{
+	struct turns *t1;
+
+	sim_init(2, 1);
+	t1 = &s.t[1];
+	CHECK_EQ_U64(turns_token_deadline(t1, s.now), 0);
+	s.fail_sends = true;
+	CHECK(!turns_token_poll(t1, true, TURN_SLICE, s.now));
+	CHECK(!t1->asked);
+	CHECK_EQ_U64(turns_token_deadline(t1, s.now), s.now + SLICE / 8);
+	s.fail_sends = false;
+	s.now += SLICE / 8;
+	CHECK(!turns_token_poll(t1, true, TURN_SLICE, s.now));
+	CHECK(t1->asked);
+	CHECK_EQ(s.nq, 1);
+	/* Asked: the token's frame ends the wait; no timed work until then. */
+	CHECK_EQ_U64(turns_token_deadline(t1, s.now), 0);
 }
 
 TEST(bad_messages_change_nothing)

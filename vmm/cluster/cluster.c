@@ -67,20 +67,29 @@ static u64 earliest(u64 a, u64 b)
  * NIC's receive interrupt wakes it, and it wakes by itself for the timed work of the
  * network, the protocol and the turns, at least every NET_IDLE_MAX_NS (a safety net:
  * once, a node waiting for a SIPI woke only at its 50 ms heartbeat). While its vCPU
- * is not in the guest, every 1 ms as well (cluster_wait_poll_ns), unless the node is
- * idle for the turns (it neither has the turn nor wants it: its vCPUs are halted).
- * Why not always: a 3-node cluster on one host core measured the two idle emulators
- * taking as much of the core as the running one. Why not never: with waits for the
- * turn also left to the interrupt, a fresh-clone test run's 3-node boot nearly stopped
- * (the host 82% idle: wake-ups missed, as once before). Not while the vCPU runs: the
- * NIC's interrupt ends its run, and the 1 ms timer was most of the exits of a node
- * computing on shadows (session 30: 970 physical interrupts a second against 250 on
- * one node; the guest had 85% of the core against 99%). On a node with several vCPUs,
- * or a NIC without an interrupt, always 1 ms: the other cores do not wake the boot
- * core when theirs become runnable or halt, and a frame would not end the guest's run. */
+ * is out of the guest and may run (the node has the turn, is in a free phase, or takes
+ * no turns), every 1 ms as well (cluster_wait_poll_ns). Not while the node waits for
+ * the turn or is idle for the turns (neither holding the turn nor asking: its vCPUs are
+ * halted): what ends those waits comes as a frame, whose interrupt wakes it (the token,
+ * an interrupt, a page), and a request for the turn that could not be sent is sent
+ * again at the turns' deadline. Why: a 3-node cluster on one host core measured the two
+ * idle emulators taking as much of the core as the running one; and on one core, 2
+ * nodes computing by turns, the node waiting for the turn woke about 1,000 times a
+ * second, each a pass of the monitor under emulation on the shared core: `parallel`
+ * took 1.31-1.35 s with those wake-ups, 1.25-1.29 s without (doc/benchmarks.md). Once,
+ * waits for the turn left to the interrupt nearly stopped a fresh-clone test run's
+ * 3-node boot (the host 82% idle): a vCPU made runnable by the guest's timer after the
+ * turns' poll, on a node that had therefore not asked for the turn, waited for the next
+ * wake-up. The run loop now polls again at once for that (vm.c, vcpu_loop). Not while
+ * the vCPU runs: the NIC's interrupt ends its run, and the 1 ms timer was most of the
+ * exits of a node computing on shadows (session 30: 970 physical interrupts a second
+ * against 250 on one node; the guest had 85% of the core against 99%). On a node with
+ * several vCPUs, or a NIC without an interrupt, always 1 ms: the other cores do not wake
+ * the boot core when theirs become runnable or halt, and a frame would not end the
+ * guest's run. */
 static u64 cluster_wait_poll_ns(const struct vm *vm)
 {
-	return turns_idle(vm) ? 0 : CLUSTER_POLL_NS;
+	return turns_may_run(vm) ? CLUSTER_POLL_NS : 0;
 }
 
 static u64 cluster_deadline(struct vm *vm, u64 now)

@@ -127,6 +127,7 @@ static const char *const why_name[TURN_NWHY] = {
 	[TURN_SLICE] = "its slice was over",
 	[TURN_HALTED] = "halted",
 	[TURN_YIELD] = "a vCPU yielded after PAUSE",
+	[TURN_STALL] = "its compute stalled",
 	[TURN_OTHER] = "other",
 };
 
@@ -146,6 +147,9 @@ static void log_turn(struct vm *vm, u64 now)
 		 (unsigned long long)(local_faults(vm) - tn->at_start.faults),
 		 (unsigned long long)(vmdsm_of(vm)->pf.asked - tn->at_start.asked), t->passed_to,
 		 why_name[t->passed_why < TURN_NWHY ? t->passed_why : TURN_OTHER]);
+	if (t->passed_why == TURN_STALL)
+		pr_debug("turns:   its compute stalled: waits %u%% of its last %llu ms\n",
+			 t->stall_pct, (unsigned long long)(t->slice_ns / TURNS_STALL_WINDOW / 1000000));
 	pr_debug("turns:   its faults: %llu on new pages, %llu lost untouched, %llu asked for, "
 		 "%llu not yet asked for, %llu not used lately, %llu other\n",
 		 (unsigned long long)(k[VMPF_NEW] - k0[VMPF_NEW]),
@@ -193,12 +197,6 @@ void turns_note_wait(struct vm *vm, u64 since, u64 now)
 {
 	struct turns_node *tn = &cluster_of(vm)->turns;
 	turns_token_note_wait(&tn->t, since, now);
-}
-
-bool turns_idle(const struct vm *vm)
-{
-	struct turns_node *tn = &cluster_of(vm)->turns;
-	return tn->t.on && !tn->t.have && !tn->t.asked && !tn->t.free;
 }
 
 bool turns_may_run(const struct vm *vm)
@@ -321,7 +319,8 @@ void turns_report(const struct vm *vm)
 	kprintf("turns: %llu turns here, %llu ms in all (%llu ms of it waiting for pages, the "
 		"longest turn %llu ms); %llu requests for the turn; passed on "
 		"%llu times at the end of the slice (%llu of them at its longest, %llu ms), %llu "
-		"with the vCPU halted, %llu yielding after PAUSE, %llu otherwise\n",
+		"with the vCPU halted, %llu yielding after PAUSE, %llu when its compute "
+		"stalled, %llu otherwise\n",
 		(unsigned long long)t->turns, (unsigned long long)(held / 1000000),
 		(unsigned long long)(waited / 1000000),
 		(unsigned long long)(t->longest_ns / 1000000), (unsigned long long)t->wants,
@@ -329,6 +328,7 @@ void turns_report(const struct vm *vm)
 		(unsigned long long)(TURNS_GROW * t->slice_ns / 1000000),
 		(unsigned long long)t->passed[TURN_HALTED],
 		(unsigned long long)t->passed[TURN_YIELD],
+		(unsigned long long)t->passed[TURN_STALL],
 		(unsigned long long)t->passed[TURN_OTHER]);
 	if (t->adaptive)
 		kprintf("turns: %llu free phases (all nodes running), %llu ms in all, the longest "

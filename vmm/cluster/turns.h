@@ -19,8 +19,10 @@
  *
  * The turn is a token: a node that has runnable vCPUs and not the token asks
  * every node for it (MSG_T_TURN, WANT); the holder passes it on, with the set
- * of nodes still waiting, when its slice is over or when none of its vCPUs can
- * run (halted, waiting for a SIPI, yielding after PAUSE). Nobody waiting: the
+ * of nodes still waiting, when its slice is over, when none of its vCPUs can
+ * run (halted, waiting for a SIPI, yielding after PAUSE), or when its compute
+ * stalled (its vCPUs computed, then began to wait for pages, and the turn came
+ * from a node still computing: turns_token.c). Nobody waiting: the
  * holder keeps it. The token is only scheduling: coherence never depends on it.
  *
  * Adaptive turns (the default where every node's walks only read the guest's page tables,
@@ -74,9 +76,6 @@ u64 turns_next_deadline(const struct vm *vm, u64 now);
 /* A local vCPU waited for a page from since to now (during this node's turn, that
  * does not count against its slice). */
 void turns_note_wait(struct vm *vm, u64 since, u64 now);
-/* Is this node idle for the turns: turns are on, and it neither has the turn nor
- * asked for it (its vCPUs are halted or wait for a SIPI)? */
-bool turns_idle(const struct vm *vm);
 /* Would any of this node's vCPUs run now, were it its turn (not halted or waiting for a
  * SIPI without what wakes it, nor yielding)? */
 bool turns_node_can_run(const struct vm *vm, u64 now);

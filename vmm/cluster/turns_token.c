@@ -135,6 +135,14 @@ static u64 slice_end(const struct turns *t)
 
 static void free_begins(struct turns *t, u32 epoch, u32 holder, u64 now);
 
+/* A turn begins here (the token came, or a free phase ended with it here). */
+static void turn_begins(struct turns *t, u64 now)
+{
+	t->since = t->began = t->stall_start = now;
+	t->wait_ns = t->stall_wait = 0;
+	t->computed = false;
+}
+
 void turns_token_adapt(struct turns *t, bool start_free, u64 now)
 {
 	if (!t->on || t->adaptive)
@@ -181,8 +189,7 @@ static void free_ends(struct turns *t, u64 now)
 						  : TURNS_PROBE_MIN_NS;
 	t->probe_at = now + t->probe_ns;
 	t->free_ended = now;
-	t->since = t->began = now;
-	t->wait_ns = 0;
+	turn_begins(t, now);
 }
 
 /*
@@ -296,8 +303,39 @@ static void free_poll(struct turns *t, bool want, u64 now)
 			(void)t->ops->send(t->ctx, n, &v, TURN_HDR_LEN);
 }
 
+/*
+ * Has this turn's compute stalled? Judged over windows of 1/TURNS_STALL_WINDOW slice (at
+ * the first poll after each one's end): yes when one of this turn's windows was quiet
+ * (waits under 1/TURNS_QUIET of it: the vCPUs computed), this one's waits are over
+ * 1/TURNS_STALL of it (over the vCPUs), and the node the turn came from gave it up still
+ * computing. Then the turn goes to a node that waits (turns_token_poll): the holder's
+ * vCPUs have left their compute for kernel work that takes pages from the other nodes,
+ * while another node has compute to do. Measured on a 2-node compute run on one host
+ * core: a thread's end on one node and then its exit path (74-110 page faults, 40-80 ms
+ * of waits) ran inside the holder's turn while the other node's thread waited for the
+ * turn to finish its last 40 ms: the program took 1.38-1.47 s, against 1.2 s when the
+ * other thread ended first (doc/benchmarks.md). The window that begins a turn fetches what
+ * the other nodes wrote; it is not quiet, so it passes nothing on.
+ */
+static bool stalled(struct turns *t, u64 now)
+{
+	u64 len = now - MIN(t->stall_start, now), waited = t->stall_wait / t->nlocal;
+	bool computed = t->computed;
+
+	if (len < t->slice_ns / TURNS_STALL_WINDOW)
+		return false;
+	t->computed |= waited * TURNS_QUIET < len;
+	t->stall_start = now;
+	t->stall_wait = 0;
+	if (!computed || !t->came_computing || waited * TURNS_STALL <= len)
+		return false;
+	t->stall_pct = (u32)(MIN(waited, len) * 100 / len);
+	return true;
+}
+
 bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 {
+	bool stall;
 	int next;
 
 	if (!t->on)
@@ -320,8 +358,9 @@ bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 			ask(t, now);
 		return false;
 	}
+	stall = want && stalled(t, now) && next_waiting(t) >= 0;
 	/* (now < since: read before the network poll that brought the token) */
-	if (want && (now < t->since || now < slice_end(t)))
+	if (want && !stall && (now < t->since || now < slice_end(t)))
 		return false;
 	next = next_waiting(t);
 	if (next < 0) {
@@ -331,16 +370,21 @@ bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 		t->wait_ns = 0;
 		return false;
 	}
-	if (!pass_token(t, (u32)next, want, now))
+	/* (a stalled node says it was not computing: the next holder's slice does not grow) */
+	if (!pass_token(t, (u32)next, want && !stall, now))
 		return false;
-	t->passed_why = want ? TURN_SLICE : why < TURN_NWHY ? why : TURN_OTHER;
+	t->passed_why = stall  ? TURN_STALL
+			: want ? TURN_SLICE
+			: why < TURN_NWHY ? why
+					  : TURN_OTHER;
 	t->passed[t->passed_why]++;
 	/* Longer turns only while the node it came from computed too: a node that just takes
-	 * an interrupt and halts gets it back soon (a yield says nothing either way). */
-	t->grown += want && t->cur_ns == TURNS_GROW * t->slice_ns;
-	if (want && t->came_computing)
+	 * an interrupt and halts gets it back soon (a yield says nothing either way; nor does
+	 * a stall: its compute may go on at its next turn). */
+	t->grown += want && !stall && t->cur_ns == TURNS_GROW * t->slice_ns;
+	if (want && !stall && t->came_computing)
 		t->cur_ns = MIN(2 * t->cur_ns, TURNS_GROW * t->slice_ns);
-	else if (want || why == TURN_HALTED)
+	else if ((want && !stall) || why == TURN_HALTED)
 		t->cur_ns = t->slice_ns;
 	if (want)
 		ask(t, now);
@@ -411,8 +455,7 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
 	t->came_computing = m.bad;
 	t->have = true;
 	t->asked = false;
-	t->since = t->began = now;
-	t->wait_ns = 0;
+	turn_begins(t, now);
 	t->asked_since = 0;
 	t->turns++;
 	return TURN_RX_TOKEN;
@@ -429,6 +472,8 @@ void turns_token_note_wait(struct turns *t, u64 since, u64 now)
 	}
 	if (t->have && now > MAX(since, t->since))
 		t->wait_ns += now - MAX(since, t->since);
+	if (t->have && now > MAX(since, t->stall_start))
+		t->stall_wait += now - MAX(since, t->stall_start);
 }
 
 u64 turns_token_deadline(const struct turns *t, u64 now)
@@ -442,6 +487,9 @@ u64 turns_token_deadline(const struct turns *t, u64 now)
 	/* (later waits move it on: the next poll asks again) */
 	if (t->have && next_waiting(t) >= 0)
 		d = slice_end(t);
+	/* A request some node could not be sent: asked again an eighth of a slice later. */
+	if (!t->have && !t->asked && t->asked_since)
+		return now + t->slice_ns / 8;
 	if (t->have && t->adaptive) {
 		u64 quiet = MAX(t->since + t->slice_ns / 2, t->free_ended + TURNS_PROBE_MIN_NS);
 

@@ -11,8 +11,11 @@
  * number of the request it last served. So n waits exactly when the number heard from n
  * differs from the token's, and a request served once is never served again, whoever
  * heard it. The holder passes the token to the next waiting node after itself (in id
- * order, skipping nodes that are down) when its slice is over or none of its vCPUs can
- * run; if nobody waits it keeps it. A token that cannot be sent stays with its holder.
+ * order, skipping nodes that are down) when its slice is over, none of its vCPUs can
+ * run, or its compute stalled (a quiet window of this turn, then one with waits over
+ * 1/TURNS_STALL of it, and the token came from a node that gave it up still computing:
+ * stalled() in turns_token.c); if nobody waits it keeps it. A token that cannot be sent
+ * stays with its holder.
  *
  * Adaptive turns (turns_token_adapt): the holder now and then begins a free phase, in
  * which every node runs at once (FREE, with the phase's number); or the nodes begin in
@@ -45,6 +48,8 @@
 #define TURNS_GROW	   4   /* a node whose turns end by its slice: up to 4 slices of progress */
 #define TURNS_QUIET	   20  /* adaptive: a turn with waits under 1/20 of it tries a phase */
 #define TURNS_BAD_WINDOWS  4   /* adaptive: windows in a row with long waits that end a phase */
+#define TURNS_STALL_WINDOW 8   /* a stall is judged over windows of 1/8 slice, */
+#define TURNS_STALL	   4   /* ... in which the waits are over 1/4 of the time */
 #define TURNS_PROBE_MIN_NS 1000000000ULL  /* adaptive: turns for 1 s before a free phase, */
 #define TURNS_PROBE_MAX_NS 16000000000ULL /* doubling while phases end at once, up to 16 s */
 
@@ -53,6 +58,7 @@ enum turn_why {
 	TURN_SLICE,  /* its slice was over, and it still wanted to run */
 	TURN_HALTED, /* its vCPUs were halted (or waited for a SIPI) */
 	TURN_YIELD,  /* a vCPU yielded after PAUSE */
+	TURN_STALL,  /* its vCPUs began to wait for pages after computing (turns_token_poll) */
 	TURN_OTHER,
 	TURN_NWHY
 };
@@ -80,6 +86,11 @@ struct turns {
 	u64 since;   /* this slice began (a turn nobody waits for has several) */
 	u64 began;   /* this turn began */
 	u64 wait_ns; /* this turn: time the node's vCPUs waited for pages (over their number) */
+	/* This turn's windows of 1/TURNS_STALL_WINDOW slice, for a stall (turns_token_poll): */
+	u64 stall_start;   /* the window began, */
+	u64 stall_wait;	   /* ... the page waits within it (summed over the vCPUs), */
+	bool computed;	   /* ... and whether one of this turn's windows was quiet */
+	u32 stall_pct;	   /* the waits of the window that passed the token on a stall, in % */
 	u32 passes;  /* token passes so far, as the token last carried it */
 	u16 my_seq;  /* this node's request number */
 	u16 heard[TURNS_MAX_NODES];  /* the latest request number heard from each node */
@@ -139,8 +150,8 @@ void turns_token_adapt(struct turns *t, bool start_free, u64 now);
 /*
  * The holder's and the asker's step: want says whether this node's vCPUs would run, why
  * why they would give the turn up now. Asks for the token when it wants it and has not
- * asked; passes it on when its slice is over or it does not want it and another node
- * waits. In a free phase, judges this node's window of page waits instead, and the
+ * asked; passes it on when another node waits and its slice is over, its compute
+ * stalled, or it does not want it. In a free phase, judges this node's window of page waits instead, and the
  * holder may end the phase. Returns true when this call passed the token away (the
  * caller's vCPUs must leave the guest).
  */
