@@ -300,6 +300,7 @@ TEST(a_turn_whose_compute_stalls_goes_to_the_node_that_computed)
 	two_nodes_one_waiting();
 	/* Node 0's turn came from nobody: it computes, then waits, and keeps its slice. */
 	CHECK(!turn_window(t0, w, 0));
+	CHECK(!turn_window(t0, w, 0));
 	CHECK(!turn_window(t0, w, w / 2));
 	CHECK(t0->computed);
 	s.now = turns_token_deadline(t0, s.now); /* (its slice, stretched by the wait) */
@@ -328,9 +329,54 @@ TEST(a_turn_whose_compute_stalls_goes_to_the_node_that_computed)
 	/* Node 0 has it from a node that did not compute: a stall keeps the turn here. */
 	CHECK(t0->have && !t0->came_computing);
 	CHECK(!turn_window(t0, w, 0));
+	CHECK(!turn_window(t0, w, 0));
+	CHECK(t0->computed);
 	CHECK(!turn_window(t0, w, w));
 	CHECK(t0->have);
 	CHECK_EQ(tokens(), 1);
+}
+
+TEST(a_stall_needs_a_quiet_window_that_is_not_the_first)
+{
+	struct turns *t1 = &s.t[1];
+	const u64 w = SLICE / TURNS_STALL_WINDOW;
+
+	two_nodes_one_waiting();
+	run_slice_out(&s.t[0], 1);
+	CHECK(t1->have && t1->came_computing);
+	/* The first window of a turn is never quiet, even without waits; nor one at whose
+	 * end a vCPU waits (the caller says so before each poll). */
+	CHECK(!turn_window(t1, w, 0));
+	CHECK(!t1->computed);
+	t1->waiting_now = true;
+	CHECK(!turn_window(t1, w, 0));
+	CHECK(!t1->computed);
+	t1->waiting_now = false;
+	CHECK(!turn_window(t1, w, 0));
+	CHECK(t1->computed);
+	/* A wait still under way counts in the window's waits. */
+	t1->waiting_now = true;
+	t1->waits_now = w / 2;
+	CHECK(turn_window(t1, w, 0));
+	CHECK_EQ(t1->passed_why, TURN_STALL);
+	CHECK_EQ(tokens(), 1);
+}
+
+TEST(no_stall_on_a_node_with_several_vcpus)
+{
+	struct turns *t1 = &s.t[1];
+	const u64 w = SLICE / TURNS_STALL_WINDOW;
+
+	two_nodes_one_waiting();
+	t1->nlocal = 2;
+	run_slice_out(&s.t[0], 1);
+	CHECK(t1->have && t1->came_computing);
+	CHECK(!turn_window(t1, w, w));
+	CHECK(!turn_window(t1, w, 0));
+	CHECK(!turn_window(t1, w, 0));
+	CHECK(!turn_window(t1, w, 2 * w));
+	CHECK(t1->have);
+	CHECK_EQ_U64(t1->passed[TURN_STALL], 0);
 }
 
 TEST(a_holder_that_cannot_run_passes_at_once_and_says_why)

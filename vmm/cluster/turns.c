@@ -166,6 +166,21 @@ static void kick_others(struct vm *vm)
 		vcpu_kick(&vm->vcpus[i]);
 }
 
+/* For the turn's stall (turns_token.c, stalled()): the local vCPUs' page waits under way,
+ * the part within the current window, and whether one waits for a page or an answer. */
+static void note_waits_now(struct vm *vm, struct turns *t, u64 now)
+{
+	t->waits_now = 0;
+	t->waiting_now = false;
+	for (u32 i = vm->first_local; i < vm->first_local + vm->nlocal; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		u64 since = v->mem_waiting ? MAX(vmdsm_wait_since(v), t->stall_start) : now;
+
+		t->waiting_now |= v->mem_waiting || v->io_waiting;
+		t->waits_now += now > since ? now - since : 0;
+	}
+}
+
 void turns_poll(struct vm *vm, u64 now)
 {
 	struct turns_node *tn = &cluster_of(vm)->turns;
@@ -175,6 +190,7 @@ void turns_poll(struct vm *vm, u64 now)
 	if (!tn->t.on)
 		return;
 	want = node_can_run(vm, now, &why);
+	note_waits_now(vm, &tn->t, now);
 	if (turns_token_poll(&tn->t, want, why, now)) {
 		kick_others(vm); /* out of the guest: the turn is over */
 		log_turn(vm, now);

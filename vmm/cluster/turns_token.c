@@ -39,7 +39,7 @@ void turns_token_init(struct turns *t, const struct turns_ops *ops, void *ctx, u
 	t->have = self == 0; /* node 0 starts: its vCPU 0 boots the guest */
 	t->turns = t->have;
 	t->passed_to = -1;
-	t->since = t->began = now;
+	t->since = t->began = t->stall_start = now;
 }
 
 static int next_waiting(const struct turns *t)
@@ -190,6 +190,7 @@ static void free_ends(struct turns *t, u64 now)
 	t->probe_at = now + t->probe_ns;
 	t->free_ended = now;
 	turn_begins(t, now);
+	t->came_computing = false; /* (the holder's turn begins afresh: from nobody) */
 }
 
 /*
@@ -305,26 +306,28 @@ static void free_poll(struct turns *t, bool want, u64 now)
 
 /*
  * Has this turn's compute stalled? Judged over windows of 1/TURNS_STALL_WINDOW slice (at
- * the first poll after each one's end): yes when one of this turn's windows was quiet
- * (waits under 1/TURNS_QUIET of it: the vCPUs computed), this one's waits are over
- * 1/TURNS_STALL of it (over the vCPUs), and the node the turn came from gave it up still
- * computing. Then the turn goes to a node that waits (turns_token_poll): the holder's
- * vCPUs have left their compute for kernel work that takes pages from the other nodes,
- * while another node has compute to do. Measured on a 2-node compute run on one host
- * core: a thread's end on one node and then its exit path (74-110 page faults, 40-80 ms
- * of waits) ran inside the holder's turn while the other node's thread waited for the
- * turn to finish its last 40 ms: the program took 1.38-1.47 s, against 1.2 s when the
- * other thread ended first (doc/benchmarks.md). The window that begins a turn fetches what
- * the other nodes wrote; it is not quiet, so it passes nothing on.
+ * the first poll after each one's end), the waits under way counted (waits_now): yes when
+ * one of this turn's earlier windows was quiet (no vCPU waiting at its end, and waits
+ * under 1/TURNS_QUIET of it: the vCPU computed), this one's waits are over 1/TURNS_STALL
+ * of it, and the node the turn came from gave it up still computing. Then the turn goes to
+ * a node that waits (turns_token_poll): the holder's vCPU has left its compute for kernel
+ * work that takes pages from the other nodes, while another node has compute to do.
+ * Measured on a 2-node compute run on one host core: a thread's end on one node and then
+ * its exit path (74-110 page faults, 40-80 ms of waits) ran inside the holder's turn while
+ * the other node's thread waited for the turn to finish its last 40 ms: the program took
+ * 1.38-1.47 s, against 1.2 s when the other thread ended first (doc/benchmarks.md). The
+ * first window of a turn never counts as quiet: it fetches what the other nodes wrote.
+ * Only on a node with one vCPU: with several, one vCPU's exit would take the turn from
+ * the others' compute, and it was measured with one.
  */
 static bool stalled(struct turns *t, u64 now)
 {
-	u64 len = now - MIN(t->stall_start, now), waited = t->stall_wait / t->nlocal;
-	bool computed = t->computed;
+	u64 len = now - MIN(t->stall_start, now), waited = t->stall_wait + t->waits_now;
+	bool computed = t->computed, first = t->stall_start == t->began;
 
-	if (len < t->slice_ns / TURNS_STALL_WINDOW)
+	if (t->nlocal != 1 || len < t->slice_ns / TURNS_STALL_WINDOW)
 		return false;
-	t->computed |= waited * TURNS_QUIET < len;
+	t->computed |= !first && !t->waiting_now && waited * TURNS_QUIET < len;
 	t->stall_start = now;
 	t->stall_wait = 0;
 	if (!computed || !t->came_computing || waited * TURNS_STALL <= len)
@@ -364,10 +367,12 @@ bool turns_token_poll(struct turns *t, bool want, enum turn_why why, u64 now)
 		return false;
 	next = next_waiting(t);
 	if (next < 0) {
-		/* Nobody waits: a new slice here (the turn goes on, and so does its count). */
+		/* Nobody waits: a new slice here (the turn goes on, and so does its count; the
+		 * node it came from, computing or not, is no news any more). */
 		count_held(t, now);
 		t->since = now;
 		t->wait_ns = 0;
+		t->came_computing = false;
 		return false;
 	}
 	/* (a stalled node says it was not computing: the next holder's slice does not grow) */

@@ -90,6 +90,8 @@ struct turns {
 	u64 stall_start;   /* the window began, */
 	u64 stall_wait;	   /* ... the page waits within it (summed over the vCPUs), */
 	bool computed;	   /* ... and whether one of this turn's windows was quiet */
+	u64 waits_now;	   /* set before each poll: page waits under way, within the window */
+	bool waiting_now;  /* ... and whether a vCPU waits for a page or an answer now */
 	u32 stall_pct;	   /* the waits of the window that passed the token on a stall, in % */
 	u32 passes;  /* token passes so far, as the token last carried it */
 	u16 my_seq;  /* this node's request number */
