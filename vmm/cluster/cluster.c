@@ -72,7 +72,8 @@ static u64 earliest(u64 a, u64 b)
  * the turn or is idle for the turns (neither holding the turn nor asking: its vCPUs are
  * halted): what ends those waits comes as a frame, whose interrupt wakes it (the token,
  * an interrupt, a page), and a request for the turn that could not be sent is sent
- * again at the turns' deadline. Why: a 3-node cluster on one host core measured the two
+ * again at the turns' deadline (an eighth of a slice) or the network's safety net,
+ * whichever is first. Why: a 3-node cluster on one host core measured the two
  * idle emulators taking as much of the core as the running one; and on one core, 2
  * nodes computing by turns, the node waiting for the turn woke about 1,000 times a
  * second, each a pass of the monitor under emulation on the shared core: `parallel`

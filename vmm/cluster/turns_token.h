@@ -165,8 +165,8 @@ int turns_token_receive(struct turns *t, u32 src, const void *data, size_t len, 
  * count against the slice; in a free phase, the part within the window counts in it. */
 void turns_token_note_wait(struct turns *t, u64 since, u64 now);
 /* When turns_token_poll() must run next: this slice's end (for a holder that others wait
- * for), the next free phase (a holder, adaptive), this window's end (in a free phase);
- * else 0. */
+ * for), the next free phase (a holder, adaptive), this window's end (in a free phase), an
+ * eighth of a slice on (a request for the turn some node could not be sent); else 0. */
 u64 turns_token_deadline(const struct turns *t, u64 now);
 /* Does another node wait for the token this node has? */
 bool turns_token_others_wait(const struct turns *t);
